@@ -1,0 +1,150 @@
+# tcpshake - plain non-recursive GNU Makefile; everything is built under build/.
+#
+#   make            library and CLI
+#   make demo       install missing Debian packages, build, analyse the sample capture
+#   make check      install missing Debian packages, build, run every test
+#   make deps       install missing Debian build packages (apt-get)
+#
+# WERROR=1 turns warnings into errors (CI); CC=clang builds with clang.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+VERSION := $(shell sed -n 's/^\#define TCPSHAKE_VERSION "\(.*\)"/\1/p' include/tcpshake.h)
+
+WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wold-style-definition -Wformat=2 -Wvla -Wpointer-arith -Wwrite-strings -Wundef \
+       -Wcast-align
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude -Isrc
+ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(if $(WERROR),-Werror) -fvisibility=hidden -fPIC -MMD -MP \
+             $(CFLAGS)
+LDLIBS  += -lpcap
+
+SANITIZE = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC  := $(wildcard src/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A    := $(BUILD)/libtcpshake.a
+LIB_SO   := $(BUILD)/libtcpshake.so
+CLI      := $(BUILD)/tcpshake
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLS    := $(BUILD)/tests/make_hostile
+
+.PHONY: all demo check test unit e2e corpus asan clang deps install uninstall format \
+        format-check clean golden
+
+all: $(CLI) $(LIB_SO)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
+
+$(CLI): $(BUILD)/cli/main.o $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Unit tests see the library's internals; alloc.c is rebuilt with fault injection.
+$(BUILD)/tests/alloc_fault.o: src/alloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DTCPSHAKE_FAULT_INJECTION -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/alloc_fault.o $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+
+# ------------------------------------------------------------------- tests
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do $$t; done
+
+e2e: $(CLI) $(TOOLS)
+	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile
+
+corpus: $(CLI)
+	@python3 tests/corpus/differential.py $(CLI)
+
+golden: $(CLI)
+	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile
+
+# The same unit and end-to-end suites under AddressSanitizer + UBSan.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
+		LDFLAGS="-fsanitize=address,undefined" unit e2e
+
+# A warning-free build with clang as well (gcc is the default CC on Debian).
+clang:
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang WERROR=1 all
+
+check test: deps
+	@$(MAKE) --no-print-directory WERROR=1 all
+	@$(MAKE) --no-print-directory WERROR=1 unit
+	@$(MAKE) --no-print-directory WERROR=1 e2e
+	@$(MAKE) --no-print-directory clang
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory corpus
+	@$(MAKE) --no-print-directory format-check
+	@echo "all test suites passed"
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(CLI) -r tests/data/sample.pcap -o table
+
+# Install what a fresh Debian machine lacks to build and test; nothing else.
+DEB_PKGS = gcc clang make libpcap-dev python3 clang-format
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || \
+			missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing </dev/null; \
+	fi
+
+# ----------------------------------------------------------------- install
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/tcpshake
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libtcpshake.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libtcpshake.so.0
+	ln -sf libtcpshake.so.0 $(DESTDIR)$(PREFIX)/lib/libtcpshake.so
+	install -m 644 include/tcpshake.h $(DESTDIR)$(PREFIX)/include/tcpshake.h
+	install -m 644 docs/tcpshake.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: tcpshake\nDescription: TCP handshake and teardown analysis\nVersion: %s\nRequires.private: libpcap\nLibs: -L$${libdir} -ltcpshake\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tcpshake $(DESTDIR)$(PREFIX)/lib/libtcpshake.a \
+		$(DESTDIR)$(PREFIX)/lib/libtcpshake.so $(DESTDIR)$(PREFIX)/lib/libtcpshake.so.0 \
+		$(DESTDIR)$(PREFIX)/include/tcpshake.h $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1 \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc
+
+# ------------------------------------------------------------------- style
+
+FORMAT_FILES = $(wildcard include/*.h src/*.c src/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
+               tests/tools/*.c)
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

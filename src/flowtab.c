@@ -1,0 +1,274 @@
+/*
+ * flowtab.c - the bounded flow table (see flowtab.h for the design).
+ *
+ * Memory: one pool of cap connections and a slot array of the next power of
+ * two >= 2 * cap, both allocated in flowtab_new; nothing is allocated later.
+ * Slots hold pool index + 1 (0 = empty). Deletion shifts later members of the
+ * probe run back, so there are no tombstones and lookups stay short.
+ */
+#include "flowtab.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "tracker.h"
+
+struct flowtab {
+    struct conn *pool;
+    size_t cap;
+    uint32_t *slots;
+    size_t slot_mask;
+    size_t count;
+    uint32_t free_head; /* free pool entries, chained through link.next */
+    uint32_t head[FLOW_CLASS_COUNT];
+    uint32_t tail[FLOW_CLASS_COUNT];
+};
+
+void flowtab_key(const struct flow_tuple *t, struct flow_key *key)
+{
+    memset(key, 0, sizeof(*key));
+    int c = memcmp(t->src, t->dst, sizeof(t->src));
+    bool src_lo = c < 0 || (c == 0 && t->sport <= t->dport);
+    memcpy(key->lo_addr, src_lo ? t->src : t->dst, 16);
+    memcpy(key->hi_addr, src_lo ? t->dst : t->src, 16);
+    key->lo_port = src_lo ? t->sport : t->dport;
+    key->hi_port = src_lo ? t->dport : t->sport;
+    key->vlan = t->vlan;
+    key->ip_version = t->ip_version;
+}
+
+/* 64-bit mix of 8 bytes at a time (a multiply-xorshift, as in splitmix64). */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15u + (h << 6) + (h >> 2);
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebu;
+    h ^= h >> 31;
+    return h;
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+uint32_t flowtab_hash(const struct flow_key *key)
+{
+    uint64_t h = 0;
+    h = mix(h, load64(key->lo_addr));
+    h = mix(h, load64(key->lo_addr + 8));
+    h = mix(h, load64(key->hi_addr));
+    h = mix(h, load64(key->hi_addr + 8));
+    h = mix(h, ((uint64_t)key->lo_port << 48) | ((uint64_t)key->hi_port << 32) |
+                       (uint64_t)(uint32_t)key->vlan);
+    h = mix(h, key->ip_version);
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static bool key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+    return a->lo_port == b->lo_port && a->hi_port == b->hi_port && a->vlan == b->vlan &&
+           a->ip_version == b->ip_version && memcmp(a->lo_addr, b->lo_addr, 16) == 0 &&
+           memcmp(a->hi_addr, b->hi_addr, 16) == 0;
+}
+
+struct flowtab *flowtab_new(size_t cap)
+{
+    if (cap == 0 || cap > (1u << 30)) {
+        return NULL;
+    }
+    size_t nslots = 16;
+    while (nslots < 2 * cap) {
+        nslots <<= 1;
+    }
+    struct flowtab *ft = ts_calloc(1, sizeof(*ft));
+    if (ft == NULL) {
+        return NULL;
+    }
+    ft->pool = ts_calloc(cap, sizeof(*ft->pool));
+    ft->slots = ts_calloc(nslots, sizeof(*ft->slots));
+    if (ft->pool == NULL || ft->slots == NULL) {
+        flowtab_free(ft);
+        return NULL;
+    }
+    ft->cap = cap;
+    ft->slot_mask = nslots - 1;
+    for (size_t i = 0; i < cap; i++) {
+        ft->pool[i].link.next = i + 1 < cap ? (uint32_t)(i + 2) : 0;
+    }
+    ft->free_head = 1;
+    return ft;
+}
+
+void flowtab_free(struct flowtab *ft)
+{
+    if (ft == NULL) {
+        return;
+    }
+    ts_free(ft->pool);
+    ts_free(ft->slots);
+    ts_free(ft);
+}
+
+static uint32_t index_of(const struct flowtab *ft, const struct conn *c)
+{
+    return (uint32_t)(c - ft->pool) + 1;
+}
+
+static struct conn *at(const struct flowtab *ft, uint32_t idx)
+{
+    return idx == 0 ? NULL : &ft->pool[idx - 1];
+}
+
+struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, uint32_t hash)
+{
+    for (size_t i = hash & ft->slot_mask;; i = (i + 1) & ft->slot_mask) {
+        uint32_t idx = ft->slots[i];
+        if (idx == 0) {
+            return NULL;
+        }
+        struct conn *c = at(ft, idx);
+        if (c->link.hash == hash && key_eq(&c->link.key, key)) {
+            return c;
+        }
+    }
+}
+
+bool flowtab_full(const struct flowtab *ft)
+{
+    return ft->count >= ft->cap;
+}
+
+size_t flowtab_count(const struct flowtab *ft)
+{
+    return ft->count;
+}
+
+static void list_unlink(struct flowtab *ft, struct conn *c)
+{
+    struct flow_link *l = &c->link;
+    if (l->prev != 0) {
+        at(ft, l->prev)->link.next = l->next;
+    } else {
+        ft->head[l->cls] = l->next;
+    }
+    if (l->next != 0) {
+        at(ft, l->next)->link.prev = l->prev;
+    } else {
+        ft->tail[l->cls] = l->prev;
+    }
+    l->prev = l->next = 0;
+}
+
+static void list_append(struct flowtab *ft, struct conn *c, enum flow_class cls)
+{
+    uint32_t idx = index_of(ft, c);
+    c->link.cls = (uint8_t)cls;
+    c->link.next = 0;
+    c->link.prev = ft->tail[cls];
+    if (ft->tail[cls] != 0) {
+        at(ft, ft->tail[cls])->link.next = idx;
+    } else {
+        ft->head[cls] = idx;
+    }
+    ft->tail[cls] = idx;
+}
+
+struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash,
+                            uint64_t now_ns)
+{
+    uint32_t idx = ft->free_head;
+    struct conn *c = at(ft, idx);
+    if (c == NULL) {
+        return NULL;
+    }
+    ft->free_head = c->link.next;
+    memset(c, 0, sizeof(*c));
+    c->link.key = *key;
+    c->link.hash = hash;
+    c->link.last_ns = now_ns;
+    c->link.in_use = true;
+    size_t i = hash & ft->slot_mask;
+    while (ft->slots[i] != 0) {
+        i = (i + 1) & ft->slot_mask;
+    }
+    ft->slots[i] = idx;
+    ft->count++;
+    list_append(ft, c, FLOW_HANDSHAKE);
+    return c;
+}
+
+/* Remove slot i and shift back any later entry of the run whose home is at or before i. */
+static void slot_delete(struct flowtab *ft, size_t i)
+{
+    size_t j = i;
+    for (;;) {
+        ft->slots[i] = 0;
+        for (;;) {
+            j = (j + 1) & ft->slot_mask;
+            if (ft->slots[j] == 0) {
+                return;
+            }
+            size_t home = at(ft, ft->slots[j])->link.hash & ft->slot_mask;
+            /* Entry j may move to i only if its home does not lie in (i, j] cyclically. */
+            bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+            if (!stays) {
+                break;
+            }
+        }
+        ft->slots[i] = ft->slots[j];
+        i = j;
+    }
+}
+
+void flowtab_remove(struct flowtab *ft, struct conn *c)
+{
+    uint32_t idx = index_of(ft, c);
+    for (size_t i = c->link.hash & ft->slot_mask;; i = (i + 1) & ft->slot_mask) {
+        if (ft->slots[i] == idx) {
+            slot_delete(ft, i);
+            break;
+        }
+    }
+    list_unlink(ft, c);
+    c->link.in_use = false;
+    c->link.next = ft->free_head;
+    ft->free_head = idx;
+    ft->count--;
+}
+
+void flowtab_touch(struct flowtab *ft, struct conn *c, enum flow_class cls, uint64_t now_ns)
+{
+    if (now_ns > c->link.last_ns) {
+        c->link.last_ns = now_ns;
+    }
+    if (ft->tail[c->link.cls] == index_of(ft, c) && c->link.cls == cls) {
+        return;
+    }
+    list_unlink(ft, c);
+    list_append(ft, c, cls);
+}
+
+struct conn *flowtab_oldest(const struct flowtab *ft, enum flow_class cls)
+{
+    return at(ft, ft->head[cls]);
+}
+
+struct conn *flowtab_next(const struct flowtab *ft, const struct conn *c)
+{
+    return at(ft, c->link.next);
+}
+
+struct conn *flowtab_victim(const struct flowtab *ft)
+{
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        if (ft->head[cls] != 0) {
+            return at(ft, ft->head[cls]);
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,77 @@
+/*
+ * flowtab.h - the bounded flow table: connections keyed by their canonical
+ * (direction-free) tuple, in a fixed pool allocated at start.
+ *
+ * Lookup is open addressing with linear probing and backward-shift deletion.
+ * Every connection sits on one of three idle lists (oldest first), one per
+ * timeout class, so expiry and eviction are O(1) per connection and never
+ * scan the table. When the pool is full the caller evicts
+ * flowtab_victim(): a handshake-only entry first, so a SYN flood cannot push
+ * out established connections.
+ */
+#ifndef TCPSHAKE_FLOWTAB_H
+#define TCPSHAKE_FLOWTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+
+/* The tuple with its two endpoints in a fixed order (lower address/port first). */
+struct flow_key {
+    uint8_t lo_addr[16];
+    uint8_t hi_addr[16];
+    uint16_t lo_port;
+    uint16_t hi_port;
+    int32_t vlan;
+    uint8_t ip_version;
+};
+
+/* Timeout classes; also the eviction order. */
+enum flow_class {
+    FLOW_HANDSHAKE,   /* no completed handshake yet: evicted first */
+    FLOW_CLOSED,      /* FIN/RST seen: kept briefly for late segments */
+    FLOW_ESTABLISHED, /* open, established or mid-stream */
+    FLOW_CLASS_COUNT
+};
+
+/* The flow table's part of a connection (first member of struct conn). */
+struct flow_link {
+    struct flow_key key;
+    uint64_t last_ns;  /* last packet, for idle expiry */
+    uint32_t hash;
+    uint32_t prev;     /* idle list neighbours: pool index + 1, 0 = none */
+    uint32_t next;
+    uint8_t cls;       /* enum flow_class */
+    bool in_use;
+};
+
+struct conn;
+struct flowtab;
+
+/* Canonical key of a packet's tuple. *swapped tells whether src is the "hi" side. */
+void flowtab_key(const struct flow_tuple *t, struct flow_key *key);
+uint32_t flowtab_hash(const struct flow_key *key);
+
+/* A table for cap connections (cap >= 1). NULL when memory runs out. */
+struct flowtab *flowtab_new(size_t cap);
+void flowtab_free(struct flowtab *ft);
+
+struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, uint32_t hash);
+bool flowtab_full(const struct flowtab *ft);
+/* Insert a new, zeroed connection; the table must not be full. Class is FLOW_HANDSHAKE. */
+struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash,
+                            uint64_t now_ns);
+void flowtab_remove(struct flowtab *ft, struct conn *c);
+/* Mark c as seen at now_ns in class cls: moves it to the tail of that idle list. */
+void flowtab_touch(struct flowtab *ft, struct conn *c, enum flow_class cls, uint64_t now_ns);
+/* The least recently seen connection of a class, or NULL. */
+struct conn *flowtab_oldest(const struct flowtab *ft, enum flow_class cls);
+/* The next connection on the same idle list, or NULL. */
+struct conn *flowtab_next(const struct flowtab *ft, const struct conn *c);
+/* Who to evict when full: the oldest handshake-only, else closed, else established entry. */
+struct conn *flowtab_victim(const struct flowtab *ft);
+size_t flowtab_count(const struct flowtab *ft);
+
+#endif

@@ -1,0 +1,635 @@
+/*
+ * tracker.c - one TCP connection, observed from the wire (RFC 9293).
+ *
+ * The observer cannot see either end's state, only segments, so every
+ * decision below is one the wire can prove:
+ *
+ *   HS_NONE --bare SYN--> HS_SYN --SYN-ACK acking ISN+1--> HS_SYNACK
+ *      |                   |  \--RST acking ISN+1--> HS_REFUSED
+ *      |                   \--bare SYN from the other side: simultaneous open
+ *      \--SYN-ACK first: roles from it, no SYN (HS_SYNACK)
+ *   HS_SYNACK --client ACK of server ISN+1--> HS_ESTABLISHED
+ *   HS_SYNACK --RST--> reset during the handshake (outcome only)
+ *
+ * Teardown is tracked beside the phase, per side: first FIN and whether the
+ * peer acknowledged it, first RST and whether its sequence number could be
+ * in the peer's window. A bare SYN that cannot belong to this connection
+ * (new ISN after the handshake, anything after a close) is handed back to
+ * the engine as a new connection on the same tuple (port reuse).
+ *
+ * Latency (Karn): a retransmitted SYN or SYN-ACK makes it unclear which
+ * copy was answered. We measure server side from the last SYN before the
+ * first valid SYN-ACK, client side from the last SYN-ACK before the final
+ * ACK, and record in rtt_rule whether either was ambiguous.
+ */
+#include "tracker.h"
+
+#include <string.h>
+
+#include "seq.h"
+
+enum { EP_A = 0, EP_B = 1, EP_NONE = 2 };
+
+static struct tcpshake_side *rec_side(struct conn *c, int ep)
+{
+    return ep == EP_A ? &c->rec.client : &c->rec.server;
+}
+
+static const struct tcpshake_side *rec_side_c(const struct conn *c, int ep)
+{
+    return ep == EP_A ? &c->rec.client : &c->rec.server;
+}
+
+void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, uint64_t ts_ns)
+{
+    struct flow_link link = c->link;
+    memset(c, 0, sizeof(*c));
+    c->link = link;
+    c->rec.id = id;
+    c->rec.ip_version = first->ip_version;
+    c->rec.vlan = first->vlan;
+    c->rec.first_ns = ts_ns;
+    c->rec.last_ns = ts_ns;
+    memcpy(c->rec.client.addr, first->src, sizeof(first->src));
+    c->rec.client.port = first->sport;
+    memcpy(c->rec.server.addr, first->dst, sizeof(first->dst));
+    c->rec.server.port = first->dport;
+    c->rec.client.wscale = -1;
+    c->rec.server.wscale = -1;
+    c->first_fin_ep = EP_NONE;
+    zeek_init(&c->zeek);
+}
+
+bool tracker_from_a(const struct conn *c, const struct tcp_view *v)
+{
+    return v->tuple.sport == c->rec.client.port &&
+           memcmp(v->tuple.src, c->rec.client.addr, sizeof(v->tuple.src)) == 0;
+}
+
+/* The options and header facts of a side's SYN or SYN-ACK. */
+static void take_syn_facts(struct tcpshake_side *s, struct track_side *t,
+                           const struct tcp_view *v)
+{
+    s->syn_seen = true;
+    s->isn = v->seq;
+    s->mss = v->opt.mss;
+    s->wscale = v->opt.wscale;
+    s->sack_permitted = v->opt.sack_permitted;
+    s->timestamps = v->opt.timestamps;
+    s->tsval = v->opt.tsval;
+    s->tsecr = v->opt.tsecr;
+    s->initial_window = v->window;
+    s->ttl = v->ttl;
+    t->isn_first = v->seq;
+    t->syn_payload = v->payload_len;
+}
+
+static void add_gap(int64_t *gaps, uint32_t *n, uint64_t prev_ns, uint64_t now_ns)
+{
+    if (*n < TCPSHAKE_MAX_GAPS) {
+        gaps[(*n)++] = (int64_t)(now_ns - prev_ns);
+    }
+}
+
+/* Is this bare SYN from endpoint ep the start of another connection on the tuple? */
+static bool starts_new_connection(const struct conn *c, int ep, const struct tcp_view *v)
+{
+    bool any_packet = c->rec.client.packets + c->rec.server.packets > 0;
+    if (!any_packet) {
+        return false;
+    }
+    if (!c->roles_known) {
+        /* Only mid-stream segments so far: that stream is over, a new one begins. */
+        return true;
+    }
+    const struct tcpshake_side *s = rec_side_c(c, ep);
+    if (ep == c->client) {
+        if (!c->syn_seen) {
+            /* The SYN-ACK came first; this SYN belongs to it if it is the one acknowledged. */
+            return v->seq + 1 != c->synack_ack;
+        }
+        if (v->seq == s->isn || v->seq == c->side[ep].isn_first) {
+            return false; /* a retransmission */
+        }
+        /* A new ISN before any answer is a retried SYN; after an answer, a new connection. */
+        return c->phase != HS_SYN;
+    }
+    /* A bare SYN from the server side: simultaneous open while the client waits. */
+    if (c->phase == HS_SYN || c->simultaneous) {
+        return c->simultaneous && s->syn_seen && v->seq != s->isn;
+    }
+    return true;
+}
+
+static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
+{
+    struct tcpshake_side *s = rec_side(c, ep);
+    struct track_side *t = &c->side[ep];
+    if (!c->roles_known || (ep == c->client && !c->syn_seen)) {
+        /* The client's SYN (possibly captured after a reordered SYN-ACK). */
+        c->roles_known = true;
+        c->client = (uint8_t)ep;
+        c->syn_seen = true;
+        if (c->phase == HS_NONE) {
+            c->phase = HS_SYN;
+        }
+        take_syn_facts(s, t, v);
+        c->rec.syn_ns = c->rec.syn_last_ns = c->last_syn_ns = ts_ns;
+        c->rec.n_syn = 1;
+        c->syns_before_synack = 1;
+        if (v->opt.tfo || v->payload_len > 0) {
+            c->rec.tfo = v->opt.tfo && v->opt.tfo_cookie_len == 0 && v->payload_len == 0
+                                 ? TCPSHAKE_TFO_COOKIE_REQUEST
+                                 : TCPSHAKE_TFO_IGNORED; /* until a SYN-ACK acks the data */
+        }
+        return;
+    }
+    if (ep == c->client) {
+        c->rec.n_syn++;
+        add_gap(c->rec.syn_gaps_ns, &c->rec.n_syn_gaps, c->last_syn_ns, ts_ns);
+        c->last_syn_ns = ts_ns;
+        if (v->seq != s->isn) {
+            c->rec.anomalies |= TCPSHAKE_ANOMALY_SYN_ISN_CHANGED;
+            s->isn = v->seq;
+        }
+        if (c->phase == HS_SYN) {
+            c->rec.syn_last_ns = ts_ns;
+            c->syns_before_synack++;
+        }
+        return;
+    }
+    /* RFC 9293 3.5: both ends sent a SYN before seeing the other's. */
+    if (!c->simultaneous) {
+        c->simultaneous = true;
+        take_syn_facts(s, t, v);
+    }
+}
+
+/* Does ack acknowledge the client's SYN (ISN + 1, plus any Fast Open data)? */
+static int acks_client_syn(const struct conn *c, uint32_t ack)
+{
+    const struct tcpshake_side *cs = rec_side_c(c, c->client);
+    const struct track_side *ct = &c->side[c->client];
+    if (ct->syn_payload > 0 && (ack == cs->isn + 1 + ct->syn_payload)) {
+        return 2; /* the data on the SYN too */
+    }
+    return ack == cs->isn + 1 || ack == ct->isn_first + 1;
+}
+
+static void take_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
+{
+    take_syn_facts(rec_side(c, ep), &c->side[ep], v);
+    c->phase = HS_SYNACK;
+    c->rec.synack_ns = c->rec.synack_last_ns = c->last_synack_ns = ts_ns;
+    c->rec.n_synack++;
+    c->synacks_before_ack = 1;
+    c->synack_ack = v->ack;
+}
+
+static void on_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
+{
+    if (!c->roles_known) {
+        /* Capture starts at the SYN-ACK: its receiver is the client. */
+        c->roles_known = true;
+        c->client = (uint8_t)(1 - ep);
+        take_synack(c, ep, v, ts_ns);
+        return;
+    }
+    if (c->simultaneous) {
+        /* Each end answers the other's SYN; established when both have done so. */
+        c->rec.n_synack++;
+        if (v->ack == rec_side(c, 1 - ep)->isn + 1) {
+            c->sim_acked |= (uint8_t)(1u << ep);
+        }
+        if (c->sim_acked == 3) {
+            c->phase = HS_ESTABLISHED;
+        }
+        return;
+    }
+    if (ep == c->client) {
+        return; /* a SYN-ACK from the client side answers no SYN we saw */
+    }
+    struct tcpshake_side *s = rec_side(c, ep);
+    if (c->phase == HS_SYN) {
+        int acked = acks_client_syn(c, v->ack);
+        if (acked == 0) {
+            c->rec.n_synack++;
+            c->rec.anomalies |= TCPSHAKE_ANOMALY_BAD_SYNACK_ACK;
+            return;
+        }
+        take_synack(c, ep, v, ts_ns);
+        if (c->side[c->client].syn_payload > 0) {
+            c->rec.tfo = acked == 2 ? TCPSHAKE_TFO_ACCEPTED : TCPSHAKE_TFO_IGNORED;
+        }
+        return;
+    }
+    /* A later SYN-ACK: the server did not hear the final ACK, or the SYN was repeated. */
+    c->rec.n_synack++;
+    add_gap(c->rec.synack_gaps_ns, &c->rec.n_synack_gaps, c->last_synack_ns, ts_ns);
+    c->last_synack_ns = ts_ns;
+    if (v->seq != s->isn) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_SYNACK_ISN_CHANGED;
+        s->isn = v->seq;
+    }
+    if (c->phase == HS_SYNACK) {
+        c->rec.synack_last_ns = ts_ns;
+        c->synacks_before_ack++;
+    }
+}
+
+/*
+ * Could the peer have accepted this RST? RFC 9293 3.10.7: outside SYN-SENT a
+ * RST counts only if its sequence number lies in the receiver's window. The
+ * receiver's RCV.NXT is at least the highest ACK it sent and at most what
+ * the sender has sent, so only a RST outside those bounds is provably bad.
+ */
+static bool rst_in_window(const struct conn *c, int ep, const struct tcp_view *v)
+{
+    const struct track_side *peer = &c->side[1 - ep];
+    const struct track_side *self = &c->side[ep];
+    if (c->roles_known && c->phase == HS_SYN && ep != c->client) {
+        /* RFC 9293 3.10.7.3, SYN-SENT: acceptable iff it acknowledges the SYN. */
+        return (v->flags & TCP_ACK) && acks_client_syn(c, v->ack) != 0;
+    }
+    if (peer->ack_known && seq_lt(v->seq, peer->ack_max)) {
+        return false;
+    }
+    const struct tcpshake_side *ps = rec_side_c(c, 1 - ep);
+    const struct tcpshake_side *ss = rec_side_c(c, ep);
+    if (self->seq_known && peer->window_known && ps->syn_seen && ss->syn_seen) {
+        uint32_t shift = ps->wscale >= 0 && ss->wscale >= 0 ? (uint32_t)ps->wscale : 0;
+        if (shift > 14) {
+            shift = 14;
+        }
+        uint64_t wnd = (uint64_t)peer->window_max << shift;
+        if (wnd < 1) {
+            wnd = 1;
+        }
+        int32_t d = seq_diff(v->seq, self->snd_max);
+        if (d > 0 && (uint64_t)d >= wnd) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
+{
+    struct tcpshake_side *s = rec_side(c, ep);
+    bool ok = rst_in_window(c, ep, v);
+    if (s->rst_ns == 0) {
+        s->rst_ns = ts_ns;
+        s->rst_in_window = ok;
+    }
+    if (!ok) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_RST_OUT_OF_WINDOW;
+        return;
+    }
+    if (!c->roles_known || c->simultaneous) {
+        return;
+    }
+    if (c->phase == HS_SYN && ep != c->client) {
+        c->phase = HS_REFUSED;
+    } else if (c->phase == HS_SYNACK) {
+        c->rst_in_handshake = true;
+    }
+}
+
+/* A non-SYN ACK: does it complete the handshake? */
+static void on_ack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
+{
+    if (c->simultaneous) {
+        if (v->ack == rec_side(c, 1 - ep)->isn + 1) {
+            c->sim_acked |= (uint8_t)(1u << ep);
+        }
+        if (c->sim_acked == 3) {
+            c->phase = HS_ESTABLISHED;
+        }
+        return;
+    }
+    if (!c->roles_known || ep != c->client) {
+        return;
+    }
+    const struct tcpshake_side *srv = rec_side_c(c, 1 - ep);
+    const struct track_side *st = &c->side[1 - ep];
+    if (c->phase == HS_SYNACK) {
+        if (v->ack == srv->isn + 1 || v->ack == st->isn_first + 1) {
+            c->phase = HS_ESTABLISHED;
+            c->rec.ack_ns = ts_ns;
+            rec_side(c, ep)->tsecr = v->opt.tsecr;
+        } else if (st->seq_known && seq_gt(v->ack, srv->isn + 1) &&
+                   seq_leq(v->ack, st->snd_max)) {
+            /* It acknowledges server data: the final ACK itself was not captured. */
+            c->phase = HS_ESTABLISHED;
+        } else {
+            c->rec.anomalies |= TCPSHAKE_ANOMALY_BAD_HANDSHAKE_ACK;
+        }
+    } else if (c->phase == HS_SYN && st->seq_known && st->ack_known) {
+        /* Both sides talk, but the SYN-ACK was not captured. */
+        c->phase = HS_ESTABLISHED;
+    }
+}
+
+static void on_payload(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
+{
+    struct track_side *t = &c->side[ep];
+    struct track_side *peer = &c->side[1 - ep];
+    struct tcpshake_side *s = rec_side(c, ep);
+    c->data_seen = true;
+    if (s->first_payload_ns == 0) {
+        s->first_payload_ns = ts_ns;
+    }
+    if (!(v->flags & TCP_SYN) && t->seq_known && seq_lt(v->seq, t->snd_max)) {
+        s->retransmits++;
+    }
+    if (c->roles_known && !(v->flags & TCP_SYN)) {
+        bool early = c->phase == HS_SYN ||
+                     (c->phase == HS_SYNACK && (ep == c->client || c->rec.tfo !=
+                                                                       TCPSHAKE_TFO_ACCEPTED));
+        if (early) {
+            c->rec.anomalies |= TCPSHAKE_ANOMALY_DATA_BEFORE_ESTABLISHED;
+        }
+        if (ep != c->client && c->server_resp_ns == 0 &&
+            rec_side(c, c->client)->first_payload_ns != 0) {
+            c->server_resp_ns = ts_ns;
+        }
+    }
+    if (peer->fin_seen && !t->fin_seen) {
+        c->rec.half_close = true;
+    }
+    if (t->fin_seen && seq_geq(v->seq, t->fin_seq + 1)) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_DATA_AFTER_FIN;
+    }
+}
+
+static void on_fin(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
+{
+    struct track_side *t = &c->side[ep];
+    if (t->fin_seen) {
+        return;
+    }
+    t->fin_seen = true;
+    t->fin_seq = v->seq + v->payload_len + ((v->flags & TCP_SYN) ? 1u : 0u);
+    rec_side(c, ep)->fin_ns = ts_ns;
+    if (c->first_fin_ep == EP_NONE) {
+        c->first_fin_ep = (uint8_t)ep;
+    }
+}
+
+/* Remember how far each side has sent and acknowledged (for RSTs, FIN ACKs, retransmits). */
+static void advance(struct conn *c, int ep, const struct tcp_view *v)
+{
+    struct track_side *t = &c->side[ep];
+    struct track_side *peer = &c->side[1 - ep];
+    if (v->flags & TCP_ACK) {
+        if (!t->ack_known || seq_gt(v->ack, t->ack_max)) {
+            t->ack_max = v->ack;
+        }
+        t->ack_known = true;
+        if (peer->fin_seen && seq_geq(v->ack, peer->fin_seq + 1)) {
+            rec_side(c, 1 - ep)->fin_acked = true;
+        }
+    }
+    uint32_t end = v->seq + v->payload_len + ((v->flags & TCP_SYN) ? 1u : 0u) +
+                   ((v->flags & TCP_FIN) ? 1u : 0u);
+    if (!t->seq_known || seq_gt(end, t->snd_max)) {
+        t->snd_max = end;
+    }
+    t->seq_known = true;
+    t->window = v->window;
+    if (!t->window_known || v->window > t->window_max) {
+        t->window_max = v->window;
+    }
+    t->window_known = true;
+}
+
+static void note_quirks(struct conn *c, const struct tcp_view *v)
+{
+    if (v->quirks & TCPQ_BAD_OPTION) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_BAD_OPTION;
+    }
+    if (v->quirks & TCPQ_ACK_NO_FLAG) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_ACK_WITHOUT_FLAG;
+    }
+    if (v->quirks & TCPQ_SYN_OPT_LATE) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_SYN_OPTION_LATE;
+    }
+    if ((v->flags & TCP_SYN) && v->opt.wscale > 14) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_WSCALE_TOO_BIG; /* RFC 7323 2.3 */
+    }
+    if ((v->flags & TCP_SYN) && (v->flags & (TCP_RST | TCP_FIN))) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_SYN_WITH_RST_OR_FIN;
+    }
+}
+
+enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint64_t ts_ns)
+{
+    int ep = tracker_from_a(c, v) ? EP_A : EP_B;
+    uint16_t f = v->flags;
+    bool bare_syn = (f & TCP_SYN) && !(f & (TCP_ACK | TCP_RST));
+    if (bare_syn && starts_new_connection(c, ep, v)) {
+        return TRACK_NEW_CONNECTION;
+    }
+    if (ts_ns < c->rec.last_ns) {
+        c->rec.anomalies |= TCPSHAKE_ANOMALY_BACKWARDS_TIME;
+    } else {
+        c->rec.last_ns = ts_ns;
+    }
+    note_quirks(c, v);
+    zeek_segment(&c->zeek, ep == EP_A, v, ts_ns);
+
+    struct tcpshake_side *s = rec_side(c, ep);
+    s->packets++;
+    s->ip_bytes += v->ip_len;
+    s->payload_bytes += v->payload_len;
+
+    if (f & TCP_SYN) {
+        if (f & TCP_ACK) {
+            on_synack(c, ep, v, ts_ns);
+        } else if (!(f & TCP_RST)) {
+            on_syn(c, ep, v, ts_ns);
+        }
+    }
+    if (f & TCP_RST) {
+        on_rst(c, ep, v, ts_ns);
+        if (v->payload_len > 0 && s->first_payload_ns == 0) {
+            s->first_payload_ns = ts_ns; /* RFC 9293 3.5.3: RSTs may carry diagnostic data */
+        }
+        return TRACK_OK;
+    }
+    if ((f & TCP_ACK) && !(f & TCP_SYN)) {
+        on_ack(c, ep, v, ts_ns);
+    }
+    if (v->payload_len > 0) {
+        on_payload(c, ep, v, ts_ns);
+    }
+    if (f & TCP_FIN) {
+        on_fin(c, ep, v, ts_ns);
+    }
+    advance(c, ep, v);
+    return TRACK_OK;
+}
+
+static bool is_unreachable(const struct icmp_view *icmp)
+{
+    return (icmp->ip_version == 4 && icmp->type == 3) ||
+           (icmp->ip_version == 6 && icmp->type == 1);
+}
+
+void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns)
+{
+    int ep = icmp->quoted.sport == c->rec.client.port &&
+                             memcmp(icmp->quoted.src, c->rec.client.addr, 16) == 0
+                     ? EP_A
+                     : EP_B;
+    if (ts_ns > c->rec.last_ns) {
+        c->rec.last_ns = ts_ns;
+    }
+    if (c->rec.icmp_ns == 0) {
+        c->rec.icmp_ns = ts_ns;
+        c->rec.icmp_type = icmp->type;
+        c->rec.icmp_code = icmp->code;
+    }
+    /* Only an unreachable that quotes the client's SYN rejects the handshake. */
+    const struct tcpshake_side *cs = rec_side_c(c, ep);
+    bool quotes_syn = icmp->quoted_seq == cs->isn || icmp->quoted_seq == c->side[ep].isn_first;
+    if (c->roles_known && ep == c->client && c->phase == HS_SYN && quotes_syn &&
+        is_unreachable(icmp)) {
+        c->icmp_rejected = true;
+        c->rec.icmp_ns = ts_ns;
+        c->rec.icmp_type = icmp->type;
+        c->rec.icmp_code = icmp->code;
+    }
+}
+
+enum flow_class tracker_class(const struct conn *c)
+{
+    bool rst = c->rec.client.rst_ns != 0 || c->rec.server.rst_ns != 0;
+    bool fins = c->side[0].fin_seen && c->side[1].fin_seen;
+    if (rst || fins || c->phase == HS_REFUSED || c->icmp_rejected) {
+        return FLOW_CLOSED;
+    }
+    if (c->phase == HS_SYN || c->phase == HS_SYNACK) {
+        return FLOW_HANDSHAKE;
+    }
+    return FLOW_ESTABLISHED;
+}
+
+static enum tcpshake_outcome decide_outcome(const struct conn *c)
+{
+    if (c->simultaneous) {
+        return TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN;
+    }
+    if (!c->roles_known) {
+        return TCPSHAKE_OUTCOME_MIDSTREAM;
+    }
+    if (!c->syn_seen) {
+        return TCPSHAKE_OUTCOME_NO_SYN;
+    }
+    switch (c->phase) {
+    case HS_REFUSED:
+        return TCPSHAKE_OUTCOME_REFUSED;
+    case HS_ESTABLISHED:
+        return c->rec.tfo != TCPSHAKE_TFO_NONE ? TCPSHAKE_OUTCOME_FAST_OPEN
+                                               : TCPSHAKE_OUTCOME_ESTABLISHED;
+    case HS_SYNACK:
+        return c->rst_in_handshake ? TCPSHAKE_OUTCOME_RESET_IN_HANDSHAKE
+                                   : TCPSHAKE_OUTCOME_HALF_OPEN;
+    default:
+        return c->icmp_rejected ? TCPSHAKE_OUTCOME_ICMP_REJECTED : TCPSHAKE_OUTCOME_UNANSWERED;
+    }
+}
+
+static void decide_latency(const struct conn *c, struct tcpshake_record *r)
+{
+    r->server_side_ns = r->client_side_ns = r->handshake_ns = TCPSHAKE_NO_TIME;
+    r->rtt_rule = TCPSHAKE_RTT_NONE;
+    if (c->simultaneous) {
+        return; /* no request/answer pair to time */
+    }
+    if (c->syn_seen && r->synack_ns != 0 && r->synack_ns >= r->syn_last_ns) {
+        r->server_side_ns = (int64_t)(r->synack_ns - r->syn_last_ns);
+    }
+    if (r->ack_ns != 0 && r->synack_last_ns != 0 && r->ack_ns >= r->synack_last_ns) {
+        r->client_side_ns = (int64_t)(r->ack_ns - r->synack_last_ns);
+    }
+    if (r->server_side_ns == TCPSHAKE_NO_TIME && r->client_side_ns == TCPSHAKE_NO_TIME) {
+        return;
+    }
+    if (r->server_side_ns != TCPSHAKE_NO_TIME && r->client_side_ns != TCPSHAKE_NO_TIME) {
+        r->handshake_ns = r->server_side_ns + r->client_side_ns;
+    }
+    bool amb_syn = r->server_side_ns != TCPSHAKE_NO_TIME && c->syns_before_synack > 1;
+    bool amb_synack = r->client_side_ns != TCPSHAKE_NO_TIME && c->synacks_before_ack > 1;
+    r->rtt_rule = amb_syn && amb_synack ? TCPSHAKE_RTT_LAST_BOTH
+                  : amb_syn             ? TCPSHAKE_RTT_LAST_SYN
+                  : amb_synack          ? TCPSHAKE_RTT_LAST_SYNACK
+                                        : TCPSHAKE_RTT_EXACT;
+}
+
+/* Without a SYN or SYN-ACK, guess the server as the side with the lower port. */
+static int guess_client(const struct conn *c)
+{
+    if (c->roles_known) {
+        return c->client;
+    }
+    return c->rec.client.port < c->rec.server.port ? EP_B : EP_A;
+}
+
+static enum tcpshake_who who_of(int ep, int client)
+{
+    if (ep == EP_NONE) {
+        return TCPSHAKE_WHO_NONE;
+    }
+    return ep == client ? TCPSHAKE_WHO_CLIENT : TCPSHAKE_WHO_SERVER;
+}
+
+static enum tcpshake_end decide_end(const struct tcpshake_record *r, const struct conn *c,
+                                    enum tcpshake_end reason)
+{
+    if (r->client.rst_ns != 0 || r->server.rst_ns != 0) {
+        return TCPSHAKE_END_RST;
+    }
+    if (c->side[0].fin_seen && c->side[1].fin_seen) {
+        return TCPSHAKE_END_FIN;
+    }
+    if (reason == TCPSHAKE_END_REUSED || reason == TCPSHAKE_END_EVICTED) {
+        return reason;
+    }
+    switch (r->outcome) {
+    case TCPSHAKE_OUTCOME_UNANSWERED:
+    case TCPSHAKE_OUTCOME_ICMP_REJECTED:
+    case TCPSHAKE_OUTCOME_HALF_OPEN:
+        return TCPSHAKE_END_HANDSHAKE;
+    default:
+        return reason;
+    }
+}
+
+void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out)
+{
+    *out = c->rec;
+    int client = guess_client(c);
+    if (client == EP_B) {
+        out->client = c->rec.server;
+        out->server = c->rec.client;
+    }
+    out->roles_inferred = !c->syn_seen;
+    out->outcome = decide_outcome(c);
+    decide_latency(c, out);
+    out->app_latency_ns = TCPSHAKE_NO_TIME;
+    if (c->server_resp_ns != 0) {
+        out->app_latency_ns = (int64_t)(c->server_resp_ns - out->client.first_payload_ns);
+    }
+    out->duration_ns = (int64_t)(out->last_ns - out->first_ns);
+    out->first_fin = who_of(c->first_fin_ep, client);
+    bool crst = out->client.rst_ns != 0, srst = out->server.rst_ns != 0;
+    out->rst_by = crst && srst ? TCPSHAKE_WHO_BOTH
+                  : crst       ? TCPSHAKE_WHO_CLIENT
+                  : srst       ? TCPSHAKE_WHO_SERVER
+                               : TCPSHAKE_WHO_NONE;
+    out->end = decide_end(out, c, reason);
+    bool zeek_orig_is_b = false;
+    zeek_result(&c->zeek, out->zeek_state, out->zeek_history, &zeek_orig_is_b);
+    out->zeek_flipped = zeek_orig_is_b != (client == EP_B);
+}

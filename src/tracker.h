@@ -1,0 +1,99 @@
+/*
+ * tracker.h - the connection observer: one TCP connection watched from the
+ * wire, as RFC 9293 describes the two ends, and turned into a record.
+ *
+ * The tracker owns the decisions: who is the client, whether a SYN-ACK or an
+ * ACK really answers the other side's ISN, retransmitted SYNs and SYN-ACKs,
+ * simultaneous open, RST validity, FIN and their acknowledgements, and the
+ * times that matter. It does no lookups and no allocation; the engine
+ * (tcpshake.c) finds the connection and hands it each segment.
+ */
+#ifndef TCPSHAKE_TRACKER_H
+#define TCPSHAKE_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "flowtab.h"
+#include "tcpshake.h"
+#include "zeek.h"
+
+/* Where the opening handshake stands. */
+enum hs_phase {
+    HS_NONE,        /* nothing but mid-stream segments so far */
+    HS_SYN,         /* client SYN seen, no valid SYN-ACK yet */
+    HS_SYNACK,      /* valid SYN-ACK seen, final ACK not yet */
+    HS_ESTABLISHED, /* final ACK seen (or proven by later traffic) */
+    HS_REFUSED,     /* RST answered the SYN */
+};
+
+/* Per-endpoint observer state that the record does not carry. */
+struct track_side {
+    uint32_t snd_max;    /* highest sequence number sent + 1 (incl. SYN/FIN) */
+    uint32_t fin_seq;    /* sequence number of this side's FIN */
+    uint32_t isn_first;  /* ISN of the first SYN / SYN-ACK (ISN changes) */
+    uint32_t syn_payload; /* payload carried on this side's SYN (TFO) */
+    uint32_t ack_max;    /* highest ACK number sent */
+    uint16_t window;     /* last raw window advertised */
+    uint16_t window_max; /* largest raw window advertised */
+    bool seq_known;      /* snd_max is valid */
+    bool ack_known;      /* ack_max is valid */
+    bool window_known;
+    bool fin_seen;
+};
+
+struct conn {
+    struct flow_link link;     /* must stay first: the flow table's part */
+    struct tcpshake_record rec; /* during tracking, rec.client is endpoint A (the
+                                   first packet's sender) and rec.server is B;
+                                   tracker_finish swaps them when B is the client */
+    struct track_side side[2]; /* [0] = A, [1] = B */
+    struct zeek_conn zeek;
+    uint64_t server_resp_ns;   /* server's first payload after the client's first */
+    uint64_t last_syn_ns;      /* latest client SYN (for retransmission gaps) */
+    uint64_t last_synack_ns;   /* latest SYN-ACK */
+    uint32_t synack_ack;       /* ACK number of the accepted SYN-ACK */
+    uint32_t syns_before_synack;    /* client SYNs up to the first valid SYN-ACK */
+    uint32_t synacks_before_ack;    /* SYN-ACKs up to the final ACK */
+    uint8_t phase;             /* enum hs_phase */
+    uint8_t client;            /* 0 = A, 1 = B: which endpoint is the client */
+    uint8_t first_fin_ep;      /* 0 = A, 1 = B, 2 = no FIN yet */
+    uint8_t sim_acked;         /* simultaneous open: bit ep set when ep acked the peer's SYN */
+    bool roles_known;          /* a SYN or SYN-ACK decided the roles */
+    bool syn_seen;             /* the client's SYN was captured */
+    bool simultaneous;         /* both sides sent a bare SYN */
+    bool icmp_rejected;        /* destination unreachable quoting the client's SYN */
+    bool rst_in_handshake;     /* RST while the handshake was in progress */
+    bool data_seen;            /* any payload in either direction */
+};
+
+/* What the engine must do after a segment. */
+enum track_result {
+    TRACK_OK,
+    TRACK_NEW_CONNECTION, /* the segment starts a new connection on this tuple:
+                             finish this one (END_REUSED), re-init, feed again */
+};
+
+/* Start tracking: the first packet's sender becomes endpoint A. */
+void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, uint64_t ts_ns);
+
+/* True when the segment was sent by endpoint A. */
+bool tracker_from_a(const struct conn *c, const struct tcp_view *v);
+
+enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint64_t ts_ns);
+
+/* An ICMP error quoting a segment of this connection. */
+void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns);
+
+/* The flow-table class the connection belongs to now. */
+enum flow_class tracker_class(const struct conn *c);
+
+/*
+ * Decide outcome, end reason and latencies, and fill *out. reason is what
+ * made the engine finish the connection (IDLE, OPEN, EVICTED or REUSED); a
+ * connection closed by FIN or RST, or whose handshake failed, says so instead.
+ */
+void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out);
+
+#endif
