@@ -1,0 +1,296 @@
+/*
+ * ip.c - IPv4 and IPv6 headers, IPv6 extension chains and fragments.
+ *
+ * Owns the network layer: checks the IP header against what was captured,
+ * trims the payload to the IP length (Ethernet padding is not payload), tells
+ * a capture cut by snaplen (TCPQ_SNAPLEN_CUT, payload counted from the IP
+ * length) from a header that lies (MALFORMED), and hands the payload to
+ * tcp.c or icmp.c. Link layers are link.c's business.
+ *
+ * IPv4, RFC 791 3.1:
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-------+-------+---------------+-------------------------------+
+ *   |Version|  IHL  |      TOS      |          Total Length         |
+ *   +-------+-------+---------------+-----+-------------------------+
+ *   |         Identification        |Flags|     Fragment Offset     |
+ *   +---------------+---------------+-----+-------------------------+
+ *   |      TTL      |   Protocol    |        Header Checksum        |
+ *   +---------------+---------------+-------------------------------+
+ *   |                        Source Address                         |
+ *   |                     Destination Address                       |
+ *   |                Options (IHL > 5) ...                          |
+ *
+ * IPv6, RFC 8200 3:
+ *   | Version | Traffic Class | Flow Label (20)                      |
+ *   |   Payload Length (16)   | Next Header (8) | Hop Limit (8)      |
+ *   |   Source Address (128)  | Destination Address (128)          |
+ *
+ * IPv6 extension headers, RFC 8200 4.3-4.6 (hop-by-hop 0, routing 43,
+ * destination options 60): | Next Header | Hdr Ext Len (8-octet units,
+ * not counting the first 8) | ... |. Fragment (44), RFC 8200 4.5: 8 bytes,
+ * | Next Header | Reserved | Fragment Offset (13) | Res | M | Identification |.
+ * Authentication header (51), RFC 4302 2: length in 4-octet units minus 2.
+ * A jumbogram (RFC 2675) has payload length 0 and a hop-by-hop header.
+ */
+#include "ip.h"
+
+#include <string.h>
+
+#include "icmp.h"
+#include "tcp.h"
+
+enum {
+    IP6_HOPOPT = 0,
+    IP6_ROUTING = 43,
+    IP6_FRAGMENT = 44,
+    IP6_AH = 51,
+    IP6_DSTOPTS = 60,
+    IP6_EXT_CAP = 16, /* extension headers walked before giving up */
+    IP4_MIN_HDR = 20,
+    IP6_HDR = 40,
+    TCP_MIN_HDR = 20,
+};
+
+enum decode_status ip_v4_header(struct wire *w, struct ip_v4_hdr *h)
+{
+    if (!wire_has(w, 1)) {
+        return DECODE_TRUNCATED;
+    }
+    if ((wire_peek_u8(w) >> 4) != 4) {
+        return DECODE_MALFORMED;
+    }
+    struct wire fixed = wire_sub(w, IP4_MIN_HDR);
+    if (fixed.bad) {
+        return DECODE_TRUNCATED;
+    }
+    h->hdr_len = (size_t)(wire_u8(&fixed) & 0x0f) * 4;
+    wire_skip(&fixed, 1); /* TOS / DSCP + ECN */
+    h->total_len = wire_be16(&fixed);
+    wire_skip(&fixed, 2); /* identification */
+    uint16_t frag = wire_be16(&fixed);
+    h->more_frags = (frag & 0x2000) != 0;
+    h->frag_offset = frag & 0x1fff;
+    h->ttl = wire_u8(&fixed);
+    h->proto = wire_u8(&fixed);
+    wire_skip(&fixed, 2); /* checksum: not ours to verify */
+    wire_copy(&fixed, h->src, 4);
+    wire_copy(&fixed, h->dst, 4);
+
+    if (h->hdr_len < IP4_MIN_HDR || h->total_len < h->hdr_len) {
+        return DECODE_MALFORMED;
+    }
+    wire_skip(w, h->hdr_len - IP4_MIN_HDR); /* options */
+    return w->bad ? DECODE_TRUNCATED : DECODE_OK;
+}
+
+enum decode_status ip_v6_header(struct wire *w, struct ip_v6_hdr *h)
+{
+    if (!wire_has(w, 1)) {
+        return DECODE_TRUNCATED;
+    }
+    if ((wire_peek_u8(w) >> 4) != 6) {
+        return DECODE_MALFORMED;
+    }
+    struct wire fixed = wire_sub(w, IP6_HDR);
+    if (fixed.bad) {
+        return DECODE_TRUNCATED;
+    }
+    wire_skip(&fixed, 4); /* version, traffic class, flow label */
+    h->payload_len = wire_be16(&fixed);
+    h->next_header = wire_u8(&fixed);
+    h->hop_limit = wire_u8(&fixed);
+    wire_copy(&fixed, h->src, 16);
+    wire_copy(&fixed, h->dst, 16);
+    return DECODE_OK;
+}
+
+/* Could a header chain continuing with nh still lead to TCP (or an ICMPv6 error)? */
+static bool v6_may_carry_tcp(uint8_t nh)
+{
+    switch (nh) {
+    case IP_PROTO_TCP:
+    case IP_PROTO_ICMPV6:
+    case IP6_HOPOPT:
+    case IP6_ROUTING:
+    case IP6_FRAGMENT:
+    case IP6_AH:
+    case IP6_DSTOPTS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Size of the extension header at w (type nh), or 0 when it cannot be read. */
+static size_t v6_ext_len(const struct wire *w, uint8_t nh)
+{
+    struct wire peek = *w;
+    wire_skip(&peek, 1); /* next header */
+    size_t units = wire_u8(&peek);
+    if (peek.bad) {
+        return 0;
+    }
+    if (nh == IP6_FRAGMENT) {
+        return 8;
+    }
+    if (nh == IP6_AH) {
+        return (units + 2) * 4;
+    }
+    return (units + 1) * 8;
+}
+
+enum decode_status ip_v6_skip_ext(struct wire *w, uint8_t *nh, size_t *claimed, bool *more_frags)
+{
+    for (unsigned hop = 0;; hop++) {
+        if (*nh != IP6_HOPOPT && *nh != IP6_ROUTING && *nh != IP6_FRAGMENT && *nh != IP6_AH &&
+            *nh != IP6_DSTOPTS) {
+            return DECODE_OK; /* upper layer (or ESP, no-next, mobility ...) */
+        }
+        if (hop == IP6_EXT_CAP) {
+            return DECODE_UNSUPPORTED; /* deeper than we walk */
+        }
+        if (*claimed < 8) {
+            return DECODE_MALFORMED; /* the IP length leaves no room for the header */
+        }
+        size_t len = v6_ext_len(w, *nh);
+        if (len == 0) {
+            return DECODE_TRUNCATED;
+        }
+        if (len > *claimed) {
+            return DECODE_MALFORMED;
+        }
+        struct wire ext = wire_sub(w, len);
+        if (ext.bad) {
+            return DECODE_TRUNCATED;
+        }
+        uint8_t next = wire_u8(&ext);
+        if (*nh == IP6_FRAGMENT) {
+            wire_skip(&ext, 1); /* reserved */
+            uint16_t off_m = wire_be16(&ext);
+            if ((off_m >> 3) != 0) {
+                /* Non-first fragment: whatever it carries has no header here. */
+                return v6_may_carry_tcp(next) ? DECODE_FRAGMENT : DECODE_NOT_TCP;
+            }
+            *more_frags = *more_frags || (off_m & 1) != 0;
+        }
+        *claimed -= len;
+        *nh = next;
+    }
+}
+
+/*
+ * In a first fragment (MF set), the TCP header may itself be split across
+ * fragments (RFC 1858): then this packet is a fragment we cannot use. When
+ * the capture is too short to tell, tcp_decode reports TRUNCATED.
+ */
+static bool tcp_header_in_fragment(const struct wire *w, size_t claimed)
+{
+    struct wire peek = *w;
+    wire_skip(&peek, 12);
+    size_t doff = (size_t)(wire_u8(&peek) >> 4) * 4;
+    if (peek.bad) {
+        return claimed >= TCP_MIN_HDR;
+    }
+    return claimed >= TCP_MIN_HDR && claimed >= doff;
+}
+
+/* Decode TCP at w; the view's addresses, ttl and ip_len are set by the caller. */
+static enum decode_status tcp_payload(struct wire *w, size_t claimed, bool cut,
+                                      struct packet_view *out)
+{
+    out->kind = PACKET_TCP;
+    enum decode_status st = tcp_decode(w, claimed, &out->u.tcp);
+    if (st == DECODE_OK && cut) {
+        out->u.tcp.quirks |= TCPQ_SNAPLEN_CUT;
+    }
+    return st;
+}
+
+static enum decode_status v4(struct wire *w, struct packet_view *out)
+{
+    struct ip_v4_hdr h;
+    enum decode_status st = ip_v4_header(w, &h);
+    if (st != DECODE_OK) {
+        return st;
+    }
+    size_t claimed = (size_t)h.total_len - h.hdr_len;
+    bool cut = wire_left(w) < claimed; /* snaplen, not a lie: count from the IP length */
+    wire_trim(w, claimed);             /* link-layer padding is not payload */
+
+    if (h.proto != IP_PROTO_TCP && h.proto != IP_PROTO_ICMP) {
+        return DECODE_NOT_TCP;
+    }
+    if (h.frag_offset != 0) {
+        return DECODE_FRAGMENT; /* RFC 791: only the first fragment has the TCP header */
+    }
+    if (h.proto == IP_PROTO_ICMP) {
+        return icmp_decode(w, claimed, 4, out);
+    }
+    if (h.more_frags && !tcp_header_in_fragment(w, claimed)) {
+        return DECODE_FRAGMENT;
+    }
+    struct tcp_view *t = &out->u.tcp;
+    t->tuple.ip_version = 4;
+    memcpy(t->tuple.src, h.src, 4);
+    memcpy(t->tuple.dst, h.dst, 4);
+    t->ttl = h.ttl;
+    t->ip_len = h.total_len;
+    return tcp_payload(w, claimed, cut, out);
+}
+
+static enum decode_status v6(struct wire *w, struct packet_view *out)
+{
+    struct ip_v6_hdr h;
+    enum decode_status st = ip_v6_header(w, &h);
+    if (st != DECODE_OK) {
+        return st;
+    }
+    size_t claimed = h.payload_len;
+    if (claimed == 0 && h.next_header == IP6_HOPOPT) {
+        claimed = wire_left(w); /* jumbogram (RFC 2675): the rest of the capture */
+    }
+    size_t ip_len = IP6_HDR + claimed;
+    bool cut = wire_left(w) < claimed;
+    wire_trim(w, claimed);
+
+    uint8_t nh = h.next_header;
+    bool more_frags = false;
+    st = ip_v6_skip_ext(w, &nh, &claimed, &more_frags);
+    if (st != DECODE_OK) {
+        return st;
+    }
+    if (nh == IP_PROTO_ICMPV6) {
+        return icmp_decode(w, claimed, 6, out);
+    }
+    if (nh != IP_PROTO_TCP) {
+        return DECODE_NOT_TCP;
+    }
+    if (more_frags && !tcp_header_in_fragment(w, claimed)) {
+        return DECODE_FRAGMENT;
+    }
+    struct tcp_view *t = &out->u.tcp;
+    t->tuple.ip_version = 6;
+    memcpy(t->tuple.src, h.src, 16);
+    memcpy(t->tuple.dst, h.dst, 16);
+    t->ttl = h.hop_limit;
+    t->ip_len = ip_len > UINT32_MAX ? UINT32_MAX : (uint32_t)ip_len;
+    return tcp_payload(w, claimed, cut, out);
+}
+
+enum decode_status ip_decode(struct wire *w, unsigned version, struct packet_view *out)
+{
+    if (version == 0) {
+        if (!wire_has(w, 1)) {
+            return DECODE_TRUNCATED;
+        }
+        version = wire_peek_u8(w) >> 4;
+    }
+    if (version == 4) {
+        return v4(w, out);
+    }
+    if (version == 6) {
+        return v6(w, out);
+    }
+    return DECODE_MALFORMED; /* neither IPv4 nor IPv6 where an IP header must be */
+}

@@ -1,0 +1,70 @@
+/*
+ * ip.h - IPv4 and IPv6 decoding, shared by the link layer (link.c) and by the
+ * ICMP decoder, which parses the IP header quoted inside an error (icmp.c).
+ */
+#ifndef TCPSHAKE_IP_H
+#define TCPSHAKE_IP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "wire.h"
+
+/* IANA protocol numbers we act on. */
+enum {
+    IP_PROTO_ICMP = 1,
+    IP_PROTO_TCP = 6,
+    IP_PROTO_ICMPV6 = 58,
+};
+
+/* The fixed part of an IPv4 header (RFC 791 3.1), host order. */
+struct ip_v4_hdr {
+    size_t hdr_len;       /* IHL * 4, options included */
+    uint16_t total_len;   /* header + payload, as the header says */
+    uint16_t frag_offset; /* in 8-byte units */
+    bool more_frags;      /* MF flag */
+    uint8_t ttl;
+    uint8_t proto;
+    uint8_t src[4];
+    uint8_t dst[4];
+};
+
+/* The fixed IPv6 header (RFC 8200 3), host order. */
+struct ip_v6_hdr {
+    uint16_t payload_len; /* 0 in a jumbogram */
+    uint8_t next_header;
+    uint8_t hop_limit;
+    uint8_t src[16];
+    uint8_t dst[16];
+};
+
+/*
+ * Read an IPv4 header and its options, leaving w at the payload. Checks the
+ * version, IHL >= 5 and total length >= IHL * 4 (else MALFORMED), and that
+ * the whole header was captured (else TRUNCATED). Does not trim w.
+ */
+enum decode_status ip_v4_header(struct wire *w, struct ip_v4_hdr *h);
+
+/* Read the 40-byte IPv6 header: MALFORMED on a wrong version, TRUNCATED when short. */
+enum decode_status ip_v6_header(struct wire *w, struct ip_v6_hdr *h);
+
+/*
+ * Walk IPv6 extension headers (RFC 8200 4) starting at protocol *nh, at most
+ * 16 of them. On DECODE_OK, *nh is the upper-layer protocol, w stands at its
+ * first byte and *claimed (bytes the IP length promises from w onwards) has
+ * shrunk by what was walked; *more_frags tells whether a fragment header with
+ * M=1 was passed. Fails with MALFORMED (a length beyond *claimed), TRUNCATED
+ * (beyond the capture), FRAGMENT (non-first fragment), NOT_TCP (a non-first
+ * fragment of something that is not TCP) or UNSUPPORTED (chain too long).
+ */
+enum decode_status ip_v6_skip_ext(struct wire *w, uint8_t *nh, size_t *claimed, bool *more_frags);
+
+/*
+ * Decode an IP packet at w into *out: TCP segments and ICMP errors quoting
+ * TCP. version is 4 or 6, or 0 to take it from the first nibble.
+ */
+enum decode_status ip_decode(struct wire *w, unsigned version, struct packet_view *out);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * link.c - link layers, and the entry points of decode.h.
+ *
+ * Owns everything between the first captured byte and the IP header:
+ * Ethernet with VLAN tags, MPLS and PPPoE; Linux cooked captures (SLL and
+ * SLL2); raw IP; BSD null and OpenBSD loop. It records the outermost VLAN id
+ * and hands the IP packet to ip.c. Link-type numbers are libpcap's LINKTYPE_
+ * values (https://www.tcpdump.org/linktypes.html).
+ *
+ * Ethernet II (IEEE 802.3 clause 3):
+ *   | destination MAC (6) | source MAC (6) | EtherType (2) | payload |
+ * VLAN tag (IEEE 802.1Q; 0x88a8 is the 802.1ad outer tag, 0x9100 the older
+ * QinQ tag), inserted before the EtherType, possibly stacked:
+ *   | TPID (2) | PCP (3) DEI (1) VID (12) |
+ * MPLS label stack entry (RFC 3032 2.1), repeated until S = 1; the payload
+ * has no type field, so IPv4 / IPv6 are told apart by the version nibble:
+ *   | Label (20) | TC (3) | S (1) | TTL (8) |
+ * PPPoE session stage (RFC 2516 4), then the PPP protocol (RFC 1661 2):
+ *   | Ver (4) Type (4) | Code (8) | Session ID (16) | Length (16) | Protocol (16) |
+ * Linux SLL, 16 bytes (LINKTYPE_LINUX_SLL):
+ *   | packet type (2) | ARPHRD type (2) | addr len (2) | addr (8) | protocol (2) |
+ * Linux SLL2, 20 bytes (LINKTYPE_LINUX_SLL2):
+ *   | protocol (2) | reserved (2) | ifindex (4) | ARPHRD type (2) |
+ *   | packet type (1) | addr len (1) | addr (8) |
+ * BSD null: a 4-byte address family in the capturing host's byte order.
+ * OpenBSD loop: the same in network byte order.
+ */
+#include "decode.h"
+
+#include <string.h>
+
+#include "ip.h"
+#include "wire.h"
+
+enum {
+    ETH_HDR = 14,
+    SLL_HDR = 16,
+    SLL2_HDR = 20,
+    VLAN_CAP = 8,   /* stacked VLAN tags walked */
+    MPLS_CAP = 16,  /* MPLS labels walked */
+    DLT_RAW_A = 12, /* raw IP on most BSDs */
+    DLT_RAW_B = 14, /* raw IP on OpenBSD */
+
+    ETHERTYPE_IPV4 = 0x0800,
+    ETHERTYPE_IPV6 = 0x86dd,
+    ETHERTYPE_VLAN = 0x8100,
+    ETHERTYPE_QINQ = 0x88a8,
+    ETHERTYPE_QINQ_OLD = 0x9100,
+    ETHERTYPE_MPLS = 0x8847,
+    ETHERTYPE_MPLS_MC = 0x8848,
+    ETHERTYPE_PPPOE = 0x8864,
+
+    PPP_IPV4 = 0x0021,
+    PPP_IPV6 = 0x0057,
+
+    /* Address families seen in null / loop headers. */
+    AF_V4 = 2,
+    AF_V6_LINUX = 10,
+    AF_V6_BSD = 24, /* NetBSD, OpenBSD */
+    AF_V6_FREEBSD = 28,
+    AF_V6_DARWIN = 30,
+};
+
+static bool is_vlan_tpid(uint16_t type)
+{
+    return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD;
+}
+
+/* Walk MPLS labels to the bottom of the stack, then guess the IP version. */
+static enum decode_status mpls(struct wire *w, struct packet_view *out)
+{
+    for (unsigned n = 0; n < MPLS_CAP; n++) {
+        uint32_t entry = wire_be32(w);
+        if (w->bad) {
+            return DECODE_TRUNCATED;
+        }
+        if ((entry & 0x100) != 0) { /* bottom of stack */
+            if (!wire_has(w, 1)) {
+                return DECODE_TRUNCATED;
+            }
+            unsigned version = wire_peek_u8(w) >> 4;
+            if (version != 4 && version != 6) {
+                return DECODE_NOT_TCP; /* pseudowire, control word ...: not IP */
+            }
+            return ip_decode(w, version, out);
+        }
+    }
+    return DECODE_UNSUPPORTED; /* label stack deeper than we walk */
+}
+
+static enum decode_status pppoe(struct wire *w, struct packet_view *out)
+{
+    wire_skip(w, 6); /* ver/type, code, session id, length */
+    uint16_t proto = wire_be16(w);
+    if (w->bad) {
+        return DECODE_TRUNCATED;
+    }
+    if (proto == PPP_IPV4) {
+        return ip_decode(w, 4, out);
+    }
+    if (proto == PPP_IPV6) {
+        return ip_decode(w, 6, out);
+    }
+    return DECODE_NOT_TCP; /* LCP, IPCP ... */
+}
+
+/*
+ * Decode from an EtherType onwards (Ethernet, SLL, SLL2): VLAN tags first,
+ * then the network layer. *vlan gets the outermost tag's id.
+ */
+static enum decode_status ethertype(struct wire *w, uint16_t type, int32_t *vlan,
+                                    struct packet_view *out)
+{
+    for (unsigned n = 0; is_vlan_tpid(type); n++) {
+        if (n == VLAN_CAP) {
+            return DECODE_UNSUPPORTED; /* tag stack deeper than we walk */
+        }
+        uint16_t tci = wire_be16(w);
+        type = wire_be16(w);
+        if (w->bad) {
+            return DECODE_TRUNCATED;
+        }
+        if (n == 0) {
+            *vlan = tci & 0x0fff;
+        }
+    }
+    switch (type) {
+    case ETHERTYPE_IPV4:
+        return ip_decode(w, 4, out);
+    case ETHERTYPE_IPV6:
+        return ip_decode(w, 6, out);
+    case ETHERTYPE_MPLS:
+    case ETHERTYPE_MPLS_MC:
+        return mpls(w, out);
+    case ETHERTYPE_PPPOE:
+        return pppoe(w, out);
+    default:
+        return DECODE_NOT_TCP; /* ARP, LLDP, 802.3 length field ...: valid, not ours */
+    }
+}
+
+/* The IP version an address family stands for, or 0. */
+static unsigned family_version(uint32_t family)
+{
+    switch (family) {
+    case AF_V4:
+        return 4;
+    case AF_V6_LINUX:
+    case AF_V6_BSD:
+    case AF_V6_FREEBSD:
+    case AF_V6_DARWIN:
+        return 6;
+    default:
+        return 0;
+    }
+}
+
+static enum decode_status null_loop(struct wire *w, bool network_order, struct packet_view *out)
+{
+    uint32_t family = network_order ? wire_be32(w) : wire_le32(w);
+    if (w->bad) {
+        return DECODE_TRUNCATED;
+    }
+    /* BSD null is in the capturing host's order, which we cannot know: a
+     * family never exceeds 16 bits, so a larger value means the other order. */
+    if (!network_order && family > 0xffff) {
+        family = ((family & 0xff) << 24) | ((family & 0xff00) << 8) | ((family >> 8) & 0xff00) |
+                 (family >> 24);
+    }
+    unsigned version = family_version(family);
+    if (version == 0) {
+        return DECODE_NOT_TCP;
+    }
+    return ip_decode(w, version, out);
+}
+
+static enum decode_status link_dispatch(int linktype, struct wire *w, int32_t *vlan,
+                                        struct packet_view *out)
+{
+    struct wire hdr;
+    switch (linktype) {
+    case LINK_ETHERNET:
+        hdr = wire_sub(w, ETH_HDR);
+        wire_skip(&hdr, 12); /* MAC addresses */
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
+    case LINK_SLL:
+        hdr = wire_sub(w, SLL_HDR);
+        wire_skip(&hdr, 14);
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
+    case LINK_SLL2:
+        hdr = wire_sub(w, SLL2_HDR);
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
+    case LINK_RAW:
+    case DLT_RAW_A:
+    case DLT_RAW_B:
+        return ip_decode(w, 0, out);
+    case LINK_IPV4:
+        return ip_decode(w, 4, out);
+    case LINK_IPV6:
+        return ip_decode(w, 6, out);
+    case LINK_NULL:
+        return null_loop(w, false, out);
+    case LINK_LOOP:
+        return null_loop(w, true, out);
+    default:
+        return DECODE_UNSUPPORTED;
+    }
+}
+
+bool decode_link_supported(int linktype)
+{
+    switch (linktype) {
+    case LINK_NULL:
+    case LINK_ETHERNET:
+    case DLT_RAW_A:
+    case DLT_RAW_B:
+    case LINK_RAW:
+    case LINK_LOOP:
+    case LINK_SLL:
+    case LINK_IPV4:
+    case LINK_IPV6:
+    case LINK_SLL2:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * wire_len is not needed: a capture cut by snaplen shows as an IP length
+ * beyond the captured bytes, which ip.c turns into TCPQ_SNAPLEN_CUT.
+ */
+enum decode_status decode_packet(int linktype, const uint8_t *data, size_t caplen, size_t wire_len,
+                                 struct packet_view *out)
+{
+    (void)wire_len;
+    memset(out, 0, sizeof(*out));
+    struct wire w = wire_init(data, caplen);
+    int32_t vlan = -1;
+    enum decode_status st = link_dispatch(linktype, &w, &vlan, out);
+    if (st != DECODE_OK) {
+        return st;
+    }
+    if (out->kind == PACKET_TCP) {
+        out->u.tcp.tuple.vlan = vlan;
+    } else {
+        out->u.icmp.quoted.vlan = vlan;
+    }
+    return DECODE_OK;
+}
