@@ -33,6 +33,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/make_hostile
 
+.SECONDARY:
+
 .PHONY: all demo check test unit e2e corpus asan clang deps install uninstall format \
         format-check clean golden
 

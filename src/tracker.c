@@ -277,7 +277,7 @@ static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
 {
     struct tcpshake_side *s = rec_side(c, ep);
     bool ok = rst_in_window(c, ep, v);
-    if (s->rst_ns == 0) {
+    if (s->rst_ns == 0 || (ok && !s->rst_in_window)) {
         s->rst_ns = ts_ns;
         s->rst_in_window = ok;
     }
@@ -502,9 +502,16 @@ void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns)
     }
 }
 
+/* A RST the receiver could have accepted ends the connection; any other is noise. */
+static bool closed_by_rst(const struct tcpshake_record *r)
+{
+    return (r->client.rst_ns != 0 && r->client.rst_in_window) ||
+           (r->server.rst_ns != 0 && r->server.rst_in_window);
+}
+
 enum flow_class tracker_class(const struct conn *c)
 {
-    bool rst = c->rec.client.rst_ns != 0 || c->rec.server.rst_ns != 0;
+    bool rst = closed_by_rst(&c->rec);
     bool fins = c->side[0].fin_seen && c->side[1].fin_seen;
     if (rst || fins || c->phase == HS_REFUSED || c->icmp_rejected) {
         return FLOW_CLOSED;
@@ -587,7 +594,7 @@ static enum tcpshake_who who_of(int ep, int client)
 static enum tcpshake_end decide_end(const struct tcpshake_record *r, const struct conn *c,
                                     enum tcpshake_end reason)
 {
-    if (r->client.rst_ns != 0 || r->server.rst_ns != 0) {
+    if (closed_by_rst(r)) {
         return TCPSHAKE_END_RST;
     }
     if (c->side[0].fin_seen && c->side[1].fin_seen) {
