@@ -10,7 +10,7 @@
  *   struct tcpshake_config cfg;
  *   tcpshake_config_default(&cfg);
  *   struct tcpshake *h = tcpshake_new(&cfg, on_record, user);
- *   tcpshake_open_file(h, "trace.pcap", NULL);
+ *   tcpshake_open_file(h, "trace.pcap");
  *   int rc = tcpshake_run(h);    (calls on_record once per connection)
  *   tcpshake_free(h);
  *

@@ -91,6 +91,26 @@ static void add_gap(int64_t *gaps, uint32_t *n, uint64_t prev_ns, uint64_t now_n
     }
 }
 
+/* A RST the receiver could have accepted ends the connection; any other is noise. */
+static bool closed_by_rst(const struct tcpshake_record *r)
+{
+    return (r->client.rst_ns != 0 && r->client.rst_in_window) ||
+           (r->server.rst_ns != 0 && r->server.rst_in_window);
+}
+
+enum flow_class tracker_class(const struct conn *c)
+{
+    bool rst = closed_by_rst(&c->rec);
+    bool fins = c->side[0].fin_seen && c->side[1].fin_seen;
+    if (rst || fins || c->phase == HS_REFUSED || c->icmp_rejected) {
+        return FLOW_CLOSED;
+    }
+    if (c->phase == HS_SYN || c->phase == HS_SYNACK) {
+        return FLOW_HANDSHAKE;
+    }
+    return FLOW_ESTABLISHED;
+}
+
 /* Is this bare SYN from endpoint ep the start of another connection on the tuple? */
 static bool starts_new_connection(const struct conn *c, int ep, const struct tcp_view *v)
 {
@@ -101,6 +121,9 @@ static bool starts_new_connection(const struct conn *c, int ep, const struct tcp
     if (!c->roles_known) {
         /* Only mid-stream segments so far: that stream is over, a new one begins. */
         return true;
+    }
+    if (tracker_class(c) == FLOW_CLOSED) {
+        return true; /* refused, reset or closed: any new SYN is a new attempt */
     }
     const struct tcpshake_side *s = rec_side_c(c, ep);
     if (ep == c->client) {
@@ -313,7 +336,9 @@ static void on_ack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
     const struct tcpshake_side *srv = rec_side_c(c, 1 - ep);
     const struct track_side *st = &c->side[1 - ep];
     if (c->phase == HS_SYNACK) {
-        if (v->ack == srv->isn + 1 || v->ack == st->isn_first + 1) {
+        /* ISN + 1, plus any data the SYN-ACK carried (RFC 9293 allows it). */
+        uint32_t want = srv->isn + 1 + st->syn_payload;
+        if (v->ack == want || v->ack == st->isn_first + 1 + st->syn_payload) {
             c->phase = HS_ESTABLISHED;
             c->rec.ack_ns = ts_ns;
             rec_side(c, ep)->tsecr = v->opt.tsecr;
@@ -500,26 +525,6 @@ void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns)
         c->rec.icmp_type = icmp->type;
         c->rec.icmp_code = icmp->code;
     }
-}
-
-/* A RST the receiver could have accepted ends the connection; any other is noise. */
-static bool closed_by_rst(const struct tcpshake_record *r)
-{
-    return (r->client.rst_ns != 0 && r->client.rst_in_window) ||
-           (r->server.rst_ns != 0 && r->server.rst_in_window);
-}
-
-enum flow_class tracker_class(const struct conn *c)
-{
-    bool rst = closed_by_rst(&c->rec);
-    bool fins = c->side[0].fin_seen && c->side[1].fin_seen;
-    if (rst || fins || c->phase == HS_REFUSED || c->icmp_rejected) {
-        return FLOW_CLOSED;
-    }
-    if (c->phase == HS_SYN || c->phase == HS_SYNACK) {
-        return FLOW_HANDSHAKE;
-    }
-    return FLOW_ESTABLISHED;
 }
 
 static enum tcpshake_outcome decide_outcome(const struct conn *c)

@@ -1,0 +1,65 @@
+/*
+ * sink.h - what an output format implements, and the helpers formats share.
+ *
+ * A format is one file (sink_table.c, sink_jsonl.c ...) exporting one
+ * `const struct sink_format`: a table of function pointers, as in zmap's
+ * output modules. sink.c owns the public tcpshake_sink_* API, allocates the
+ * sink with `state_size` bytes of zeroed per-format state after it, calls
+ * begin once before the first record (or at finish when there was none),
+ * write once per record, and finish once at the end.
+ *
+ * A format writes straight to s->out and never allocates per record; write
+ * errors are noticed once per call through sink_status() (ferror).
+ */
+#ifndef TCPSHAKE_SINK_H
+#define TCPSHAKE_SINK_H
+
+#include "tcpshake.h"
+
+#include <stddef.h>
+
+struct sink_format {
+    const char *name;  /* "table", "json" ... */
+    size_t state_size; /* bytes of private state at tcpshake_sink.state */
+    /* Header (may be NULL); first is the first record, or NULL at a finish without any. */
+    void (*begin)(struct tcpshake_sink *s, const struct tcpshake_record *first);
+    void (*write)(struct tcpshake_sink *s, const struct tcpshake_record *r);
+    void (*finish)(struct tcpshake_sink *s); /* trailer; may be NULL */
+};
+
+struct tcpshake_sink {
+    const struct sink_format *format;
+    FILE *out;           /* borrowed from the caller */
+    unsigned flags;      /* TCPSHAKE_SINK_* */
+    bool begun;          /* begin has run */
+    bool finished;       /* finish has run */
+    uint64_t n_records;  /* records written so far */
+    uint64_t last_ns;    /* latest record.last_ns seen, 0 before any */
+    max_align_t state[]; /* format's private state, state_size bytes, zeroed */
+};
+
+extern const struct sink_format sink_table_format;
+extern const struct sink_format sink_jsonl_format;
+extern const struct sink_format sink_csv_format;
+extern const struct sink_format sink_zeek_format;
+
+/* Longest text of an address (IPv6 plus NUL, with room to spare). */
+#define SINK_ADDR_LEN 64
+/* Room for an ISO-8601 time with nanoseconds (31 bytes; more so gcc can prove no truncation). */
+#define SINK_ISO_LEN 96
+
+/* OK, or ERR_WRITE once the stream has an error. */
+int sink_status(const struct tcpshake_sink *s);
+/* Address of one side as text (RFC 5952 for IPv6, no brackets). */
+const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_side *side,
+                      char buf[SINK_ADDR_LEN]);
+/* ns since the epoch as ISO-8601 UTC with 9 decimals, e.g. 2024-05-01T12:00:00.000000001Z. */
+const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN]);
+/*
+ * The name of the next anomaly bit set in `bits` at or above *pos, advancing
+ * *pos past it; NULL when there is none. Unknown bits are named "bit_N"
+ * (using the caller's buf).
+ */
+const char *sink_next_anomaly(uint32_t bits, unsigned *pos, char buf[16]);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * sink_jsonl.c - JSON lines (RFC 8259), one object per connection record.
+ *
+ * Every field of struct tcpshake_record is written under a stable snake_case
+ * name (the man page lists them). Conventions:
+ *   - times are integer nanoseconds since the epoch ("*_ns"), null when the
+ *     event was not seen (0 in the record); "ts" repeats first_ns as
+ *     ISO-8601 UTC with 9 decimals (null too when first_ns is 0);
+ *   - durations are integer nanoseconds, null when not measured
+ *     (TCPSHAKE_NO_TIME);
+ *   - values that come from a SYN / SYN-ACK are null when it was not seen,
+ *     and so are an absent MSS (0), window scale (-1), timestamps (no TSopt),
+ *     VLAN (-1) and the ICMP type / code when no ICMP error was seen;
+ *   - the gap arrays hold n_syn_gaps / n_synack_gaps entries (the counts are
+ *     the array lengths); anomalies is an array of names.
+ * Strings are escaped per RFC 8259 section 7; bytes outside printable ASCII
+ * become \u00XX, so the output is always plain ASCII.
+ */
+#include "sink.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Writes "key": with the comma the previous member needs. */
+struct obj {
+    FILE *out;
+    bool first; /* no member written yet */
+};
+
+static void put_string(FILE *out, const char *str, size_t max_len)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < max_len && str[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)str[i];
+        switch (c) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\b':
+            fputs("\\b", out);
+            break;
+        case '\f':
+            fputs("\\f", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (c < 0x20 || c >= 0x7f) {
+                fprintf(out, "\\u%04x", (unsigned)c);
+            } else {
+                fputc(c, out);
+            }
+        }
+    }
+    fputc('"', out);
+}
+
+static void key(struct obj *o, const char *name)
+{
+    if (!o->first) {
+        fputc(',', o->out);
+    }
+    o->first = false;
+    fprintf(o->out, "\"%s\":", name);
+}
+
+static void put_u64(struct obj *o, const char *name, uint64_t v)
+{
+    key(o, name);
+    fprintf(o->out, "%" PRIu64, v);
+}
+
+static void put_i64(struct obj *o, const char *name, int64_t v)
+{
+    key(o, name);
+    fprintf(o->out, "%" PRId64, v);
+}
+
+static void put_null(struct obj *o, const char *name)
+{
+    key(o, name);
+    fputs("null", o->out);
+}
+
+static void put_bool(struct obj *o, const char *name, bool v)
+{
+    key(o, name);
+    fputs(v ? "true" : "false", o->out);
+}
+
+static void put_str(struct obj *o, const char *name, const char *v, size_t max_len)
+{
+    key(o, name);
+    put_string(o->out, v, max_len);
+}
+
+/* A point in time: null when not seen (0). */
+static void put_time(struct obj *o, const char *name, uint64_t ns)
+{
+    if (ns == 0) {
+        put_null(o, name);
+    } else {
+        put_u64(o, name, ns);
+    }
+}
+
+/* A duration: null when not measured. */
+static void put_duration(struct obj *o, const char *name, int64_t ns)
+{
+    if (ns == TCPSHAKE_NO_TIME) {
+        put_null(o, name);
+    } else {
+        put_i64(o, name, ns);
+    }
+}
+
+/* An unsigned value that only means something when `present`. */
+static void put_opt(struct obj *o, const char *name, bool present, uint64_t v)
+{
+    if (present) {
+        put_u64(o, name, v);
+    } else {
+        put_null(o, name);
+    }
+}
+
+static void put_gaps(struct obj *o, const char *name, const int64_t *gaps, uint32_t n)
+{
+    key(o, name);
+    fputc('[', o->out);
+    uint32_t valid = n < TCPSHAKE_MAX_GAPS ? n : TCPSHAKE_MAX_GAPS;
+    for (uint32_t i = 0; i < valid; i++) {
+        fprintf(o->out, "%s%" PRId64, i > 0 ? "," : "", gaps[i]);
+    }
+    fputc(']', o->out);
+}
+
+static void put_anomalies(struct obj *o, uint32_t bits)
+{
+    key(o, "anomalies");
+    fputc('[', o->out);
+    unsigned pos = 0;
+    char buf[16];
+    bool first = true;
+    for (const char *n = sink_next_anomaly(bits, &pos, buf); n != NULL;
+         n = sink_next_anomaly(bits, &pos, buf)) {
+        if (!first) {
+            fputc(',', o->out);
+        }
+        first = false;
+        put_string(o->out, n, strlen(n));
+    }
+    fputc(']', o->out);
+}
+
+static void put_side(struct obj *parent, const char *name, const struct tcpshake_record *r,
+                     const struct tcpshake_side *sd)
+{
+    char addr[SINK_ADDR_LEN];
+    key(parent, name);
+    fputc('{', parent->out);
+    struct obj o = { parent->out, true };
+    put_str(&o, "addr", sink_addr(r, sd, addr), SINK_ADDR_LEN);
+    put_u64(&o, "port", sd->port);
+    put_bool(&o, "syn_seen", sd->syn_seen);
+    put_opt(&o, "isn", sd->syn_seen, sd->isn);
+    put_opt(&o, "mss", sd->syn_seen && sd->mss != 0, sd->mss);
+    put_opt(&o, "wscale", sd->syn_seen && sd->wscale >= 0, (uint64_t)(sd->wscale & 0xff));
+    put_bool(&o, "sack_permitted", sd->sack_permitted);
+    put_bool(&o, "timestamps", sd->timestamps);
+    put_opt(&o, "tsval", sd->timestamps, sd->tsval);
+    put_opt(&o, "tsecr", sd->timestamps, sd->tsecr);
+    put_opt(&o, "initial_window", sd->syn_seen, sd->initial_window);
+    put_opt(&o, "ttl", sd->syn_seen, sd->ttl);
+    put_time(&o, "fin_ns", sd->fin_ns);
+    put_bool(&o, "fin_acked", sd->fin_acked);
+    put_time(&o, "rst_ns", sd->rst_ns);
+    put_bool(&o, "rst_in_window", sd->rst_in_window);
+    put_u64(&o, "packets", sd->packets);
+    put_u64(&o, "payload_bytes", sd->payload_bytes);
+    put_u64(&o, "ip_bytes", sd->ip_bytes);
+    put_time(&o, "first_payload_ns", sd->first_payload_ns);
+    put_u64(&o, "retransmits", sd->retransmits);
+    fputc('}', parent->out);
+}
+
+static void put_times(struct obj *o, const struct tcpshake_record *r)
+{
+    put_time(o, "first_ns", r->first_ns);
+    put_time(o, "last_ns", r->last_ns);
+    put_time(o, "syn_ns", r->syn_ns);
+    put_time(o, "syn_last_ns", r->syn_last_ns);
+    put_time(o, "synack_ns", r->synack_ns);
+    put_time(o, "synack_last_ns", r->synack_last_ns);
+    put_time(o, "ack_ns", r->ack_ns);
+    put_u64(o, "n_syn", r->n_syn);
+    put_u64(o, "n_synack", r->n_synack);
+    put_gaps(o, "syn_gaps_ns", r->syn_gaps_ns, r->n_syn_gaps);
+    put_gaps(o, "synack_gaps_ns", r->synack_gaps_ns, r->n_synack_gaps);
+    put_duration(o, "server_side_ns", r->server_side_ns);
+    put_duration(o, "client_side_ns", r->client_side_ns);
+    put_duration(o, "handshake_ns", r->handshake_ns);
+    put_str(o, "rtt_rule", tcpshake_rtt_rule_name(r->rtt_rule), SIZE_MAX);
+    put_duration(o, "app_latency_ns", r->app_latency_ns);
+    put_duration(o, "duration_ns", r->duration_ns);
+}
+
+static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
+{
+    char iso[SINK_ISO_LEN];
+    struct obj o = { s->out, true };
+    fputc('{', s->out);
+    put_u64(&o, "id", r->id);
+    if (r->first_ns != 0) {
+        put_str(&o, "ts", sink_iso8601(r->first_ns, iso), SINK_ISO_LEN);
+    } else {
+        put_null(&o, "ts");
+    }
+    put_u64(&o, "ip_version", r->ip_version);
+    put_opt(&o, "vlan", r->vlan >= 0, (uint64_t)(r->vlan >= 0 ? r->vlan : 0));
+    put_side(&o, "client", r, &r->client);
+    put_side(&o, "server", r, &r->server);
+    put_bool(&o, "roles_inferred", r->roles_inferred);
+    put_str(&o, "outcome", tcpshake_outcome_name(r->outcome), SIZE_MAX);
+    put_str(&o, "end", tcpshake_end_name(r->end), SIZE_MAX);
+    put_str(&o, "tfo", tcpshake_tfo_name(r->tfo), SIZE_MAX);
+    put_times(&o, r);
+    put_opt(&o, "icmp_type", r->icmp_ns != 0, r->icmp_type);
+    put_opt(&o, "icmp_code", r->icmp_ns != 0, r->icmp_code);
+    put_time(&o, "icmp_ns", r->icmp_ns);
+    put_str(&o, "first_fin", tcpshake_who_name(r->first_fin), SIZE_MAX);
+    put_str(&o, "rst_by", tcpshake_who_name(r->rst_by), SIZE_MAX);
+    put_bool(&o, "half_close", r->half_close);
+    put_anomalies(&o, r->anomalies);
+    put_str(&o, "zeek_state", r->zeek_state, sizeof(r->zeek_state));
+    put_str(&o, "zeek_history", r->zeek_history, sizeof(r->zeek_history));
+    put_bool(&o, "zeek_flipped", r->zeek_flipped);
+    fputs("}\n", s->out);
+}
+
+const struct sink_format sink_jsonl_format = {
+    .name = "json",
+    .state_size = 0,
+    .begin = NULL,
+    .write = jsonl_write,
+    .finish = NULL,
+};

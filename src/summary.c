@@ -1,0 +1,459 @@
+/*
+ * summary.c - the end-of-run summary: outcome and end-reason counts, latency
+ * histograms overall, and a bounded per-server table.
+ *
+ * Owns aggregation and its text rendering; records come from the caller and
+ * capture counters from tcpshake_get_stats(). Memory is fixed at
+ * tcpshake_summary_new (about 5 MB, mostly per-server histograms) and
+ * nothing is allocated per record.
+ *
+ * Per-server table: SUMMARY_SERVERS entries keyed by (ip version, address,
+ * port) of the server side, found through an open-addressing index with
+ * linear probing. When it is full, a new server replaces the entry with the
+ * fewest connections, Space-Saving style (Metwally, Agrawal, El Abbadi,
+ * "Efficient computation of frequent and top-k elements in data streams",
+ * ICDT 2005): it inherits that count as `overcount`, so a heavy server that
+ * arrives late still rises to the top, and its connection count is an upper
+ * bound that is at most `overcount` too high. Its other counters and
+ * histograms start from zero. Evictions are counted and printed; finding the
+ * smallest entry is a linear scan, paid only once the table is full.
+ */
+#include "tcpshake.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "hist.h"
+
+#define SUMMARY_SERVERS 1024 /* per-server entries */
+#define SUMMARY_SLOTS   2048 /* index slots: a power of two, at most half full */
+#define SUMMARY_TOP     5    /* lines in each "top" list */
+
+struct server {
+    uint8_t addr[16];
+    uint16_t port;
+    uint8_t ip_version;
+    uint32_t hash;        /* of the key, for the index */
+    uint64_t connections; /* records, plus overcount */
+    uint64_t overcount;   /* inherited from the evicted entry (Space-Saving) */
+    uint64_t established; /* established, fast_open or simultaneous_open */
+    uint64_t refused;
+    uint64_t unanswered;
+    uint64_t icmp_rejected;
+    uint64_t half_open;
+    uint64_t reset; /* reset_in_handshake */
+    uint64_t syn_retransmits;
+    uint64_t synack_retransmits;
+    struct hist server_side; /* SYN -> SYN-ACK, ns */
+    struct hist client_side; /* SYN-ACK -> ACK, ns */
+};
+
+struct tcpshake_summary {
+    uint64_t connections;
+    uint64_t by_outcome[TCPSHAKE_OUTCOME_COUNT];
+    uint64_t by_end[TCPSHAKE_END_COUNT];
+    struct hist server_side;
+    struct hist client_side;
+    struct hist handshake;
+    struct hist app_latency;
+    size_t n_servers;              /* entries in use */
+    uint64_t server_evictions;     /* Space-Saving replacements */
+    uint16_t index[SUMMARY_SLOTS]; /* entry number + 1; 0 = empty slot */
+    struct server servers[SUMMARY_SERVERS];
+};
+
+/* ------------------------------------------------------------ aggregation */
+
+static size_t addr_len(uint8_t ip_version)
+{
+    return ip_version == 6 ? 16 : 4;
+}
+
+/* FNV-1a over the key. */
+static uint32_t key_hash(const struct tcpshake_record *r)
+{
+    uint32_t h = 2166136261u;
+    size_t n = addr_len(r->ip_version);
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ r->server.addr[i]) * 16777619u;
+    }
+    h = (h ^ (r->server.port & 0xffu)) * 16777619u;
+    h = (h ^ (uint32_t)(r->server.port >> 8)) * 16777619u;
+    h = (h ^ r->ip_version) * 16777619u;
+    return h;
+}
+
+static bool key_equal(const struct server *e, const struct tcpshake_record *r)
+{
+    return e->ip_version == r->ip_version && e->port == r->server.port &&
+           memcmp(e->addr, r->server.addr, addr_len(r->ip_version)) == 0;
+}
+
+/* The index slot holding `r`'s server, or the empty slot where it would go. */
+static size_t find_slot(const struct tcpshake_summary *s, const struct tcpshake_record *r,
+                        uint32_t hash)
+{
+    size_t mask = SUMMARY_SLOTS - 1;
+    size_t i = hash & mask;
+    /* Terminates: the index is never more than half full. */
+    while (s->index[i] != 0 && !key_equal(&s->servers[s->index[i] - 1], r)) {
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+/* Linear-probing deletion by backward shift: no tombstones to accumulate. */
+static void index_remove(struct tcpshake_summary *s, size_t hole)
+{
+    size_t mask = SUMMARY_SLOTS - 1;
+    size_t j = hole;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (s->index[j] == 0) {
+            break;
+        }
+        size_t home = s->servers[s->index[j] - 1].hash & mask;
+        /* The entry at j may move into the hole unless its home lies in (hole, j]. */
+        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            s->index[hole] = s->index[j];
+            hole = j;
+        }
+    }
+    s->index[hole] = 0;
+}
+
+static size_t smallest_entry(const struct tcpshake_summary *s)
+{
+    size_t min = 0;
+    for (size_t i = 1; i < s->n_servers; i++) {
+        if (s->servers[i].connections < s->servers[min].connections) {
+            min = i;
+        }
+    }
+    return min;
+}
+
+/* The index slot that points at entry n (which must be indexed). */
+static size_t slot_of_entry(const struct tcpshake_summary *s, size_t n)
+{
+    size_t mask = SUMMARY_SLOTS - 1;
+    size_t i = s->servers[n].hash & mask;
+    while (s->index[i] != n + 1) {
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+/* An entry for r's server: found, new, or taken over from the smallest. */
+static struct server *server_entry(struct tcpshake_summary *s, const struct tcpshake_record *r)
+{
+    uint32_t hash = key_hash(r);
+    size_t slot = find_slot(s, r, hash);
+    if (s->index[slot] != 0) {
+        return &s->servers[s->index[slot] - 1];
+    }
+    size_t n;
+    uint64_t inherited = 0;
+    if (s->n_servers < SUMMARY_SERVERS) {
+        n = s->n_servers++;
+    } else {
+        n = smallest_entry(s);
+        inherited = s->servers[n].connections;
+        index_remove(s, slot_of_entry(s, n));
+        s->server_evictions++;
+        slot = find_slot(s, r, hash); /* the backward shift may have moved it */
+    }
+    struct server *e = &s->servers[n];
+    memset(e, 0, sizeof(*e));
+    memcpy(e->addr, r->server.addr, addr_len(r->ip_version));
+    e->port = r->server.port;
+    e->ip_version = r->ip_version;
+    e->hash = hash;
+    e->connections = inherited;
+    e->overcount = inherited;
+    s->index[slot] = (uint16_t)(n + 1);
+    return e;
+}
+
+static bool is_established(enum tcpshake_outcome o)
+{
+    return o == TCPSHAKE_OUTCOME_ESTABLISHED || o == TCPSHAKE_OUTCOME_FAST_OPEN ||
+           o == TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN;
+}
+
+static void server_add(struct server *e, const struct tcpshake_record *r)
+{
+    e->connections++;
+    e->established += is_established(r->outcome);
+    e->refused += r->outcome == TCPSHAKE_OUTCOME_REFUSED;
+    e->unanswered += r->outcome == TCPSHAKE_OUTCOME_UNANSWERED;
+    e->icmp_rejected += r->outcome == TCPSHAKE_OUTCOME_ICMP_REJECTED;
+    e->half_open += r->outcome == TCPSHAKE_OUTCOME_HALF_OPEN;
+    e->reset += r->outcome == TCPSHAKE_OUTCOME_RESET_IN_HANDSHAKE;
+    e->syn_retransmits += r->n_syn > 1 ? r->n_syn - 1 : 0;
+    e->synack_retransmits += r->n_synack > 1 ? r->n_synack - 1 : 0;
+    if (r->server_side_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&e->server_side, r->server_side_ns);
+    }
+    if (r->client_side_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&e->client_side, r->client_side_ns);
+    }
+}
+
+static uint64_t server_failures(const struct server *e)
+{
+    return e->refused + e->unanswered + e->icmp_rejected + e->reset + e->half_open;
+}
+
+/* ----------------------------------------------------------------- output */
+
+/* ns as milliseconds with 3 decimals (rounded to the microsecond). */
+static const char *fmt_ms(char *buf, size_t len, int64_t ns)
+{
+    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    uint64_t us = mag / 1000u + (mag % 1000u >= 500u ? 1 : 0);
+    snprintf(buf, len, "%s%" PRIu64 ".%03" PRIu64, ns < 0 ? "-" : "", us / 1000u, us % 1000u);
+    return buf;
+}
+
+static double percent(uint64_t part, uint64_t whole)
+{
+    return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void print_counts(const struct tcpshake_summary *s, FILE *out)
+{
+    fprintf(out, "connections %" PRIu64 "\n", s->connections);
+    fputs("outcomes:\n", out);
+    for (unsigned i = 0; i < TCPSHAKE_OUTCOME_COUNT; i++) {
+        fprintf(out, "  %-20s %10" PRIu64 " %6.1f%%\n",
+                tcpshake_outcome_name((enum tcpshake_outcome)i), s->by_outcome[i],
+                percent(s->by_outcome[i], s->connections));
+    }
+    fputs("end reasons:\n", out);
+    for (unsigned i = 0; i < TCPSHAKE_END_COUNT; i++) {
+        fprintf(out, "  %-20s %10" PRIu64 " %6.1f%%\n", tcpshake_end_name((enum tcpshake_end)i),
+                s->by_end[i], percent(s->by_end[i], s->connections));
+    }
+}
+
+static void print_hist_row(FILE *out, const char *label, const struct hist *h)
+{
+    fprintf(out, "  %-14s %10" PRIu64, label, hist_count(h));
+    if (hist_count(h) == 0) {
+        fprintf(out, " %10s %10s %10s %10s %10s\n", "-", "-", "-", "-", "-");
+        return;
+    }
+    const int64_t v[5] = { hist_min(h), hist_quantile(h, 0.50), hist_quantile(h, 0.90),
+                           hist_quantile(h, 0.99), hist_max(h) };
+    for (size_t i = 0; i < 5; i++) {
+        char buf[32];
+        fprintf(out, " %10s", fmt_ms(buf, sizeof(buf), v[i]));
+    }
+    fputc('\n', out);
+}
+
+static void print_latency(const struct tcpshake_summary *s, FILE *out)
+{
+    fprintf(out, "latency in ms (percentiles ±%g%%, min and max exact):\n", HIST_ERROR_PCT);
+    fprintf(out, "  %-14s %10s %10s %10s %10s %10s %10s\n", "", "count", "min", "p50", "p90", "p99",
+            "max");
+    print_hist_row(out, "server side", &s->server_side);
+    print_hist_row(out, "client side", &s->client_side);
+    print_hist_row(out, "handshake", &s->handshake);
+    print_hist_row(out, "app latency", &s->app_latency);
+}
+
+/* Orders entries for the "top" lists: larger value first, then by key, for stable output. */
+static bool ranks_before(const struct server *a, uint64_t va, const struct server *b, uint64_t vb)
+{
+    if (va != vb) {
+        return va > vb;
+    }
+    if (a->ip_version != b->ip_version) {
+        return a->ip_version < b->ip_version;
+    }
+    int c = memcmp(a->addr, b->addr, sizeof(a->addr));
+    return c != 0 ? c < 0 : a->port < b->port;
+}
+
+/* The (at most SUMMARY_TOP) entries with the largest non-zero value; returns how many. */
+static size_t select_top(const struct tcpshake_summary *s, uint64_t (*value)(const struct server *),
+                         const struct server *top[SUMMARY_TOP])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_servers; i++) {
+        const struct server *e = &s->servers[i];
+        uint64_t v = value(e);
+        if (v == 0) {
+            continue;
+        }
+        size_t pos = n < SUMMARY_TOP ? n : SUMMARY_TOP;
+        while (pos > 0 && ranks_before(e, v, top[pos - 1], value(top[pos - 1]))) {
+            if (pos < SUMMARY_TOP) {
+                top[pos] = top[pos - 1];
+            }
+            pos--;
+        }
+        if (pos < SUMMARY_TOP) {
+            top[pos] = e;
+            n += n < SUMMARY_TOP;
+        }
+    }
+    return n;
+}
+
+static uint64_t server_connections(const struct server *e)
+{
+    return e->connections;
+}
+
+static const char *fmt_server(char *buf, size_t len, const struct server *e)
+{
+    struct tcpshake_side side;
+    memset(&side, 0, sizeof(side));
+    memcpy(side.addr, e->addr, sizeof(side.addr));
+    char addr[64];
+    tcpshake_addr_str(&side, e->ip_version, addr, sizeof(addr));
+    if (e->ip_version == 6) {
+        snprintf(buf, len, "[%s]:%u", addr, (unsigned)e->port);
+    } else {
+        snprintf(buf, len, "%s:%u", addr, (unsigned)e->port);
+    }
+    return buf;
+}
+
+static const char *fmt_quantile(char *buf, size_t len, const struct hist *h, double q)
+{
+    if (hist_count(h) == 0) {
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    return fmt_ms(buf, len, hist_quantile(h, q));
+}
+
+static void print_top_servers(const struct tcpshake_summary *s, FILE *out)
+{
+    const struct server *top[SUMMARY_TOP];
+    size_t n = select_top(s, server_connections, top);
+    fprintf(out, "top servers by connections (latency in ms):\n");
+    fprintf(out, "  %-30s %10s %8s %8s %9s %9s %9s %9s\n", "server", "conns", "estab", "fail",
+            "srv_p50", "srv_p99", "cli_p50", "cli_p99");
+    bool inherited = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct server *e = top[i];
+        char name[96], conns[32], q[4][32];
+        snprintf(conns, sizeof(conns), "%" PRIu64 "%s", e->connections,
+                 e->overcount > 0 ? "*" : "");
+        inherited = inherited || e->overcount > 0;
+        fprintf(out, "  %-30s %10s %8" PRIu64 " %8" PRIu64 " %9s %9s %9s %9s\n",
+                fmt_server(name, sizeof(name), e), conns, e->established, server_failures(e),
+                fmt_quantile(q[0], sizeof(q[0]), &e->server_side, 0.50),
+                fmt_quantile(q[1], sizeof(q[1]), &e->server_side, 0.99),
+                fmt_quantile(q[2], sizeof(q[2]), &e->client_side, 0.50),
+                fmt_quantile(q[3], sizeof(q[3]), &e->client_side, 0.99));
+    }
+    if (inherited) {
+        fputs("  * an upper bound: includes connections of servers evicted from the table\n", out);
+    }
+}
+
+static void print_top_failing(const struct tcpshake_summary *s, FILE *out)
+{
+    const struct server *top[SUMMARY_TOP];
+    size_t n = select_top(s, server_failures, top);
+    fprintf(out, "top failing servers:\n");
+    fprintf(out, "  %-30s %8s %8s %10s %8s %8s %9s %8s\n", "server", "fail", "refused",
+            "unanswered", "icmp", "reset", "half_open", "syn_rtx");
+    for (size_t i = 0; i < n; i++) {
+        const struct server *e = top[i];
+        char name[96];
+        fprintf(out,
+                "  %-30s %8" PRIu64 " %8" PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64
+                " %9" PRIu64 " %8" PRIu64 "\n",
+                fmt_server(name, sizeof(name), e), server_failures(e), e->refused, e->unanswered,
+                e->icmp_rejected, e->reset, e->half_open, e->syn_retransmits);
+    }
+    if (n == 0) {
+        fputs("  (none)\n", out);
+    }
+}
+
+static void print_stats(const struct tcpshake_summary *s, const struct tcpshake_stats *st,
+                        FILE *out)
+{
+    fputs("capture:\n", out);
+    fprintf(out, "  %-28s %12" PRIu64 "\n", "packets read", st->packets_read);
+    fprintf(out, "  %-28s %12" PRIu64 "\n", "tcp segments", st->packets_tcp);
+    fprintf(out, "  %-28s %12" PRIu64 "\n", "icmp errors about tcp", st->packets_icmp);
+    for (unsigned i = 0; i < TCPSHAKE_SKIP_COUNT; i++) {
+        char label[64];
+        snprintf(label, sizeof(label), "skipped %s", tcpshake_skip_name((enum tcpshake_skip)i));
+        fprintf(out, "  %-28s %12" PRIu64 "\n", label, st->skipped[i]);
+    }
+    fprintf(out, "  %-28s %12" PRIu64 "\n", "cut by snaplen", st->snaplen_cut);
+    fprintf(out, "  %-28s %12" PRIu64 "\n", "timestamps backwards", st->time_backwards);
+    fprintf(out, "  %-28s %12" PRIu64 "\n", "connections", st->connections);
+    fprintf(out, "  %-28s %12" PRIu64 " (%" PRIu64 " half-open)\n", "flow table evictions",
+            st->evictions, st->evictions_half_open);
+    fprintf(out, "  %-28s %12" PRIu64 "\n", "peak flows", st->flows_peak);
+    fprintf(out, "  %-28s %12" PRIu64 "\n", "server table evictions", s->server_evictions);
+}
+
+/* ------------------------------------------------------------------- API */
+
+struct tcpshake_summary *tcpshake_summary_new(void)
+{
+    /* Zeroed memory is an empty summary: hist_init is a memset to 0. */
+    return ts_calloc(1, sizeof(struct tcpshake_summary));
+}
+
+void tcpshake_summary_add(struct tcpshake_summary *s, const struct tcpshake_record *r)
+{
+    if (s == NULL || r == NULL) {
+        return;
+    }
+    s->connections++;
+    if ((unsigned)r->outcome < TCPSHAKE_OUTCOME_COUNT) {
+        s->by_outcome[r->outcome]++;
+    }
+    if ((unsigned)r->end < TCPSHAKE_END_COUNT) {
+        s->by_end[r->end]++;
+    }
+    const int64_t v[4] = { r->server_side_ns, r->client_side_ns, r->handshake_ns,
+                           r->app_latency_ns };
+    struct hist *h[4] = { &s->server_side, &s->client_side, &s->handshake, &s->app_latency };
+    for (size_t i = 0; i < 4; i++) {
+        if (v[i] != TCPSHAKE_NO_TIME) {
+            hist_add(h[i], v[i]);
+        }
+    }
+    server_add(server_entry(s, r), r);
+}
+
+int tcpshake_summary_print(const struct tcpshake_summary *s, const struct tcpshake_stats *stats,
+                           FILE *out)
+{
+    if (s == NULL || out == NULL) {
+        return TCPSHAKE_ERR_ARG;
+    }
+    print_counts(s, out);
+    print_latency(s, out);
+    print_top_servers(s, out);
+    print_top_failing(s, out);
+    if (stats != NULL) {
+        print_stats(s, stats, out);
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
+}
+
+void tcpshake_summary_free(struct tcpshake_summary *s)
+{
+    ts_free(s);
+}

@@ -1,0 +1,720 @@
+/*
+ * test_sinks.c - every output format byte for byte on hand-made records,
+ * plus the summary (counts, percentiles, bounded per-server table).
+ *
+ * Records: an established IPv4 connection, a refused IPv6 one, and an
+ * unanswered IPv4 one whose latencies were never measured. Output goes to
+ * an open_memstream buffer and is compared with the exact expected text.
+ */
+#include "tcpshake.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "check.h"
+
+#define T0 UINT64_C(1700000000123456789) /* 2023-11-14T22:13:20.123456789Z */
+
+/*
+ * Expected output, reviewed by hand. Long lines are split at a comma or a
+ * space only to fit the 100-column limit; each \n ends one output line.
+ */
+#define EXPECT_TABLE                                                                               \
+    "    id client                server                outcome               srv_ms    "          \
+    "cli_ms    tot_ms    rtx end       by           dur_ms      pkts         bytes state\n"        \
+    "     1 10.0.0.1:51234        10.0.0.2:80           established            0.512     "         \
+    "0.035     0.547    0/0 fin       client      100.600       6/5       75/1200 SF\n"            \
+    "     2 [2001:db8::1]:40000   [2001:db8::2]:443     refused                    -       "       \
+    "  -         -    0/0 handshake -             0.250       1/1           0/0 REJ\n"             \
+    "     3 192.168.1.10:33000    192.0.2.1:22          unanswered                 -       "       \
+    "  -         -    2/0 handshake -          3000.000       3/0           0/0 S0\n"
+
+#define EXPECT_TABLE_COLOR                                                                         \
+    "    id client                server                outcome               srv_ms    "          \
+    "cli_ms    tot_ms    rtx end       by           dur_ms      pkts         bytes state\n"        \
+    "     1 10.0.0.1:51234        10.0.0.2:80           \033[32mestablished\033[0m         "       \
+    "   0.512     0.035     0.547    0/0 fin       client      100.600       6/5       "           \
+    "75/1200 SF\n"                                                                                 \
+    "     2 [2001:db8::1]:40000   [2001:db8::2]:443     \033[31mrefused\033[0m             "       \
+    "       -         -         -    0/0 handshake -             0.250       1/1           "       \
+    "0/0 REJ\n"                                                                                    \
+    "     3 192.168.1.10:33000    192.0.2.1:22          \033[33munanswered\033[0m          "       \
+    "       -         -         -    2/0 handshake -          3000.000       3/0           "       \
+    "0/0 S0\n"
+
+#define EXPECT_JSON_ESTABLISHED                                                                    \
+    "{\"id\":1,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":4,\"vlan\":null,"          \
+    "\"client\":{\"addr\":\"10.0.0.1\",\"port\":51234,\"syn_seen\":true,\"isn\":1000,"             \
+    "\"mss\":1460,\"wscale\":7,\"sack_permitted\":true,\"timestamps\":true,\"tsval\":111,"         \
+    "\"tsecr\":222,\"initial_window\":64240,\"ttl\":64,\"fin_ns\":1700000000223456789,"            \
+    "\"fin_acked\":true,\"rst_ns\":null,\"rst_in_window\":false,\"packets\":6,"                    \
+    "\"payload_bytes\":75,\"ip_bytes\":387,\"first_payload_ns\":1700000000124056789,"              \
+    "\"retransmits\":0},\"server\":{\"addr\":\"10.0.0.2\",\"port\":80,\"syn_seen\":true,"          \
+    "\"isn\":5000,\"mss\":1400,\"wscale\":9,\"sack_permitted\":true,\"timestamps\":true,"          \
+    "\"tsval\":333,\"tsecr\":111,\"initial_window\":65160,\"ttl\":63,"                             \
+    "\"fin_ns\":1700000000223956789,\"fin_acked\":true,\"rst_ns\":null,"                           \
+    "\"rst_in_window\":false,\"packets\":5,\"payload_bytes\":1200,\"ip_bytes\":1460,"              \
+    "\"first_payload_ns\":1700000000125291356,\"retransmits\":0},\"roles_inferred\":false,"        \
+    "\"outcome\":\"established\",\"end\":\"fin\",\"tfo\":\"none\","                                \
+    "\"first_ns\":1700000000123456789,\"last_ns\":1700000000224056789,"                            \
+    "\"syn_ns\":1700000000123456789,\"syn_last_ns\":1700000000123456789,"                          \
+    "\"synack_ns\":1700000000123969134,\"synack_last_ns\":1700000000123969134,"                    \
+    "\"ack_ns\":1700000000124003701,\"n_syn\":1,\"n_synack\":1,\"syn_gaps_ns\":[],"                \
+    "\"synack_gaps_ns\":[],\"server_side_ns\":512345,\"client_side_ns\":34567,"                    \
+    "\"handshake_ns\":546912,\"rtt_rule\":\"exact\",\"app_latency_ns\":1234567,"                   \
+    "\"duration_ns\":100600000,\"icmp_type\":null,\"icmp_code\":null,\"icmp_ns\":null,"            \
+    "\"first_fin\":\"client\",\"rst_by\":\"none\",\"half_close\":false,\"anomalies\":[],"          \
+    "\"zeek_state\":\"SF\",\"zeek_history\":\"ShADadFf\",\"zeek_flipped\":false}\n"
+
+#define EXPECT_JSON_REFUSED_V6                                                                     \
+    "{\"id\":2,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":6,\"vlan\":100,"           \
+    "\"client\":{\"addr\":\"2001:db8::1\",\"port\":40000,\"syn_seen\":true,"                       \
+    "\"isn\":4294967295,\"mss\":1440,\"wscale\":8,\"sack_permitted\":false,"                       \
+    "\"timestamps\":false,\"tsval\":null,\"tsecr\":null,\"initial_window\":65535,"                 \
+    "\"ttl\":255,\"fin_ns\":null,\"fin_acked\":false,\"rst_ns\":null,"                             \
+    "\"rst_in_window\":false,\"packets\":1,\"payload_bytes\":0,\"ip_bytes\":80,"                   \
+    "\"first_payload_ns\":null,\"retransmits\":0},\"server\":{\"addr\":\"2001:db8::2\","           \
+    "\"port\":443,\"syn_seen\":false,\"isn\":null,\"mss\":null,\"wscale\":null,"                   \
+    "\"sack_permitted\":false,\"timestamps\":false,\"tsval\":null,\"tsecr\":null,"                 \
+    "\"initial_window\":null,\"ttl\":null,\"fin_ns\":null,\"fin_acked\":false,"                    \
+    "\"rst_ns\":1700000000123706789,\"rst_in_window\":true,\"packets\":1,"                         \
+    "\"payload_bytes\":0,\"ip_bytes\":60,\"first_payload_ns\":null,\"retransmits\":0},"            \
+    "\"roles_inferred\":false,\"outcome\":\"refused\",\"end\":\"handshake\","                      \
+    "\"tfo\":\"none\",\"first_ns\":1700000000123456789,\"last_ns\":1700000000123706789,"           \
+    "\"syn_ns\":1700000000123456789,\"syn_last_ns\":1700000000123456789,\"synack_ns\":null,"       \
+    "\"synack_last_ns\":null,\"ack_ns\":null,\"n_syn\":1,\"n_synack\":0,\"syn_gaps_ns\":[],"       \
+    "\"synack_gaps_ns\":[],\"server_side_ns\":null,\"client_side_ns\":null,"                       \
+    "\"handshake_ns\":null,\"rtt_rule\":\"none\",\"app_latency_ns\":null,"                         \
+    "\"duration_ns\":250000,\"icmp_type\":null,\"icmp_code\":null,\"icmp_ns\":null,"               \
+    "\"first_fin\":\"none\",\"rst_by\":\"server\",\"half_close\":false,"                           \
+    "\"anomalies\":[\"rst_out_of_window\",\"bad_tcp_option\"],\"zeek_state\":\"REJ\","             \
+    "\"zeek_history\":\"Sr\",\"zeek_flipped\":false}\n"
+
+#define EXPECT_JSON_UNANSWERED                                                                     \
+    "{\"id\":3,\"ts\":\"2023-11-14T22:13:25.123456789Z\",\"ip_version\":4,\"vlan\":null,"          \
+    "\"client\":{\"addr\":\"192.168.1.10\",\"port\":33000,\"syn_seen\":true,\"isn\":77,"           \
+    "\"mss\":1460,\"wscale\":null,\"sack_permitted\":true,\"timestamps\":false,"                   \
+    "\"tsval\":null,\"tsecr\":null,\"initial_window\":29200,\"ttl\":64,\"fin_ns\":null,"           \
+    "\"fin_acked\":false,\"rst_ns\":null,\"rst_in_window\":false,\"packets\":3,"                   \
+    "\"payload_bytes\":0,\"ip_bytes\":180,\"first_payload_ns\":null,\"retransmits\":0},"           \
+    "\"server\":{\"addr\":\"192.0.2.1\",\"port\":22,\"syn_seen\":false,\"isn\":null,"              \
+    "\"mss\":null,\"wscale\":null,\"sack_permitted\":false,\"timestamps\":false,"                  \
+    "\"tsval\":null,\"tsecr\":null,\"initial_window\":null,\"ttl\":null,\"fin_ns\":null,"          \
+    "\"fin_acked\":false,\"rst_ns\":null,\"rst_in_window\":false,\"packets\":0,"                   \
+    "\"payload_bytes\":0,\"ip_bytes\":0,\"first_payload_ns\":null,\"retransmits\":0},"             \
+    "\"roles_inferred\":false,\"outcome\":\"unanswered\",\"end\":\"handshake\","                   \
+    "\"tfo\":\"none\",\"first_ns\":1700000005123456789,\"last_ns\":1700000008123456789,"           \
+    "\"syn_ns\":1700000005123456789,\"syn_last_ns\":1700000008123456789,\"synack_ns\":null,"       \
+    "\"synack_last_ns\":null,\"ack_ns\":null,\"n_syn\":3,\"n_synack\":0,"                          \
+    "\"syn_gaps_ns\":[1000000000,2000000000],\"synack_gaps_ns\":[],\"server_side_ns\":null,"       \
+    "\"client_side_ns\":null,\"handshake_ns\":null,\"rtt_rule\":\"none\","                         \
+    "\"app_latency_ns\":null,\"duration_ns\":3000000000,\"icmp_type\":null,"                       \
+    "\"icmp_code\":null,\"icmp_ns\":null,\"first_fin\":\"none\",\"rst_by\":\"none\","              \
+    "\"half_close\":false,\"anomalies\":[],\"zeek_state\":\"S0\",\"zeek_history\":\"S\","          \
+    "\"zeek_flipped\":false}\n"
+
+#define EXPECT_CSV                                                                                 \
+    "id,ts,ip_version,vlan,client_addr,client_port,client_syn_seen,client_isn,client_mss,"         \
+    "client_wscale,client_sack_permitted,client_timestamps,client_tsval,client_tsecr,"             \
+    "client_initial_window,client_ttl,client_fin_ns,client_fin_acked,client_rst_ns,"               \
+    "client_rst_in_window,client_packets,client_payload_bytes,client_ip_bytes,"                    \
+    "client_first_payload_ns,client_retransmits,server_addr,server_port,server_syn_seen,"          \
+    "server_isn,server_mss,server_wscale,server_sack_permitted,server_timestamps,"                 \
+    "server_tsval,server_tsecr,server_initial_window,server_ttl,server_fin_ns,"                    \
+    "server_fin_acked,server_rst_ns,server_rst_in_window,server_packets,"                          \
+    "server_payload_bytes,server_ip_bytes,server_first_payload_ns,server_retransmits,"             \
+    "roles_inferred,outcome,end,tfo,first_ns,last_ns,syn_ns,syn_last_ns,synack_ns,"                \
+    "synack_last_ns,ack_ns,n_syn,n_synack,syn_gaps_ns,synack_gaps_ns,server_side_ns,"              \
+    "client_side_ns,handshake_ns,rtt_rule,app_latency_ns,duration_ns,icmp_type,icmp_code,"         \
+    "icmp_ns,first_fin,rst_by,half_close,anomalies,zeek_state,zeek_history,zeek_flipped\n"         \
+    "1,2023-11-14T22:13:20.123456789Z,4,,10.0.0.1,51234,true,1000,1460,7,true,true,111,222,"       \
+    "64240,64,1700000000223456789,true,,false,6,75,387,1700000000124056789,0,10.0.0.2,80,"         \
+    "true,5000,1400,9,true,true,333,111,65160,63,1700000000223956789,true,,false,5,1200,"          \
+    "1460,1700000000125291356,0,false,established,fin,none,1700000000123456789,"                   \
+    "1700000000224056789,1700000000123456789,1700000000123456789,1700000000123969134,"             \
+    "1700000000123969134,1700000000124003701,1,1,,,512345,34567,546912,exact,1234567,"             \
+    "100600000,,,,client,none,false,,SF,ShADadFf,false\n"                                          \
+    "2,2023-11-14T22:13:20.123456789Z,6,100,2001:db8::1,40000,true,4294967295,1440,8,false,"       \
+    "false,,,65535,255,,false,,false,1,0,80,,0,2001:db8::2,443,false,,,,false,false,,,,,,"         \
+    "false,1700000000123706789,true,1,0,60,,0,false,refused,handshake,none,"                       \
+    "1700000000123456789,1700000000123706789,1700000000123456789,1700000000123456789,,,,1,"        \
+    "0,,,,,,none,,250000,,,,none,server,false,rst_out_of_window|bad_tcp_option,REJ,Sr,"            \
+    "false\n"                                                                                      \
+    "3,2023-11-14T22:13:25.123456789Z,4,,192.168.1.10,33000,true,77,1460,,true,false,,,"           \
+    "29200,64,,false,,false,3,0,180,,0,192.0.2.1,22,false,,,,false,false,,,,,,false,,false,"       \
+    "0,0,0,,0,false,unanswered,handshake,none,1700000005123456789,1700000008123456789,"            \
+    "1700000005123456789,1700000008123456789,,,,3,0,1000000000|2000000000,,,,,none,,"              \
+    "3000000000,,,,none,none,false,,S0,S,false\n"
+
+#define EXPECT_ZEEK                                                                                \
+    "#separator \\x09\n"                                                                           \
+    "#set_separator\t,\n"                                                                          \
+    "#empty_field\t(empty)\n"                                                                      \
+    "#unset_field\t-\n"                                                                            \
+    "#path\tconn\n"                                                                                \
+    "#open\t2023-11-14-22-13-20\n"                                                                 \
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\t"               \
+    "duration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\t"         \
+    "history\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\t"                \
+    "ip_proto\n"                                                                                   \
+    "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\t"         \
+    "string\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\tcount\n"          \
+    "1700000000.123456\tC1\t10.0.0.1\t51234\t10.0.0.2\t80\ttcp\t-\t0.100600\t75\t1200\tSF\t"       \
+    "-\t-\t0\tShADadFf\t6\t387\t5\t1460\t-\t6\n"                                                   \
+    "1700000000.123456\tC2\t2001:db8::1\t40000\t2001:db8::2\t443\ttcp\t-\t0.000250\t0\t0\t"        \
+    "REJ\t-\t-\t0\tSr\t1\t80\t1\t60\t-\t6\n"                                                       \
+    "1700000005.123456\tC3\t192.168.1.10\t33000\t192.0.2.1\t22\ttcp\t-\t3.000000\t0\t0\t"          \
+    "S0\t-\t-\t0\tS\t3\t180\t0\t0\t-\t6\n"                                                         \
+    "#close\t2023-11-14-22-13-28\n"
+
+#define EXPECT_SUMMARY                                                                             \
+    "connections 6\n"                                                                              \
+    "outcomes:\n"                                                                                  \
+    "  established                   3   50.0%\n"                                                  \
+    "  fast_open                     0    0.0%\n"                                                  \
+    "  simultaneous_open             0    0.0%\n"                                                  \
+    "  refused                       2   33.3%\n"                                                  \
+    "  unanswered                    1   16.7%\n"                                                  \
+    "  icmp_rejected                 0    0.0%\n"                                                  \
+    "  half_open                     0    0.0%\n"                                                  \
+    "  reset_in_handshake            0    0.0%\n"                                                  \
+    "  no_syn                        0    0.0%\n"                                                  \
+    "  midstream                     0    0.0%\n"                                                  \
+    "end reasons:\n"                                                                               \
+    "  fin                           3   50.0%\n"                                                  \
+    "  rst                           0    0.0%\n"                                                  \
+    "  handshake                     3   50.0%\n"                                                  \
+    "  idle                          0    0.0%\n"                                                  \
+    "  open                          0    0.0%\n"                                                  \
+    "  evicted                       0    0.0%\n"                                                  \
+    "  reused                        0    0.0%\n"                                                  \
+    "latency in ms (percentiles ±3.125%, min and max exact):\n"                                   \
+    "                      count        min        p50        p90        p99        max\n"         \
+    "  server side             3      0.512      0.516      0.999      0.999      1.000\n"         \
+    "  client side             3      0.035      0.035      0.035      0.035      0.035\n"         \
+    "  handshake               3      0.547      0.547      0.547      0.547      0.547\n"         \
+    "  app latency             3      1.235      1.235      1.235      1.235      1.235\n"         \
+    "top servers by connections (latency in ms):\n"                                                \
+    "  server                              conns    estab     fail   srv_p50   srv_p99   "         \
+    "cli_p50   cli_p99\n"                                                                          \
+    "  10.0.0.2:80                             4        3        1     0.516     0.999     "       \
+    "0.035     0.035\n"                                                                            \
+    "  192.0.2.1:22                            1        0        1         -         -     "       \
+    "    -         -\n"                                                                            \
+    "  [2001:db8::2]:443                       1        0        1         -         -     "       \
+    "    -         -\n"                                                                            \
+    "top failing servers:\n"                                                                       \
+    "  server                             fail  refused unanswered     icmp    reset "             \
+    "half_open  syn_rtx\n"                                                                         \
+    "  10.0.0.2:80                           1        1          0        0        0       "       \
+    "  0        0\n"                                                                               \
+    "  192.0.2.1:22                          1        0          1        0        0       "       \
+    "  0        2\n"                                                                               \
+    "  [2001:db8::2]:443                     1        1          0        0        0       "       \
+    "  0        0\n"                                                                               \
+    "capture:\n"                                                                                   \
+    "  packets read                           40\n"                                                \
+    "  tcp segments                           37\n"                                                \
+    "  icmp errors about tcp                   0\n"                                                \
+    "  skipped truncated                       0\n"                                                \
+    "  skipped malformed                       0\n"                                                \
+    "  skipped not_tcp                         3\n"                                                \
+    "  skipped unsupported                     0\n"                                                \
+    "  skipped fragment                        0\n"                                                \
+    "  cut by snaplen                          0\n"                                                \
+    "  timestamps backwards                    0\n"                                                \
+    "  connections                             6\n"                                                \
+    "  flow table evictions                    0 (0 half-open)\n"                                  \
+    "  peak flows                              2\n"                                                \
+    "  server table evictions                  0\n"
+
+static void set_v4(struct tcpshake_side *s, uint8_t a, uint8_t b, uint8_t c, uint8_t d,
+                   uint16_t port)
+{
+    s->addr[0] = a;
+    s->addr[1] = b;
+    s->addr[2] = c;
+    s->addr[3] = d;
+    s->port = port;
+}
+
+/* 2001:db8::<last> */
+static void set_v6(struct tcpshake_side *s, uint8_t last, uint16_t port)
+{
+    memset(s->addr, 0, sizeof(s->addr));
+    s->addr[0] = 0x20;
+    s->addr[1] = 0x01;
+    s->addr[2] = 0x0d;
+    s->addr[3] = 0xb8;
+    s->addr[15] = last;
+    s->port = port;
+}
+
+static void blank(struct tcpshake_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->vlan = -1;
+    r->client.wscale = -1;
+    r->server.wscale = -1;
+    r->server_side_ns = TCPSHAKE_NO_TIME;
+    r->client_side_ns = TCPSHAKE_NO_TIME;
+    r->handshake_ns = TCPSHAKE_NO_TIME;
+    r->app_latency_ns = TCPSHAKE_NO_TIME;
+    r->duration_ns = TCPSHAKE_NO_TIME;
+}
+
+static void make_established(struct tcpshake_record *r)
+{
+    blank(r);
+    r->id = 1;
+    r->ip_version = 4;
+    set_v4(&r->client, 10, 0, 0, 1, 51234);
+    set_v4(&r->server, 10, 0, 0, 2, 80);
+    r->client.syn_seen = true;
+    r->client.isn = 1000;
+    r->client.mss = 1460;
+    r->client.wscale = 7;
+    r->client.sack_permitted = true;
+    r->client.timestamps = true;
+    r->client.tsval = 111;
+    r->client.tsecr = 222;
+    r->client.initial_window = 64240;
+    r->client.ttl = 64;
+    r->client.fin_ns = T0 + 100000000;
+    r->client.fin_acked = true;
+    r->client.packets = 6;
+    r->client.payload_bytes = 75;
+    r->client.ip_bytes = 387;
+    r->client.first_payload_ns = T0 + 600000;
+    r->server.syn_seen = true;
+    r->server.isn = 5000;
+    r->server.mss = 1400;
+    r->server.wscale = 9;
+    r->server.sack_permitted = true;
+    r->server.timestamps = true;
+    r->server.tsval = 333;
+    r->server.tsecr = 111;
+    r->server.initial_window = 65160;
+    r->server.ttl = 63;
+    r->server.fin_ns = T0 + 100500000;
+    r->server.fin_acked = true;
+    r->server.packets = 5;
+    r->server.payload_bytes = 1200;
+    r->server.ip_bytes = 1460;
+    r->server.first_payload_ns = T0 + 1834567;
+    r->outcome = TCPSHAKE_OUTCOME_ESTABLISHED;
+    r->end = TCPSHAKE_END_FIN;
+    r->first_ns = T0;
+    r->last_ns = T0 + 100600000;
+    r->syn_ns = T0;
+    r->syn_last_ns = T0;
+    r->synack_ns = T0 + 512345;
+    r->synack_last_ns = T0 + 512345;
+    r->ack_ns = T0 + 546912;
+    r->n_syn = 1;
+    r->n_synack = 1;
+    r->server_side_ns = 512345;
+    r->client_side_ns = 34567;
+    r->handshake_ns = 546912;
+    r->rtt_rule = TCPSHAKE_RTT_EXACT;
+    r->app_latency_ns = 1234567;
+    r->duration_ns = 100600000;
+    r->first_fin = TCPSHAKE_WHO_CLIENT;
+    strcpy(r->zeek_state, "SF");
+    strcpy(r->zeek_history, "ShADadFf");
+}
+
+static void make_refused_v6(struct tcpshake_record *r)
+{
+    blank(r);
+    r->id = 2;
+    r->ip_version = 6;
+    r->vlan = 100;
+    set_v6(&r->client, 1, 40000);
+    set_v6(&r->server, 2, 443);
+    r->client.syn_seen = true;
+    r->client.isn = 4294967295u;
+    r->client.mss = 1440;
+    r->client.wscale = 8;
+    r->client.initial_window = 65535;
+    r->client.ttl = 255;
+    r->client.packets = 1;
+    r->client.ip_bytes = 80;
+    r->server.rst_ns = T0 + 250000;
+    r->server.rst_in_window = true;
+    r->server.packets = 1;
+    r->server.ip_bytes = 60;
+    r->outcome = TCPSHAKE_OUTCOME_REFUSED;
+    r->end = TCPSHAKE_END_HANDSHAKE;
+    r->first_ns = T0;
+    r->last_ns = T0 + 250000;
+    r->syn_ns = T0;
+    r->syn_last_ns = T0;
+    r->n_syn = 1;
+    r->duration_ns = 250000;
+    r->rst_by = TCPSHAKE_WHO_SERVER;
+    r->anomalies = TCPSHAKE_ANOMALY_RST_OUT_OF_WINDOW | TCPSHAKE_ANOMALY_BAD_OPTION;
+    strcpy(r->zeek_state, "REJ");
+    strcpy(r->zeek_history, "Sr");
+}
+
+static void make_unanswered(struct tcpshake_record *r)
+{
+    blank(r);
+    r->id = 3;
+    r->ip_version = 4;
+    set_v4(&r->client, 192, 168, 1, 10, 33000);
+    set_v4(&r->server, 192, 0, 2, 1, 22);
+    r->client.syn_seen = true;
+    r->client.isn = 77;
+    r->client.mss = 1460;
+    r->client.sack_permitted = true;
+    r->client.initial_window = 29200;
+    r->client.ttl = 64;
+    r->client.packets = 3;
+    r->client.ip_bytes = 180;
+    r->outcome = TCPSHAKE_OUTCOME_UNANSWERED;
+    r->end = TCPSHAKE_END_HANDSHAKE;
+    r->first_ns = T0 + 5000000000u;
+    r->last_ns = T0 + 8000000000u;
+    r->syn_ns = T0 + 5000000000u;
+    r->syn_last_ns = T0 + 8000000000u;
+    r->n_syn = 3;
+    r->n_syn_gaps = 2;
+    r->syn_gaps_ns[0] = 1000000000;
+    r->syn_gaps_ns[1] = 2000000000;
+    r->duration_ns = 3000000000;
+    strcpy(r->zeek_state, "S0");
+    strcpy(r->zeek_history, "S");
+}
+
+/* Whether alloc.c was built with fault injection (make unit links it so). */
+static bool fault_injection(void)
+{
+    alloc_fail_after(1);
+    void *p = ts_calloc(1, 1);
+    alloc_fail_after(0);
+    ts_free(p);
+    return p == NULL;
+}
+
+/* Writes the records through a sink of the given format; returns the text (caller frees). */
+static char *render(enum tcpshake_format fmt, unsigned flags, const struct tcpshake_record *recs,
+                    size_t n)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (fp == NULL) {
+        return NULL;
+    }
+    struct tcpshake_sink *s = tcpshake_sink_new(fmt, fp, flags);
+    CHECK(s != NULL);
+    if (s != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            CHECK_INT(tcpshake_sink_write(s, &recs[i]), TCPSHAKE_OK);
+        }
+        CHECK_INT(tcpshake_sink_finish(s), TCPSHAKE_OK);
+        tcpshake_sink_free(s);
+    }
+    fclose(fp);
+    return buf;
+}
+
+static void check_render(enum tcpshake_format fmt, unsigned flags,
+                         const struct tcpshake_record *recs, size_t n, const char *want)
+{
+    char *got = render(fmt, flags, recs, n);
+    CHECK_STR(got, want);
+    free(got);
+}
+
+/* Counts the fields of one CSV line, honouring RFC 4180 quotes. */
+static size_t csv_fields(const char *line)
+{
+    size_t n = 1;
+    bool quoted = false;
+    for (const char *p = line; *p != '\0' && (quoted || *p != '\n'); p++) {
+        if (*p == '"') {
+            quoted = !quoted;
+        } else if (*p == ',' && !quoted) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static void test_table(const struct tcpshake_record *recs)
+{
+    check_render(TCPSHAKE_FORMAT_TABLE, 0, recs, 3, EXPECT_TABLE);
+    check_render(TCPSHAKE_FORMAT_TABLE, TCPSHAKE_SINK_COLOR, recs, 3, EXPECT_TABLE_COLOR);
+
+    /* Karn: a retransmitted SYN marks the figures '~'; a RST names its sender. */
+    struct tcpshake_record r = recs[0];
+    r.n_syn = 2;
+    r.rtt_rule = TCPSHAKE_RTT_LAST_SYN;
+    r.end = TCPSHAKE_END_RST;
+    r.rst_by = TCPSHAKE_WHO_SERVER;
+    r.server_side_ns = -1500; /* time went backwards: still printed, with its sign */
+    char *got = render(TCPSHAKE_FORMAT_TABLE, 0, &r, 1);
+    CHECK(got != NULL &&
+          strstr(got, "   -0.002     0.035     0.547~   1/0 rst       server ") != NULL);
+    free(got);
+
+    /* No record: the header alone. */
+    got = render(TCPSHAKE_FORMAT_TABLE, 0, NULL, 0);
+    CHECK(got != NULL && strncmp(got, "    id client ", 14) == 0 && strchr(got, '\n') != NULL &&
+          strchr(got, '\n')[1] == '\0');
+    free(got);
+}
+
+static void test_json(const struct tcpshake_record *recs)
+{
+    check_render(TCPSHAKE_FORMAT_JSON, 0, &recs[0], 1, EXPECT_JSON_ESTABLISHED);
+    check_render(TCPSHAKE_FORMAT_JSON, 0, &recs[1], 1, EXPECT_JSON_REFUSED_V6);
+    check_render(TCPSHAKE_FORMAT_JSON, 0, &recs[2], 1, EXPECT_JSON_UNANSWERED);
+
+    /* Escaping: quote, backslash, control bytes and non-ASCII bytes. */
+    struct tcpshake_record r = recs[0];
+    memset(r.zeek_history, 0, sizeof(r.zeek_history));
+    memcpy(r.zeek_history, "a\"b\\c\nd\te\001f\377g/", 15);
+    /* A full state array without a NUL: exactly its 8 bytes are printed. */
+    memcpy(r.zeek_state, "ABCDEFGH", 8);
+    char *got = render(TCPSHAKE_FORMAT_JSON, 0, &r, 1);
+    CHECK(got != NULL && strstr(got, "\"zeek_state\":\"ABCDEFGH\",\"zeek_history\":"
+                                     "\"a\\\"b\\\\c\\nd\\te\\u0001f\\u00ffg/\",") != NULL);
+    free(got);
+
+    /* Gaps are capped at TCPSHAKE_MAX_GAPS even if the count says more. */
+    r = recs[2];
+    r.n_synack_gaps = 100;
+    for (int i = 0; i < TCPSHAKE_MAX_GAPS; i++) {
+        r.synack_gaps_ns[i] = i;
+    }
+    r.icmp_ns = T0 + 1;
+    r.icmp_type = 3;
+    r.icmp_code = 13;
+    r.first_ns = 0;
+    got = render(TCPSHAKE_FORMAT_JSON, 0, &r, 1);
+    CHECK(got != NULL && strstr(got, "\"synack_gaps_ns\":[0,1,2,3,4,5,6,7],") != NULL);
+    CHECK(got != NULL && strstr(got, "\"icmp_type\":3,\"icmp_code\":13,"
+                                     "\"icmp_ns\":1700000000123456790,") != NULL);
+    CHECK(got != NULL && strncmp(got, "{\"id\":3,\"ts\":null,", 18) == 0);
+    free(got);
+
+    /* No record: no output at all. */
+    check_render(TCPSHAKE_FORMAT_JSON, 0, NULL, 0, "");
+}
+
+static void test_csv(const struct tcpshake_record *recs)
+{
+    check_render(TCPSHAKE_FORMAT_CSV, 0, recs, 3, EXPECT_CSV);
+
+    /* Every row has as many fields as the header. */
+    char *got = render(TCPSHAKE_FORMAT_CSV, 0, recs, 3);
+    size_t header = got != NULL ? csv_fields(got) : 0;
+    CHECK_INT(header, 77); /* 4 + 2 x 21 per side + 31 */
+    for (const char *line = got; line != NULL && *line != '\0';) {
+        CHECK_INT(csv_fields(line), header);
+        line = strchr(line, '\n');
+        line = line != NULL ? line + 1 : NULL;
+    }
+    free(got);
+
+    /* RFC 4180: commas, quotes and line breaks force quoting, quotes double. */
+    struct tcpshake_record r = recs[0];
+    strcpy(r.zeek_history, "a,b\"c\nd");
+    memcpy(r.zeek_state, "ABCDEFGH", 8);
+    got = render(TCPSHAKE_FORMAT_CSV, 0, &r, 1);
+    CHECK(got != NULL && strstr(got, ",ABCDEFGH,\"a,b\"\"c\nd\",false\n") != NULL);
+    free(got);
+}
+
+static void test_zeek(const struct tcpshake_record *recs)
+{
+    check_render(TCPSHAKE_FORMAT_ZEEK, 0, recs, 3, EXPECT_ZEEK);
+
+    /* Flipped: Zeek's originator is our server. Zero duration: sizes unset. */
+    struct tcpshake_record r = recs[0];
+    r.zeek_flipped = true;
+    r.id = 62 * 62 + 61;          /* base 62 "10Z" */
+    r.last_ns = r.first_ns + 200; /* within the same microsecond */
+    r.zeek_history[0] = '\0';
+    char *got = render(TCPSHAKE_FORMAT_ZEEK, 0, &r, 1);
+    CHECK(got != NULL &&
+          strstr(got, "\n1700000000.123456\tC10Z\t10.0.0.2\t80\t10.0.0.1\t51234\ttcp\t-\t-\t-\t-\t"
+                      "SF\t-\t-\t0\t-\t5\t1460\t6\t387\t-\t6\n") != NULL);
+    free(got);
+
+    /* No record: the header (current time) and the trailer, nothing between. */
+    got = render(TCPSHAKE_FORMAT_ZEEK, 0, NULL, 0);
+    CHECK(got != NULL && strncmp(got, "#separator \\x09\n", 16) == 0);
+    CHECK(got != NULL && strstr(got, "\tip_proto\n#types\t") != NULL);
+    CHECK(got != NULL && strstr(got, "\tcount\n#close\t") != NULL);
+    free(got);
+}
+
+static void test_sink_api(const struct tcpshake_record *recs)
+{
+    CHECK(tcpshake_sink_new(TCPSHAKE_FORMAT_COUNT, stdout, 0) == NULL);
+    CHECK(tcpshake_sink_new(TCPSHAKE_FORMAT_JSON, NULL, 0) == NULL);
+    CHECK_INT(tcpshake_sink_write(NULL, recs), TCPSHAKE_ERR_ARG);
+    CHECK_INT(tcpshake_sink_finish(NULL), TCPSHAKE_ERR_ARG);
+    tcpshake_sink_free(NULL);
+
+    if (fault_injection()) {
+        alloc_fail_after(1);
+        CHECK(tcpshake_sink_new(TCPSHAKE_FORMAT_CSV, stdout, 0) == NULL);
+        alloc_fail_after(0);
+    }
+
+    /* finish twice: one trailer. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    CHECK(fp != NULL);
+    if (fp != NULL) {
+        struct tcpshake_sink *s = tcpshake_sink_new(TCPSHAKE_FORMAT_ZEEK, fp, 0);
+        CHECK_INT(tcpshake_sink_write(s, &recs[0]), TCPSHAKE_OK);
+        CHECK_INT(tcpshake_sink_finish(s), TCPSHAKE_OK);
+        CHECK_INT(tcpshake_sink_finish(s), TCPSHAKE_OK);
+        tcpshake_sink_free(s);
+        fclose(fp);
+        const char *close = strstr(buf, "#close");
+        CHECK(close != NULL && strstr(close + 1, "#close") == NULL);
+        free(buf);
+    }
+
+    /* A failing stream is reported as ERR_WRITE. */
+    FILE *full = fopen("/dev/full", "w");
+    if (full != NULL) {
+        struct tcpshake_sink *s = tcpshake_sink_new(TCPSHAKE_FORMAT_JSON, full, 0);
+        int rc = TCPSHAKE_OK;
+        for (int i = 0; i < 200 && rc == TCPSHAKE_OK; i++) {
+            rc = tcpshake_sink_write(s, &recs[0]);
+        }
+        if (rc == TCPSHAKE_OK) {
+            rc = tcpshake_sink_finish(s);
+        }
+        CHECK_INT(rc, TCPSHAKE_ERR_WRITE);
+        tcpshake_sink_free(s);
+        fclose(full);
+    }
+}
+
+/* Renders the summary into a string (caller frees). */
+static char *summary_text(const struct tcpshake_summary *sum, const struct tcpshake_stats *st)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (fp == NULL) {
+        return NULL;
+    }
+    CHECK_INT(tcpshake_summary_print(sum, st, fp), TCPSHAKE_OK);
+    fclose(fp);
+    return buf;
+}
+
+static void test_summary(const struct tcpshake_record *recs)
+{
+    struct tcpshake_summary *sum = tcpshake_summary_new();
+    CHECK(sum != NULL);
+    if (sum == NULL) {
+        return;
+    }
+    for (int i = 0; i < 3; i++) {
+        tcpshake_summary_add(sum, &recs[i]);
+    }
+    /* Three more connections to the IPv4 web server, one refused. */
+    struct tcpshake_record r = recs[0];
+    tcpshake_summary_add(sum, &r);
+    r.server_side_ns = 1000000;
+    tcpshake_summary_add(sum, &r);
+    r = recs[1];
+    r.ip_version = 4;
+    r.server = recs[0].server;
+    tcpshake_summary_add(sum, &r);
+
+    struct tcpshake_stats st;
+    memset(&st, 0, sizeof(st));
+    st.packets_read = 40;
+    st.packets_tcp = 37;
+    st.skipped[TCPSHAKE_SKIP_NOT_TCP] = 3;
+    st.connections = 6;
+    st.flows_peak = 2;
+    char *got = summary_text(sum, &st);
+    CHECK_STR(got, EXPECT_SUMMARY);
+    free(got);
+
+    /* Without stats the capture section is left out. */
+    got = summary_text(sum, NULL);
+    CHECK(got != NULL && strstr(got, "capture:") == NULL);
+    free(got);
+    tcpshake_summary_free(sum);
+    tcpshake_summary_free(NULL);
+
+    if (fault_injection()) {
+        alloc_fail_after(1);
+        CHECK(tcpshake_summary_new() == NULL);
+        alloc_fail_after(0);
+    }
+}
+
+/*
+ * The per-server table is bounded: 5000 distinct servers go through 1024
+ * entries, yet a heavy server that shows up late still tops the list, with a
+ * count that is an upper bound (Space-Saving).
+ */
+static void test_summary_eviction(const struct tcpshake_record *recs)
+{
+    struct tcpshake_summary *sum = tcpshake_summary_new();
+    CHECK(sum != NULL);
+    if (sum == NULL) {
+        return;
+    }
+    struct tcpshake_record r = recs[2];
+    for (uint32_t i = 0; i < 5000; i++) {
+        set_v4(&r.server, 198, 51, (uint8_t)(i >> 8), (uint8_t)i, 443);
+        tcpshake_summary_add(sum, &r);
+    }
+    r = recs[0];
+    set_v4(&r.server, 203, 0, 113, 7, 8080);
+    for (int i = 0; i < 50; i++) {
+        tcpshake_summary_add(sum, &r);
+    }
+    char *got = summary_text(sum, NULL);
+    CHECK(got != NULL &&
+          strstr(got, "top servers by connections (latency in ms):\n"
+                      "  server                              conns    estab"
+                      "     fail   srv_p50   srv_p99   cli_p50   cli_p99\n"
+                      "  203.0.113.7:8080                      54*       50"
+                      "        0     0.512     0.512     0.035     0.035\n") != NULL);
+    CHECK(got != NULL && strstr(got, "  * an upper bound:") != NULL);
+    CHECK(got != NULL && strstr(got, "server table evictions") == NULL);
+    free(got);
+
+    struct tcpshake_stats st;
+    memset(&st, 0, sizeof(st));
+    got = summary_text(sum, &st);
+    CHECK(got != NULL && strstr(got, "  server table evictions               3977\n") != NULL);
+    free(got);
+    tcpshake_summary_free(sum);
+}
+
+int main(void)
+{
+    struct tcpshake_record recs[3];
+    make_established(&recs[0]);
+    make_refused_v6(&recs[1]);
+    make_unanswered(&recs[2]);
+    test_table(recs);
+    test_json(recs);
+    test_csv(recs);
+    test_zeek(recs);
+    test_sink_api(recs);
+    test_summary(recs);
+    test_summary_eviction(recs);
+    return check_report("sinks");
+}
