@@ -40,9 +40,13 @@ TOOLS    := $(BUILD)/tests/make_hostile
 
 all: $(CLI) $(LIB_SO)
 
+# V=1 shows whole command lines.
+Q = $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -57,10 +61,10 @@ $(CLI): $(BUILD)/cli/main.o $(LIB_A)
 # Unit tests see the library's internals; alloc.c is rebuilt with fault injection.
 $(BUILD)/tests/alloc_fault.o: src/alloc.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DTCPSHAKE_FAULT_INJECTION -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -DTCPSHAKE_FAULT_INJECTION -c $< -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/alloc_fault.o $(LIB_A)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@

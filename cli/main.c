@@ -195,8 +195,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         case OPT_IDLE_TIMEOUT:
             if (!parse_u64(optarg, 1, 365u * 86400u, &v)) {
                 complain("%s %s: want whole seconds from 1 to 31536000",
-                         ch == OPT_IDLE_TIMEOUT ? "--idle-timeout" : "--handshake-timeout",
-                         optarg);
+                         ch == OPT_IDLE_TIMEOUT ? "--idle-timeout" : "--handshake-timeout", optarg);
                 return EXIT_USAGE;
             }
             if (ch == OPT_IDLE_TIMEOUT) {

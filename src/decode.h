@@ -36,45 +36,45 @@ enum tcp_flag {
 
 /* Odd but legal things seen in the TCP header, kept as data (p0f's quirks). */
 enum tcp_quirk {
-    TCPQ_BAD_OPTION = 1u << 0,     /* option length 0/1 or running past the header */
-    TCPQ_ACK_NO_FLAG = 1u << 1,    /* nonzero ACK number without the ACK flag */
-    TCPQ_SYN_OPT_LATE = 1u << 2,   /* MSS / WS / SACK-permitted without SYN */
-    TCPQ_SNAPLEN_CUT = 1u << 3,    /* the capture stops before the IP length does */
+    TCPQ_BAD_OPTION = 1u << 0,   /* option length 0/1 or running past the header */
+    TCPQ_ACK_NO_FLAG = 1u << 1,  /* nonzero ACK number without the ACK flag */
+    TCPQ_SYN_OPT_LATE = 1u << 2, /* MSS / WS / SACK-permitted without SYN */
+    TCPQ_SNAPLEN_CUT = 1u << 3,  /* the capture stops before the IP length does */
 };
 
 /* TCP options we care about (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413). */
 struct tcp_options {
-    uint16_t mss;          /* 0 = absent */
-    int8_t wscale;         /* -1 = absent; the raw shift, may exceed 14 */
+    uint16_t mss;  /* 0 = absent */
+    int8_t wscale; /* -1 = absent; the raw shift, may exceed 14 */
     bool sack_permitted;
     bool timestamps;
     uint32_t tsval;
     uint32_t tsecr;
-    bool tfo;              /* Fast Open option: kind 34, or 254 with magic 0xF989 */
+    bool tfo;               /* Fast Open option: kind 34, or 254 with magic 0xF989 */
     uint8_t tfo_cookie_len; /* 0 = cookie request */
 };
 
 /* Addresses and ports of one packet, direction as on the wire. */
 struct flow_tuple {
-    uint8_t src[16];       /* network order; IPv4 in the first 4 bytes, rest zero */
+    uint8_t src[16]; /* network order; IPv4 in the first 4 bytes, rest zero */
     uint8_t dst[16];
     uint16_t sport;
     uint16_t dport;
-    uint8_t ip_version;    /* 4 or 6 */
-    int32_t vlan;          /* outermost 802.1Q/802.1ad id; -1 untagged */
+    uint8_t ip_version; /* 4 or 6 */
+    int32_t vlan;       /* outermost 802.1Q/802.1ad id; -1 untagged */
 };
 
 /* What the tracker needs from one TCP segment (or from the TCP header quoted in an ICMP error). */
 struct tcp_view {
     struct flow_tuple tuple;
-    uint8_t ttl;           /* IPv4 TTL or IPv6 hop limit */
-    uint32_t ip_len;       /* IP total length (header + payload) as the header says */
+    uint8_t ttl;     /* IPv4 TTL or IPv6 hop limit */
+    uint32_t ip_len; /* IP total length (header + payload) as the header says */
     uint32_t seq;
     uint32_t ack;
-    uint16_t flags;        /* enum tcp_flag */
-    uint16_t window;       /* raw, unscaled */
-    uint32_t payload_len;  /* from the IP length, not from what was captured */
-    uint32_t quirks;       /* enum tcp_quirk */
+    uint16_t flags;       /* enum tcp_flag */
+    uint16_t window;      /* raw, unscaled */
+    uint32_t payload_len; /* from the IP length, not from what was captured */
+    uint32_t quirks;      /* enum tcp_quirk */
     struct tcp_options opt;
 };
 
@@ -82,9 +82,9 @@ struct tcp_view {
 struct icmp_view {
     uint8_t type;
     uint8_t code;
-    uint8_t ip_version;      /* of the ICMP packet (4 = ICMP, 6 = ICMPv6) */
+    uint8_t ip_version;       /* of the ICMP packet (4 = ICMP, 6 = ICMPv6) */
     struct flow_tuple quoted; /* the quoted segment's tuple, as it was sent */
-    uint32_t quoted_seq;     /* sequence number of the quoted segment */
+    uint32_t quoted_seq;      /* sequence number of the quoted segment */
 };
 
 enum packet_kind {
@@ -102,10 +102,10 @@ struct packet_view {
 
 /* Link-layer types we decode (libpcap LINKTYPE_ values). */
 enum {
-    LINK_NULL = 0,      /* BSD loopback: 4-byte host-order AF_ */
+    LINK_NULL = 0, /* BSD loopback: 4-byte host-order AF_ */
     LINK_ETHERNET = 1,
-    LINK_RAW = 101,     /* raw IPv4 or IPv6 (also DLT_RAW 12 / 14 on some systems) */
-    LINK_LOOP = 108,    /* OpenBSD loopback: network-order AF_ */
+    LINK_RAW = 101,  /* raw IPv4 or IPv6 (also DLT_RAW 12 / 14 on some systems) */
+    LINK_LOOP = 108, /* OpenBSD loopback: network-order AF_ */
     LINK_SLL = 113,
     LINK_IPV4 = 228,
     LINK_IPV6 = 229,
@@ -119,7 +119,7 @@ bool decode_link_supported(int linktype);
  * Decode one frame. data/caplen are the captured bytes, wire_len the original
  * length. On DECODE_OK *out is filled; otherwise its contents are unspecified.
  */
-enum decode_status decode_packet(int linktype, const uint8_t *data, size_t caplen,
-                                 size_t wire_len, struct packet_view *out);
+enum decode_status decode_packet(int linktype, const uint8_t *data, size_t caplen, size_t wire_len,
+                                 struct packet_view *out);
 
 #endif

@@ -39,11 +39,11 @@ enum flow_class {
 /* The flow table's part of a connection (first member of struct conn). */
 struct flow_link {
     struct flow_key key;
-    uint64_t last_ns;  /* last packet, for idle expiry */
+    uint64_t last_ns; /* last packet, for idle expiry */
     uint32_t hash;
-    uint32_t prev;     /* idle list neighbours: pool index + 1, 0 = none */
+    uint32_t prev; /* idle list neighbours: pool index + 1, 0 = none */
     uint32_t next;
-    uint8_t cls;       /* enum flow_class */
+    uint8_t cls; /* enum flow_class */
     bool in_use;
 };
 

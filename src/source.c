@@ -30,8 +30,7 @@ static int classify_open_error(const char *msg)
     return TCPSHAKE_ERR_FORMAT;
 }
 
-static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *err,
-                       size_t err_len)
+static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *err, size_t err_len)
 {
     if (bpf != NULL && bpf[0] != '\0') {
         struct bpf_program prog;
@@ -85,8 +84,7 @@ int source_open_file(struct source **out, const char *path, const char *bpf, cha
     return finish_open(out, p, bpf, err, err_len);
 }
 
-int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err,
-                       size_t err_len)
+int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     *out = NULL;

@@ -23,8 +23,7 @@ struct source_packet {
  * Returns a tcpshake status; on failure *err says why and *out is NULL. */
 int source_open_file(struct source **out, const char *path, const char *bpf, char *err,
                      size_t err_len);
-int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err,
-                       size_t err_len);
+int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len);
 int source_linktype(const struct source *s);
 
 /* 1 = a packet in *pkt, 0 = clean end of input, or a negative tcpshake

@@ -23,16 +23,16 @@
 
 struct tcpshake {
     struct tcpshake_config cfg;
-    char *bpf;                  /* our copy of cfg.bpf */
+    char *bpf; /* our copy of cfg.bpf */
     tcpshake_record_fn on_record;
     void *user;
     struct flowtab *ft;
-    struct conn **flush_order;  /* max_flows pointers, used by tcpshake_flush */
+    struct conn **flush_order; /* max_flows pointers, used by tcpshake_flush */
     struct source *src;
     struct tcpshake_stats stats;
     struct tcpshake_record scratch;
     uint64_t next_id;
-    uint64_t now_ns;            /* latest timestamp seen */
+    uint64_t now_ns; /* latest timestamp seen */
     volatile sig_atomic_t stop;
     char errmsg[512];
 };
@@ -197,10 +197,8 @@ static void on_icmp(struct tcpshake *h, const struct icmp_view *icmp, uint64_t t
 }
 
 static const enum tcpshake_skip skip_of[] = {
-    [DECODE_TRUNCATED] = TCPSHAKE_SKIP_TRUNCATED,
-    [DECODE_MALFORMED] = TCPSHAKE_SKIP_MALFORMED,
-    [DECODE_NOT_TCP] = TCPSHAKE_SKIP_NOT_TCP,
-    [DECODE_UNSUPPORTED] = TCPSHAKE_SKIP_UNSUPPORTED,
+    [DECODE_TRUNCATED] = TCPSHAKE_SKIP_TRUNCATED, [DECODE_MALFORMED] = TCPSHAKE_SKIP_MALFORMED,
+    [DECODE_NOT_TCP] = TCPSHAKE_SKIP_NOT_TCP,     [DECODE_UNSUPPORTED] = TCPSHAKE_SKIP_UNSUPPORTED,
     [DECODE_FRAGMENT] = TCPSHAKE_SKIP_FRAGMENT,
 };
 
@@ -295,8 +293,7 @@ int tcpshake_open_file(struct tcpshake *h, const char *path)
     if (refuse_second_source(h)) {
         return TCPSHAKE_ERR_STATE;
     }
-    return check_opened(h, source_open_file(&h->src, path, h->bpf, h->errmsg,
-                                            sizeof(h->errmsg)));
+    return check_opened(h, source_open_file(&h->src, path, h->bpf, h->errmsg, sizeof(h->errmsg)));
 }
 
 int tcpshake_open_stream(struct tcpshake *h, FILE *fp)
@@ -304,8 +301,7 @@ int tcpshake_open_stream(struct tcpshake *h, FILE *fp)
     if (refuse_second_source(h)) {
         return TCPSHAKE_ERR_STATE;
     }
-    return check_opened(h, source_open_stream(&h->src, fp, h->bpf, h->errmsg,
-                                              sizeof(h->errmsg)));
+    return check_opened(h, source_open_stream(&h->src, fp, h->bpf, h->errmsg, sizeof(h->errmsg)));
 }
 
 int tcpshake_run(struct tcpshake *h)

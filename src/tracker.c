@@ -67,8 +67,7 @@ bool tracker_from_a(const struct conn *c, const struct tcp_view *v)
 }
 
 /* The options and header facts of a side's SYN or SYN-ACK. */
-static void take_syn_facts(struct tcpshake_side *s, struct track_side *t,
-                           const struct tcp_view *v)
+static void take_syn_facts(struct tcpshake_side *s, struct track_side *t, const struct tcp_view *v)
 {
     s->syn_seen = true;
     s->isn = v->seq;
@@ -342,8 +341,7 @@ static void on_ack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
             c->phase = HS_ESTABLISHED;
             c->rec.ack_ns = ts_ns;
             rec_side(c, ep)->tsecr = v->opt.tsecr;
-        } else if (st->seq_known && seq_gt(v->ack, srv->isn + 1) &&
-                   seq_leq(v->ack, st->snd_max)) {
+        } else if (st->seq_known && seq_gt(v->ack, srv->isn + 1) && seq_leq(v->ack, st->snd_max)) {
             /* It acknowledges server data: the final ACK itself was not captured. */
             c->phase = HS_ESTABLISHED;
         } else {
@@ -368,9 +366,9 @@ static void on_payload(struct conn *c, int ep, const struct tcp_view *v, uint64_
         s->retransmits++;
     }
     if (c->roles_known && !(v->flags & TCP_SYN)) {
-        bool early = c->phase == HS_SYN ||
-                     (c->phase == HS_SYNACK && (ep == c->client || c->rec.tfo !=
-                                                                       TCPSHAKE_TFO_ACCEPTED));
+        bool early =
+                c->phase == HS_SYN ||
+                (c->phase == HS_SYNACK && (ep == c->client || c->rec.tfo != TCPSHAKE_TFO_ACCEPTED));
         if (early) {
             c->rec.anomalies |= TCPSHAKE_ANOMALY_DATA_BEFORE_ESTABLISHED;
         }
@@ -497,8 +495,7 @@ enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint
 
 static bool is_unreachable(const struct icmp_view *icmp)
 {
-    return (icmp->ip_version == 4 && icmp->type == 3) ||
-           (icmp->ip_version == 6 && icmp->type == 1);
+    return (icmp->ip_version == 4 && icmp->type == 3) || (icmp->ip_version == 6 && icmp->type == 1);
 }
 
 void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns)

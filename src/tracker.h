@@ -30,42 +30,42 @@ enum hs_phase {
 
 /* Per-endpoint observer state that the record does not carry. */
 struct track_side {
-    uint32_t snd_max;    /* highest sequence number sent + 1 (incl. SYN/FIN) */
-    uint32_t fin_seq;    /* sequence number of this side's FIN */
-    uint32_t isn_first;  /* ISN of the first SYN / SYN-ACK (ISN changes) */
+    uint32_t snd_max;     /* highest sequence number sent + 1 (incl. SYN/FIN) */
+    uint32_t fin_seq;     /* sequence number of this side's FIN */
+    uint32_t isn_first;   /* ISN of the first SYN / SYN-ACK (ISN changes) */
     uint32_t syn_payload; /* payload carried on this side's SYN (TFO) */
-    uint32_t ack_max;    /* highest ACK number sent */
-    uint16_t window;     /* last raw window advertised */
-    uint16_t window_max; /* largest raw window advertised */
-    bool seq_known;      /* snd_max is valid */
-    bool ack_known;      /* ack_max is valid */
+    uint32_t ack_max;     /* highest ACK number sent */
+    uint16_t window;      /* last raw window advertised */
+    uint16_t window_max;  /* largest raw window advertised */
+    bool seq_known;       /* snd_max is valid */
+    bool ack_known;       /* ack_max is valid */
     bool window_known;
     bool fin_seen;
 };
 
 struct conn {
-    struct flow_link link;     /* must stay first: the flow table's part */
+    struct flow_link link;      /* must stay first: the flow table's part */
     struct tcpshake_record rec; /* during tracking, rec.client is endpoint A (the
                                    first packet's sender) and rec.server is B;
                                    tracker_finish swaps them when B is the client */
-    struct track_side side[2]; /* [0] = A, [1] = B */
+    struct track_side side[2];  /* [0] = A, [1] = B */
     struct zeek_conn zeek;
-    uint64_t server_resp_ns;   /* server's first payload after the client's first */
-    uint64_t last_syn_ns;      /* latest client SYN (for retransmission gaps) */
-    uint64_t last_synack_ns;   /* latest SYN-ACK */
-    uint32_t synack_ack;       /* ACK number of the accepted SYN-ACK */
-    uint32_t syns_before_synack;    /* client SYNs up to the first valid SYN-ACK */
-    uint32_t synacks_before_ack;    /* SYN-ACKs up to the final ACK */
-    uint8_t phase;             /* enum hs_phase */
-    uint8_t client;            /* 0 = A, 1 = B: which endpoint is the client */
-    uint8_t first_fin_ep;      /* 0 = A, 1 = B, 2 = no FIN yet */
-    uint8_t sim_acked;         /* simultaneous open: bit ep set when ep acked the peer's SYN */
-    bool roles_known;          /* a SYN or SYN-ACK decided the roles */
-    bool syn_seen;             /* the client's SYN was captured */
-    bool simultaneous;         /* both sides sent a bare SYN */
-    bool icmp_rejected;        /* destination unreachable quoting the client's SYN */
-    bool rst_in_handshake;     /* RST while the handshake was in progress */
-    bool data_seen;            /* any payload in either direction */
+    uint64_t server_resp_ns;     /* server's first payload after the client's first */
+    uint64_t last_syn_ns;        /* latest client SYN (for retransmission gaps) */
+    uint64_t last_synack_ns;     /* latest SYN-ACK */
+    uint32_t synack_ack;         /* ACK number of the accepted SYN-ACK */
+    uint32_t syns_before_synack; /* client SYNs up to the first valid SYN-ACK */
+    uint32_t synacks_before_ack; /* SYN-ACKs up to the final ACK */
+    uint8_t phase;               /* enum hs_phase */
+    uint8_t client;              /* 0 = A, 1 = B: which endpoint is the client */
+    uint8_t first_fin_ep;        /* 0 = A, 1 = B, 2 = no FIN yet */
+    uint8_t sim_acked;           /* simultaneous open: bit ep set when ep acked the peer's SYN */
+    bool roles_known;            /* a SYN or SYN-ACK decided the roles */
+    bool syn_seen;               /* the client's SYN was captured */
+    bool simultaneous;           /* both sides sent a bare SYN */
+    bool icmp_rejected;          /* destination unreachable quoting the client's SYN */
+    bool rst_in_handshake;       /* RST while the handshake was in progress */
+    bool data_seen;              /* any payload in either direction */
 };
 
 /* What the engine must do after a segment. */

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# End-to-end tests: the CLI on captures recorded from real Linux TCP stacks
+# (tests/data, see its README), compared with reviewed golden outputs in
+# tests/e2e/golden, checked against the measured facts in tests/data/expected.tsv,
+# then the bad-input suite. UPDATE_GOLDEN=1 rewrites the goldens (make golden);
+# nothing else ever does.
+#
+# usage: tests/e2e/run.sh CLI MAKE_HOSTILE
+set -u
+cli=$1
+hostile=$2
+here=$(cd "$(dirname "$0")" && pwd)
+data=$here/../data
+golden=$here/golden
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for cap in "$data"/*.pcap "$data"/*.pcapng; do
+    [ -e "$cap" ] || continue
+    name=$(basename "$cap")
+    for fmt in table json csv zeek; do
+        out=$tmp/$name.$fmt
+        # The table run includes the summary (it goes to stdout after a table).
+        if [ "$fmt" = table ]; then
+            "$cli" -r "$cap" -o table --no-color >"$out" 2>"$tmp/err"
+        else
+            "$cli" -r "$cap" -o "$fmt" -q >"$out" 2>"$tmp/err"
+        fi
+        rc=$?
+        if [ $rc -ne 0 ] || [ -s "$tmp/err" ]; then
+            not_ok "$name -o $fmt: exit $rc, stderr: $(head -c 300 "$tmp/err")"
+            continue
+        fi
+        want=$golden/$name.$fmt
+        if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+            mkdir -p "$golden"
+            cp "$out" "$want"
+            ok
+        elif [ ! -f "$want" ]; then
+            not_ok "$name -o $fmt: no golden file $want (make golden writes it; review it)"
+        elif diff -u "$want" "$out" >"$tmp/diff"; then
+            ok
+        else
+            not_ok "$name -o $fmt differs from its golden file:"
+            head -40 "$tmp/diff"
+        fi
+    done
+done
+
+# The facts measured when the captures were recorded, independent of the goldens.
+if python3 "$here/check_expected.py" "$cli" "$data" >"$tmp/facts" 2>&1; then
+    ok
+else
+    not_ok "tests/data/expected.tsv facts:"
+    cat "$tmp/facts"
+fi
+grep -E '^(facts|  )' "$tmp/facts" | head -3
+
+# Reading standard input gives the same records as reading the file.
+if [ -f "$data/sample.pcap" ]; then
+    if "$cli" -r - -o json -q <"$data/sample.pcap" | cmp -s - "$golden/sample.pcap.json"; then
+        ok
+    else
+        not_ok "-r - (standard input) differs from -r sample.pcap"
+    fi
+fi
+
+if "$here/bad_input.sh" "$cli" "$hostile" >"$tmp/bad" 2>&1; then
+    ok
+else
+    not_ok "bad input suite:"
+    grep -v '^ok' "$tmp/bad"
+fi
+tail -1 "$tmp/bad"
+
+echo "e2e: $pass passed, $fail failed"
+[ $fail -eq 0 ]
