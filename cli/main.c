@@ -157,7 +157,14 @@ static int parse_args(int argc, char **argv, struct options *o)
     uint64_t v;
     int ch;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+r:o:c:nqh", longopts, NULL)) != -1) {
+    for (;;) {
+        /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
+        const char *arg = optind < argc ? argv[optind] : "";
+        bool is_long = strncmp(arg, "--", 2) == 0;
+        ch = getopt_long(argc, argv, "+:r:o:c:nqh", longopts, NULL);
+        if (ch == -1) {
+            break;
+        }
         switch (ch) {
         case 'r':
             o->read_path = optarg;
@@ -214,13 +221,20 @@ static int parse_args(int argc, char **argv, struct options *o)
             printf("tcpshake %s\n", TCPSHAKE_VERSION);
             return 0;
         case ':':
-            complain("%s: needs a value", argv[optind - 1]);
+            if (is_long) {
+                complain("%s: needs a value", arg);
+            } else {
+                complain("-%c: needs a value", optopt);
+            }
             return EXIT_USAGE;
         default:
-            if (optopt != 0) {
-                complain("-%c: unknown option (see tcpshake --help)", optopt);
+            if (is_long) {
+                /* optopt is 0 for an unknown name, the option's value for "--name=x". */
+                int n = (int)strcspn(arg, "=");
+                complain("%.*s: %s (see tcpshake --help)", n, arg,
+                         optopt != 0 && arg[n] == '=' ? "takes no value" : "unknown option");
             } else {
-                complain("%s: unknown option (see tcpshake --help)", argv[optind - 1]);
+                complain("-%c: unknown option (see tcpshake --help)", optopt);
             }
             return EXIT_USAGE;
         }

@@ -19,7 +19,8 @@ struct flowtab {
     uint32_t *slots;
     size_t slot_mask;
     size_t count;
-    uint32_t free_head; /* free pool entries, chained through link.next */
+    uint32_t free_head; /* freed pool entries, chained through link.next */
+    size_t used;        /* pool entries ever handed out; the rest are untouched */
     uint32_t head[FLOW_CLASS_COUNT];
     uint32_t tail[FLOW_CLASS_COUNT];
 };
@@ -97,10 +98,6 @@ struct flowtab *flowtab_new(size_t cap)
     }
     ft->cap = cap;
     ft->slot_mask = nslots - 1;
-    for (size_t i = 0; i < cap; i++) {
-        ft->pool[i].link.next = i + 1 < cap ? (uint32_t)(i + 2) : 0;
-    }
-    ft->free_head = 1;
     return ft;
 }
 
@@ -181,12 +178,18 @@ static void list_append(struct flowtab *ft, struct conn *c, enum flow_class cls)
 struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash,
                             uint64_t now_ns)
 {
+    /* Reuse a freed entry, else take a fresh one: pool pages are touched only as the
+     * table grows, so a small capture costs little memory. */
     uint32_t idx = ft->free_head;
     struct conn *c = at(ft, idx);
-    if (c == NULL) {
+    if (c != NULL) {
+        ft->free_head = c->link.next;
+    } else if (ft->used < ft->cap) {
+        idx = (uint32_t)++ft->used;
+        c = at(ft, idx);
+    } else {
         return NULL;
     }
-    ft->free_head = c->link.next;
     memset(c, 0, sizeof(*c));
     c->link.key = *key;
     c->link.hash = hash;

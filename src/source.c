@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -112,8 +113,15 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
     if (rc == 1) {
         s->n_read++;
         /* With nanosecond precision asked for, tv_usec holds nanoseconds. */
-        /* A negative time (a corrupt header) is clamped to the epoch, not wrapped. */
-        uint64_t sec = hdr->ts.tv_sec < 0 ? 0 : (uint64_t)hdr->ts.tv_sec;
+        /* Classic pcap keeps unsigned 32-bit seconds, which libpcap 1.10 reads as signed:
+         * a time after 2038-01-19 arrives negative. Take it back as the unsigned number
+         * it was; anything more negative is clamped to the epoch. */
+        uint64_t sec = 0;
+        if (hdr->ts.tv_sec >= 0) {
+            sec = (uint64_t)hdr->ts.tv_sec;
+        } else if (hdr->ts.tv_sec >= INT32_MIN) {
+            sec = (uint32_t)hdr->ts.tv_sec;
+        }
         uint64_t frac = hdr->ts.tv_usec < 0 ? 0 : (uint64_t)hdr->ts.tv_usec;
         pkt->ts_ns = sec * 1000000000u + frac;
         pkt->data = data;

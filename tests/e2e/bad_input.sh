@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# Bad input is tested like good input (STYLE.md 12): the CLI on the hostile
+# captures written by tests/tools/make_hostile, and on bad command lines.
+#
+# A fatal fault (corrupt, truncated or hostile file, missing file, ...) must
+# give exit 1 and exactly one printable line on stderr starting "tcpshake: ",
+# after the records and summary of what was read before it. A bad command
+# line gives exit 2 and one such line. A damaged packet is a counted skip in
+# the summary and the run exits 0. Never a crash, a sanitizer report or a hang.
+#
+# usage: tests/e2e/bad_input.sh CLI MAKE_HOSTILE
+# Prints "ok - NAME" or "not ok - NAME: WHY" per check, then
+# "bad_input: N passed, M failed"; exits 1 if any failed.
+set -u
+if [ $# -ne 2 ]; then
+    echo "usage: $0 CLI MAKE_HOSTILE" >&2
+    exit 2
+fi
+cli=$1
+make_hostile=$2
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bad_input.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cap=$tmp/cap
+mkdir "$cap"
+if ! "$make_hostile" "$cap"; then
+    echo "not ok - make_hostile $cap failed"
+    echo "bad_input: 0 passed, 1 failed"
+    exit 1
+fi
+
+pass=0
+fail=0
+why="" # the reasons the current check failed, "; "-separated
+
+# The connection every capture starts with, as the json and table sinks print it.
+json_conn='"addr":"10.1.1.1","port":40000'
+table_conn='10.1.1.1:40000'
+
+# run ARGS...: the CLI under a timeout, stdin from $stdin; sets rc, fills $tmp/out and $tmp/err.
+stdin=/dev/null
+run() {
+    timeout 20 "$cli" "$@" <"$stdin" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    why=""
+    if [ $rc -eq 124 ]; then
+        why="hung: killed after 20 s"
+    elif [ $rc -gt 128 ]; then
+        why="crashed: signal $((rc - 128))"
+    fi
+    if grep -qE 'Sanitizer|runtime error:' "$tmp/err"; then
+        add "sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error:' "$tmp/err")"
+    fi
+}
+
+add() { why=${why:+$why; }$1; }
+
+finish() {
+    if [ -z "$why" ]; then
+        echo "ok - $1"
+        pass=$((pass + 1))
+    else
+        echo "not ok - $1: $why"
+        fail=$((fail + 1))
+    fi
+}
+
+# First 200 bytes of a file on one line: newlines shown as '|', other control bytes as '?'.
+show() { head -c 200 "$1" | tr '\n' '|' | LC_ALL=C tr '[:cntrl:]' '?' | sed 's/|$//'; }
+
+want_rc() {
+    [ $rc -eq "$1" ] || add "exit $rc, want $1"
+}
+
+# stderr is exactly one line, printable, starting "tcpshake: ".
+one_err_line() {
+    local lines
+    lines=$(wc -l <"$tmp/err")
+    if [ "$lines" -ne 1 ] || [ "$(tail -c 1 "$tmp/err" | od -An -c | tr -d ' ')" != '\n' ]; then
+        add "stderr is $lines lines, want 1: '$(show "$tmp/err")'"
+        return
+    fi
+    if [ "$(head -c 10 "$tmp/err")" != "tcpshake: " ]; then
+        add "stderr does not start with 'tcpshake: ': '$(show "$tmp/err")'"
+    fi
+    if [ "$(tr -d '\n' <"$tmp/err" | LC_ALL=C tr -d '[:print:]' | wc -c)" -ne 0 ]; then
+        add "stderr has unprintable bytes: '$(show "$tmp/err")'"
+    fi
+}
+
+err_has() {
+    grep -qF -- "$1" "$tmp/err" || add "stderr lacks '$1': '$(show "$tmp/err")'"
+}
+
+err_lacks() {
+    ! grep -qF -- "$1" "$tmp/err" || add "stderr says '$1': '$(show "$tmp/err")'"
+}
+
+err_empty() {
+    [ ! -s "$tmp/err" ] || add "stderr not empty: '$(show "$tmp/err")'"
+}
+
+out_has() {
+    grep -qF -- "$1" "$tmp/out" || add "stdout lacks '$1'"
+}
+
+out_empty() {
+    [ ! -s "$tmp/out" ] || add "stdout not empty: '$(show "$tmp/out")'"
+}
+
+# summary_is LABEL VALUE: the summary line "  LABEL   VALUE" in $tmp/out (table output).
+summary_is() {
+    local got
+    got=$(awk -v l="$1" '{ v = $NF; $NF = ""; sub(/^ +/, ""); sub(/ +$/, ""); if ($0 == l) { print v; exit } }' "$tmp/out")
+    if [ -z "$got" ]; then
+        add "summary lacks '$1'"
+    elif [ "$got" != "$2" ]; then
+        add "summary '$1' is $got, want $2"
+    fi
+}
+
+no_skips() {
+    local s
+    for s in truncated malformed not_tcp unsupported fragment; do
+        summary_is "skipped $s" 0
+    done
+}
+
+# ---------------------------------------------------------------- fatal files
+
+# fatal FILE PACKETS [STDERR TEXT ...]: exit 1 with one stderr line naming the
+# file and each TEXT. PACKETS is how many packets were analysed before the
+# fault: their records and summary must still be printed (0: fails on open,
+# nothing is printed).
+fatal() {
+    local file=$1 packets=$2 t
+    shift 2
+    run -r "$cap/$file" -o json -q
+    want_rc 1
+    one_err_line
+    err_has "$cap/$file"
+    for t in "$@"; do
+        err_has "$t"
+    done
+    if [ "$packets" -gt 0 ]; then
+        out_has "$json_conn"
+    else
+        out_empty
+    fi
+    finish "$file -o json"
+
+    run -r "$cap/$file" -o table
+    want_rc 1
+    one_err_line
+    if [ "$packets" -gt 0 ]; then
+        out_has "$table_conn"
+        summary_is "packets read" "$packets"
+    else
+        out_empty
+    fi
+    finish "$file -o table: records and summary before the fault"
+}
+
+fatal empty.pcap 0
+fatal bad_magic.pcap 0
+fatal short_global_header.pcap 0
+fatal not_a_capture.txt 0
+fatal unsupported_linktype.pcap 0 "link type 147"
+fatal trunc_record_header.pcap 3 "packet 4"
+fatal trunc_record_body.pcap 3 "packet 4"
+fatal huge_caplen.pcap 3 "packet 4"
+fatal pcapng_bad_block_len.pcapng 3 "packet 4"
+
+# With json the summary goes to stderr: then the error is its one last line.
+run -r "$cap/trunc_record_body.pcap" -o json
+want_rc 1
+out_has "$json_conn"
+grep -q '^  skipped truncated  *0$' "$tmp/err" || add "no summary on stderr"
+[ "$(grep -c '^tcpshake: ' "$tmp/err")" -eq 1 ] || add "want one 'tcpshake: ' line on stderr"
+tail -n 1 "$tmp/err" | grep -q '^tcpshake: .*packet 4' || add "last stderr line is not the error"
+finish "trunc_record_body.pcap -o json: summary on stderr, then the error"
+
+# ------------------------------------------------------ damaged packets: skips
+
+# survives FILE PACKETS: exit 0, nothing on stderr, the connection printed in
+# json and table; the table's summary read PACKETS packets. The caller adds
+# its own stat checks on the table run, then calls finish.
+survives() {
+    run -r "$cap/$1" -o json -q
+    want_rc 0
+    err_empty
+    out_has "$json_conn"
+    finish "$1 -o json"
+
+    run -r "$cap/$1" -o table
+    want_rc 0
+    err_empty
+    out_has "$table_conn"
+    summary_is "packets read" "$2"
+}
+
+# skipped FILE REASON: the 4th packet is skipped as REASON, nothing else is.
+skipped() {
+    local s
+    survives "$1" 4
+    for s in truncated malformed not_tcp unsupported fragment; do
+        if [ "$s" = "$2" ]; then
+            summary_is "skipped $s" 1
+        else
+            summary_is "skipped $s" 0
+        fi
+    done
+    summary_is "tcp segments" 3
+    finish "$1 -o table: skipped $2 1"
+}
+
+survives valid.pcap 3
+no_skips
+summary_is "tcp segments" 3
+out_has established
+finish "valid.pcap -o table"
+
+skipped zero_length_record.pcap truncated
+skipped ipv4_ihl_short.pcap malformed
+skipped ipv4_totlen_lt_hdr.pcap malformed
+skipped ipv4_totlen_no_tcp.pcap malformed
+skipped tcp_doff_short.pcap malformed
+skipped tcp_doff_past_end.pcap malformed
+skipped ipv6_ext_chain.pcap unsupported
+skipped vlan_stack.pcap unsupported
+
+survives ipv4_snaplen_cut.pcap 4
+no_skips
+summary_is "tcp segments" 4
+summary_is "cut by snaplen" 1
+finish "ipv4_snaplen_cut.pcap -o table: cut by snaplen 1"
+
+survives caplen_over_snaplen.pcap 4
+no_skips
+summary_is "tcp segments" 4
+finish "caplen_over_snaplen.pcap -o table"
+
+# Bad TCP option lengths in the SYN: a quirk of the segment, not a skip.
+for f in tcp_opt_len0.pcap tcp_opt_len1.pcap tcp_opt_past_end.pcap; do
+    survives "$f" 3
+    no_skips
+    summary_is "tcp segments" 3
+    out_has established
+    finish "$f -o table: a bad option is no skip"
+    run -r "$cap/$f" -o json -q
+    out_has '"bad_tcp_option"'
+    finish "$f -o json: bad_tcp_option anomaly"
+done
+
+survives ts_backwards.pcap 3
+no_skips
+summary_is "timestamps backwards" 1
+finish "ts_backwards.pcap -o table: timestamps backwards 1"
+
+# A FIN stamped 4200000000 s (year 2103): pcap seconds are unsigned 32 bits,
+# so this is forward in time, not back to 1970.
+survives ts_future.pcap 4
+no_skips
+summary_is "timestamps backwards" 0
+finish "ts_future.pcap -o table: year 2103 is not backwards"
+run -r "$cap/ts_future.pcap" -o json -q
+out_has '4200000000999999000'
+finish "ts_future.pcap -o json: the FIN's time is 4200000000.999999 s"
+
+survives pcapng_unknown_block.pcapng 3
+no_skips
+summary_is "tcp segments" 3
+out_has established
+finish "pcapng_unknown_block.pcapng -o table: unknown block skipped"
+
+# ---------------------------------------------------------------- standard input
+
+stdin=$cap/valid.pcap
+run -r - -o json -q
+want_rc 0
+err_empty
+out_has "$json_conn"
+finish "-r - reads a capture from standard input"
+
+stdin=$cap/trunc_record_body.pcap
+run -r - -o json -q
+want_rc 1
+one_err_line
+err_has "standard input"
+err_has "packet 4"
+out_has "$json_conn"
+finish "-r - with a truncated capture"
+
+stdin=$cap/empty.pcap
+run -r - -o json -q
+want_rc 1
+one_err_line
+err_has "standard input"
+out_empty
+finish "-r - with empty standard input"
+stdin=/dev/null
+
+# ---------------------------------------------------------------- command line
+
+# usage STATUS TEXT ARGS...: exit STATUS, one stderr line containing TEXT, no output.
+usage() {
+    local status=$1 text=$2
+    shift 2
+    run "$@"
+    want_rc "$status"
+    one_err_line
+    err_has "$text"
+    out_empty
+}
+
+v=$cap/valid.pcap
+usage 2 "--bogus" -r "$v" --bogus
+finish "unknown long option"
+usage 2 "-x" -r "$v" -x
+finish "unknown short option"
+usage 2 "bogus" -r "$v" -o bogus
+finish "-o bogus"
+usage 2 "abc" -r "$v" -c abc
+finish "-c abc"
+usage 2 "--max-flows" -r "$v" --max-flows 1
+finish "--max-flows 1"
+usage 2 "-r" -o json
+finish "no -r"
+usage 2 "-r" -r
+err_lacks "unknown option"
+finish "-r without its value"
+usage 2 "--max-flows" -r "$v" --max-flows
+err_lacks "unknown option"
+finish "--max-flows without its value"
+usage 2 "--color" -r "$v" --color=yes
+finish "--color=yes (takes no value)"
+usage 2 "filter" -r "$v" -o json "tcp and and port"
+finish "bad BPF filter expression"
+
+usage 1 "$cap/no-such-file.pcap" -r "$cap/no-such-file.pcap"
+finish "missing file names the file"
+usage 1 "$cap" -r "$cap"
+finish "a directory"
+
+if [ "$(id -u)" = 0 ]; then
+    echo "skip - unreadable file: skipped: running as root"
+else
+    cp "$v" "$tmp/unreadable.pcap"
+    chmod 000 "$tmp/unreadable.pcap"
+    usage 1 "$tmp/unreadable.pcap" -r "$tmp/unreadable.pcap"
+    finish "unreadable file"
+fi
+
+echo "bad_input: $pass passed, $fail failed"
+[ $fail -eq 0 ]
