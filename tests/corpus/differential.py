@@ -43,7 +43,16 @@ CORPUS = os.environ.get("TCPSHAKE_CORPUS",
                         os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
 
 # (trace, orig_h, orig_p, resp_h, resp_p) -> why Zeek's conn_state differs from ours.
-ZEEK_KNOWN = {}
+ZEEK_KNOWN = {
+    ("zeek/globus-url-copy.pcap", "192.168.57.103", 35391, "192.168.57.101", 55968):
+        "script: Zeek's GridFTP script stops TCP processing of the data connection, "
+        "so Zeek logs S1 where the wire shows both FINs (SF)",
+}
+# Rules that explain a whole class of rows:
+#   row_split: Zeek's timers (5 s after an unanswered SYN or a close, idle limits) cut one
+#              connection into several conn.log rows; tcpshake reports one record per
+#              connection, whose zeek_state describes Zeek's last row.
+#   tunnel:    the connection is inside a tunnel tcpshake does not decapsulate.
 
 
 def run_tcpshake(binary, path):
@@ -174,7 +183,13 @@ def zeek_check(binary):
         for r in recs:
             o, p = (r["server"], r["client"]) if r["zeek_flipped"] else (r["client"], r["server"])
             ours[(o["addr"], o["port"], p["addr"], p["port"])].append(r)
-        for row in zeek_rows(oracle):
+        rows = zeek_rows(oracle)
+        zeek_per_key = defaultdict(int)
+        for row in rows:
+            zeek_per_key[(row["id.orig_h"], int(row["id.orig_p"]), row["id.resp_h"],
+                          int(row["id.resp_p"]))] += 1
+        ours_per_key = {k: len(v) for k, v in ours.items()}
+        for row in rows:
             key = (row["id.orig_h"], int(row["id.orig_p"]), row["id.resp_h"], int(row["id.resp_p"]))
             total += 1
             cands = ours.get(key, [])
@@ -183,6 +198,10 @@ def zeek_check(binary):
                 agree += 1
                 continue
             why = ZEEK_KNOWN.get((trace,) + key)
+            if why is None and zeek_per_key[key] > ours_per_key.get(key, 0) > 0:
+                why = "row_split"
+            if why is None and "/tunnels/" in trace and ours_per_key.get(key, 0) == 0:
+                why = "tunnel"
             if why:
                 known += 1
             else:
