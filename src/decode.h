@@ -40,6 +40,7 @@ enum tcp_quirk {
     TCPQ_ACK_NO_FLAG = 1u << 1,  /* nonzero ACK number without the ACK flag */
     TCPQ_SYN_OPT_LATE = 1u << 2, /* MSS / WS / SACK-permitted without SYN */
     TCPQ_SNAPLEN_CUT = 1u << 3,  /* the capture stops before the IP length does */
+    TCPQ_IP_LEN_ZERO = 1u << 4,  /* IPv4 total length 0 (TSO): the captured length stood in */
 };
 
 /* TCP options we care about (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413). */
@@ -118,6 +119,9 @@ bool decode_link_supported(int linktype);
 /*
  * Decode one frame. data/caplen are the captured bytes, wire_len the original
  * length. On DECODE_OK *out is filled; otherwise its contents are unspecified.
+ * Tunnels (IP in IP, GRE, GTP-U, VXLAN, Geneve, Teredo; at most 4 layers,
+ * UNSUPPORTED beyond) are decapsulated: the view is the innermost packet's,
+ * with the outermost frame's VLAN.
  */
 enum decode_status decode_packet(int linktype, const uint8_t *data, size_t caplen, size_t wire_len,
                                  struct packet_view *out);

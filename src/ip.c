@@ -5,7 +5,9 @@
  * trims the payload to the IP length (Ethernet padding is not payload), tells
  * a capture cut by snaplen (TCPQ_SNAPLEN_CUT, payload counted from the IP
  * length) from a header that lies (MALFORMED), and hands the payload to
- * tcp.c or icmp.c. Link layers are link.c's business.
+ * tcp.c or icmp.c, or to tunnel.c when it is a tunnel (IP in IP, GRE, UDP)
+ * whose inner packet comes back here one layer deeper. Link layers are
+ * link.c's business.
  *
  * IPv4, RFC 791 3.1:
  *    0                   1                   2                   3
@@ -32,6 +34,8 @@
  * | Next Header | Reserved | Fragment Offset (13) | Res | M | Identification |.
  * Authentication header (51), RFC 4302 2: length in 4-octet units minus 2.
  * A jumbogram (RFC 2675) has payload length 0 and a hop-by-hop header.
+ * An IPv4 total length of 0 is a TCP segmentation offload capture (the NIC
+ * fills it in later): like Zeek, we take the captured length instead.
  */
 #include "ip.h"
 
@@ -39,6 +43,7 @@
 
 #include "icmp.h"
 #include "tcp.h"
+#include "tunnel.h"
 
 enum {
     IP6_HOPOPT = 0,
@@ -77,11 +82,19 @@ enum decode_status ip_v4_header(struct wire *w, struct ip_v4_hdr *h)
     wire_copy(&fixed, h->src, 4);
     wire_copy(&fixed, h->dst, 4);
 
-    if (h->hdr_len < IP4_MIN_HDR || h->total_len < h->hdr_len) {
+    h->len_zero = h->total_len == 0;
+    if (h->hdr_len < IP4_MIN_HDR || (!h->len_zero && h->total_len < h->hdr_len)) {
         return DECODE_MALFORMED;
     }
     wire_skip(w, h->hdr_len - IP4_MIN_HDR); /* options */
-    return w->bad ? DECODE_TRUNCATED : DECODE_OK;
+    if (w->bad) {
+        return DECODE_TRUNCATED;
+    }
+    if (h->len_zero) {
+        size_t len = h->hdr_len + wire_left(w);
+        h->total_len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+    }
+    return DECODE_OK;
 }
 
 enum decode_status ip_v6_header(struct wire *w, struct ip_v6_hdr *h)
@@ -116,9 +129,12 @@ static bool v6_may_carry_tcp(uint8_t nh)
     case IP6_FRAGMENT:
     case IP6_AH:
     case IP6_DSTOPTS:
+    case IP_PROTO_IPIP:
+    case IP_PROTO_IPV6:
+    case IP_PROTO_GRE:
         return true;
     default:
-        return false;
+        return false; /* UDP too: a tunnel port cannot be told without the UDP header */
     }
 }
 
@@ -195,6 +211,49 @@ static bool tcp_header_in_fragment(const struct wire *w, size_t claimed)
     return claimed >= TCP_MIN_HDR && claimed >= doff;
 }
 
+/* Is proto a tunnel that tunnel.c decapsulates? */
+static bool is_tunnel(uint8_t proto)
+{
+    return proto == IP_PROTO_IPIP || proto == IP_PROTO_IPV6 || proto == IP_PROTO_GRE ||
+           proto == IP_PROTO_UDP;
+}
+
+/*
+ * Decapsulate the tunnel (protocol proto) at w. When the inner headers run
+ * past the end of an IP packet that was captured whole (known_end), the
+ * packet is a first fragment that stops too early (FRAGMENT), or the outer
+ * length lies (MALFORMED); only a capture cut short is TRUNCATED. A first
+ * fragment holding all inner headers decodes; its inner payload is counted
+ * from the inner IP length.
+ */
+static enum decode_status tunnel_payload(struct wire *w, uint8_t proto, bool known_end,
+                                         bool more_frags, unsigned depth, struct packet_view *out)
+{
+    enum decode_status st;
+    switch (proto) {
+    case IP_PROTO_IPIP:
+        st = tunnel_ip(w, 4, depth, out);
+        break;
+    case IP_PROTO_IPV6:
+        st = tunnel_ip(w, 6, depth, out);
+        break;
+    case IP_PROTO_GRE:
+        st = tunnel_gre(w, depth, out);
+        break;
+    default:
+        st = tunnel_udp(w, depth, out);
+        break;
+    }
+    if (st == DECODE_TRUNCATED && known_end) {
+        return more_frags ? DECODE_FRAGMENT : DECODE_MALFORMED;
+    }
+    if (st == DECODE_OK && known_end && more_frags && out->kind == PACKET_TCP) {
+        /* The inner packet goes on in the next fragment: not a snaplen cut. */
+        out->u.tcp.quirks &= ~(uint32_t)TCPQ_SNAPLEN_CUT;
+    }
+    return st;
+}
+
 /* Decode TCP at w; the view's addresses, ttl and ip_len are set by the caller. */
 static enum decode_status tcp_payload(struct wire *w, size_t claimed, bool cut,
                                       struct packet_view *out)
@@ -207,7 +266,7 @@ static enum decode_status tcp_payload(struct wire *w, size_t claimed, bool cut,
     return st;
 }
 
-static enum decode_status v4(struct wire *w, struct packet_view *out)
+static enum decode_status v4(struct wire *w, unsigned depth, struct packet_view *out)
 {
     struct ip_v4_hdr h;
     enum decode_status st = ip_v4_header(w, &h);
@@ -218,17 +277,25 @@ static enum decode_status v4(struct wire *w, struct packet_view *out)
     bool cut = wire_left(w) < claimed; /* snaplen, not a lie: count from the IP length */
     wire_trim(w, claimed);             /* link-layer padding is not payload */
 
-    if (h.proto != IP_PROTO_TCP && h.proto != IP_PROTO_ICMP) {
+    if (h.proto != IP_PROTO_TCP && h.proto != IP_PROTO_ICMP && !is_tunnel(h.proto)) {
         return DECODE_NOT_TCP;
     }
     if (h.frag_offset != 0) {
-        return DECODE_FRAGMENT; /* RFC 791: only the first fragment has the TCP header */
+        /* RFC 791: only the first fragment has the TCP (or tunnel) header. A UDP
+         * port cannot be read here, so UDP stays a datagram that is not ours. */
+        return h.proto == IP_PROTO_UDP ? DECODE_NOT_TCP : DECODE_FRAGMENT;
     }
     if (h.proto == IP_PROTO_ICMP) {
         return icmp_decode(w, claimed, 4, out);
     }
+    if (h.proto != IP_PROTO_TCP) {
+        return tunnel_payload(w, h.proto, !cut && !h.len_zero, h.more_frags, depth, out);
+    }
     if (h.more_frags && !tcp_header_in_fragment(w, claimed)) {
         return DECODE_FRAGMENT;
+    }
+    if (h.len_zero && !tcp_header_in_fragment(w, claimed)) {
+        return DECODE_TRUNCATED; /* the length is the capture's: a cut, not a lie */
     }
     struct tcp_view *t = &out->u.tcp;
     t->tuple.ip_version = 4;
@@ -236,10 +303,14 @@ static enum decode_status v4(struct wire *w, struct packet_view *out)
     memcpy(t->tuple.dst, h.dst, 4);
     t->ttl = h.ttl;
     t->ip_len = h.total_len;
-    return tcp_payload(w, claimed, cut, out);
+    enum decode_status tst = tcp_payload(w, claimed, cut, out);
+    if (tst == DECODE_OK && h.len_zero) {
+        t->quirks |= TCPQ_IP_LEN_ZERO;
+    }
+    return tst;
 }
 
-static enum decode_status v6(struct wire *w, struct packet_view *out)
+static enum decode_status v6(struct wire *w, unsigned depth, struct packet_view *out)
 {
     struct ip_v6_hdr h;
     enum decode_status st = ip_v6_header(w, &h);
@@ -263,6 +334,9 @@ static enum decode_status v6(struct wire *w, struct packet_view *out)
     if (nh == IP_PROTO_ICMPV6) {
         return icmp_decode(w, claimed, 6, out);
     }
+    if (is_tunnel(nh)) {
+        return tunnel_payload(w, nh, !cut && h.payload_len != 0, more_frags, depth, out);
+    }
     if (nh != IP_PROTO_TCP) {
         return DECODE_NOT_TCP;
     }
@@ -280,6 +354,12 @@ static enum decode_status v6(struct wire *w, struct packet_view *out)
 
 enum decode_status ip_decode(struct wire *w, unsigned version, struct packet_view *out)
 {
+    return ip_decode_inner(w, version, 0, out);
+}
+
+enum decode_status ip_decode_inner(struct wire *w, unsigned version, unsigned depth,
+                                   struct packet_view *out)
+{
     if (version == 0) {
         if (!wire_has(w, 1)) {
             return DECODE_TRUNCATED;
@@ -287,10 +367,10 @@ enum decode_status ip_decode(struct wire *w, unsigned version, struct packet_vie
         version = wire_peek_u8(w) >> 4;
     }
     if (version == 4) {
-        return v4(w, out);
+        return v4(w, depth, out);
     }
     if (version == 6) {
-        return v6(w, out);
+        return v6(w, depth, out);
     }
     return DECODE_MALFORMED; /* neither IPv4 nor IPv6 where an IP header must be */
 }

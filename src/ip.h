@@ -15,14 +15,19 @@
 /* IANA protocol numbers we act on. */
 enum {
     IP_PROTO_ICMP = 1,
+    IP_PROTO_IPIP = 4, /* IPv4 in IP, RFC 2003 */
     IP_PROTO_TCP = 6,
+    IP_PROTO_UDP = 17,
+    IP_PROTO_IPV6 = 41, /* IPv6 in IP, RFC 4213 */
+    IP_PROTO_GRE = 47,
     IP_PROTO_ICMPV6 = 58,
 };
 
 /* The fixed part of an IPv4 header (RFC 791 3.1), host order. */
 struct ip_v4_hdr {
     size_t hdr_len;       /* IHL * 4, options included */
-    uint16_t total_len;   /* header + payload, as the header says */
+    uint16_t total_len;   /* header + payload, as the header says (but see len_zero) */
+    bool len_zero;        /* the header said 0 (TSO): total_len is the captured length */
     uint16_t frag_offset; /* in 8-byte units */
     bool more_frags;      /* MF flag */
     uint8_t ttl;
@@ -43,7 +48,10 @@ struct ip_v6_hdr {
 /*
  * Read an IPv4 header and its options, leaving w at the payload. Checks the
  * version, IHL >= 5 and total length >= IHL * 4 (else MALFORMED), and that
- * the whole header was captured (else TRUNCATED). Does not trim w.
+ * the whole header was captured (else TRUNCATED). Does not trim w. A total
+ * length of 0 is what a capture of a TCP segmentation offload shows (the
+ * NIC fills the length in later): as Zeek does, the captured length stands
+ * in for it (at most 65535) and len_zero is set.
  */
 enum decode_status ip_v4_header(struct wire *w, struct ip_v4_hdr *h);
 
@@ -57,7 +65,8 @@ enum decode_status ip_v6_header(struct wire *w, struct ip_v6_hdr *h);
  * shrunk by what was walked; *more_frags tells whether a fragment header with
  * M=1 was passed. Fails with MALFORMED (a length beyond *claimed), TRUNCATED
  * (beyond the capture), FRAGMENT (non-first fragment), NOT_TCP (a non-first
- * fragment of something that is not TCP) or UNSUPPORTED (chain too long).
+ * fragment of something that cannot carry TCP, UDP included) or UNSUPPORTED
+ * (chain too long).
  */
 enum decode_status ip_v6_skip_ext(struct wire *w, uint8_t *nh, size_t *claimed, bool *more_frags);
 
@@ -66,5 +75,12 @@ enum decode_status ip_v6_skip_ext(struct wire *w, uint8_t *nh, size_t *claimed, 
  * TCP. version is 4 or 6, or 0 to take it from the first nibble.
  */
 enum decode_status ip_decode(struct wire *w, unsigned version, struct packet_view *out);
+
+/*
+ * ip_decode for an IP packet inside depth tunnel layers (tunnel.c, link.c):
+ * the link layer calls it with the depth it was given, 0 at the outermost.
+ */
+enum decode_status ip_decode_inner(struct wire *w, unsigned version, unsigned depth,
+                                   struct packet_view *out);
 
 #endif

@@ -5,7 +5,9 @@
  * Ethernet with VLAN tags, MPLS and PPPoE; Linux cooked captures (SLL and
  * SLL2); raw IP; BSD null and OpenBSD loop. It records the outermost VLAN id
  * and hands the IP packet to ip.c. Link-type numbers are libpcap's LINKTYPE_
- * values (https://www.tcpdump.org/linktypes.html).
+ * values (https://www.tcpdump.org/linktypes.html). It also decodes the
+ * Ethernet frames that tunnels carry (link_ether_inner, for tunnel.c), one
+ * tunnel layer deeper, without recording their VLAN tags.
  *
  * Ethernet II (IEEE 802.3 clause 3):
  *   | destination MAC (6) | source MAC (6) | EtherType (2) | payload |
@@ -30,6 +32,7 @@
 #include <string.h>
 
 #include "ip.h"
+#include "tunnel.h"
 #include "wire.h"
 
 enum {
@@ -67,7 +70,7 @@ static bool is_vlan_tpid(uint16_t type)
 }
 
 /* Walk MPLS labels to the bottom of the stack, then guess the IP version. */
-static enum decode_status mpls(struct wire *w, struct packet_view *out)
+static enum decode_status mpls(struct wire *w, unsigned depth, struct packet_view *out)
 {
     for (unsigned n = 0; n < MPLS_CAP; n++) {
         uint32_t entry = wire_be32(w);
@@ -82,13 +85,13 @@ static enum decode_status mpls(struct wire *w, struct packet_view *out)
             if (version != 4 && version != 6) {
                 return DECODE_NOT_TCP; /* pseudowire, control word ...: not IP */
             }
-            return ip_decode(w, version, out);
+            return ip_decode_inner(w, version, depth, out);
         }
     }
     return DECODE_UNSUPPORTED; /* label stack deeper than we walk */
 }
 
-static enum decode_status pppoe(struct wire *w, struct packet_view *out)
+static enum decode_status pppoe(struct wire *w, unsigned depth, struct packet_view *out)
 {
     wire_skip(w, 6); /* ver/type, code, session id, length */
     uint16_t proto = wire_be16(w);
@@ -96,19 +99,20 @@ static enum decode_status pppoe(struct wire *w, struct packet_view *out)
         return DECODE_TRUNCATED;
     }
     if (proto == PPP_IPV4) {
-        return ip_decode(w, 4, out);
+        return ip_decode_inner(w, 4, depth, out);
     }
     if (proto == PPP_IPV6) {
-        return ip_decode(w, 6, out);
+        return ip_decode_inner(w, 6, depth, out);
     }
     return DECODE_NOT_TCP; /* LCP, IPCP ... */
 }
 
 /*
  * Decode from an EtherType onwards (Ethernet, SLL, SLL2): VLAN tags first,
- * then the network layer. *vlan gets the outermost tag's id.
+ * then the network layer. *vlan gets the outermost tag's id. depth is the
+ * number of tunnel layers around this frame.
  */
-static enum decode_status ethertype(struct wire *w, uint16_t type, int32_t *vlan,
+static enum decode_status ethertype(struct wire *w, uint16_t type, int32_t *vlan, unsigned depth,
                                     struct packet_view *out)
 {
     for (unsigned n = 0; is_vlan_tpid(type); n++) {
@@ -126,14 +130,14 @@ static enum decode_status ethertype(struct wire *w, uint16_t type, int32_t *vlan
     }
     switch (type) {
     case ETHERTYPE_IPV4:
-        return ip_decode(w, 4, out);
+        return ip_decode_inner(w, 4, depth, out);
     case ETHERTYPE_IPV6:
-        return ip_decode(w, 6, out);
+        return ip_decode_inner(w, 6, depth, out);
     case ETHERTYPE_MPLS:
     case ETHERTYPE_MPLS_MC:
-        return mpls(w, out);
+        return mpls(w, depth, out);
     case ETHERTYPE_PPPOE:
-        return pppoe(w, out);
+        return pppoe(w, depth, out);
     default:
         return DECODE_NOT_TCP; /* ARP, LLDP, 802.3 length field ...: valid, not ours */
     }
@@ -182,14 +186,14 @@ static enum decode_status link_dispatch(int linktype, struct wire *w, int32_t *v
     case LINK_ETHERNET:
         hdr = wire_sub(w, ETH_HDR);
         wire_skip(&hdr, 12); /* MAC addresses */
-        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, 0, out);
     case LINK_SLL:
         hdr = wire_sub(w, SLL_HDR);
         wire_skip(&hdr, 14);
-        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, 0, out);
     case LINK_SLL2:
         hdr = wire_sub(w, SLL2_HDR);
-        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, 0, out);
     case LINK_RAW:
     case DLT_RAW_A:
     case DLT_RAW_B:
@@ -205,6 +209,14 @@ static enum decode_status link_dispatch(int linktype, struct wire *w, int32_t *v
     default:
         return DECODE_UNSUPPORTED;
     }
+}
+
+enum decode_status link_ether_inner(struct wire *w, unsigned depth, struct packet_view *out)
+{
+    struct wire hdr = wire_sub(w, ETH_HDR);
+    wire_skip(&hdr, 12);     /* MAC addresses */
+    int32_t inner_vlan = -1; /* the outermost frame's tag is the one kept */
+    return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), &inner_vlan, depth, out);
 }
 
 bool decode_link_supported(int linktype)

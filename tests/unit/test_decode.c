@@ -1,5 +1,5 @@
 /*
- * test_decode.c - the packet decoders (link.c, ip.c, tcp.c, icmp.c, wire.h).
+ * test_decode.c - the packet decoders (link.c, ip.c, tunnel.c, tcp.c, icmp.c, wire.h).
  *
  * One table of frames written as commented hex, each with its link type, the
  * status it must decode to and, when that is DECODE_OK, the decoded view
@@ -52,6 +52,29 @@
 
 /* The first 8 bytes of the TCP SYN above, as an ICMP error quotes it. */
 #define QTCP "9c40 0050 00000064"
+
+/* The plainest IPv4 and IPv6 SYNs (40 and 60 bytes): what the tunnels carry. */
+#define ISYN4 IP4("0028", "4000", "06") SYN20
+#define ISYN6 IP6("0014", "06") SYN20
+
+/* A tunnel's outer IPv4, 172.16.0.1 > 172.16.0.2, TTL 32: total length, flags + offset, proto. */
+#define OIP4(len, frag, proto) "4500" len "0002" frag "20" proto "0000 ac100001 ac100002"
+
+/* UDP: source port, destination port, length; no checksum. */
+#define UDP(sport, dport, len) sport dport len "0000"
+
+/* UDP ports: GTP-U 2152, VXLAN 4789, Geneve 6081, Teredo 3544; 50000 as an ephemeral port. */
+#define P_GTP    "0868"
+#define P_VXLAN  "12b5"
+#define P_GENEVE "17c1"
+#define P_TEREDO "0dd8"
+#define P_EPH    "c350"
+
+/* GTP-U G-PDU header, TEID 1: flags byte (0x30 = version 1, PT; + E 4, S 2, PN 1), length. */
+#define GTP(flags, len) flags "ff" len "00000001"
+
+/* VXLAN header: I flag, VNI 123. */
+#define VXLAN "08000000 00007b00"
 
 /* Expected views (see show()). */
 #define T4   "tcp4 10.0.0.1.40000 > 10.0.0.2.80 "
@@ -312,6 +335,141 @@ static const struct decode_case cases[] = {
       "icmp6 2/0 quoted tcp6 2001:db8::1.40000 > 2001:db8::2.80 vlan -1 seq 100" },
     { "icmpv6 echo request", LINK_RAW, "60000000 0008 3a 40" A6 "8000 0000 00010001",
       DECODE_NOT_TCP, NULL },
+
+    /* ------------------------------------------------ IPv4 total length 0 */
+    { "ipv4 total length 0 (tso): the captured length stands in", LINK_RAW,
+      IP4("0000", "4000", "06") TCP("00000065", "50", "18") "6162636465666768", DECODE_OK,
+      T4 "vlan -1 ttl 64 iplen 48 [P.] seq 100 ack 101 " W "pl 8 q ip_len_zero opt -" },
+    { "ipv4 total length 0 outside a gtp-u tunnel", LINK_ETHERNET,
+      ETH("0800") OIP4("0000", "4000", "11") UDP(P_GTP, P_GTP, "0038") GTP("30", "0028") ISYN4,
+      DECODE_OK, SYN4 },
+
+    /* ------------------------------------------------------------- tunnels */
+    /* Every tunnel case decodes the inner 10.0.0.1 > 10.0.0.2 (TTL 64), not the outer 172.16. */
+    { "gtp-u g-pdu, no optional fields", LINK_ETHERNET,
+      ETH("0800") OIP4("004c", "4000", "11") UDP(P_GTP, P_GTP, "0038") GTP("30", "0028") ISYN4,
+      DECODE_OK, SYN4 },
+    { "gtp-u with sequence number and an extension header, ipv6 inside", LINK_ETHERNET,
+      ETH("0800") OIP4("0068", "4000", "11") UDP(P_GTP, P_GTP, "0054") /* outer */
+      GTP("36", "0044") "0001 00 85 01 0009 00" /* E, S; seq 1, next 0x85: one 4-byte one */
+      ISYN6,
+      DECODE_OK, SYN6 },
+    { "gtp-u with n-pdu number only: the next-type byte is ignored", LINK_ETHERNET,
+      ETH("0800") OIP4("0050", "4000", "11") UDP(P_GTP, P_GTP, "003c") /* outer */
+      GTP("31", "002c") "0000 07 85" /* PN only, next 0x85 */ ISYN4,
+      DECODE_OK, SYN4 },
+    { "gtp-u extension header of length 0", LINK_ETHERNET,
+      ETH("0800") OIP4("0054", "4000", "11") UDP(P_GTP, P_GTP, "0040") /* outer */
+      GTP("34", "0030") "0000 00 85 00000000" /* E; next 0x85, of length 0 */ ISYN4,
+      DECODE_MALFORMED, NULL },
+    { "gtp-u echo request", LINK_ETHERNET,
+      ETH("0800") OIP4("0028", "4000", "11") UDP(P_GTP, P_GTP, "0014") /* outer */
+      "32 01 0004 00000000 00010000",
+      DECODE_NOT_TCP, NULL },
+    { "gtp-u carrying an icmp error about a tcp syn", LINK_ETHERNET,
+      ETH("0800") OIP4("005c", "4000", "11") UDP(P_GTP, P_GTP, "0048") GTP("30", "0038") /* */
+      "4500 0038 0002 0000 40 01 0000" A4R "03 03 0000 00000000" /* icmp port unreachable */
+      IP4("003c", "4000", "06") QTCP,
+      DECODE_OK, "icmp4 3/3 quoted tcp4 10.0.0.1.40000 > 10.0.0.2.80 vlan -1 seq 100" },
+    { "udp length 4", LINK_ETHERNET,
+      ETH("0800") OIP4("0020", "4000", "11") UDP(P_GTP, P_GTP, "0004") "30ff0000", DECODE_MALFORMED,
+      NULL },
+    { "vxlan on vlan 7, inner frame on vlan 100: the outer vlan is kept", LINK_ETHERNET,
+      ETH("8100") "0007 0800" OIP4("005e", "4000", "11") UDP(P_EPH, P_VXLAN, "004a") /* outer */
+      VXLAN ETH("8100") "0064 0800" ISYN4,
+      DECODE_OK, T4 "vlan 7 ttl 64 iplen 40 [S] seq 100 ack 0 " W "pl 0 q - opt -" },
+    { "geneve with 8 bytes of options, ethernet inside", LINK_ETHERNET,
+      ETH("0800") OIP4("0062", "4000", "11") UDP(P_EPH, P_GENEVE, "004e")   /* outer */
+      "02006558 00007b00" /* opt len 2, TEB, VNI 123 */ "01020301 00000000" /* one option */
+      ETH("0800") ISYN4,
+      DECODE_OK, SYN4 },
+    { "geneve carrying ipv6 directly", LINK_ETHERNET,
+      ETH("0800") OIP4("0060", "4000", "11") UDP(P_EPH, P_GENEVE, "004c") /* outer */
+      "000086dd 00007b00" ISYN6,
+      DECODE_OK, SYN6 },
+    { "geneve version 1", LINK_ETHERNET,
+      ETH("0800") OIP4("0024", "4000", "11") UDP(P_EPH, P_GENEVE, "0010") "40006558 00007b00",
+      DECODE_UNSUPPORTED, NULL },
+    { "teredo with an origin indication", LINK_ETHERNET,
+      ETH("0800") OIP4("0060", "4000", "11") UDP(P_TEREDO, P_EPH, "004c") /* outer */
+      "0000 1234 55667788" /* origin indication */ ISYN6,
+      DECODE_OK, SYN6 },
+    { "teredo with an authentication indicator", LINK_ETHERNET,
+      ETH("0800") OIP4("0065", "4000", "11") UDP(P_EPH, P_TEREDO, "0051") /* outer */
+      "0001 00 00 0102030405060708 00" /* no id, no value; nonce, confirmation */ ISYN6,
+      DECODE_OK, SYN6 },
+    { "udp 3544 not carrying ipv6 is not teredo", LINK_ETHERNET,
+      ETH("0800") OIP4("0020", "4000", "11") UDP(P_EPH, P_TEREDO, "000c") "01020304",
+      DECODE_NOT_TCP, NULL },
+    { "gre v0 with key", LINK_ETHERNET,
+      ETH("0800") OIP4("0044", "4000", "2f") "2000 0800 0000002a" /* K, IPv4, key 42 */ ISYN4,
+      DECODE_OK, SYN4 },
+    { "gre with checksum, key, sequence: transparent ethernet bridging", LINK_ETHERNET,
+      ETH("0800") OIP4("005a", "4000", "2f") /* outer */
+      "b000 6558 0000 0000 0000002a 00000001" /* C K S, TEB */ ETH("0800") ISYN4,
+      DECODE_OK, SYN4 },
+    { "gre erspan type ii", LINK_ETHERNET,
+      ETH("0800") OIP4("005a", "4000", "2f") /* outer */
+      "1000 88be 00000001 10640001 00000000" /* S, seq; ERSPAN II, vlan 100, session 1 */
+      ETH("0800") ISYN4,
+      DECODE_OK, SYN4 },
+    { "gre erspan type iii with a platform subheader", LINK_ETHERNET,
+      ETH("0800") OIP4("0062", "4000", "2f") /* outer */
+      "0000 22eb 20640001 00000000 00000001" /* ERSPAN III with O */
+      "0000000000000000" /* platform-specific subheader */ ETH("0800") ISYN4,
+      DECODE_OK, SYN4 },
+    { "gre v1 (pptp) ppp ipv4 with address and control", LINK_ETHERNET,
+      ETH("0800") OIP4("0050", "4000", "2f")  /* outer */
+      "3081 880b 002c 0001 00000001 00000000" /* K S A v1, length 44, call 1, seq, ack */
+      "ff03 0021" /* PPP IPv4 */ ISYN4,
+      DECODE_OK, SYN4 },
+    { "gre v1 (pptp) ppp ipv4, fields compressed", LINK_ETHERNET,
+      ETH("0800") OIP4("0045", "4000", "2f") "2001 880b 0029 0001" /* K v1 */ "21" ISYN4, DECODE_OK,
+      SYN4 },
+    { "gre v1 (pptp) ppp lcp", LINK_ETHERNET,
+      ETH("0800") OIP4("0024", "4000", "2f") "2001 880b 0008 0001" /* K v1 */ "ff03 c021 01010004",
+      DECODE_NOT_TCP, NULL },
+    { "gre with rfc 1701 routing", LINK_ETHERNET,
+      ETH("0800") OIP4("0020", "4000", "2f") "c000 0800 0000 0000 00000000", DECODE_UNSUPPORTED,
+      NULL },
+    { "gre keepalive-like payload 0x0000", LINK_ETHERNET,
+      ETH("0800") OIP4("0018", "4000", "2f") "0000 0000", DECODE_NOT_TCP, NULL },
+    { "ip in ip", LINK_ETHERNET, ETH("0800") OIP4("003c", "4000", "04") ISYN4, DECODE_OK, SYN4 },
+    { "6in4", LINK_ETHERNET, ETH("0800") OIP4("0050", "4000", "29") ISYN6, DECODE_OK, SYN6 },
+    { "ipv6 in ipv6", LINK_RAW, IP6("003c", "29") ISYN6, DECODE_OK, SYN6 },
+    { "ipv6 destination options then ipv4", LINK_RAW, IP6("0030", "3c") "0400010400000000" ISYN4,
+      DECODE_OK, SYN4 },
+    { "6in4 cut by snaplen", LINK_RAW,
+      OIP4("023c", "4000", "29") IP6("0200", "06") TCP("00000065", "50", "18"), DECODE_OK,
+      T6 "vlan -1 ttl 64 iplen 552 [P.] seq 100 ack 101 " W "pl 492 q snaplen opt -" },
+    { "vxlan, then gre inside: two layers", LINK_ETHERNET,
+      ETH("0800") OIP4("0076", "4000", "11") UDP(P_EPH, P_VXLAN, "0062") /* outer */
+      VXLAN ETH("0800") OIP4("0044", "4000", "2f") "2000 0800 0000002a" /* layer 1, 2 */ ISYN4,
+      DECODE_OK, SYN4 },
+    { "ip in ip 4 layers deep: the cap", LINK_RAW,
+      OIP4("0078", "4000", "04") OIP4("0064", "4000", "04") /* layers 1, 2 */
+      OIP4("0050", "4000", "04") OIP4("003c", "4000", "04") /* layers 3, 4 */ ISYN4,
+      DECODE_OK, SYN4 },
+    { "ip in ip 5 layers deep: past the cap", LINK_RAW,
+      OIP4("008c", "4000", "04") OIP4("0078", "4000", "04") /* layers 1, 2 */
+      OIP4("0064", "4000", "04") OIP4("0050", "4000", "04") /* layers 3, 4 */
+      OIP4("003c", "4000", "04") /* layer 5 */ ISYN4,
+      DECODE_UNSUPPORTED, NULL },
+
+    /* ----------------------------------------------- tunnels and fragments */
+    { "gtp-u in a first outer fragment holding all inner headers", LINK_ETHERNET,
+      ETH("0800") OIP4("004c", "2000", "11") UDP(P_GTP, P_GTP, "0238") /* outer: MF */
+      GTP("30", "0228") IP4("0228", "4000", "06") TCP("00000065", "50", "18"),
+      DECODE_OK, T4 "vlan -1 ttl 64 iplen 552 [P.] seq 100 ack 101 " W "pl 512 q - opt -" },
+    { "ip in ip, first outer fragment splitting the inner tcp header", LINK_RAW,
+      OIP4("0030", "2000", "04") IP4("0028", "4000", "06") QTCP, DECODE_FRAGMENT, NULL },
+    { "ip in ip, outer length too short for the inner tcp header", LINK_RAW,
+      OIP4("0030", "4000", "04") IP4("0028", "4000", "06") QTCP, DECODE_MALFORMED, NULL },
+    { "gre non-first outer fragment", LINK_RAW,
+      OIP4("0044", "0003", "2f") "2000 0800 0000002a" ISYN4, DECODE_FRAGMENT, NULL },
+    { "udp non-first outer fragment: no port to tell a tunnel", LINK_RAW,
+      OIP4("0044", "0003", "11") UDP(P_GTP, P_GTP, "0030") GTP("30", "0028") ISYN4, DECODE_NOT_TCP,
+      NULL },
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -399,6 +557,9 @@ static void show_quirks(uint32_t q, char *buf, size_t len)
     }
     if (q & TCPQ_SNAPLEN_CUT) {
         join(buf, len, "snaplen");
+    }
+    if (q & TCPQ_IP_LEN_ZERO) {
+        join(buf, len, "ip_len_zero");
     }
     if (buf[0] == '\0') {
         snprintf(buf, len, "-");
