@@ -150,10 +150,12 @@ enum decode_status tcp_decode(struct wire *w, size_t claimed, struct tcp_view *t
     if (hdr_len < TCP_MIN_HDR || hdr_len > claimed) {
         return DECODE_MALFORMED;
     }
-    struct wire opts = wire_sub(w, hdr_len - TCP_MIN_HDR);
-    if (opts.bad) {
-        return DECODE_TRUNCATED;
-    }
+    /* The header is consistent with the IP length, so options cut short are a
+     * snaplen cut, not a lie: keep the fixed header and walk what was captured
+     * (Zeek and tshark analyse such segments too). */
+    size_t opt_len = hdr_len - TCP_MIN_HDR;
+    bool opts_cut = opt_len > wire_left(w);
+    struct wire opts = wire_sub(w, opts_cut ? wire_left(w) : opt_len);
     t->flags = (uint16_t)(flags | ((off_ae & 1u) << 8));
     size_t payload_len = claimed - hdr_len; /* from the IP length, even when cut short */
     t->payload_len = payload_len > UINT32_MAX ? UINT32_MAX : (uint32_t)payload_len;
@@ -161,6 +163,10 @@ enum decode_status tcp_decode(struct wire *w, size_t claimed, struct tcp_view *t
     memset(&t->opt, 0, sizeof(t->opt));
     t->opt.wscale = -1;
     walk_options(&opts, t);
+    if (opts_cut) {
+        /* An option running past the capture is cut, not bad. */
+        t->quirks = (t->quirks & ~(uint32_t)TCPQ_BAD_OPTION) | TCPQ_SNAPLEN_CUT;
+    }
     if (t->ack != 0 && (t->flags & TCP_ACK) == 0) {
         t->quirks |= TCPQ_ACK_NO_FLAG;
     }
