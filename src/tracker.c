@@ -219,7 +219,9 @@ static void on_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t
     }
     if (c->simultaneous) {
         /* Each end answers the other's SYN; established when both have done so. */
-        c->rec.n_synack++;
+        if (ep != c->client) {
+            c->rec.n_synack++;
+        }
         if (v->ack == rec_side(c, 1 - ep)->isn + 1) {
             c->sim_acked |= (uint8_t)(1u << ep);
         }
@@ -539,8 +541,10 @@ static enum tcpshake_outcome decide_outcome(const struct conn *c)
     case HS_REFUSED:
         return TCPSHAKE_OUTCOME_REFUSED;
     case HS_ESTABLISHED:
-        return c->rec.tfo != TCPSHAKE_TFO_NONE ? TCPSHAKE_OUTCOME_FAST_OPEN
-                                               : TCPSHAKE_OUTCOME_ESTABLISHED;
+        /* A cookie request alone sends no data early: an ordinary handshake. */
+        return c->rec.tfo == TCPSHAKE_TFO_ACCEPTED || c->rec.tfo == TCPSHAKE_TFO_IGNORED
+                       ? TCPSHAKE_OUTCOME_FAST_OPEN
+                       : TCPSHAKE_OUTCOME_ESTABLISHED;
     case HS_SYNACK:
         return c->rst_in_handshake ? TCPSHAKE_OUTCOME_RESET_IN_HANDSHAKE
                                    : TCPSHAKE_OUTCOME_HALF_OPEN;

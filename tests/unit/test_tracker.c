@@ -274,7 +274,7 @@ static const struct tracker_case cases[] = {
       -1,
       TCPSHAKE_RTT_NONE,
       1,
-      2,
+      1, /* the SYN-ACKs of the server side only */
       TCPSHAKE_WHO_NONE,
       TCPSHAKE_WHO_NONE,
       0 },
@@ -473,6 +473,25 @@ static void test_fast_open(void)
     tracker_finish(c, TCPSHAKE_END_OPEN, &r);
     CHECK_STR(tcpshake_outcome_name(r.outcome), "fast_open");
     CHECK_STR(tcpshake_tfo_name(r.tfo), "ignored");
+
+    /* A cookie request (empty TFO option, no data) is an ordinary handshake. */
+    static const struct seg request[] = {
+        { C2S, S, 1000, 0, 0, 0 },
+        { S2C, S | A, 5000, 1001, 0, 30 },
+        { C2S, A, 1001, 5001, 0, 40 },
+        END_OF_SEGS,
+    };
+    struct tcp_view v = make_view(&request[0]);
+    v.opt.tfo = true;
+    tracker_init(c, &v.tuple, 1, T0);
+    tracker_segment(c, &v, T0);
+    for (int i = 1; i < 3; i++) {
+        struct tcp_view w = make_view(&request[i]);
+        tracker_segment(c, &w, T0 + request[i].t_ms * MS);
+    }
+    tracker_finish(c, TCPSHAKE_END_OPEN, &r);
+    CHECK_STR(tcpshake_outcome_name(r.outcome), "established");
+    CHECK_STR(tcpshake_tfo_name(r.tfo), "cookie_request");
     free(c);
 }
 
