@@ -50,13 +50,16 @@ $(BUILD)/%.o: %.c
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	@$(if $(V),,echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJ)
-	$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
 
 $(CLI): $(BUILD)/cli/main.o $(LIB_A)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Unit tests see the library's internals; alloc.c is rebuilt with fault injection.
 $(BUILD)/tests/alloc_fault.o: src/alloc.c
@@ -67,7 +70,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/alloc_fault.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
 
 # ------------------------------------------------------------------- tests
 
@@ -100,7 +103,7 @@ check test: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory corpus
 	@$(MAKE) --no-print-directory format-check
-	@echo "all test suites passed"
+	@echo "check: 7 passed, 0 failed (build, unit, e2e, clang, asan, corpus, format)"
 
 demo: deps
 	@$(MAKE) --no-print-directory all
