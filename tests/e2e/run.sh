@@ -71,6 +71,25 @@ if [ -f "$data/sample.pcap" ]; then
     fi
 fi
 
+# A BPF filter keeps only matching packets; -c stops after N packets.
+if [ -f "$data/sample.pcap" ]; then
+    n=$("$cli" -r "$data/sample.pcap" -o json -q 'tcp port 8003' | wc -l)
+    if [ "$n" -eq 1 ] && "$cli" -r "$data/sample.pcap" -o json -q 'tcp port 8003' |
+        grep -q '"outcome":"refused"'; then
+        ok
+    else
+        not_ok "filter 'tcp port 8003': want one refused record, got $n records"
+    fi
+    # The first 3 packets: the SYN to 8004, then the SYN and SYN-ACK of 8005.
+    got=$("$cli" -r "$data/sample.pcap" -o csv -q -c 3 | wc -l)
+    pkts=$("$cli" -r "$data/sample.pcap" -o table --no-color -c 3 | grep -c 'packets read  *3$')
+    if [ "$got" -eq 3 ] && [ "$pkts" -eq 1 ]; then
+        ok
+    else
+        not_ok "-c 3: want a header and two records after 3 packets, got $got lines"
+    fi
+fi
+
 if "$here/bad_input.sh" "$cli" "$hostile" >"$tmp/bad" 2>&1; then
     ok
 else
