@@ -326,35 +326,22 @@ static const char *fmt_server(char *buf, size_t len, const struct server *e)
     return buf;
 }
 
-static const char *fmt_quantile(char *buf, size_t len, const struct hist *h, double q)
-{
-    if (hist_count(h) == 0) {
-        snprintf(buf, len, "-");
-        return buf;
-    }
-    return fmt_ms(buf, len, hist_quantile(h, q));
-}
-
 static void print_top_servers(const struct tcpshake_summary *s, FILE *out)
 {
     const struct server *top[SUMMARY_TOP];
     size_t n = select_top(s, server_connections, top);
-    fprintf(out, "top servers by connections (latency in ms):\n");
-    fprintf(out, "  %-30s %10s %8s %8s %9s %9s %9s %9s\n", "server", "conns", "estab", "fail",
-            "srv_p50", "srv_p99", "cli_p50", "cli_p99");
+    fprintf(out, "top servers by connections (latency in ms, columns as above):\n");
     bool inherited = false;
     for (size_t i = 0; i < n; i++) {
         const struct server *e = top[i];
-        char name[96], conns[32], q[4][32];
-        snprintf(conns, sizeof(conns), "%" PRIu64 "%s", e->connections,
-                 e->overcount > 0 ? "*" : "");
+        char name[96];
         inherited = inherited || e->overcount > 0;
-        fprintf(out, "  %-30s %10s %8" PRIu64 " %8" PRIu64 " %9s %9s %9s %9s\n",
-                fmt_server(name, sizeof(name), e), conns, e->established, server_failures(e),
-                fmt_quantile(q[0], sizeof(q[0]), &e->server_side, 0.50),
-                fmt_quantile(q[1], sizeof(q[1]), &e->server_side, 0.99),
-                fmt_quantile(q[2], sizeof(q[2]), &e->client_side, 0.50),
-                fmt_quantile(q[3], sizeof(q[3]), &e->client_side, 0.99));
+        fprintf(out,
+                "  %s: %" PRIu64 "%s connections, %" PRIu64 " established, %" PRIu64 " failed\n",
+                fmt_server(name, sizeof(name), e), e->connections, e->overcount > 0 ? "*" : "",
+                e->established, server_failures(e));
+        print_hist_row(out, "  server side", &e->server_side);
+        print_hist_row(out, "  client side", &e->client_side);
     }
     if (inherited) {
         fputs("  * an upper bound: includes connections of servers evicted from the table\n", out);
