@@ -114,6 +114,7 @@ enum tcpshake_tfo {
     TCPSHAKE_TFO_COOKIE_REQUEST, /* empty cookie option: the client asks for a cookie */
     TCPSHAKE_TFO_ACCEPTED,       /* SYN data acknowledged by the SYN-ACK */
     TCPSHAKE_TFO_IGNORED,        /* SYN data not acknowledged by the SYN-ACK */
+    TCPSHAKE_TFO_SENT,           /* a cookie or SYN data, and no SYN-ACK that says more */
     TCPSHAKE_TFO_COUNT
 };
 

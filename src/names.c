@@ -54,10 +54,9 @@ static const char *const end_names[TCPSHAKE_END_COUNT] = {
 };
 
 static const char *const tfo_names[TCPSHAKE_TFO_COUNT] = {
-    [TCPSHAKE_TFO_NONE] = "none",
-    [TCPSHAKE_TFO_COOKIE_REQUEST] = "cookie_request",
-    [TCPSHAKE_TFO_ACCEPTED] = "accepted",
-    [TCPSHAKE_TFO_IGNORED] = "ignored",
+    [TCPSHAKE_TFO_NONE] = "none",         [TCPSHAKE_TFO_COOKIE_REQUEST] = "cookie_request",
+    [TCPSHAKE_TFO_ACCEPTED] = "accepted", [TCPSHAKE_TFO_IGNORED] = "ignored",
+    [TCPSHAKE_TFO_SENT] = "sent",
 };
 
 static const char *const who_names[TCPSHAKE_WHO_COUNT] = {

@@ -162,7 +162,7 @@ static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
         if (v->opt.tfo || v->payload_len > 0) {
             c->rec.tfo = v->opt.tfo && v->opt.tfo_cookie_len == 0 && v->payload_len == 0
                                  ? TCPSHAKE_TFO_COOKIE_REQUEST
-                                 : TCPSHAKE_TFO_IGNORED; /* until a SYN-ACK acks the data */
+                                 : TCPSHAKE_TFO_SENT; /* until a SYN-ACK says more */
         }
         return;
     }
@@ -542,9 +542,9 @@ static enum tcpshake_outcome decide_outcome(const struct conn *c)
         return TCPSHAKE_OUTCOME_REFUSED;
     case HS_ESTABLISHED:
         /* A cookie request alone sends no data early: an ordinary handshake. */
-        return c->rec.tfo == TCPSHAKE_TFO_ACCEPTED || c->rec.tfo == TCPSHAKE_TFO_IGNORED
-                       ? TCPSHAKE_OUTCOME_FAST_OPEN
-                       : TCPSHAKE_OUTCOME_ESTABLISHED;
+        return c->rec.tfo == TCPSHAKE_TFO_NONE || c->rec.tfo == TCPSHAKE_TFO_COOKIE_REQUEST
+                       ? TCPSHAKE_OUTCOME_ESTABLISHED
+                       : TCPSHAKE_OUTCOME_FAST_OPEN;
     case HS_SYNACK:
         return c->rst_in_handshake ? TCPSHAKE_OUTCOME_RESET_IN_HANDSHAKE
                                    : TCPSHAKE_OUTCOME_HALF_OPEN;

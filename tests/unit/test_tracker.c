@@ -492,6 +492,13 @@ static void test_fast_open(void)
     tracker_finish(c, TCPSHAKE_END_OPEN, &r);
     CHECK_STR(tcpshake_outcome_name(r.outcome), "established");
     CHECK_STR(tcpshake_tfo_name(r.tfo), "cookie_request");
+
+    /* SYN data that nobody answers: sent, and neither accepted nor ignored. */
+    static const struct seg unanswered[] = { { C2S, S, 1000, 0, 20, 0 }, END_OF_SEGS };
+    feed(c, unanswered);
+    tracker_finish(c, TCPSHAKE_END_OPEN, &r);
+    CHECK_STR(tcpshake_outcome_name(r.outcome), "unanswered");
+    CHECK_STR(tcpshake_tfo_name(r.tfo), "sent");
     free(c);
 }
 
