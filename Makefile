@@ -36,7 +36,7 @@ TOOLS    := $(BUILD)/tests/make_hostile
 .SECONDARY:
 
 .PHONY: all demo check test unit e2e corpus asan clang deps install uninstall format \
-        format-check clean golden
+        format-check clean golden fuzz fuzz-build fuzz-replay fuzz-replay-run
 
 all: $(CLI) $(LIB_SO)
 
@@ -57,7 +57,7 @@ $(LIB_SO): $(LIB_OBJ)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
 
-$(CLI): $(BUILD)/cli/main.o $(LIB_A)
+$(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -98,19 +98,20 @@ clang:
 check test: deps
 	@$(MAKE) --no-print-directory WERROR=1 all
 	@$(MAKE) --no-print-directory WERROR=1 unit
+	@$(MAKE) --no-print-directory WERROR=1 fuzz-replay
 	@$(MAKE) --no-print-directory WERROR=1 e2e
 	@$(MAKE) --no-print-directory clang
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory corpus
 	@$(MAKE) --no-print-directory format-check
-	@echo "check: 7 passed, 0 failed (build, unit, e2e, clang, asan, corpus, format)"
+	@echo "check: 8 passed, 0 failed (build, unit, fuzz-replay, e2e, clang, asan, corpus, format)"
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	$(CLI) -r tests/data/sample.pcap -o table
 
 # Install what a fresh Debian machine lacks to build and test; nothing else.
-DEB_PKGS = gcc clang make libpcap-dev python3 clang-format
+DEB_PKGS = gcc clang make libpcap-dev python3 clang-format nmap hping3 tcpdump
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || \
@@ -122,6 +123,92 @@ deps:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing </dev/null; \
 	fi
+
+# ------------------------------------------------------------------- fuzzing
+#
+#   make fuzz-replay   replay fuzz/corpus and fuzz/regressions through each target
+#                      (any compiler; ASan + UBSan build in build/asan)
+#   make fuzz          libFuzzer (clang) for FUZZ_SECONDS per target, on a copy of the
+#                      seeds in build/fuzz/corpus; crashes go to build/fuzz/crashes/<target>/
+# See fuzz/README.md.
+
+FUZZ_TARGETS ?= decode tracker pipeline
+FUZZ_SECONDS ?= 60
+FUZZ_MAXLEN_decode = 4096
+FUZZ_MAXLEN_tracker = 4096
+FUZZ_MAXLEN_pipeline = 65536
+FUZZ_SANITIZE = $(SANITIZE) -fsanitize=fuzzer-no-link
+
+# The pipeline target also links alloc.c with fault injection (see fuzz_pipeline.c).
+$(BUILD)/fuzzbin/alloc_fault.o: src/alloc.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -DTCPSHAKE_FAULT_INJECTION -c $< -o $@
+
+FUZZ_EXTRA_decode =
+FUZZ_EXTRA_tracker =
+FUZZ_EXTRA_pipeline = $(BUILD)/fuzzbin/alloc_fault.o
+
+.SECONDEXPANSION:
+$(BUILD)/fuzzbin/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $$(FUZZ_EXTRA_$$*) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/fuzzbin/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $$(FUZZ_EXTRA_$$*) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+fuzz-replay:
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
+		LDFLAGS="-fsanitize=address,undefined" fuzz-replay-run
+
+fuzz-replay-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzzbin/replay_%)
+	@set -e; pass=0; for t in $(FUZZ_TARGETS); do \
+		line=$$($(BUILD)/fuzzbin/replay_$$t $$t fuzz/corpus/$$t fuzz/regressions/$$t) || \
+			{ echo "$$line"; echo "fuzz-replay: $$t failed"; exit 1; }; \
+		n=$$(echo "$$line" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p'); pass=$$((pass + n)); \
+	done; echo "fuzz-replay: $$pass passed, 0 failed"
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzzbin/fuzz_%)
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS="$(FUZZ_SANITIZE)" fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus/$$t build/fuzz/crashes/$$t; \
+		cp -n fuzz/corpus/$$t/* build/fuzz/corpus/$$t/ 2>/dev/null || true; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzzbin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=$$(case $$t in pipeline) echo $(FUZZ_MAXLEN_pipeline);; \
+				tracker) echo $(FUZZ_MAXLEN_tracker);; *) echo $(FUZZ_MAXLEN_decode);; esac) \
+			-timeout=10 -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/crashes/$$t/ build/fuzz/corpus/$$t; \
+	done
+
+# ------------------------------------------------------------------- bench
+
+# Benchmarks print figures and assert nothing; they are not part of check. The trace is
+# generated once per size and seed under $(BUILD)/bench (the default is about 4 GB of disk).
+BENCH_PACKETS       ?= 10000000
+BENCH_SEED          ?= 1
+BENCH_FLOOD         ?= 3000000
+BENCH_PEERS_PACKETS ?= 2000000
+BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop
+
+.PHONY: bench bench-peers
+
+$(BUILD)/bench/gen_trace: $(BUILD)/bench/gen_trace.o
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lm
+
+$(BUILD)/bench/runner: $(BUILD)/bench/runner.o
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/bench/readloop: $(BUILD)/bench/readloop.o
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lpcap
+
+bench: $(CLI) $(BENCH_TOOLS)
+	@bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD)
+
+bench-peers: $(CLI) $(BENCH_TOOLS)
+	@bench/peers.sh $(BUILD) $(BENCH_PEERS_PACKETS) $(BENCH_SEED)
 
 # ----------------------------------------------------------------- install
 

@@ -7,33 +7,56 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cli_agg.h"
+#include "cli_probe.h"
 #include "tcpshake.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
+/* Which records --events prints (bits). */
+enum { EVENTS_HANDSHAKE = 1u << 0, EVENTS_CLOSE = 1u << 1 };
+
 struct options {
     const char *read_path;
+    const char *iface; /* -i: live capture */
+    struct tcpshake_live_options live;
+    unsigned events;         /* EVENTS_* bits; EVENTS_CLOSE by default */
+    uint64_t stats_interval; /* --stats-interval seconds; 0 = none */
+    const char *write_path;  /* -w */
+    bool handshake_only;     /* --handshake-only */
+    const char *user;        /* -Z */
+    uid_t uid;               /* of -Z USER, looked up while parsing */
+    gid_t gid;
     enum tcpshake_format format;
     bool format_set;
     int color; /* -1 auto, 0 off, 1 on */
     bool quiet;
     struct tcpshake_config cfg;
-    char *bpf; /* joined from the remaining arguments; heap */
+    struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
+    char *bpf;              /* joined from the remaining arguments; heap */
 };
 
 struct run {
     struct tcpshake_sink *sink;
     struct tcpshake_summary *summary;
+    struct tcpshake_summary *interval; /* --stats-interval: this interval's handshakes */
+    FILE *interval_out;                /* where interval blocks go */
+    unsigned events;                   /* EVENTS_* */
+    bool live;                         /* flush after every record */
     bool write_failed;
+    struct agg_run agg; /* health rows and detectors (cli/agg.c) */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -43,12 +66,31 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: tcpshake -r FILE [options] [BPF expression]\n"
+            "       tcpshake -i IFACE [options] [BPF expression]\n"
+            "       tcpshake probe HOST [options]   (active probing: tcpshake probe --help)\n"
             "\n"
             "Report every TCP connection's handshake and teardown in a capture:\n"
             "who was slow (server side SYN->SYN-ACK, client side SYN-ACK->ACK)\n"
             "and who was at fault (refused, unanswered, reset, ICMP-rejected ...).\n"
             "\n"
             "  -r FILE                 read a pcap or pcapng file; '-' reads standard input\n"
+            "  -i IFACE                capture live on an interface ('any': all of them);\n"
+            "                          Ctrl-C (or SIGTERM) ends it: open connections are\n"
+            "                          reported with end=open, then the summary\n"
+            "  --snaplen N             live: bytes kept per packet (default 262144)\n"
+            "  --no-promisc            live: do not put the interface in promiscuous mode\n"
+            "  -Z USER                 live: drop privileges to USER once the capture is open\n"
+            "  -w FILE                 save the packets read (after the filter) to a pcap\n"
+            "                          file\n"
+            "  --handshake-only        with -w: save only SYNs, SYN-ACKs, the ACK completing\n"
+            "                          a handshake, FINs, RSTs and ICMP errors about them\n"
+            "  --events close|handshake|all\n"
+            "                          close: one record per connection when it ends\n"
+            "                          (default); handshake: one when its handshake outcome\n"
+            "                          is decided; all: both, with an \"event\" field\n"
+            "  --stats-interval S      every S seconds (capture time; wall time live) print\n"
+            "                          the handshakes decided in that interval: outcomes,\n"
+            "                          latency percentiles, top servers\n"
             "  -o table|json|csv|zeek  output format (default: table on a terminal,\n"
             "                          json otherwise)\n"
             "  -c N                    stop after N packets\n"
@@ -60,14 +102,16 @@ static void usage(FILE *out)
             "                          (default 60)\n"
             "  --idle-timeout S        seconds before an idle connection is reported\n"
             "                          (default 300)\n"
-            "  --color, --no-color     colour the table (default: only on a terminal)\n"
-            "  -h, --help              this help\n"
-            "  --version               print the version\n"
-            "\n"
-            "The summary goes to standard output after a table, to standard error\n"
-            "after json, csv or zeek output.\n"
-            "Exit status: 0 success, 1 input or runtime failure (what was analysed\n"
-            "before it is still printed), 2 usage error. See tcpshake(1).\n");
+            "  --color, --no-color     colour the table (default: only on a terminal)\n");
+    agg_usage(out);
+    fprintf(out, "  -h, --help              this help\n"
+                 "  --version               print the version\n"
+                 "\n"
+                 "The summary (and each --stats-interval block) goes to standard output\n"
+                 "after a table, to standard error after json, csv or zeek output.\n"
+                 "Exit status: 0 success (also when Ctrl-C ends a live capture), 1 input\n"
+                 "or runtime failure (what was analysed before it is still printed),\n"
+                 "2 usage error or bad filter. See tcpshake(1).\n");
 }
 
 __attribute__((format(printf, 1, 2))) static void complain(const char *fmt, ...)
@@ -132,6 +176,35 @@ static char *join_args(int argc, char **argv)
     return s;
 }
 
+static bool parse_events(const char *s, unsigned *out)
+{
+    if (strcmp(s, "close") == 0) {
+        *out = EVENTS_CLOSE;
+    } else if (strcmp(s, "handshake") == 0) {
+        *out = EVENTS_HANDSHAKE;
+    } else if (strcmp(s, "all") == 0) {
+        *out = EVENTS_HANDSHAKE | EVENTS_CLOSE;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* -Z USER: look the user up now, so a typo fails before the capture starts. */
+static int parse_user(const char *name, struct options *o)
+{
+    errno = 0;
+    const struct passwd *pw = getpwnam(name);
+    if (pw == NULL) {
+        complain("-Z %s: %s", name, errno != 0 ? strerror(errno) : "no such user");
+        return EXIT_USAGE;
+    }
+    o->user = name;
+    o->uid = pw->pw_uid;
+    o->gid = pw->pw_gid;
+    return 0;
+}
+
 enum {
     OPT_MAX_FLOWS = 256,
     OPT_HANDSHAKE_TIMEOUT,
@@ -139,7 +212,88 @@ enum {
     OPT_COLOR,
     OPT_NO_COLOR,
     OPT_VERSION,
+    OPT_SNAPLEN,
+    OPT_NO_PROMISC,
+    OPT_EVENTS,
+    OPT_STATS_INTERVAL,
+    OPT_HANDSHAKE_ONLY,
 };
+
+/* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
+static int parse_live_option(int ch, const char *arg, struct options *o)
+{
+    uint64_t v;
+    switch (ch) {
+    case 'i':
+        o->iface = arg;
+        return 0;
+    case 'w':
+        o->write_path = arg;
+        return 0;
+    case 'Z':
+        return parse_user(arg, o);
+    case OPT_SNAPLEN:
+        if (!parse_u64(arg, 64, 262144, &v)) {
+            complain("--snaplen %s: want a number of bytes from 64 to 262144", arg);
+            return EXIT_USAGE;
+        }
+        o->live.snaplen = (int)v;
+        return 0;
+    case OPT_NO_PROMISC:
+        o->live.promisc = false;
+        return 0;
+    case OPT_EVENTS:
+        if (!parse_events(arg, &o->events)) {
+            complain("--events %s: want close, handshake or all", arg);
+            return EXIT_USAGE;
+        }
+        return 0;
+    case OPT_STATS_INTERVAL:
+        if (!parse_u64(arg, 1, 365u * 86400u, &v)) {
+            complain("--stats-interval %s: want whole seconds from 1 to 31536000", arg);
+            return EXIT_USAGE;
+        }
+        o->stats_interval = v;
+        return 0;
+    case OPT_HANDSHAKE_ONLY:
+        o->handshake_only = true;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Combinations that make no sense. -1 when all is well, else an exit status. */
+static int check_live_options(const struct options *o)
+{
+    if (o->read_path != NULL && o->iface != NULL) {
+        complain("-r and -i: read a file or capture live, not both");
+        return EXIT_USAGE;
+    }
+    if (o->handshake_only && o->write_path == NULL) {
+        complain("--handshake-only: needs -w FILE");
+        return EXIT_USAGE;
+    }
+    if (o->write_path != NULL && strcmp(o->write_path, "-") == 0) {
+        /* The records always go to standard output: the two would be mixed. */
+        complain("-w -: the records already go to standard output; give -w a file name");
+        return EXIT_USAGE;
+    }
+    if (o->read_path != NULL && o->write_path != NULL && strcmp(o->read_path, "-") != 0 &&
+        strcmp(o->read_path, o->write_path) == 0) {
+        complain("-w %s: would overwrite the capture being read", o->write_path);
+        return EXIT_USAGE;
+    }
+    if ((o->events & EVENTS_HANDSHAKE) && o->format_set && o->format == TCPSHAKE_FORMAT_ZEEK) {
+        complain("--events: zeek output has one row per connection (use json, csv or table)");
+        return EXIT_USAGE;
+    }
+    if (o->user != NULL && o->iface == NULL) {
+        complain("-Z %s: only with -i (live capture)", o->user);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
 
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
@@ -152,7 +306,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "color", no_argument, NULL, OPT_COLOR },
         { "no-color", no_argument, NULL, OPT_NO_COLOR },
         { "version", no_argument, NULL, OPT_VERSION },
-        { NULL, 0, NULL, 0 },
+        { "snaplen", required_argument, NULL, OPT_SNAPLEN },
+        { "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
+        { "events", required_argument, NULL, OPT_EVENTS },
+        { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+        { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
+        AGG_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -161,9 +320,19 @@ static int parse_args(int argc, char **argv, struct options *o)
         /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
         const char *arg = optind < argc ? argv[optind] : "";
         bool is_long = strncmp(arg, "--", 2) == 0;
-        ch = getopt_long(argc, argv, "+:r:o:c:nqh", longopts, NULL);
+        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:", longopts, NULL);
         if (ch == -1) {
             break;
+        }
+        int live_rc = parse_live_option(ch, optarg, o);
+        if (live_rc == -1) {
+            live_rc = agg_parse_option(ch, optarg, &o->agg);
+        }
+        if (live_rc != -1) {
+            if (live_rc != 0) {
+                return live_rc;
+            }
+            continue;
         }
         switch (ch) {
         case 'r':
@@ -239,9 +408,16 @@ static int parse_args(int argc, char **argv, struct options *o)
             return EXIT_USAGE;
         }
     }
-    if (o->read_path == NULL) {
-        complain("no input: give -r FILE (or -r - for standard input)");
+    if (o->read_path == NULL && o->iface == NULL) {
+        complain("no input: give -r FILE (or -r - for standard input) or -i IFACE");
         return EXIT_USAGE;
+    }
+    int rc = check_live_options(o);
+    if (rc < 0) {
+        rc = agg_check_options(&o->agg);
+    }
+    if (rc >= 0) {
+        return rc;
     }
     if (optind < argc) {
         o->bpf = join_args(argc - optind, argv + optind);
@@ -254,13 +430,72 @@ static int parse_args(int argc, char **argv, struct options *o)
     return -1;
 }
 
+static void put_record(struct run *run, enum tcpshake_event ev, const struct tcpshake_record *r)
+{
+    if (run->sink == NULL) {
+        return; /* --by: health rows instead of records */
+    }
+    if (tcpshake_sink_write_event(run->sink, ev, r) != TCPSHAKE_OK) {
+        run->write_failed = true;
+    }
+    /* Live, a pipeline reading us sees each record at once. */
+    if (run->live && fflush(stdout) != 0) {
+        run->write_failed = true;
+    }
+}
+
 static void on_record(const struct tcpshake_record *r, void *user)
 {
     struct run *run = user;
-    if (tcpshake_sink_write(run->sink, r) != TCPSHAKE_OK) {
-        run->write_failed = true;
+    if (run->events & EVENTS_CLOSE) {
+        put_record(run, TCPSHAKE_EVENT_CLOSE, r);
     }
     tcpshake_summary_add(run->summary, r);
+    agg_record(&run->agg, r);
+}
+
+static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
+{
+    struct run *run = user;
+    if (run->events & EVENTS_HANDSHAKE) {
+        put_record(run, ev, r);
+    }
+    tcpshake_summary_add(run->interval, r);
+}
+
+static const char *iso_seconds(uint64_t ns, char *buf, size_t len)
+{
+    time_t sec = (time_t)(ns / 1000000000u);
+    struct tm tm;
+    if (gmtime_r(&sec, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        snprintf(buf, len, "?");
+    }
+    return buf;
+}
+
+/* --stats-interval: the handshakes decided in [start_ns, end_ns), then a fresh summary. */
+static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
+{
+    struct run *run = user;
+    char a[40], b[40];
+    if (run->interval == NULL) {
+        return;
+    }
+    fprintf(run->interval_out, "\ninterval %s to %s:\n", iso_seconds(start_ns, a, sizeof(a)),
+            iso_seconds(end_ns, b, sizeof(b)));
+    tcpshake_summary_print(run->interval, NULL, run->interval_out);
+    tcpshake_summary_free(run->interval);
+    run->interval = tcpshake_summary_new(); /* NULL (out of memory) only skips blocks */
+}
+
+/* -Z: give up root once the interface (and the -w file) are open, as tcpdump does. */
+static int drop_privileges(const struct options *o)
+{
+    if (initgroups(o->user, o->gid) != 0 || setgid(o->gid) != 0 || setuid(o->uid) != 0) {
+        complain("-Z %s: cannot switch to that user: %s", o->user, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    return 0;
 }
 
 static void on_signal(int sig)
@@ -282,6 +517,50 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+static const char *input_name(const struct options *o)
+{
+    if (o->iface != NULL) {
+        return o->iface;
+    }
+    return strcmp(o->read_path, "-") == 0 ? "standard input" : o->read_path;
+}
+
+/* Open the file or interface, the -w file, then drop privileges. -1 or an exit status. */
+static int open_input(const struct options *o, struct tcpshake *h)
+{
+    int rc = o->iface != NULL ? tcpshake_open_live(h, o->iface, &o->live)
+                              : tcpshake_open_file(h, o->read_path);
+    if (rc == TCPSHAKE_ERR_FILTER) {
+        complain("%s", tcpshake_errmsg(h));
+        return EXIT_USAGE;
+    }
+    if (rc != TCPSHAKE_OK && o->iface != NULL) {
+        complain("%s", tcpshake_errmsg(h)); /* names the interface already */
+        return EXIT_RUNTIME;
+    }
+    if (rc != TCPSHAKE_OK) {
+        complain("%s: %s", input_name(o), tcpshake_errmsg(h));
+        return EXIT_RUNTIME;
+    }
+    if (o->iface != NULL && tcpshake_errmsg(h)[0] != '\0') {
+        complain("warning: %s", tcpshake_errmsg(h)); /* e.g. promiscuous mode unsupported */
+    }
+    if (o->write_path != NULL) {
+        unsigned flags = o->handshake_only ? TCPSHAKE_DUMP_HANDSHAKE_ONLY : 0;
+        if (tcpshake_dump_open(h, o->write_path, flags) != TCPSHAKE_OK) {
+            complain("-w %s: %s", o->write_path, tcpshake_errmsg(h));
+            return EXIT_RUNTIME;
+        }
+    }
+    if (o->user != NULL) {
+        rc = drop_privileges(o);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return -1;
+}
+
 /* Open, analyse, print; returns the exit status. */
 static int analyse(const struct options *o, struct run *run)
 {
@@ -290,24 +569,25 @@ static int analyse(const struct options *o, struct run *run)
         complain("out of memory for %zu flows (try a smaller --max-flows)", o->cfg.max_flows);
         return EXIT_RUNTIME;
     }
-    int rc = tcpshake_open_file(h, o->read_path);
-    if (rc != TCPSHAKE_OK) {
-        const char *name = strcmp(o->read_path, "-") == 0 ? "standard input" : o->read_path;
-        if (rc == TCPSHAKE_ERR_FILTER) {
-            complain("%s", tcpshake_errmsg(h));
-            tcpshake_free(h);
-            return EXIT_USAGE;
-        }
-        complain("%s: %s", name, tcpshake_errmsg(h));
+    if (run->events & EVENTS_HANDSHAKE || o->stats_interval != 0) {
+        tcpshake_set_event_fn(h, on_event, run);
+    }
+    if (o->stats_interval != 0) {
+        tcpshake_set_interval(h, o->stats_interval * 1000000000u, on_interval, run);
+    }
+    int rc = open_input(o, h);
+    if (rc >= 0) {
         tcpshake_free(h);
-        return EXIT_RUNTIME;
+        return rc;
     }
     running_handle = h;
     catch_signals();
     rc = tcpshake_run(h);
     running_handle = NULL;
     int status = 0;
-    if (tcpshake_sink_finish(run->sink) != TCPSHAKE_OK || run->write_failed) {
+    bool agg_ok = agg_finish(&run->agg, o->format, tcpshake_get_stats(h));
+    if ((run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) ||
+        run->write_failed || !agg_ok) {
         complain("write failed: %s", strerror(errno));
         status = EXIT_RUNTIME;
     }
@@ -317,10 +597,13 @@ static int analyse(const struct options *o, struct run *run)
             fputc('\n', out);
         }
         tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
+        agg_summary(&run->agg, out);
     }
-    if (rc != TCPSHAKE_OK) {
-        const char *name = strcmp(o->read_path, "-") == 0 ? "standard input" : o->read_path;
-        complain("%s: %s", name, tcpshake_errmsg(h));
+    if (rc == TCPSHAKE_ERR_WRITE) {
+        complain("%s: %s", o->write_path, tcpshake_errmsg(h));
+        status = EXIT_RUNTIME;
+    } else if (rc != TCPSHAKE_OK) {
+        complain("%s: %s", input_name(o), tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
     }
     if (fflush(stdout) != 0 && status == 0) {
@@ -333,10 +616,17 @@ static int analyse(const struct options *o, struct run *run)
 
 int main(int argc, char **argv)
 {
+    /* "tcpshake probe ..." is active probing, a front end of its own (cli/probe.c). */
+    if (argc >= 2 && strcmp(argv[1], "probe") == 0) {
+        return probe_main(argc - 1, argv + 1);
+    }
     struct options o;
     memset(&o, 0, sizeof(o));
     o.color = -1;
+    o.events = EVENTS_CLOSE;
+    agg_options_default(&o.agg);
     tcpshake_config_default(&o.cfg);
+    tcpshake_live_options_default(&o.live);
     int status = parse_args(argc, argv, &o);
     if (status >= 0) {
         free(o.bpf);
@@ -350,10 +640,21 @@ int main(int argc, char **argv)
     if (o.color == 1 || (o.color == -1 && tty && getenv("NO_COLOR") == NULL)) {
         flags |= TCPSHAKE_SINK_COLOR;
     }
+    if (o.events & EVENTS_HANDSHAKE) {
+        flags |= TCPSHAKE_SINK_EVENTS;
+    }
     struct run run = { 0 };
-    run.sink = tcpshake_sink_new(o.format, stdout, flags);
+    run.events = o.events;
+    run.live = o.iface != NULL;
+    run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
+    bool sink_wanted = !agg_replaces_records(&o.agg);
+    run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
     run.summary = tcpshake_summary_new();
-    if (run.sink == NULL || run.summary == NULL) {
+    if (o.stats_interval != 0) {
+        run.interval = tcpshake_summary_new();
+    }
+    if ((sink_wanted && run.sink == NULL) || run.summary == NULL ||
+        (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
     } else {
@@ -361,6 +662,8 @@ int main(int argc, char **argv)
     }
     tcpshake_sink_free(run.sink);
     tcpshake_summary_free(run.summary);
+    tcpshake_summary_free(run.interval);
+    agg_free(&run.agg);
     free(o.bpf);
     return status;
 }

@@ -54,7 +54,10 @@ extern "C" {
     X(ERR_FILTER, 7, "bad filter expression")                                                      \
     X(ERR_LINKTYPE, 8, "unsupported link type")                                                    \
     X(ERR_STATE, 9, "call out of order")                                                           \
-    X(ERR_WRITE, 10, "write failed")
+    X(ERR_WRITE, 10, "write failed")                                                               \
+    X(ERR_RESOLVE, 11, "cannot resolve host")                                                      \
+    X(ERR_PERM, 12, "permission denied")                                                           \
+    X(ERR_SOCKET, 13, "socket error")
 
 enum tcpshake_status {
 #define TCPSHAKE_STATUS_ENUM(name, num, text) TCPSHAKE_##name = num,
@@ -175,6 +178,7 @@ struct tcpshake_side {
     uint64_t ip_bytes;         /* IP total length summed */
     uint64_t first_payload_ns; /* first segment with payload; 0 when none */
     uint32_t retransmits;      /* data segments whose sequence space was already seen */
+    uint8_t rst_ttl;           /* IPv4 TTL / IPv6 hop limit of the RST at rst_ns; 0 when none */
 };
 
 #define TCPSHAKE_MAX_GAPS 8
@@ -229,6 +233,11 @@ struct tcpshake_record {
     char zeek_state[8];    /* Zeek conn_state: S0, S1, SF, REJ, RSTO ... */
     char zeek_history[32]; /* Zeek history: ShADadFf ... */
     bool zeek_flipped;     /* Zeek would swap orig/resp relative to client/server */
+
+    uint8_t first_flags;        /* TCP flags of the connection's first segment (FIN 0x01,
+                                   SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20 ...);
+                                   tells FIN, NULL and Xmas scan probes apart */
+    enum tcpshake_who first_by; /* who sent that first segment */
 };
 
 TCPSHAKE_API const char *tcpshake_outcome_name(enum tcpshake_outcome o);
@@ -267,6 +276,10 @@ struct tcpshake_stats {
     uint64_t evictions_half_open; /* of which were half-open or unanswered */
     uint64_t flows_peak;          /* most connections tracked at once */
     uint64_t first_ns, last_ns;   /* time span of the input */
+    bool live;                    /* a live interface was read: the live_* fields are valid */
+    uint64_t live_received;       /* pcap_stats ps_recv: packets the kernel filter passed */
+    uint64_t live_dropped;        /* ps_drop: dropped for lack of buffer space */
+    uint64_t live_if_dropped;     /* ps_ifdrop: dropped by the interface or its driver */
 };
 
 /* ----------------------------------------------------------------- handle */
@@ -353,7 +366,9 @@ enum tcpshake_format {
 };
 
 enum tcpshake_sink_flags {
-    TCPSHAKE_SINK_COLOR = 1u << 0, /* ANSI colour (table only) */
+    TCPSHAKE_SINK_COLOR = 1u << 0,  /* ANSI colour (table only) */
+    TCPSHAKE_SINK_EVENTS = 1u << 1, /* say which event each record is: a first "event"
+                                       member (JSON), column (CSV) or column (table) */
 };
 
 struct tcpshake_sink;
@@ -379,6 +394,436 @@ TCPSHAKE_API void tcpshake_summary_add(struct tcpshake_summary *s, const struct 
 TCPSHAKE_API int tcpshake_summary_print(const struct tcpshake_summary *s,
                                         const struct tcpshake_stats *stats, FILE *out);
 TCPSHAKE_API void tcpshake_summary_free(struct tcpshake_summary *s);
+
+/* ------------------------------------------------------- live monitoring */
+
+/* Opening a network interface (tcpshake_open_live). */
+struct tcpshake_live_options {
+    int snaplen;    /* bytes kept of each packet (default 262144) */
+    bool promisc;   /* promiscuous mode (default true) */
+    int timeout_ms; /* longest wait for a packet before the clock advances (default 100) */
+};
+
+/* Fill *opt with the defaults above. */
+TCPSHAKE_API void tcpshake_live_options_default(struct tcpshake_live_options *opt);
+
+/*
+ * Capture on a network interface ("any" = all of them, on Linux) in
+ * immediate mode, with nanosecond time stamps where the platform has them,
+ * and compile cfg->bpf on it. opt NULL = defaults. tcpshake_run then reads
+ * until tcpshake_stop (or max_packets); while the link is idle the clock
+ * still advances with the wall clock, so handshakes and idle connections time
+ * out as they would on a busy link. The kernel counters (pcap_stats) appear
+ * in tcpshake_stats.live_*.
+ * Fails with ERR_OPEN (no such interface, no permission, interface down ...:
+ * tcpshake_errmsg() has one line naming the interface), ERR_FILTER,
+ * ERR_LINKTYPE or ERR_STATE. On success tcpshake_errmsg() is empty, or holds
+ * a libpcap warning (e.g. promiscuous mode not supported) worth showing.
+ */
+TCPSHAKE_API int tcpshake_open_live(struct tcpshake *h, const char *iface,
+                                    const struct tcpshake_live_options *opt);
+
+/*
+ * Advance the clock to now_ns (ignored if not later than the latest time
+ * seen) and decide every connection idle beyond its timeout, as a packet at
+ * that time would. tcpshake_run calls it on a live source while no packets
+ * arrive; embedders feeding packets themselves may call it too.
+ */
+TCPSHAKE_API void tcpshake_tick(struct tcpshake *h, uint64_t now_ns);
+
+/* Kinds of record a run produces. */
+enum tcpshake_event {
+    TCPSHAKE_EVENT_HANDSHAKE, /* the handshake outcome was decided (see tcpshake_set_event_fn) */
+    TCPSHAKE_EVENT_CLOSE,     /* the connection ended: the record_fn record */
+    TCPSHAKE_EVENT_COUNT
+};
+
+/* "handshake" or "close"; "unknown" for anything else. */
+TCPSHAKE_API const char *tcpshake_event_name(enum tcpshake_event e);
+
+typedef void (*tcpshake_event_fn)(enum tcpshake_event ev, const struct tcpshake_record *rec,
+                                  void *user);
+
+/*
+ * Ask for one TCPSHAKE_EVENT_HANDSHAKE event per connection, at the moment its
+ * handshake outcome is decided: at the ACK that completes it (established,
+ * fast_open, simultaneous_open, no_syn), the RST that refuses or resets it,
+ * the ICMP error that rejects it; unanswered, half_open and midstream are
+ * decided when the connection times out or ends, just before its record.
+ * rec is a snapshot (end = open while the connection lives on), borrowed until
+ * fn returns; the close record keeps the final word. fn NULL turns it off.
+ */
+TCPSHAKE_API void tcpshake_set_event_fn(struct tcpshake *h, tcpshake_event_fn fn, void *user);
+
+typedef void (*tcpshake_interval_fn)(uint64_t start_ns, uint64_t end_ns, void *user);
+
+/*
+ * Call fn every interval_ns of capture time (wall time, live): when the clock
+ * passes start + interval_ns, before the packet or tick that moved it is
+ * analysed. One call covers [start_ns, end_ns); after a long gap the next
+ * interval starts at end_ns. The first interval starts at the first packet.
+ * interval_ns 0 or fn NULL turns it off.
+ */
+TCPSHAKE_API void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns,
+                                        tcpshake_interval_fn fn, void *user);
+
+enum tcpshake_dump_flags {
+    TCPSHAKE_DUMP_HANDSHAKE_ONLY = 1u << 0, /* only SYNs, SYN-ACKs, the ACK completing a
+                                               handshake, FINs, RSTs, and ICMP errors
+                                               about tracked connections */
+};
+
+/*
+ * Save the packets tcpshake_run reads (after the BPF filter) to a pcap file
+ * ("-" = standard output) with the source's link type, snaplen and time
+ * precision (nanoseconds when the source has them). Call after opening a
+ * source and before tcpshake_run; the file is flushed when the run ends and
+ * closed by tcpshake_free. Fails with ERR_STATE (no source, or already
+ * writing) or ERR_WRITE (cannot create it: tcpshake_errmsg() says why). A write
+ * failure later makes tcpshake_run stop and return ERR_WRITE.
+ */
+TCPSHAKE_API int tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags);
+
+/* Write one record as event ev: the same as tcpshake_sink_write, and with
+ * TCPSHAKE_SINK_EVENTS the output says which event it is. OK or ERR_WRITE. */
+TCPSHAKE_API int tcpshake_sink_write_event(struct tcpshake_sink *s, enum tcpshake_event ev,
+                                           const struct tcpshake_record *r);
+
+/* ------------------------------------------------------------------ probe */
+
+/*
+ * Active probing: open TCP handshakes to one host's ports and time them, as
+ * tcping, hping3 -S or nmap -sT / -sS do.
+ *
+ * Use:
+ *   struct tcpshake_probe_config cfg;
+ *   tcpshake_probe_config_default(&cfg);
+ *   cfg.host = "example.org"; cfg.ports = ports; cfg.n_ports = n;
+ *   struct tcpshake_probe *p = tcpshake_probe_new(&cfg, on_result, on_summary, user);
+ *   int rc = tcpshake_probe_run(p);   (on_result per attempt, then on_summary per port)
+ *   tcpshake_probe_free(p);
+ *
+ * Two modes. TCPSHAKE_PROBE_CONNECT uses ordinary non-blocking connect()
+ * calls: no privilege needed; the latency runs from connect() to the socket
+ * becoming writable, so it includes the local stack and the wakeup.
+ * TCPSHAKE_PROBE_SYN crafts the SYN on a raw socket (root or CAP_NET_RAW) and
+ * reads the SYN-ACK, RST or ICMP error from raw sockets: the latency is the
+ * wire plus the server's kernel. An open port gets a RST after its SYN-ACK so
+ * no half-open entry stays behind (the local kernel, which owns no socket for
+ * that port, usually sends one as well).
+ *
+ * Only the first address the host name resolves to (in the forced family,
+ * if any) is probed. Every port has at most one attempt in flight; at most
+ * cfg.parallel attempts are in flight, and new ones start at most cfg.rate
+ * per second. ICMP details (IP_RECVERR) and TCPSHAKE_PROBE_SYN work on Linux only.
+ */
+
+/* What one attempt found. Names (tcpshake_probe_state_name) are output vocabulary. */
+enum tcpshake_probe_state {
+    TCPSHAKE_PROBE_OPEN,        /* the handshake completed (SYN-ACK) */
+    TCPSHAKE_PROBE_CLOSED,      /* RST answered the SYN (ECONNREFUSED) */
+    TCPSHAKE_PROBE_FILTERED,    /* no answer within the timeout */
+    TCPSHAKE_PROBE_UNREACHABLE, /* an ICMP error, or a local error such as no route */
+    TCPSHAKE_PROBE_STATE_COUNT
+};
+
+enum tcpshake_probe_mode {
+    TCPSHAKE_PROBE_CONNECT, /* connect(): unprivileged, includes the local stack */
+    TCPSHAKE_PROBE_SYN      /* raw SYN, half-open: needs root or CAP_NET_RAW */
+};
+
+#define TCPSHAKE_PROBE_MAX_ATTEMPTS 1000000u /* n_ports * count at most */
+#define TCPSHAKE_PROBE_MAX_PARALLEL 1024u
+
+struct tcpshake_probe_config {
+    const char *host;      /* name or address; copied by tcpshake_probe_new */
+    const uint16_t *ports; /* ports to probe (1..65535); copied */
+    size_t n_ports;        /* at least 1 */
+    uint32_t count;        /* attempts per port (default 1) */
+    uint64_t interval_ns;  /* from one attempt's start to the next on a port (default 1 s) */
+    uint64_t timeout_ns;   /* no answer within this is "filtered" (default 2 s) */
+    uint32_t rate;         /* attempts started per second at most (default 100) */
+    uint32_t parallel;     /* attempts in flight at most (default 64) */
+    int family;            /* 0 any, 4 IPv4 only, 6 IPv6 only (default 0) */
+    enum tcpshake_probe_mode mode; /* default TCPSHAKE_PROBE_CONNECT */
+};
+
+/* Fill *cfg with the defaults above (host NULL, no ports). */
+TCPSHAKE_API void tcpshake_probe_config_default(struct tcpshake_probe_config *cfg);
+
+/* One attempt. Borrowed by the callback until it returns. */
+struct tcpshake_probe_result {
+    uint16_t port;
+    uint32_t attempt;   /* 1 .. count */
+    uint8_t ip_version; /* 4 or 6 */
+    uint8_t addr[16];   /* the probed address, network order; IPv4 in the first 4 bytes */
+    enum tcpshake_probe_state state;
+    uint64_t sent_ns; /* wall clock when the SYN / connect() went out, ns since the epoch */
+    int64_t rtt_ns;   /* SYN / connect() to the answer (SYN-ACK, RST or ICMP error), on
+                         CLOCK_MONOTONIC; TCPSHAKE_NO_TIME when filtered or a local error */
+    bool icmp;        /* an ICMP error answered; its type and code follow */
+    uint8_t icmp_type;
+    uint8_t icmp_code;
+    int error; /* errno behind the state (ECONNREFUSED, EHOSTUNREACH, ETIMEDOUT ...); 0 when
+                  open, and in SYN mode when an ICMP error answered */
+};
+
+/* All attempts on one port. Latency figures cover the open attempts only. */
+struct tcpshake_probe_summary {
+    uint16_t port;
+    uint8_t ip_version;
+    uint8_t addr[16];
+    enum tcpshake_probe_state state;              /* open if any attempt was, else closed, else
+                                                     unreachable, else filtered */
+    uint32_t attempts;                            /* attempts finished */
+    uint32_t n_state[TCPSHAKE_PROBE_STATE_COUNT]; /* attempts per state */
+    double loss_pct;                              /* attempts that were not open, in percent */
+    int64_t min_ns;    /* the rest: TCPSHAKE_NO_TIME when nothing was open */
+    int64_t median_ns; /* the mean of the middle two for an even count */
+    int64_t p90_ns;    /* nearest rank */
+    int64_t max_ns;
+    int64_t stddev_ns; /* population standard deviation */
+};
+
+typedef void (*tcpshake_probe_result_fn)(const struct tcpshake_probe_result *r, void *user);
+typedef void (*tcpshake_probe_summary_fn)(const struct tcpshake_probe_summary *s, void *user);
+
+struct tcpshake_probe;
+
+/*
+ * Make a probe. cfg, its host and ports are copied. on_result is called once
+ * per finished attempt, in the order they finish; on_summary once per port
+ * with at least one finished attempt, in port-list order, after all attempts.
+ * Either may be NULL. Returns NULL when memory runs out or cfg is unusable
+ * (no host, no ports, a port 0, count, parallel or rate 0, parallel above
+ * TCPSHAKE_PROBE_MAX_PARALLEL, n_ports * count above TCPSHAKE_PROBE_MAX_ATTEMPTS,
+ * family not 0, 4 or 6). Opens no socket.
+ */
+TCPSHAKE_API struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_probe_config *cfg,
+                                                       tcpshake_probe_result_fn on_result,
+                                                       tcpshake_probe_summary_fn on_summary,
+                                                       void *user);
+
+/*
+ * Resolve the host, probe every port cfg.count times, then report the
+ * summaries. Blocks until done or tcpshake_probe_stop. Returns OK (whatever
+ * the ports' states), ERR_RESOLVE (the name did not resolve in the family),
+ * ERR_PERM (SYN mode without raw-socket privilege), ERR_SOCKET (a socket
+ * call failed, e.g. out of file descriptors; attempts finished before it are
+ * summarised), ERR_NOMEM or ERR_STATE (run twice). Details in
+ * tcpshake_probe_errmsg().
+ */
+TCPSHAKE_API int tcpshake_probe_run(struct tcpshake_probe *p);
+
+/* Ask a running tcpshake_probe_run to stop starting attempts and return soon
+ * (attempts in flight are dropped; summaries are still reported). Async-signal-safe. */
+TCPSHAKE_API void tcpshake_probe_stop(struct tcpshake_probe *p);
+
+/* Details of the last failure; never NULL. */
+TCPSHAKE_API const char *tcpshake_probe_errmsg(const struct tcpshake_probe *p);
+
+/* Close every socket and free. NULL is a no-op. */
+TCPSHAKE_API void tcpshake_probe_free(struct tcpshake_probe *p);
+
+/* "open", "closed", "filtered", "unreachable"; "?" when out of range. */
+TCPSHAKE_API const char *tcpshake_probe_state_name(enum tcpshake_probe_state s);
+
+/*
+ * Parse a port list such as "22,80,8000-8010" into ports[] (in the order
+ * given, duplicates dropped). Each item is a port 1..65535 or a range A-B
+ * with A <= B; no spaces, no empty items. Returns OK, or ERR_ARG for a bad
+ * list or more than cap ports (then *n_ports is the count up to the fault).
+ */
+TCPSHAKE_API int tcpshake_probe_parse_ports(const char *spec, uint16_t *ports, size_t cap,
+                                            size_t *n_ports);
+
+/* ----------------------------------------------------------------- health */
+
+/*
+ * Per-group health: connections grouped by server, server port, server
+ * subnet or client, and by time bucket (of each record's first_ns), with
+ * outcome counts, SYN / SYN-ACK retransmission rates and latency
+ * percentiles (server side, client side, application) from log-linear
+ * histograms whose quantiles are within 3.125 % of the exact sample value.
+ *
+ * Bounded memory: at most max_rows (group, bucket) rows, allocated at
+ * tcpshake_health_new (about 7.5 KB each, mostly histograms; pages are only
+ * touched when used). When full, a new row replaces a light one (the fewest
+ * connections among a sample of 16); evicted rows and the connections they
+ * held are counted and written after the rows.
+ */
+enum tcpshake_health_by {
+    TCPSHAKE_HEALTH_BY_SERVER, /* server address and port */
+    TCPSHAKE_HEALTH_BY_PORT,   /* server port */
+    TCPSHAKE_HEALTH_BY_SUBNET, /* server address cut to prefix_len bits */
+    TCPSHAKE_HEALTH_BY_CLIENT, /* client address */
+    TCPSHAKE_HEALTH_BY_COUNT
+};
+
+struct tcpshake_health_config {
+    enum tcpshake_health_by by; /* default BY_SERVER */
+    unsigned prefix_len; /* BY_SUBNET: bits kept (0..128; IPv4 uses at most 32); default 24 */
+    uint64_t bucket_ns;  /* bucket length; 0 = one bucket for the whole input (default) */
+    size_t max_rows;     /* (group, bucket) rows kept at most (default 4096, 1 .. 2^20) */
+};
+
+/* Fill *cfg with the defaults above. */
+TCPSHAKE_API void tcpshake_health_config_default(struct tcpshake_health_config *cfg);
+
+/* "server", "port", "subnet", "client"; "?" when out of range. */
+TCPSHAKE_API const char *tcpshake_health_by_name(enum tcpshake_health_by by);
+
+struct tcpshake_health;
+
+/* cfg is copied (NULL = defaults). NULL when memory runs out or cfg is unusable. */
+TCPSHAKE_API struct tcpshake_health *tcpshake_health_new(const struct tcpshake_health_config *cfg);
+/* Count one record (borrowed for the call). */
+TCPSHAKE_API void tcpshake_health_add(struct tcpshake_health *h, const struct tcpshake_record *r);
+/*
+ * Write every row, ordered by bucket then group, in fmt: TABLE (aligned
+ * text, latencies in ms), JSON (one object per row, durations in ns), CSV
+ * (header line first) or ZEEK (tab-separated with a #fields line). A last
+ * line / object reports evictions. Returns OK, ERR_ARG or ERR_WRITE.
+ */
+TCPSHAKE_API int tcpshake_health_write(const struct tcpshake_health *h, FILE *out,
+                                       enum tcpshake_format fmt);
+/* NULL is a no-op. */
+TCPSHAKE_API void tcpshake_health_free(struct tcpshake_health *h);
+
+/* A paragraph saying where the capture was probably taken (near the client,
+ * near the server, in the middle) judging by the medians of server_side_ns and
+ * client_side_ns, and what that means for reading them. Returns OK or ERR_WRITE.
+ * (tcpshake_summary_print includes it.) */
+TCPSHAKE_API int tcpshake_capture_point_print(int64_t server_side_p50_ns,
+                                              int64_t client_side_p50_ns, uint64_t n_samples,
+                                              FILE *out);
+
+/* -------------------------------------------------------------- detection */
+
+/*
+ * Detectors over connection records: SYN floods (and SYN cookies in use),
+ * backscatter, port scans, injected or out-of-window RSTs, SYN-ACKs that
+ * acknowledge the wrong number, and repeated failed handshakes. Each finding
+ * is handed to an alert callback. Memory is fixed at tcpshake_detect_new
+ * (about 9 MB): bounded tables with sampled eviction (counted), HyperLogLog
+ * sketches for distinct counts. The man page, DETECTION, states every rule,
+ * default and error bound.
+ */
+enum tcpshake_alert_kind {
+    TCPSHAKE_ALERT_SYN_FLOOD,         /* failed handshakes to one host or service */
+    TCPSHAKE_ALERT_SYN_COOKIES,       /* a server answers statelessly */
+    TCPSHAKE_ALERT_BACKSCATTER,       /* SYN-ACKs / RSTs for SYNs nobody here sent */
+    TCPSHAKE_ALERT_PORT_SCAN,         /* one source probing many ports or hosts */
+    TCPSHAKE_ALERT_RST_TTL,           /* a RST whose TTL is not its sender's */
+    TCPSHAKE_ALERT_RST_OUT_OF_WINDOW, /* a RST the receiver could not have accepted */
+    TCPSHAKE_ALERT_SYNACK_BAD_ACK,    /* a SYN-ACK acknowledging the wrong number */
+    TCPSHAKE_ALERT_REPEATED_FAILURES, /* one client failing again and again at one service */
+    TCPSHAKE_ALERT_COUNT
+};
+
+/* How a port scan probed (from the records of its probes). */
+enum tcpshake_scan_type {
+    TCPSHAKE_SCAN_NONE,
+    TCPSHAKE_SCAN_SYN,     /* SYN, then RST from the scanner after a SYN-ACK (half-open) */
+    TCPSHAKE_SCAN_CONNECT, /* full handshake, closed at once without data */
+    TCPSHAKE_SCAN_FIN,     /* first segment FIN only */
+    TCPSHAKE_SCAN_NULL,    /* first segment without flags */
+    TCPSHAKE_SCAN_XMAS,    /* first segment FIN|PSH|URG */
+    TCPSHAKE_SCAN_TYPE_COUNT
+};
+
+enum tcpshake_scan_shape {
+    TCPSHAKE_SCAN_VERTICAL,   /* many ports of one host */
+    TCPSHAKE_SCAN_HORIZONTAL, /* one port of many hosts */
+    TCPSHAKE_SCAN_MIXED,      /* many ports of many hosts */
+    TCPSHAKE_SCAN_SHAPE_COUNT
+};
+
+/* Evidence that a server answers with SYN cookies (bits of tcpshake_alert.evidence). */
+enum tcpshake_cookie_evidence {
+    TCPSHAKE_COOKIE_NO_RETRANSMIT = 1u << 0,   /* SYN-ACKs of half-open handshakes never
+                                                  retransmitted: no state was kept */
+    TCPSHAKE_COOKIE_OPTIONS_DROPPED = 1u << 1, /* SYN-ACKs without SACK / wscale / timestamps
+                                                  the SYN offered and the server grants
+                                                  otherwise */
+};
+
+#define TCPSHAKE_ALERT_MAX_PORTS 32
+
+/* One finding. Borrowed by the callback until it returns. */
+struct tcpshake_alert {
+    enum tcpshake_alert_kind kind;
+    uint64_t first_ns, last_ns; /* span of the evidence (records' first_ns) */
+    uint8_t ip_version;         /* of source and target */
+    bool has_source;            /* scanner, client, or RST sender; spoofed for floods */
+    uint8_t source[16];         /* network order; IPv4 in the first 4 bytes */
+    bool has_target;
+    uint8_t target[16];   /* victim host (horizontal scan: the first host seen) */
+    uint16_t target_port; /* 0 = the whole host, or many ports */
+    uint64_t count;       /* failed attempts (flood, repeated failures), probes (scan),
+                             segments (backscatter), cookie SYN-ACKs, 1 per-record kinds */
+    uint64_t completed;   /* syn_flood: completed handshakes to the target in the window */
+    uint64_t distinct;    /* syn_flood, backscatter: estimated distinct sources;
+                             port_scan: distinct ports (vertical) or hosts (else) */
+    uint64_t record_id;   /* per-record kinds (rst_ttl, rst_out_of_window,
+                             synack_bad_ack): the connection's record id; else 0 */
+    enum tcpshake_scan_type scan_type;             /* port_scan */
+    enum tcpshake_scan_shape scan_shape;           /* port_scan */
+    uint32_t n_open_ports;                         /* port_scan: ports that answered SYN-ACK */
+    uint16_t open_ports[TCPSHAKE_ALERT_MAX_PORTS]; /* the first of them, ascending */
+    unsigned evidence; /* syn_cookies: TCPSHAKE_COOKIE_* bits; syn_flood: the same, so far */
+    uint8_t ttl_usual; /* rst_ttl: TTL of the sender's SYN / SYN-ACK */
+    uint8_t ttl_seen;  /* rst_ttl: TTL of its RST */
+};
+
+typedef void (*tcpshake_alert_fn)(const struct tcpshake_alert *a, void *user);
+
+struct tcpshake_detect_config {
+    uint64_t window_ns;       /* sliding window of the rate rules (default 60 s, 6 buckets) */
+    uint64_t flood_min;       /* syn_flood: failed handshakes in the window (default 200) */
+    double flood_ratio;       /* syn_flood: failed / completed at least (default 1.0) */
+    uint64_t backscatter_min; /* backscatter: segments to one host in the window (default 100) */
+    uint64_t backscatter_sources; /* backscatter: distinct sources at least (default 10) */
+    uint64_t scan_min;            /* port_scan: distinct ports or hosts in one scan (default 20) */
+    uint64_t fail_min;            /* repeated_failures: failures client -> service (default 10) */
+    uint64_t cookie_min;          /* syn_cookies: SYN-ACKs with the evidence (default 8) */
+    unsigned ttl_delta;           /* rst_ttl: |RST TTL - usual TTL| above this (default 2) */
+    uint64_t max_record_alerts;   /* per-record kinds: alerts of each kind at most (default 100);
+                                     the rest are counted */
+};
+
+/* Fill *cfg with the defaults above. */
+TCPSHAKE_API void tcpshake_detect_config_default(struct tcpshake_detect_config *cfg);
+
+/* "syn_flood", "syn_cookies", "backscatter", "port_scan", "rst_ttl",
+ * "rst_out_of_window", "synack_bad_ack", "repeated_failures"; "?" otherwise. */
+TCPSHAKE_API const char *tcpshake_alert_kind_name(enum tcpshake_alert_kind k);
+/* "none", "syn", "connect", "fin", "null", "xmas"; "?" otherwise. */
+TCPSHAKE_API const char *tcpshake_scan_type_name(enum tcpshake_scan_type t);
+/* "vertical", "horizontal", "mixed"; "?" otherwise. */
+TCPSHAKE_API const char *tcpshake_scan_shape_name(enum tcpshake_scan_shape s);
+
+struct tcpshake_detect;
+
+/* cfg is copied (NULL = defaults); on_alert may be NULL (alerts are still
+ * counted and kept for the summary). NULL when memory runs out. */
+TCPSHAKE_API struct tcpshake_detect *tcpshake_detect_new(const struct tcpshake_detect_config *cfg,
+                                                         tcpshake_alert_fn on_alert, void *user);
+/* Look at one record (borrowed for the call); may call on_alert. */
+TCPSHAKE_API void tcpshake_detect_add(struct tcpshake_detect *d, const struct tcpshake_record *r);
+/*
+ * The input ended at end_ns (tcpshake_stats.last_ns): report what only the
+ * end can decide (scans and repeated failures still in progress, SYN cookie
+ * evidence). Call once, after the last record.
+ */
+TCPSHAKE_API void tcpshake_detect_finish(struct tcpshake_detect *d, uint64_t end_ns);
+/* Write one alert as a JSON line ({"alert":"kind",...}). OK or ERR_WRITE. */
+TCPSHAKE_API int tcpshake_alert_write_json(const struct tcpshake_alert *a, FILE *out);
+/* The alerts section of the summary: counts by kind, the first alerts in
+ * words, evictions and suppressed alerts. OK or ERR_WRITE. */
+TCPSHAKE_API int tcpshake_detect_print(const struct tcpshake_detect *d, FILE *out);
+/* NULL is a no-op. */
+TCPSHAKE_API void tcpshake_detect_free(struct tcpshake_detect *d);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,10 @@
  *
  * Memory: one pool of cap connections and a slot array of the next power of
  * two >= 2 * cap, both allocated in flowtab_new; nothing is allocated later.
- * Slots hold pool index + 1 (0 = empty). Deletion shifts later members of the
- * probe run back, so there are no tombstones and lookups stay short.
+ * A slot holds the entry's hash beside its pool index + 1 (0 = empty), so a
+ * probe touches a connection only when the hash matches. Deletion shifts later
+ * members of the probe run back, so there are no tombstones and lookups stay
+ * short.
  */
 #include "flowtab.h"
 
@@ -13,10 +15,15 @@
 #include "alloc.h"
 #include "tracker.h"
 
+struct slot {
+    uint32_t hash;
+    uint32_t idx; /* pool index + 1; 0 = empty */
+};
+
 struct flowtab {
     struct conn *pool;
     size_t cap;
-    uint32_t *slots;
+    struct slot *slots;
     size_t slot_mask;
     size_t count;
     uint32_t free_head; /* freed pool entries, chained through link.next */
@@ -124,13 +131,15 @@ static struct conn *at(const struct flowtab *ft, uint32_t idx)
 struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, uint32_t hash)
 {
     for (size_t i = hash & ft->slot_mask;; i = (i + 1) & ft->slot_mask) {
-        uint32_t idx = ft->slots[i];
-        if (idx == 0) {
+        const struct slot *s = &ft->slots[i];
+        if (s->idx == 0) {
             return NULL;
         }
-        struct conn *c = at(ft, idx);
-        if (c->link.hash == hash && key_eq(&c->link.key, key)) {
-            return c;
+        if (s->hash == hash) {
+            struct conn *c = at(ft, s->idx);
+            if (key_eq(&c->link.key, key)) {
+                return c;
+            }
         }
     }
 }
@@ -196,10 +205,11 @@ struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint
     c->link.last_ns = now_ns;
     c->link.in_use = true;
     size_t i = hash & ft->slot_mask;
-    while (ft->slots[i] != 0) {
+    while (ft->slots[i].idx != 0) {
         i = (i + 1) & ft->slot_mask;
     }
-    ft->slots[i] = idx;
+    ft->slots[i].hash = hash;
+    ft->slots[i].idx = idx;
     ft->count++;
     list_append(ft, c, FLOW_HANDSHAKE);
     return c;
@@ -210,13 +220,13 @@ static void slot_delete(struct flowtab *ft, size_t i)
 {
     size_t j = i;
     for (;;) {
-        ft->slots[i] = 0;
+        ft->slots[i].idx = 0;
         for (;;) {
             j = (j + 1) & ft->slot_mask;
-            if (ft->slots[j] == 0) {
+            if (ft->slots[j].idx == 0) {
                 return;
             }
-            size_t home = at(ft, ft->slots[j])->link.hash & ft->slot_mask;
+            size_t home = ft->slots[j].hash & ft->slot_mask;
             /* Entry j may move to i only if its home does not lie in (i, j] cyclically. */
             bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
             if (!stays) {
@@ -232,7 +242,7 @@ void flowtab_remove(struct flowtab *ft, struct conn *c)
 {
     uint32_t idx = index_of(ft, c);
     for (size_t i = c->link.hash & ft->slot_mask;; i = (i + 1) & ft->slot_mask) {
-        if (ft->slots[i] == idx) {
+        if (ft->slots[i].idx == idx) {
             slot_delete(ft, i);
             break;
         }
@@ -254,6 +264,17 @@ void flowtab_touch(struct flowtab *ft, struct conn *c, enum flow_class cls, uint
     }
     list_unlink(ft, c);
     list_append(ft, c, cls);
+}
+
+struct conn *flowtab_expired(const struct flowtab *ft, enum flow_class cls, uint64_t now_ns,
+                             uint64_t limit_ns)
+{
+    /* Lists are in last-seen order, so only the head can be due. */
+    struct conn *c = at(ft, ft->head[cls]);
+    if (c == NULL || c->link.last_ns > now_ns || now_ns - c->link.last_ns <= limit_ns) {
+        return NULL;
+    }
+    return c;
 }
 
 struct conn *flowtab_oldest(const struct flowtab *ft, enum flow_class cls)

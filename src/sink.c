@@ -22,7 +22,7 @@ static const struct sink_format *const formats[TCPSHAKE_FORMAT_COUNT] = {
 
 int sink_status(const struct tcpshake_sink *s)
 {
-    return ferror(s->out) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
+    return ferror(s->out) || s->failed ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
 }
 
 const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_side *side,
@@ -79,11 +79,30 @@ struct tcpshake_sink *tcpshake_sink_new(enum tcpshake_format fmt, FILE *out, uns
     return s;
 }
 
+const char *tcpshake_event_name(enum tcpshake_event e)
+{
+    switch (e) {
+    case TCPSHAKE_EVENT_HANDSHAKE:
+        return "handshake";
+    case TCPSHAKE_EVENT_CLOSE:
+        return "close";
+    default:
+        return "unknown";
+    }
+}
+
 int tcpshake_sink_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
-    if (s == NULL || r == NULL) {
+    return tcpshake_sink_write_event(s, TCPSHAKE_EVENT_CLOSE, r);
+}
+
+int tcpshake_sink_write_event(struct tcpshake_sink *s, enum tcpshake_event ev,
+                              const struct tcpshake_record *r)
+{
+    if (s == NULL || r == NULL || (unsigned)ev >= TCPSHAKE_EVENT_COUNT) {
         return TCPSHAKE_ERR_ARG;
     }
+    s->event = ev;
     if (!s->begun) {
         s->begun = true;
         if (s->format->begin != NULL) {

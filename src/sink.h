@@ -29,13 +29,15 @@ struct sink_format {
 
 struct tcpshake_sink {
     const struct sink_format *format;
-    FILE *out;           /* borrowed from the caller */
-    unsigned flags;      /* TCPSHAKE_SINK_* */
-    bool begun;          /* begin has run */
-    bool finished;       /* finish has run */
-    uint64_t n_records;  /* records written so far */
-    uint64_t last_ns;    /* latest record.last_ns seen, 0 before any */
-    max_align_t state[]; /* format's private state, state_size bytes, zeroed */
+    FILE *out;                 /* borrowed from the caller */
+    unsigned flags;            /* TCPSHAKE_SINK_* */
+    bool begun;                /* begin has run */
+    bool finished;             /* finish has run */
+    bool failed;               /* a record could not be formatted */
+    uint64_t n_records;        /* records written so far */
+    uint64_t last_ns;          /* latest record.last_ns seen, 0 before any */
+    enum tcpshake_event event; /* of the record being written (TCPSHAKE_SINK_EVENTS) */
+    max_align_t state[];       /* format's private state, state_size bytes, zeroed */
 };
 
 extern const struct sink_format sink_table_format;

@@ -8,6 +8,7 @@
  * Quoting follows RFC 4180 section 2: a field holding a comma, a double
  * quote, CR or LF is enclosed in double quotes with inner quotes doubled.
  * Lines end with LF, not the CRLF of RFC 4180, as Unix tools expect.
+ * With TCPSHAKE_SINK_EVENTS a first column "event" says handshake or close.
  */
 #include "sink.h"
 
@@ -213,6 +214,10 @@ static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *fir
 {
     (void)first;
     struct row w = { s->out, true };
+    if (s->flags & TCPSHAKE_SINK_EVENTS) {
+        sep(&w);
+        fputs("event", s->out);
+    }
     put_names(&w, "", head_columns, COUNT(head_columns));
     put_names(&w, "client_", side_columns, COUNT(side_columns));
     put_names(&w, "server_", side_columns, COUNT(side_columns));
@@ -224,6 +229,9 @@ static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
     struct row w = { s->out, true };
+    if (s->flags & TCPSHAKE_SINK_EVENTS) {
+        put_text(&w, tcpshake_event_name(s->event), 16);
+    }
     put_u64(&w, r->id);
     if (r->first_ns != 0) {
         put_text(&w, sink_iso8601(r->first_ns, iso), SINK_ISO_LEN);

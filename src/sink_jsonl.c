@@ -12,7 +12,9 @@
  *     and so are an absent MSS (0), window scale (-1), timestamps (no TSopt),
  *     VLAN (-1) and the ICMP type / code when no ICMP error was seen;
  *   - the gap arrays hold n_syn_gaps / n_synack_gaps entries (the counts are
- *     the array lengths); anomalies is an array of names.
+ *     the array lengths); anomalies is an array of names;
+ *   - with TCPSHAKE_SINK_EVENTS the first member is "event": "handshake"
+ *     (the outcome was just decided) or "close" (the connection ended).
  * Strings are escaped per RFC 8259 section 7; bytes outside printable ASCII
  * become \u00XX, so the output is always plain ASCII.
  */
@@ -22,87 +24,146 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * A record is built in a fixed buffer and written with one fwrite: formatting
+ * through stdio per field costs more than all the analysis (bench/README.md).
+ * JBUF_CAP holds the longest possible record several times over; jb_append
+ * still refuses to overflow, and the record is then reported as a write error.
+ */
+#define JBUF_CAP 8192
+
+struct jbuf {
+    char buf[JBUF_CAP];
+    size_t len;
+    bool overflow;
+};
+
+static void jb_append(struct jbuf *b, const char *s, size_t n)
+{
+    if (n > JBUF_CAP - b->len) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+}
+
+static void jb_char(struct jbuf *b, char c)
+{
+    jb_append(b, &c, 1);
+}
+
+static void jb_cstr(struct jbuf *b, const char *s)
+{
+    jb_append(b, s, strlen(s));
+}
+
+static void jb_u64(struct jbuf *b, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    jb_append(b, tmp + sizeof(tmp) - n, n);
+}
+
+static void jb_i64(struct jbuf *b, int64_t v)
+{
+    if (v < 0) {
+        jb_char(b, '-');
+        jb_u64(b, (uint64_t)(-(v + 1)) + 1u); /* also right for INT64_MIN */
+    } else {
+        jb_u64(b, (uint64_t)v);
+    }
+}
+
 /* Writes "key": with the comma the previous member needs. */
 struct obj {
-    FILE *out;
+    struct jbuf *b;
     bool first; /* no member written yet */
 };
 
-static void put_string(FILE *out, const char *str, size_t max_len)
+static void put_string(struct jbuf *b, const char *str, size_t max_len)
 {
-    fputc('"', out);
+    static const char hex[] = "0123456789abcdef";
+    jb_char(b, '"');
     for (size_t i = 0; i < max_len && str[i] != '\0'; i++) {
         unsigned char c = (unsigned char)str[i];
         switch (c) {
         case '"':
-            fputs("\\\"", out);
+            jb_cstr(b, "\\\"");
             break;
         case '\\':
-            fputs("\\\\", out);
+            jb_cstr(b, "\\\\");
             break;
         case '\b':
-            fputs("\\b", out);
+            jb_cstr(b, "\\b");
             break;
         case '\f':
-            fputs("\\f", out);
+            jb_cstr(b, "\\f");
             break;
         case '\n':
-            fputs("\\n", out);
+            jb_cstr(b, "\\n");
             break;
         case '\r':
-            fputs("\\r", out);
+            jb_cstr(b, "\\r");
             break;
         case '\t':
-            fputs("\\t", out);
+            jb_cstr(b, "\\t");
             break;
         default:
             if (c < 0x20 || c >= 0x7f) {
-                fprintf(out, "\\u%04x", (unsigned)c);
+                char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+                jb_append(b, esc, sizeof(esc));
             } else {
-                fputc(c, out);
+                jb_char(b, (char)c);
             }
         }
     }
-    fputc('"', out);
+    jb_char(b, '"');
 }
 
 static void key(struct obj *o, const char *name)
 {
     if (!o->first) {
-        fputc(',', o->out);
+        jb_char(o->b, ',');
     }
     o->first = false;
-    fprintf(o->out, "\"%s\":", name);
+    jb_char(o->b, '"');
+    jb_cstr(o->b, name);
+    jb_append(o->b, "\":", 2);
 }
 
 static void put_u64(struct obj *o, const char *name, uint64_t v)
 {
     key(o, name);
-    fprintf(o->out, "%" PRIu64, v);
+    jb_u64(o->b, v);
 }
 
 static void put_i64(struct obj *o, const char *name, int64_t v)
 {
     key(o, name);
-    fprintf(o->out, "%" PRId64, v);
+    jb_i64(o->b, v);
 }
 
 static void put_null(struct obj *o, const char *name)
 {
     key(o, name);
-    fputs("null", o->out);
+    jb_cstr(o->b, "null");
 }
 
 static void put_bool(struct obj *o, const char *name, bool v)
 {
     key(o, name);
-    fputs(v ? "true" : "false", o->out);
+    jb_cstr(o->b, v ? "true" : "false");
 }
 
 static void put_str(struct obj *o, const char *name, const char *v, size_t max_len)
 {
     key(o, name);
-    put_string(o->out, v, max_len);
+    put_string(o->b, v, max_len);
 }
 
 /* A point in time: null when not seen (0). */
@@ -138,30 +199,33 @@ static void put_opt(struct obj *o, const char *name, bool present, uint64_t v)
 static void put_gaps(struct obj *o, const char *name, const int64_t *gaps, uint32_t n)
 {
     key(o, name);
-    fputc('[', o->out);
+    jb_char(o->b, '[');
     uint32_t valid = n < TCPSHAKE_MAX_GAPS ? n : TCPSHAKE_MAX_GAPS;
     for (uint32_t i = 0; i < valid; i++) {
-        fprintf(o->out, "%s%" PRId64, i > 0 ? "," : "", gaps[i]);
+        if (i > 0) {
+            jb_char(o->b, ',');
+        }
+        jb_i64(o->b, gaps[i]);
     }
-    fputc(']', o->out);
+    jb_char(o->b, ']');
 }
 
 static void put_anomalies(struct obj *o, uint32_t bits)
 {
     key(o, "anomalies");
-    fputc('[', o->out);
+    jb_char(o->b, '[');
     unsigned pos = 0;
     char buf[16];
     bool first = true;
     for (const char *n = sink_next_anomaly(bits, &pos, buf); n != NULL;
          n = sink_next_anomaly(bits, &pos, buf)) {
         if (!first) {
-            fputc(',', o->out);
+            jb_char(o->b, ',');
         }
         first = false;
-        put_string(o->out, n, strlen(n));
+        put_string(o->b, n, strlen(n));
     }
-    fputc(']', o->out);
+    jb_char(o->b, ']');
 }
 
 static void put_side(struct obj *parent, const char *name, const struct tcpshake_record *r,
@@ -169,8 +233,8 @@ static void put_side(struct obj *parent, const char *name, const struct tcpshake
 {
     char addr[SINK_ADDR_LEN];
     key(parent, name);
-    fputc('{', parent->out);
-    struct obj o = { parent->out, true };
+    jb_char(parent->b, '{');
+    struct obj o = { parent->b, true };
     put_str(&o, "addr", sink_addr(r, sd, addr), SINK_ADDR_LEN);
     put_u64(&o, "port", sd->port);
     put_bool(&o, "syn_seen", sd->syn_seen);
@@ -192,7 +256,7 @@ static void put_side(struct obj *parent, const char *name, const struct tcpshake
     put_u64(&o, "ip_bytes", sd->ip_bytes);
     put_time(&o, "first_payload_ns", sd->first_payload_ns);
     put_u64(&o, "retransmits", sd->retransmits);
-    fputc('}', parent->out);
+    jb_char(parent->b, '}');
 }
 
 static void put_times(struct obj *o, const struct tcpshake_record *r)
@@ -219,8 +283,14 @@ static void put_times(struct obj *o, const struct tcpshake_record *r)
 static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
-    struct obj o = { s->out, true };
-    fputc('{', s->out);
+    struct jbuf b;
+    b.len = 0;
+    b.overflow = false;
+    struct obj o = { &b, true };
+    jb_char(&b, '{');
+    if (s->flags & TCPSHAKE_SINK_EVENTS) {
+        put_str(&o, "event", tcpshake_event_name(s->event), 16);
+    }
     put_u64(&o, "id", r->id);
     if (r->first_ns != 0) {
         put_str(&o, "ts", sink_iso8601(r->first_ns, iso), SINK_ISO_LEN);
@@ -246,7 +316,12 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     put_str(&o, "zeek_state", r->zeek_state, sizeof(r->zeek_state));
     put_str(&o, "zeek_history", r->zeek_history, sizeof(r->zeek_history));
     put_bool(&o, "zeek_flipped", r->zeek_flipped);
-    fputs("}\n", s->out);
+    jb_append(&b, "}\n", 2);
+    if (b.overflow) {
+        s->failed = true; /* cannot happen with JBUF_CAP; never write half a record */
+        return;
+    }
+    fwrite(b.buf, 1, b.len, s->out);
 }
 
 const struct sink_format sink_jsonl_format = {

@@ -2,6 +2,7 @@
  * sink_table.c - an aligned text table for terminals, one line per connection.
  *
  * Columns (a header line comes first):
+ *   event   with TCPSHAKE_SINK_EVENTS only: handshake or close
  *   id      record id
  *   client  client addr:port; IPv6 as [addr]:port
  *   server  server addr:port
@@ -110,6 +111,9 @@ static void table_begin(struct tcpshake_sink *s, const struct tcpshake_record *f
     struct table_state *t = (struct table_state *)s->state;
     t->w_client = ENDPOINT_WIDTH;
     t->w_server = ENDPOINT_WIDTH;
+    if (s->flags & TCPSHAKE_SINK_EVENTS) {
+        fprintf(s->out, "%-9s ", "event");
+    }
     fprintf(s->out, "%6s %-*s %-*s %-18s %9s %9s %9s  %5s %-9s %-6s %12s %9s %13s %s\n", "id",
             t->w_client, "client", t->w_server, "server", "outcome", "srv_ms", "cli_ms", "tot_ms",
             "rtx", "end", "by", "dur_ms", "pkts", "bytes", "state");
@@ -151,6 +155,9 @@ static void table_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     char state[sizeof(r->zeek_state) + 1];
     snprintf(state, sizeof(state), "%.*s", (int)sizeof(r->zeek_state), r->zeek_state);
 
+    if (s->flags & TCPSHAKE_SINK_EVENTS) {
+        fprintf(s->out, "%-9s ", tcpshake_event_name(s->event));
+    }
     fprintf(s->out, "%6" PRIu64 " %-*s %-*s ", r->id, t->w_client, client, t->w_server, server);
     put_outcome(s, r);
     fprintf(s->out, " %9s %9s %9s%c %5s %-9s %-6s %12s %9s %13s %s\n", srv, cli, tot,

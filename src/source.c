@@ -1,24 +1,44 @@
 /*
- * source.c - trace files through libpcap (pcap_next_ex(3PCAP)).
+ * source.c - trace files and live interfaces through libpcap
+ * (pcap_next_ex(3PCAP), pcap_create(3PCAP) ... pcap_activate(3PCAP)), and the
+ * trace writer (pcap_dump_open(3PCAP)) that saves what was read.
  *
  * Files are opened with PCAP_TSTAMP_PRECISION_NANO so micro- and nanosecond
  * captures (and pcapng interfaces with any if_tsresol) all arrive as
- * nanoseconds. libpcap reads the magic number, not the file name.
+ * nanoseconds. libpcap reads the magic number, not the file name. Live
+ * interfaces ask for nanoseconds too and fall back to microseconds; reads
+ * wait at most a timeout, so the engine's clock advances on an idle link.
+ * A dump file takes the source's link type, snaplen and time precision.
+ *
+ * A plain classic pcap file read without a filter goes through pcapfile.c
+ * instead (mapped, no per-packet copy); s->pcap is then only a "dead"
+ * handle, made when a dump file needs one.
  */
 #include "source.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "pcapfile.h"
 #include "tcpshake.h"
 
 struct source {
-    pcap_t *pcap;
+    pcap_t *pcap;              /* NULL while a pcapfile reads without a dump */
+    struct pcapfile *pf;       /* the fast reader, or NULL */
+    struct pcap_pkthdr pf_hdr; /* the pcapfile record last read, for dumping */
     int linktype;
     uint64_t n_read;
+    bool live;                    /* an interface, not a file */
+    bool nano;                    /* tv_usec holds nanoseconds */
+    int fd;                       /* live, non-blocking: what to poll(); else -1 */
+    int timeout_ms;               /* live: longest wait for a packet */
+    struct pcap_pkthdr *last_hdr; /* of the last packet read, for source_dump_last */
+    const u_char *last_data;      /* borrowed until the next read */
+    pcap_dumper_t *dump;          /* the trace being written, or NULL */
 };
 
 /* libpcap says "truncated dump file" (or similar) for a record cut short. */
@@ -56,6 +76,8 @@ static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *er
     }
     s->pcap = p;
     s->linktype = pcap_datalink(p);
+    s->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+    s->fd = -1;
     *out = s;
     return TCPSHAKE_OK;
 }
@@ -67,6 +89,23 @@ int source_open_file(struct source **out, const char *path, const char *bpf, cha
     *out = NULL;
     if (strcmp(path, "-") == 0) {
         return source_open_stream(out, stdin, bpf, err, err_len);
+    }
+    if (bpf == NULL || bpf[0] == '\0') {
+        struct pcapfile *pf = pcapfile_open(path);
+        if (pf != NULL) {
+            struct source *s = ts_calloc(1, sizeof(*s));
+            if (s == NULL) {
+                pcapfile_close(pf);
+                snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+                return TCPSHAKE_ERR_NOMEM;
+            }
+            s->pf = pf;
+            s->linktype = pcapfile_linktype(pf);
+            s->nano = true;
+            s->fd = -1;
+            *out = s;
+            return TCPSHAKE_OK;
+        }
     }
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
     if (p == NULL) {
@@ -105,11 +144,46 @@ int source_linktype(const struct source *s)
     return s->linktype;
 }
 
+static int pcapfile_read(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
+{
+    struct pcapfile_record rec;
+    int rc = pcapfile_next(s->pf, &rec, err, err_len);
+    if (rc != 1) {
+        return rc;
+    }
+    s->n_read++;
+    pkt->ts_ns = rec.ts_ns;
+    pkt->data = rec.data;
+    pkt->caplen = rec.caplen;
+    pkt->wire_len = rec.wire_len;
+    if (s->dump != NULL) {
+        s->pf_hdr.ts.tv_sec = (time_t)rec.ts_sec;
+        s->pf_hdr.ts.tv_usec = (suseconds_t)rec.ts_frac_ns; /* a nanosecond dump handle */
+        s->pf_hdr.caplen = rec.caplen;
+        s->pf_hdr.len = rec.wire_len;
+        s->last_hdr = &s->pf_hdr;
+        s->last_data = rec.data;
+    }
+    return 1;
+}
+
 int source_next(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
 {
+    if (s->pf != NULL) {
+        return pcapfile_read(s, pkt, err, err_len);
+    }
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int rc = pcap_next_ex(s->pcap, &hdr, &data);
+    if (rc == 0 && s->fd >= 0) {
+        /* Non-blocking and nothing buffered: wait ourselves, so the timeout really
+         * returns (libpcap 1.10 keeps polling inside pcap_next_ex in immediate mode).
+         * A signal ends the wait early too (EINTR). */
+        struct pollfd pfd = { .fd = s->fd, .events = POLLIN, .revents = 0 };
+        if (poll(&pfd, 1, s->timeout_ms) > 0) {
+            rc = pcap_next_ex(s->pcap, &hdr, &data);
+        }
+    }
     if (rc == 1) {
         s->n_read++;
         /* With nanosecond precision asked for, tv_usec holds nanoseconds. */
@@ -123,11 +197,16 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
             sec = (uint32_t)hdr->ts.tv_sec;
         }
         uint64_t frac = hdr->ts.tv_usec < 0 ? 0 : (uint64_t)hdr->ts.tv_usec;
-        pkt->ts_ns = sec * 1000000000u + frac;
+        pkt->ts_ns = sec * 1000000000u + (s->nano ? frac : frac * 1000u);
+        s->last_hdr = hdr;
+        s->last_data = data;
         pkt->data = data;
         pkt->caplen = hdr->caplen;
         pkt->wire_len = hdr->len;
         return 1;
+    }
+    if (rc == 0) {
+        return SOURCE_TIMEOUT; /* live: nothing arrived within the timeout */
     }
     if (rc == PCAP_ERROR_BREAK) {
         return 0;
@@ -146,6 +225,175 @@ void source_close(struct source *s)
     if (s == NULL) {
         return;
     }
-    pcap_close(s->pcap);
+    if (s->dump != NULL) {
+        pcap_dump_close(s->dump);
+    }
+    if (s->pcap != NULL) {
+        pcap_close(s->pcap);
+    }
+    pcapfile_close(s->pf);
     ts_free(s);
+}
+
+/* ------------------------------------------------------------ live capture */
+
+/* One line for what pcap_activate said, naming the interface once. */
+static int activate_error(pcap_t *p, int rc, const char *iface, char *err, size_t err_len)
+{
+    const char *why = pcap_geterr(p);
+    switch (rc) {
+    case PCAP_ERROR_PERM_DENIED:
+        snprintf(err, err_len,
+                 "%s: no permission to capture (needs root, or CAP_NET_RAW and "
+                 "CAP_NET_ADMIN)",
+                 iface);
+        return TCPSHAKE_ERR_OPEN;
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+        snprintf(err, err_len, "%s: no such interface", iface);
+        return TCPSHAKE_ERR_OPEN;
+    case PCAP_ERROR_IFACE_NOT_UP:
+        snprintf(err, err_len, "%s: interface is down", iface);
+        return TCPSHAKE_ERR_OPEN;
+    default:
+        snprintf(err, err_len, "%s: %s", iface,
+                 why != NULL && why[0] != '\0' ? why : pcap_statustostr(rc));
+        return TCPSHAKE_ERR_OPEN;
+    }
+}
+
+static int set_options(pcap_t *p, const struct source_live *opt)
+{
+    if (pcap_set_snaplen(p, opt->snaplen) != 0 || pcap_set_promisc(p, opt->promisc ? 1 : 0) != 0 ||
+        pcap_set_timeout(p, opt->timeout_ms) != 0 || pcap_set_immediate_mode(p, 1) != 0) {
+        return -1;
+    }
+    /* Nanoseconds where the platform has them, microseconds otherwise. */
+    if (pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) != 0) {
+        pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
+    }
+    return 0;
+}
+
+int source_open_live(struct source **out, const char *iface, const struct source_live *opt,
+                     const char *bpf, char *err, size_t err_len)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
+    err[0] = '\0';
+    pcap_t *p = pcap_create(iface, ebuf);
+    if (p == NULL) {
+        snprintf(err, err_len, "%s: %s", iface, ebuf[0] != '\0' ? ebuf : "cannot open");
+        return TCPSHAKE_ERR_OPEN;
+    }
+    if (set_options(p, opt) != 0) {
+        snprintf(err, err_len, "%s: %s", iface, pcap_geterr(p));
+        pcap_close(p);
+        return TCPSHAKE_ERR_OPEN;
+    }
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        rc = activate_error(p, rc, iface, err, err_len);
+        pcap_close(p);
+        return rc;
+    }
+    /* A warning (promiscuous mode not supported ...) is not fatal: hand it back. */
+    char warning[256] = "";
+    if (rc > 0) {
+        const char *why = pcap_geterr(p);
+        snprintf(warning, sizeof(warning), "%s: %s", iface,
+                 rc == PCAP_WARNING && why != NULL && why[0] != '\0' ? why : pcap_statustostr(rc));
+    }
+    rc = finish_open(out, p, bpf, err, err_len);
+    if (rc == TCPSHAKE_OK) {
+        struct source *s = *out;
+        s->live = true;
+        s->timeout_ms = opt->timeout_ms;
+        /* Where the platform gives a pollable descriptor, read without blocking
+         * and wait in poll(); elsewhere rely on libpcap's own timeout. */
+        int fd = pcap_get_selectable_fd(p);
+        if (fd >= 0 && pcap_setnonblock(p, 1, ebuf) == 0) {
+            s->fd = fd;
+        }
+        snprintf(err, err_len, "%s", warning);
+    }
+    return rc;
+}
+
+bool source_is_live(const struct source *s)
+{
+    return s->live;
+}
+
+void source_breakloop(struct source *s)
+{
+    /* The fast reader never blocks: the engine's stop flag is enough there. */
+    if (s->pf == NULL) {
+        pcap_breakloop(s->pcap);
+    }
+}
+
+bool source_stats(struct source *s, uint64_t *received, uint64_t *dropped, uint64_t *if_dropped)
+{
+    struct pcap_stat ps;
+    if (!s->live || pcap_stats(s->pcap, &ps) != 0) {
+        return false;
+    }
+    *received = ps.ps_recv;
+    *dropped = ps.ps_drop;
+    *if_dropped = ps.ps_ifdrop;
+    return true;
+}
+
+/* ------------------------------------------------------------- trace writer */
+
+int source_dump_open(struct source *s, const char *path, char *err, size_t err_len)
+{
+    if (s->dump != NULL) {
+        snprintf(err, err_len, "a trace is already being written");
+        return TCPSHAKE_ERR_STATE;
+    }
+    if (s->pcap == NULL) {
+        /* The fast reader has no libpcap handle: a dead one carries the link type. */
+        s->pcap = pcap_open_dead_with_tstamp_precision(s->linktype, (int)pcapfile_snaplen(s->pf),
+                                                       PCAP_TSTAMP_PRECISION_NANO);
+        if (s->pcap == NULL) {
+            snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+            return TCPSHAKE_ERR_NOMEM;
+        }
+    }
+    s->dump = pcap_dump_open(s->pcap, path);
+    if (s->dump == NULL) {
+        /* libpcap says "path: why"; the caller names the file itself. */
+        const char *why = pcap_geterr(s->pcap);
+        size_t n = strlen(path);
+        if (strncmp(why, path, n) == 0 && why[n] == ':') {
+            why += n + 1;
+            while (*why == ' ') {
+                why++;
+            }
+        }
+        snprintf(err, err_len, "%s", why[0] != '\0' ? why : "cannot create");
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
+}
+
+int source_dump_last(struct source *s)
+{
+    if (s->dump == NULL || s->last_hdr == NULL) {
+        return TCPSHAKE_OK;
+    }
+    pcap_dump((u_char *)s->dump, s->last_hdr, s->last_data);
+    return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
+}
+
+int source_dump_flush(struct source *s)
+{
+    if (s->dump == NULL) {
+        return TCPSHAKE_OK;
+    }
+    if (pcap_dump_flush(s->dump) != 0 || ferror(pcap_dump_file(s->dump))) {
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
 }

@@ -1,11 +1,13 @@
 /*
  * source.h - where packets come from: pcap and pcapng trace files (or a
- * stream such as standard input) through libpcap, with nanosecond time
- * stamps and an optional BPF filter. The only file that uses libpcap.
+ * stream such as standard input) and live interfaces through libpcap, with
+ * nanosecond time stamps and an optional BPF filter; and the pcap file that
+ * saves what was read (-w). The only file that uses libpcap.
  */
 #ifndef TCPSHAKE_SOURCE_H
 #define TCPSHAKE_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +28,35 @@ int source_open_file(struct source **out, const char *path, const char *bpf, cha
 int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len);
 int source_linktype(const struct source *s);
 
-/* 1 = a packet in *pkt, 0 = clean end of input, or a negative tcpshake
+/* How to open an interface. */
+struct source_live {
+    int snaplen;    /* bytes kept per packet */
+    bool promisc;   /* promiscuous mode */
+    int timeout_ms; /* longest wait in source_next before it returns SOURCE_TIMEOUT */
+};
+
+/* Open an interface (pcap_create ... pcap_activate). On success *err is empty
+ * or holds a libpcap warning worth showing; on failure it says why (with its
+ * own words for no permission and no such interface). */
+int source_open_live(struct source **out, const char *iface, const struct source_live *opt,
+                     const char *bpf, char *err, size_t err_len);
+bool source_is_live(const struct source *s);
+/* Make a waiting source_next return 0 soon. Async-signal-safe (pcap_breakloop). */
+void source_breakloop(struct source *s);
+/* Kernel counters of a live source (pcap_stats); false for a file or on failure. */
+bool source_stats(struct source *s, uint64_t *received, uint64_t *dropped, uint64_t *if_dropped);
+
+/* Start writing a pcap file ("-" = standard output) with the source's link
+ * type, snaplen and time precision. OK, ERR_STATE or ERR_WRITE (*err says why). */
+int source_dump_open(struct source *s, const char *path, char *err, size_t err_len);
+/* Append the packet source_next returned last. OK or ERR_WRITE. */
+int source_dump_last(struct source *s);
+/* Flush the dump file. OK (also when none is open) or ERR_WRITE. */
+int source_dump_flush(struct source *s);
+
+#define SOURCE_TIMEOUT 2 /* source_next: live, nothing arrived within the timeout */
+
+/* 1 = a packet in *pkt, 0 = clean end of input (or a break), SOURCE_TIMEOUT, or a negative tcpshake
  * status (-TCPSHAKE_ERR_TRUNCATED, -TCPSHAKE_ERR_READ) with *err set. */
 int source_next(struct source *s, struct source_packet *pkt, char *err, size_t err_len);
 void source_close(struct source *s);

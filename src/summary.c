@@ -267,6 +267,56 @@ static void print_latency(const struct tcpshake_summary *s, FILE *out)
     print_hist_row(out, "app latency", &s->app_latency);
 }
 
+/*
+ * Where was the capture taken? An observer's server side (SYN -> SYN-ACK)
+ * holds the network path from the capture point to the server and back, plus
+ * the server's stack time; the client side (SYN-ACK -> ACK) the same towards
+ * the client. So the side whose median is near zero is the side the capture
+ * point sits next to. "Near zero" is under a tenth of the other median, or
+ * under 0.1 ms for both (one host, or a very short path).
+ */
+#define NEAR_ZERO_NS 100000
+
+int tcpshake_capture_point_print(int64_t server_side_p50_ns, int64_t client_side_p50_ns,
+                                 uint64_t n_samples, FILE *out)
+{
+    int64_t s = server_side_p50_ns, c = client_side_p50_ns;
+    fputs("capture point: ", out);
+    if (n_samples == 0) {
+        fputs("unknown (no handshake timed on both sides).\n", out);
+    } else if (s < NEAR_ZERO_NS && c < NEAR_ZERO_NS) {
+        fputs("both sides under 0.1 ms: one host or a very short path\n"
+              "  (loopback, namespaces on one machine); the figures are mostly the\n"
+              "  two stacks' own time.\n",
+              out);
+    } else if (c * 10 <= s) {
+        fputs("near the client (client side ~ 0, server side ~ the round trip).\n"
+              "  Server side is the whole network round trip plus the server's time,\n"
+              "  so a slow path and a slow server look alike; client side is only the\n"
+              "  client's own stack time.\n",
+              out);
+    } else if (s * 10 <= c) {
+        fputs("near the server (server side ~ 0, client side ~ the round trip).\n"
+              "  Server side is the server's own stack and accept time; client side is\n"
+              "  the whole network round trip plus the client's time.\n",
+              out);
+    } else {
+        fputs("in the middle (both sides carry network time).\n"
+              "  Server side is the path from the capture point to the server and back\n"
+              "  plus server time, client side the same towards the client; their sum\n"
+              "  is the round trip between the ends.\n",
+              out);
+    }
+    return ferror(out) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
+}
+
+static void print_capture_point(const struct tcpshake_summary *s, FILE *out)
+{
+    uint64_t ns = hist_count(&s->server_side), nc = hist_count(&s->client_side);
+    tcpshake_capture_point_print(hist_quantile(&s->server_side, 0.5),
+                                 hist_quantile(&s->client_side, 0.5), ns < nc ? ns : nc, out);
+}
+
 /* Orders entries for the "top" lists: larger value first, then by key, for stable output. */
 static bool ranks_before(const struct server *a, uint64_t va, const struct server *b, uint64_t vb)
 {
@@ -388,6 +438,12 @@ static void print_stats(const struct tcpshake_summary *s, const struct tcpshake_
             st->evictions, st->evictions_half_open);
     fprintf(out, "  %-28s %12" PRIu64 "\n", "peak flows", st->flows_peak);
     fprintf(out, "  %-28s %12" PRIu64 "\n", "server table evictions", s->server_evictions);
+    if (st->live) {
+        /* The kernel's pcap_stats counters: what the capture itself lost. */
+        fprintf(out, "  %-28s %12" PRIu64 "\n", "kernel received", st->live_received);
+        fprintf(out, "  %-28s %12" PRIu64 "\n", "kernel dropped", st->live_dropped);
+        fprintf(out, "  %-28s %12" PRIu64 "\n", "interface dropped", st->live_if_dropped);
+    }
 }
 
 /* ------------------------------------------------------------------- API */
@@ -429,6 +485,7 @@ int tcpshake_summary_print(const struct tcpshake_summary *s, const struct tcpsha
     }
     print_counts(s, out);
     print_latency(s, out);
+    print_capture_point(s, out);
     print_top_servers(s, out);
     print_top_failing(s, out);
     if (stats != NULL) {

@@ -304,6 +304,7 @@ static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
     if (s->rst_ns == 0 || (ok && !s->rst_in_window)) {
         s->rst_ns = ts_ns;
         s->rst_in_window = ok;
+        s->rst_ttl = v->ttl; /* a TTL unlike the side's usual one hints at an injected RST */
     }
     if (!ok) {
         c->rec.anomalies |= TCPSHAKE_ANOMALY_RST_OUT_OF_WINDOW;
@@ -447,8 +448,11 @@ static void note_quirks(struct conn *c, const struct tcp_view *v)
     }
 }
 
-enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint64_t ts_ns)
+enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v, uint64_t ts_ns,
+                                       struct track_info *info)
 {
+    info->key_segment = (v->flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
+    uint8_t phase_before = c->phase;
     int ep = tracker_from_a(c, v) ? EP_A : EP_B;
     uint16_t f = v->flags;
     bool bare_syn = (f & TCP_SYN) && !(f & (TCP_ACK | TCP_RST));
@@ -464,6 +468,12 @@ enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint
     zeek_segment(&c->zeek, ep == EP_A, v, ts_ns);
 
     struct tcpshake_side *s = rec_side(c, ep);
+    if (c->rec.client.packets + c->rec.server.packets == 0) {
+        /* Kept for scan detection (FIN, NULL, Xmas probes). Until tracker_finish,
+         * first_by CLIENT means endpoint A, SERVER endpoint B. */
+        c->rec.first_flags = (uint8_t)f;
+        c->rec.first_by = ep == EP_A ? TCPSHAKE_WHO_CLIENT : TCPSHAKE_WHO_SERVER;
+    }
     s->packets++;
     s->ip_bytes += v->ip_len;
     s->payload_bytes += v->payload_len;
@@ -485,6 +495,11 @@ enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint
     if ((f & TCP_ACK) && !(f & TCP_SYN)) {
         on_ack(c, ep, v, ts_ns);
     }
+    /* The ACK that completes the handshake, or when it was not captured, the segment
+     * that proves it: a trace of key segments alone must reach the same outcome. */
+    if (c->phase == HS_ESTABLISHED && phase_before != HS_ESTABLISHED) {
+        info->key_segment = true;
+    }
     if (v->payload_len > 0) {
         on_payload(c, ep, v, ts_ns);
     }
@@ -493,6 +508,12 @@ enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint
     }
     advance(c, ep, v);
     return TRACK_OK;
+}
+
+enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint64_t ts_ns)
+{
+    struct track_info info;
+    return tracker_segment_info(c, v, ts_ns, &info);
 }
 
 static bool is_unreachable(const struct icmp_view *icmp)
@@ -551,6 +572,15 @@ static enum tcpshake_outcome decide_outcome(const struct conn *c)
     default:
         return c->icmp_rejected ? TCPSHAKE_OUTCOME_ICMP_REJECTED : TCPSHAKE_OUTCOME_UNANSWERED;
     }
+}
+
+bool tracker_decided(const struct conn *c)
+{
+    if (!c->roles_known) {
+        return false;
+    }
+    return c->phase == HS_ESTABLISHED || c->phase == HS_REFUSED || c->icmp_rejected ||
+           (c->phase == HS_SYNACK && c->rst_in_handshake);
 }
 
 static void decide_latency(const struct conn *c, struct tcpshake_record *r)
@@ -636,6 +666,9 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
     }
     out->duration_ns = (int64_t)(out->last_ns - out->first_ns);
     out->first_fin = who_of(c->first_fin_ep, client);
+    if (c->rec.first_by != TCPSHAKE_WHO_NONE) {
+        out->first_by = who_of(c->rec.first_by == TCPSHAKE_WHO_CLIENT ? EP_A : EP_B, client);
+    }
     bool crst = out->client.rst_ns != 0, srst = out->server.rst_ns != 0;
     out->rst_by = crst && srst ? TCPSHAKE_WHO_BOTH
                   : crst       ? TCPSHAKE_WHO_CLIENT

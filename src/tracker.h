@@ -66,6 +66,7 @@ struct conn {
     bool icmp_rejected;          /* destination unreachable quoting the client's SYN */
     bool rst_in_handshake;       /* RST while the handshake was in progress */
     bool data_seen;              /* any payload in either direction */
+    bool decision_reported;      /* the engine has sent this connection's handshake event */
 };
 
 /* What the engine must do after a segment. */
@@ -82,6 +83,25 @@ void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, u
 bool tracker_from_a(const struct conn *c, const struct tcp_view *v);
 
 enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint64_t ts_ns);
+
+/* What tracker_segment_info learnt about one segment. */
+struct track_info {
+    bool key_segment; /* a handshake or teardown segment: SYN, SYN-ACK, the ACK that
+                         completes the handshake, FIN or RST (what --handshake-only keeps) */
+};
+
+/* tracker_segment, and say in *info what kind of segment it was (info is
+ * meaningful only when the result is TRACK_OK). */
+enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v, uint64_t ts_ns,
+                                       struct track_info *info);
+
+/*
+ * True once the handshake outcome is settled by what was seen (established,
+ * refused, ICMP-rejected, reset in the handshake). Unanswered and half-open
+ * are only known when the connection times out, so they are not "decided"
+ * here: the engine decides them when it finishes the connection.
+ */
+bool tracker_decided(const struct conn *c);
 
 /* An ICMP error quoting a segment of this connection. */
 void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns);

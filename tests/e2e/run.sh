@@ -90,6 +90,39 @@ if [ -f "$data/sample.pcap" ]; then
     fi
 fi
 
+# -w, --handshake-only, --events, --stats-interval on a capture file.
+if "$here/write_events.sh" "$cli" >"$tmp/write" 2>&1; then
+    ok
+else
+    not_ok "write and events suite:"
+    grep -v '^ok' "$tmp/write"
+fi
+tail -1 "$tmp/write"
+
+# Live capture in network namespaces (needs root; says "skipped" otherwise).
+if "$here/live.sh" "$cli" >"$tmp/live" 2>&1; then
+    ok
+else
+    not_ok "live suite:"
+    cat "$tmp/live"
+fi
+tail -1 "$tmp/live"
+
+# --by: one health row per server port instead of records; --detect: no alert on the
+# ordinary traffic of the captures, nothing but alert lines on stderr.
+if [ -f "$data/sample.pcap" ]; then
+    rows=$("$cli" -r "$data/sample.pcap" --by port -o csv -q | tail -n +2 | cut -d, -f2 | tr '\n' ' ')
+    if [ "$rows" = "8001 8002 8003 8004 8005 8006 8007 8008 8009 8010 " ]; then ok; else
+        not_ok "--by port: want one row per port 8001-8010, got: $rows"
+    fi
+    for cap in "$data"/*.pcap; do
+        "$cli" -r "$cap" --detect -o json -q >/dev/null 2>"$tmp/alerts"
+        if [ $? -eq 0 ] && [ ! -s "$tmp/alerts" ]; then ok; else
+            not_ok "--detect on $(basename "$cap"): $(head -c 300 "$tmp/alerts")"
+        fi
+    done
+fi
+
 if "$here/bad_input.sh" "$cli" "$hostile" >"$tmp/bad" 2>&1; then
     ok
 else
@@ -97,6 +130,14 @@ else
     grep -v '^ok' "$tmp/bad"
 fi
 tail -1 "$tmp/bad"
+
+# Active probing between two network namespaces (needs root; says "skipped" otherwise).
+if "$here/probe.sh" "$cli" >"$tmp/probe" 2>&1; then ok; else not_ok "probe suite:"; grep -v '^probe:' "$tmp/probe"; fi
+grep '^probe:' "$tmp/probe"
+
+# SYN flood, scans and a busy client between namespaces, then --detect (needs root).
+if "$here/attacks.sh" "$cli" >"$tmp/attacks" 2>&1; then ok; else not_ok "attacks suite:"; grep -v '^attacks:' "$tmp/attacks"; fi
+grep '^attacks:' "$tmp/attacks"
 
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]

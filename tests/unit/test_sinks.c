@@ -195,6 +195,10 @@
     "  client side             3      0.035      0.035      0.035      0.035      0.035\n"         \
     "  handshake               3      0.547      0.547      0.547      0.547      0.547\n"         \
     "  app latency             3      1.235      1.235      1.235      1.235      1.235\n"         \
+    "capture point: near the client (client side ~ 0, server side ~ the round trip).\n"            \
+    "  Server side is the whole network round trip plus the server's time,\n"                      \
+    "  so a slow path and a slow server look alike; client side is only the\n"                     \
+    "  client's own stack time.\n"                                                                 \
     "top servers by connections (latency in ms, columns as above):\n"                              \
     "  10.0.0.2:80: 4 connections, 3 established, 1 failed\n"                                      \
     "    server side           3      0.512      0.516      0.999      0.999      1.000\n"         \

@@ -520,6 +520,138 @@ static void test_icmp(void)
     free(c);
 }
 
+/* Which segments are handshake or teardown segments (-w --handshake-only), and when the
+ * outcome counts as decided (handshake events). */
+static void test_key_segments(void)
+{
+    static const struct {
+        struct seg seg;
+        bool key;
+        bool decided_after;
+    } steps[] = {
+        { { C2S, S, 1000, 0, 0, 0 }, true, false },             /* SYN */
+        { { C2S, S, 1000, 0, 0, 1000 }, true, false },          /* retransmitted SYN */
+        { { S2C, S | A, 5000, 1001, 0, 1030 }, true, false },   /* SYN-ACK */
+        { { C2S, A, 1001, 5001, 0, 1040 }, true, true },        /* the final ACK */
+        { { C2S, A | P, 1001, 5001, 100, 1041 }, false, true }, /* data */
+        { { S2C, A, 5001, 1101, 0, 1070 }, false, true },       /* a later pure ACK */
+        { { C2S, A, 1101, 5001, 0, 1071 }, false, true },       /* the same ACK number again */
+        { { S2C, F | A, 5001, 1101, 0, 1080 }, true, true },    /* FIN */
+        { { C2S, A, 1101, 5002, 0, 1090 }, false, true },       /* ACK of that FIN */
+        { { C2S, R | A, 1101, 5002, 0, 1100 }, true, true },    /* RST */
+    };
+    struct conn *c = calloc(1, sizeof(*c));
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct tcp_view v = make_view(&steps[i].seg);
+        uint64_t t = T0 + steps[i].seg.t_ms * MS;
+        if (i == 0) {
+            tracker_init(c, &v.tuple, 1, t);
+        }
+        struct track_info info = { .key_segment = !steps[i].key };
+        CHECK_INT(tracker_segment_info(c, &v, t, &info), TRACK_OK);
+        if (info.key_segment != steps[i].key) {
+            fprintf(stderr, "key segment step %zu\n", i);
+        }
+        CHECK_INT(info.key_segment, steps[i].key);
+        CHECK_INT(tracker_decided(c), steps[i].decided_after);
+    }
+
+    /* Later traffic proves the handshake without its ACK: the proving segment is kept, so
+     * a trace of key segments alone still says established. */
+    static const struct seg no_final_ack[] = {
+        { C2S, S, 1000, 0, 0, 0 },
+        { S2C, S | A, 5000, 1001, 0, 30 },
+        { S2C, A | P, 5001, 1001, 50, 35 },
+        { C2S, A, 1001, 5051, 0, 40 },
+        END_OF_SEGS,
+    };
+    struct track_info info;
+    for (int i = 0; no_final_ack[i].dir >= 0; i++) {
+        struct tcp_view v = make_view(&no_final_ack[i]);
+        uint64_t t = T0 + no_final_ack[i].t_ms * MS;
+        if (i == 0) {
+            tracker_init(c, &v.tuple, 1, t);
+        }
+        tracker_segment_info(c, &v, t, &info);
+        CHECK_INT(info.key_segment, i != 2); /* the server's data is not; its ACK is */
+    }
+    CHECK(tracker_decided(c));
+
+    /* Refused: decided by the RST; unanswered: never decided by a segment. */
+    static const struct seg refused[] = {
+        { C2S, S, 1000, 0, 0, 0 },
+        { S2C, R | A, 0, 1001, 0, 1 },
+        END_OF_SEGS,
+    };
+    feed(c, refused);
+    CHECK(tracker_decided(c));
+    static const struct seg unanswered[] = {
+        { C2S, S, 1000, 0, 0, 0 },
+        { C2S, S, 1000, 0, 0, 1000 },
+        END_OF_SEGS,
+    };
+    feed(c, unanswered);
+    CHECK(!tracker_decided(c));
+    free(c);
+}
+
+/* The first segment's flags and sender (scan probes) and each side's RST TTL (injection). */
+static void test_first_segment_and_rst_ttl(void)
+{
+    static const struct {
+        struct seg segs[4];
+        uint8_t flags;
+        enum tcpshake_who by;
+    } probes[] = {
+        { { { C2S, F, 1000, 0, 0, 0 }, { S2C, R | A, 0, 1001, 0, 1 }, END_OF_SEGS },
+          F,
+          TCPSHAKE_WHO_CLIENT },
+        { { { C2S, 0, 1000, 0, 0, 0 }, { S2C, R | A, 0, 1000, 0, 1 }, END_OF_SEGS },
+          0,
+          TCPSHAKE_WHO_CLIENT },
+        { { { C2S, F | P | TCP_URG, 1000, 0, 0, 0 }, END_OF_SEGS },
+          F | P | TCP_URG,
+          TCPSHAKE_WHO_CLIENT },
+        { { { S2C, S | A, 5000, 1001, 0, 0 }, { C2S, R, 1001, 0, 0, 1 }, END_OF_SEGS },
+          S | A,
+          TCPSHAKE_WHO_SERVER },
+    };
+    for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+        struct conn *c = calloc(1, sizeof(*c));
+        struct tcpshake_record r;
+        feed(c, probes[i].segs);
+        tracker_finish(c, TCPSHAKE_END_OPEN, &r);
+        CHECK_INT(r.first_flags, probes[i].flags);
+        CHECK_STR(tcpshake_who_name(r.first_by), tcpshake_who_name(probes[i].by));
+        free(c);
+    }
+    /* An established connection reset by a "server" 14 hops closer than the server. */
+    static const struct seg segs[] = {
+        { C2S, S, 1000, 0, 0, 0 },
+        { S2C, S | A, 5000, 1001, 0, 10 },
+        { C2S, A, 1001, 5001, 0, 20 },
+        { S2C, R | A, 5001, 1001, 0, 30 },
+    };
+    struct conn *c = calloc(1, sizeof(*c));
+    for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+        struct tcp_view v = make_view(&segs[i]);
+        v.ttl = segs[i].flags & R ? 50 : 64;
+        uint64_t t = T0 + segs[i].t_ms * MS;
+        if (i == 0) {
+            tracker_init(c, &v.tuple, 1, t);
+        }
+        tracker_segment(c, &v, t);
+    }
+    struct tcpshake_record r;
+    tracker_finish(c, TCPSHAKE_END_OPEN, &r);
+    CHECK_INT(r.server.ttl, 64);
+    CHECK_INT(r.server.rst_ttl, 50);
+    CHECK_INT(r.client.rst_ttl, 0);
+    CHECK_INT(r.first_flags, S);
+    CHECK_STR(tcpshake_who_name(r.first_by), "client");
+    free(c);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -529,5 +661,7 @@ int main(void)
     test_port_reuse();
     test_fast_open();
     test_icmp();
+    test_key_segments();
+    test_first_segment_and_rst_ttl();
     return check_report("tracker");
 }

@@ -1,0 +1,71 @@
+#!/bin/sh
+# bench.sh - the body of `make bench`: generate (once) and warm a trace, then time tcpshake
+# in every output format against a bare libpcap read loop, and show that a SYN flood's
+# memory is bounded by --max-flows. Prints figures; asserts nothing.
+#
+# Usage: bench/bench.sh BUILD_DIR PACKETS SEED FLOOD_SYNS
+set -eu
+build=$1 packets=$2 seed=$3 flood=$4
+dir=$build/bench
+cli=$build/tcpshake
+run=$dir/runner
+
+# gen FILE ARGS...: write the trace unless a previous run left it (keyed by size and seed).
+gen() {
+    file=$1
+    shift
+    if [ -s "$file" ]; then
+        echo "trace: $file (cached; delete it to regenerate)"
+    else
+        echo "trace: generating $file"
+        "$dir"/gen_trace -o "$file.tmp" "$@"
+        mv "$file.tmp" "$file"
+    fi
+}
+
+# measure FILE: warm the page cache, then set n (packets) and size (bytes).
+measure() {
+    cat "$1" >/dev/null
+    n=$("$dir"/readloop "$1" | cut -d' ' -f1)
+    size=$(stat -c %s "$1")
+    echo "       $n packets, $(( size / 1000000 )) MB, page cache warmed"
+}
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+trace=$dir/trace-$packets-$seed.pcap
+gen "$trace" -p "$packets" -s "$seed"
+measure "$trace"
+echo
+$run -h
+$run -n "$n" -b "$size" -w "$dir/base.ns" "libpcap read loop (baseline)" -- \
+    "$dir"/readloop "$trace"
+read -r base _ <"$dir/base.ns"
+for i in 1 2 3; do
+    $run -n "$n" -b "$size" -B "$base" "tcpshake -o json -q  (run $i)" -- \
+        "$cli" -r "$trace" -o json -q
+done
+for fmt in table csv zeek; do
+    $run -n "$n" -b "$size" -B "$base" "tcpshake -o $fmt -q" -- "$cli" -r "$trace" -o "$fmt" -q
+done
+# shellcheck disable=SC2016 # $0 and $1 are the inner shell's
+$run -n "$n" -b "$size" -B "$base" "tcpshake -o json (with summary)" -- \
+    sh -c 'exec "$0" -r "$1" -o json 2>/dev/null' "$cli" "$trace"
+
+echo
+ftrace=$dir/flood-$flood-$seed.pcap
+gen "$ftrace" -c 0 -p "$flood" --flood "$flood" --scan 0 -s "$seed"
+measure "$ftrace"
+echo
+$run -h
+$run -n "$n" -b "$size" -w "$dir/base.ns" "flood: libpcap read loop" -- \
+    "$dir"/readloop "$ftrace"
+read -r base _ <"$dir/base.ns"
+$run -n "$n" -b "$size" -B "$base" "flood: json, default --max-flows" -- \
+    "$cli" -r "$ftrace" -o json -q
+for cap in 65536 16384; do
+    $run -n "$n" -b "$size" -B "$base" "flood: json, --max-flows $cap" -- \
+        "$cli" -r "$ftrace" -o json -q --max-flows $cap
+done
+$run -n "$n" -b "$size" -B "$base" "flood: zeek, default --max-flows" -- \
+    "$cli" -r "$ftrace" -o zeek -q
+rm -f "$dir/base.ns"

@@ -1,0 +1,1017 @@
+/*
+ * gen_trace.c - a deterministic generator of realistic TCP traffic as a classic pcap file
+ * (nanosecond magic 0xa1b23c4d, LINKTYPE_ETHERNET), for `make bench`.
+ *
+ * What it writes, all driven by one seeded PRNG (xoshiro256**, never rand()):
+ *   - connections, IPv4 and IPv6 (80/20), with real handshakes carrying options (Linux style
+ *     MSS, SACK-permitted, timestamps, window scale; a fifth Windows style without timestamps),
+ *     request/response rounds, and a close: FIN from the client or the server, or a RST;
+ *   - refused connections (SYN, RST-ACK) and unanswered SYNs retransmitted after 1, 2, 4 s...;
+ *   - answered connections whose SYN or SYN-ACK was retransmitted once (1 s later);
+ *   - a SYN flood burst (--flood N: N SYNs from distinct random sources to one server);
+ *   - a port scan (--scan N: one source, N ports: SYN, then RST-ACK, or SYN-ACK and RST).
+ * Each connection is a small state machine producing its next packet and that packet's time;
+ * a binary min-heap of next-packet times merges them, so output timestamps never decrease and
+ * concurrent connections interleave as they would on a wire.
+ *
+ * Latencies: the server side (SYN -> SYN-ACK as seen at the capture point) is log-normal,
+ * median 2 ms, clamped to 0.1-100 ms; the client side (SYN-ACK -> ACK) log-normal, median
+ * 15 ms, clamped to 0.3-500 ms. Lengths (IPv4 total length, IPv6 payload length, TCP data
+ * offset) are correct; the IPv4 header checksum is computed; TCP checksums are left 0.
+ *
+ * Usage: gen_trace -o FILE [-p PACKETS] [-c CONNECTIONS] [-s SEED] [-d SECONDS]
+ *                  [--flood N] [--scan N] [--snaplen N]
+ * -p is approximate: the mean number of request/response rounds per connection is chosen so
+ * the total comes out near it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_PER_MS  1000000ull
+#define NS_PER_SEC 1000000000ull
+#define T0_NS      (1700000000ull * NS_PER_SEC) /* 2023-11-14, an arbitrary start */
+#define MAX_PKT    1600                         /* Ethernet + IPv6 + TCP + one MSS */
+#define OUT_BUF    (8u << 20)
+
+/* TCP flags (RFC 9293 §3.1). */
+enum { F_FIN = 0x01, F_SYN = 0x02, F_RST = 0x04, F_PSH = 0x08, F_ACK = 0x10 };
+
+enum kind {
+    K_NORMAL,
+    K_REFUSED,
+    K_UNANSWERED,
+    K_FLOOD,
+    K_SCAN,
+    K_SPAWN_CONN, /* spawners: popped from the heap, they start a new connection */
+    K_SPAWN_FLOOD,
+    K_SPAWN_SCAN,
+};
+
+enum state {
+    S_SYN,
+    S_SYNACK,
+    S_ACK,
+    S_REQ,
+    S_RESP,
+    S_RESP_ACK,
+    S_CLOSE,
+    S_FIN2,
+    S_LASTACK,
+    S_RSTACK,   /* refused: the server answers the SYN with RST-ACK */
+    S_SCAN_RST, /* scan: the scanner resets an open port's SYN-ACK */
+    S_DONE,
+};
+
+enum close_how { C_CLIENT_FIN, C_SERVER_FIN, C_CLIENT_RST, C_SERVER_RST };
+
+/* How a scanned port answers: SYN-ACK, RST-ACK, or not at all. */
+enum scan_answer { A_CLOSED, A_OPEN, A_FILTERED };
+
+enum synopts { O_NONE, O_MSS_ONLY, O_LINUX, O_WINDOWS };
+
+struct conn {
+    uint64_t t_ns;       /* time of the next packet */
+    uint64_t rto_ns;     /* next SYN retransmission gap */
+    uint64_t srv_lat_ns; /* server side latency at the capture point */
+    uint64_t cli_lat_ns; /* client side latency at the capture point */
+    uint64_t t_start_ns; /* first SYN, the timestamp clocks' origin */
+    uint8_t cli_ip[16];  /* client address (first 4 bytes for IPv4) */
+    uint8_t srv_ip[16];  /* server address */
+    uint16_t cli_port;
+    uint16_t srv_port;
+    uint32_t cli_seq;       /* client's next sequence number */
+    uint32_t srv_seq;       /* server's next sequence number */
+    uint32_t cli_tsbase;    /* client TSval at t_start_ns */
+    uint32_t srv_tsbase;    /* server TSval at t_start_ns */
+    uint32_t flow_label;    /* IPv6 flow label, or the next IPv4 id */
+    uint32_t rounds_left;   /* request/response rounds still to come */
+    uint32_t resp_left_len; /* response bytes still to send this round */
+    uint32_t burst_len;     /* bytes sent in the current burst */
+    uint32_t burst_acked;   /* bytes of the burst the client has acknowledged */
+    uint16_t mss;
+    uint8_t kind;
+    uint8_t state;
+    uint8_t v6;
+    uint8_t use_ts;
+    uint8_t syn_retx;    /* SYN retransmissions still to send */
+    uint8_t synack_retx; /* SYN-ACK retransmissions still to send */
+    uint8_t close_how;
+    uint8_t burst_segs;  /* segments left in the current burst */
+    uint8_t scan_answer; /* scan probe: enum scan_answer */
+    uint8_t cli_ttl;
+    uint8_t srv_ttl;
+};
+
+struct heap_item {
+    uint64_t t_ns;
+    uint32_t idx;
+};
+
+struct rng {
+    uint64_t s[4];
+};
+
+struct gen {
+    struct rng rng;
+    FILE *out;
+    uint32_t snaplen;
+    struct conn *pool; /* connections and spawners, indexed by heap items */
+    uint32_t *free_idx;
+    size_t pool_len, pool_cap, n_free;
+    struct heap_item *heap;
+    size_t heap_len, heap_cap;
+    /* What remains to be spawned and how. */
+    uint64_t conns_left, flood_left, scan_left;
+    uint64_t conn_gap_ns, flood_gap_ns, scan_gap_ns;
+    double rounds_mean;
+    uint8_t flood_srv[4], scan_src[4], scan_dst[4];
+    uint16_t scan_sport;
+    uint32_t scan_next_port;
+    /* Counters for the closing line. */
+    uint64_t n_pkts, n_bytes, n_conns;
+};
+
+/* ------------------------------------------------------------------ PRNG */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void rng_seed(struct rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) {
+        r->s[i] = splitmix64(&seed);
+    }
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_u64(struct rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+static uint32_t rng_u32(struct rng *r)
+{
+    return (uint32_t)(rng_u64(r) >> 32);
+}
+
+/* Uniform in [0, 1). */
+static double rng_unit(struct rng *r)
+{
+    return (double)(rng_u64(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static uint32_t rng_below(struct rng *r, uint32_t n)
+{
+    return (uint32_t)(rng_unit(r) * n);
+}
+
+static bool rng_chance(struct rng *r, double p)
+{
+    return rng_unit(r) < p;
+}
+
+static double rng_exp(struct rng *r, double mean)
+{
+    return -mean * log(1.0 - rng_unit(r));
+}
+
+/* Log-normal with the given median, by Box-Muller. */
+static double rng_lognormal(struct rng *r, double median, double sigma)
+{
+    double u1 = 1.0 - rng_unit(r);
+    double u2 = rng_unit(r);
+    double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return median * exp(sigma * z);
+}
+
+static double clamp(double v, double lo, double hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* -------------------------------------------------------------- the heap */
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (q == NULL) {
+        fprintf(stderr, "gen_trace: out of memory\n");
+        exit(1);
+    }
+    return q;
+}
+
+static void heap_push(struct gen *g, uint64_t t_ns, uint32_t idx)
+{
+    if (g->heap_len == g->heap_cap) {
+        g->heap_cap = g->heap_cap ? g->heap_cap * 2 : 4096;
+        g->heap = xrealloc(g->heap, g->heap_cap * sizeof(*g->heap));
+    }
+    size_t i = g->heap_len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (g->heap[parent].t_ns <= t_ns) {
+            break;
+        }
+        g->heap[i] = g->heap[parent];
+        i = parent;
+    }
+    g->heap[i].t_ns = t_ns;
+    g->heap[i].idx = idx;
+}
+
+static struct heap_item heap_pop(struct gen *g)
+{
+    struct heap_item top = g->heap[0];
+    struct heap_item last = g->heap[--g->heap_len];
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= g->heap_len) {
+            break;
+        }
+        if (child + 1 < g->heap_len && g->heap[child + 1].t_ns < g->heap[child].t_ns) {
+            child++;
+        }
+        if (last.t_ns <= g->heap[child].t_ns) {
+            break;
+        }
+        g->heap[i] = g->heap[child];
+        i = child;
+    }
+    if (g->heap_len > 0) {
+        g->heap[i] = last;
+    }
+    return top;
+}
+
+static uint32_t conn_alloc(struct gen *g)
+{
+    if (g->n_free > 0) {
+        return g->free_idx[--g->n_free];
+    }
+    if (g->pool_len == g->pool_cap) {
+        g->pool_cap = g->pool_cap ? g->pool_cap * 2 : 4096;
+        g->pool = xrealloc(g->pool, g->pool_cap * sizeof(*g->pool));
+        g->free_idx = xrealloc(g->free_idx, g->pool_cap * sizeof(*g->free_idx));
+    }
+    return (uint32_t)g->pool_len++;
+}
+
+static void conn_release(struct gen *g, uint32_t idx)
+{
+    g->free_idx[g->n_free++] = idx;
+}
+
+/* --------------------------------------------------------- packet output */
+
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static void put32le(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static void write_or_die(struct gen *g, const void *p, size_t n)
+{
+    if (fwrite(p, 1, n, g->out) != n) {
+        fprintf(stderr, "gen_trace: write failed: %s\n", strerror(errno));
+        exit(1);
+    }
+}
+
+/* One segment as the caller describes it; the options are chosen from syn_opts/use_ts. */
+struct seg {
+    bool from_client;
+    uint8_t flags;
+    uint32_t seq, ack;
+    uint16_t window;
+    uint32_t payload_len;
+    uint8_t syn_opts; /* enum synopts, for SYN and SYN-ACK */
+};
+
+static size_t tcp_options(const struct conn *c, const struct seg *s, uint8_t *o)
+{
+    uint32_t ms = (uint32_t)((c->t_ns - c->t_start_ns) / NS_PER_MS);
+    uint32_t tsval = (s->from_client ? c->cli_tsbase : c->srv_tsbase) + ms;
+    uint32_t tsecr = (s->from_client ? c->srv_tsbase : c->cli_tsbase) + ms;
+    bool syn_ack = s->flags == (F_SYN | F_ACK);
+    if (s->flags & F_RST) {
+        return 0; /* Linux sends resets without options */
+    }
+    switch (s->syn_opts) {
+    case O_NONE:
+        break;
+    case O_MSS_ONLY:
+        memcpy(o, (const uint8_t[]){ 2, 4, 0, 0 }, 4);
+        put16(o + 2, c->mss);
+        return 4;
+    case O_LINUX: /* MSS, SACK-permitted, timestamps, NOP, window scale 7 */
+        memcpy(o, (const uint8_t[]){ 2, 4, 0, 0, 4, 2, 8, 10 }, 8);
+        put16(o + 2, c->mss);
+        put32(o + 8, tsval);
+        put32(o + 12, syn_ack ? c->cli_tsbase : 0);
+        memcpy(o + 16, (const uint8_t[]){ 1, 3, 3, 7 }, 4);
+        return 20;
+    case O_WINDOWS: /* MSS, NOP, window scale 8, NOP, NOP, SACK-permitted */
+        memcpy(o, (const uint8_t[]){ 2, 4, 0, 0, 1, 3, 3, 8, 1, 1, 4, 2 }, 12);
+        put16(o + 2, c->mss);
+        return 12;
+    default:
+        break;
+    }
+    if (s->syn_opts == O_NONE && !(s->flags & F_SYN) && c->use_ts) {
+        memcpy(o, (const uint8_t[]){ 1, 1, 8, 10 }, 4);
+        put32(o + 4, tsval);
+        put32(o + 8, tsecr - (s->from_client ? 0 : 1));
+        return 12;
+    }
+    return 0;
+}
+
+static size_t ip_header(const struct conn *c, const struct seg *s, uint8_t *p, size_t l4_len)
+{
+    const uint8_t *src = s->from_client ? c->cli_ip : c->srv_ip;
+    const uint8_t *dst = s->from_client ? c->srv_ip : c->cli_ip;
+    uint8_t ttl = s->from_client ? c->cli_ttl : c->srv_ttl;
+    if (c->v6) {
+        put32(p, 0x60000000u | (c->flow_label & 0xfffffu));
+        put16(p + 4, (uint32_t)l4_len);
+        p[6] = 6; /* next header: TCP */
+        p[7] = ttl;
+        memcpy(p + 8, src, 16);
+        memcpy(p + 24, dst, 16);
+        return 40;
+    }
+    p[0] = 0x45;
+    p[1] = 0;
+    put16(p + 2, (uint32_t)(20 + l4_len));
+    put16(p + 4, (c->flow_label + (uint32_t)(c->t_ns >> 10)) & 0xffffu);
+    put16(p + 6, 0x4000); /* DF */
+    p[8] = ttl;
+    p[9] = 6;
+    p[10] = p[11] = 0;
+    memcpy(p + 12, src, 4);
+    memcpy(p + 16, dst, 4);
+    uint32_t sum = 0; /* RFC 791 header checksum */
+    for (int i = 0; i < 20; i += 2) {
+        sum += ((uint32_t)p[i] << 8) | p[i + 1];
+    }
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    put16(p + 10, ~sum & 0xffffu);
+    return 20;
+}
+
+static void emit(struct gen *g, const struct conn *c, const struct seg *s)
+{
+    static const uint8_t mac_client_side[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
+    static const uint8_t mac_server_side[6] = { 0x02, 0x00, 0x5e, 0x20, 0x00, 0x02 };
+    static const uint8_t zeros[MAX_PKT];
+    uint8_t pkt[16 + 14 + 40 + 60];
+    uint8_t opts[40];
+    size_t opt_len = tcp_options(c, s, opts);
+    size_t tcp_len = 20 + opt_len;
+    uint8_t *eth = pkt + 16;
+    memcpy(eth, s->from_client ? mac_server_side : mac_client_side, 6);
+    memcpy(eth + 6, s->from_client ? mac_client_side : mac_server_side, 6);
+    put16(eth + 12, c->v6 ? 0x86dd : 0x0800);
+    uint8_t *ip = eth + 14;
+    size_t ip_len = ip_header(c, s, ip, tcp_len + s->payload_len);
+    uint8_t *tcp = ip + ip_len;
+    put16(tcp, s->from_client ? c->cli_port : c->srv_port);
+    put16(tcp + 2, s->from_client ? c->srv_port : c->cli_port);
+    put32(tcp + 4, s->seq);
+    put32(tcp + 8, s->ack);
+    tcp[12] = (uint8_t)((tcp_len / 4) << 4);
+    tcp[13] = s->flags;
+    put16(tcp + 14, s->window);
+    put32(tcp + 16, 0); /* checksum and urgent pointer */
+    memcpy(tcp + 20, opts, opt_len);
+    size_t hdr_len = 14 + ip_len + tcp_len;
+    size_t wire_len = hdr_len + s->payload_len;
+    size_t cap_len = wire_len < g->snaplen ? wire_len : g->snaplen;
+    put32le(pkt, (uint32_t)(c->t_ns / NS_PER_SEC));
+    put32le(pkt + 4, (uint32_t)(c->t_ns % NS_PER_SEC));
+    put32le(pkt + 8, (uint32_t)cap_len);
+    put32le(pkt + 12, (uint32_t)wire_len);
+    if (cap_len <= hdr_len) {
+        write_or_die(g, pkt, 16 + cap_len);
+    } else {
+        write_or_die(g, pkt, 16 + hdr_len);
+        write_or_die(g, zeros, cap_len - hdr_len);
+    }
+    g->n_pkts++;
+    g->n_bytes += 16 + cap_len;
+}
+
+/* -------------------------------------------------- connection behaviour */
+
+static uint64_t srv_latency(struct rng *r)
+{
+    return (uint64_t)(clamp(rng_lognormal(r, 2.0, 1.3), 0.1, 100.0) * NS_PER_MS);
+}
+
+static uint64_t cli_latency(struct rng *r)
+{
+    return (uint64_t)(clamp(rng_lognormal(r, 15.0, 1.0), 0.3, 500.0) * NS_PER_MS);
+}
+
+static uint64_t small_gap(struct rng *r)
+{
+    return 5000 + (uint64_t)rng_exp(r, 40000.0); /* 5 us + Exp(40 us) */
+}
+
+static uint32_t response_len(struct rng *r)
+{
+    return (uint32_t)clamp(rng_lognormal(r, 500.0, 1.4), 1.0, 2000000.0);
+}
+
+static uint32_t request_len(struct rng *r)
+{
+    return (uint32_t)clamp(rng_lognormal(r, 250.0, 0.6), 20.0, 1400.0);
+}
+
+/* Segments of at most mss bytes, sent in bursts of up to 10, each pair acknowledged. */
+static double packets_per_round(uint32_t resp_len, uint32_t mss)
+{
+    uint32_t segs = (resp_len + mss - 1) / mss;
+    uint32_t bursts = (segs + 9) / 10;
+    uint32_t acks = 0;
+    for (uint32_t b = 0; b < bursts; b++) {
+        uint32_t in_burst = segs - b * 10 < 10 ? segs - b * 10 : 10;
+        acks += (in_burst + 1) / 2;
+    }
+    return 1.0 + segs + acks;
+}
+
+static void random_ip(struct rng *r, struct conn *c, bool client)
+{
+    uint8_t *ip = client ? c->cli_ip : c->srv_ip;
+    memset(ip, 0, 16);
+    if (c->v6) {
+        /* 2001:db8:c::/48 clients, 2001:db8:5::/48 servers (RFC 3849). */
+        ip[0] = 0x20, ip[1] = 0x01, ip[2] = 0x0d, ip[3] = 0xb8;
+        ip[5] = client ? 0x0c : 0x05;
+        uint32_t host = client ? 1 + rng_below(r, 40000) : 1 + rng_below(r, 64);
+        put32(ip + 12, host);
+        ip[8] = client ? (uint8_t)(host * 37) : 0;
+    } else if (client) {
+        put32(ip, 0x0a000000u | (1 + rng_below(r, 200000))); /* 10/8 */
+    } else {
+        /* A few popular servers take most of the load (roughly Zipf). */
+        uint32_t rank = (uint32_t)clamp(rng_exp(r, 12.0), 0.0, 199.0);
+        put32(ip, 0xac100000u | (1 + rank)); /* 172.16/12 */
+    }
+}
+
+static uint16_t server_port(struct rng *r)
+{
+    static const uint16_t ports[] = { 443, 443, 443,  443,  443,  443, 80,   80,
+                                      80,  22,  8080, 5432, 8000, 25,  8443, 6379 };
+    return ports[rng_below(r, sizeof(ports) / sizeof(ports[0]))];
+}
+
+static void conn_common(struct gen *g, struct conn *c, uint64_t t_ns)
+{
+    struct rng *r = &g->rng;
+    c->t_ns = c->t_start_ns = t_ns;
+    c->state = S_SYN;
+    c->cli_seq = rng_u32(r);
+    c->srv_seq = rng_u32(r);
+    c->cli_tsbase = rng_u32(r);
+    c->srv_tsbase = rng_u32(r);
+    c->flow_label = rng_u32(r);
+    c->srv_lat_ns = srv_latency(r);
+    c->cli_lat_ns = cli_latency(r);
+    c->cli_port = (uint16_t)(32768 + rng_below(r, 28232));
+    c->cli_ttl = (uint8_t)(64 - 3 - rng_below(r, 12));
+    c->srv_ttl = (uint8_t)(rng_chance(r, 0.8) ? 63 : 127);
+    c->rto_ns = NS_PER_SEC;
+    c->syn_retx = c->synack_retx = 0;
+    c->use_ts = 0;
+    c->rounds_left = 0;
+    g->n_conns++;
+}
+
+static void new_connection(struct gen *g, struct conn *c, uint64_t t_ns)
+{
+    struct rng *r = &g->rng;
+    c->v6 = rng_chance(r, 0.2);
+    conn_common(g, c, t_ns);
+    random_ip(r, c, true);
+    random_ip(r, c, false);
+    c->srv_port = server_port(r);
+    c->mss = c->v6 ? 1440 : 1460;
+    c->use_ts = rng_chance(r, 0.8);
+    double u = rng_unit(r);
+    if (u < 0.05) {
+        c->kind = K_REFUSED;
+    } else if (u < 0.09) {
+        c->kind = K_UNANSWERED;
+        c->syn_retx = (uint8_t)(1 + rng_below(r, 6)); /* Linux gives up after 6 */
+    } else {
+        c->kind = K_NORMAL;
+        c->syn_retx = rng_chance(r, 0.03) ? 1 : 0;
+        c->synack_retx = rng_chance(r, 0.02) ? 1 : 0;
+        c->rounds_left = (uint32_t)(rng_exp(r, g->rounds_mean) + 0.5);
+        double v = rng_unit(r);
+        c->close_how = v < 0.6    ? C_CLIENT_FIN
+                       : v < 0.85 ? C_SERVER_FIN
+                       : v < 0.95 ? C_CLIENT_RST
+                                  : C_SERVER_RST;
+    }
+}
+
+static void new_flood_syn(struct gen *g, struct conn *c, uint64_t t_ns)
+{
+    c->v6 = 0;
+    c->kind = K_FLOOD;
+    conn_common(g, c, t_ns);
+    memset(c->cli_ip, 0, 16);
+    memset(c->srv_ip, 0, 16);
+    put32(c->cli_ip, rng_u32(&g->rng) | 0x01000000u); /* spoofed: anywhere but 0/8 */
+    memcpy(c->srv_ip, g->flood_srv, 4);
+    c->cli_port = (uint16_t)(1024 + rng_below(&g->rng, 64512));
+    c->srv_port = 80;
+    c->cli_ttl = (uint8_t)(30 + rng_below(&g->rng, 200));
+}
+
+static void new_scan_probe(struct gen *g, struct conn *c, uint64_t t_ns)
+{
+    c->v6 = 0;
+    c->kind = K_SCAN;
+    conn_common(g, c, t_ns);
+    memset(c->cli_ip, 0, 16);
+    memset(c->srv_ip, 0, 16);
+    memcpy(c->cli_ip, g->scan_src, 4);
+    memcpy(c->srv_ip, g->scan_dst, 4);
+    c->cli_port = g->scan_sport;
+    c->srv_port = (uint16_t)(1 + g->scan_next_port % 65535);
+    if (++g->scan_next_port % 65535 == 0) {
+        g->scan_dst[3]++; /* the next target host */
+    }
+    c->mss = 1460;
+    c->cli_lat_ns = 20000 + rng_below(&g->rng, 200000); /* the scanner resets at once */
+    c->srv_lat_ns = 100000 + rng_below(&g->rng, 900000);
+    double u = rng_unit(&g->rng);
+    c->scan_answer = u < 0.04 ? A_OPEN : u < 0.97 ? A_CLOSED : A_FILTERED;
+}
+
+/* The packet a state sends, then the next state and the gap before it. */
+static void step_syn(struct gen *g, struct conn *c)
+{
+    struct rng *r = &g->rng;
+    uint8_t opts = c->kind == K_FLOOD  ? O_NONE
+                   : c->kind == K_SCAN ? O_MSS_ONLY
+                   : c->use_ts         ? O_LINUX
+                                       : O_WINDOWS;
+    uint16_t win = c->kind == K_FLOOD  ? (uint16_t)(512 + rng_below(r, 8192))
+                   : c->kind == K_SCAN ? 1024
+                                       : (c->use_ts ? 64240 : 65535);
+    struct seg s = { true, F_SYN, c->cli_seq, 0, win, 0, opts };
+    emit(g, c, &s);
+    if (c->kind == K_FLOOD || (c->kind == K_SCAN && c->scan_answer == A_FILTERED)) {
+        c->state = S_DONE;
+        return;
+    }
+    if (c->syn_retx > 0) {
+        c->syn_retx--;
+        c->t_ns += c->rto_ns;
+        c->rto_ns *= 2;
+        return;
+    }
+    if (c->kind == K_UNANSWERED) {
+        c->state = S_DONE;
+        return;
+    }
+    c->cli_seq++;
+    c->state = (c->kind == K_REFUSED || (c->kind == K_SCAN && c->scan_answer == A_CLOSED))
+                       ? S_RSTACK
+                       : S_SYNACK;
+    c->t_ns += c->srv_lat_ns;
+}
+
+static void step_synack(struct gen *g, struct conn *c)
+{
+    uint8_t opts = c->kind == K_SCAN ? O_MSS_ONLY : c->use_ts ? O_LINUX : O_WINDOWS;
+    struct seg s = { false, F_SYN | F_ACK, c->srv_seq, c->cli_seq, 65160, 0, opts };
+    emit(g, c, &s);
+    if (c->synack_retx > 0) {
+        c->synack_retx--; /* the first one was lost beyond the capture point */
+        c->t_ns += NS_PER_SEC;
+        return;
+    }
+    c->srv_seq++;
+    c->state = c->kind == K_SCAN ? S_SCAN_RST : S_ACK;
+    c->t_ns += c->cli_lat_ns;
+}
+
+static void start_round_or_close(struct gen *g, struct conn *c, double think_mean_ms)
+{
+    if (c->rounds_left > 0) {
+        c->state = S_REQ;
+        c->t_ns += (uint64_t)(rng_exp(&g->rng, think_mean_ms) * NS_PER_MS);
+    } else {
+        c->state = S_CLOSE;
+        c->t_ns += (uint64_t)(rng_exp(&g->rng, 50.0) * NS_PER_MS);
+    }
+}
+
+static void step_request(struct gen *g, struct conn *c)
+{
+    uint32_t len = request_len(&g->rng);
+    struct seg s = { true, F_PSH | F_ACK, c->cli_seq, c->srv_seq, 502, len, O_NONE };
+    emit(g, c, &s);
+    c->cli_seq += len;
+    c->rounds_left--;
+    c->resp_left_len = response_len(&g->rng);
+    c->burst_len = c->burst_acked = 0;
+    c->burst_segs = 10;
+    c->state = S_RESP;
+    c->t_ns += c->srv_lat_ns + (uint64_t)(rng_exp(&g->rng, 3.0) * NS_PER_MS);
+}
+
+static void step_response(struct gen *g, struct conn *c)
+{
+    uint32_t len = c->resp_left_len < c->mss ? c->resp_left_len : c->mss;
+    bool last = len == c->resp_left_len;
+    struct seg s = { false, (uint8_t)(F_ACK | (last ? F_PSH : 0)), c->srv_seq, c->cli_seq, 509, len,
+                     O_NONE };
+    emit(g, c, &s);
+    c->srv_seq += len;
+    c->resp_left_len -= len;
+    c->burst_len += len;
+    c->burst_segs--;
+    if (!last && c->burst_segs > 0) {
+        c->t_ns += small_gap(&g->rng);
+        return;
+    }
+    c->state = S_RESP_ACK;
+    c->t_ns += c->cli_lat_ns;
+}
+
+/* Delayed ACKs: one for every two segments of the burst. */
+static void step_response_ack(struct gen *g, struct conn *c)
+{
+    uint32_t start = c->srv_seq - c->burst_len;
+    c->burst_acked += 2u * c->mss;
+    if (c->burst_acked > c->burst_len) {
+        c->burst_acked = c->burst_len;
+    }
+    struct seg s = { true, F_ACK, c->cli_seq, start + c->burst_acked, 502, 0, O_NONE };
+    emit(g, c, &s);
+    if (c->burst_acked < c->burst_len) {
+        c->t_ns += small_gap(&g->rng);
+        return;
+    }
+    if (c->resp_left_len > 0) {
+        c->burst_len = c->burst_acked = 0;
+        c->burst_segs = 10;
+        c->state = S_RESP;
+        c->t_ns += c->srv_lat_ns;
+        return;
+    }
+    start_round_or_close(g, c, 20.0);
+}
+
+static uint64_t one_way(const struct conn *c, bool from_client)
+{
+    return from_client ? c->cli_lat_ns : c->srv_lat_ns;
+}
+
+static void step_close(struct gen *g, struct conn *c)
+{
+    bool client = c->close_how == C_CLIENT_FIN || c->close_how == C_CLIENT_RST;
+    uint32_t seq = client ? c->cli_seq : c->srv_seq;
+    uint32_t ack = client ? c->srv_seq : c->cli_seq;
+    if (c->close_how == C_CLIENT_RST || c->close_how == C_SERVER_RST) {
+        struct seg s = { client, F_RST | F_ACK, seq, ack, 0, 0, O_NONE };
+        emit(g, c, &s);
+        c->state = S_DONE;
+        return;
+    }
+    struct seg s = { client, F_FIN | F_ACK, seq, ack, client ? 502 : 509, 0, O_NONE };
+    emit(g, c, &s);
+    if (client) {
+        c->cli_seq++;
+    } else {
+        c->srv_seq++;
+    }
+    c->state = S_FIN2;
+    c->t_ns += one_way(c, !client); /* the answer comes from the other side */
+}
+
+static void step_fin2(struct gen *g, struct conn *c)
+{
+    bool client = c->close_how != C_CLIENT_FIN; /* the side that answers the first FIN */
+    uint32_t seq = client ? c->cli_seq : c->srv_seq;
+    uint32_t ack = client ? c->srv_seq : c->cli_seq;
+    struct seg s = { client, F_FIN | F_ACK, seq, ack, client ? 502 : 509, 0, O_NONE };
+    emit(g, c, &s);
+    if (client) {
+        c->cli_seq++;
+    } else {
+        c->srv_seq++;
+    }
+    c->state = S_LASTACK;
+    c->t_ns += one_way(c, !client);
+}
+
+static void step_lastack(struct gen *g, struct conn *c)
+{
+    bool client = c->close_how == C_CLIENT_FIN;
+    uint32_t seq = client ? c->cli_seq : c->srv_seq;
+    uint32_t ack = client ? c->srv_seq : c->cli_seq;
+    struct seg s = { client, F_ACK, seq, ack, client ? 502 : 509, 0, O_NONE };
+    emit(g, c, &s);
+    c->state = S_DONE;
+}
+
+static void step(struct gen *g, struct conn *c)
+{
+    switch (c->state) {
+    case S_SYN:
+        step_syn(g, c);
+        break;
+    case S_SYNACK:
+        step_synack(g, c);
+        break;
+    case S_ACK: {
+        struct seg s = { true, F_ACK, c->cli_seq, c->srv_seq, 502, 0, O_NONE };
+        emit(g, c, &s);
+        start_round_or_close(g, c, 1.0);
+        break;
+    }
+    case S_REQ:
+        step_request(g, c);
+        break;
+    case S_RESP:
+        step_response(g, c);
+        break;
+    case S_RESP_ACK:
+        step_response_ack(g, c);
+        break;
+    case S_CLOSE:
+        step_close(g, c);
+        break;
+    case S_FIN2:
+        step_fin2(g, c);
+        break;
+    case S_LASTACK:
+        step_lastack(g, c);
+        break;
+    case S_RSTACK: {
+        struct seg s = { false, F_RST | F_ACK, 0, c->cli_seq, 0, 0, O_NONE };
+        emit(g, c, &s);
+        c->state = S_DONE;
+        break;
+    }
+    case S_SCAN_RST: {
+        struct seg s = { true, F_RST, c->cli_seq, 0, 0, 0, O_NONE };
+        emit(g, c, &s);
+        c->state = S_DONE;
+        break;
+    }
+    default:
+        c->state = S_DONE;
+        break;
+    }
+}
+
+/* ------------------------------------------------------------ scheduling */
+
+static void spawn(struct gen *g, uint32_t spawner_idx)
+{
+    struct conn *sp = &g->pool[spawner_idx];
+    uint64_t t_ns = sp->t_ns;
+    uint8_t kind = sp->kind;
+    uint64_t *left = kind == K_SPAWN_CONN    ? &g->conns_left
+                     : kind == K_SPAWN_FLOOD ? &g->flood_left
+                                             : &g->scan_left;
+    uint64_t gap_ns = kind == K_SPAWN_CONN    ? g->conn_gap_ns
+                      : kind == K_SPAWN_FLOOD ? g->flood_gap_ns
+                                              : g->scan_gap_ns;
+    uint32_t idx = conn_alloc(g); /* may move the pool: sp is stale after this */
+    struct conn *c = &g->pool[idx];
+    if (kind == K_SPAWN_CONN) {
+        new_connection(g, c, t_ns);
+    } else if (kind == K_SPAWN_FLOOD) {
+        new_flood_syn(g, c, t_ns);
+    } else {
+        new_scan_probe(g, c, t_ns);
+    }
+    heap_push(g, c->t_ns, idx);
+    if (--*left > 0) {
+        sp = &g->pool[spawner_idx];
+        sp->t_ns = t_ns + 1 + (uint64_t)rng_exp(&g->rng, (double)gap_ns);
+        heap_push(g, sp->t_ns, spawner_idx);
+    } else {
+        conn_release(g, spawner_idx);
+    }
+}
+
+static void add_spawner(struct gen *g, uint8_t kind, uint64_t t_ns, uint64_t count)
+{
+    if (count == 0) {
+        return;
+    }
+    uint32_t idx = conn_alloc(g);
+    g->pool[idx].kind = kind;
+    g->pool[idx].t_ns = t_ns;
+    heap_push(g, t_ns, idx);
+}
+
+static void run(struct gen *g)
+{
+    while (g->heap_len > 0) {
+        struct heap_item it = heap_pop(g);
+        struct conn *c = &g->pool[it.idx];
+        if (c->kind >= K_SPAWN_CONN) {
+            spawn(g, it.idx);
+            continue;
+        }
+        step(g, c);
+        if (c->state == S_DONE) {
+            conn_release(g, it.idx);
+        } else {
+            heap_push(g, c->t_ns, it.idx);
+        }
+    }
+}
+
+/* Rounds per normal connection so the whole trace comes near the asked packet count. */
+static double plan_rounds(uint64_t packets, uint64_t conns, uint64_t flood, uint64_t scan,
+                          uint64_t seed)
+{
+    struct rng r;
+    rng_seed(&r, seed ^ 0x5eedull);
+    double per_round = 0;
+    for (int i = 0; i < 20000; i++) {
+        per_round += packets_per_round(response_len(&r), 1460);
+    }
+    per_round /= 20000;
+    double normal = conns * 0.91;
+    double fixed =
+            flood + scan * 2.05 + conns * 0.05 * 2 + conns * 0.04 * 4.5 + normal * (3 + 0.05 + 2.6);
+    double budget = (double)packets - fixed;
+    if (normal <= 0 || budget <= 0) {
+        return 0;
+    }
+    return budget / normal / per_round;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: gen_trace -o FILE [-p PACKETS] [-c CONNECTIONS] [-s SEED]\n"
+                    "                 [-d SECONDS] [--flood N] [--scan N] [--snaplen N]\n");
+    exit(2);
+}
+
+static uint64_t num_arg(int argc, char **argv, int i)
+{
+    if (i >= argc) {
+        usage();
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(argv[i], &end, 10);
+    if (errno != 0 || end == argv[i] || *end != '\0') {
+        fprintf(stderr, "gen_trace: %s: not a number: %s\n", argv[i - 1], argv[i]);
+        exit(2);
+    }
+    return (uint64_t)v;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    uint64_t packets = 10000000, conns = UINT64_MAX, seed = 1, seconds = 0;
+    uint64_t flood = UINT64_MAX, scan = UINT64_MAX, snaplen = 262144;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+            path = argv[++i];
+        } else if (strcmp(a, "-p") == 0) {
+            packets = num_arg(argc, argv, ++i);
+        } else if (strcmp(a, "-c") == 0) {
+            conns = num_arg(argc, argv, ++i);
+        } else if (strcmp(a, "-s") == 0) {
+            seed = num_arg(argc, argv, ++i);
+        } else if (strcmp(a, "-d") == 0) {
+            seconds = num_arg(argc, argv, ++i);
+        } else if (strcmp(a, "--flood") == 0) {
+            flood = num_arg(argc, argv, ++i);
+        } else if (strcmp(a, "--scan") == 0) {
+            scan = num_arg(argc, argv, ++i);
+        } else if (strcmp(a, "--snaplen") == 0) {
+            snaplen = num_arg(argc, argv, ++i);
+        } else {
+            usage();
+        }
+    }
+    if (path == NULL || snaplen < 54 || snaplen > 262144) {
+        usage();
+    }
+    if (conns == UINT64_MAX) {
+        conns = packets / 30;
+    }
+    if (flood == UINT64_MAX) {
+        flood = packets / 200;
+    }
+    if (scan == UINT64_MAX) {
+        scan = packets / 1000;
+    }
+    if (seconds == 0) {
+        seconds = conns / 2000 > 60 ? conns / 2000 : 60;
+    }
+
+    struct gen g = { 0 };
+    rng_seed(&g.rng, seed);
+    g.snaplen = (uint32_t)snaplen;
+    g.conns_left = conns;
+    g.flood_left = flood;
+    g.scan_left = scan;
+    uint64_t span_ns = seconds * NS_PER_SEC;
+    g.conn_gap_ns = conns ? span_ns / conns : 0;
+    g.flood_gap_ns = 10000; /* 100k SYN/s */
+    g.scan_gap_ns = 400000; /* 2500 probes/s */
+    g.rounds_mean = plan_rounds(packets, conns, flood, scan, seed);
+    memcpy(g.flood_srv, (const uint8_t[]){ 172, 16, 0, 1 }, 4);
+    memcpy(g.scan_src, (const uint8_t[]){ 198, 51, 100, 77 }, 4);
+    memcpy(g.scan_dst, (const uint8_t[]){ 172, 16, 9, 1 }, 4);
+    g.scan_sport = (uint16_t)(40000 + rng_below(&g.rng, 20000));
+    add_spawner(&g, K_SPAWN_CONN, T0_NS, conns);
+    add_spawner(&g, K_SPAWN_FLOOD, T0_NS + (conns ? span_ns * 3 / 10 : 0), flood);
+    add_spawner(&g, K_SPAWN_SCAN, T0_NS + (conns ? span_ns * 6 / 10 : 0), scan);
+
+    g.out = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+    if (g.out == NULL) {
+        fprintf(stderr, "gen_trace: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    char *buf = malloc(OUT_BUF);
+    if (buf != NULL) {
+        setvbuf(g.out, buf, _IOFBF, OUT_BUF);
+    }
+    uint8_t hdr[24] = { 0 };
+    put32le(hdr, 0xa1b23c4d); /* nanosecond timestamps */
+    hdr[4] = 2;
+    hdr[6] = 4;
+    put32le(hdr + 16, (uint32_t)snaplen);
+    put32le(hdr + 20, 1); /* LINKTYPE_ETHERNET */
+    write_or_die(&g, hdr, sizeof(hdr));
+    run(&g);
+    if (fclose(g.out) != 0) {
+        fprintf(stderr, "gen_trace: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    free(buf);
+    fprintf(stderr,
+            "gen_trace: %s: %" PRIu64 " packets, %" PRIu64 " connections (%" PRIu64
+            " flood SYNs, %" PRIu64 " scan probes), %.1f MB, seed %" PRIu64 "\n",
+            path, g.n_pkts, g.n_conns, flood, scan, (double)(g.n_bytes + 24) / 1e6, seed);
+    free(g.pool);
+    free(g.free_idx);
+    free(g.heap);
+    return 0;
+}

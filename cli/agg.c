@@ -1,0 +1,261 @@
+/*
+ * agg.c - command-line wiring of the health rows (--by, --bucket) and the
+ * detectors (--detect and its thresholds). See cli_agg.h.
+ *
+ * Output: with --by the health rows go to standard output, in the -o format,
+ * instead of the per-connection records, once the input has ended. With
+ * --detect each alert is a JSON line on standard error as soon as it is
+ * raised (whatever -o says), and the summary ends with an alerts section.
+ */
+#include "cli_agg.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_USAGE = 2 };
+
+void agg_options_default(struct agg_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    tcpshake_health_config_default(&o->health);
+    tcpshake_detect_config_default(&o->detect_cfg);
+}
+
+void agg_usage(FILE *out)
+{
+    fputs("  --by server|port|subnet/N|client\n"
+          "                          instead of one record per connection, one row of\n"
+          "                          health per group: attempts, established %, failures\n"
+          "                          by kind, SYN / SYN-ACK retransmission rates, latency\n"
+          "                          p50/p95/p99/max (within 3.125%), in the -o format\n"
+          "  --bucket DURATION       with --by: one row per group and time bucket (of the\n"
+          "                          connection's first packet), e.g. 10s, 1m, 500ms, 1h\n"
+          "  --detect                detect SYN floods, SYN cookies, backscatter, port\n"
+          "                          scans, injected RSTs and repeated failures: alerts as\n"
+          "                          JSON lines on standard error, listed in the summary\n"
+          "  --detect-window D       window of the rate rules (default 60s)\n"
+          "  --flood-min N           SYN flood: failed handshakes per window (default 200)\n"
+          "  --flood-ratio R         SYN flood: failed / completed at least (default 1.0)\n"
+          "  --scan-min N            port scan: distinct ports or hosts (default 20)\n"
+          "  --fail-min N            repeated failures client -> service (default 10)\n",
+          out);
+}
+
+/* "10s", "1m", "500ms", "2h", "1d"; a bare number is seconds. */
+static bool parse_duration(const char *s, uint64_t *ns)
+{
+    static const struct {
+        const char *suffix;
+        uint64_t ns;
+    } units[] = {
+        { "", 1000000000u },
+        { "s", 1000000000u },
+        { "ms", 1000000u },
+        { "us", 1000u },
+        { "m", 60u * 1000000000u },
+        { "h", 3600u * 1000000000u },
+        { "d", 86400u * 1000000000u },
+    };
+    char *end;
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9') {
+        return false;
+    }
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || v == 0) {
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].suffix) == 0) {
+            if (v > UINT64_MAX / units[i].ns) {
+                return false;
+            }
+            *ns = v * units[i].ns;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_count(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9') {
+        return false;
+    }
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 1) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_by(const char *s, struct tcpshake_health_config *h)
+{
+    if (strncmp(s, "subnet/", 7) == 0) {
+        uint64_t bits;
+        if (!parse_count(s + 7, &bits) || bits > 128) {
+            return false;
+        }
+        h->by = TCPSHAKE_HEALTH_BY_SUBNET;
+        h->prefix_len = (unsigned)bits;
+        return true;
+    }
+    for (int i = 0; i < TCPSHAKE_HEALTH_BY_COUNT; i++) {
+        if (i != TCPSHAKE_HEALTH_BY_SUBNET && strcmp(s, tcpshake_health_by_name(i)) == 0) {
+            h->by = (enum tcpshake_health_by)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int bad(const char *opt, const char *arg, const char *want)
+{
+    fprintf(stderr, "tcpshake: %s %s: %s\n", opt, arg, want);
+    return EXIT_USAGE;
+}
+
+static int parse_threshold(int ch, const char *arg, struct tcpshake_detect_config *d)
+{
+    uint64_t v;
+    char *end;
+    switch (ch) {
+    case AGG_OPT_DETECT_WINDOW:
+        if (!parse_duration(arg, &v) || v < 6000000u) {
+            return bad("--detect-window", arg, "want a duration of at least 6ms, e.g. 60s");
+        }
+        d->window_ns = v;
+        return 0;
+    case AGG_OPT_FLOOD_RATIO:
+        errno = 0;
+        d->flood_ratio = strtod(arg, &end);
+        if (errno != 0 || *end != '\0' || end == arg || !(d->flood_ratio >= 0.0) ||
+            d->flood_ratio > 1e9) {
+            return bad("--flood-ratio", arg, "want a number of at least 0, e.g. 1.0");
+        }
+        return 0;
+    default:
+        if (!parse_count(arg, &v)) {
+            const char *name = ch == AGG_OPT_FLOOD_MIN  ? "--flood-min"
+                               : ch == AGG_OPT_SCAN_MIN ? "--scan-min"
+                                                        : "--fail-min";
+            return bad(name, arg, "want a whole number of at least 1");
+        }
+        *(ch == AGG_OPT_FLOOD_MIN  ? &d->flood_min
+          : ch == AGG_OPT_SCAN_MIN ? &d->scan_min
+                                   : &d->fail_min) = v;
+        return 0;
+    }
+}
+
+int agg_parse_option(int ch, const char *arg, struct agg_options *o)
+{
+    uint64_t v;
+    switch (ch) {
+    case AGG_OPT_BY:
+        if (!parse_by(arg, &o->health)) {
+            return bad("--by", arg, "want server, port, subnet/N (N up to 128) or client");
+        }
+        o->by = true;
+        return 0;
+    case AGG_OPT_BUCKET:
+        if (!parse_duration(arg, &v)) {
+            return bad("--bucket", arg, "want a duration such as 10s, 1m, 500ms or 1h");
+        }
+        o->health.bucket_ns = v;
+        o->bucket = true;
+        return 0;
+    case AGG_OPT_DETECT:
+        o->detect = true;
+        return 0;
+    case AGG_OPT_DETECT_WINDOW:
+    case AGG_OPT_FLOOD_MIN:
+    case AGG_OPT_FLOOD_RATIO:
+    case AGG_OPT_SCAN_MIN:
+    case AGG_OPT_FAIL_MIN:
+        o->detect_tuned = true;
+        return parse_threshold(ch, arg, &o->detect_cfg);
+    default:
+        return -1;
+    }
+}
+
+int agg_check_options(const struct agg_options *o)
+{
+    if (o->bucket && !o->by) {
+        fputs("tcpshake: --bucket: needs --by\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (o->detect_tuned && !o->detect) {
+        fputs("tcpshake: detector thresholds need --detect\n", stderr);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+bool agg_replaces_records(const struct agg_options *o)
+{
+    return o->by;
+}
+
+static void on_alert(const struct tcpshake_alert *a, void *user)
+{
+    struct agg_run *run = user;
+    if (tcpshake_alert_write_json(a, stderr) != TCPSHAKE_OK || fflush(stderr) != 0) {
+        run->write_failed = true;
+    }
+}
+
+bool agg_start(struct agg_run *run, const struct agg_options *o)
+{
+    memset(run, 0, sizeof(*run));
+    if (o->by) {
+        run->health = tcpshake_health_new(&o->health);
+        if (run->health == NULL) {
+            return false;
+        }
+    }
+    if (o->detect) {
+        run->detect = tcpshake_detect_new(&o->detect_cfg, on_alert, run);
+        if (run->detect == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void agg_record(struct agg_run *run, const struct tcpshake_record *r)
+{
+    tcpshake_health_add(run->health, r);
+    tcpshake_detect_add(run->detect, r);
+}
+
+bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st)
+{
+    tcpshake_detect_finish(run->detect, st != NULL ? st->last_ns : 0);
+    if (run->health != NULL && tcpshake_health_write(run->health, stdout, fmt) != TCPSHAKE_OK) {
+        return false;
+    }
+    return !run->write_failed;
+}
+
+void agg_summary(const struct agg_run *run, FILE *out)
+{
+    if (run->detect != NULL) {
+        tcpshake_detect_print(run->detect, out);
+    }
+}
+
+void agg_free(struct agg_run *run)
+{
+    tcpshake_health_free(run->health);
+    tcpshake_detect_free(run->detect);
+    run->health = NULL;
+    run->detect = NULL;
+}

@@ -1,0 +1,70 @@
+/*
+ * cli_agg.h - the command-line side of the aggregators (cli/agg.c): the
+ * --by / --bucket health rows and the --detect detectors. Parsing and wiring
+ * only; the analysis is in the library (tcpshake_health_*, tcpshake_detect_*).
+ */
+#ifndef TCPSHAKE_CLI_AGG_H
+#define TCPSHAKE_CLI_AGG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tcpshake.h"
+
+enum {
+    AGG_OPT_BY = 512,
+    AGG_OPT_BUCKET,
+    AGG_OPT_DETECT,
+    AGG_OPT_DETECT_WINDOW,
+    AGG_OPT_FLOOD_MIN,
+    AGG_OPT_FLOOD_RATIO,
+    AGG_OPT_SCAN_MIN,
+    AGG_OPT_FAIL_MIN,
+};
+
+/* Entries for the getopt_long table. */
+#define AGG_LONGOPTS                                                                               \
+    { "by", required_argument, NULL, AGG_OPT_BY },                                                 \
+            { "bucket", required_argument, NULL, AGG_OPT_BUCKET },                                 \
+            { "detect", no_argument, NULL, AGG_OPT_DETECT },                                       \
+            { "detect-window", required_argument, NULL, AGG_OPT_DETECT_WINDOW },                   \
+            { "flood-min", required_argument, NULL, AGG_OPT_FLOOD_MIN },                           \
+            { "flood-ratio", required_argument, NULL, AGG_OPT_FLOOD_RATIO },                       \
+            { "scan-min", required_argument, NULL, AGG_OPT_SCAN_MIN },                             \
+            { "fail-min", required_argument, NULL, AGG_OPT_FAIL_MIN },
+
+struct agg_options {
+    bool by;     /* --by given: health rows instead of per-connection records */
+    bool bucket; /* --bucket given */
+    struct tcpshake_health_config health;
+    bool detect;       /* --detect given */
+    bool detect_tuned; /* a threshold flag given (needs --detect) */
+    struct tcpshake_detect_config detect_cfg;
+};
+
+struct agg_run {
+    struct tcpshake_health *health;
+    struct tcpshake_detect *detect;
+    bool write_failed; /* an alert line could not be written */
+};
+
+void agg_options_default(struct agg_options *o);
+/* -1: ch is not an aggregator option; 0: parsed; else an exit status (usage error). */
+int agg_parse_option(int ch, const char *arg, struct agg_options *o);
+/* Combinations that make no sense: -1 when fine, else an exit status. */
+int agg_check_options(const struct agg_options *o);
+/* The --help lines. */
+void agg_usage(FILE *out);
+/* With --by the health rows replace the per-connection records. */
+bool agg_replaces_records(const struct agg_options *o);
+
+/* Make what the options ask for; false when memory runs out. */
+bool agg_start(struct agg_run *run, const struct agg_options *o);
+void agg_record(struct agg_run *run, const struct tcpshake_record *r);
+/* The input ended: last alerts (standard error), health rows (stdout). False on a write failure. */
+bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st);
+/* The alerts section after the summary. */
+void agg_summary(const struct agg_run *run, FILE *out);
+void agg_free(struct agg_run *run);
+
+#endif

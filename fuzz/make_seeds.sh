@@ -1,0 +1,148 @@
+#!/bin/sh
+# make_seeds.sh - regenerate the seed corpora in fuzz/corpus/.
+#
+# Usage (from the repository root): fuzz/make_seeds.sh [MAKE_HOSTILE]
+#   decode/    single frames from tests/data/*.pcap* and, when present,
+#              ../shared/corpus captures; first byte = index of the link type
+#              in fuzz_decode.c's list, the rest the frame (at most 4096 bytes)
+#   pipeline/  tests/data captures, small corpus captures (< 20 KB) and the
+#              hostile captures of build/tests/make_hostile (built if missing)
+#   tracker/   hand-made segment sequences (see fuzz_tracker.c for the layout)
+# Existing seeds are replaced. Needs python3.
+set -eu
+cd "$(dirname "$0")/.."
+HOSTILE=${1:-build/tests/make_hostile}
+SHARED=../shared/corpus
+rm -rf fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker
+mkdir -p fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker
+
+# ------------------------------------------------------------------ decode
+python3 - "$SHARED" <<'PY'
+import glob, hashlib, os, struct, sys
+
+LINKS = [1, 0, 101, 108, 113, 228, 229, 276, 12]   # fuzz_decode.c's order
+MAX_LEN = 4095
+
+def frames(path):
+    """(linktype, frame) of a classic pcap or pcapng file; quietly stops on damage."""
+    data = open(path, 'rb').read()
+    if len(data) < 24:
+        return
+    magic = data[:4]
+    if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+        e = '<' if magic[0] in (0xd4, 0x4d) else '>'
+        link = struct.unpack(e + 'I', data[20:24])[0] & 0xffff
+        off = 24
+        while off + 16 <= len(data):
+            caplen = struct.unpack(e + 'I', data[off + 8:off + 12])[0]
+            if off + 16 + caplen > len(data):
+                return
+            yield link, data[off + 16:off + 16 + caplen]
+            off += 16 + caplen
+    elif magic == b'\x0a\x0d\x0d\x0a':
+        e = '<' if data[8:12] == b'\x4d\x3c\x2b\x1a' else '>'
+        links, off = [], 0
+        while off + 12 <= len(data):
+            btype, blen = struct.unpack(e + 'II', data[off:off + 8])
+            if blen < 12 or off + blen > len(data):
+                return
+            body = data[off + 8:off + blen - 4]
+            if btype == 1 and len(body) >= 2:
+                links.append(struct.unpack(e + 'H', body[:2])[0])
+            elif btype == 6 and len(body) >= 20:
+                iface, _, _, caplen = struct.unpack(e + 'IIII', body[:16])
+                if iface < len(links) and 20 + caplen <= len(body):
+                    yield links[iface], body[20:20 + caplen]
+            off += blen
+
+def signature(link, f):
+    # link type, a few header bytes that pick the protocol path, a size bucket
+    if link == 1:
+        key = f[12:15] + f[23:24] + f[47:48]
+    elif link in (113, 276):
+        key = f[0:4] + f[14:17]
+    else:
+        key = f[0:1] + f[9:10] + f[6:7]
+    return (link, key, min(len(f), 1600) // 800)
+
+def collect(paths, limit, seen, out):
+    n = 0
+    for p in paths:
+        per_file = 0
+        for link, f in frames(p):
+            if per_file >= 3:
+                break
+            if link not in LINKS:
+                continue
+            sig = signature(link, f)
+            if sig in seen:
+                continue
+            seen.add(sig)
+            per_file += 1
+            blob = bytes([LINKS.index(link)]) + f[:MAX_LEN]
+            name = '%s-%s' % (os.path.basename(p).split('.')[0], hashlib.sha1(blob).hexdigest()[:10])
+            open(os.path.join('fuzz/corpus/decode', name), 'wb').write(blob)
+            n += 1
+            if n >= limit:
+                return n
+    return n
+
+seen = set()
+n = collect(sorted(glob.glob('tests/data/*.pcap*')), 20, seen, None)
+shared = sys.argv[1]
+if os.path.isdir(shared):
+    paths = sorted(glob.glob(shared + '/*/*.pcap') + glob.glob(shared + '/*/*.pcapng'))
+    # tunnels and the rarer link types first, so they make the cut
+    rare = ('gre', 'vxlan', 'geneve', 'gtp', 'teredo', 'tunnel', 'ipip', '6in4', '4in6', 'sll',
+            'raw', 'null', 'loop', 'vlan', 'ipv6', 'v6', 'frag', 'icmp')
+    paths.sort(key=lambda q: not any(r in os.path.basename(q).lower() for r in rare))
+    n += collect(paths, 40, seen, None)
+print('decode: %d frames' % n)
+PY
+
+# ---------------------------------------------------------------- pipeline
+cp tests/data/sample.pcap tests/data/sample.pcapng tests/data/client_linux_sll2.pcap \
+   fuzz/corpus/pipeline/
+if [ -d "$SHARED" ]; then
+    for f in tcpdump/tcp-handshake-nano.pcap tcpdump/tfo-5c1fa7f9ae91.pcap \
+             tcpdump/tcp_rst_data.pcap tcpdump/accecn_handshake.pcap tcpdump/mptcp-fclose.pcap \
+             arkime/twovlan.pcap arkime/no-syn-ack.pcap arkime/tcp_handshake_synthetic.pcap \
+             ndpi/tcp_scan.pcapng ndpi/tls_multiple_synack_different_seq.pcapng ndpi/nano.pcapng; do
+        [ -f "$SHARED/$f" ] && cp "$SHARED/$f" "fuzz/corpus/pipeline/$(echo "$f" | tr / _)"
+    done
+fi
+[ -x "$HOSTILE" ] || make --no-print-directory "$HOSTILE" >/dev/null
+tmp=$(mktemp -d)
+"$HOSTILE" "$tmp"
+for f in "$tmp"/*; do
+    [ -s "$f" ] && cp "$f" "fuzz/corpus/pipeline/hostile_$(basename "$f")"
+done
+rm -rf "$tmp"
+
+# ----------------------------------------------------------------- tracker
+python3 - <<'PY'
+import struct
+SYN, FIN, RST, PSH, ACK = 2, 1, 4, 8, 16
+def seg(d, flags, seq, ack, plen=0, dt=1, win=0xff, opts=0, extra=0):
+    return struct.pack('>BBhhHbBBB', d, flags, seq, ack, plen, dt, win, opts, extra)
+def write(name, isn_a, isn_b, segs):
+    open('fuzz/corpus/tracker/' + name, 'wb').write(struct.pack('>II', isn_a, isn_b) + b''.join(segs))
+hs = [seg(0, SYN, 0, 0, opts=0x0f, extra=7), seg(1, SYN | ACK, 0, 1, opts=0x0f, extra=7),
+      seg(0, ACK, 1, 1)]
+fin = [seg(0, FIN | ACK, 101, 201), seg(1, FIN | ACK, 201, 102), seg(0, ACK, 102, 202)]
+data = [seg(0, PSH | ACK, 1, 1, plen=100), seg(1, PSH | ACK, 1, 101, plen=200)]
+write('established_fin', 1000, 5000, hs + data + fin)
+write('refused', 1000, 5000, [seg(0, SYN, 0, 0), seg(1, RST | ACK, 0, 1)])
+write('unanswered_retx', 0xfffffff0, 7, [seg(0, SYN, 0, 0, dt=100)] * 4)
+write('synack_retx_wrap', 0xffffffff, 0xfffffffe, [hs[0], hs[1], hs[1], hs[1], hs[2]] + data)
+write('simultaneous', 1, 2, [seg(0, SYN, 0, 0), seg(1, SYN, 0, 0), seg(0, SYN | ACK, 0, 1),
+                             seg(1, SYN | ACK, 0, 1)])
+write('icmp_reject', 1000, 5000, [seg(0, SYN, 0, 0), seg(2, 1, 0, 0), seg(6, 4, 0, 0)])
+write('tfo', 1000, 5000, [seg(0, SYN, 0, 0, plen=50, opts=0x10 | (4 << 5)),
+                          seg(1, SYN | ACK, 0, 51, opts=0x10), seg(0, ACK, 51, 1)])
+write('reuse_backwards', 1000, 5000, hs + [seg(0, RST, 1, 0)] +
+      [seg(0, SYN, 3000, 0, dt=-50)] + hs[1:] + fin)
+write('midstream', 1000, 5000, data + [seg(1, RST | ACK, 201, 101)])
+PY
+echo "seeds: decode $(ls fuzz/corpus/decode | wc -l), pipeline $(ls fuzz/corpus/pipeline | wc -l)," \
+     "tracker $(ls fuzz/corpus/tracker | wc -l); $(du -sk fuzz/corpus | cut -f1) KB"

@@ -1,0 +1,547 @@
+/*
+ * agg_health.c - per-server (or port, subnet, client) health by time bucket.
+ *
+ * Owns grouping records into (group, bucket) rows, the counters and
+ * histograms of each row, and writing the rows as a table, JSON lines, CSV or
+ * Zeek-style TSV. Records come from the caller; nothing here reads packets.
+ *
+ * A record belongs to the bucket of its first_ns (floor(first_ns / bucket_ns)).
+ * Rows live in a fixed array behind a keytab index (keytab.c); when it is
+ * full, a new row replaces the lightest of a sample of rows (fewest
+ * connections), and the eviction is counted. Latency quantiles come from
+ * hist.h: within HIST_ERROR_PCT (3.125 %) of the exact sample, min and max
+ * exact. Histograms merge, so coarser views could be built from these rows.
+ */
+#include "agg_health.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "keytab.h"
+#include "sink.h"
+
+#define HEALTH_DEFAULT_ROWS 4096
+#define HEALTH_MAX_ROWS     (1u << 20)
+
+struct tcpshake_health {
+    struct tcpshake_health_config cfg;
+    struct keytab index;
+    struct health_row *rows;      /* cfg.max_rows */
+    uint64_t evicted_rows;        /* rows replaced by newer groups */
+    uint64_t evicted_connections; /* connections those rows had counted */
+};
+
+static const char *const by_names[TCPSHAKE_HEALTH_BY_COUNT] = {
+    [TCPSHAKE_HEALTH_BY_SERVER] = "server",
+    [TCPSHAKE_HEALTH_BY_PORT] = "port",
+    [TCPSHAKE_HEALTH_BY_SUBNET] = "subnet",
+    [TCPSHAKE_HEALTH_BY_CLIENT] = "client",
+};
+
+void tcpshake_health_config_default(struct tcpshake_health_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->by = TCPSHAKE_HEALTH_BY_SERVER;
+    cfg->prefix_len = 24;
+    cfg->bucket_ns = 0;
+    cfg->max_rows = HEALTH_DEFAULT_ROWS;
+}
+
+const char *tcpshake_health_by_name(enum tcpshake_health_by by)
+{
+    return (unsigned)by < TCPSHAKE_HEALTH_BY_COUNT ? by_names[by] : "?";
+}
+
+/* ------------------------------------------------------------ grouping */
+
+/* Keep the first `bits` bits of a 16-byte address; clear the rest. */
+static void cut_prefix(uint8_t addr[16], unsigned bits)
+{
+    for (unsigned i = 0; i < 16; i++) {
+        if (bits >= 8 * (i + 1)) {
+            continue;
+        }
+        unsigned keep = bits > 8 * i ? bits - 8 * i : 0;
+        addr[i] &= (uint8_t)(0xffu << (8 - keep));
+    }
+}
+
+static unsigned family_bits(uint8_t ip_version, unsigned prefix_len)
+{
+    unsigned width = ip_version == 6 ? 128 : 32;
+    return prefix_len < width ? prefix_len : width;
+}
+
+/* The row a record belongs to, as a zeroed row carrying only its key fields. */
+static void row_key(const struct tcpshake_health *h, const struct tcpshake_record *r,
+                    struct health_row *k)
+{
+    memset(k, 0, offsetof(struct health_row, first_ns));
+    k->bucket = h->cfg.bucket_ns > 0 ? r->first_ns / h->cfg.bucket_ns : 0;
+    size_t alen = r->ip_version == 6 ? 16 : 4;
+    switch (h->cfg.by) {
+    case TCPSHAKE_HEALTH_BY_SERVER:
+        k->ip_version = r->ip_version;
+        memcpy(k->addr, r->server.addr, alen);
+        k->port = r->server.port;
+        break;
+    case TCPSHAKE_HEALTH_BY_PORT:
+        k->port = r->server.port;
+        break;
+    case TCPSHAKE_HEALTH_BY_SUBNET:
+        k->ip_version = r->ip_version;
+        memcpy(k->addr, r->server.addr, alen);
+        cut_prefix(k->addr, family_bits(r->ip_version, h->cfg.prefix_len));
+        break;
+    default:
+        k->ip_version = r->ip_version;
+        memcpy(k->addr, r->client.addr, alen);
+        break;
+    }
+}
+
+static void pack_key(const struct health_row *k, struct keytab_key *out)
+{
+    memset(out, 0, sizeof(*out));
+    memcpy(out->b, &k->bucket, sizeof(k->bucket));
+    out->b[8] = k->ip_version;
+    memcpy(out->b + 9, k->addr, sizeof(k->addr));
+    out->b[25] = (uint8_t)(k->port >> 8);
+    out->b[26] = (uint8_t)(k->port & 0xffu);
+}
+
+static uint64_t row_weight(const void *ctx, size_t e)
+{
+    const struct tcpshake_health *h = ctx;
+    return h->rows[e].connections;
+}
+
+static struct health_row *find_row(struct tcpshake_health *h, const struct tcpshake_record *r)
+{
+    struct health_row k;
+    struct keytab_key key;
+    row_key(h, r, &k);
+    pack_key(&k, &key);
+    size_t e = keytab_find(&h->index, &key);
+    if (e != KEYTAB_NONE) {
+        return &h->rows[e];
+    }
+    e = keytab_add(&h->index, &key);
+    if (e == KEYTAB_NONE) {
+        e = keytab_victim(&h->index, row_weight, h);
+        h->evicted_rows++;
+        h->evicted_connections += h->rows[e].connections;
+        keytab_rekey(&h->index, e, &key);
+    }
+    struct health_row *row = &h->rows[e];
+    memset(row, 0, sizeof(*row)); /* empty histograms too: hist_init is a memset */
+    memcpy(row, &k, offsetof(struct health_row, first_ns));
+    row->first_ns = r->first_ns;
+    return row;
+}
+
+static bool is_established(enum tcpshake_outcome o)
+{
+    return o == TCPSHAKE_OUTCOME_ESTABLISHED || o == TCPSHAKE_OUTCOME_FAST_OPEN ||
+           o == TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN;
+}
+
+static void row_add(struct health_row *row, const struct tcpshake_record *r)
+{
+    if (r->first_ns < row->first_ns) {
+        row->first_ns = r->first_ns;
+    }
+    row->connections++;
+    row->established += is_established(r->outcome);
+    row->refused += r->outcome == TCPSHAKE_OUTCOME_REFUSED;
+    row->unanswered += r->outcome == TCPSHAKE_OUTCOME_UNANSWERED;
+    row->icmp_rejected += r->outcome == TCPSHAKE_OUTCOME_ICMP_REJECTED;
+    row->half_open += r->outcome == TCPSHAKE_OUTCOME_HALF_OPEN;
+    row->reset += r->outcome == TCPSHAKE_OUTCOME_RESET_IN_HANDSHAKE;
+    row->syns += r->n_syn;
+    row->syn_retransmits += r->n_syn > 1 ? r->n_syn - 1 : 0;
+    row->synacks += r->n_synack;
+    row->synack_retransmits += r->n_synack > 1 ? r->n_synack - 1 : 0;
+    if (r->server_side_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&row->server_side, r->server_side_ns);
+    }
+    if (r->client_side_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&row->client_side, r->client_side_ns);
+    }
+    if (r->app_latency_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&row->app_latency, r->app_latency_ns);
+    }
+}
+
+/* ------------------------------------------------------------ ordering */
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const struct health_row *x = *(const struct health_row *const *)a;
+    const struct health_row *y = *(const struct health_row *const *)b;
+    if (x->bucket != y->bucket) {
+        return x->bucket < y->bucket ? -1 : 1;
+    }
+    if (x->ip_version != y->ip_version) {
+        return x->ip_version < y->ip_version ? -1 : 1;
+    }
+    int c = memcmp(x->addr, y->addr, sizeof(x->addr));
+    if (c != 0) {
+        return c;
+    }
+    return (x->port > y->port) - (x->port < y->port);
+}
+
+size_t health_rows(const struct tcpshake_health *h, const struct health_row **rows, size_t cap)
+{
+    size_t n = h->index.n;
+    for (size_t i = 0; i < n && i < cap; i++) {
+        rows[i] = &h->rows[i];
+    }
+    if (n <= cap) {
+        qsort(rows, n, sizeof(rows[0]), cmp_rows);
+    }
+    return n;
+}
+
+void health_evictions(const struct tcpshake_health *h, uint64_t *rows, uint64_t *connections)
+{
+    *rows = h->evicted_rows;
+    *connections = h->evicted_connections;
+}
+
+/* ------------------------------------------------------------- output */
+
+static const char *group_name(const struct tcpshake_health *h, const struct health_row *row,
+                              char *buf, size_t len)
+{
+    struct tcpshake_side side;
+    memset(&side, 0, sizeof(side));
+    memcpy(side.addr, row->addr, sizeof(side.addr));
+    char addr[64];
+    tcpshake_addr_str(&side, row->ip_version, addr, sizeof(addr));
+    switch (h->cfg.by) {
+    case TCPSHAKE_HEALTH_BY_SERVER:
+        snprintf(buf, len, row->ip_version == 6 ? "[%s]:%u" : "%s:%u", addr, (unsigned)row->port);
+        break;
+    case TCPSHAKE_HEALTH_BY_PORT:
+        snprintf(buf, len, "%u", (unsigned)row->port);
+        break;
+    case TCPSHAKE_HEALTH_BY_SUBNET:
+        snprintf(buf, len, "%s/%u", addr, family_bits(row->ip_version, h->cfg.prefix_len));
+        break;
+    default:
+        snprintf(buf, len, "%s", addr);
+        break;
+    }
+    return buf;
+}
+
+static uint64_t bucket_start(const struct tcpshake_health *h, const struct health_row *row)
+{
+    return h->cfg.bucket_ns > 0 ? row->bucket * h->cfg.bucket_ns : row->first_ns;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* p50, p95, p99, max of a histogram; false when it is empty. */
+static bool quantiles(const struct hist *hs, int64_t v[4])
+{
+    if (hist_count(hs) == 0) {
+        return false;
+    }
+    v[0] = hist_quantile(hs, 0.50);
+    v[1] = hist_quantile(hs, 0.95);
+    v[2] = hist_quantile(hs, 0.99);
+    v[3] = hist_max(hs);
+    return true;
+}
+
+static const char *const q_names[4] = { "p50", "p95", "p99", "max" };
+static const char *const lat_names[3] = { "server_side", "client_side", "app_latency" };
+
+static const struct hist *row_hist(const struct health_row *row, size_t i)
+{
+    return i == 0 ? &row->server_side : i == 1 ? &row->client_side : &row->app_latency;
+}
+
+static void table_ms(FILE *out, int64_t ns)
+{
+    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+    uint64_t us = mag / 1000u + (mag % 1000u >= 500u ? 1 : 0);
+    char buf[40];
+    snprintf(buf, sizeof(buf), "%s%" PRIu64 ".%03" PRIu64, ns < 0 ? "-" : "", us / 1000u,
+             us % 1000u);
+    fprintf(out, " %9s", buf);
+}
+
+static void table_header(const struct tcpshake_health *h, FILE *out)
+{
+    fprintf(out,
+            "health by %s%s, latency in ms (percentiles within ±%g%%, max exact)\n"
+            "%-20s %-28s %7s %6s %7s %7s %5s %6s %6s %6s %6s",
+            tcpshake_health_by_name(h->cfg.by), h->cfg.bucket_ns > 0 ? " and time bucket" : "",
+            HIST_ERROR_PCT, "bucket", "group", "conns", "est%", "refused", "unansw", "icmp", "half",
+            "reset", "syn_r%", "sa_r%");
+    for (size_t l = 0; l < 3; l++) {
+        for (size_t q = 0; q < 4; q++) {
+            char name[16];
+            snprintf(name, sizeof(name), "%c_%s", "sca"[l], q_names[q]);
+            fprintf(out, " %9s", name);
+        }
+    }
+    fputc('\n', out);
+}
+
+static void table_row(const struct tcpshake_health *h, const struct health_row *row, FILE *out)
+{
+    char group[96], iso[SINK_ISO_LEN];
+    sink_iso8601(bucket_start(h, row), iso);
+    iso[19] = '\0'; /* to the second: 2024-05-01T12:00:00 */
+    fprintf(out,
+            "%-20s %-28s %7" PRIu64 " %6.1f %7" PRIu64 " %7" PRIu64 " %5" PRIu64 " %6" PRIu64
+            " %6" PRIu64 " %6.1f %6.1f",
+            iso, group_name(h, row, group, sizeof(group)), row->connections,
+            pct(row->established, row->connections), row->refused, row->unanswered,
+            row->icmp_rejected, row->half_open, row->reset, pct(row->syn_retransmits, row->syns),
+            pct(row->synack_retransmits, row->synacks));
+    for (size_t l = 0; l < 3; l++) {
+        int64_t v[4];
+        bool any = quantiles(row_hist(row, l), v);
+        for (size_t q = 0; q < 4; q++) {
+            if (any) {
+                table_ms(out, v[q]);
+            } else {
+                fprintf(out, " %9s", "-");
+            }
+        }
+    }
+    fputc('\n', out);
+}
+
+static void json_row(const struct tcpshake_health *h, const struct health_row *row, FILE *out)
+{
+    char group[96], iso[SINK_ISO_LEN];
+    uint64_t start = bucket_start(h, row);
+    fprintf(out,
+            "{\"by\":\"%s\",\"group\":\"%s\",\"bucket_start\":\"%s\",\"bucket_start_ns\":%" PRIu64
+            ",\"bucket_ns\":",
+            tcpshake_health_by_name(h->cfg.by), group_name(h, row, group, sizeof(group)),
+            sink_iso8601(start, iso), start);
+    if (h->cfg.bucket_ns > 0) {
+        fprintf(out, "%" PRIu64, h->cfg.bucket_ns);
+    } else {
+        fputs("null", out);
+    }
+    fprintf(out,
+            ",\"connections\":%" PRIu64 ",\"established\":%" PRIu64
+            ",\"established_pct\":%.2f,\"refused\":%" PRIu64 ",\"unanswered\":%" PRIu64
+            ",\"icmp_rejected\":%" PRIu64 ",\"half_open\":%" PRIu64 ",\"reset\":%" PRIu64
+            ",\"syns\":%" PRIu64 ",\"syn_retransmits\":%" PRIu64
+            ",\"syn_retransmit_pct\":%.2f,\"synacks\":%" PRIu64 ",\"synack_retransmits\":%" PRIu64
+            ",\"synack_retransmit_pct\":%.2f",
+            row->connections, row->established, pct(row->established, row->connections),
+            row->refused, row->unanswered, row->icmp_rejected, row->half_open, row->reset,
+            row->syns, row->syn_retransmits, pct(row->syn_retransmits, row->syns), row->synacks,
+            row->synack_retransmits, pct(row->synack_retransmits, row->synacks));
+    for (size_t l = 0; l < 3; l++) {
+        int64_t v[4];
+        bool any = quantiles(row_hist(row, l), v);
+        fprintf(out, ",\"%s_count\":%" PRIu64, lat_names[l], hist_count(row_hist(row, l)));
+        for (size_t q = 0; q < 4; q++) {
+            if (any) {
+                fprintf(out, ",\"%s_%s_ns\":%" PRId64, lat_names[l], q_names[q], v[q]);
+            } else {
+                fprintf(out, ",\"%s_%s_ns\":null", lat_names[l], q_names[q]);
+            }
+        }
+    }
+    fprintf(out, ",\"latency_error_pct\":%g}\n", HIST_ERROR_PCT);
+}
+
+/* CSV and Zeek-style TSV share the columns; sep is ',' or '\t'. */
+static void delimited_header(FILE *out, char sep, bool zeek)
+{
+    static const char *const cols[] = {
+        "by",
+        "group",
+        "bucket_start",
+        "bucket_start_ns",
+        "bucket_ns",
+        "connections",
+        "established",
+        "established_pct",
+        "refused",
+        "unanswered",
+        "icmp_rejected",
+        "half_open",
+        "reset",
+        "syns",
+        "syn_retransmits",
+        "syn_retransmit_pct",
+        "synacks",
+        "synack_retransmits",
+        "synack_retransmit_pct",
+    };
+    fputs(zeek ? "#separator \\x09\n#path\ttcpshake_health\n#fields" : "", out);
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+        fprintf(out, "%s%s", i > 0 || zeek ? (sep == ',' ? "," : "\t") : "", cols[i]);
+    }
+    for (size_t l = 0; l < 3; l++) {
+        fprintf(out, "%c%s_count", sep, lat_names[l]);
+        for (size_t q = 0; q < 4; q++) {
+            fprintf(out, "%c%s_%s_ns", sep, lat_names[l], q_names[q]);
+        }
+    }
+    fputc('\n', out);
+}
+
+static void delimited_row(const struct tcpshake_health *h, const struct health_row *row, FILE *out,
+                          char sep, bool zeek)
+{
+    char group[96], iso[SINK_ISO_LEN];
+    uint64_t start = bucket_start(h, row);
+    const char *none = zeek ? "-" : "";
+    fprintf(out, "%s%c%s%c%s%c%" PRIu64 "%c", tcpshake_health_by_name(h->cfg.by), sep,
+            group_name(h, row, group, sizeof(group)), sep, sink_iso8601(start, iso), sep, start,
+            sep);
+    if (h->cfg.bucket_ns > 0) {
+        fprintf(out, "%" PRIu64, h->cfg.bucket_ns);
+    } else {
+        fputs(none, out);
+    }
+    const uint64_t counts[] = { row->connections, row->established };
+    fprintf(out, "%c%" PRIu64 "%c%" PRIu64 "%c%.2f", sep, counts[0], sep, counts[1], sep,
+            pct(row->established, row->connections));
+    const uint64_t more[] = { row->refused, row->unanswered, row->icmp_rejected,  row->half_open,
+                              row->reset,   row->syns,       row->syn_retransmits };
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+        fprintf(out, "%c%" PRIu64, sep, more[i]);
+    }
+    fprintf(out, "%c%.2f%c%" PRIu64 "%c%" PRIu64 "%c%.2f", sep,
+            pct(row->syn_retransmits, row->syns), sep, row->synacks, sep, row->synack_retransmits,
+            sep, pct(row->synack_retransmits, row->synacks));
+    for (size_t l = 0; l < 3; l++) {
+        int64_t v[4];
+        bool any = quantiles(row_hist(row, l), v);
+        fprintf(out, "%c%" PRIu64, sep, hist_count(row_hist(row, l)));
+        for (size_t q = 0; q < 4; q++) {
+            if (any) {
+                fprintf(out, "%c%" PRId64, sep, v[q]);
+            } else {
+                fprintf(out, "%c%s", sep, none);
+            }
+        }
+    }
+    fputc('\n', out);
+}
+
+static void write_trailer(const struct tcpshake_health *h, FILE *out, enum tcpshake_format fmt,
+                          size_t n)
+{
+    switch (fmt) {
+    case TCPSHAKE_FORMAT_TABLE:
+        fprintf(out,
+                "%zu rows; %" PRIu64 " rows evicted from the full table (%" PRIu64
+                " connections)\n",
+                n, h->evicted_rows, h->evicted_connections);
+        break;
+    case TCPSHAKE_FORMAT_JSON:
+        fprintf(out,
+                "{\"health_rows\":%zu,\"evicted_rows\":%" PRIu64 ",\"evicted_connections\":%" PRIu64
+                "}\n",
+                n, h->evicted_rows, h->evicted_connections);
+        break;
+    case TCPSHAKE_FORMAT_ZEEK:
+        fprintf(out, "#evicted_rows\t%" PRIu64 "\n#evicted_connections\t%" PRIu64 "\n",
+                h->evicted_rows, h->evicted_connections);
+        break;
+    default:
+        break; /* CSV stays one table: header and rows only */
+    }
+}
+
+/* ---------------------------------------------------------------- API */
+
+struct tcpshake_health *tcpshake_health_new(const struct tcpshake_health_config *cfg)
+{
+    struct tcpshake_health_config c;
+    if (cfg == NULL) {
+        tcpshake_health_config_default(&c);
+    } else {
+        c = *cfg;
+    }
+    if ((unsigned)c.by >= TCPSHAKE_HEALTH_BY_COUNT || c.prefix_len > 128 || c.max_rows < 1 ||
+        c.max_rows > HEALTH_MAX_ROWS) {
+        return NULL;
+    }
+    struct tcpshake_health *h = ts_calloc(1, sizeof(*h));
+    if (h == NULL) {
+        return NULL;
+    }
+    h->cfg = c;
+    h->rows = ts_calloc(c.max_rows, sizeof(*h->rows));
+    if (h->rows == NULL || keytab_init(&h->index, c.max_rows) != TCPSHAKE_OK) {
+        tcpshake_health_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void tcpshake_health_add(struct tcpshake_health *h, const struct tcpshake_record *r)
+{
+    if (h == NULL || r == NULL) {
+        return;
+    }
+    row_add(find_row(h, r), r);
+}
+
+int tcpshake_health_write(const struct tcpshake_health *h, FILE *out, enum tcpshake_format fmt)
+{
+    if (h == NULL || out == NULL || (unsigned)fmt >= TCPSHAKE_FORMAT_COUNT) {
+        return TCPSHAKE_ERR_ARG;
+    }
+    size_t n = h->index.n;
+    const struct health_row **rows = ts_calloc(n > 0 ? n : 1, sizeof(*rows));
+    if (rows == NULL) {
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    health_rows(h, rows, n);
+    if (fmt == TCPSHAKE_FORMAT_TABLE) {
+        table_header(h, out);
+    } else if (fmt != TCPSHAKE_FORMAT_JSON) {
+        delimited_header(out, fmt == TCPSHAKE_FORMAT_CSV ? ',' : '\t', fmt == TCPSHAKE_FORMAT_ZEEK);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fmt == TCPSHAKE_FORMAT_TABLE) {
+            table_row(h, rows[i], out);
+        } else if (fmt == TCPSHAKE_FORMAT_JSON) {
+            json_row(h, rows[i], out);
+        } else {
+            bool zeek = fmt == TCPSHAKE_FORMAT_ZEEK;
+            delimited_row(h, rows[i], out, zeek ? '\t' : ',', zeek);
+        }
+    }
+    write_trailer(h, out, fmt, n);
+    ts_free(rows);
+    if (fflush(out) != 0 || ferror(out)) {
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
+}
+
+void tcpshake_health_free(struct tcpshake_health *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    keytab_release(&h->index);
+    ts_free(h->rows);
+    ts_free(h);
+}

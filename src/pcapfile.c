@@ -1,0 +1,193 @@
+/*
+ * pcapfile.c - a fast reader for classic pcap files: the file is mapped into
+ * memory and records are handed out in place, with no copy and no call into
+ * libpcap per packet.
+ *
+ * It takes over only the plain case: a regular file with one of the four
+ * classic magic numbers (micro- or nanosecond, either byte order), version
+ * 2.x and an ordinary link type. Everything else (pcapng, standard input,
+ * "modified" pcap, FCS bits in the link type) is left to libpcap, which the
+ * caller uses whenever pcapfile_open declines. Record checks and error texts
+ * follow libpcap's sf-pcap.c so both readers fail the same way.
+ *
+ *   file header (24 bytes): magic, version 2.4, thiszone, sigfigs, snaplen, linktype
+ *   record header (16 bytes): ts_sec, ts_frac (us or ns), caplen, len; then caplen bytes
+ */
+#include "pcapfile.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "tcpshake.h"
+
+#define MAGIC_US      0xa1b2c3d4u
+#define MAGIC_NS      0xa1b23c4du
+#define FILE_HDR_LEN  24
+#define REC_HDR_LEN   16
+#define MAX_CAPLEN    262144u /* libpcap's limit for every link type we decode */
+#define LINKTYPE_RAW  101
+#define DLT_RAW_LINUX 12         /* what libpcap reports for LINKTYPE_RAW on Linux */
+#define RELEASE_STEP  (8u << 20) /* give back mapped pages already read, 8 MiB at a time */
+
+struct pcapfile {
+    const uint8_t *map;
+    size_t size;
+    size_t off;      /* next record header */
+    size_t released; /* pages before this offset were given back */
+    uint64_t n_read; /* records handed out */
+    uint32_t snaplen;
+    int linktype;
+    bool swap; /* file written in the other byte order */
+    bool nano;
+};
+
+static uint32_t get32(const uint8_t *p, bool swap)
+{
+    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    if (swap) {
+        v = (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
+    }
+    return v;
+}
+
+/* Map the file; NULL when it is not a regular, non-empty file we can map. */
+static const uint8_t *map_file(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return NULL;
+    }
+    struct stat st;
+    const uint8_t *map = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= FILE_HDR_LEN) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+            map = m;
+            *size = (size_t)st.st_size;
+        }
+    }
+    close(fd);
+    return map;
+}
+
+struct pcapfile *pcapfile_open(const char *path)
+{
+    size_t size = 0;
+    const uint8_t *map = map_file(path, &size);
+    if (map == NULL) {
+        return NULL;
+    }
+    uint32_t magic = get32(map, false);
+    bool swap = false;
+    bool nano = false;
+    if (magic == MAGIC_US || magic == MAGIC_NS) {
+        nano = magic == MAGIC_NS;
+    } else if (get32(map, true) == MAGIC_US || get32(map, true) == MAGIC_NS) {
+        swap = true;
+        nano = get32(map, true) == MAGIC_NS;
+    } else {
+        munmap((void *)map, size);
+        return NULL;
+    }
+    uint32_t version_major = swap ? (uint32_t)map[4] << 8 | map[5] : (uint32_t)map[5] << 8 | map[4];
+    uint32_t linktype = get32(map + 20, swap);
+    /* Unusual headers (old versions, FCS bits) go to libpcap, which knows them all. */
+    if (version_major != 2 || (linktype & 0xfc000000u) != 0 || linktype > 0xffffu) {
+        munmap((void *)map, size);
+        return NULL;
+    }
+    struct pcapfile *pf = ts_calloc(1, sizeof(*pf));
+    if (pf == NULL) {
+        munmap((void *)map, size);
+        return NULL;
+    }
+    pf->map = map;
+    pf->size = size;
+    pf->off = FILE_HDR_LEN;
+    pf->swap = swap;
+    pf->nano = nano;
+    pf->snaplen = get32(map + 16, swap);
+    pf->linktype = linktype == LINKTYPE_RAW ? DLT_RAW_LINUX : (int)linktype;
+    return pf;
+}
+
+int pcapfile_linktype(const struct pcapfile *pf)
+{
+    return pf->linktype;
+}
+
+uint32_t pcapfile_snaplen(const struct pcapfile *pf)
+{
+    return pf->snaplen;
+}
+
+/*
+ * Pages already read count in the process's resident memory until dropped;
+ * drop them (a private read-only mapping simply re-reads on demand), keeping
+ * the record being handed out, so memory does not grow with the file.
+ */
+static void release_behind(struct pcapfile *pf, size_t keep_from)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t upto = keep_from / page * page;
+    if (upto - pf->released >= RELEASE_STEP) {
+        madvise((void *)(pf->map + pf->released), upto - pf->released, MADV_DONTNEED);
+        pf->released = upto;
+    }
+}
+
+int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, size_t err_len)
+{
+    size_t left = pf->size - pf->off;
+    if (left == 0) {
+        return 0;
+    }
+    unsigned long long n = pf->n_read + 1;
+    if (left < REC_HDR_LEN) {
+        snprintf(err, err_len,
+                 "packet %llu: truncated dump file; tried to read %d header bytes, only got %zu", n,
+                 REC_HDR_LEN, left);
+        return -TCPSHAKE_ERR_TRUNCATED;
+    }
+    const uint8_t *h = pf->map + pf->off;
+    uint32_t caplen = get32(h + 8, pf->swap);
+    if (caplen > MAX_CAPLEN) {
+        snprintf(err, err_len,
+                 "packet %llu: invalid packet capture length %u, bigger than maximum of %u", n,
+                 caplen, MAX_CAPLEN);
+        return -TCPSHAKE_ERR_READ;
+    }
+    if (left - REC_HDR_LEN < caplen) {
+        snprintf(err, err_len,
+                 "packet %llu: truncated dump file; tried to read %u captured bytes, only got %zu",
+                 n, caplen, left - REC_HDR_LEN);
+        return -TCPSHAKE_ERR_TRUNCATED;
+    }
+    uint64_t sec = get32(h, pf->swap);
+    uint64_t frac = get32(h + 4, pf->swap);
+    rec->ts_sec = (uint32_t)sec;
+    rec->ts_frac_ns = pf->nano ? (uint32_t)frac : (uint32_t)(frac * 1000u);
+    rec->ts_ns = sec * 1000000000u + (pf->nano ? frac : frac * 1000u);
+    rec->data = h + REC_HDR_LEN;
+    rec->caplen = caplen;
+    rec->wire_len = get32(h + 12, pf->swap);
+    pf->off += REC_HDR_LEN + caplen;
+    pf->n_read++;
+    release_behind(pf, (size_t)(rec->data - pf->map));
+    return 1;
+}
+
+void pcapfile_close(struct pcapfile *pf)
+{
+    if (pf == NULL) {
+        return;
+    }
+    munmap((void *)pf->map, pf->size);
+    ts_free(pf);
+}

@@ -1,0 +1,311 @@
+/*
+ * test_health.c - per-group health rows: grouping by server, port, subnet and
+ * client; time buckets; counters and retransmission totals; percentiles
+ * within the histogram's stated error; eviction from a full table; the four
+ * output formats; the capture point paragraph.
+ */
+#include "agg_health.h"
+
+#include <stdlib.h>
+
+#include "alloc.h"
+#include "check.h"
+
+#define SEC UINT64_C(1000000000)
+#define MS  UINT64_C(1000000)
+#define T0  (UINT64_C(1700000000) * SEC) /* a multiple of 10 s */
+
+static struct tcpshake_record rec(unsigned client_last, unsigned server_c, unsigned server_d,
+                                  uint16_t port, enum tcpshake_outcome o, uint64_t t)
+{
+    struct tcpshake_record r;
+    memset(&r, 0, sizeof(r));
+    r.ip_version = 4;
+    r.client.addr[0] = 192;
+    r.client.addr[1] = 168;
+    r.client.addr[3] = (uint8_t)client_last;
+    r.client.port = 40000;
+    r.server.addr[0] = 10;
+    r.server.addr[2] = (uint8_t)server_c;
+    r.server.addr[3] = (uint8_t)server_d;
+    r.server.port = port;
+    r.outcome = o;
+    r.first_ns = t;
+    r.n_syn = 1;
+    r.n_synack = o == TCPSHAKE_OUTCOME_ESTABLISHED ? 1 : 0;
+    r.server_side_ns = r.client_side_ns = r.app_latency_ns = TCPSHAKE_NO_TIME;
+    return r;
+}
+
+static size_t rows_of(const struct tcpshake_health *h, const struct health_row **rows)
+{
+    return health_rows(h, rows, 64);
+}
+
+static struct tcpshake_health *health(enum tcpshake_health_by by, unsigned prefix,
+                                      uint64_t bucket_ns, size_t max_rows)
+{
+    struct tcpshake_health_config cfg;
+    tcpshake_health_config_default(&cfg);
+    cfg.by = by;
+    cfg.prefix_len = prefix;
+    cfg.bucket_ns = bucket_ns;
+    cfg.max_rows = max_rows;
+    struct tcpshake_health *h = tcpshake_health_new(&cfg);
+    CHECK(h != NULL);
+    return h;
+}
+
+/* Three servers: 10.0.1.5:80, 10.0.1.9:80, 10.0.2.1:443; clients .1 and .2. */
+static void feed_three(struct tcpshake_health *h)
+{
+    struct tcpshake_record r[] = {
+        rec(1, 1, 5, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0 + 1 * SEC),
+        rec(1, 1, 5, 80, TCPSHAKE_OUTCOME_REFUSED, T0 + 2 * SEC),
+        rec(2, 1, 9, 80, TCPSHAKE_OUTCOME_UNANSWERED, T0 + 3 * SEC),
+        rec(2, 2, 1, 443, TCPSHAKE_OUTCOME_HALF_OPEN, T0 + 4 * SEC),
+        rec(2, 2, 1, 443, TCPSHAKE_OUTCOME_ICMP_REJECTED, T0 + 5 * SEC),
+        rec(1, 2, 1, 443, TCPSHAKE_OUTCOME_RESET_IN_HANDSHAKE, T0 + 15 * SEC),
+    };
+    r[2].n_syn = 4; /* three retransmissions */
+    r[3].n_synack = 3;
+    for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+        tcpshake_health_add(h, &r[i]);
+    }
+}
+
+static void test_by_server(void)
+{
+    struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 0, 64);
+    feed_three(h);
+    const struct health_row *rows[64];
+    CHECK_INT(rows_of(h, rows), 3);
+    CHECK_INT(rows[0]->addr[3], 5);
+    CHECK_U64(rows[0]->connections, 2);
+    CHECK_U64(rows[0]->established, 1);
+    CHECK_U64(rows[0]->refused, 1);
+    CHECK_INT(rows[1]->addr[3], 9);
+    CHECK_U64(rows[1]->unanswered, 1);
+    CHECK_U64(rows[1]->syns, 4);
+    CHECK_U64(rows[1]->syn_retransmits, 3);
+    CHECK_INT(rows[2]->port, 443);
+    CHECK_U64(rows[2]->connections, 3);
+    CHECK_U64(rows[2]->half_open, 1);
+    CHECK_U64(rows[2]->icmp_rejected, 1);
+    CHECK_U64(rows[2]->reset, 1);
+    CHECK_U64(rows[2]->synack_retransmits, 2);
+    tcpshake_health_free(h);
+}
+
+static void test_by_port_subnet_client(void)
+{
+    const struct health_row *rows[64];
+    struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_PORT, 24, 0, 64);
+    feed_three(h);
+    CHECK_INT(rows_of(h, rows), 2);
+    CHECK_INT(rows[0]->port, 80);
+    CHECK_U64(rows[0]->connections, 3);
+    CHECK_INT(rows[1]->port, 443);
+    tcpshake_health_free(h);
+
+    h = health(TCPSHAKE_HEALTH_BY_SUBNET, 24, 0, 64);
+    feed_three(h);
+    CHECK_INT(rows_of(h, rows), 2); /* 10.0.1.0/24 and 10.0.2.0/24 */
+    CHECK_INT(rows[0]->addr[2], 1);
+    CHECK_INT(rows[0]->addr[3], 0);
+    CHECK_U64(rows[0]->connections, 3);
+    CHECK_INT(rows[0]->port, 0);
+    tcpshake_health_free(h);
+
+    h = health(TCPSHAKE_HEALTH_BY_SUBNET, 30, 0, 64); /* .5 and .9 part at /30 */
+    feed_three(h);
+    CHECK_INT(rows_of(h, rows), 3);
+    CHECK_INT(rows[0]->addr[3], 4);
+    CHECK_INT(rows[1]->addr[3], 8);
+    tcpshake_health_free(h);
+
+    h = health(TCPSHAKE_HEALTH_BY_CLIENT, 24, 0, 64);
+    feed_three(h);
+    CHECK_INT(rows_of(h, rows), 2);
+    CHECK_INT(rows[0]->addr[0], 192);
+    CHECK_INT(rows[0]->addr[3], 1);
+    CHECK_U64(rows[0]->connections, 3);
+    CHECK_U64(rows[1]->connections, 3);
+    tcpshake_health_free(h);
+}
+
+static void test_buckets(void)
+{
+    const struct health_row *rows[64];
+    struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_PORT, 24, 10 * SEC, 64);
+    feed_three(h);
+    /* 80 and 443 in [T0, T0+10s), 443 again in [T0+10s, T0+20s). */
+    CHECK_INT(rows_of(h, rows), 3);
+    CHECK_U64(rows[0]->bucket, T0 / (10 * SEC));
+    CHECK_INT(rows[0]->port, 80);
+    CHECK_INT(rows[1]->port, 443);
+    CHECK_U64(rows[1]->connections, 2);
+    CHECK_U64(rows[2]->bucket, T0 / (10 * SEC) + 1);
+    CHECK_U64(rows[2]->reset, 1);
+    tcpshake_health_free(h);
+}
+
+static void test_percentiles(void)
+{
+    const struct health_row *rows[64];
+    struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 0, 64);
+    /* server side 1..1000 ms, client side 20 ms, app latency 2x server side */
+    for (unsigned i = 1; i <= 1000; i++) {
+        struct tcpshake_record r = rec(1, 1, 1, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0 + i);
+        r.server_side_ns = (int64_t)(i * MS);
+        r.client_side_ns = (int64_t)(20 * MS);
+        r.app_latency_ns = (int64_t)(2 * i * MS);
+        tcpshake_health_add(h, &r);
+    }
+    CHECK_INT(rows_of(h, rows), 1);
+    const struct hist *s = &rows[0]->server_side;
+    const struct {
+        double q;
+        int64_t exact;
+    } want[] = { { 0.50, 500 * (int64_t)MS },
+                 { 0.95, 950 * (int64_t)MS },
+                 { 0.99, 990 * (int64_t)MS } };
+    for (size_t i = 0; i < 3; i++) {
+        int64_t got = hist_quantile(s, want[i].q);
+        double err = (double)(got - want[i].exact) / (double)want[i].exact * 100.0;
+        CHECK(err >= -HIST_ERROR_PCT && err <= HIST_ERROR_PCT);
+    }
+    CHECK(hist_max(s) == 1000 * (int64_t)MS);
+    CHECK(hist_max(&rows[0]->app_latency) == 2000 * (int64_t)MS);
+    CHECK_U64(hist_count(&rows[0]->client_side), 1000);
+    tcpshake_health_free(h);
+}
+
+static void test_eviction(void)
+{
+    const struct health_row *rows[64];
+    struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 0, 4);
+    /* A heavy server, then 10 servers with one connection each. */
+    for (int i = 0; i < 50; i++) {
+        struct tcpshake_record r = rec(1, 9, 9, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0);
+        tcpshake_health_add(h, &r);
+    }
+    for (unsigned i = 1; i <= 10; i++) {
+        struct tcpshake_record r = rec(1, 1, i, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0);
+        tcpshake_health_add(h, &r);
+    }
+    CHECK_INT(rows_of(h, rows), 4);
+    uint64_t ev_rows, ev_conns;
+    health_evictions(h, &ev_rows, &ev_conns);
+    CHECK_U64(ev_rows, 7);
+    CHECK_U64(ev_conns, 7);
+    bool heavy_kept = false;
+    for (size_t i = 0; i < 4; i++) {
+        heavy_kept = heavy_kept || rows[i]->connections == 50;
+    }
+    CHECK(heavy_kept);
+    tcpshake_health_free(h);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s != '\0'; s++) {
+        n += *s == '\n';
+    }
+    return n;
+}
+
+static void test_formats(void)
+{
+    struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 10 * SEC, 64);
+    feed_three(h);
+    static const size_t want_lines[TCPSHAKE_FORMAT_COUNT] = {
+        [TCPSHAKE_FORMAT_TABLE] = 2 + 4 + 1, /* title, header, rows, evictions */
+        [TCPSHAKE_FORMAT_JSON] = 4 + 1,
+        [TCPSHAKE_FORMAT_CSV] = 1 + 4,
+        [TCPSHAKE_FORMAT_ZEEK] = 3 + 4 + 2,
+    };
+    for (int f = 0; f < TCPSHAKE_FORMAT_COUNT; f++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        CHECK(out != NULL);
+        if (out == NULL) {
+            continue;
+        }
+        CHECK_INT(tcpshake_health_write(h, out, (enum tcpshake_format)f), TCPSHAKE_OK);
+        fclose(out);
+        CHECK_INT(count_lines(buf), want_lines[f]);
+        if (f == TCPSHAKE_FORMAT_CSV) {
+            CHECK(strncmp(buf, "by,group,bucket_start,", 22) == 0);
+            CHECK(strstr(buf, "\nserver,10.0.1.9:80,") != NULL);
+        }
+        if (f == TCPSHAKE_FORMAT_JSON) {
+            CHECK(strncmp(buf, "{\"by\":\"server\",\"group\":\"10.0.1.5:80\"", 36) == 0);
+            CHECK(strstr(buf, "\"server_side_p50_ns\":null") != NULL);
+        }
+        free(buf);
+    }
+    CHECK_INT(tcpshake_health_write(h, stdout, TCPSHAKE_FORMAT_COUNT), TCPSHAKE_ERR_ARG);
+    tcpshake_health_free(h);
+}
+
+static void test_capture_point(void)
+{
+    static const struct {
+        int64_t server, client;
+        uint64_t n;
+        const char *want;
+    } cases[] = {
+        { 60 * (int64_t)MS, 20 * (int64_t)MS, 10, "in the middle" },
+        { 60 * (int64_t)MS, 50000, 10, "near the client" },
+        { 40000, 30 * (int64_t)MS, 10, "near the server" },
+        { 40000, 30000, 10, "both sides under 0.1 ms" },
+        { 0, 0, 0, "unknown" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        CHECK(out != NULL);
+        if (out == NULL) {
+            continue;
+        }
+        tcpshake_capture_point_print(cases[i].server, cases[i].client, cases[i].n, out);
+        fclose(out);
+        CHECK(strstr(buf, cases[i].want) != NULL);
+        free(buf);
+    }
+}
+
+static void test_bad_config_and_oom(void)
+{
+    struct tcpshake_health_config cfg;
+    tcpshake_health_config_default(&cfg);
+    cfg.max_rows = 0;
+    CHECK(tcpshake_health_new(&cfg) == NULL);
+    tcpshake_health_config_default(&cfg);
+    cfg.prefix_len = 129;
+    CHECK(tcpshake_health_new(&cfg) == NULL);
+    for (unsigned long n = 1; n <= 6; n++) {
+        alloc_fail_after(n);
+        struct tcpshake_health *h = tcpshake_health_new(NULL);
+        alloc_fail_after(0);
+        tcpshake_health_free(h);
+    }
+    CHECK_STR(tcpshake_health_by_name(TCPSHAKE_HEALTH_BY_SUBNET), "subnet");
+}
+
+int main(void)
+{
+    test_by_server();
+    test_by_port_subnet_client();
+    test_buckets();
+    test_percentiles();
+    test_eviction();
+    test_formats();
+    test_capture_point();
+    test_bad_config_and_oom();
+    return check_report("health");
+}
