@@ -171,6 +171,11 @@ int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, s
     }
     uint64_t sec = get32(h, pf->swap);
     uint64_t frac = get32(h + 4, pf->swap);
+    if (frac > INT32_MAX) {
+        /* libpcap reads the fraction as a signed 32-bit number and tcpshake has
+         * always clamped a negative one to 0; tshark shows the same time. */
+        frac = 0;
+    }
     rec->ts_sec = (uint32_t)sec;
     rec->ts_frac_ns = pf->nano ? (uint32_t)frac : (uint32_t)(frac * 1000u);
     rec->ts_ns = sec * 1000000000u + (pf->nano ? frac : frac * 1000u);
