@@ -20,7 +20,7 @@ CFLAGS   ?= -O2 -g
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude -Isrc
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(if $(WERROR),-Werror) -fvisibility=hidden -fPIC -MMD -MP \
              $(CFLAGS)
-LDLIBS  += -lpcap
+LDLIBS  += -lpcap -pthread
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -35,8 +35,9 @@ TOOLS    := $(BUILD)/tests/make_hostile
 
 .SECONDARY:
 
-.PHONY: all demo check test unit e2e corpus asan clang deps install uninstall format \
-        format-check clean golden fuzz fuzz-build fuzz-replay fuzz-replay-run
+.PHONY: all demo check test unit e2e corpus asan tsan tsan-run clang deps install uninstall \
+        format format-check clean golden fuzz fuzz-build fuzz-replay fuzz-replay-run valgrind \
+        asan-corpus asan-corpus-run
 
 all: $(CLI) $(LIB_SO)
 
@@ -91,6 +92,28 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
 		LDFLAGS="-fsanitize=address,undefined" unit e2e
 
+# The unit tests and the CLI over every capture (tests/data, hostile, ../shared/corpus)
+# under valgrind's memcheck; see tests/valgrind.sh.
+valgrind: $(CLI) $(UNIT_BIN) $(TOOLS)
+	@tests/valgrind.sh $(CLI) $(BUILD)/tests/make_hostile $(UNIT_BIN)
+
+# The ASan + UBSan CLI over every ../shared/corpus capture in all four formats.
+asan-corpus:
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
+		LDFLAGS="-fsanitize=address,undefined" asan-corpus-run
+
+asan-corpus-run: $(CLI)
+	@tests/corpus/sanitized.sh $(CLI)
+
+# The multi-core tests (test_shard, tests/e2e/threads.sh on tests/data) under ThreadSanitizer.
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan CFLAGS="-O1 -g -fsanitize=thread" \
+		LDFLAGS="-fsanitize=thread" tsan-run
+
+tsan-run: $(CLI) $(BUILD)/tests/test_shard
+	@$(BUILD)/tests/test_shard
+	@TSAN=1 tests/e2e/threads.sh $(CLI)
+
 # A warning-free build with clang as well (gcc is the default CC on Debian).
 clang:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang WERROR=1 all
@@ -102,9 +125,12 @@ check test: deps
 	@$(MAKE) --no-print-directory WERROR=1 e2e
 	@$(MAKE) --no-print-directory clang
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory corpus
+	@$(MAKE) --no-print-directory asan-corpus
 	@$(MAKE) --no-print-directory format-check
-	@echo "check: 8 passed, 0 failed (build, unit, fuzz-replay, e2e, clang, asan, corpus, format)"
+	@echo "check: 10 passed, 0 failed (build, unit, fuzz-replay, e2e, clang, asan, tsan, corpus," \
+		"asan-corpus, format)"
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -134,6 +160,7 @@ deps:
 
 FUZZ_TARGETS ?= decode tracker pipeline
 FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
 FUZZ_MAXLEN_decode = 4096
 FUZZ_MAXLEN_tracker = 4096
 FUZZ_MAXLEN_pipeline = 65536
@@ -179,17 +206,18 @@ fuzz:
 		build/fuzz/fuzzbin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 			-max_len=$$(case $$t in pipeline) echo $(FUZZ_MAXLEN_pipeline);; \
 				tracker) echo $(FUZZ_MAXLEN_tracker);; *) echo $(FUZZ_MAXLEN_decode);; esac) \
-			-timeout=10 -print_final_stats=1 \
+			-timeout=10 -print_final_stats=1 $(FUZZ_FLAGS) \
 			-artifact_prefix=build/fuzz/crashes/$$t/ build/fuzz/corpus/$$t; \
 	done
 
 # ------------------------------------------------------------------- bench
 
 # Benchmarks print figures and assert nothing; they are not part of check. The trace is
-# generated once per size and seed under $(BUILD)/bench (the default is about 4 GB of disk).
+# generated once per size and seed under $(BUILD)/bench (the defaults take about 5 GB of disk).
 BENCH_PACKETS       ?= 10000000
 BENCH_SEED          ?= 1
-BENCH_FLOOD         ?= 3000000
+BENCH_FLOOD         ?= 10000000
+BENCH_OOO           ?= 1000000
 BENCH_PEERS_PACKETS ?= 2000000
 BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop
 
@@ -205,7 +233,7 @@ $(BUILD)/bench/readloop: $(BUILD)/bench/readloop.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lpcap
 
 bench: $(CLI) $(BENCH_TOOLS)
-	@bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD)
+	@bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD) $(BENCH_OOO)
 
 bench-peers: $(CLI) $(BENCH_TOOLS)
 	@bench/peers.sh $(BUILD) $(BENCH_PEERS_PACKETS) $(BENCH_SEED)

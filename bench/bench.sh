@@ -1,11 +1,12 @@
 #!/bin/sh
 # bench.sh - the body of `make bench`: generate (once) and warm a trace, then time tcpshake
 # in every output format against a bare libpcap read loop, and show that a SYN flood's
-# memory is bounded by --max-flows. Prints figures; asserts nothing.
+# memory is bounded by --max-flows and that one long reordered connection's memory does not
+# grow with its segment count. Prints figures; asserts nothing.
 #
-# Usage: bench/bench.sh BUILD_DIR PACKETS SEED FLOOD_SYNS
+# Usage: bench/bench.sh BUILD_DIR PACKETS SEED FLOOD_SYNS [OOO_SEGMENTS]
 set -eu
-build=$1 packets=$2 seed=$3 flood=$4
+build=$1 packets=$2 seed=$3 flood=$4 ooo=${5:-1000000}
 dir=$build/bench
 cli=$build/tcpshake
 run=$dir/runner
@@ -42,8 +43,12 @@ $run -n "$n" -b "$size" -w "$dir/base.ns" "libpcap read loop (baseline)" -- \
 read -r base _ <"$dir/base.ns"
 for i in 1 2 3; do
     $run -n "$n" -b "$size" -B "$base" "tcpshake -o json -q  (run $i)" -- \
-        "$cli" -r "$trace" -o json -q
+        "$cli" -r "$trace" -o json -q --threads 1
 done
+# Connections sharded over 2 worker threads (the reader decodes and prints); the lines
+# below run with the default, one worker per online CPU.
+$run -n "$n" -b "$size" -B "$base" "tcpshake -o json -q --threads 2" -- \
+    "$cli" -r "$trace" -o json -q --threads 2
 for fmt in table csv zeek; do
     $run -n "$n" -b "$size" -B "$base" "tcpshake -o $fmt -q" -- "$cli" -r "$trace" -o "$fmt" -q
 done
@@ -68,4 +73,26 @@ for cap in 65536 16384; do
 done
 $run -n "$n" -b "$size" -B "$base" "flood: zeek, default --max-flows" -- \
     "$cli" -r "$ftrace" -o zeek -q
+
+# One connection, headers only (--snaplen 96), its segments reordered within a window of
+# 64, 5 % sent twice, 5 % overlapping: peak RSS for 1000 segments and for $ooo, read by the
+# mapped reader (-r FILE, which keeps a window of the file resident) and by libpcap (-r -).
+echo
+for segs in 1000 "$ooo"; do
+    otrace=$dir/ooo-$segs-$seed.pcap
+    gen "$otrace" --ooo "$segs" --snaplen 96 -s "$seed"
+    measure "$otrace"
+done
+echo
+$run -h
+for segs in 1000 "$ooo"; do
+    otrace=$dir/ooo-$segs-$seed.pcap
+    n=$("$dir"/readloop "$otrace" | cut -d' ' -f1)
+    size=$(stat -c %s "$otrace")
+    $run -n "$n" -b "$size" "1 conn, $segs segs: json" -- \
+        "$cli" -r "$otrace" -o json -q
+    # shellcheck disable=SC2016 # $0 and $1 are the inner shell's
+    $run -n "$n" -b "$size" "1 conn, $segs segs: json, -r -" -- \
+        sh -c 'exec "$0" -r - -o json -q <"$1"' "$cli" "$otrace"
+done
 rm -f "$dir/base.ns"

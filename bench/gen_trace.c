@@ -20,7 +20,8 @@
  * offset) are correct; the IPv4 header checksum is computed; TCP checksums are left 0.
  *
  * Usage: gen_trace -o FILE [-p PACKETS] [-c CONNECTIONS] [-s SEED] [-d SECONDS]
- *                  [--flood N] [--scan N] [--snaplen N]
+ *                  [--flood N] [--scan N] [--snaplen N] [--ooo N]
+ * --ooo N writes one connection of N reordered segments instead (see ooo_connection).
  * -p is approximate: the mean number of request/response rounds per connection is chosen so
  * the total comes out near it.
  */
@@ -818,6 +819,107 @@ static void step(struct gen *g, struct conn *c)
     }
 }
 
+/* ------------------------------------------- one connection, reordered (--ooo) */
+
+/*
+ * --ooo N: a single IPv4 connection (Linux options, timestamps) whose data phase is N
+ * segments of 1-1460 bytes in both directions, sent in random order within a window of
+ * OOO_WINDOW segments; 5 % of them are sent twice (a retransmission, later in the window)
+ * and 5 % overlap the end of the segment before them in the same direction. Every segment
+ * acknowledges the highest byte the other side has sent so far. Then a client FIN close.
+ * It shows that a connection's tracking state does not grow with its segment count.
+ */
+#define OOO_WINDOW 64
+
+struct ooo_seg {
+    uint32_t seq;
+    uint32_t len;
+    uint8_t from_client;
+    uint8_t copies; /* how many more times it is sent */
+};
+
+struct ooo_dir {
+    uint32_t next;     /* sequence number after the last byte generated */
+    uint32_t last_len; /* length of the last segment generated */
+    uint32_t sent_end; /* highest sequence number sent so far (what the other side ACKs) */
+};
+
+static struct ooo_seg ooo_make(struct gen *g, struct ooo_dir dir[2])
+{
+    struct rng *r = &g->rng;
+    struct ooo_seg s = { 0 };
+    s.from_client = (uint8_t)rng_chance(r, 0.5);
+    struct ooo_dir *d = &dir[s.from_client];
+    uint32_t len = 1 + rng_below(r, 1460);
+    uint32_t back = 0;
+    if (d->last_len > 1 && rng_chance(r, 0.05)) {
+        back = 1 + rng_below(r, d->last_len - 1); /* resend part of the previous segment */
+        if (len + back > 1460) {
+            len = 1460 - back;
+        }
+    }
+    s.seq = d->next - back;
+    s.len = len + back;
+    d->next += len;
+    d->last_len = s.len;
+    s.copies = rng_chance(r, 0.05) ? 2 : 1;
+    return s;
+}
+
+static void ooo_connection(struct gen *g, uint64_t n_segs)
+{
+    struct rng *r = &g->rng;
+    struct conn c = { 0 };
+    c.kind = K_NORMAL;
+    conn_common(g, &c, T0_NS);
+    random_ip(r, &c, true);
+    random_ip(r, &c, false);
+    c.srv_port = 443;
+    c.mss = 1460;
+    c.use_ts = 1;
+    c.close_how = C_CLIENT_FIN;
+    while (c.state != S_CLOSE) { /* SYN, SYN-ACK, ACK */
+        step(g, &c);
+    }
+    struct ooo_dir dir[2] = { { c.srv_seq, 0, c.srv_seq }, { c.cli_seq, 0, c.cli_seq } };
+    struct ooo_seg win[OOO_WINDOW];
+    size_t n_win = 0;
+    uint64_t made = 0;
+    while (n_win < OOO_WINDOW && made < n_segs) {
+        win[n_win++] = ooo_make(g, dir);
+        made++;
+    }
+    while (n_win > 0) {
+        size_t i = rng_below(r, (uint32_t)n_win);
+        struct ooo_seg *s = &win[i];
+        struct ooo_dir *d = &dir[s->from_client];
+        const struct ooo_dir *other = &dir[!s->from_client];
+        bool cli = s->from_client;
+        uint16_t rwnd = cli ? 502 : 509;
+        struct seg out = { cli, F_ACK | F_PSH, s->seq, other->sent_end, rwnd, s->len, O_NONE };
+        c.t_ns += small_gap(r);
+        emit(g, &c, &out);
+        if ((int32_t)(s->seq + s->len - d->sent_end) > 0) {
+            d->sent_end = s->seq + s->len;
+        }
+        if (--s->copies > 0) {
+            continue;
+        }
+        if (made < n_segs) {
+            *s = ooo_make(g, dir);
+            made++;
+        } else {
+            *s = win[--n_win];
+        }
+    }
+    c.cli_seq = dir[1].next;
+    c.srv_seq = dir[0].next;
+    c.t_ns += NS_PER_MS;
+    while (c.state != S_DONE) { /* FIN, FIN, ACK */
+        step(g, &c);
+    }
+}
+
 /* ------------------------------------------------------------ scheduling */
 
 static void spawn(struct gen *g, uint32_t spawner_idx)
@@ -902,8 +1004,9 @@ static double plan_rounds(uint64_t packets, uint64_t conns, uint64_t flood, uint
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen_trace -o FILE [-p PACKETS] [-c CONNECTIONS] [-s SEED]\n"
-                    "                 [-d SECONDS] [--flood N] [--scan N] [--snaplen N]\n");
+    fprintf(stderr,
+            "usage: gen_trace -o FILE [-p PACKETS] [-c CONNECTIONS] [-s SEED]\n"
+            "                 [-d SECONDS] [--flood N] [--scan N] [--snaplen N] [--ooo N]\n");
     exit(2);
 }
 
@@ -926,7 +1029,7 @@ int main(int argc, char **argv)
 {
     const char *path = NULL;
     uint64_t packets = 10000000, conns = UINT64_MAX, seed = 1, seconds = 0;
-    uint64_t flood = UINT64_MAX, scan = UINT64_MAX, snaplen = 262144;
+    uint64_t flood = UINT64_MAX, scan = UINT64_MAX, snaplen = 262144, ooo = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 && i + 1 < argc) {
@@ -945,12 +1048,17 @@ int main(int argc, char **argv)
             scan = num_arg(argc, argv, ++i);
         } else if (strcmp(a, "--snaplen") == 0) {
             snaplen = num_arg(argc, argv, ++i);
+        } else if (strcmp(a, "--ooo") == 0) {
+            ooo = num_arg(argc, argv, ++i);
         } else {
             usage();
         }
     }
     if (path == NULL || snaplen < 54 || snaplen > 262144) {
         usage();
+    }
+    if (ooo > 0) {
+        conns = flood = scan = 0; /* the one reordered connection only */
     }
     if (conns == UINT64_MAX) {
         conns = packets / 30;
@@ -1001,6 +1109,9 @@ int main(int argc, char **argv)
     put32le(hdr + 20, 1); /* LINKTYPE_ETHERNET */
     write_or_die(&g, hdr, sizeof(hdr));
     run(&g);
+    if (ooo > 0) {
+        ooo_connection(&g, ooo);
+    }
     if (fclose(g.out) != 0) {
         fprintf(stderr, "gen_trace: %s: %s\n", path, strerror(errno));
         return 1;

@@ -57,6 +57,9 @@ struct run {
     bool live;                         /* flush after every record */
     bool write_failed;
     struct agg_run agg; /* health rows and detectors (cli/agg.c) */
+    struct tcpshake *h; /* for the progress line's packet count */
+    uint64_t start_ns;  /* progress line: when reading started */
+    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -102,6 +105,9 @@ static void usage(FILE *out)
             "                          (default 60)\n"
             "  --idle-timeout S        seconds before an idle connection is reported\n"
             "                          (default 300)\n"
+            "  --threads N             analyse on N threads (1-64; default 0: one per\n"
+            "                          online CPU); same output as one thread, unless\n"
+            "                          --max-flows (split between threads) fills up\n"
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);
     fprintf(out, "  -h, --help              this help\n"
@@ -217,6 +223,7 @@ enum {
     OPT_EVENTS,
     OPT_STATS_INTERVAL,
     OPT_HANDSHAKE_ONLY,
+    OPT_THREADS,
 };
 
 /* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
@@ -311,6 +318,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "events", required_argument, NULL, OPT_EVENTS },
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
+        { "threads", required_argument, NULL, OPT_THREADS },
         AGG_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
@@ -379,6 +387,13 @@ static int parse_args(int argc, char **argv, struct options *o)
             } else {
                 o->cfg.handshake_timeout_ns = v * 1000000000u;
             }
+            break;
+        case OPT_THREADS:
+            if (!parse_u64(optarg, 0, 64, &v)) {
+                complain("--threads %s: want a number from 1 to 64 (0: one per CPU)", optarg);
+                return EXIT_USAGE;
+            }
+            o->cfg.threads = (unsigned)v;
             break;
         case OPT_COLOR:
             o->color = 1;
@@ -488,6 +503,49 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
     run->interval = tcpshake_summary_new(); /* NULL (out of memory) only skips blocks */
 }
 
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A progress line on standard error, at most 4 times a second, after the first second. */
+static void on_progress(uint64_t done, uint64_t total, void *user)
+{
+    struct run *run = user;
+    uint64_t now = monotonic_ns();
+    if (run->start_ns == 0) {
+        run->start_ns = now;
+        return;
+    }
+    uint64_t elapsed = now - run->start_ns;
+    if (elapsed < 1000000000u || now - run->drawn_ns < 250000000u) {
+        return;
+    }
+    run->drawn_ns = now;
+    double secs = (double)elapsed / 1e9;
+    double pps = (double)tcpshake_get_stats(run->h)->packets_read / secs;
+    fprintf(stderr, "\r%.0f", (double)done / 1e6);
+    if (total >= done && total > 0) {
+        double left = done > 0 ? (double)(total - done) * secs / (double)done : 0;
+        unsigned eta = (unsigned)left;
+        fprintf(stderr, " / %.0f MB (%.0f%%), %.2f M packets/s, ETA %u:%02u ", (double)total / 1e6,
+                100.0 * (double)done / (double)total, pps / 1e6, eta / 60, eta % 60);
+    } else {
+        fprintf(stderr, " MB, %.2f M packets/s ", pps / 1e6);
+    }
+}
+
+/* Take the progress line off the screen before anything else goes to standard error. */
+static void clear_progress(struct run *run)
+{
+    if (run->drawn_ns != 0) {
+        fputs("\r\033[K", stderr);
+        run->drawn_ns = 0;
+    }
+}
+
 /* -Z: give up root once the interface (and the -w file) are open, as tcpdump does. */
 static int drop_privileges(const struct options *o)
 {
@@ -580,10 +638,16 @@ static int analyse(const struct options *o, struct run *run)
         tcpshake_free(h);
         return rc;
     }
+    /* Only when the records do not share the terminal: they would tear the line. */
+    if (o->read_path != NULL && !o->quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)) {
+        run->h = h;
+        tcpshake_set_progress(h, on_progress, run);
+    }
     running_handle = h;
     catch_signals();
     rc = tcpshake_run(h);
     running_handle = NULL;
+    clear_progress(run);
     int status = 0;
     bool agg_ok = agg_finish(&run->agg, o->format, tcpshake_get_stats(h));
     if ((run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) ||
@@ -614,6 +678,17 @@ static int analyse(const struct options *o, struct run *run)
     return status;
 }
 
+/* --threads: 0 = one per online CPU; --handshake-only needs the packet's verdict at once. */
+static unsigned pick_threads(const struct options *o)
+{
+    unsigned n = o->cfg.threads;
+    if (n == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
+    }
+    return o->handshake_only ? 1 : n;
+}
+
 int main(int argc, char **argv)
 {
     /* "tcpshake probe ..." is active probing, a front end of its own (cli/probe.c). */
@@ -632,6 +707,7 @@ int main(int argc, char **argv)
         free(o.bpf);
         return status;
     }
+    o.cfg.threads = pick_threads(&o);
     bool tty = isatty(STDOUT_FILENO);
     if (!o.format_set) {
         o.format = tty ? TCPSHAKE_FORMAT_TABLE : TCPSHAKE_FORMAT_JSON;

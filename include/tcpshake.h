@@ -14,8 +14,11 @@
  *   int rc = tcpshake_run(h);    (calls on_record once per connection)
  *   tcpshake_free(h);
  *
- * Threads: one handle per thread; the library takes no locks, keeps no hidden
- * threads and has no global mutable state. It never prints and never exits;
+ * Threads: one handle per thread; the library has no global mutable state.
+ * A handle starts worker threads of its own only when tcpshake_config.threads
+ * asks for them (then it locks between them, and still calls every callback on
+ * the thread that called tcpshake_run / tcpshake_feed / tcpshake_flush /
+ * tcpshake_tick). It never prints and never exits;
  * errors are returned as enum tcpshake_status with details in
  * tcpshake_errmsg().
  *
@@ -188,7 +191,8 @@ struct tcpshake_side {
  * Times are 0 when the event was not seen; durations TCPSHAKE_NO_TIME.
  */
 struct tcpshake_record {
-    uint64_t id;                 /* 1, 2, 3 ... in the order connections were first seen */
+    uint64_t id;                 /* 1-based index in the input of the connection's first
+                                    packet: unique, increasing in first-seen order */
     uint8_t ip_version;          /* 4 or 6 */
     int32_t vlan;                /* outermost 802.1Q VLAN id, -1 when untagged */
     struct tcpshake_side client; /* the side that sent the first SYN (see roles_inferred) */
@@ -294,7 +298,23 @@ struct tcpshake_config {
                                       late ACKs and retransmitted FINs (default 5 s) */
     uint64_t max_packets;          /* stop after this many packets; 0 = no limit */
     const char *bpf;               /* capture filter (tcpdump syntax) or NULL; copied */
+    unsigned threads;              /* worker threads (default 0 = 1 = none); see below */
 };
+
+/*
+ * threads > 1 (at most 64): tcpshake_new starts that many worker threads in
+ * the handle (joined by tcpshake_free). The thread calling tcpshake_run or
+ * tcpshake_feed reads and decodes; connections are sharded over the workers
+ * by a hash of their direction-free tuple, each worker with its own flow
+ * table of max_flows / threads connections; the records are merged back in
+ * the order a single thread gives, and every callback still runs on the
+ * calling thread. Records come out with the same content and order as with
+ * one thread, except when a worker's table fills up: eviction is then per
+ * worker (and flows_peak is the sum of the workers' peaks). Records of fed
+ * packets may be delivered later than with one thread (at the latest by
+ * tcpshake_flush); TCPSHAKE_DUMP_HANDSHAKE_ONLY needs threads <= 1.
+ * Each worker queues at most a few thousand packets and records.
+ */
 
 /* Fill *cfg with the defaults above. */
 TCPSHAKE_API void tcpshake_config_default(struct tcpshake_config *cfg);
@@ -306,7 +326,8 @@ struct tcpshake;
 /*
  * Make a handle. cfg is copied (NULL = defaults). on_record is called once per
  * connection, in the order connections end; it may be NULL. Returns NULL when
- * memory runs out or max_flows is unusable (the only failures).
+ * memory runs out, max_flows or threads is unusable, or a worker thread cannot
+ * start (the only failures).
  * All memory for max_flows connections is allocated here.
  */
 TCPSHAKE_API struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg,
@@ -466,6 +487,16 @@ typedef void (*tcpshake_interval_fn)(uint64_t start_ns, uint64_t end_ns, void *u
  */
 TCPSHAKE_API void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns,
                                         tcpshake_interval_fn fn, void *user);
+
+typedef void (*tcpshake_progress_fn)(uint64_t bytes_read, uint64_t bytes_total, void *user);
+
+/*
+ * While tcpshake_run reads a file, call fn every 16384 packets (and once at
+ * the end) with the bytes of the file read so far and its size (0 when
+ * unknown, e.g. a pipe), on the calling thread. Not called for a live
+ * source. fn NULL turns it off.
+ */
+TCPSHAKE_API void tcpshake_set_progress(struct tcpshake *h, tcpshake_progress_fn fn, void *user);
 
 enum tcpshake_dump_flags {
     TCPSHAKE_DUMP_HANDSHAKE_ONLY = 1u << 0, /* only SYNs, SYN-ACKs, the ACK completing a

@@ -188,6 +188,12 @@ int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, s
     return 1;
 }
 
+void pcapfile_progress(const struct pcapfile *pf, uint64_t *done, uint64_t *total)
+{
+    *done = pf->off;
+    *total = pf->size;
+}
+
 void pcapfile_close(struct pcapfile *pf)
 {
     if (pf == NULL) {

@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "pcapfile.h"
@@ -165,6 +166,29 @@ static int pcapfile_read(struct source *s, struct source_packet *pkt, char *err,
         s->last_data = rec.data;
     }
     return 1;
+}
+
+bool source_progress(struct source *s, uint64_t *done, uint64_t *total)
+{
+    *done = *total = 0;
+    if (s->live) {
+        return false;
+    }
+    if (s->pf != NULL) {
+        pcapfile_progress(s->pf, done, total);
+        return true;
+    }
+    FILE *fp = pcap_file(s->pcap);
+    if (fp == NULL) {
+        return true;
+    }
+    struct stat st;
+    off_t off = ftello(fp);
+    *done = off > 0 ? (uint64_t)off : 0;
+    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        *total = (uint64_t)st.st_size;
+    }
+    return true;
 }
 
 int source_next(struct source *s, struct source_packet *pkt, char *err, size_t err_len)

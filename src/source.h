@@ -41,6 +41,8 @@ struct source_live {
 int source_open_live(struct source **out, const char *iface, const struct source_live *opt,
                      const char *bpf, char *err, size_t err_len);
 bool source_is_live(const struct source *s);
+/* A file: bytes read so far and its size (0 when unknown, e.g. a pipe). False when live. */
+bool source_progress(struct source *s, uint64_t *done, uint64_t *total);
 /* Make a waiting source_next return 0 soon. Async-signal-safe (pcap_breakloop). */
 void source_breakloop(struct source *s);
 /* Kernel counters of a live source (pcap_stats); false for a file or on failure. */

@@ -1,7 +1,9 @@
 /*
- * tcpshake.c - the engine: source -> decoder -> flow table -> tracker ->
- * record callback, plus idle expiry and eviction, handshake-decided events,
- * periodic interval callbacks, and the choice of packets to save (-w).
+ * tcpshake.c - the handle: source -> decoder -> engine(s) -> record callback,
+ * with the clock, the periodic interval callbacks, read progress and the
+ * choice of packets to save (-w). The flow table, trackers, expiry and
+ * eviction live in engine.c: one engine on the caller's thread, or one per
+ * worker thread behind shard.c when tcpshake_config.threads > 1.
  *
  * Everything the handle needs is allocated in tcpshake_new; the per-packet
  * path allocates nothing. Time for expiry is the latest capture timestamp
@@ -19,9 +21,9 @@
 
 #include "alloc.h"
 #include "decode.h"
-#include "flowtab.h"
+#include "engine.h"
+#include "shard.h"
 #include "source.h"
-#include "tracker.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -30,22 +32,23 @@ struct tcpshake {
     char *bpf; /* our copy of cfg.bpf */
     tcpshake_record_fn on_record;
     void *user;
-    struct flowtab *ft;
-    struct conn **flush_order; /* max_flows pointers, used by tcpshake_flush */
+    struct engine eng;   /* threads <= 1: the one engine, on the caller's thread */
+    struct shard *shard; /* threads > 1: the workers, each with its engine */
     struct source *src;
     struct tcpshake_stats stats;
-    struct tcpshake_record scratch;
-    uint64_t next_id;
-    uint64_t now_ns; /* latest timestamp seen */
+    uint64_t now_ns;       /* latest timestamp seen */
+    uint64_t live_push_ns; /* threads > 1, live: when the last round went to the workers */
     volatile sig_atomic_t stop;
     tcpshake_event_fn on_event; /* handshake-decided events, or NULL */
     void *event_user;
     tcpshake_interval_fn on_interval; /* periodic callback, or NULL */
     void *interval_user;
-    uint64_t interval_ns;       /* 0 = no interval callback */
-    uint64_t interval_start_ns; /* start of the current interval; 0 before the first packet */
-    bool dumping;               /* the source writes a trace (tcpshake_dump_open) */
-    unsigned dump_flags;        /* TCPSHAKE_DUMP_* */
+    uint64_t interval_ns;             /* 0 = no interval callback */
+    uint64_t interval_start_ns;       /* start of the current interval; 0 before the first packet */
+    tcpshake_progress_fn on_progress; /* file read progress, or NULL */
+    void *progress_user;
+    bool dumping;        /* the source writes a trace (tcpshake_dump_open) */
+    unsigned dump_flags; /* TCPSHAKE_DUMP_* */
     char errmsg[512];
 };
 
@@ -58,6 +61,35 @@ void tcpshake_config_default(struct tcpshake_config *cfg)
     cfg->close_linger_ns = 5 * NS_PER_S;
 }
 
+/* Records and events, in emission-key order, to the user's callbacks. */
+static void deliver_record(void *ctx, enum tcpshake_event ev, const struct tcpshake_record *rec)
+{
+    struct tcpshake *h = ctx;
+    if (ev == TCPSHAKE_EVENT_HANDSHAKE) {
+        if (h->on_event != NULL) {
+            h->on_event(ev, rec, h->event_user);
+        }
+    } else if (h->on_record != NULL) {
+        h->on_record(rec, h->user);
+    }
+}
+
+static void deliver_interval(void *ctx, uint64_t start_ns, uint64_t end_ns)
+{
+    struct tcpshake *h = ctx;
+    if (h->on_interval != NULL) {
+        h->on_interval(start_ns, end_ns, h->interval_user);
+    }
+}
+
+/* One engine on the caller's thread: its records already come in key order. */
+static void engine_out(void *ctx, const struct emit_key *key, enum tcpshake_event ev,
+                       const struct tcpshake_record *rec)
+{
+    (void)key;
+    deliver_record(ctx, ev, rec);
+}
+
 struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record_fn on_record,
                               void *user)
 {
@@ -66,7 +98,7 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         tcpshake_config_default(&defaults);
         cfg = &defaults;
     }
-    if (cfg->max_flows < 16 || cfg->max_flows > (1u << 28)) {
+    if (cfg->max_flows < 16 || cfg->max_flows > (1u << 28) || cfg->threads > SHARD_MAX_THREADS) {
         return NULL;
     }
     struct tcpshake *h = ts_calloc(1, sizeof(*h));
@@ -86,9 +118,15 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         memcpy(h->bpf, cfg->bpf, n);
     }
     h->cfg.bpf = h->bpf;
-    h->ft = flowtab_new(cfg->max_flows);
-    h->flush_order = ts_calloc(cfg->max_flows, sizeof(*h->flush_order));
-    if (h->ft == NULL || h->flush_order == NULL) {
+    bool ok;
+    if (cfg->threads > 1) {
+        struct shard_hooks hooks = { deliver_record, deliver_interval, h };
+        h->shard = shard_new(cfg, cfg->threads, &hooks);
+        ok = h->shard != NULL;
+    } else {
+        ok = engine_init(&h->eng, cfg, cfg->max_flows, &h->stats, engine_out, h);
+    }
+    if (!ok) {
         tcpshake_free(h);
         return NULL;
     }
@@ -100,9 +138,9 @@ void tcpshake_free(struct tcpshake *h)
     if (h == NULL) {
         return;
     }
+    shard_free(h->shard);
     source_close(h->src);
-    flowtab_free(h->ft);
-    ts_free(h->flush_order);
+    engine_release(&h->eng);
     ts_free(h->bpf);
     ts_free(h);
 }
@@ -129,6 +167,25 @@ void tcpshake_set_event_fn(struct tcpshake *h, tcpshake_event_fn fn, void *user)
 {
     h->on_event = fn;
     h->event_user = user;
+    if (h->shard != NULL) {
+        shard_set_events(h->shard, fn != NULL);
+    } else {
+        h->eng.events = fn != NULL;
+    }
+}
+
+void tcpshake_set_progress(struct tcpshake *h, tcpshake_progress_fn fn, void *user)
+{
+    h->on_progress = fn;
+    h->progress_user = user;
+}
+
+static void report_progress(struct tcpshake *h)
+{
+    uint64_t done, total;
+    if (h->on_progress != NULL && source_progress(h->src, &done, &total)) {
+        h->on_progress(done, total, h->progress_user);
+    }
 }
 
 void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns, tcpshake_interval_fn fn,
@@ -139,116 +196,8 @@ void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns, tcpshake_in
     h->interval_user = user;
 }
 
-static void emit(struct tcpshake *h, struct conn *c, enum tcpshake_end reason)
-{
-    tracker_finish(c, reason, &h->scratch);
-    h->stats.connections++;
-    /* Unanswered, half-open, midstream ...: decided only now, just before the record. */
-    if (h->on_event != NULL && !c->decision_reported) {
-        c->decision_reported = true;
-        h->on_event(TCPSHAKE_EVENT_HANDSHAKE, &h->scratch, h->event_user);
-    }
-    if (h->on_record != NULL) {
-        h->on_record(&h->scratch, h->user);
-    }
-}
-
-/* The handshake event for a connection whose outcome this packet settled. */
-static void report_decision(struct tcpshake *h, struct conn *c)
-{
-    if (h->on_event == NULL || c->decision_reported || !tracker_decided(c)) {
-        return;
-    }
-    c->decision_reported = true;
-    tracker_finish(c, TCPSHAKE_END_OPEN, &h->scratch);
-    h->on_event(TCPSHAKE_EVENT_HANDSHAKE, &h->scratch, h->event_user);
-}
-
-static uint64_t timeout_of(const struct tcpshake *h, enum flow_class cls)
-{
-    switch (cls) {
-    case FLOW_HANDSHAKE:
-        return h->cfg.handshake_timeout_ns;
-    case FLOW_CLOSED:
-        return h->cfg.close_linger_ns;
-    default:
-        return h->cfg.idle_timeout_ns;
-    }
-}
-
-/* Report and drop every connection idle for longer than its class allows. */
-static void expire(struct tcpshake *h)
-{
-    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
-        uint64_t limit = timeout_of(h, (enum flow_class)cls);
-        struct conn *c;
-        while ((c = flowtab_expired(h->ft, (enum flow_class)cls, h->now_ns, limit)) != NULL) {
-            emit(h, c, TCPSHAKE_END_IDLE);
-            flowtab_remove(h->ft, c);
-        }
-    }
-}
-
-static struct conn *new_conn(struct tcpshake *h, const struct flow_key *key, uint32_t hash,
-                             const struct flow_tuple *first, uint64_t ts_ns)
-{
-    if (flowtab_full(h->ft)) {
-        struct conn *victim = flowtab_victim(h->ft);
-        h->stats.evictions++;
-        if (victim->link.cls == FLOW_HANDSHAKE) {
-            h->stats.evictions_half_open++;
-        }
-        emit(h, victim, TCPSHAKE_END_EVICTED);
-        flowtab_remove(h->ft, victim);
-    }
-    struct conn *c = flowtab_insert(h->ft, key, hash, ts_ns);
-    tracker_init(c, first, ++h->next_id, ts_ns);
-    size_t n = flowtab_count(h->ft);
-    if (n > h->stats.flows_peak) {
-        h->stats.flows_peak = n;
-    }
-    return c;
-}
-
-/* Returns true for a handshake or teardown segment (what --handshake-only keeps). */
-static bool on_tcp(struct tcpshake *h, const struct tcp_view *v, uint64_t ts_ns)
-{
-    struct flow_key key;
-    flowtab_key(&v->tuple, &key);
-    uint32_t hash = flowtab_hash(&key);
-    struct conn *c = flowtab_find(h->ft, &key, hash);
-    if (c == NULL) {
-        c = new_conn(h, &key, hash, &v->tuple, ts_ns);
-    }
-    struct track_info info;
-    if (tracker_segment_info(c, v, ts_ns, &info) == TRACK_NEW_CONNECTION) {
-        /* Port reuse: finish the old connection in place and start over. */
-        emit(h, c, TCPSHAKE_END_REUSED);
-        tracker_init(c, &v->tuple, ++h->next_id, ts_ns);
-        tracker_segment_info(c, v, ts_ns, &info);
-    }
-    report_decision(h, c);
-    flowtab_touch(h->ft, c, tracker_class(c), h->now_ns);
-    return info.key_segment;
-}
-
-/* Returns true when the error concerns a tracked connection. */
-static bool on_icmp(struct tcpshake *h, const struct icmp_view *icmp, uint64_t ts_ns)
-{
-    struct flow_key key;
-    flowtab_key(&icmp->quoted, &key);
-    struct conn *c = flowtab_find(h->ft, &key, flowtab_hash(&key));
-    if (c == NULL) {
-        return false; /* about a connection we never saw */
-    }
-    tracker_icmp(c, icmp, ts_ns);
-    report_decision(h, c);
-    flowtab_touch(h->ft, c, tracker_class(c), h->now_ns);
-    return true;
-}
-
 /* Call the interval callback for every whole interval the clock has passed. */
-static void run_intervals(struct tcpshake *h)
+static void run_intervals(struct tcpshake *h, bool ticking)
 {
     if (h->on_interval == NULL || h->now_ns == 0) {
         return;
@@ -264,25 +213,35 @@ static void run_intervals(struct tcpshake *h)
     uint64_t end = h->interval_start_ns + elapsed / h->interval_ns * h->interval_ns;
     uint64_t start = h->interval_start_ns;
     h->interval_start_ns = end;
-    h->on_interval(start, end, h->interval_user);
+    if (h->shard != NULL) {
+        /* In its turn among the workers' records. */
+        shard_interval(h->shard, h->stats.packets_read + (ticking ? 1 : 0), start, end);
+    } else {
+        h->on_interval(start, end, h->interval_user);
+    }
 }
 
 /* Move the clock forward (never back) and run what depends on it. */
-static void advance_clock(struct tcpshake *h, uint64_t ts_ns)
+static void advance_clock(struct tcpshake *h, uint64_t ts_ns, bool ticking)
 {
     if (ts_ns > h->now_ns) {
         h->now_ns = ts_ns;
     }
-    run_intervals(h);
+    run_intervals(h, ticking);
 }
 
 void tcpshake_tick(struct tcpshake *h, uint64_t now_ns)
 {
-    if (h->now_ns == 0 && h->on_interval == NULL && flowtab_count(h->ft) == 0) {
+    if (h->now_ns == 0 && h->on_interval == NULL && h->stats.packets_read == 0) {
         return; /* nothing seen yet: keep the clock at the first packet */
     }
-    advance_clock(h, now_ns);
-    expire(h);
+    advance_clock(h, now_ns, true);
+    if (h->shard != NULL) {
+        shard_tick(h->shard, h->now_ns);
+        shard_push(h->shard);
+    } else {
+        engine_sweep(&h->eng, h->now_ns);
+    }
 }
 
 static const enum tcpshake_skip skip_of[] = {
@@ -310,23 +269,26 @@ static int feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const u
     } else {
         st->last_ns = ts_ns;
     }
-    advance_clock(h, ts_ns);
+    advance_clock(h, ts_ns, false);
     struct packet_view pv;
     enum decode_status ds = decode_packet(linktype, data, caplen, wire_len, &pv);
     if (ds != DECODE_OK) {
         st->skipped[skip_of[ds]]++;
         return TCPSHAKE_OK;
     }
-    expire(h);
     if (pv.kind == PACKET_TCP) {
         st->packets_tcp++;
         if (pv.u.tcp.quirks & TCPQ_SNAPLEN_CUT) {
             st->snaplen_cut++;
         }
-        *key = on_tcp(h, &pv.u.tcp, ts_ns);
     } else {
         st->packets_icmp++;
-        *key = on_icmp(h, &pv.u.icmp, ts_ns);
+    }
+    if (h->shard != NULL) {
+        shard_packet(h->shard, st->packets_read, h->now_ns, ts_ns, &pv);
+    } else {
+        *key = engine_packet(&h->eng, st->packets_read, h->now_ns, ts_ns, &pv,
+                             engine_flow_hash(&pv));
     }
     return TCPSHAKE_OK;
 }
@@ -338,27 +300,13 @@ int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_
     return feed_packet(h, linktype, ts_ns, data, caplen, wire_len, &key);
 }
 
-static int by_id(const void *a, const void *b)
-{
-    const struct conn *x = *(struct conn *const *)a;
-    const struct conn *y = *(struct conn *const *)b;
-    return x->rec.id < y->rec.id ? -1 : x->rec.id > y->rec.id;
-}
-
 void tcpshake_flush(struct tcpshake *h)
 {
-    size_t n = 0;
-    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
-        for (struct conn *c = flowtab_oldest(h->ft, (enum flow_class)cls); c != NULL;
-             c = flowtab_next(h->ft, c)) {
-            h->flush_order[n++] = c;
-        }
-    }
-    /* Oldest first, so the records of one trace always come out in the same order. */
-    qsort(h->flush_order, n, sizeof(*h->flush_order), by_id);
-    for (size_t i = 0; i < n; i++) {
-        emit(h, h->flush_order[i], TCPSHAKE_END_OPEN);
-        flowtab_remove(h->ft, h->flush_order[i]);
+    if (h->shard != NULL) {
+        shard_flush(h->shard);
+        shard_stats(h->shard, &h->stats);
+    } else {
+        engine_flush(&h->eng);
     }
 }
 
@@ -438,6 +386,10 @@ int tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags)
         snprintf(h->errmsg, sizeof(h->errmsg), "no source is open");
         return TCPSHAKE_ERR_STATE;
     }
+    if ((flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY) && h->shard != NULL) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "saving only handshake packets needs threads = 1");
+        return TCPSHAKE_ERR_STATE;
+    }
     int rc = source_dump_open(h->src, path, h->errmsg, sizeof(h->errmsg));
     if (rc == TCPSHAKE_OK) {
         h->dumping = true;
@@ -480,11 +432,27 @@ static int idle(struct tcpshake *h)
     return TCPSHAKE_OK;
 }
 
+/* Live with workers: records should not wait for a full round of packets. */
+static void push_live(struct tcpshake *h)
+{
+    uint64_t now = wall_clock_ns();
+    if (now - h->live_push_ns >= 20 * NS_PER_S / 1000) {
+        h->live_push_ns = now;
+        shard_push(h->shard);
+    }
+}
+
 /* Analyse one packet read from the source and save it when asked to. */
 static int take_packet(struct tcpshake *h, int linktype, const struct source_packet *pkt)
 {
     bool key;
     feed_packet(h, linktype, pkt->ts_ns, pkt->data, pkt->caplen, pkt->wire_len, &key);
+    if (h->shard != NULL && h->stats.live) {
+        push_live(h);
+    }
+    if ((h->stats.packets_read & 16383) == 0) {
+        report_progress(h);
+    }
     if (h->dumping && (key || !(h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY))) {
         errno = 0;
         if (source_dump_last(h->src) != TCPSHAKE_OK) {
@@ -521,6 +489,7 @@ int tcpshake_run(struct tcpshake *h)
     if (source_is_live(h->src)) {
         take_live_stats(h);
     }
+    report_progress(h);
     errno = 0;
     if (h->dumping && source_dump_flush(h->src) != TCPSHAKE_OK && status == TCPSHAKE_OK) {
         status = write_failed(h);

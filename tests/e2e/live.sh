@@ -11,6 +11,9 @@
 # Everything lives in namespaces created here with a random suffix, and is
 # removed on exit, failure included. Bounded: well under 30 seconds.
 #
+# LIVE_THREADS=N runs the capture on N threads, with -w saving every packet
+# (--handshake-only always runs on one thread).
+#
 # usage: tests/e2e/live.sh CLI
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -102,8 +105,12 @@ while True:
 EOF
 server=$!
 
+mode=(--handshake-only)
+if [ -n "${LIVE_THREADS:-}" ]; then
+    mode=(--threads "$LIVE_THREADS")
+fi
 ip netns exec "$nsc" "$cli" -i "$vc" -o json --events all --handshake-timeout 2 -w "$tmp/live.pcap" \
-    --handshake-only -Z nobody tcp >"$tmp/out" 2>"$tmp/err" &
+    "${mode[@]}" -Z nobody tcp >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 sleep 1
 
@@ -235,5 +242,5 @@ else
     not_ok "-Z no-such-user: exit $rc: $(cat "$tmp/e3")"
 fi
 
-echo "live: $pass passed, $fail failed"
+echo "live${LIVE_THREADS:+ (--threads $LIVE_THREADS)}: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -28,7 +28,8 @@ for cap in "$data"/*.pcap "$data"/*.pcapng; do
         out=$tmp/$name.$fmt
         # The table run includes the summary (it goes to stdout after a table).
         if [ "$fmt" = table ]; then
-            "$cli" -r "$cap" -o table --no-color >"$out" 2>"$tmp/err"
+            # One thread: with more, "peak flows" is the sum of the workers' peaks.
+            "$cli" -r "$cap" -o table --no-color --threads 1 >"$out" 2>"$tmp/err"
         else
             "$cli" -r "$cap" -o "$fmt" -q >"$out" 2>"$tmp/err"
         fi
@@ -102,14 +103,26 @@ else
 fi
 tail -1 "$tmp/write"
 
-# Live capture in network namespaces (needs root; says "skipped" otherwise).
-if "$here/live.sh" "$cli" >"$tmp/live" 2>&1; then
+# --threads 2 and 3 print what --threads 1 prints (tests/data and ../shared/corpus).
+if "$here/threads.sh" "$cli" >"$tmp/threads" 2>&1; then
     ok
 else
-    not_ok "live suite:"
-    cat "$tmp/live"
+    not_ok "threads suite:"
+    grep -v '^threads:' "$tmp/threads"
 fi
-tail -1 "$tmp/live"
+grep '^threads:' "$tmp/threads"
+
+# Live capture in network namespaces (needs root; says "skipped" otherwise), on one
+# thread and on two.
+for threads in "" 2; do
+    if LIVE_THREADS=$threads "$here/live.sh" "$cli" >"$tmp/live" 2>&1; then
+        ok
+    else
+        not_ok "live suite${threads:+ (--threads $threads)}:"
+        cat "$tmp/live"
+    fi
+    tail -1 "$tmp/live"
+done
 
 # --by: one health row per server port instead of records; --detect: no alert on the
 # ordinary traffic of the captures, nothing but alert lines on stderr.

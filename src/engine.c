@@ -1,0 +1,210 @@
+/*
+ * engine.c - one shard of the analysis: decoded packets in, keyed records
+ * out. Owns the flow table and the trackers in it, idle expiry, eviction when
+ * the table is full, port reuse and the handshake-decided events. The handle
+ * (tcpshake.c) owns the source, the clock and the callbacks; shard.c runs one
+ * engine per worker thread. See engine.h for the emission key.
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "flowtab.h"
+#include "tracker.h"
+
+bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap,
+                 struct tcpshake_stats *st, engine_out_fn out, void *ctx)
+{
+    memset(e, 0, sizeof(*e));
+    e->timeout_ns[FLOW_HANDSHAKE] = cfg->handshake_timeout_ns;
+    e->timeout_ns[FLOW_CLOSED] = cfg->close_linger_ns;
+    e->timeout_ns[FLOW_ESTABLISHED] = cfg->idle_timeout_ns;
+    e->st = st;
+    e->out = out;
+    e->out_ctx = ctx;
+    e->ft = flowtab_new(cap);
+    e->due = ts_calloc(cap, sizeof(*e->due));
+    if (e->ft == NULL || e->due == NULL) {
+        engine_release(e);
+        return false;
+    }
+    return true;
+}
+
+void engine_release(struct engine *e)
+{
+    flowtab_free(e->ft);
+    ts_free(e->due);
+    e->ft = NULL;
+    e->due = NULL;
+}
+
+/* Hand one record on with key k, whose b field counts within a packet. */
+static void put(struct engine *e, struct emit_key *k, enum tcpshake_event ev)
+{
+    if (k->phase == EMIT_PACKET) {
+        k->b++;
+    } else {
+        k->b = (uint64_t)ev;
+    }
+    e->out(e->out_ctx, k, ev, &e->scratch);
+}
+
+static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, struct emit_key *k)
+{
+    tracker_finish(c, reason, &e->scratch);
+    e->st->connections++;
+    if (k->phase != EMIT_PACKET) {
+        k->a = c->rec.id;
+    }
+    /* Unanswered, half-open, midstream ...: decided only now, just before the record. */
+    if (e->events && !c->decision_reported) {
+        c->decision_reported = true;
+        put(e, k, TCPSHAKE_EVENT_HANDSHAKE);
+    }
+    put(e, k, TCPSHAKE_EVENT_CLOSE);
+}
+
+/* The handshake event for a connection whose outcome this packet settled. */
+static void report_decision(struct engine *e, struct conn *c)
+{
+    if (!e->events || c->decision_reported || !tracker_decided(c)) {
+        return;
+    }
+    c->decision_reported = true;
+    tracker_finish(c, TCPSHAKE_END_OPEN, &e->scratch);
+    put(e, &e->key, TCPSHAKE_EVENT_HANDSHAKE);
+}
+
+static uint64_t deadline(const struct engine *e, const struct conn *c)
+{
+    uint64_t d = c->link.last_ns + e->timeout_ns[c->link.cls];
+    return d < c->link.last_ns ? UINT64_MAX : d;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const struct engine_due *x = a;
+    const struct engine_due *y = b;
+    if (x->deadline_ns != y->deadline_ns) {
+        return x->deadline_ns < y->deadline_ns ? -1 : 1;
+    }
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void engine_sweep(struct engine *e, uint64_t now_ns)
+{
+    size_t n = 0;
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        uint64_t limit = e->timeout_ns[cls];
+        /* Idle lists are in last_ns order, so the expired ones lead each list. */
+        for (struct conn *c = flowtab_expired(e->ft, (enum flow_class)cls, now_ns, limit);
+             c != NULL; c = flowtab_next(e->ft, c)) {
+            if (c->link.last_ns > now_ns || now_ns - c->link.last_ns <= limit) {
+                break;
+            }
+            e->due[n++] = (struct engine_due){ deadline(e, c), c->rec.id, c };
+        }
+    }
+    if (n > 1) {
+        qsort(e->due, n, sizeof(*e->due), by_key);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct emit_key k = { e->due[i].deadline_ns, EMIT_EXPIRY, 0, 0 };
+        emit(e, e->due[i].conn, TCPSHAKE_END_IDLE, &k);
+        flowtab_remove(e->ft, e->due[i].conn);
+    }
+}
+
+static struct conn *new_conn(struct engine *e, const struct flow_key *key, uint32_t hash,
+                             const struct flow_tuple *first, uint64_t ts_ns)
+{
+    if (flowtab_full(e->ft)) {
+        struct conn *victim = flowtab_victim(e->ft);
+        e->st->evictions++;
+        if (victim->link.cls == FLOW_HANDSHAKE) {
+            e->st->evictions_half_open++;
+        }
+        emit(e, victim, TCPSHAKE_END_EVICTED, &e->key);
+        flowtab_remove(e->ft, victim);
+    }
+    struct conn *c = flowtab_insert(e->ft, key, hash, ts_ns);
+    tracker_init(c, first, e->key.a, ts_ns);
+    size_t n = flowtab_count(e->ft);
+    if (n > e->st->flows_peak) {
+        e->st->flows_peak = n;
+    }
+    return c;
+}
+
+static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns, uint32_t hash)
+{
+    struct flow_key key;
+    flowtab_key(&v->tuple, &key);
+    struct conn *c = flowtab_find(e->ft, &key, hash);
+    if (c == NULL) {
+        c = new_conn(e, &key, hash, &v->tuple, ts_ns);
+    }
+    struct track_info info;
+    if (tracker_segment_info(c, v, ts_ns, &info) == TRACK_NEW_CONNECTION) {
+        /* Port reuse: finish the old connection in place and start over. */
+        emit(e, c, TCPSHAKE_END_REUSED, &e->key);
+        tracker_init(c, &v->tuple, e->key.a, ts_ns);
+        tracker_segment_info(c, v, ts_ns, &info);
+    }
+    report_decision(e, c);
+    flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
+    return info.key_segment;
+}
+
+static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_ns, uint32_t hash)
+{
+    struct flow_key key;
+    flowtab_key(&icmp->quoted, &key);
+    struct conn *c = flowtab_find(e->ft, &key, hash);
+    if (c == NULL) {
+        return false; /* about a connection we never saw */
+    }
+    tracker_icmp(c, icmp, ts_ns);
+    report_decision(e, c);
+    flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
+    return true;
+}
+
+uint32_t engine_flow_hash(const struct packet_view *pv)
+{
+    struct flow_key key;
+    flowtab_key(pv->kind == PACKET_TCP ? &pv->u.tcp.tuple : &pv->u.icmp.quoted, &key);
+    return flowtab_hash(&key);
+}
+
+bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
+                   const struct packet_view *pv, uint32_t hash)
+{
+    engine_sweep(e, now_ns);
+    e->key = (struct emit_key){ now_ns, EMIT_PACKET, index, 0 };
+    if (pv->kind == PACKET_TCP) {
+        return on_tcp(e, &pv->u.tcp, ts_ns, hash);
+    }
+    return on_icmp(e, &pv->u.icmp, ts_ns, hash);
+}
+
+void engine_flush(struct engine *e)
+{
+    size_t n = 0;
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        for (struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls); c != NULL;
+             c = flowtab_next(e->ft, c)) {
+            e->due[n++] = (struct engine_due){ UINT64_MAX, c->rec.id, c };
+        }
+    }
+    /* Oldest first, so the records of one trace always come out in the same order. */
+    qsort(e->due, n, sizeof(*e->due), by_key);
+    for (size_t i = 0; i < n; i++) {
+        struct emit_key k = { UINT64_MAX, EMIT_FLUSH, 0, 0 };
+        emit(e, e->due[i].conn, TCPSHAKE_END_OPEN, &k);
+        flowtab_remove(e->ft, e->due[i].conn);
+    }
+}

@@ -1,0 +1,107 @@
+/*
+ * engine.h - one shard of the analysis: a flow table and its trackers, idle
+ * expiry, eviction, and the records they produce, each labelled with an
+ * emission key.
+ *
+ * The handle (tcpshake.c) runs one engine on its own thread, or one engine
+ * per worker thread (shard.c) with connections sharded by flow hash. The
+ * emission key orders records the same way however the connections were
+ * sharded, so both modes print the same thing:
+ *
+ *   a record a packet caused (eviction, port reuse, handshake event) at
+ *     packet index i with clock now(i):     (now(i), PACKET, i, n-th of that packet)
+ *   a record expiry caused, deadline D = last_ns + timeout:
+ *                                          (D, EXPIRY, id, kind)
+ *   a record the final flush caused:       (UINT64_MAX, FLUSH, id, kind)
+ *
+ * An expiry sweep at clock T reports exactly the connections with D < T, so
+ * an expired record sorts before a packet's records iff it was reported
+ * before that packet. Within one engine keys only ever increase.
+ */
+#ifndef TCPSHAKE_ENGINE_H
+#define TCPSHAKE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "tcpshake.h"
+
+enum emit_phase {
+    EMIT_PACKET, /* caused by a packet */
+    EMIT_EXPIRY, /* decided by the clock */
+    EMIT_FLUSH,  /* the end of the input */
+    EMIT_END     /* after everything (watermark of a flushed engine) */
+};
+
+/* Emission key, compared field by field in this order. */
+struct emit_key {
+    uint64_t t_ns; /* clock of the packet, or expiry deadline */
+    uint8_t phase; /* enum emit_phase */
+    uint64_t a;    /* packet index, or record id */
+    uint64_t b;    /* n-th record of the packet, or enum tcpshake_event */
+};
+
+static inline int emit_key_cmp(const struct emit_key *x, const struct emit_key *y)
+{
+    if (x->t_ns != y->t_ns) {
+        return x->t_ns < y->t_ns ? -1 : 1;
+    }
+    if (x->phase != y->phase) {
+        return x->phase < y->phase ? -1 : 1;
+    }
+    if (x->a != y->a) {
+        return x->a < y->a ? -1 : 1;
+    }
+    if (x->b != y->b) {
+        return x->b < y->b ? -1 : 1;
+    }
+    return 0;
+}
+
+typedef void (*engine_out_fn)(void *ctx, const struct emit_key *key, enum tcpshake_event ev,
+                              const struct tcpshake_record *rec);
+
+/* A connection due to be reported, with its sort key. */
+struct engine_due {
+    uint64_t deadline_ns;
+    uint64_t id;
+    struct conn *conn;
+};
+
+struct engine {
+    uint64_t timeout_ns[3]; /* per enum flow_class */
+    struct flowtab *ft;
+    struct engine_due *due; /* cap entries: a sweep's or the flush's connections */
+    struct tcpshake_record scratch;
+    struct tcpshake_stats *st; /* connections, evictions*, flows_peak are counted here */
+    bool events;               /* report handshake events */
+    engine_out_fn out;
+    void *out_ctx;
+    struct emit_key key; /* of the packet being handled */
+};
+
+/* Make an engine for cap connections. false when memory runs out. */
+bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap,
+                 struct tcpshake_stats *st, engine_out_fn out, void *ctx);
+void engine_release(struct engine *e);
+
+/* Report every connection whose deadline is before now_ns (sorted by key). */
+void engine_sweep(struct engine *e, uint64_t now_ns);
+
+/* The flow hash of a decoded packet (of the quoted tuple for an ICMP error):
+ * both directions of a connection and the ICMP errors about it hash the same. */
+uint32_t engine_flow_hash(const struct packet_view *pv);
+
+/* Analyse one decoded packet: sweep at now_ns, then track it. index is the
+ * packet's 1-based position in the input (a new connection's record id), hash
+ * engine_flow_hash(pv). Returns true for a handshake or teardown packet (what
+ * --handshake-only keeps). */
+bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
+                   const struct packet_view *pv, uint32_t hash);
+
+/* Report every connection still tracked (end = open), by id, and empty the table. */
+void engine_flush(struct engine *e);
+
+#endif

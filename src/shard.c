@@ -1,0 +1,481 @@
+/*
+ * shard.c - the worker pool behind tcpshake_config.threads > 1.
+ *
+ * The caller's thread reads and decodes (tcpshake.c) and hands each decoded
+ * packet here. It goes to the worker that owns its flow: the canonical,
+ * direction-free key's hash (an ICMP error's quoted tuple), so both
+ * directions and the ICMP errors about a connection meet in one engine.
+ *
+ * Packets travel in rounds: the caller fills one batch per worker and sends
+ * them all at once, each stamped with the clock of the last decoded packet
+ * (the sweep clock) and the last packet index. Every worker sweeps at that
+ * clock, so expiry happens at the same clock values in every worker; the
+ * emission keys (engine.h) make the order independent of who reported what.
+ *
+ *   caller: read, decode, route ──> in[w]: ring of IN_SLOTS batches ──> worker w
+ *   caller: merge by key, callbacks <── out[w]: ring of OUT_CAP records <── engine
+ *
+ * Each worker publishes a watermark: a key below every record it will still
+ * produce (the round's end, or the last record written while its output ring
+ * was full). The caller delivers, in key order, every record not above the
+ * lowest watermark; the rest waits. Both rings are bounded: a full input ring
+ * makes the caller wait (delivering meanwhile), a full output ring makes the
+ * worker wait. One mutex guards the ring indexes and watermarks, taken once
+ * per batch and per full ring, never per packet.
+ */
+#include "shard.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "engine.h"
+
+#define BATCH_CAP 1024 /* packets per round, and per batch at most */
+#define IN_SLOTS  4    /* batches queued per worker */
+#define OUT_CAP   1024
+#define N_PENDING 64 /* interval callbacks waiting for their turn */
+
+struct shard_item {
+    uint64_t index;
+    uint64_t now_ns;
+    uint64_t ts_ns;
+    uint32_t hash; /* engine_flow_hash */
+    struct packet_view pv;
+};
+
+struct batch {
+    size_t n;
+    uint64_t sweep_ns;  /* sweep at this clock after the packets */
+    uint64_t end_index; /* packets read so far */
+    bool flush;         /* then report every open connection */
+    struct shard_item items[BATCH_CAP];
+};
+
+struct out_item {
+    struct emit_key key;
+    enum tcpshake_event ev;
+    struct tcpshake_record rec;
+};
+
+struct worker {
+    struct shard *s;
+    pthread_t tid;
+    bool started;
+    struct engine eng;
+    struct tcpshake_stats st; /* the engine's counters */
+    pthread_cond_t work_cv;   /* input arrived, or quit */
+    pthread_cond_t space_cv;  /* the caller consumed output */
+    struct batch *in;         /* IN_SLOTS */
+    struct out_item *out;     /* OUT_CAP */
+    /* Shared, under s->mu. */
+    uint64_t in_head, in_tail; /* batches taken by the worker / sent by the caller */
+    uint64_t out_head;         /* records consumed by the caller */
+    uint64_t out_tail;         /* records published by the worker */
+    struct emit_key wm;        /* every later record sorts above this */
+    /* The worker's own. */
+    uint64_t w_tail, w_head_seen;
+    struct emit_key w_last;
+    /* The caller's own. */
+    uint64_t c_head, c_tail;
+    struct batch *c_fill; /* batch being filled in the open round */
+};
+
+struct pending {
+    struct emit_key key;
+    uint64_t start_ns, end_ns;
+};
+
+struct shard {
+    pthread_mutex_t mu;
+    pthread_cond_t caller_cv; /* a worker published or took something */
+    uint64_t gen;             /* bumped with every caller_cv signal */
+    bool quit;
+    unsigned n;
+    struct worker *w;
+    struct shard_hooks hooks;
+    /* The caller's own. */
+    bool round_open;
+    size_t round_n;
+    uint64_t sweep_ns;  /* clock of the last decoded packet or tick */
+    uint64_t end_index; /* last packet index seen */
+    struct pending pending[N_PENDING];
+    size_t p_head, p_n;
+};
+
+static const struct emit_key key_end = { UINT64_MAX, EMIT_END, 0, 0 };
+
+/* ------------------------------------------------------------------ worker */
+
+/* Publish the records written so far; called with s->mu held. */
+static void publish(struct worker *w, const struct emit_key *wm)
+{
+    w->out_tail = w->w_tail;
+    w->wm = *wm;
+    w->s->gen++;
+    pthread_cond_signal(&w->s->caller_cv);
+}
+
+static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_event ev,
+                       const struct tcpshake_record *rec)
+{
+    struct worker *w = ctx;
+    struct shard *s = w->s;
+    if (w->w_tail - w->w_head_seen == OUT_CAP) {
+        pthread_mutex_lock(&s->mu);
+        /* Everything this worker writes later sorts above its last record. */
+        publish(w, &w->w_last);
+        while (w->w_tail - w->out_head == OUT_CAP && !s->quit) {
+            pthread_cond_wait(&w->space_cv, &s->mu);
+        }
+        w->w_head_seen = s->quit ? w->w_tail - OUT_CAP + 1 : w->out_head;
+        pthread_mutex_unlock(&s->mu);
+    }
+    struct out_item *o = &w->out[w->w_tail % OUT_CAP];
+    o->key = *key;
+    o->ev = ev;
+    o->rec = *rec;
+    w->w_tail++;
+    w->w_last = *key;
+}
+
+static void run_batch(struct worker *w, const struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const struct shard_item *it = &b->items[i];
+        engine_packet(&w->eng, it->index, it->now_ns, it->ts_ns, &it->pv, it->hash);
+    }
+    engine_sweep(&w->eng, b->sweep_ns);
+    if (b->flush) {
+        engine_flush(&w->eng);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct shard *s = w->s;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (w->in_head == w->in_tail && !s->quit) {
+            pthread_cond_wait(&w->work_cv, &s->mu);
+        }
+        if (s->quit) {
+            break;
+        }
+        const struct batch *b = &w->in[w->in_head % IN_SLOTS];
+        w->w_head_seen = w->out_head;
+        pthread_mutex_unlock(&s->mu);
+        run_batch(w, b);
+        /* Later records: packets after end_index, or deadlines not before sweep_ns. */
+        struct emit_key wm = { b->sweep_ns, EMIT_PACKET, b->end_index, UINT64_MAX };
+        if (b->flush) {
+            wm = key_end;
+        }
+        pthread_mutex_lock(&s->mu);
+        w->in_head++;
+        publish(w, &wm);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ caller */
+
+/* Hand the records that can no longer be preceded by anything to the hooks. */
+static void deliver(struct shard *s)
+{
+    struct emit_key safe = key_end;
+    pthread_mutex_lock(&s->mu);
+    for (unsigned i = 0; i < s->n; i++) {
+        struct worker *w = &s->w[i];
+        w->c_tail = w->out_tail;
+        if (emit_key_cmp(&w->wm, &safe) < 0) {
+            safe = w->wm;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    bool moved = false;
+    for (;;) {
+        struct worker *best = NULL;
+        const struct emit_key *bk = NULL;
+        for (unsigned i = 0; i < s->n; i++) {
+            struct worker *w = &s->w[i];
+            if (w->c_head == w->c_tail) {
+                continue;
+            }
+            const struct emit_key *k = &w->out[w->c_head % OUT_CAP].key;
+            if (bk == NULL || emit_key_cmp(k, bk) < 0) {
+                best = w;
+                bk = k;
+            }
+        }
+        const struct pending *p = s->p_n > 0 ? &s->pending[s->p_head] : NULL;
+        if (p != NULL && (bk == NULL || emit_key_cmp(&p->key, bk) < 0)) {
+            if (emit_key_cmp(&p->key, &safe) > 0) {
+                break;
+            }
+            s->p_head = (s->p_head + 1) % N_PENDING;
+            s->p_n--;
+            s->hooks.interval(s->hooks.ctx, p->start_ns, p->end_ns);
+            continue;
+        }
+        if (bk == NULL || emit_key_cmp(bk, &safe) > 0) {
+            break;
+        }
+        const struct out_item *o = &best->out[best->c_head % OUT_CAP];
+        s->hooks.record(s->hooks.ctx, o->ev, &o->rec);
+        best->c_head++;
+        moved = true;
+    }
+    if (!moved) {
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    for (unsigned i = 0; i < s->n; i++) {
+        struct worker *w = &s->w[i];
+        if (w->out_head != w->c_head) {
+            w->out_head = w->c_head;
+            pthread_cond_signal(&w->space_cv);
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+typedef bool (*ready_fn)(const struct shard *s); /* called with s->mu held */
+
+/* Deliver until ready(s), sleeping while no worker moves. */
+static void wait_for(struct shard *s, ready_fn ready)
+{
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        uint64_t gen = s->gen;
+        bool ok = ready(s);
+        pthread_mutex_unlock(&s->mu);
+        if (ok) {
+            return;
+        }
+        deliver(s);
+        pthread_mutex_lock(&s->mu);
+        while (s->gen == gen && !ready(s)) {
+            pthread_cond_wait(&s->caller_cv, &s->mu);
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+}
+
+static bool input_space(const struct shard *s)
+{
+    for (unsigned i = 0; i < s->n; i++) {
+        if (s->w[i].in_tail - s->w[i].in_head == IN_SLOTS) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool all_delivered(const struct shard *s)
+{
+    for (unsigned i = 0; i < s->n; i++) {
+        const struct worker *w = &s->w[i];
+        if (w->in_head != w->in_tail || w->wm.phase != EMIT_END || w->c_head != w->out_tail) {
+            return false;
+        }
+    }
+    return s->p_n == 0;
+}
+
+static bool pending_space(const struct shard *s)
+{
+    return s->p_n < N_PENDING;
+}
+
+static void open_round(struct shard *s)
+{
+    wait_for(s, input_space);
+    for (unsigned i = 0; i < s->n; i++) {
+        struct worker *w = &s->w[i];
+        w->c_fill = &w->in[w->in_tail % IN_SLOTS]; /* the worker is done with this slot */
+        w->c_fill->n = 0;
+        w->c_fill->flush = false;
+    }
+    s->round_open = true;
+    s->round_n = 0;
+}
+
+static void send_round(struct shard *s, bool flush)
+{
+    if (!s->round_open) {
+        open_round(s);
+    }
+    for (unsigned i = 0; i < s->n; i++) {
+        s->w[i].c_fill->sweep_ns = s->sweep_ns;
+        s->w[i].c_fill->end_index = s->end_index;
+        s->w[i].c_fill->flush = flush;
+    }
+    pthread_mutex_lock(&s->mu);
+    for (unsigned i = 0; i < s->n; i++) {
+        s->w[i].in_tail++;
+        pthread_cond_signal(&s->w[i].work_cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    s->round_open = false;
+}
+
+void shard_packet(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
+                  const struct packet_view *pv)
+{
+    if (!s->round_open) {
+        open_round(s);
+    }
+    /* The table indexes by the hash's low bits; route by its high bits. */
+    uint32_t hash = engine_flow_hash(pv);
+    struct worker *w = &s->w[((uint64_t)hash * s->n) >> 32];
+    struct shard_item *it = &w->c_fill->items[w->c_fill->n++];
+    it->index = index;
+    it->now_ns = now_ns;
+    it->ts_ns = ts_ns;
+    it->hash = hash;
+    it->pv = *pv;
+    s->sweep_ns = now_ns;
+    s->end_index = index;
+    if (++s->round_n == BATCH_CAP) {
+        send_round(s, false);
+        deliver(s);
+    }
+}
+
+void shard_tick(struct shard *s, uint64_t now_ns)
+{
+    if (now_ns > s->sweep_ns) {
+        s->sweep_ns = now_ns;
+    }
+}
+
+void shard_interval(struct shard *s, uint64_t index, uint64_t start_ns, uint64_t end_ns)
+{
+    /* Every packet before this one has been handed over, decoded or not: the
+     * workers' watermarks may pass the intervals of those packets. */
+    if (index - 1 > s->end_index) {
+        s->end_index = index - 1;
+    }
+    if (s->p_n == N_PENDING) {
+        send_round(s, false);
+        wait_for(s, pending_space);
+    }
+    struct pending *p = &s->pending[(s->p_head + s->p_n) % N_PENDING];
+    /* After the records of earlier packets and sweeps, before this packet's sweep. */
+    p->key = (struct emit_key){ s->sweep_ns, EMIT_PACKET, index, 0 };
+    p->start_ns = start_ns;
+    p->end_ns = end_ns;
+    s->p_n++;
+}
+
+void shard_push(struct shard *s)
+{
+    send_round(s, false);
+    deliver(s);
+}
+
+void shard_flush(struct shard *s)
+{
+    send_round(s, true);
+    wait_for(s, all_delivered);
+}
+
+void shard_set_events(struct shard *s, bool on)
+{
+    for (unsigned i = 0; i < s->n; i++) {
+        s->w[i].eng.events = on;
+    }
+}
+
+void shard_stats(struct shard *s, struct tcpshake_stats *st)
+{
+    st->connections = st->evictions = st->evictions_half_open = st->flows_peak = 0;
+    pthread_mutex_lock(&s->mu);
+    for (unsigned i = 0; i < s->n; i++) {
+        const struct tcpshake_stats *ws = &s->w[i].st;
+        st->connections += ws->connections;
+        st->evictions += ws->evictions;
+        st->evictions_half_open += ws->evictions_half_open;
+        st->flows_peak += ws->flows_peak;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* --------------------------------------------------------------- lifecycle */
+
+static bool worker_init(struct shard *s, struct worker *w, const struct tcpshake_config *cfg,
+                        size_t cap)
+{
+    w->s = s;
+    pthread_cond_init(&w->work_cv, NULL);
+    pthread_cond_init(&w->space_cv, NULL);
+    w->in = ts_calloc(IN_SLOTS, sizeof(*w->in));
+    w->out = ts_calloc(OUT_CAP, sizeof(*w->out));
+    if (w->in == NULL || w->out == NULL || !engine_init(&w->eng, cfg, cap, &w->st, worker_out, w)) {
+        return false;
+    }
+    w->started = pthread_create(&w->tid, NULL, worker_main, w) == 0;
+    return w->started;
+}
+
+struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
+                        const struct shard_hooks *hooks)
+{
+    if (n < 2 || n > SHARD_MAX_THREADS) {
+        return NULL;
+    }
+    struct shard *s = ts_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return NULL;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->caller_cv, NULL);
+    s->hooks = *hooks;
+    s->w = ts_calloc(n, sizeof(*s->w));
+    if (s->w == NULL) {
+        shard_free(s);
+        return NULL;
+    }
+    size_t cap = cfg->max_flows / n < 16 ? 16 : cfg->max_flows / n;
+    for (unsigned i = 0; i < n; i++) {
+        s->n = i + 1; /* so shard_free releases what was made */
+        if (!worker_init(s, &s->w[i], cfg, cap)) {
+            shard_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void shard_free(struct shard *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->quit = true;
+    for (unsigned i = 0; i < s->n; i++) {
+        pthread_cond_signal(&s->w[i].work_cv);
+        pthread_cond_signal(&s->w[i].space_cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    for (unsigned i = 0; i < s->n; i++) {
+        struct worker *w = &s->w[i];
+        if (w->started) {
+            pthread_join(w->tid, NULL);
+        }
+        engine_release(&w->eng);
+        ts_free(w->in);
+        ts_free(w->out);
+        pthread_cond_destroy(&w->work_cv);
+        pthread_cond_destroy(&w->space_cv);
+    }
+    ts_free(s->w);
+    pthread_cond_destroy(&s->caller_cv);
+    pthread_mutex_destroy(&s->mu);
+    ts_free(s);
+}

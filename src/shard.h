@@ -1,0 +1,62 @@
+/*
+ * shard.h - multi-core analysis: connections sharded over worker threads by
+ * a symmetric flow hash, each worker owning an engine (flow table and
+ * trackers), and the workers' records merged back on the caller's thread in
+ * emission-key order, so the output is the one a single engine would give.
+ *
+ * Only the handle (tcpshake.c) uses it, and only when tcpshake_config.threads
+ * asks for more than one thread. Every function is called from one thread
+ * (the handle's caller); the hooks run on that thread too.
+ */
+#ifndef TCPSHAKE_SHARD_H
+#define TCPSHAKE_SHARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "tcpshake.h"
+
+#define SHARD_MAX_THREADS 64
+
+struct shard_hooks {
+    void (*record)(void *ctx, enum tcpshake_event ev, const struct tcpshake_record *rec);
+    void (*interval)(void *ctx, uint64_t start_ns, uint64_t end_ns);
+    void *ctx;
+};
+
+struct shard;
+
+/* Start n workers (2 .. SHARD_MAX_THREADS), each tracking cfg->max_flows / n
+ * connections (at least 16). NULL when memory runs out or a thread cannot start. */
+struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
+                        const struct shard_hooks *hooks);
+/* Stop and join the workers, drop what was not delivered. NULL is a no-op. */
+void shard_free(struct shard *s);
+
+/* Report handshake events too. Call before the first packet. */
+void shard_set_events(struct shard *s, bool on);
+
+/* A decoded packet: index is its 1-based position in the input, now_ns the
+ * clock at it (the latest time stamp so far), ts_ns its own time stamp. */
+void shard_packet(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
+                  const struct packet_view *pv);
+
+/* The clock moved to now_ns without a packet (tcpshake_tick): sweep at it. */
+void shard_tick(struct shard *s, uint64_t now_ns);
+
+/* The interval callback is due, ordered just before the packet at index
+ * (index = packets read + 1 for a tick). */
+void shard_interval(struct shard *s, uint64_t index, uint64_t start_ns, uint64_t end_ns);
+
+/* Send what was queued to the workers now, and deliver what is ready. */
+void shard_push(struct shard *s);
+
+/* Make every worker report its open connections, then deliver everything. */
+void shard_flush(struct shard *s);
+
+/* Set connections, evictions, evictions_half_open and flows_peak (the sum of
+ * the workers' peaks) in *st from the workers' counters. */
+void shard_stats(struct shard *s, struct tcpshake_stats *st);
+
+#endif

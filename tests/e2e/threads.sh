@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Multi-core determinism: --threads 2 and 3 must print byte for byte what --threads 1
+# prints, for every capture in tests/data and (when present) ../shared/corpus. Records
+# (json), handshake events and --stats-interval blocks (table, where all go to standard
+# output in order). Run by run.sh; TSAN=1 (make tsan) runs the tests/data part only.
+#
+# usage: tests/e2e/threads.sh CLI
+set -u
+cli=$1
+here=$(cd "$(dirname "$0")" && pwd)
+corpus=${TCPSHAKE_CORPUS:-$here/../../../shared/corpus}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# same NAME ARGS...: the output of ARGS with 1, 2 and 3 threads is identical.
+same() {
+    name=$1
+    shift
+    "$cli" "$@" --threads 1 >"$tmp/t1" 2>/dev/null
+    rc1=$?
+    for t in 2 3; do
+        "$cli" "$@" --threads "$t" >"$tmp/tn" 2>"$tmp/err"
+        rc=$?
+        if [ $rc -ne $rc1 ] || grep -q 'Sanitizer\|runtime error' "$tmp/err"; then
+            fail=$((fail + 1))
+            echo "not ok - $name --threads $t: exit $rc (1 thread: $rc1) $(head -c 300 "$tmp/err")"
+        elif cmp -s "$tmp/t1" "$tmp/tn"; then
+            pass=$((pass + 1))
+        else
+            fail=$((fail + 1))
+            echo "not ok - $name: --threads $t output differs from --threads 1"
+            diff "$tmp/t1" "$tmp/tn" | head -6
+        fi
+    done
+}
+
+for cap in "$here"/../data/*.pcap "$here"/../data/*.pcapng; do
+    [ -e "$cap" ] || continue
+    name=$(basename "$cap")
+    same "$name" -r "$cap" -o json -q
+    same "$name events" -r "$cap" -o json -q --events all
+    same "$name intervals" -r "$cap" -o table --no-color --events all --stats-interval 1 -q
+done
+
+if [ "${TSAN:-0}" != 1 ]; then
+    if [ -d "$corpus" ]; then
+        n=0
+        while IFS= read -r cap; do
+            same "corpus/${cap#"$corpus"/}" -r "$cap" -o json -q --events all
+            n=$((n + 1))
+        done < <(find "$corpus" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort)
+        echo "threads: $n corpus captures compared"
+    else
+        echo "threads: corpus skipped: corpus absent"
+    fi
+fi
+echo "threads: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,273 @@
+/*
+ * test_shard.c - multi-core analysis (shard.c) against one thread: the
+ * emission key's order, and the same records, events and interval callbacks
+ * in the same order from 1, 2, 3 and 5 threads on a generated workload with
+ * expiry in bulk (more records in one sweep than a worker's output ring
+ * holds), port reuse, ticks and a large final flush.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "engine.h"
+#include "tcpshake.h"
+
+static void test_key_order(void)
+{
+    static const struct {
+        struct emit_key a, b;
+        int want;
+    } cases[] = {
+        { { 5, EMIT_PACKET, 9, 1 }, { 5, EMIT_PACKET, 9, 2 }, -1 },  /* n-th of one packet */
+        { { 5, EMIT_PACKET, 9, 7 }, { 5, EMIT_PACKET, 10, 0 }, -1 }, /* later packet */
+        { { 5, EMIT_EXPIRY, 1, 0 }, { 5, EMIT_PACKET, 99, 1 }, 1 },  /* deadline == clock:
+                                                                         not expired yet */
+        { { 4, EMIT_EXPIRY, 99, 1 }, { 5, EMIT_PACKET, 1, 1 }, -1 }, /* expired before */
+        { { 4, EMIT_EXPIRY, 3, 0 }, { 4, EMIT_EXPIRY, 3, 1 }, -1 },  /* event, then close */
+        { { UINT64_MAX, EMIT_FLUSH, 2, 1 }, { UINT64_MAX, EMIT_END, 0, 0 }, -1 },
+        { { 7, EMIT_PACKET, 3, 2 }, { 7, EMIT_PACKET, 3, 2 }, 0 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CHECK_INT(emit_key_cmp(&cases[i].a, &cases[i].b), cases[i].want);
+        CHECK_INT(emit_key_cmp(&cases[i].b, &cases[i].a), -cases[i].want);
+    }
+}
+
+/* What a callback saw, in order. */
+struct seen {
+    int what; /* 0 handshake event, 1 close record, 2 interval */
+    uint64_t id, a, b;
+    int outcome, end;
+};
+
+struct log {
+    struct seen *v;
+    size_t n, cap;
+};
+
+static void add(struct log *l, struct seen s)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->v = realloc(l->v, l->cap * sizeof(*l->v));
+        if (l->v == NULL) {
+            abort();
+        }
+    }
+    l->v[l->n++] = s;
+}
+
+static void on_record(const struct tcpshake_record *r, void *user)
+{
+    add(user,
+        (struct seen){ 1, r->id, r->last_ns, r->client.packets, (int)r->outcome, (int)r->end });
+}
+
+static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
+{
+    (void)ev;
+    add(user, (struct seen){ 0, r->id, r->first_ns, r->server.packets, (int)r->outcome, 0 });
+}
+
+static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
+{
+    add(user, (struct seen){ 2, 0, start_ns, end_ns, 0, 0 });
+}
+
+/* Ethernet + IPv4 + TCP from client n (10.n) to 192.0.2.1:80, or back. */
+static size_t make_seg(uint8_t *f, uint32_t n, bool to_server, uint8_t flags, uint32_t seq,
+                       uint32_t ack)
+{
+    static const uint8_t tmpl[] = {
+        0,    1, 2, 3,  4, 5, 0,    1, 2,  3, 4, 6, 0x08, 0x00, /* Ethernet */
+        0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 10,   0,    0,    0,    192, 0, 2, 1, /* IPv4 */
+        0,    0, 0, 80, 0, 0, 0,    0, 0,  0, 0, 0, 0x50, 0,    0xff, 0xff, 0,   0, 0, 0, /* TCP */
+    };
+    memcpy(f, tmpl, sizeof(tmpl));
+    uint8_t cli[4] = { 10, (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+    uint8_t srv[4] = { 192, 0, 2, 1 };
+    uint16_t cport = (uint16_t)(1024 + n % 60000);
+    memcpy(f + 26, to_server ? cli : srv, 4);
+    memcpy(f + 30, to_server ? srv : cli, 4);
+    uint16_t sport = to_server ? cport : 80, dport = to_server ? 80 : cport;
+    f[34] = (uint8_t)(sport >> 8);
+    f[35] = (uint8_t)sport;
+    f[36] = (uint8_t)(dport >> 8);
+    f[37] = (uint8_t)dport;
+    for (int i = 0; i < 4; i++) {
+        f[38 + i] = (uint8_t)(seq >> (24 - 8 * i));
+        f[42 + i] = (uint8_t)(ack >> (24 - 8 * i));
+    }
+    f[47] = flags;
+    return sizeof(tmpl);
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+#define N_CONN 3000
+
+/* Feed the same workload to a handle with this many threads; log what comes out. */
+static void run_workload(unsigned threads, struct log *log)
+{
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = threads;
+    cfg.max_flows = 1u << 16; /* never full: eviction is per worker */
+    struct tcpshake *h = tcpshake_new(&cfg, on_record, log);
+    CHECK(h != NULL);
+    if (h == NULL) {
+        return;
+    }
+    tcpshake_set_event_fn(h, on_event, log);
+    tcpshake_set_interval(h, 10 * 1000000000ull, on_interval, log);
+    static uint8_t step[N_CONN];
+    memset(step, 0, sizeof(step));
+    uint64_t rng = 88172645463325252ull, t = 1000000000ull;
+    uint8_t f[64];
+    for (uint32_t i = 0; i < 60000; i++) {
+        uint32_t n = (uint32_t)(rng_next(&rng) % N_CONN);
+        uint32_t isn = n * 7919u + step[n] / 6 * 1000003u;
+        static const struct {
+            bool to_server;
+            uint8_t flags;
+        } plan[6] = { { true, 0x02 }, { false, 0x12 }, { true, 0x10 },
+                      { true, 0x11 }, { false, 0x11 }, { true, 0x10 } };
+        int s = step[n] % 6;
+        if (n % 17 == 0 && s == 1) {
+            s = 0; /* never answered: SYN retransmissions */
+        }
+        uint8_t flags = n % 23 == 0 && s == 3 ? 0x04 : plan[s].flags; /* some reset */
+        size_t len = make_seg(f, n, plan[s].to_server, flags, isn + (s >= 2) + (s == 5),
+                              s == 0 ? 0 : isn + 1);
+        if (tcpshake_feed(h, 1, t, f, len, len) != TCPSHAKE_OK) {
+            CHECK(!"tcpshake_feed failed");
+        }
+        step[n]++;
+        t += rng_next(&rng) % 20000000u;
+        if (i % 9000 == 8999) {
+            t += 70 * 1000000000ull; /* handshakes time out in bulk */
+        }
+        if (i % 5000 == 4999) {
+            tcpshake_tick(h, t);
+        }
+    }
+    tcpshake_flush(h);
+    CHECK_U64(tcpshake_get_stats(h)->packets_read, 60000);
+    tcpshake_free(h);
+}
+
+static bool same_seen(const struct seen *x, const struct seen *y)
+{
+    return x->what == y->what && x->id == y->id && x->a == y->a && x->b == y->b &&
+           x->outcome == y->outcome && x->end == y->end;
+}
+
+static void test_same_as_one_thread(void)
+{
+    struct log one = { 0 };
+    run_workload(1, &one);
+    CHECK(one.n > 10000);
+    static const unsigned more[] = { 2, 3, 5 };
+    for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
+        struct log many = { 0 };
+        run_workload(more[k], &many);
+        CHECK_U64(many.n, one.n);
+        size_t first_diff = 0;
+        while (first_diff < one.n && first_diff < many.n &&
+               same_seen(&one.v[first_diff], &many.v[first_diff])) {
+            first_diff++;
+        }
+        CHECK_U64(first_diff, one.n);
+        free(many.v);
+    }
+    free(one.v);
+}
+
+/* Mostly packets that are not TCP, far apart: many interval callbacks wait for their
+ * turn (more than the pending queue holds) while no worker sees a packet. */
+static void run_sparse(unsigned threads, struct log *log)
+{
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = threads;
+    struct tcpshake *h = tcpshake_new(&cfg, on_record, log);
+    CHECK(h != NULL);
+    if (h == NULL) {
+        return;
+    }
+    tcpshake_set_interval(h, 1000000000ull, on_interval, log);
+    uint8_t f[64];
+    for (uint32_t i = 0; i < 500; i++) {
+        size_t len = make_seg(f, i % 7, true, 0x02, i, 0);
+        if (i % 100 != 0) {
+            f[23] = 17; /* UDP: skipped, but it moves the clock */
+        }
+        tcpshake_feed(h, 1, (i + 1) * 10000000000ull, f, len, len);
+    }
+    tcpshake_flush(h);
+    tcpshake_free(h);
+}
+
+static void test_sparse_intervals(void)
+{
+    struct log one = { 0 }, two = { 0 };
+    run_sparse(1, &one);
+    run_sparse(2, &two);
+    CHECK(one.n > 400);
+    CHECK_U64(two.n, one.n);
+    for (size_t i = 0; i < one.n && i < two.n; i++) {
+        if (!same_seen(&one.v[i], &two.v[i])) {
+            CHECK_U64(i, one.n);
+            break;
+        }
+    }
+    free(one.v);
+    free(two.v);
+}
+
+/* Every allocation tcpshake_new makes for three workers may fail: NULL, nothing leaked
+ * (ASan), no thread left behind. */
+static void test_new_out_of_memory(void)
+{
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = 3;
+    cfg.max_flows = 1024;
+    unsigned long n;
+    for (n = 1; n < 100; n++) {
+        alloc_fail_after(n);
+        struct tcpshake *h = tcpshake_new(&cfg, NULL, NULL);
+        alloc_fail_after(0);
+        if (h != NULL) {
+            tcpshake_flush(h);
+            tcpshake_free(h);
+            break;
+        }
+    }
+    CHECK(n > 3 && n < 100);
+}
+
+static void test_bad_thread_count(void)
+{
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = 65;
+    CHECK(tcpshake_new(&cfg, NULL, NULL) == NULL);
+}
+
+int main(void)
+{
+    test_key_order();
+    test_same_as_one_thread();
+    test_sparse_intervals();
+    test_new_out_of_memory();
+    test_bad_thread_count();
+    return check_report("shard");
+}
