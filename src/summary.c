@@ -277,6 +277,18 @@ static void print_latency(const struct tcpshake_summary *s, FILE *out)
  */
 #define NEAR_ZERO_NS 100000
 
+/* a * 10 <= b, without overflowing on huge medians (a capture can claim any time). */
+static bool tenfold_at_most(int64_t a, int64_t b)
+{
+    if (a > INT64_MAX / 10) {
+        return false;
+    }
+    if (a < INT64_MIN / 10) {
+        return true;
+    }
+    return a * 10 <= b;
+}
+
 int tcpshake_capture_point_print(int64_t server_side_p50_ns, int64_t client_side_p50_ns,
                                  uint64_t n_samples, FILE *out)
 {
@@ -289,13 +301,13 @@ int tcpshake_capture_point_print(int64_t server_side_p50_ns, int64_t client_side
               "  (loopback, namespaces on one machine); the figures are mostly the\n"
               "  two stacks' own time.\n",
               out);
-    } else if (c * 10 <= s) {
+    } else if (tenfold_at_most(c, s)) {
         fputs("near the client (client side ~ 0, server side ~ the round trip).\n"
               "  Server side is the whole network round trip plus the server's time,\n"
               "  so a slow path and a slow server look alike; client side is only the\n"
               "  client's own stack time.\n",
               out);
-    } else if (s * 10 <= c) {
+    } else if (tenfold_at_most(s, c)) {
         fputs("near the server (server side ~ 0, client side ~ the round trip).\n"
               "  Server side is the server's own stack and accept time; client side is\n"
               "  the whole network round trip plus the client's time.\n",

@@ -115,8 +115,9 @@ pid=$!
 sleep 1
 
 inc python3 - "$s4" "$s6" <<'EOF' || not_ok "client connections"
-import socket, sys, threading
+import socket, sys, threading, time
 def conn(host, port, data, timeout):
+    """True when the connection (and the exchange) worked."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -125,18 +126,18 @@ def conn(host, port, data, timeout):
         if data:
             s.sendall(b"ping\n")
             s.recv(100)
+        return True
     except OSError:
-        pass
+        return False
     finally:
         s.close()
 jobs = []
 for host in sys.argv[1:3]:
-    for i in range(10):
-        try:
-            conn(host, 8080, True, 2)
+    # The first connection also waits out a slow start of the link (IPv6 under load).
+    for i in range(20):
+        if conn(host, 8080, True, 2):
             break
-        except OSError:
-            pass
+        time.sleep(0.2)
     conn(host, 8081, False, 2)
     t = threading.Thread(target=conn, args=(host, 8082, False, 2.5))
     t.start()
