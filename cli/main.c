@@ -108,7 +108,7 @@ static void usage(FILE *out)
             "  --threads N             analyse on N threads (1-64; default 0: one per\n"
             "                          online CPU); same output as one thread, unless\n"
             "                          --max-flows (split between threads) fills up;\n"
-            "                          -i and --handshake-only always use one\n"
+            "                          --handshake-only always uses one\n"
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);
     fprintf(out, "  -h, --help              this help\n"
@@ -679,12 +679,7 @@ static int analyse(const struct options *o, struct run *run)
     return status;
 }
 
-/*
- * --threads: 0 = one per online CPU. --handshake-only needs the packet's verdict
- * at once, and live capture runs on one thread: with workers, records of a live
- * capture were sometimes missing under load (tests/e2e/live.sh with --threads 2),
- * so live stays on the tested single-threaded path until that is found.
- */
+/* --threads: 0 = one per online CPU; --handshake-only needs the packet's verdict at once. */
 static unsigned pick_threads(const struct options *o)
 {
     unsigned n = o->cfg.threads;
@@ -692,7 +687,7 @@ static unsigned pick_threads(const struct options *o)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
     }
-    return o->handshake_only || o->iface != NULL ? 1 : n;
+    return o->handshake_only ? 1 : n;
 }
 
 int main(int argc, char **argv)

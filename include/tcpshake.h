@@ -438,9 +438,8 @@ TCPSHAKE_API void tcpshake_live_options_default(struct tcpshake_live_options *op
  * in tcpshake_stats.live_*.
  * Fails with ERR_OPEN (no such interface, no permission, interface down ...:
  * tcpshake_errmsg() has one line naming the interface), ERR_FILTER,
- * ERR_LINKTYPE or ERR_STATE (also for a handle made with threads > 1: live
- * capture runs on one thread for now). On success tcpshake_errmsg() is empty,
- * or holds a libpcap warning (e.g. promiscuous mode not supported) worth showing.
+ * ERR_LINKTYPE or ERR_STATE. On success tcpshake_errmsg() is empty, or holds
+ * a libpcap warning (e.g. promiscuous mode not supported) worth showing.
  */
 TCPSHAKE_API int tcpshake_open_live(struct tcpshake *h, const char *iface,
                                     const struct tcpshake_live_options *opt);

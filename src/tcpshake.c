@@ -362,11 +362,6 @@ int tcpshake_open_live(struct tcpshake *h, const char *iface,
     if (refuse_second_source(h)) {
         return TCPSHAKE_ERR_STATE;
     }
-    if (h->shard != NULL) {
-        /* Records of a threaded live capture went missing under load; not yet safe. */
-        snprintf(h->errmsg, sizeof(h->errmsg), "live capture needs threads = 1");
-        return TCPSHAKE_ERR_STATE;
-    }
     struct tcpshake_live_options defaults;
     if (opt == NULL) {
         tcpshake_live_options_default(&defaults);

@@ -112,9 +112,9 @@ else
 fi
 grep '^threads:' "$tmp/threads"
 
-# Live capture in network namespaces (needs root; says "skipped" otherwise). Live
-# capture runs on one thread (see --threads in the man page).
-for threads in ""; do
+# Live capture in network namespaces (needs root; says "skipped" otherwise), on one
+# thread and on two.
+for threads in "" 2; do
     if LIVE_THREADS=$threads "$here/live.sh" "$cli" >"$tmp/live" 2>&1; then
         ok
     else
@@ -150,6 +150,10 @@ tail -1 "$tmp/bad"
 # Active probing between two network namespaces (needs root; says "skipped" otherwise).
 if "$here/probe.sh" "$cli" >"$tmp/probe" 2>&1; then ok; else not_ok "probe suite:"; grep -v '^probe:' "$tmp/probe"; fi
 grep '^probe:' "$tmp/probe"
+
+# Known delays through tests/tools/tap_relay: live capture and probe measure 80 ms (needs root).
+if "$here/delay.sh" "$cli" >"$tmp/delay" 2>&1; then ok; else not_ok "delay suite:"; grep -v '^delay:' "$tmp/delay"; fi
+tail -1 "$tmp/delay"
 
 # SYN flood, scans and a busy client between namespaces, then --detect (needs root).
 if "$here/attacks.sh" "$cli" >"$tmp/attacks" 2>&1; then ok; else not_ok "attacks suite:"; grep -v '^attacks:' "$tmp/attacks"; fi
