@@ -8,13 +8,14 @@
 #   pipeline/  tests/data captures, small corpus captures (< 20 KB) and the
 #              hostile captures of build/tests/make_hostile (built if missing)
 #   tracker/   hand-made segment sequences (see fuzz_tracker.c for the layout)
-# Existing seeds are replaced. Needs python3.
+# Existing seeds are replaced (the lf-* inputs stay). Needs python3.
 set -eu
 cd "$(dirname "$0")/.."
 HOSTILE=${1:-build/tests/make_hostile}
 SHARED=../shared/corpus
-rm -rf fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker
 mkdir -p fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker
+# lf-* are inputs kept from long libFuzzer runs (fuzz/README.md), not seeds: they stay.
+find fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker -type f ! -name 'lf-*' -delete
 
 # ------------------------------------------------------------------ decode
 python3 - "$SHARED" <<'PY'
@@ -118,6 +119,15 @@ for f in "$tmp"/*; do
     [ -s "$f" ] && cp "$f" "fuzz/corpus/pipeline/hostile_$(basename "$f")"
 done
 rm -rf "$tmp"
+# More flows at once than fuzz_pipeline's table of 64, so that eviction is reachable:
+# bench's generator (deterministic) writes a SYN flood of 100 sources and a mix of 90
+# connections (20 normal, 60 flood SYNs, 10 scan probes; headers only).
+GEN=build/bench/gen_trace
+[ -x "$GEN" ] || make --no-print-directory "$GEN" >/dev/null
+"$GEN" -o fuzz/corpus/pipeline/gen_flood100_evict.pcap -c 0 -p 100 --flood 100 --scan 0 -s 7 \
+    2>/dev/null
+"$GEN" -o fuzz/corpus/pipeline/gen_mix90_evict.pcap -p 300 -c 20 --flood 60 --scan 10 -s 3 \
+    --snaplen 96 2>/dev/null
 
 # ----------------------------------------------------------------- tracker
 python3 - <<'PY'

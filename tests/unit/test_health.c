@@ -263,6 +263,11 @@ static void test_capture_point(void)
         { 40000, 30 * (int64_t)MS, 10, "near the server" },
         { 40000, 30000, 10, "both sides under 0.1 ms" },
         { 0, 0, 0, "unknown" },
+        /* A time stamp far in the future makes a huge median; x * 10 overflowed (fuzzing:
+         * fuzz/regressions/pipeline/capture-point-overflow-synack-far-future.pcap). */
+        { 60 * (int64_t)MS, 1191182336001000000, 10, "near the server" },
+        { INT64_MAX, 50000, 10, "near the client" },
+        { INT64_MAX, INT64_MAX / 2, 10, "in the middle" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *buf = NULL;
