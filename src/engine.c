@@ -100,8 +100,8 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         uint64_t limit = e->timeout_ns[cls];
         /* Idle lists are in last_ns order, so the expired ones lead each list. */
-        for (struct conn *c = flowtab_expired(e->ft, (enum flow_class)cls, now_ns, limit);
-             c != NULL; c = flowtab_next(e->ft, c)) {
+        for (struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls); c != NULL;
+             c = flowtab_next(e->ft, c)) {
             if (c->link.last_ns > now_ns || now_ns - c->link.last_ns <= limit) {
                 break;
             }

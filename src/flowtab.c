@@ -266,17 +266,6 @@ void flowtab_touch(struct flowtab *ft, struct conn *c, enum flow_class cls, uint
     list_append(ft, c, cls);
 }
 
-struct conn *flowtab_expired(const struct flowtab *ft, enum flow_class cls, uint64_t now_ns,
-                             uint64_t limit_ns)
-{
-    /* Lists are in last-seen order, so only the head can be due. */
-    struct conn *c = at(ft, ft->head[cls]);
-    if (c == NULL || c->link.last_ns > now_ns || now_ns - c->link.last_ns <= limit_ns) {
-        return NULL;
-    }
-    return c;
-}
-
 struct conn *flowtab_oldest(const struct flowtab *ft, enum flow_class cls)
 {
     return at(ft, ft->head[cls]);

@@ -73,9 +73,6 @@ struct conn *flowtab_next(const struct flowtab *ft, const struct conn *c);
 /* Who to evict when full: the least recently seen handshake-only, else closed, else
  * established entry. */
 struct conn *flowtab_victim(const struct flowtab *ft);
-/* A connection of class cls idle for longer than limit_ns at now_ns, or NULL. */
-struct conn *flowtab_expired(const struct flowtab *ft, enum flow_class cls, uint64_t now_ns,
-                             uint64_t limit_ns);
 size_t flowtab_count(const struct flowtab *ft);
 
 #endif
