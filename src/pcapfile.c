@@ -33,12 +33,15 @@
 #define LINKTYPE_RAW  101
 #define DLT_RAW_LINUX 12         /* what libpcap reports for LINKTYPE_RAW on Linux */
 #define RELEASE_STEP  (8u << 20) /* give back mapped pages already read, 8 MiB at a time */
+#define CACHE_AHEAD   2048u     /* bytes pulled into the CPU cache ahead of the reader */
+#define CACHE_LINE    64u
 
 struct pcapfile {
     const uint8_t *map;
     size_t size;
     size_t off;      /* next record header */
     size_t released; /* pages before this offset were given back */
+    size_t cached;    /* bytes before this offset were prefetched into the CPU cache */
     uint64_t n_read; /* records handed out */
     uint32_t snaplen;
     int linktype;
@@ -142,6 +145,25 @@ static void release_behind(struct pcapfile *pf, size_t keep_from)
     }
 }
 
+/*
+ * Each record header is the first touch of its cache line, and waiting for
+ * it was a third of the reading time (the hardware prefetcher does not follow
+ * records of varying length across pages). Ask for the next 2 KiB ahead of
+ * the reader, so headers and packet headers are in cache when needed.
+ * (Mapping pages ahead with MADV_POPULATE_READ was measured too: no gain over
+ * the kernel's fault-around.)
+ */
+static void read_ahead(struct pcapfile *pf)
+{
+    size_t want = pf->size - pf->off < CACHE_AHEAD ? pf->size : pf->off + CACHE_AHEAD;
+    if (pf->cached < pf->off) {
+        pf->cached = pf->off / CACHE_LINE * CACHE_LINE;
+    }
+    for (; pf->cached < want; pf->cached += CACHE_LINE) {
+        __builtin_prefetch(pf->map + pf->cached);
+    }
+}
+
 int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, size_t err_len)
 {
     size_t left = pf->size - pf->off;
@@ -185,6 +207,7 @@ int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, s
     pf->off += REC_HDR_LEN + caplen;
     pf->n_read++;
     release_behind(pf, (size_t)(rec->data - pf->map));
+    read_ahead(pf);
     return 1;
 }
 
