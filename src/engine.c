@@ -21,6 +21,7 @@ bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap
     e->timeout_ns[FLOW_HANDSHAKE] = cfg->handshake_timeout_ns;
     e->timeout_ns[FLOW_CLOSED] = cfg->close_linger_ns;
     e->timeout_ns[FLOW_ESTABLISHED] = cfg->idle_timeout_ns;
+    e->next_due_ns = UINT64_MAX;
     e->st = st;
     e->out = out;
     e->out_ctx = ctx;
@@ -94,8 +95,21 @@ static int by_key(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* A connection was touched: its deadline may now be the earliest. */
+static void note_deadline(struct engine *e, const struct conn *c)
+{
+    uint64_t d = deadline(e, c);
+    if (d < e->next_due_ns) {
+        e->next_due_ns = d;
+    }
+}
+
 void engine_sweep(struct engine *e, uint64_t now_ns)
 {
+    /* Most packets find nothing due: one comparison instead of a look at each list. */
+    if (now_ns <= e->next_due_ns) {
+        return;
+    }
     size_t n = 0;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         uint64_t limit = e->timeout_ns[cls];
@@ -115,6 +129,14 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
         struct emit_key k = { e->due[i].deadline_ns, EMIT_EXPIRY, 0, 0 };
         emit(e, e->due[i].conn, TCPSHAKE_END_IDLE, &k);
         flowtab_remove(e->ft, e->due[i].conn);
+    }
+    /* Each list is in last_ns order, so its head has its earliest deadline. */
+    e->next_due_ns = UINT64_MAX;
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        const struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls);
+        if (c != NULL) {
+            note_deadline(e, c);
+        }
     }
 }
 
@@ -156,6 +178,7 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns, u
     }
     report_decision(e, c);
     flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
+    note_deadline(e, c);
     return info.key_segment;
 }
 
@@ -170,6 +193,7 @@ static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_
     tracker_icmp(c, icmp, ts_ns);
     report_decision(e, c);
     flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
+    note_deadline(e, c);
     return true;
 }
 
@@ -191,6 +215,29 @@ bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t t
     return on_icmp(e, &pv->u.icmp, ts_ns, hash);
 }
 
+/* How far ahead engine_packets looks: slots are fetched SLOT_AHEAD packets
+ * ahead, and the connection a slot names CONN_AHEAD packets ahead, by which
+ * time that slot is in cache. */
+#define SLOT_AHEAD 8
+#define CONN_AHEAD 4
+
+void engine_packets(struct engine *e, const struct engine_item *items, size_t n)
+{
+    for (size_t i = 0; i < n && i < SLOT_AHEAD; i++) {
+        flowtab_prefetch_slot(e->ft, items[i].hash);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i + SLOT_AHEAD < n) {
+            flowtab_prefetch_slot(e->ft, items[i + SLOT_AHEAD].hash);
+        }
+        if (i + CONN_AHEAD < n) {
+            flowtab_prefetch_conn(e->ft, items[i + CONN_AHEAD].hash);
+        }
+        const struct engine_item *it = &items[i];
+        engine_packet(e, it->index, it->now_ns, it->ts_ns, &it->pv, it->hash);
+    }
+}
+
 void engine_flush(struct engine *e)
 {
     size_t n = 0;
@@ -207,4 +254,5 @@ void engine_flush(struct engine *e)
         emit(e, e->due[i].conn, TCPSHAKE_END_OPEN, &k);
         flowtab_remove(e->ft, e->due[i].conn);
     }
+    e->next_due_ns = UINT64_MAX;
 }

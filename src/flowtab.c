@@ -32,10 +32,29 @@ struct flowtab {
     uint32_t tail[FLOW_CLASS_COUNT];
 };
 
+/* Big-endian load: comparing these compares the bytes as memcmp does. */
+static uint64_t load_be64(const uint8_t *p)
+{
+    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+           (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+           (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
+/* memcmp(a, b, 16) < 0, or == 0: addresses compared as numbers. */
+static int addr_cmp(const uint8_t *a, const uint8_t *b)
+{
+    uint64_t a0 = load_be64(a), b0 = load_be64(b);
+    if (a0 != b0) {
+        return a0 < b0 ? -1 : 1;
+    }
+    uint64_t a1 = load_be64(a + 8), b1 = load_be64(b + 8);
+    return a1 < b1 ? -1 : a1 > b1;
+}
+
 void flowtab_key(const struct flow_tuple *t, struct flow_key *key)
 {
     memset(key, 0, sizeof(*key));
-    int c = memcmp(t->src, t->dst, sizeof(t->src));
+    int c = addr_cmp(t->src, t->dst);
     bool src_lo = c < 0 || (c == 0 && t->sport <= t->dport);
     memcpy(key->lo_addr, src_lo ? t->src : t->dst, 16);
     memcpy(key->hi_addr, src_lo ? t->dst : t->src, 16);
@@ -45,18 +64,6 @@ void flowtab_key(const struct flow_tuple *t, struct flow_key *key)
     key->ip_version = t->ip_version;
 }
 
-/* 64-bit mix of 8 bytes at a time (a multiply-xorshift, as in splitmix64). */
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v + 0x9e3779b97f4a7c15u + (h << 6) + (h >> 2);
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9u;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebu;
-    h ^= h >> 31;
-    return h;
-}
-
 static uint64_t load64(const uint8_t *p)
 {
     uint64_t v;
@@ -64,24 +71,40 @@ static uint64_t load64(const uint8_t *p)
     return v;
 }
 
+/*
+ * Each 64-bit word goes in with one xor and one multiply (a bijection, so
+ * keys that differ in one word never collide by construction), and a final
+ * avalanche (MurmurHash3's fmix64) spreads every input bit over both the low
+ * bits (the slot) and the high bits (the worker). It replaced six splitmix64
+ * rounds that were 6 % of the time per packet.
+ */
 uint32_t flowtab_hash(const struct flow_key *key)
 {
-    uint64_t h = 0;
-    h = mix(h, load64(key->lo_addr));
-    h = mix(h, load64(key->lo_addr + 8));
-    h = mix(h, load64(key->hi_addr));
-    h = mix(h, load64(key->hi_addr + 8));
-    h = mix(h, ((uint64_t)key->lo_port << 48) | ((uint64_t)key->hi_port << 32) |
-                       (uint64_t)(uint32_t)key->vlan);
-    h = mix(h, key->ip_version);
+    const uint64_t k = 0x9e3779b97f4a7c15u;
+    uint64_t h = 0x243f6a8885a308d3u;
+    h = (h ^ load64(key->lo_addr)) * k;
+    h = (h ^ load64(key->lo_addr + 8)) * k;
+    h = (h ^ load64(key->hi_addr)) * k;
+    h = (h ^ load64(key->hi_addr + 8)) * k;
+    h = (h ^ ((uint64_t)key->lo_port << 48 | (uint64_t)key->hi_port << 32 |
+              (uint64_t)(uint32_t)key->vlan)) *
+        k;
+    h ^= key->ip_version;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53u;
+    h ^= h >> 33;
     return (uint32_t)(h ^ (h >> 32));
 }
 
 static bool key_eq(const struct flow_key *a, const struct flow_key *b)
 {
     return a->lo_port == b->lo_port && a->hi_port == b->hi_port && a->vlan == b->vlan &&
-           a->ip_version == b->ip_version && memcmp(a->lo_addr, b->lo_addr, 16) == 0 &&
-           memcmp(a->hi_addr, b->hi_addr, 16) == 0;
+           a->ip_version == b->ip_version && load64(a->lo_addr) == load64(b->lo_addr) &&
+           load64(a->lo_addr + 8) == load64(b->lo_addr + 8) &&
+           load64(a->hi_addr) == load64(b->hi_addr) &&
+           load64(a->hi_addr + 8) == load64(b->hi_addr + 8);
 }
 
 struct flowtab *flowtab_new(size_t cap)
@@ -141,6 +164,23 @@ struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, 
                 return c;
             }
         }
+    }
+}
+
+void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash)
+{
+    __builtin_prefetch(&ft->slots[hash & ft->slot_mask]);
+}
+
+void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
+{
+    const struct slot *s = &ft->slots[hash & ft->slot_mask];
+    if (s->idx == 0 || s->hash != hash) {
+        return; /* a new connection, or further down the probe run: not worth chasing */
+    }
+    const char *c = (const char *)at(ft, s->idx);
+    for (size_t off = 0; off < sizeof(struct conn); off += 64) {
+        __builtin_prefetch(c + off, 1);
     }
 }
 

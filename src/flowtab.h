@@ -59,6 +59,10 @@ struct flowtab *flowtab_new(size_t cap);
 void flowtab_free(struct flowtab *ft);
 
 struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, uint32_t hash);
+/* Hints, for a packet a little ahead: start loading the slot flowtab_find(hash)
+ * will look at first; once that slot is in cache, the connection it names. */
+void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash);
+void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash);
 bool flowtab_full(const struct flowtab *ft);
 /* Insert a new, zeroed connection; the table must not be full. Class is FLOW_HANDSHAKE. */
 struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash,

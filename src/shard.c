@@ -37,20 +37,12 @@
 #define OUT_CAP   1024
 #define N_PENDING 64 /* interval callbacks waiting for their turn */
 
-struct shard_item {
-    uint64_t index;
-    uint64_t now_ns;
-    uint64_t ts_ns;
-    uint32_t hash; /* engine_flow_hash */
-    struct packet_view pv;
-};
-
 struct batch {
     size_t n;
     uint64_t sweep_ns;  /* sweep at this clock after the packets */
     uint64_t end_index; /* packets read so far */
     bool flush;         /* then report every open connection */
-    struct shard_item items[BATCH_CAP];
+    struct engine_item items[BATCH_CAP];
 };
 
 struct out_item {
@@ -142,10 +134,7 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
 
 static void run_batch(struct worker *w, const struct batch *b)
 {
-    for (size_t i = 0; i < b->n; i++) {
-        const struct shard_item *it = &b->items[i];
-        engine_packet(&w->eng, it->index, it->now_ns, it->ts_ns, &it->pv, it->hash);
-    }
+    engine_packets(&w->eng, b->items, b->n);
     engine_sweep(&w->eng, b->sweep_ns);
     if (b->flush) {
         engine_flush(&w->eng);
@@ -332,7 +321,7 @@ void shard_packet(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
     /* The table indexes by the hash's low bits; route by its high bits. */
     uint32_t hash = engine_flow_hash(pv);
     struct worker *w = &s->w[((uint64_t)hash * s->n) >> 32];
-    struct shard_item *it = &w->c_fill->items[w->c_fill->n++];
+    struct engine_item *it = &w->c_fill->items[w->c_fill->n++];
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;

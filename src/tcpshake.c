@@ -26,6 +26,7 @@
 #include "source.h"
 
 #define NS_PER_S 1000000000ull
+#define BATCH_CAP 64 /* decoded packets queued for the one engine (see engine_packets) */
 
 struct tcpshake {
     struct tcpshake_config cfg;
@@ -34,6 +35,12 @@ struct tcpshake {
     void *user;
     struct engine eng;   /* threads <= 1: the one engine, on the caller's thread */
     struct shard *shard; /* threads > 1: the workers, each with its engine */
+    /* threads <= 1, while tcpshake_run reads a file: packets decoded but not yet
+     * analysed. Anything that must see the engine up to date (an interval, a
+     * tick, the flush) runs the batch first, so queueing changes no output. */
+    struct engine_item *batch;
+    size_t batch_n;
+    bool batching;
     struct source *src;
     struct tcpshake_stats stats;
     uint64_t now_ns;       /* latest timestamp seen */
@@ -124,7 +131,9 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         h->shard = shard_new(cfg, cfg->threads, &hooks);
         ok = h->shard != NULL;
     } else {
-        ok = engine_init(&h->eng, cfg, cfg->max_flows, &h->stats, engine_out, h);
+        h->batch = ts_calloc(BATCH_CAP, sizeof(*h->batch));
+        ok = h->batch != NULL &&
+             engine_init(&h->eng, cfg, cfg->max_flows, &h->stats, engine_out, h);
     }
     if (!ok) {
         tcpshake_free(h);
@@ -141,6 +150,7 @@ void tcpshake_free(struct tcpshake *h)
     shard_free(h->shard);
     source_close(h->src);
     engine_release(&h->eng);
+    ts_free(h->batch);
     ts_free(h->bpf);
     ts_free(h);
 }
@@ -196,6 +206,13 @@ void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns, tcpshake_in
     h->interval_user = user;
 }
 
+/* Analyse the packets queued for the one engine. */
+static void run_batch(struct tcpshake *h)
+{
+    engine_packets(&h->eng, h->batch, h->batch_n);
+    h->batch_n = 0;
+}
+
 /* Call the interval callback for every whole interval the clock has passed. */
 static void run_intervals(struct tcpshake *h, bool ticking)
 {
@@ -217,6 +234,7 @@ static void run_intervals(struct tcpshake *h, bool ticking)
         /* In its turn among the workers' records. */
         shard_interval(h->shard, h->stats.packets_read + (ticking ? 1 : 0), start, end);
     } else {
+        run_batch(h);
         h->on_interval(start, end, h->interval_user);
     }
 }
@@ -240,6 +258,7 @@ void tcpshake_tick(struct tcpshake *h, uint64_t now_ns)
         shard_tick(h->shard, h->now_ns);
         shard_push(h->shard);
     } else {
+        run_batch(h);
         engine_sweep(&h->eng, h->now_ns);
     }
 }
@@ -270,25 +289,36 @@ static int feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const u
         st->last_ns = ts_ns;
     }
     advance_clock(h, ts_ns, false);
-    struct packet_view pv;
-    enum decode_status ds = decode_packet(linktype, data, caplen, wire_len, &pv);
+    /* Queued, decode straight into the batch; the slot counts only when it decodes. */
+    struct packet_view local;
+    struct packet_view *pv = h->batching ? &h->batch[h->batch_n].pv : &local;
+    enum decode_status ds = decode_packet(linktype, data, caplen, wire_len, pv);
     if (ds != DECODE_OK) {
         st->skipped[skip_of[ds]]++;
         return TCPSHAKE_OK;
     }
-    if (pv.kind == PACKET_TCP) {
+    if (pv->kind == PACKET_TCP) {
         st->packets_tcp++;
-        if (pv.u.tcp.quirks & TCPQ_SNAPLEN_CUT) {
+        if (pv->u.tcp.quirks & TCPQ_SNAPLEN_CUT) {
             st->snaplen_cut++;
         }
     } else {
         st->packets_icmp++;
     }
     if (h->shard != NULL) {
-        shard_packet(h->shard, st->packets_read, h->now_ns, ts_ns, &pv);
+        shard_packet(h->shard, st->packets_read, h->now_ns, ts_ns, pv);
+    } else if (h->batching) {
+        struct engine_item *it = &h->batch[h->batch_n];
+        it->index = st->packets_read;
+        it->now_ns = h->now_ns;
+        it->ts_ns = ts_ns;
+        it->hash = engine_flow_hash(pv);
+        if (++h->batch_n == BATCH_CAP) {
+            run_batch(h);
+        }
     } else {
-        *key = engine_packet(&h->eng, st->packets_read, h->now_ns, ts_ns, &pv,
-                             engine_flow_hash(&pv));
+        *key = engine_packet(&h->eng, st->packets_read, h->now_ns, ts_ns, pv,
+                             engine_flow_hash(pv));
     }
     return TCPSHAKE_OK;
 }
@@ -306,6 +336,7 @@ void tcpshake_flush(struct tcpshake *h)
         shard_flush(h->shard);
         shard_stats(h->shard, &h->stats);
     } else {
+        run_batch(h);
         engine_flush(&h->eng);
     }
 }
@@ -470,6 +501,10 @@ int tcpshake_run(struct tcpshake *h)
     }
     int linktype = source_linktype(h->src);
     int status = TCPSHAKE_OK;
+    /* Live records are due as packets arrive, and saving only handshake packets
+     * needs each packet's verdict at once: those analyse one packet at a time. */
+    h->batching = h->shard == NULL && !source_is_live(h->src) &&
+                  !(h->dumping && (h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY));
     while (!h->stop && (h->cfg.max_packets == 0 || h->stats.packets_read < h->cfg.max_packets)) {
         struct source_packet pkt;
         int rc = source_next(h->src, &pkt, h->errmsg, sizeof(h->errmsg));
@@ -496,5 +531,6 @@ int tcpshake_run(struct tcpshake *h)
     }
     /* Whatever was read before a fault is still reported. */
     tcpshake_flush(h);
+    h->batching = false;
     return status;
 }
