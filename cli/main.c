@@ -726,11 +726,12 @@ int main(int argc, char **argv)
     run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
     bool sink_wanted = !agg_replaces_records(&o.agg);
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
-    run.summary = tcpshake_summary_new();
+    /* -q prints no summary, so do not build one (tcpshake_summary_add(NULL, ..) is a no-op). */
+    run.summary = o.quiet ? NULL : tcpshake_summary_new();
     if (o.stats_interval != 0) {
         run.interval = tcpshake_summary_new();
     }
-    if ((sink_wanted && run.sink == NULL) || run.summary == NULL ||
+    if ((sink_wanted && run.sink == NULL) || (!o.quiet && run.summary == NULL) ||
         (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {
         complain("out of memory");
         status = EXIT_RUNTIME;

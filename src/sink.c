@@ -31,17 +31,52 @@ const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_sid
     return tcpshake_addr_str(side, r->ip_version, buf, SINK_ADDR_LEN);
 }
 
+/* n as exactly width decimal digits (n < 10^width), at p; returns the end. */
+static char *put_digits(char *p, uint64_t n, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + n % 10);
+        n /= 10;
+    }
+    return p + width;
+}
+
+/*
+ * Every record carries a time stamp, and gmtime_r + snprintf cost more than
+ * the rest of a CSV line. The date comes from the day count by Howard
+ * Hinnant's civil_from_days (proleptic Gregorian, eras of 400 years), which
+ * holds for every uint64_t nanosecond time (up to the year 2554).
+ */
 const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN])
 {
-    time_t sec = (time_t)(ns / 1000000000u);
-    unsigned frac = (unsigned)(ns % 1000000000u);
-    struct tm tm;
-    if (gmtime_r(&sec, &tm) == NULL) {
-        snprintf(buf, SINK_ISO_LEN, "%s", "1970-01-01T00:00:00.000000000Z");
-        return buf;
-    }
-    snprintf(buf, SINK_ISO_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    uint64_t sec = ns / 1000000000u;
+    uint64_t frac = ns % 1000000000u;
+    uint64_t days = sec / 86400;
+    uint64_t tod = sec % 86400;
+    uint64_t z = days + 719468; /* days since 0000-03-01 */
+    uint64_t era = z / 146097;
+    uint64_t doe = z - era * 146097;
+    uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    uint64_t mp = (5 * doy + 2) / 153;
+    uint64_t day = doy - (153 * mp + 2) / 5 + 1;
+    uint64_t month = mp < 10 ? mp + 3 : mp - 9;
+    uint64_t year = yoe + era * 400 + (month <= 2);
+    char *p = put_digits(buf, year, 4);
+    *p++ = '-';
+    p = put_digits(p, month, 2);
+    *p++ = '-';
+    p = put_digits(p, day, 2);
+    *p++ = 'T';
+    p = put_digits(p, tod / 3600, 2);
+    *p++ = ':';
+    p = put_digits(p, tod / 60 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, tod % 60, 2);
+    *p++ = '.';
+    p = put_digits(p, frac, 9);
+    *p++ = 'Z';
+    *p = '\0';
     return buf;
 }
 

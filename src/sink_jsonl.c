@@ -38,7 +38,7 @@ struct jbuf {
     bool overflow;
 };
 
-static void jb_append(struct jbuf *b, const char *s, size_t n)
+static inline void jb_append(struct jbuf *b, const char *s, size_t n)
 {
     if (n > JBUF_CAP - b->len) {
         b->overflow = true;
@@ -48,24 +48,42 @@ static void jb_append(struct jbuf *b, const char *s, size_t n)
     b->len += n;
 }
 
-static void jb_char(struct jbuf *b, char c)
+static inline void jb_char(struct jbuf *b, char c)
 {
-    jb_append(b, &c, 1);
+    if (b->len == JBUF_CAP) {
+        b->overflow = true;
+        return;
+    }
+    b->buf[b->len++] = c;
 }
 
-static void jb_cstr(struct jbuf *b, const char *s)
+/* Inline, so that strlen of a literal name is a constant. */
+static inline void jb_cstr(struct jbuf *b, const char *s)
 {
     jb_append(b, s, strlen(s));
 }
 
+/* Two digits per division: nanosecond times have 19 of them. */
 static void jb_u64(struct jbuf *b, uint64_t v)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
     char tmp[20];
     size_t n = 0;
-    do {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
+    while (v >= 100) {
+        const char *d = &pairs[(v % 100) * 2];
+        v /= 100;
+        tmp[sizeof(tmp) - 1 - n++] = d[1];
+        tmp[sizeof(tmp) - 1 - n++] = d[0];
+    }
+    if (v >= 10) {
+        tmp[sizeof(tmp) - 1 - n++] = pairs[v * 2 + 1];
+        tmp[sizeof(tmp) - 1 - n++] = pairs[v * 2];
+    } else {
+        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v);
+    }
     jb_append(b, tmp + sizeof(tmp) - n, n);
 }
 
@@ -89,7 +107,14 @@ static void put_string(struct jbuf *b, const char *str, size_t max_len)
 {
     static const char hex[] = "0123456789abcdef";
     jb_char(b, '"');
-    for (size_t i = 0; i < max_len && str[i] != '\0'; i++) {
+    /* Nearly every string is plain printable ASCII: copy the run that needs no escape. */
+    size_t plain = 0;
+    while (plain < max_len && str[plain] != '\0' && (unsigned char)str[plain] >= 0x20 &&
+           (unsigned char)str[plain] < 0x7f && str[plain] != '"' && str[plain] != '\\') {
+        plain++;
+    }
+    jb_append(b, str, plain);
+    for (size_t i = plain; i < max_len && str[i] != '\0'; i++) {
         unsigned char c = (unsigned char)str[i];
         switch (c) {
         case '"':
@@ -125,7 +150,7 @@ static void put_string(struct jbuf *b, const char *str, size_t max_len)
     jb_char(b, '"');
 }
 
-static void key(struct obj *o, const char *name)
+static inline void key(struct obj *o, const char *name)
 {
     if (!o->first) {
         jb_char(o->b, ',');
@@ -136,38 +161,38 @@ static void key(struct obj *o, const char *name)
     jb_append(o->b, "\":", 2);
 }
 
-static void put_u64(struct obj *o, const char *name, uint64_t v)
+static inline void put_u64(struct obj *o, const char *name, uint64_t v)
 {
     key(o, name);
     jb_u64(o->b, v);
 }
 
-static void put_i64(struct obj *o, const char *name, int64_t v)
+static inline void put_i64(struct obj *o, const char *name, int64_t v)
 {
     key(o, name);
     jb_i64(o->b, v);
 }
 
-static void put_null(struct obj *o, const char *name)
+static inline void put_null(struct obj *o, const char *name)
 {
     key(o, name);
     jb_cstr(o->b, "null");
 }
 
-static void put_bool(struct obj *o, const char *name, bool v)
+static inline void put_bool(struct obj *o, const char *name, bool v)
 {
     key(o, name);
     jb_cstr(o->b, v ? "true" : "false");
 }
 
-static void put_str(struct obj *o, const char *name, const char *v, size_t max_len)
+static inline void put_str(struct obj *o, const char *name, const char *v, size_t max_len)
 {
     key(o, name);
     put_string(o->b, v, max_len);
 }
 
 /* A point in time: null when not seen (0). */
-static void put_time(struct obj *o, const char *name, uint64_t ns)
+static inline void put_time(struct obj *o, const char *name, uint64_t ns)
 {
     if (ns == 0) {
         put_null(o, name);
@@ -177,7 +202,7 @@ static void put_time(struct obj *o, const char *name, uint64_t ns)
 }
 
 /* A duration: null when not measured. */
-static void put_duration(struct obj *o, const char *name, int64_t ns)
+static inline void put_duration(struct obj *o, const char *name, int64_t ns)
 {
     if (ns == TCPSHAKE_NO_TIME) {
         put_null(o, name);
@@ -187,7 +212,7 @@ static void put_duration(struct obj *o, const char *name, int64_t ns)
 }
 
 /* An unsigned value that only means something when `present`. */
-static void put_opt(struct obj *o, const char *name, bool present, uint64_t v)
+static inline void put_opt(struct obj *o, const char *name, bool present, uint64_t v)
 {
     if (present) {
         put_u64(o, name, v);
