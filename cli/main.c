@@ -21,6 +21,7 @@
 
 #include "cli_agg.h"
 #include "cli_probe.h"
+#include "cli_writer.h"
 #include "tcpshake.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -50,12 +51,14 @@ struct options {
 
 struct run {
     struct tcpshake_sink *sink;
+    struct writer *writer; /* with worker threads: writes to sink on its own thread */
     struct tcpshake_summary *summary;
     struct tcpshake_summary *interval; /* --stats-interval: this interval's handshakes */
     FILE *interval_out;                /* where interval blocks go */
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
+    int write_errno; /* of a failed write on the writer thread; 0 = see errno */
     struct agg_run agg; /* health rows and detectors (cli/agg.c) */
     struct tcpshake *h; /* for the progress line's packet count */
     uint64_t start_ns;  /* progress line: when reading started */
@@ -451,6 +454,10 @@ static void put_record(struct run *run, enum tcpshake_event ev, const struct tcp
     if (run->sink == NULL) {
         return; /* --by: health rows instead of records */
     }
+    if (run->writer != NULL) {
+        writer_put(run->writer, ev, r);
+        return;
+    }
     if (tcpshake_sink_write_event(run->sink, ev, r) != TCPSHAKE_OK) {
         run->write_failed = true;
     }
@@ -496,6 +503,12 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
     char a[40], b[40];
     if (run->interval == NULL) {
         return;
+    }
+    /* After the records before it, which may still be on their way. */
+    int error = run->writer != NULL ? writer_sync(run->writer) : 0;
+    if (error != 0) {
+        run->write_failed = true;
+        run->write_errno = error;
     }
     fprintf(run->interval_out, "\ninterval %s to %s:\n", iso_seconds(start_ns, a, sizeof(a)),
             iso_seconds(end_ns, b, sizeof(b)));
@@ -646,14 +659,25 @@ static int analyse(const struct options *o, struct run *run)
     }
     running_handle = h;
     catch_signals();
+    /* With worker threads, the calling thread has the most work: hand the
+     * formatting to a thread of its own. Live, every record is flushed at once. */
+    if (run->sink != NULL && o->cfg.threads > 1 && !run->live) {
+        run->writer = writer_start(run->sink); /* NULL: write on this thread */
+    }
     rc = tcpshake_run(h);
     running_handle = NULL;
+    int error = writer_stop(run->writer);
+    run->writer = NULL;
+    if (error != 0) {
+        run->write_failed = true;
+        run->write_errno = error;
+    }
     clear_progress(run);
     int status = 0;
     bool agg_ok = agg_finish(&run->agg, o->format, tcpshake_get_stats(h));
     if ((run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) ||
         run->write_failed || !agg_ok) {
-        complain("write failed: %s", strerror(errno));
+        complain("write failed: %s", strerror(run->write_errno != 0 ? run->write_errno : errno));
         status = EXIT_RUNTIME;
     }
     if (!o->quiet) {

@@ -1,0 +1,151 @@
+/*
+ * writer.c - records handed to the sink on a thread of their own.
+ *
+ * With worker threads, the library's calling thread reads, decodes, routes and
+ * merges; formatting every record as text there too made it the bottleneck
+ * while the workers waited (bench/README.md). So the CLI copies each record
+ * into a bounded ring and a writer thread formats and writes them, in the
+ * order they were given. Whatever else the CLI prints to the same stream
+ * (interval blocks, the summary) waits for writer_sync first.
+ */
+#include "cli_writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#define RING_CAP 1024 /* records queued; a full ring makes the producer wait */
+#define WAKE_AT  64   /* wake an idle writer only for this many records: a wake-up
+                         per record cost the producer more than the formatting */
+
+struct slot {
+    enum tcpshake_event ev;
+    struct tcpshake_record rec;
+};
+
+struct writer {
+    struct tcpshake_sink *sink;
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;  /* records arrived, or quit */
+    pthread_cond_t space_cv; /* records written */
+    struct slot *ring;
+    /* Under mu. */
+    uint64_t head; /* records written */
+    uint64_t tail; /* records queued */
+    bool idle;     /* the writer waits for work */
+    bool quit;
+    int error; /* errno of the first failed write (EIO if it set none); 0 = none */
+};
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->head == w->tail && !w->quit) {
+            w->idle = true;
+            pthread_cond_wait(&w->work_cv, &w->mu);
+        }
+        w->idle = false;
+        if (w->head == w->tail) {
+            break; /* quit, and everything is written */
+        }
+        uint64_t from = w->head, to = w->tail;
+        pthread_mutex_unlock(&w->mu);
+        int error = 0;
+        for (uint64_t i = from; i < to; i++) {
+            const struct slot *s = &w->ring[i % RING_CAP];
+            errno = 0;
+            if (tcpshake_sink_write_event(w->sink, s->ev, &s->rec) != TCPSHAKE_OK && error == 0) {
+                error = errno != 0 ? errno : EIO;
+            }
+        }
+        pthread_mutex_lock(&w->mu);
+        if (w->error == 0) {
+            w->error = error;
+        }
+        w->head = to;
+        pthread_cond_broadcast(&w->space_cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+struct writer *writer_start(struct tcpshake_sink *sink)
+{
+    struct writer *w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        return NULL;
+    }
+    w->ring = calloc(RING_CAP, sizeof(*w->ring));
+    if (w->ring == NULL) {
+        free(w);
+        return NULL;
+    }
+    w->sink = sink;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->work_cv, NULL);
+    pthread_cond_init(&w->space_cv, NULL);
+    if (pthread_create(&w->tid, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->space_cv);
+        pthread_cond_destroy(&w->work_cv);
+        pthread_mutex_destroy(&w->mu);
+        free(w->ring);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_record *r)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->tail - w->head == RING_CAP) {
+        pthread_cond_signal(&w->work_cv); /* it may be idle short of WAKE_AT */
+        pthread_cond_wait(&w->space_cv, &w->mu);
+    }
+    uint64_t at = w->tail;
+    pthread_mutex_unlock(&w->mu);
+    /* The writer never touches slots at or after tail: copy without the lock. */
+    struct slot *s = &w->ring[at % RING_CAP];
+    s->ev = ev;
+    s->rec = *r;
+    pthread_mutex_lock(&w->mu);
+    w->tail = at + 1;
+    if (w->idle && w->tail - w->head >= WAKE_AT) {
+        pthread_cond_signal(&w->work_cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+int writer_sync(struct writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    pthread_cond_signal(&w->work_cv);
+    while (w->head != w->tail) {
+        pthread_cond_wait(&w->space_cv, &w->mu);
+    }
+    int error = w->error;
+    pthread_mutex_unlock(&w->mu);
+    return error;
+}
+
+int writer_stop(struct writer *w)
+{
+    if (w == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->quit = true;
+    pthread_cond_signal(&w->work_cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->tid, NULL);
+    int error = w->error;
+    pthread_cond_destroy(&w->space_cv);
+    pthread_cond_destroy(&w->work_cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w->ring);
+    free(w);
+    return error;
+}
