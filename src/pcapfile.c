@@ -42,6 +42,7 @@ struct pcapfile {
     size_t off;      /* next record header */
     size_t released; /* pages before this offset were given back */
     size_t cached;    /* bytes before this offset were prefetched into the CPU cache */
+    size_t page;      /* sysconf(_SC_PAGESIZE), asked once: it is not cheap per packet */
     uint64_t n_read; /* records handed out */
     uint32_t snaplen;
     int linktype;
@@ -113,6 +114,8 @@ struct pcapfile *pcapfile_open(const char *path)
     pf->map = map;
     pf->size = size;
     pf->off = FILE_HDR_LEN;
+    long page = sysconf(_SC_PAGESIZE);
+    pf->page = page > 0 ? (size_t)page : 4096;
     pf->swap = swap;
     pf->nano = nano;
     pf->snaplen = get32(map + 16, swap);
@@ -137,8 +140,7 @@ uint32_t pcapfile_snaplen(const struct pcapfile *pf)
  */
 static void release_behind(struct pcapfile *pf, size_t keep_from)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t upto = keep_from / page * page;
+    size_t upto = keep_from / pf->page * pf->page;
     if (upto - pf->released >= RELEASE_STEP) {
         madvise((void *)(pf->map + pf->released), upto - pf->released, MADV_DONTNEED);
         pf->released = upto;

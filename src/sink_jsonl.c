@@ -63,28 +63,79 @@ static inline void jb_cstr(struct jbuf *b, const char *s)
     jb_append(b, s, strlen(s));
 }
 
-/* Two digits per division: nanosecond times have 19 of them. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* v < 10^8 as exactly 8 digits at p: four independent pairs, no carry chain. */
+static void put8(char *p, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v % 10000;
+    memcpy(p, &digit_pairs[hi / 100 * 2], 2);
+    memcpy(p + 2, &digit_pairs[hi % 100 * 2], 2);
+    memcpy(p + 4, &digit_pairs[lo / 100 * 2], 2);
+    memcpy(p + 6, &digit_pairs[lo % 100 * 2], 2);
+}
+
+/* Decimal digits of v: log10 from the bit length (1233 / 4096 ~ log10(2)), then
+ * one comparison to correct it. */
+static unsigned digit_count(uint64_t v)
+{
+    static const uint64_t pow10[20] = { 1u,
+                                        10u,
+                                        100u,
+                                        1000u,
+                                        10000u,
+                                        100000u,
+                                        1000000u,
+                                        10000000u,
+                                        100000000u,
+                                        1000000000u,
+                                        10000000000u,
+                                        100000000000u,
+                                        1000000000000u,
+                                        10000000000000u,
+                                        100000000000000u,
+                                        1000000000000000u,
+                                        10000000000000000u,
+                                        100000000000000000u,
+                                        1000000000000000000u,
+                                        10000000000000000000u };
+    if (v < 10) {
+        return 1;
+    }
+    unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233u >> 12;
+    return t + (v >= pow10[t]);
+}
+
+/* Written in place, from the last digit back. Nanosecond times have 19
+ * digits: eight at a time, then two at a time. */
 static void jb_u64(struct jbuf *b, uint64_t v)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    char tmp[20];
-    size_t n = 0;
-    while (v >= 100) {
-        const char *d = &pairs[(v % 100) * 2];
-        v /= 100;
-        tmp[sizeof(tmp) - 1 - n++] = d[1];
-        tmp[sizeof(tmp) - 1 - n++] = d[0];
+    unsigned n = digit_count(v);
+    if (n > JBUF_CAP - b->len) {
+        b->overflow = true;
+        return;
     }
-    if (v >= 10) {
-        tmp[sizeof(tmp) - 1 - n++] = pairs[v * 2 + 1];
-        tmp[sizeof(tmp) - 1 - n++] = pairs[v * 2];
+    char *p = b->buf + b->len + n;
+    b->len += n;
+    while (v >= 100000000u) {
+        p -= 8;
+        put8(p, (uint32_t)(v % 100000000u));
+        v /= 100000000u;
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        p -= 2;
+        memcpy(p, &digit_pairs[w % 100 * 2], 2);
+        w /= 100;
+    }
+    if (w >= 10) {
+        memcpy(p - 2, &digit_pairs[w * 2], 2);
     } else {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v);
+        p[-1] = (char)('0' + w);
     }
-    jb_append(b, tmp + sizeof(tmp) - n, n);
 }
 
 static void jb_i64(struct jbuf *b, int64_t v)
@@ -150,15 +201,27 @@ static void put_string(struct jbuf *b, const char *str, size_t max_len)
     jb_char(b, '"');
 }
 
+/* ,"name": (no comma before the first member) with one bounds check. Inline,
+ * so the length of a literal name is a constant. */
 static inline void key(struct obj *o, const char *name)
 {
+    size_t n = strlen(name);
+    struct jbuf *b = o->b;
+    if (n + 4 > JBUF_CAP - b->len) {
+        b->overflow = true;
+        return;
+    }
+    char *p = b->buf + b->len;
     if (!o->first) {
-        jb_char(o->b, ',');
+        *p++ = ',';
     }
     o->first = false;
-    jb_char(o->b, '"');
-    jb_cstr(o->b, name);
-    jb_append(o->b, "\":", 2);
+    *p++ = '"';
+    memcpy(p, name, n);
+    p += n;
+    *p++ = '"';
+    *p++ = ':';
+    b->len = (size_t)(p - b->buf);
 }
 
 static inline void put_u64(struct obj *o, const char *name, uint64_t v)

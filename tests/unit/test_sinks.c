@@ -9,10 +9,12 @@
 #include "tcpshake.h"
 
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "check.h"
+#include "sink.h"
 
 #define T0 UINT64_C(1700000000123456789) /* 2023-11-14T22:13:20.123456789Z */
 
@@ -560,6 +562,51 @@ static void test_zeek(const struct tcpshake_record *recs)
     free(got);
 }
 
+/* Numbers are formatted by hand (two and eight digits at a time) and the
+ * ISO-8601 date from the day count: check both at every digit-count boundary
+ * and against gmtime_r for dates from 1970 to the end of uint64_t nanoseconds. */
+static void test_json_numbers(const struct tcpshake_record *base)
+{
+    uint64_t p = 1;
+    for (int digits = 1; digits <= 20; digits++) {
+        uint64_t vals[3] = { p - 1, p, p + 1 };
+        for (int k = 0; k < 3; k++) {
+            struct tcpshake_record r = *base;
+            r.id = vals[k];
+            r.client.packets = UINT64_MAX - vals[k];
+            char *got = render(TCPSHAKE_FORMAT_JSON, 0, &r, 1);
+            char want[64];
+            snprintf(want, sizeof(want), "{\"id\":%" PRIu64 ",", vals[k]);
+            CHECK(got != NULL && strncmp(got, want, strlen(want)) == 0);
+            snprintf(want, sizeof(want), "\"packets\":%" PRIu64 ",", UINT64_MAX - vals[k]);
+            CHECK(got != NULL && strstr(got, want) != NULL);
+            free(got);
+        }
+        if (digits < 20) {
+            p *= 10;
+        }
+    }
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t ns = i < 10000 ? x % 4102444800000000000u : x; /* to 2100, then anything */
+        if (i < 1000) {
+            ns = (uint64_t)i * 86399999999999u; /* just before midnight, day after day */
+        }
+        char got[SINK_ISO_LEN], want[SINK_ISO_LEN];
+        sink_iso8601(ns, got);
+        time_t sec = (time_t)(ns / 1000000000u);
+        struct tm tm;
+        CHECK(gmtime_r(&sec, &tm) != NULL);
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (unsigned)(ns % 1000000000u));
+        CHECK_STR(got, want);
+    }
+}
+
 static void test_sink_api(const struct tcpshake_record *recs)
 {
     CHECK(tcpshake_sink_new(TCPSHAKE_FORMAT_COUNT, stdout, 0) == NULL);
@@ -715,6 +762,7 @@ int main(void)
     test_json(recs);
     test_csv(recs);
     test_zeek(recs);
+    test_json_numbers(&recs[0]);
     test_sink_api(recs);
     test_summary(recs);
     test_summary_eviction(recs);
