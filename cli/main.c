@@ -58,7 +58,7 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno; /* of a failed write on the writer thread; 0 = see errno */
+    int write_errno;    /* of a failed write on the writer thread; 0 = see errno */
     struct agg_run agg; /* health rows and detectors (cli/agg.c) */
     struct tcpshake *h; /* for the progress line's packet count */
     uint64_t start_ns;  /* progress line: when reading started */

@@ -15,8 +15,9 @@
 #include <stdlib.h>
 
 #define RING_CAP 1024 /* records queued; a full ring makes the producer wait */
-#define WAKE_AT  64   /* wake an idle writer only for this many records: a wake-up
-                         per record cost the producer more than the formatting */
+/* Wake an idle writer only once this many records wait: a wake-up per record
+ * cost the producer more than the formatting. */
+#define WAKE_AT 64
 
 struct slot {
     enum tcpshake_event ev;

@@ -161,13 +161,12 @@ static struct conn *new_conn(struct engine *e, const struct flow_key *key, uint3
     return c;
 }
 
-static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns, uint32_t hash)
+static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns,
+                   const struct flow_key *key, uint32_t hash)
 {
-    struct flow_key key;
-    flowtab_key(&v->tuple, &key);
-    struct conn *c = flowtab_find(e->ft, &key, hash);
+    struct conn *c = flowtab_find(e->ft, key, hash);
     if (c == NULL) {
-        c = new_conn(e, &key, hash, &v->tuple, ts_ns);
+        c = new_conn(e, key, hash, &v->tuple, ts_ns);
     }
     struct track_info info;
     if (tracker_segment_info(c, v, ts_ns, &info) == TRACK_NEW_CONNECTION) {
@@ -182,11 +181,10 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns, u
     return info.key_segment;
 }
 
-static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_ns, uint32_t hash)
+static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_ns,
+                    const struct flow_key *key, uint32_t hash)
 {
-    struct flow_key key;
-    flowtab_key(&icmp->quoted, &key);
-    struct conn *c = flowtab_find(e->ft, &key, hash);
+    struct conn *c = flowtab_find(e->ft, key, hash);
     if (c == NULL) {
         return false; /* about a connection we never saw */
     }
@@ -197,44 +195,65 @@ static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_
     return true;
 }
 
+/* The flow key of a decoded packet (of the quoted tuple for an ICMP error), and its hash. */
+static uint32_t packet_key(const struct packet_view *pv, struct flow_key *key)
+{
+    flowtab_key(pv->kind == PACKET_TCP ? &pv->u.tcp.tuple : &pv->u.icmp.quoted, key);
+    return flowtab_hash(key);
+}
+
 uint32_t engine_flow_hash(const struct packet_view *pv)
 {
     struct flow_key key;
-    flowtab_key(pv->kind == PACKET_TCP ? &pv->u.tcp.tuple : &pv->u.icmp.quoted, &key);
-    return flowtab_hash(&key);
+    return packet_key(pv, &key);
 }
 
-bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
-                   const struct packet_view *pv, uint32_t hash)
+static bool packet_keyed(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
+                         const struct packet_view *pv, const struct flow_key *key, uint32_t hash)
 {
     engine_sweep(e, now_ns);
     e->key = (struct emit_key){ now_ns, EMIT_PACKET, index, 0 };
     if (pv->kind == PACKET_TCP) {
-        return on_tcp(e, &pv->u.tcp, ts_ns, hash);
+        return on_tcp(e, &pv->u.tcp, ts_ns, key, hash);
     }
-    return on_icmp(e, &pv->u.icmp, ts_ns, hash);
+    return on_icmp(e, &pv->u.icmp, ts_ns, key, hash);
 }
 
-/* How far ahead engine_packets looks: slots are fetched SLOT_AHEAD packets
- * ahead, and the connection a slot names CONN_AHEAD packets ahead, by which
- * time that slot is in cache. */
+bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
+                   const struct packet_view *pv)
+{
+    struct flow_key key;
+    uint32_t hash = packet_key(pv, &key);
+    return packet_keyed(e, index, now_ns, ts_ns, pv, &key, hash);
+}
+
+/* How far ahead engine_packets looks: a packet's key and hash are worked out
+ * and its slot fetched SLOT_AHEAD packets ahead, and the connection the slot
+ * names CONN_AHEAD packets ahead, by which time that slot is in cache. */
 #define SLOT_AHEAD 8
 #define CONN_AHEAD 4
+#define LOOK       16 /* ring of keys, a power of two > SLOT_AHEAD */
 
 void engine_packets(struct engine *e, const struct engine_item *items, size_t n)
 {
+    struct flow_key keys[LOOK];
+    uint32_t hashes[LOOK];
     for (size_t i = 0; i < n && i < SLOT_AHEAD; i++) {
-        flowtab_prefetch_slot(e->ft, items[i].hash);
+        hashes[i % LOOK] = packet_key(&items[i].pv, &keys[i % LOOK]);
+        flowtab_prefetch_slot(e->ft, hashes[i % LOOK]);
     }
     for (size_t i = 0; i < n; i++) {
-        if (i + SLOT_AHEAD < n) {
-            flowtab_prefetch_slot(e->ft, items[i + SLOT_AHEAD].hash);
+        size_t ahead = i + SLOT_AHEAD;
+        if (ahead < n) {
+            hashes[ahead % LOOK] = packet_key(&items[ahead].pv, &keys[ahead % LOOK]);
+            flowtab_prefetch_slot(e->ft, hashes[ahead % LOOK]);
         }
         if (i + CONN_AHEAD < n) {
-            flowtab_prefetch_conn(e->ft, items[i + CONN_AHEAD].hash);
+            flowtab_prefetch_conn(e->ft, hashes[(i + CONN_AHEAD) % LOOK]);
         }
         const struct engine_item *it = &items[i];
-        engine_packet(e, it->index, it->now_ns, it->ts_ns, &it->pv, it->hash);
+        packet_keyed(e, it->index, it->now_ns, it->ts_ns, &it->pv, &keys[i % LOOK],
+                     hashes[i % LOOK]);
     }
 }
 

@@ -70,12 +70,12 @@ struct engine_due {
     struct conn *conn;
 };
 
-/* One decoded packet on its way to an engine (the arguments of engine_packet). */
+/* One decoded packet on its way to an engine (the arguments of engine_packet;
+ * engine_packets works out the flow hash itself). */
 struct engine_item {
     uint64_t index;
     uint64_t now_ns;
     uint64_t ts_ns;
-    uint32_t hash;
     struct packet_view pv;
 };
 
@@ -105,11 +105,10 @@ void engine_sweep(struct engine *e, uint64_t now_ns);
 uint32_t engine_flow_hash(const struct packet_view *pv);
 
 /* Analyse one decoded packet: sweep at now_ns, then track it. index is the
- * packet's 1-based position in the input (a new connection's record id), hash
- * engine_flow_hash(pv). Returns true for a handshake or teardown packet (what
- * --handshake-only keeps). */
+ * packet's 1-based position in the input (a new connection's record id).
+ * Returns true for a handshake or teardown packet (what --handshake-only keeps). */
 bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
-                   const struct packet_view *pv, uint32_t hash);
+                   const struct packet_view *pv);
 
 /* engine_packet for each item in order. While one packet is analysed, the
  * flow table entries of the next few are fetched into the cache: the misses

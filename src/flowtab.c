@@ -178,6 +178,7 @@ void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
     if (s->idx == 0 || s->hash != hash) {
         return; /* a new connection, or further down the probe run: not worth chasing */
     }
+    /* Every other 64-byte line: the CPU fetches lines in 128-byte pairs anyway. */
     const char *c = (const char *)at(ft, s->idx);
     for (size_t off = 0; off < sizeof(struct conn); off += 64) {
         __builtin_prefetch(c + off, 1);

@@ -33,7 +33,7 @@
 #define LINKTYPE_RAW  101
 #define DLT_RAW_LINUX 12         /* what libpcap reports for LINKTYPE_RAW on Linux */
 #define RELEASE_STEP  (8u << 20) /* give back mapped pages already read, 8 MiB at a time */
-#define CACHE_AHEAD   2048u     /* bytes pulled into the CPU cache ahead of the reader */
+#define CACHE_AHEAD   2048u      /* bytes pulled into the CPU cache ahead of the reader */
 #define CACHE_LINE    64u
 
 struct pcapfile {
@@ -41,8 +41,8 @@ struct pcapfile {
     size_t size;
     size_t off;      /* next record header */
     size_t released; /* pages before this offset were given back */
-    size_t cached;    /* bytes before this offset were prefetched into the CPU cache */
-    size_t page;      /* sysconf(_SC_PAGESIZE), asked once: it is not cheap per packet */
+    size_t cached;   /* bytes before this offset were prefetched into the CPU cache */
+    size_t page;     /* sysconf(_SC_PAGESIZE), asked once: it is not cheap per packet */
     uint64_t n_read; /* records handed out */
     uint32_t snaplen;
     int linktype;
@@ -140,7 +140,7 @@ uint32_t pcapfile_snaplen(const struct pcapfile *pf)
  */
 static void release_behind(struct pcapfile *pf, size_t keep_from)
 {
-    size_t upto = keep_from / pf->page * pf->page;
+    size_t upto = keep_from & ~(pf->page - 1); /* a power of two: no division per packet */
     if (upto - pf->released >= RELEASE_STEP) {
         madvise((void *)(pf->map + pf->released), upto - pf->released, MADV_DONTNEED);
         pf->released = upto;

@@ -325,7 +325,6 @@ void shard_packet(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
-    it->hash = hash;
     it->pv = *pv;
     s->sweep_ns = now_ns;
     s->end_index = index;

@@ -254,6 +254,16 @@ static inline void put_str(struct obj *o, const char *name, const char *v, size_
     put_string(o->b, v, max_len);
 }
 
+/* A string that needs no escaping: our own names (lower-case identifiers from
+ * the name tables) and addresses from tcpshake_addr_str. */
+static void put_name(struct obj *o, const char *name, const char *v)
+{
+    key(o, name);
+    jb_char(o->b, '"');
+    jb_cstr(o->b, v);
+    jb_char(o->b, '"');
+}
+
 /* A point in time: null when not seen (0). */
 static inline void put_time(struct obj *o, const char *name, uint64_t ns)
 {
@@ -323,7 +333,7 @@ static void put_side(struct obj *parent, const char *name, const struct tcpshake
     key(parent, name);
     jb_char(parent->b, '{');
     struct obj o = { parent->b, true };
-    put_str(&o, "addr", sink_addr(r, sd, addr), SINK_ADDR_LEN);
+    put_name(&o, "addr", sink_addr(r, sd, addr));
     put_u64(&o, "port", sd->port);
     put_bool(&o, "syn_seen", sd->syn_seen);
     put_opt(&o, "isn", sd->syn_seen, sd->isn);
@@ -363,7 +373,7 @@ static void put_times(struct obj *o, const struct tcpshake_record *r)
     put_duration(o, "server_side_ns", r->server_side_ns);
     put_duration(o, "client_side_ns", r->client_side_ns);
     put_duration(o, "handshake_ns", r->handshake_ns);
-    put_str(o, "rtt_rule", tcpshake_rtt_rule_name(r->rtt_rule), SIZE_MAX);
+    put_name(o, "rtt_rule", tcpshake_rtt_rule_name(r->rtt_rule));
     put_duration(o, "app_latency_ns", r->app_latency_ns);
     put_duration(o, "duration_ns", r->duration_ns);
 }
@@ -381,7 +391,7 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     }
     put_u64(&o, "id", r->id);
     if (r->first_ns != 0) {
-        put_str(&o, "ts", sink_iso8601(r->first_ns, iso), SINK_ISO_LEN);
+        put_name(&o, "ts", sink_iso8601(r->first_ns, iso));
     } else {
         put_null(&o, "ts");
     }
@@ -390,15 +400,15 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     put_side(&o, "client", r, &r->client);
     put_side(&o, "server", r, &r->server);
     put_bool(&o, "roles_inferred", r->roles_inferred);
-    put_str(&o, "outcome", tcpshake_outcome_name(r->outcome), SIZE_MAX);
-    put_str(&o, "end", tcpshake_end_name(r->end), SIZE_MAX);
-    put_str(&o, "tfo", tcpshake_tfo_name(r->tfo), SIZE_MAX);
+    put_name(&o, "outcome", tcpshake_outcome_name(r->outcome));
+    put_name(&o, "end", tcpshake_end_name(r->end));
+    put_name(&o, "tfo", tcpshake_tfo_name(r->tfo));
     put_times(&o, r);
     put_opt(&o, "icmp_type", r->icmp_ns != 0, r->icmp_type);
     put_opt(&o, "icmp_code", r->icmp_ns != 0, r->icmp_code);
     put_time(&o, "icmp_ns", r->icmp_ns);
-    put_str(&o, "first_fin", tcpshake_who_name(r->first_fin), SIZE_MAX);
-    put_str(&o, "rst_by", tcpshake_who_name(r->rst_by), SIZE_MAX);
+    put_name(&o, "first_fin", tcpshake_who_name(r->first_fin));
+    put_name(&o, "rst_by", tcpshake_who_name(r->rst_by));
     put_bool(&o, "half_close", r->half_close);
     put_anomalies(&o, r->anomalies);
     put_str(&o, "zeek_state", r->zeek_state, sizeof(r->zeek_state));

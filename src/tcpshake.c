@@ -25,7 +25,7 @@
 #include "shard.h"
 #include "source.h"
 
-#define NS_PER_S 1000000000ull
+#define NS_PER_S  1000000000ull
 #define BATCH_CAP 64 /* decoded packets queued for the one engine (see engine_packets) */
 
 struct tcpshake {
@@ -312,13 +312,11 @@ static int feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const u
         it->index = st->packets_read;
         it->now_ns = h->now_ns;
         it->ts_ns = ts_ns;
-        it->hash = engine_flow_hash(pv);
         if (++h->batch_n == BATCH_CAP) {
             run_batch(h);
         }
     } else {
-        *key = engine_packet(&h->eng, st->packets_read, h->now_ns, ts_ns, pv,
-                             engine_flow_hash(pv));
+        *key = engine_packet(&h->eng, st->packets_read, h->now_ns, ts_ns, pv);
     }
     return TCPSHAKE_OK;
 }

@@ -9,8 +9,8 @@
 #include "tcpshake.h"
 
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "check.h"
