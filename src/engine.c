@@ -202,12 +202,6 @@ static uint32_t packet_key(const struct packet_view *pv, struct flow_key *key)
     return flowtab_hash(key);
 }
 
-uint32_t engine_flow_hash(const struct packet_view *pv)
-{
-    struct flow_key key;
-    return packet_key(pv, &key);
-}
-
 static bool packet_keyed(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
                          const struct packet_view *pv, const struct flow_key *key, uint32_t hash)
 {

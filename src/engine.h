@@ -100,10 +100,6 @@ void engine_release(struct engine *e);
 /* Report every connection whose deadline is before now_ns (sorted by key). */
 void engine_sweep(struct engine *e, uint64_t now_ns);
 
-/* The flow hash of a decoded packet (of the quoted tuple for an ICMP error):
- * both directions of a connection and the ICMP errors about it hash the same. */
-uint32_t engine_flow_hash(const struct packet_view *pv);
-
 /* Analyse one decoded packet: sweep at now_ns, then track it. index is the
  * packet's 1-based position in the input (a new connection's record id).
  * Returns true for a handshake or teardown packet (what --handshake-only keeps). */

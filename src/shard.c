@@ -32,7 +32,7 @@
 #include "alloc.h"
 #include "engine.h"
 
-#define BATCH_CAP 1024 /* packets per round, and per batch at most */
+#define BATCH_CAP 8192 /* packets per round, and per batch at most */
 #define IN_SLOTS  4    /* batches queued per worker */
 #define OUT_CAP   1024
 #define N_PENDING 64 /* interval callbacks waiting for their turn */
@@ -312,15 +312,42 @@ static void send_round(struct shard *s, bool flush)
     s->round_open = false;
 }
 
+/* A hash of one endpoint. */
+static uint64_t endpoint_hash(const uint8_t addr[16], uint16_t port)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, addr, 8);
+    memcpy(&hi, addr + 8, 8);
+    uint64_t h = lo * 0x9e3779b97f4a7c15u ^ hi * 0xc2b2ae3d27d4eb4fu ^
+                 (uint64_t)port * 0x165667b19e3779f9u;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9u;
+    return h ^ (h >> 32);
+}
+
+/*
+ * Which worker owns a packet's connection, as a 32-bit hash: the xor of one
+ * hash per endpoint does not depend on their order, so both directions, and
+ * ICMP errors quoting either, meet in one worker. It is cheaper than the flow
+ * table's canonical key and hash, which the worker works out anyway, and the
+ * caller's thread is the one with the most work.
+ */
+static uint64_t route_hash(const struct flow_tuple *t)
+{
+    uint64_t h = endpoint_hash(t->src, t->sport) ^ endpoint_hash(t->dst, t->dport);
+    h ^= (uint64_t)(uint32_t)t->vlan * 0x94d049bb133111ebu;
+    h ^= h >> 31;
+    return h >> 32;
+}
+
 void shard_packet(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
                   const struct packet_view *pv)
 {
     if (!s->round_open) {
         open_round(s);
     }
-    /* The table indexes by the hash's low bits; route by its high bits. */
-    uint32_t hash = engine_flow_hash(pv);
-    struct worker *w = &s->w[((uint64_t)hash * s->n) >> 32];
+    const struct flow_tuple *t = pv->kind == PACKET_TCP ? &pv->u.tcp.tuple : &pv->u.icmp.quoted;
+    struct worker *w = &s->w[(route_hash(t) * s->n) >> 32];
     struct engine_item *it = &w->c_fill->items[w->c_fill->n++];
     it->index = index;
     it->now_ns = now_ns;
