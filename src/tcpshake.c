@@ -26,7 +26,7 @@
 #include "source.h"
 
 #define NS_PER_S  1000000000ull
-#define BATCH_CAP 64 /* decoded packets queued for the one engine (see engine_packets) */
+#define BATCH_CAP 256 /* decoded packets queued for the one engine (see engine_packets) */
 
 struct tcpshake {
     struct tcpshake_config cfg;
