@@ -6,7 +6,9 @@
  */
 #include "alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #ifdef TCPSHAKE_FAULT_INJECTION
 static _Thread_local unsigned long fail_countdown;
@@ -16,12 +18,9 @@ void alloc_fail_after(unsigned long n)
     fail_countdown = n;
 }
 
-void *ts_calloc(size_t n, size_t size)
+static int injected_failure(void)
 {
-    if (fail_countdown > 0 && --fail_countdown == 0) {
-        return NULL;
-    }
-    return calloc(n, size);
+    return fail_countdown > 0 && --fail_countdown == 0;
 }
 #else
 void alloc_fail_after(unsigned long n)
@@ -29,11 +28,53 @@ void alloc_fail_after(unsigned long n)
     (void)n;
 }
 
-void *ts_calloc(size_t n, size_t size)
+static int injected_failure(void)
 {
-    return calloc(n, size);
+    return 0;
 }
 #endif
+
+void *ts_calloc(size_t n, size_t size)
+{
+    if (injected_failure()) {
+        return NULL;
+    }
+    return calloc(n, size);
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* n * size rounded up to whole 2 MiB pages; 0 on overflow. */
+static size_t table_bytes(size_t n, size_t size)
+{
+    if (size != 0 && n > (SIZE_MAX - HUGE_PAGE) / size) {
+        return 0;
+    }
+    return (n * size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+}
+
+void *ts_calloc_table(size_t n, size_t size)
+{
+    size_t bytes = table_bytes(n, size);
+    if (bytes == 0 || injected_failure()) {
+        return NULL;
+    }
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages work too */
+#endif
+    return p;
+}
+
+void ts_free_table(void *p, size_t n, size_t size)
+{
+    if (p != NULL) {
+        munmap(p, table_bytes(n, size));
+    }
+}
 
 void ts_free(void *p)
 {

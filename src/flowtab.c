@@ -120,14 +120,14 @@ struct flowtab *flowtab_new(size_t cap)
     if (ft == NULL) {
         return NULL;
     }
-    ft->pool = ts_calloc(cap, sizeof(*ft->pool));
-    ft->slots = ts_calloc(nslots, sizeof(*ft->slots));
+    ft->cap = cap;
+    ft->slot_mask = nslots - 1;
+    ft->pool = ts_calloc_table(cap, sizeof(*ft->pool));
+    ft->slots = ts_calloc_table(nslots, sizeof(*ft->slots));
     if (ft->pool == NULL || ft->slots == NULL) {
         flowtab_free(ft);
         return NULL;
     }
-    ft->cap = cap;
-    ft->slot_mask = nslots - 1;
     return ft;
 }
 
@@ -136,8 +136,8 @@ void flowtab_free(struct flowtab *ft)
     if (ft == NULL) {
         return;
     }
-    ts_free(ft->pool);
-    ts_free(ft->slots);
+    ts_free_table(ft->pool, ft->cap, sizeof(*ft->pool));
+    ts_free_table(ft->slots, ft->slot_mask + 1, sizeof(*ft->slots));
     ts_free(ft);
 }
 
