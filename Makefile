@@ -221,7 +221,7 @@ BENCH_OOO           ?= 1000000
 BENCH_PEERS_PACKETS ?= 2000000
 BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop
 
-.PHONY: bench bench-peers
+.PHONY: bench bench-peers bench-deps
 
 $(BUILD)/bench/gen_trace: $(BUILD)/bench/gen_trace.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lm
@@ -237,6 +237,11 @@ bench: $(CLI) $(BENCH_TOOLS)
 
 bench-peers: $(CLI) $(BENCH_TOOLS)
 	@bench/peers.sh $(BUILD) $(BENCH_PEERS_PACKETS) $(BENCH_SEED)
+
+# The peers bench-peers compares with (Debian packages; not needed by anything else).
+BENCH_PEER_PKGS = tshark tcptrace argus-server argus-client
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PEER_PKGS)"
 
 # ----------------------------------------------------------------- install
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # peers.sh - the body of `make bench-peers`: time the peer tools that happen to be installed
 # (tshark, tcptrace, argus + ra) on a generated trace, against tcpshake -o json. Installs
-# nothing; a missing tool gets a line saying so. Prints figures; asserts nothing.
+# nothing (`make bench-deps` does); a missing tool gets a line saying so. Prints figures;
+# asserts nothing.
 #
 # Usage: bench/peers.sh BUILD_DIR PACKETS SEED
 set -eu
@@ -30,6 +31,8 @@ $run -n "$n" -b "$size" -w "$dir/peer.ns" "tcpshake -o json -q (base)" -- \
     "$cli" -r "$trace" -o json -q
 read -r base base_rss <"$dir/peer.ns"
 rm -f "$dir/peer.ns"
+$run -n "$n" -b "$size" -B "$base" -M "$base_rss" "tcpshake -o json -q --threads 1" -- \
+    "$cli" -r "$trace" -o json -q --threads 1
 
 # tshark warns on stderr when run as root: silence it; exec keeps the pid the runner waits for.
 if command -v tshark >/dev/null 2>&1; then
@@ -39,12 +42,15 @@ if command -v tshark >/dev/null 2>&1; then
         sh -c 'exec "$@" 2>/dev/null' sh tshark -n -r "$trace" -T fields \
         -e tcp.analysis.initial_rtt
 else
-    echo "tshark: not installed, skipped"
+    echo "tshark: not installed, skipped (make bench-deps installs it)"
 fi
+# tcptrace -n: without it every address is looked up in the DNS, which may never answer.
 if command -v tcptrace >/dev/null 2>&1; then
-    $run -n "$n" -b "$size" -B "$base" -M "$base_rss" "tcptrace -l" -- tcptrace -l "$trace"
+    # It also warns on stderr (AVL_WhichDir) for many connections of the trace.
+    $run -n "$n" -b "$size" -B "$base" -M "$base_rss" "tcptrace -n -l" -- \
+        sh -c 'exec "$@" 2>/dev/null' sh tcptrace -n -l "$trace"
 else
-    echo "tcptrace: not installed, skipped"
+    echo "tcptrace: not installed, skipped (make bench-deps installs it)"
 fi
 if command -v argus >/dev/null 2>&1 && command -v ra >/dev/null 2>&1; then
     $run -n "$n" -b "$size" -B "$base" -M "$base_rss" "argus -r (to a file)" -- \
@@ -52,5 +58,5 @@ if command -v argus >/dev/null 2>&1 && command -v ra >/dev/null 2>&1; then
     $run -n "$n" -b "$size" -B "$base" -M "$base_rss" "ra -r (its records)" -- ra -r "$dir/peer.argus"
     rm -f "$dir/peer.argus"
 else
-    echo "argus: not installed, skipped"
+    echo "argus: not installed, skipped (make bench-deps installs argus-server, argus-client)"
 fi
