@@ -134,6 +134,17 @@ if [ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^tcpshake: /dev
 else
     not_ok "-w /dev/full: exit $rc: $(cat "$tmp/err")"
 fi
+# Records to a full device: with one thread they are written on the reading thread, with
+# two by the CLI's writer thread; either way one line with the reason, and exit 1.
+for threads in 1 2; do
+    "$cli" -r "$cap" -o json -q --threads $threads >/dev/full 2>"$tmp/err"
+    rc=$?
+    if [ $rc -eq 1 ] && [ "$(cat "$tmp/err")" = "tcpshake: write failed: No space left on device" ]; then
+        ok
+    else
+        not_ok "stdout /dev/full, --threads $threads: exit $rc: $(cat "$tmp/err")"
+    fi
+done
 "$cli" -r "$cap" -o json -q -w "$tmp/no/such/dir.pcap" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 1 ] && [ "$(cat "$tmp/err")" = "tcpshake: -w $tmp/no/such/dir.pcap: No such file or directory" ]; then
