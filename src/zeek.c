@@ -223,16 +223,16 @@ static unsigned hist_get(const struct zeek_conn *z, unsigned i)
     return (v >> (bit % 8)) & 0x1fu;
 }
 
+/* Letter i's five bits, which may straddle two bytes (i < ZEEK_HISTORY_MAX). */
 static void hist_put(struct zeek_conn *z, unsigned i, unsigned code)
 {
-    unsigned bit = i * 5;
-    for (unsigned b = 0; b < 5; b++, bit++) {
-        uint8_t m = (uint8_t)(1u << (bit % 8));
-        if (code & (1u << b)) {
-            z->hist[bit / 8] |= m;
-        } else {
-            z->hist[bit / 8] &= (uint8_t)~m;
-        }
+    unsigned bit = i * 5, at = bit / 8, shift = bit % 8;
+    bool two = at + 1 < sizeof(z->hist);
+    unsigned v = z->hist[at] | (two ? (unsigned)z->hist[at + 1] << 8 : 0u);
+    v = (v & ~(0x1fu << shift)) | (code & 0x1fu) << shift;
+    z->hist[at] = (uint8_t)v;
+    if (two) {
+        z->hist[at + 1] = (uint8_t)(v >> 8);
     }
 }
 
@@ -241,16 +241,30 @@ static void set_hist_len(struct zeek_conn *z, unsigned n)
     z->bits = (z->bits & ((1u << ZB_LEN_SHIFT) - 1)) | (n << ZB_LEN_SHIFT);
 }
 
+/* The code of each letter: its index in letters[] (a table, not strchr: letters are
+ * added on a fifth of all packets); 0 for anything else. */
+static unsigned letter_code(char c)
+{
+    static const uint8_t code[128] = {
+        ['S'] = 1,  ['H'] = 2,  ['A'] = 3,  ['D'] = 4,  ['F'] = 5,  ['R'] = 6,  ['I'] = 7,
+        ['Q'] = 8,  ['T'] = 9,  ['W'] = 10, ['C'] = 11, ['G'] = 12, ['^'] = 13, ['s'] = 14,
+        ['h'] = 15, ['a'] = 16, ['d'] = 17, ['f'] = 18, ['r'] = 19, ['i'] = 20, ['q'] = 21,
+        ['t'] = 22, ['w'] = 23, ['c'] = 24, ['g'] = 25,
+    };
+    unsigned char u = (unsigned char)c;
+    return u < sizeof(code) ? code[u] : 0;
+}
+
 /* Connection::AddHistory, for a letter already in the right case. */
 static void add_letter(struct zeek_conn *z, char c)
 {
-    const char *p = strchr(letters + 1, c);
+    unsigned code = letter_code(c);
     unsigned n = hist_len(z);
 
-    if (p == NULL || n >= ZEEK_HISTORY_MAX) {
+    if (code == 0 || n >= ZEEK_HISTORY_MAX) {
         return;
     }
-    hist_put(z, n, (unsigned)(p - letters));
+    hist_put(z, n, code);
     set_hist_len(z, n + 1);
 }
 
@@ -362,9 +376,9 @@ static void flip_synack_start(struct zeek_conn *z)
         } else if (c >= 'a' && c <= 'z') {
             c = (char)(c - 'a' + 'A');
         }
-        hist_put(z, i, (unsigned)(strchr(letters + 1, c) - letters));
+        hist_put(z, i, letter_code(c));
     }
-    hist_put(z, 0, (unsigned)(strchr(letters + 1, '^') - letters));
+    hist_put(z, 0, letter_code('^'));
     set_hist_len(z, n + 1);
     z->bits = (z->bits & ~(uint32_t)HM_ALL) | (masks >> HM_RESP_SHIFT) | (lo << HM_RESP_SHIFT);
     z->bits ^= ZB_ORIG1;
