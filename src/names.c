@@ -121,26 +121,95 @@ const char *tcpshake_anomaly_name(uint32_t bit)
     }
 }
 
+/* An IPv4 address in dotted decimal at p (room for 16 bytes); returns the end. */
+static char *put_v4(char *p, const uint8_t *a)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100) {
+            *p++ = (char)('0' + v / 100);
+        }
+        if (v >= 10) {
+            *p++ = (char)('0' + v / 10 % 10);
+        }
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : '\0';
+    }
+    return p - 1;
+}
+
+/*
+ * RFC 5952 text, exactly as glibc's inet_ntop writes it: lower-case hex
+ * without leading zeros, the longest run of two or more zero groups (the
+ * first of equal runs) as "::", and the last 32 bits in dotted decimal for
+ * ::a.b.c.d and ::ffff:a.b.c.d. Needs 46 bytes at p.
+ */
+static void put_v6(char *p, const uint8_t *a)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned words[8];
+    int best = -1, best_len = 0, cur = -1, cur_len = 0;
+    for (int i = 0; i < 8; i++) {
+        words[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+        if (words[i] == 0) {
+            if (cur < 0) {
+                cur = i;
+                cur_len = 0;
+            }
+            cur_len++;
+            if (cur_len > best_len) {
+                best = cur;
+                best_len = cur_len;
+            }
+        } else {
+            cur = -1;
+        }
+    }
+    if (best_len < 2) {
+        best = -1;
+    }
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best) {
+                *p++ = ':';
+            }
+            continue;
+        }
+        if (i != 0) {
+            *p++ = ':';
+        }
+        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
+            put_v4(p, a + 12);
+            return;
+        }
+        bool digits = false;
+        for (int shift = 12; shift >= 0; shift -= 4) {
+            unsigned d = words[i] >> shift & 0xf;
+            if (d != 0 || digits || shift == 0) {
+                *p++ = hex[d];
+                digits = true;
+            }
+        }
+    }
+    if (best >= 0 && best + best_len == 8) {
+        *p++ = ':';
+    }
+    *p = '\0';
+}
+
 char *tcpshake_addr_str(const struct tcpshake_side *s, uint8_t ip_version, char *buf,
                         size_t buf_len)
 {
-    if (buf_len == 0) {
+    /* Every record prints two addresses; inet_ntop costs more than the rest of a line. */
+    if (ip_version != 6 && buf_len >= 16) {
+        put_v4(buf, s->addr);
         return buf;
     }
-    if (ip_version != 6 && buf_len >= 16) {
-        /* Every record prints two addresses; inet_ntop's stdio is slow for four bytes. */
-        char *p = buf;
-        for (int i = 0; i < 4; i++) {
-            unsigned v = s->addr[i];
-            if (v >= 100) {
-                *p++ = (char)('0' + v / 100);
-            }
-            if (v >= 10) {
-                *p++ = (char)('0' + v / 10 % 10);
-            }
-            *p++ = (char)('0' + v % 10);
-            *p++ = i < 3 ? '.' : '\0';
-        }
+    if (ip_version == 6 && buf_len >= 46) {
+        put_v6(buf, s->addr);
+        return buf;
+    }
+    if (buf_len == 0) {
         return buf;
     }
     if (inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, s->addr, buf, (socklen_t)buf_len) == NULL) {

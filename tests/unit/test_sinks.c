@@ -8,6 +8,7 @@
  */
 #include "tcpshake.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -607,6 +608,36 @@ static void test_json_numbers(const struct tcpshake_record *base)
     }
 }
 
+/* Addresses are formatted by hand: the same text as inet_ntop for every shape of
+ * IPv6 address (zero runs anywhere, ties, v4-mapped and v4-compatible) and IPv4. */
+static void test_addr_text(void)
+{
+    uint64_t x = 0x243f6a8885a308d3u;
+    for (int i = 0; i < 200000; i++) {
+        struct tcpshake_side side;
+        memset(&side, 0, sizeof(side));
+        for (int w = 0; w < 8; w++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            unsigned kind = (unsigned)(x >> 60) % 4; /* mostly zeros, to make runs */
+            unsigned v = kind < 2 ? 0 : kind == 2 ? (unsigned)(x >> 8) & 0xffffu : 0xffffu;
+            if (i % 7 == 0 && w < 5) {
+                v = 0; /* ::a.b.c.d and ::ffff:a.b.c.d shapes */
+            }
+            side.addr[2 * w] = (uint8_t)(v >> 8);
+            side.addr[2 * w + 1] = (uint8_t)v;
+        }
+        char got[64], want[64];
+        tcpshake_addr_str(&side, 6, got, sizeof(got));
+        CHECK(inet_ntop(AF_INET6, side.addr, want, sizeof(want)) != NULL);
+        CHECK_STR(got, want);
+        tcpshake_addr_str(&side, 4, got, sizeof(got));
+        CHECK(inet_ntop(AF_INET, side.addr, want, sizeof(want)) != NULL);
+        CHECK_STR(got, want);
+    }
+}
+
 static void test_sink_api(const struct tcpshake_record *recs)
 {
     CHECK(tcpshake_sink_new(TCPSHAKE_FORMAT_COUNT, stdout, 0) == NULL);
@@ -763,6 +794,7 @@ int main(void)
     test_csv(recs);
     test_zeek(recs);
     test_json_numbers(&recs[0]);
+    test_addr_text();
     test_sink_api(recs);
     test_summary(recs);
     test_summary_eviction(recs);
