@@ -64,7 +64,11 @@ void *ts_calloc_table(size_t n, size_t size)
         return NULL;
     }
 #ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages work too */
+    /* A hint (4 KiB pages work too), and not for the first 2 MiB: a small capture
+     * touches only the start of each table and should not pay 2 MiB for it. */
+    if (bytes > HUGE_PAGE) {
+        madvise((char *)p + HUGE_PAGE, bytes - HUGE_PAGE, MADV_HUGEPAGE);
+    }
 #endif
     return p;
 }

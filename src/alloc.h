@@ -15,8 +15,9 @@ void *ts_calloc(size_t n, size_t size);
 void ts_free(void *p);
 
 /* A large zeroed table that is read at random (the flow table): mapped apart,
- * and backed by 2 MiB pages where the kernel allows, so that lookups do not
- * each pay a TLB miss. Pages are still only made resident when touched.
+ * and backed by 2 MiB pages where the kernel allows (after its first 2 MiB), so
+ * that lookups do not each pay a TLB miss. Pages are still only made resident
+ * when touched.
  * Freed with ts_free_table(p, n, size). NULL on failure or overflow. */
 void *ts_calloc_table(size_t n, size_t size);
 void ts_free_table(void *p, size_t n, size_t size);
