@@ -12,9 +12,10 @@
  */
 #include "sink.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "sink_text.h"
 
 /* The per-side columns, written once with "client_" and once with "server_". */
 static const char *const side_columns[] = {
@@ -41,15 +42,16 @@ static const char *const tail_columns[] = {
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Writes the separator each field but the first needs. */
+/* A line being built: fields are appended to t, with the commas between them. */
 struct row {
-    FILE *out;
+    struct sink_text *t;
     bool first;
 };
 
 static void sep(struct row *w)
 {
     if (!w->first) {
-        fputc(',', w->out);
+        text_char(w->t, ',');
     }
     w->first = false;
 }
@@ -71,23 +73,23 @@ static void put_text(struct row *w, const char *v, size_t max_len)
     sep(w);
     size_t len = strnlen(v, max_len);
     if (!needs_quotes(v, len)) {
-        fwrite(v, 1, len, w->out);
+        text_append(w->t, v, len);
         return;
     }
-    fputc('"', w->out);
+    text_char(w->t, '"');
     for (size_t i = 0; i < len; i++) {
         if (v[i] == '"') {
-            fputc('"', w->out);
+            text_char(w->t, '"');
         }
-        fputc(v[i], w->out);
+        text_char(w->t, v[i]);
     }
-    fputc('"', w->out);
+    text_char(w->t, '"');
 }
 
 static void put_u64(struct row *w, uint64_t v)
 {
     sep(w);
-    fprintf(w->out, "%" PRIu64, v);
+    text_u64(w->t, v);
 }
 
 static void put_opt(struct row *w, bool present, uint64_t v)
@@ -108,14 +110,14 @@ static void put_duration(struct row *w, int64_t ns)
 {
     sep(w);
     if (ns != TCPSHAKE_NO_TIME) {
-        fprintf(w->out, "%" PRId64, ns);
+        text_i64(w->t, ns);
     }
 }
 
 static void put_bool(struct row *w, bool v)
 {
     sep(w);
-    fputs(v ? "true" : "false", w->out);
+    text_cstr(w->t, v ? "true" : "false");
 }
 
 static void put_gaps(struct row *w, const int64_t *gaps, uint32_t n)
@@ -123,7 +125,10 @@ static void put_gaps(struct row *w, const int64_t *gaps, uint32_t n)
     sep(w);
     uint32_t valid = n < TCPSHAKE_MAX_GAPS ? n : TCPSHAKE_MAX_GAPS;
     for (uint32_t i = 0; i < valid; i++) {
-        fprintf(w->out, "%s%" PRId64, i > 0 ? "|" : "", gaps[i]);
+        if (i > 0) {
+            text_char(w->t, '|');
+        }
+        text_i64(w->t, gaps[i]);
     }
 }
 
@@ -136,7 +141,10 @@ static void put_anomalies(struct row *w, uint32_t bits)
     bool first = true;
     for (const char *n = sink_next_anomaly(bits, &pos, buf); n != NULL;
          n = sink_next_anomaly(bits, &pos, buf)) {
-        fprintf(w->out, "%s%s", first ? "" : "|", n);
+        if (!first) {
+            text_char(w->t, '|');
+        }
+        text_cstr(w->t, n);
         first = false;
     }
 }
@@ -206,29 +214,47 @@ static void put_names(struct row *w, const char *prefix, const char *const *name
 {
     for (size_t i = 0; i < n; i++) {
         sep(w);
-        fprintf(w->out, "%s%s", prefix, names[i]);
+        text_cstr(w->t, prefix);
+        text_cstr(w->t, names[i]);
     }
+}
+
+/* End the line and write it, or nothing (and fail the sink) if it overflowed. */
+static void put_line(struct tcpshake_sink *s, struct sink_text *t)
+{
+    text_char(t, '\n');
+    if (t->overflow) {
+        s->failed = true; /* cannot happen with SINK_TEXT_CAP; never write half a line */
+        return;
+    }
+    fwrite(t->buf, 1, t->len, s->out);
 }
 
 static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *first)
 {
     (void)first;
-    struct row w = { s->out, true };
+    struct sink_text t;
+    t.len = 0;
+    t.overflow = false;
+    struct row w = { &t, true };
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         sep(&w);
-        fputs("event", s->out);
+        text_cstr(&t, "event");
     }
     put_names(&w, "", head_columns, COUNT(head_columns));
     put_names(&w, "client_", side_columns, COUNT(side_columns));
     put_names(&w, "server_", side_columns, COUNT(side_columns));
     put_names(&w, "", tail_columns, COUNT(tail_columns));
-    fputc('\n', s->out);
+    put_line(s, &t);
 }
 
 static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
-    struct row w = { s->out, true };
+    struct sink_text t;
+    t.len = 0;
+    t.overflow = false;
+    struct row w = { &t, true };
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         put_text(&w, tcpshake_event_name(s->event), 16);
     }
@@ -243,7 +269,7 @@ static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
     put_side(&w, r, &r->client);
     put_side(&w, r, &r->server);
     put_tail(&w, r);
-    fputc('\n', s->out);
+    put_line(s, &t);
 }
 
 const struct sink_format sink_csv_format = {

@@ -19,186 +19,63 @@
  * become \u00XX, so the output is always plain ASCII.
  */
 #include "sink.h"
+#include "sink_text.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-/*
- * A record is built in a fixed buffer and written with one fwrite: formatting
- * through stdio per field costs more than all the analysis (bench/README.md).
- * JBUF_CAP holds the longest possible record several times over; jb_append
- * still refuses to overflow, and the record is then reported as a write error.
- */
-#define JBUF_CAP 8192
-
-struct jbuf {
-    char buf[JBUF_CAP];
-    size_t len;
-    bool overflow;
-};
-
-static inline void jb_append(struct jbuf *b, const char *s, size_t n)
-{
-    if (n > JBUF_CAP - b->len) {
-        b->overflow = true;
-        return;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-}
-
-static inline void jb_char(struct jbuf *b, char c)
-{
-    if (b->len == JBUF_CAP) {
-        b->overflow = true;
-        return;
-    }
-    b->buf[b->len++] = c;
-}
-
-/* Inline, so that strlen of a literal name is a constant. */
-static inline void jb_cstr(struct jbuf *b, const char *s)
-{
-    jb_append(b, s, strlen(s));
-}
-
-static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
-                                  "25262728293031323334353637383940414243444546474849"
-                                  "50515253545556575859606162636465666768697071727374"
-                                  "75767778798081828384858687888990919293949596979899";
-
-/* v < 10^8 as exactly 8 digits at p: four independent pairs, no carry chain. */
-static void put8(char *p, uint32_t v)
-{
-    uint32_t hi = v / 10000, lo = v % 10000;
-    memcpy(p, &digit_pairs[hi / 100 * 2], 2);
-    memcpy(p + 2, &digit_pairs[hi % 100 * 2], 2);
-    memcpy(p + 4, &digit_pairs[lo / 100 * 2], 2);
-    memcpy(p + 6, &digit_pairs[lo % 100 * 2], 2);
-}
-
-/* Decimal digits of v: log10 from the bit length (1233 / 4096 ~ log10(2)), then
- * one comparison to correct it. */
-static unsigned digit_count(uint64_t v)
-{
-    static const uint64_t pow10[20] = { 1u,
-                                        10u,
-                                        100u,
-                                        1000u,
-                                        10000u,
-                                        100000u,
-                                        1000000u,
-                                        10000000u,
-                                        100000000u,
-                                        1000000000u,
-                                        10000000000u,
-                                        100000000000u,
-                                        1000000000000u,
-                                        10000000000000u,
-                                        100000000000000u,
-                                        1000000000000000u,
-                                        10000000000000000u,
-                                        100000000000000000u,
-                                        1000000000000000000u,
-                                        10000000000000000000u };
-    if (v < 10) {
-        return 1;
-    }
-    unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233u >> 12;
-    return t + (v >= pow10[t]);
-}
-
-/* Written in place, from the last digit back. Nanosecond times have 19
- * digits: eight at a time, then two at a time. */
-static void jb_u64(struct jbuf *b, uint64_t v)
-{
-    unsigned n = digit_count(v);
-    if (n > JBUF_CAP - b->len) {
-        b->overflow = true;
-        return;
-    }
-    char *p = b->buf + b->len + n;
-    b->len += n;
-    while (v >= 100000000u) {
-        p -= 8;
-        put8(p, (uint32_t)(v % 100000000u));
-        v /= 100000000u;
-    }
-    uint32_t w = (uint32_t)v;
-    while (w >= 100) {
-        p -= 2;
-        memcpy(p, &digit_pairs[w % 100 * 2], 2);
-        w /= 100;
-    }
-    if (w >= 10) {
-        memcpy(p - 2, &digit_pairs[w * 2], 2);
-    } else {
-        p[-1] = (char)('0' + w);
-    }
-}
-
-static void jb_i64(struct jbuf *b, int64_t v)
-{
-    if (v < 0) {
-        jb_char(b, '-');
-        jb_u64(b, (uint64_t)(-(v + 1)) + 1u); /* also right for INT64_MIN */
-    } else {
-        jb_u64(b, (uint64_t)v);
-    }
-}
-
 /* Writes "key": with the comma the previous member needs. */
 struct obj {
-    struct jbuf *b;
+    struct sink_text *b;
     bool first; /* no member written yet */
 };
 
-static void put_string(struct jbuf *b, const char *str, size_t max_len)
+static void put_string(struct sink_text *b, const char *str, size_t max_len)
 {
     static const char hex[] = "0123456789abcdef";
-    jb_char(b, '"');
+    text_char(b, '"');
     /* Nearly every string is plain printable ASCII: copy the run that needs no escape. */
     size_t plain = 0;
     while (plain < max_len && str[plain] != '\0' && (unsigned char)str[plain] >= 0x20 &&
            (unsigned char)str[plain] < 0x7f && str[plain] != '"' && str[plain] != '\\') {
         plain++;
     }
-    jb_append(b, str, plain);
+    text_append(b, str, plain);
     for (size_t i = plain; i < max_len && str[i] != '\0'; i++) {
         unsigned char c = (unsigned char)str[i];
         switch (c) {
         case '"':
-            jb_cstr(b, "\\\"");
+            text_cstr(b, "\\\"");
             break;
         case '\\':
-            jb_cstr(b, "\\\\");
+            text_cstr(b, "\\\\");
             break;
         case '\b':
-            jb_cstr(b, "\\b");
+            text_cstr(b, "\\b");
             break;
         case '\f':
-            jb_cstr(b, "\\f");
+            text_cstr(b, "\\f");
             break;
         case '\n':
-            jb_cstr(b, "\\n");
+            text_cstr(b, "\\n");
             break;
         case '\r':
-            jb_cstr(b, "\\r");
+            text_cstr(b, "\\r");
             break;
         case '\t':
-            jb_cstr(b, "\\t");
+            text_cstr(b, "\\t");
             break;
         default:
             if (c < 0x20 || c >= 0x7f) {
                 char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-                jb_append(b, esc, sizeof(esc));
+                text_append(b, esc, sizeof(esc));
             } else {
-                jb_char(b, (char)c);
+                text_char(b, (char)c);
             }
         }
     }
-    jb_char(b, '"');
+    text_char(b, '"');
 }
 
 /* ,"name": (no comma before the first member) with one bounds check. Inline,
@@ -206,8 +83,8 @@ static void put_string(struct jbuf *b, const char *str, size_t max_len)
 static inline void key(struct obj *o, const char *name)
 {
     size_t n = strlen(name);
-    struct jbuf *b = o->b;
-    if (n + 4 > JBUF_CAP - b->len) {
+    struct sink_text *b = o->b;
+    if (n + 4 > SINK_TEXT_CAP - b->len) {
         b->overflow = true;
         return;
     }
@@ -227,25 +104,25 @@ static inline void key(struct obj *o, const char *name)
 static inline void put_u64(struct obj *o, const char *name, uint64_t v)
 {
     key(o, name);
-    jb_u64(o->b, v);
+    text_u64(o->b, v);
 }
 
 static inline void put_i64(struct obj *o, const char *name, int64_t v)
 {
     key(o, name);
-    jb_i64(o->b, v);
+    text_i64(o->b, v);
 }
 
 static inline void put_null(struct obj *o, const char *name)
 {
     key(o, name);
-    jb_cstr(o->b, "null");
+    text_cstr(o->b, "null");
 }
 
 static inline void put_bool(struct obj *o, const char *name, bool v)
 {
     key(o, name);
-    jb_cstr(o->b, v ? "true" : "false");
+    text_cstr(o->b, v ? "true" : "false");
 }
 
 static inline void put_str(struct obj *o, const char *name, const char *v, size_t max_len)
@@ -259,9 +136,9 @@ static inline void put_str(struct obj *o, const char *name, const char *v, size_
 static void put_name(struct obj *o, const char *name, const char *v)
 {
     key(o, name);
-    jb_char(o->b, '"');
-    jb_cstr(o->b, v);
-    jb_char(o->b, '"');
+    text_char(o->b, '"');
+    text_cstr(o->b, v);
+    text_char(o->b, '"');
 }
 
 /* A point in time: null when not seen (0). */
@@ -297,33 +174,33 @@ static inline void put_opt(struct obj *o, const char *name, bool present, uint64
 static void put_gaps(struct obj *o, const char *name, const int64_t *gaps, uint32_t n)
 {
     key(o, name);
-    jb_char(o->b, '[');
+    text_char(o->b, '[');
     uint32_t valid = n < TCPSHAKE_MAX_GAPS ? n : TCPSHAKE_MAX_GAPS;
     for (uint32_t i = 0; i < valid; i++) {
         if (i > 0) {
-            jb_char(o->b, ',');
+            text_char(o->b, ',');
         }
-        jb_i64(o->b, gaps[i]);
+        text_i64(o->b, gaps[i]);
     }
-    jb_char(o->b, ']');
+    text_char(o->b, ']');
 }
 
 static void put_anomalies(struct obj *o, uint32_t bits)
 {
     key(o, "anomalies");
-    jb_char(o->b, '[');
+    text_char(o->b, '[');
     unsigned pos = 0;
     char buf[16];
     bool first = true;
     for (const char *n = sink_next_anomaly(bits, &pos, buf); n != NULL;
          n = sink_next_anomaly(bits, &pos, buf)) {
         if (!first) {
-            jb_char(o->b, ',');
+            text_char(o->b, ',');
         }
         first = false;
         put_string(o->b, n, strlen(n));
     }
-    jb_char(o->b, ']');
+    text_char(o->b, ']');
 }
 
 static void put_side(struct obj *parent, const char *name, const struct tcpshake_record *r,
@@ -331,7 +208,7 @@ static void put_side(struct obj *parent, const char *name, const struct tcpshake
 {
     char addr[SINK_ADDR_LEN];
     key(parent, name);
-    jb_char(parent->b, '{');
+    text_char(parent->b, '{');
     struct obj o = { parent->b, true };
     put_name(&o, "addr", sink_addr(r, sd, addr));
     put_u64(&o, "port", sd->port);
@@ -354,7 +231,7 @@ static void put_side(struct obj *parent, const char *name, const struct tcpshake
     put_u64(&o, "ip_bytes", sd->ip_bytes);
     put_time(&o, "first_payload_ns", sd->first_payload_ns);
     put_u64(&o, "retransmits", sd->retransmits);
-    jb_char(parent->b, '}');
+    text_char(parent->b, '}');
 }
 
 static void put_times(struct obj *o, const struct tcpshake_record *r)
@@ -381,11 +258,11 @@ static void put_times(struct obj *o, const struct tcpshake_record *r)
 static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
-    struct jbuf b;
+    struct sink_text b;
     b.len = 0;
     b.overflow = false;
     struct obj o = { &b, true };
-    jb_char(&b, '{');
+    text_char(&b, '{');
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         put_str(&o, "event", tcpshake_event_name(s->event), 16);
     }
@@ -414,9 +291,9 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     put_str(&o, "zeek_state", r->zeek_state, sizeof(r->zeek_state));
     put_str(&o, "zeek_history", r->zeek_history, sizeof(r->zeek_history));
     put_bool(&o, "zeek_flipped", r->zeek_flipped);
-    jb_append(&b, "}\n", 2);
+    text_append(&b, "}\n", 2);
     if (b.overflow) {
-        s->failed = true; /* cannot happen with JBUF_CAP; never write half a record */
+        s->failed = true; /* cannot happen with SINK_TEXT_CAP; never write half a record */
         return;
     }
     fwrite(b.buf, 1, b.len, s->out);
