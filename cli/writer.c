@@ -73,6 +73,16 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Free what writer_start made, once the thread is gone (or never started). */
+static void writer_free(struct writer *w)
+{
+    pthread_cond_destroy(&w->space_cv);
+    pthread_cond_destroy(&w->work_cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w->ring);
+    free(w);
+}
+
 struct writer *writer_start(struct tcpshake_sink *sink)
 {
     struct writer *w = calloc(1, sizeof(*w));
@@ -89,11 +99,7 @@ struct writer *writer_start(struct tcpshake_sink *sink)
     pthread_cond_init(&w->work_cv, NULL);
     pthread_cond_init(&w->space_cv, NULL);
     if (pthread_create(&w->tid, NULL, writer_main, w) != 0) {
-        pthread_cond_destroy(&w->space_cv);
-        pthread_cond_destroy(&w->work_cv);
-        pthread_mutex_destroy(&w->mu);
-        free(w->ring);
-        free(w);
+        writer_free(w);
         return NULL;
     }
     return w;
@@ -143,10 +149,6 @@ int writer_stop(struct writer *w)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->tid, NULL);
     int error = w->error;
-    pthread_cond_destroy(&w->space_cv);
-    pthread_cond_destroy(&w->work_cv);
-    pthread_mutex_destroy(&w->mu);
-    free(w->ring);
-    free(w);
+    writer_free(w);
     return error;
 }
