@@ -2,9 +2,10 @@
  * shard.c - the worker pool behind tcpshake_config.threads > 1.
  *
  * The caller's thread reads and decodes (tcpshake.c) and hands each decoded
- * packet here. It goes to the worker that owns its flow: the canonical,
- * direction-free key's hash (an ICMP error's quoted tuple), so both
- * directions and the ICMP errors about a connection meet in one engine.
+ * packet here. It goes to the worker that owns its flow: a hash of its two
+ * endpoints that does not depend on their order (route_hash; for an ICMP
+ * error, of the quoted tuple), so both directions and the ICMP errors about a
+ * connection meet in one engine.
  *
  * Packets travel in rounds: the caller fills one batch per worker and sends
  * them all at once, each stamped with the clock of the last decoded packet
