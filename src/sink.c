@@ -8,9 +8,9 @@
 #include "sink.h"
 
 #include <stdio.h>
-#include <time.h>
 
 #include "alloc.h"
+#include "sink_text.h"
 
 /* Indexed by enum tcpshake_format. */
 static const struct sink_format *const formats[TCPSHAKE_FORMAT_COUNT] = {
@@ -23,6 +23,15 @@ static const struct sink_format *const formats[TCPSHAKE_FORMAT_COUNT] = {
 int sink_status(const struct tcpshake_sink *s)
 {
     return ferror(s->out) || s->failed ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
+}
+
+void sink_put_text(struct tcpshake_sink *s, const struct sink_text *t)
+{
+    if (t->overflow) {
+        s->failed = true; /* cannot happen with SINK_TEXT_CAP */
+        return;
+    }
+    fwrite(t->buf, 1, t->len, s->out);
 }
 
 const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_side *side,

@@ -12,7 +12,6 @@
  */
 #include "sink.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "sink_text.h"
@@ -219,23 +218,11 @@ static void put_names(struct row *w, const char *prefix, const char *const *name
     }
 }
 
-/* End the line and write it, or nothing (and fail the sink) if it overflowed. */
-static void put_line(struct tcpshake_sink *s, struct sink_text *t)
-{
-    text_char(t, '\n');
-    if (t->overflow) {
-        s->failed = true; /* cannot happen with SINK_TEXT_CAP; never write half a line */
-        return;
-    }
-    fwrite(t->buf, 1, t->len, s->out);
-}
-
 static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *first)
 {
     (void)first;
     struct sink_text t;
-    t.len = 0;
-    t.overflow = false;
+    text_reset(&t);
     struct row w = { &t, true };
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         sep(&w);
@@ -245,15 +232,15 @@ static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *fir
     put_names(&w, "client_", side_columns, COUNT(side_columns));
     put_names(&w, "server_", side_columns, COUNT(side_columns));
     put_names(&w, "", tail_columns, COUNT(tail_columns));
-    put_line(s, &t);
+    text_char(&t, '\n');
+    sink_put_text(s, &t);
 }
 
 static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
     struct sink_text t;
-    t.len = 0;
-    t.overflow = false;
+    text_reset(&t);
     struct row w = { &t, true };
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         put_text(&w, tcpshake_event_name(s->event), 16);
@@ -269,7 +256,8 @@ static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
     put_side(&w, r, &r->client);
     put_side(&w, r, &r->server);
     put_tail(&w, r);
-    put_line(s, &t);
+    text_char(&t, '\n');
+    sink_put_text(s, &t);
 }
 
 const struct sink_format sink_csv_format = {

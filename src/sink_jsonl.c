@@ -21,8 +21,6 @@
 #include "sink.h"
 #include "sink_text.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 /* Writes "key": with the comma the previous member needs. */
@@ -259,8 +257,7 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
 {
     char iso[SINK_ISO_LEN];
     struct sink_text b;
-    b.len = 0;
-    b.overflow = false;
+    text_reset(&b);
     struct obj o = { &b, true };
     text_char(&b, '{');
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
@@ -292,11 +289,7 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     put_str(&o, "zeek_history", r->zeek_history, sizeof(r->zeek_history));
     put_bool(&o, "zeek_flipped", r->zeek_flipped);
     text_append(&b, "}\n", 2);
-    if (b.overflow) {
-        s->failed = true; /* cannot happen with SINK_TEXT_CAP; never write half a record */
-        return;
-    }
-    fwrite(b.buf, 1, b.len, s->out);
+    sink_put_text(s, &b);
 }
 
 const struct sink_format sink_jsonl_format = {

@@ -23,6 +23,13 @@ struct sink_text {
     bool overflow;
 };
 
+/* An empty line to build. */
+static inline void text_reset(struct sink_text *b)
+{
+    b->len = 0;
+    b->overflow = false;
+}
+
 static inline void text_append(struct sink_text *b, const char *s, size_t n)
 {
     if (n > SINK_TEXT_CAP - b->len) {
