@@ -449,6 +449,15 @@ static int parse_args(int argc, char **argv, struct options *o)
     return -1;
 }
 
+/* A write that failed on the writer thread, as its errno (0: none). */
+static void take_write_error(struct run *run, int error)
+{
+    if (error != 0) {
+        run->write_failed = true;
+        run->write_errno = error;
+    }
+}
+
 static void put_record(struct run *run, enum tcpshake_event ev, const struct tcpshake_record *r)
 {
     if (run->sink == NULL) {
@@ -505,10 +514,8 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
         return;
     }
     /* After the records before it, which may still be on their way. */
-    int error = run->writer != NULL ? writer_sync(run->writer) : 0;
-    if (error != 0) {
-        run->write_failed = true;
-        run->write_errno = error;
+    if (run->writer != NULL) {
+        take_write_error(run, writer_sync(run->writer));
     }
     fprintf(run->interval_out, "\ninterval %s to %s:\n", iso_seconds(start_ns, a, sizeof(a)),
             iso_seconds(end_ns, b, sizeof(b)));
@@ -666,12 +673,8 @@ static int analyse(const struct options *o, struct run *run)
     }
     rc = tcpshake_run(h);
     running_handle = NULL;
-    int error = writer_stop(run->writer);
+    take_write_error(run, writer_stop(run->writer));
     run->writer = NULL;
-    if (error != 0) {
-        run->write_failed = true;
-        run->write_errno = error;
-    }
     clear_progress(run);
     int status = 0;
     bool agg_ok = agg_finish(&run->agg, o->format, tcpshake_get_stats(h));

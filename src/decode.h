@@ -101,6 +101,13 @@ struct packet_view {
     } u;
 };
 
+/* The tuple of the connection a packet belongs to: its own for a segment, the
+ * quoted segment's for an ICMP error. */
+static inline const struct flow_tuple *packet_flow_tuple(const struct packet_view *pv)
+{
+    return pv->kind == PACKET_TCP ? &pv->u.tcp.tuple : &pv->u.icmp.quoted;
+}
+
 /* Link-layer types we decode (libpcap LINKTYPE_ values). */
 enum {
     LINK_NULL = 0, /* BSD loopback: 4-byte host-order AF_ */

@@ -198,7 +198,7 @@ static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_
 /* The flow key of a decoded packet (of the quoted tuple for an ICMP error), and its hash. */
 static uint32_t packet_key(const struct packet_view *pv, struct flow_key *key)
 {
-    flowtab_key(pv->kind == PACKET_TCP ? &pv->u.tcp.tuple : &pv->u.icmp.quoted, key);
+    flowtab_key(packet_flow_tuple(pv), key);
     return flowtab_hash(key);
 }
 

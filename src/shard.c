@@ -347,8 +347,7 @@ void shard_packet(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
     if (!s->round_open) {
         open_round(s);
     }
-    const struct flow_tuple *t = pv->kind == PACKET_TCP ? &pv->u.tcp.tuple : &pv->u.icmp.quoted;
-    struct worker *w = &s->w[(route_hash(t) * s->n) >> 32];
+    struct worker *w = &s->w[(route_hash(packet_flow_tuple(pv)) * s->n) >> 32];
     struct engine_item *it = &w->c_fill->items[w->c_fill->n++];
     it->index = index;
     it->now_ns = now_ns;
