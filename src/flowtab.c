@@ -178,14 +178,12 @@ void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
     if (s->idx == 0 || s->hash != hash) {
         return; /* a new connection, or further down the probe run: not worth chasing */
     }
-    /* Every 64-byte line, four per pass: the loop cost more than the prefetches.
-     * The last pass may reach into the next entry, which does no harm. */
+    /* The lines a mid-connection segment touches (tracker.h), two per pass: the
+     * loop cost more than the prefetches. */
     const char *c = (const char *)at(ft, s->idx);
-    for (size_t off = 0; off < sizeof(struct conn); off += 4 * 64) {
+    for (size_t off = 0; off < TRACKER_HOT_BYTES; off += 2 * 64) {
         __builtin_prefetch(c + off, 1);
         __builtin_prefetch(c + off + 64, 1);
-        __builtin_prefetch(c + off + 128, 1);
-        __builtin_prefetch(c + off + 192, 1);
     }
 }
 

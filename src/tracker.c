@@ -49,7 +49,9 @@ void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, u
     c->rec.ip_version = first->ip_version;
     c->rec.vlan = first->vlan;
     c->rec.first_ns = ts_ns;
-    c->rec.last_ns = ts_ns;
+    c->last_ns = ts_ns;
+    memcpy(c->a_addr, first->src, sizeof(first->src));
+    c->a_port = first->sport;
     memcpy(c->rec.client.addr, first->src, sizeof(first->src));
     c->rec.client.port = first->sport;
     memcpy(c->rec.server.addr, first->dst, sizeof(first->dst));
@@ -60,10 +62,14 @@ void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, u
     zeek_init(&c->zeek);
 }
 
+static bool is_endpoint_a(const struct conn *c, const uint8_t addr[16], uint16_t port)
+{
+    return port == c->a_port && memcmp(addr, c->a_addr, sizeof(c->a_addr)) == 0;
+}
+
 bool tracker_from_a(const struct conn *c, const struct tcp_view *v)
 {
-    return v->tuple.sport == c->rec.client.port &&
-           memcmp(v->tuple.src, c->rec.client.addr, sizeof(v->tuple.src)) == 0;
+    return is_endpoint_a(c, v->tuple.src, v->tuple.sport);
 }
 
 /* The options and header facts of a side's SYN or SYN-ACK. */
@@ -99,7 +105,7 @@ static bool closed_by_rst(const struct tcpshake_record *r)
 
 enum flow_class tracker_class(const struct conn *c)
 {
-    bool rst = closed_by_rst(&c->rec);
+    bool rst = c->rst_closed;
     bool fins = c->side[0].fin_seen && c->side[1].fin_seen;
     if (rst || fins || c->phase == HS_REFUSED || c->icmp_rejected) {
         return FLOW_CLOSED;
@@ -113,7 +119,7 @@ enum flow_class tracker_class(const struct conn *c)
 /* Is this bare SYN from endpoint ep the start of another connection on the tuple? */
 static bool starts_new_connection(const struct conn *c, int ep, const struct tcp_view *v)
 {
-    bool any_packet = c->rec.client.packets + c->rec.server.packets > 0;
+    bool any_packet = c->side[EP_A].packets + c->side[EP_B].packets > 0;
     if (!any_packet) {
         return false;
     }
@@ -305,6 +311,7 @@ static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
         s->rst_ns = ts_ns;
         s->rst_in_window = ok;
         s->rst_ttl = v->ttl; /* a TTL unlike the side's usual one hints at an injected RST */
+        c->rst_closed = closed_by_rst(&c->rec);
     }
     if (!ok) {
         c->rec.anomalies |= TCPSHAKE_ANOMALY_RST_OUT_OF_WINDOW;
@@ -360,13 +367,11 @@ static void on_payload(struct conn *c, int ep, const struct tcp_view *v, uint64_
 {
     struct track_side *t = &c->side[ep];
     struct track_side *peer = &c->side[1 - ep];
-    struct tcpshake_side *s = rec_side(c, ep);
-    c->data_seen = true;
-    if (s->first_payload_ns == 0) {
-        s->first_payload_ns = ts_ns;
+    if (t->first_payload_ns == 0) {
+        t->first_payload_ns = ts_ns;
     }
     if (!(v->flags & TCP_SYN) && t->seq_known && seq_lt(v->seq, t->snd_max)) {
-        s->retransmits++;
+        t->retransmits++;
     }
     if (c->roles_known && !(v->flags & TCP_SYN)) {
         bool early =
@@ -375,9 +380,9 @@ static void on_payload(struct conn *c, int ep, const struct tcp_view *v, uint64_
         if (early) {
             c->rec.anomalies |= TCPSHAKE_ANOMALY_DATA_BEFORE_ESTABLISHED;
         }
-        if (ep != c->client && c->server_resp_ns == 0 &&
-            rec_side(c, c->client)->first_payload_ns != 0) {
+        if (ep != c->client && !c->server_responded && c->side[c->client].first_payload_ns != 0) {
             c->server_resp_ns = ts_ns;
+            c->server_responded = ts_ns != 0; /* as server_resp_ns != 0 */
         }
     }
     if (peer->fin_seen && !t->fin_seen) {
@@ -413,7 +418,7 @@ static void advance(struct conn *c, int ep, const struct tcp_view *v)
         }
         t->ack_known = true;
         if (peer->fin_seen && seq_geq(v->ack, peer->fin_seq + 1)) {
-            rec_side(c, 1 - ep)->fin_acked = true;
+            peer->fin_acked = true;
         }
     }
     uint32_t end = v->seq + v->payload_len + ((v->flags & TCP_SYN) ? 1u : 0u) +
@@ -422,7 +427,6 @@ static void advance(struct conn *c, int ep, const struct tcp_view *v)
         t->snd_max = end;
     }
     t->seq_known = true;
-    t->window = v->window;
     if (!t->window_known || v->window > t->window_max) {
         t->window_max = v->window;
     }
@@ -459,16 +463,16 @@ enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v,
     if (bare_syn && starts_new_connection(c, ep, v)) {
         return TRACK_NEW_CONNECTION;
     }
-    if (ts_ns < c->rec.last_ns) {
+    if (ts_ns < c->last_ns) {
         c->rec.anomalies |= TCPSHAKE_ANOMALY_BACKWARDS_TIME;
     } else {
-        c->rec.last_ns = ts_ns;
+        c->last_ns = ts_ns;
     }
     note_quirks(c, v);
     zeek_segment(&c->zeek, ep == EP_A, v, ts_ns);
 
-    struct tcpshake_side *s = rec_side(c, ep);
-    if (c->rec.client.packets + c->rec.server.packets == 0) {
+    struct track_side *s = &c->side[ep];
+    if (c->side[EP_A].packets + c->side[EP_B].packets == 0) {
         /* Kept for scan detection (FIN, NULL, Xmas probes). Until tracker_finish,
          * first_by CLIENT means endpoint A, SERVER endpoint B. */
         c->rec.first_flags = (uint8_t)f;
@@ -523,12 +527,9 @@ static bool is_unreachable(const struct icmp_view *icmp)
 
 void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns)
 {
-    int ep = icmp->quoted.sport == c->rec.client.port &&
-                             memcmp(icmp->quoted.src, c->rec.client.addr, 16) == 0
-                     ? EP_A
-                     : EP_B;
-    if (ts_ns > c->rec.last_ns) {
-        c->rec.last_ns = ts_ns;
+    int ep = is_endpoint_a(c, icmp->quoted.src, icmp->quoted.sport) ? EP_A : EP_B;
+    if (ts_ns > c->last_ns) {
+        c->last_ns = ts_ns;
     }
     if (c->rec.icmp_ns == 0) {
         c->rec.icmp_ns = ts_ns;
@@ -649,14 +650,28 @@ static enum tcpshake_end decide_end(const struct tcpshake_record *r, const struc
     }
 }
 
+/* The record's volume and teardown fields of one side, kept in the hot part while tracking. */
+static void put_side(struct tcpshake_side *s, const struct track_side *t)
+{
+    s->packets = t->packets;
+    s->payload_bytes = t->payload_bytes;
+    s->ip_bytes = t->ip_bytes;
+    s->first_payload_ns = t->first_payload_ns;
+    s->retransmits = t->retransmits;
+    s->fin_acked = t->fin_acked;
+}
+
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out)
 {
     *out = c->rec;
+    out->last_ns = c->last_ns;
     int client = guess_client(c);
     if (client == EP_B) {
         out->client = c->rec.server;
         out->server = c->rec.client;
     }
+    put_side(&out->client, &c->side[client]);
+    put_side(&out->server, &c->side[1 - client]);
     out->roles_inferred = !c->syn_seen;
     out->outcome = decide_outcome(c);
     decide_latency(c, out);

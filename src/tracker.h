@@ -12,6 +12,7 @@
 #define TCPSHAKE_TRACKER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "decode.h"
@@ -28,46 +29,74 @@ enum hs_phase {
     HS_REFUSED,     /* RST answered the SYN */
 };
 
-/* Per-endpoint observer state that the record does not carry. */
+/*
+ * Per-endpoint state. It holds what nearly every segment updates (the record's
+ * volume counters among it): together with the flow table's part and the Zeek
+ * state this is the hot part of a connection, a few cache lines that each
+ * packet touches. tracker_finish copies the counters into the record.
+ */
 struct track_side {
-    uint32_t snd_max;     /* highest sequence number sent + 1 (incl. SYN/FIN) */
-    uint32_t fin_seq;     /* sequence number of this side's FIN */
-    uint32_t isn_first;   /* ISN of the first SYN / SYN-ACK (ISN changes) */
-    uint32_t syn_payload; /* payload carried on this side's SYN (TFO) */
-    uint32_t ack_max;     /* highest ACK number sent */
-    uint16_t window;      /* last raw window advertised */
-    uint16_t window_max;  /* largest raw window advertised */
-    bool seq_known;       /* snd_max is valid */
-    bool ack_known;       /* ack_max is valid */
+    uint64_t packets;          /* record: tcpshake_side.packets ... */
+    uint64_t payload_bytes;    /* ... payload_bytes */
+    uint64_t ip_bytes;         /* ... ip_bytes */
+    uint64_t first_payload_ns; /* ... first_payload_ns */
+    uint32_t retransmits;      /* ... retransmits */
+    uint32_t snd_max;          /* highest sequence number sent + 1 (incl. SYN/FIN) */
+    uint32_t fin_seq;          /* sequence number of this side's FIN */
+    uint32_t isn_first;        /* ISN of the first SYN / SYN-ACK (ISN changes) */
+    uint32_t syn_payload;      /* payload carried on this side's SYN (TFO) */
+    uint32_t ack_max;          /* highest ACK number sent */
+    uint16_t window_max;       /* largest raw window advertised */
+    bool seq_known;            /* snd_max is valid */
+    bool ack_known;            /* ack_max is valid */
     bool window_known;
     bool fin_seen;
+    bool fin_acked; /* record: tcpshake_side.fin_acked */
 };
 
+/*
+ * One connection: the hot part first (what a mid-connection segment reads and
+ * writes), then the record and the handshake bookkeeping, which only the
+ * handshake, the teardown and tracker_finish touch. The engine prefetches
+ * TRACKER_HOT_BYTES of each connection ahead of its packet; a packet that
+ * touched every line of the 900-byte connection cost more in memory traffic
+ * than in instructions (bench/README.md).
+ */
 struct conn {
-    struct flow_link link;      /* must stay first: the flow table's part */
-    struct tcpshake_record rec; /* during tracking, rec.client is endpoint A (the
-                                   first packet's sender) and rec.server is B;
-                                   tracker_finish swaps them when B is the client */
-    struct track_side side[2];  /* [0] = A, [1] = B */
+    _Alignas(64) struct flow_link link; /* must stay first: the flow table's part; each
+                                           connection starts a cache line */
+    struct track_side side[2];          /* [0] = A (the first packet's sender), [1] = B */
     struct zeek_conn zeek;
+    uint64_t last_ns;   /* record: last_ns */
+    uint8_t a_addr[16]; /* endpoint A: which side a segment comes from */
+    uint16_t a_port;
+    uint8_t phase;          /* enum hs_phase */
+    uint8_t client;         /* 0 = A, 1 = B: which endpoint is the client */
+    uint8_t first_fin_ep;   /* 0 = A, 1 = B, 2 = no FIN yet */
+    uint8_t sim_acked;      /* simultaneous open: bit ep set when ep acked the peer's SYN */
+    bool roles_known;       /* a SYN or SYN-ACK decided the roles */
+    bool syn_seen;          /* the client's SYN was captured */
+    bool simultaneous;      /* both sides sent a bare SYN */
+    bool icmp_rejected;     /* destination unreachable quoting the client's SYN */
+    bool rst_in_handshake;  /* RST while the handshake was in progress */
+    bool rst_closed;        /* a RST the receiver could have accepted was seen */
+    bool server_responded;  /* server_resp_ns is set */
+    bool decision_reported; /* the engine has sent this connection's handshake event */
+
+    /* Cold: during tracking, rec.client is endpoint A and rec.server is B;
+     * tracker_finish swaps them when B is the client, and fills in the fields
+     * kept above. */
+    struct tcpshake_record rec;
     uint64_t server_resp_ns;     /* server's first payload after the client's first */
     uint64_t last_syn_ns;        /* latest client SYN (for retransmission gaps) */
     uint64_t last_synack_ns;     /* latest SYN-ACK */
     uint32_t synack_ack;         /* ACK number of the accepted SYN-ACK */
     uint32_t syns_before_synack; /* client SYNs up to the first valid SYN-ACK */
     uint32_t synacks_before_ack; /* SYN-ACKs up to the final ACK */
-    uint8_t phase;               /* enum hs_phase */
-    uint8_t client;              /* 0 = A, 1 = B: which endpoint is the client */
-    uint8_t first_fin_ep;        /* 0 = A, 1 = B, 2 = no FIN yet */
-    uint8_t sim_acked;           /* simultaneous open: bit ep set when ep acked the peer's SYN */
-    bool roles_known;            /* a SYN or SYN-ACK decided the roles */
-    bool syn_seen;               /* the client's SYN was captured */
-    bool simultaneous;           /* both sides sent a bare SYN */
-    bool icmp_rejected;          /* destination unreachable quoting the client's SYN */
-    bool rst_in_handshake;       /* RST while the handshake was in progress */
-    bool data_seen;              /* any payload in either direction */
-    bool decision_reported;      /* the engine has sent this connection's handshake event */
 };
+
+/* The bytes of a connection that mid-connection segments touch. */
+#define TRACKER_HOT_BYTES offsetof(struct conn, rec)
 
 /* What the engine must do after a segment. */
 enum track_result {
