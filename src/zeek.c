@@ -748,10 +748,58 @@ bool zeek_restart_due(const struct zeek_conn *z, bool from_first, const struct t
     return timer_fired(z, ts_ns) || is_reuse(z, v->flags, v->seq);
 }
 
+/*
+ * The commonest segment, an ACK or data without SYN, FIN or RST, from a side
+ * past INACTIVE, with no timer due or armed to delete, a nonzero window and its history letter
+ * already given: of all the steps below, only the sequence and ack edges can
+ * move (and a retransmission 'T' be added). Does that and returns true, or
+ * returns false without a change when the segment needs the full walk.
+ */
+static bool plain_segment(struct zeek_conn *z, unsigned idx, const struct tcp_view *v,
+                          uint64_t ts_ns)
+{
+    if ((v->flags & (TCP_SYN | TCP_FIN | TCP_RST)) || v->window == 0 ||
+        (z->bits & (ZB_STARTED | ZB_SYNACK_FIRST)) != ZB_STARTED) {
+        return false;
+    }
+    /* A pending attempt timer (armed by every SYN) is fine until it is due. */
+    if ((z->bits & ZB_DEADLINE) && ((z->bits & ZB_DELETE) || ts_ns >= z->deadline_ns)) {
+        return false;
+    }
+    struct zeek_ep *e = &z->ep[idx];
+    if (ep_state(e) == ST_INACTIVE) {
+        return false;
+    }
+    bool orig = is_orig_ep(z, e);
+    uint32_t mask = v->payload_len > 0 ? HM_DATA : (v->flags & TCP_ACK) ? HM_ACK : 0;
+    if ((z->bits & (orig ? mask : mask << HM_RESP_SHIFT)) !=
+        (orig ? mask : mask << HM_RESP_SHIFT)) {
+        return false; /* the letter is new */
+    }
+    if (timer_fired(z, ts_ns)) {
+        return false; /* only the idle timer can fire here */
+    }
+    if (!((z->ep[0].flags & EPF_CLOSED) && (z->ep[1].flags & EPF_CLOSED))) {
+        z->last_ns = ts_ns;
+    }
+    struct seg s = { .flags = v->flags,
+                     .seq = v->seq,
+                     .ack = v->ack,
+                     .len = v->payload_len,
+                     .is_orig = orig,
+                     .ts_ns = ts_ns };
+    note_ack(&z->ep[idx ^ 1], &s);
+    advance_last_seq(z, e, &s, s.seq + s.len);
+    return true;
+}
+
 void zeek_segment(struct zeek_conn *z, bool from_first, const struct tcp_view *v, uint64_t ts_ns)
 {
     unsigned idx = from_first ? 0u : 1u;
 
+    if (plain_segment(z, idx, v, ts_ns)) {
+        return;
+    }
     if (zeek_restart_due(z, from_first, v, ts_ns)) {
         zeek_init(z);
     }
