@@ -110,6 +110,16 @@ static void option(struct tcp_view *t, uint8_t kind, struct wire *data)
  */
 static void walk_options(struct wire *w, struct tcp_view *t)
 {
+    /* After the handshake Linux puts NOP, NOP, timestamps on every segment:
+     * that layout is read at once, anything else is walked. */
+    static const uint8_t nop_nop_ts[4] = { OPT_NOP, OPT_NOP, OPT_TIMESTAMP, 10 };
+    if (wire_left(w) == 12 && memcmp(w->p, nop_nop_ts, sizeof(nop_nop_ts)) == 0) {
+        wire_skip(w, sizeof(nop_nop_ts));
+        t->opt.timestamps = true;
+        t->opt.tsval = wire_be32(w);
+        t->opt.tsecr = wire_be32(w);
+        return;
+    }
     while (wire_left(w) > 0) {
         uint8_t kind = wire_u8(w);
         if (kind == OPT_EOL) {
