@@ -91,20 +91,18 @@ const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN])
 
 const char *sink_next_anomaly(uint32_t bits, unsigned *pos, char buf[16])
 {
-    while (*pos < 32) {
-        unsigned bit = (*pos)++;
-        uint32_t mask = UINT32_C(1) << bit;
-        if ((bits & mask) == 0) {
-            continue;
-        }
-        const char *name = tcpshake_anomaly_name(mask);
-        if (name != NULL) {
-            return name;
-        }
-        snprintf(buf, 16, "bit_%u", bit);
-        return buf;
+    /* Straight to the next set bit: most records have none at all. */
+    if (*pos >= 32 || (bits >> *pos) == 0) {
+        return NULL;
     }
-    return NULL;
+    unsigned bit = *pos + (unsigned)__builtin_ctz(bits >> *pos);
+    *pos = bit + 1;
+    const char *name = tcpshake_anomaly_name(UINT32_C(1) << bit);
+    if (name != NULL) {
+        return name;
+    }
+    snprintf(buf, 16, "bit_%u", bit);
+    return buf;
 }
 
 struct tcpshake_sink *tcpshake_sink_new(enum tcpshake_format fmt, FILE *out, unsigned flags)
