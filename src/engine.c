@@ -58,7 +58,7 @@ static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, str
     tracker_finish(c, reason, &e->scratch);
     e->st->connections++;
     if (k->phase != EMIT_PACKET) {
-        k->a = c->rec.id;
+        k->a = c->facts.id;
     }
     /* Unanswered, half-open, midstream ...: decided only now, just before the record. */
     if (e->events && !c->decision_reported) {
@@ -119,7 +119,7 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
             if (c->link.last_ns > now_ns || now_ns - c->link.last_ns <= limit) {
                 break;
             }
-            e->due[n++] = (struct engine_due){ deadline(e, c), c->rec.id, c };
+            e->due[n++] = (struct engine_due){ deadline(e, c), c->facts.id, c };
         }
     }
     if (n > 1) {
@@ -257,7 +257,7 @@ void engine_flush(struct engine *e)
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         for (struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls); c != NULL;
              c = flowtab_next(e->ft, c)) {
-            e->due[n++] = (struct engine_due){ UINT64_MAX, c->rec.id, c };
+            e->due[n++] = (struct engine_due){ UINT64_MAX, c->facts.id, c };
         }
     }
     /* Oldest first, so the records of one trace always come out in the same order. */

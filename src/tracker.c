@@ -30,14 +30,14 @@
 
 enum { EP_A = 0, EP_B = 1, EP_NONE = 2 };
 
-static struct tcpshake_side *rec_side(struct conn *c, int ep)
+static struct side_facts *rec_side(struct conn *c, int ep)
 {
-    return ep == EP_A ? &c->rec.client : &c->rec.server;
+    return ep == EP_A ? &c->facts.client : &c->facts.server;
 }
 
-static const struct tcpshake_side *rec_side_c(const struct conn *c, int ep)
+static const struct side_facts *rec_side_c(const struct conn *c, int ep)
 {
-    return ep == EP_A ? &c->rec.client : &c->rec.server;
+    return ep == EP_A ? &c->facts.client : &c->facts.server;
 }
 
 void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, uint64_t ts_ns)
@@ -45,19 +45,19 @@ void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, u
     struct flow_link link = c->link;
     memset(c, 0, sizeof(*c));
     c->link = link;
-    c->rec.id = id;
-    c->rec.ip_version = first->ip_version;
-    c->rec.vlan = first->vlan;
-    c->rec.first_ns = ts_ns;
+    c->facts.id = id;
+    c->facts.ip_version = first->ip_version;
+    c->facts.vlan = first->vlan;
+    c->facts.first_ns = ts_ns;
     c->last_ns = ts_ns;
     memcpy(c->a_addr, first->src, sizeof(first->src));
     c->a_port = first->sport;
-    memcpy(c->rec.client.addr, first->src, sizeof(first->src));
-    c->rec.client.port = first->sport;
-    memcpy(c->rec.server.addr, first->dst, sizeof(first->dst));
-    c->rec.server.port = first->dport;
-    c->rec.client.wscale = -1;
-    c->rec.server.wscale = -1;
+    memcpy(c->facts.client.addr, first->src, sizeof(first->src));
+    c->facts.client.port = first->sport;
+    memcpy(c->facts.server.addr, first->dst, sizeof(first->dst));
+    c->facts.server.port = first->dport;
+    c->facts.client.wscale = -1;
+    c->facts.server.wscale = -1;
     c->first_fin_ep = EP_NONE;
     zeek_init(&c->zeek);
 }
@@ -73,7 +73,7 @@ bool tracker_from_a(const struct conn *c, const struct tcp_view *v)
 }
 
 /* The options and header facts of a side's SYN or SYN-ACK. */
-static void take_syn_facts(struct tcpshake_side *s, struct track_side *t, const struct tcp_view *v)
+static void take_syn_facts(struct side_facts *s, struct track_side *t, const struct tcp_view *v)
 {
     s->syn_seen = true;
     s->isn = v->seq;
@@ -97,10 +97,9 @@ static void add_gap(int64_t *gaps, uint32_t *n, uint64_t prev_ns, uint64_t now_n
 }
 
 /* A RST the receiver could have accepted ends the connection; any other is noise. */
-static bool closed_by_rst(const struct tcpshake_record *r)
+static bool closed_by_rst(uint64_t rst_a_ns, bool a_in_window, uint64_t rst_b_ns, bool b_in_window)
 {
-    return (r->client.rst_ns != 0 && r->client.rst_in_window) ||
-           (r->server.rst_ns != 0 && r->server.rst_in_window);
+    return (rst_a_ns != 0 && a_in_window) || (rst_b_ns != 0 && b_in_window);
 }
 
 enum flow_class tracker_class(const struct conn *c)
@@ -130,7 +129,7 @@ static bool starts_new_connection(const struct conn *c, int ep, const struct tcp
     if (tracker_class(c) == FLOW_CLOSED) {
         return true; /* refused, reset or closed: any new SYN is a new attempt */
     }
-    const struct tcpshake_side *s = rec_side_c(c, ep);
+    const struct side_facts *s = rec_side_c(c, ep);
     if (ep == c->client) {
         if (!c->syn_seen) {
             /* The SYN-ACK came first; this SYN belongs to it if it is the one acknowledged. */
@@ -151,7 +150,7 @@ static bool starts_new_connection(const struct conn *c, int ep, const struct tcp
 
 static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
-    struct tcpshake_side *s = rec_side(c, ep);
+    struct side_facts *s = rec_side(c, ep);
     struct track_side *t = &c->side[ep];
     if (!c->roles_known || (ep == c->client && !c->syn_seen)) {
         /* The client's SYN (possibly captured after a reordered SYN-ACK). */
@@ -162,26 +161,26 @@ static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
             c->phase = HS_SYN;
         }
         take_syn_facts(s, t, v);
-        c->rec.syn_ns = c->rec.syn_last_ns = c->last_syn_ns = ts_ns;
-        c->rec.n_syn = 1;
+        c->facts.syn_ns = c->facts.syn_last_ns = c->last_syn_ns = ts_ns;
+        c->facts.n_syn = 1;
         c->syns_before_synack = 1;
         if (v->opt.tfo || v->payload_len > 0) {
-            c->rec.tfo = v->opt.tfo && v->opt.tfo_cookie_len == 0 && v->payload_len == 0
-                                 ? TCPSHAKE_TFO_COOKIE_REQUEST
-                                 : TCPSHAKE_TFO_SENT; /* until a SYN-ACK says more */
+            c->facts.tfo = v->opt.tfo && v->opt.tfo_cookie_len == 0 && v->payload_len == 0
+                                   ? TCPSHAKE_TFO_COOKIE_REQUEST
+                                   : TCPSHAKE_TFO_SENT; /* until a SYN-ACK says more */
         }
         return;
     }
     if (ep == c->client) {
-        c->rec.n_syn++;
-        add_gap(c->rec.syn_gaps_ns, &c->rec.n_syn_gaps, c->last_syn_ns, ts_ns);
+        c->facts.n_syn++;
+        add_gap(c->facts.syn_gaps_ns, &c->facts.n_syn_gaps, c->last_syn_ns, ts_ns);
         c->last_syn_ns = ts_ns;
         if (v->seq != s->isn) {
-            c->rec.anomalies |= TCPSHAKE_ANOMALY_SYN_ISN_CHANGED;
+            c->facts.anomalies |= TCPSHAKE_ANOMALY_SYN_ISN_CHANGED;
             s->isn = v->seq;
         }
         if (c->phase == HS_SYN) {
-            c->rec.syn_last_ns = ts_ns;
+            c->facts.syn_last_ns = ts_ns;
             c->syns_before_synack++;
         }
         return;
@@ -196,7 +195,7 @@ static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
 /* Does ack acknowledge the client's SYN (ISN + 1, plus any Fast Open data)? */
 static int acks_client_syn(const struct conn *c, uint32_t ack)
 {
-    const struct tcpshake_side *cs = rec_side_c(c, c->client);
+    const struct side_facts *cs = rec_side_c(c, c->client);
     const struct track_side *ct = &c->side[c->client];
     if (ct->syn_payload > 0 && (ack == cs->isn + 1 + ct->syn_payload)) {
         return 2; /* the data on the SYN too */
@@ -208,8 +207,8 @@ static void take_synack(struct conn *c, int ep, const struct tcp_view *v, uint64
 {
     take_syn_facts(rec_side(c, ep), &c->side[ep], v);
     c->phase = HS_SYNACK;
-    c->rec.synack_ns = c->rec.synack_last_ns = c->last_synack_ns = ts_ns;
-    c->rec.n_synack++;
+    c->facts.synack_ns = c->facts.synack_last_ns = c->last_synack_ns = ts_ns;
+    c->facts.n_synack++;
     c->synacks_before_ack = 1;
     c->synack_ack = v->ack;
 }
@@ -226,7 +225,7 @@ static void on_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t
     if (c->simultaneous) {
         /* Each end answers the other's SYN; established when both have done so. */
         if (ep != c->client) {
-            c->rec.n_synack++;
+            c->facts.n_synack++;
         }
         if (v->ack == rec_side(c, 1 - ep)->isn + 1) {
             c->sim_acked |= (uint8_t)(1u << ep);
@@ -239,30 +238,30 @@ static void on_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t
     if (ep == c->client) {
         return; /* a SYN-ACK from the client side answers no SYN we saw */
     }
-    struct tcpshake_side *s = rec_side(c, ep);
+    struct side_facts *s = rec_side(c, ep);
     if (c->phase == HS_SYN) {
         int acked = acks_client_syn(c, v->ack);
         if (acked == 0) {
-            c->rec.n_synack++;
-            c->rec.anomalies |= TCPSHAKE_ANOMALY_BAD_SYNACK_ACK;
+            c->facts.n_synack++;
+            c->facts.anomalies |= TCPSHAKE_ANOMALY_BAD_SYNACK_ACK;
             return;
         }
         take_synack(c, ep, v, ts_ns);
         if (c->side[c->client].syn_payload > 0) {
-            c->rec.tfo = acked == 2 ? TCPSHAKE_TFO_ACCEPTED : TCPSHAKE_TFO_IGNORED;
+            c->facts.tfo = acked == 2 ? TCPSHAKE_TFO_ACCEPTED : TCPSHAKE_TFO_IGNORED;
         }
         return;
     }
     /* A later SYN-ACK: the server did not hear the final ACK, or the SYN was repeated. */
-    c->rec.n_synack++;
-    add_gap(c->rec.synack_gaps_ns, &c->rec.n_synack_gaps, c->last_synack_ns, ts_ns);
+    c->facts.n_synack++;
+    add_gap(c->facts.synack_gaps_ns, &c->facts.n_synack_gaps, c->last_synack_ns, ts_ns);
     c->last_synack_ns = ts_ns;
     if (v->seq != s->isn) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_SYNACK_ISN_CHANGED;
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_SYNACK_ISN_CHANGED;
         s->isn = v->seq;
     }
     if (c->phase == HS_SYNACK) {
-        c->rec.synack_last_ns = ts_ns;
+        c->facts.synack_last_ns = ts_ns;
         c->synacks_before_ack++;
     }
 }
@@ -284,8 +283,8 @@ static bool rst_in_window(const struct conn *c, int ep, const struct tcp_view *v
     if (peer->ack_known && seq_lt(v->seq, peer->ack_max)) {
         return false;
     }
-    const struct tcpshake_side *ps = rec_side_c(c, 1 - ep);
-    const struct tcpshake_side *ss = rec_side_c(c, ep);
+    const struct side_facts *ps = rec_side_c(c, 1 - ep);
+    const struct side_facts *ss = rec_side_c(c, ep);
     if (self->seq_known && peer->window_known && ps->syn_seen && ss->syn_seen) {
         uint32_t shift = ps->wscale >= 0 && ss->wscale >= 0 ? (uint32_t)ps->wscale : 0;
         if (shift > 14) {
@@ -305,16 +304,17 @@ static bool rst_in_window(const struct conn *c, int ep, const struct tcp_view *v
 
 static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
-    struct tcpshake_side *s = rec_side(c, ep);
+    struct side_facts *s = rec_side(c, ep);
     bool ok = rst_in_window(c, ep, v);
     if (s->rst_ns == 0 || (ok && !s->rst_in_window)) {
         s->rst_ns = ts_ns;
         s->rst_in_window = ok;
         s->rst_ttl = v->ttl; /* a TTL unlike the side's usual one hints at an injected RST */
-        c->rst_closed = closed_by_rst(&c->rec);
+        c->rst_closed = closed_by_rst(c->facts.client.rst_ns, c->facts.client.rst_in_window,
+                                      c->facts.server.rst_ns, c->facts.server.rst_in_window);
     }
     if (!ok) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_RST_OUT_OF_WINDOW;
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_RST_OUT_OF_WINDOW;
         return;
     }
     if (!c->roles_known || c->simultaneous) {
@@ -342,20 +342,20 @@ static void on_ack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
     if (!c->roles_known || ep != c->client) {
         return;
     }
-    const struct tcpshake_side *srv = rec_side_c(c, 1 - ep);
+    const struct side_facts *srv = rec_side_c(c, 1 - ep);
     const struct track_side *st = &c->side[1 - ep];
     if (c->phase == HS_SYNACK) {
         /* ISN + 1, plus any data the SYN-ACK carried (RFC 9293 allows it). */
         uint32_t want = srv->isn + 1 + st->syn_payload;
         if (v->ack == want || v->ack == st->isn_first + 1 + st->syn_payload) {
             c->phase = HS_ESTABLISHED;
-            c->rec.ack_ns = ts_ns;
+            c->facts.ack_ns = ts_ns;
             rec_side(c, ep)->tsecr = v->opt.tsecr;
         } else if (st->seq_known && seq_gt(v->ack, srv->isn + 1) && seq_leq(v->ack, st->snd_max)) {
             /* It acknowledges server data: the final ACK itself was not captured. */
             c->phase = HS_ESTABLISHED;
         } else {
-            c->rec.anomalies |= TCPSHAKE_ANOMALY_BAD_HANDSHAKE_ACK;
+            c->facts.anomalies |= TCPSHAKE_ANOMALY_BAD_HANDSHAKE_ACK;
         }
     } else if (c->phase == HS_SYN && st->seq_known && st->ack_known) {
         /* Both sides talk, but the SYN-ACK was not captured. */
@@ -375,10 +375,10 @@ static void on_payload(struct conn *c, int ep, const struct tcp_view *v, uint64_
     }
     if (c->roles_known && !(v->flags & TCP_SYN)) {
         bool early =
-                c->phase == HS_SYN ||
-                (c->phase == HS_SYNACK && (ep == c->client || c->rec.tfo != TCPSHAKE_TFO_ACCEPTED));
+                c->phase == HS_SYN || (c->phase == HS_SYNACK &&
+                                       (ep == c->client || c->facts.tfo != TCPSHAKE_TFO_ACCEPTED));
         if (early) {
-            c->rec.anomalies |= TCPSHAKE_ANOMALY_DATA_BEFORE_ESTABLISHED;
+            c->facts.anomalies |= TCPSHAKE_ANOMALY_DATA_BEFORE_ESTABLISHED;
         }
         if (ep != c->client && !c->server_responded && c->side[c->client].first_payload_ns != 0) {
             c->server_resp_ns = ts_ns;
@@ -386,10 +386,10 @@ static void on_payload(struct conn *c, int ep, const struct tcp_view *v, uint64_
         }
     }
     if (peer->fin_seen && !t->fin_seen) {
-        c->rec.half_close = true;
+        c->facts.half_close = true;
     }
     if (t->fin_seen && seq_geq(v->seq, t->fin_seq + 1)) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_DATA_AFTER_FIN;
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_DATA_AFTER_FIN;
     }
 }
 
@@ -436,19 +436,19 @@ static void advance(struct conn *c, int ep, const struct tcp_view *v)
 static void note_quirks(struct conn *c, const struct tcp_view *v)
 {
     if (v->quirks & TCPQ_BAD_OPTION) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_BAD_OPTION;
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_BAD_OPTION;
     }
     if (v->quirks & TCPQ_ACK_NO_FLAG) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_ACK_WITHOUT_FLAG;
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_ACK_WITHOUT_FLAG;
     }
     if (v->quirks & TCPQ_SYN_OPT_LATE) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_SYN_OPTION_LATE;
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_SYN_OPTION_LATE;
     }
     if ((v->flags & TCP_SYN) && v->opt.wscale > 14) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_WSCALE_TOO_BIG; /* RFC 7323 2.3 */
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_WSCALE_TOO_BIG; /* RFC 7323 2.3 */
     }
     if ((v->flags & TCP_SYN) && (v->flags & (TCP_RST | TCP_FIN))) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_SYN_WITH_RST_OR_FIN;
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_SYN_WITH_RST_OR_FIN;
     }
 }
 
@@ -464,7 +464,7 @@ enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v,
         return TRACK_NEW_CONNECTION;
     }
     if (ts_ns < c->last_ns) {
-        c->rec.anomalies |= TCPSHAKE_ANOMALY_BACKWARDS_TIME;
+        c->facts.anomalies |= TCPSHAKE_ANOMALY_BACKWARDS_TIME;
     } else {
         c->last_ns = ts_ns;
     }
@@ -475,8 +475,8 @@ enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v,
     if (c->side[EP_A].packets + c->side[EP_B].packets == 0) {
         /* Kept for scan detection (FIN, NULL, Xmas probes). Until tracker_finish,
          * first_by CLIENT means endpoint A, SERVER endpoint B. */
-        c->rec.first_flags = (uint8_t)f;
-        c->rec.first_by = ep == EP_A ? TCPSHAKE_WHO_CLIENT : TCPSHAKE_WHO_SERVER;
+        c->facts.first_flags = (uint8_t)f;
+        c->facts.first_by = ep == EP_A ? TCPSHAKE_WHO_CLIENT : TCPSHAKE_WHO_SERVER;
     }
     s->packets++;
     s->ip_bytes += v->ip_len;
@@ -531,20 +531,20 @@ void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns)
     if (ts_ns > c->last_ns) {
         c->last_ns = ts_ns;
     }
-    if (c->rec.icmp_ns == 0) {
-        c->rec.icmp_ns = ts_ns;
-        c->rec.icmp_type = icmp->type;
-        c->rec.icmp_code = icmp->code;
+    if (c->facts.icmp_ns == 0) {
+        c->facts.icmp_ns = ts_ns;
+        c->facts.icmp_type = icmp->type;
+        c->facts.icmp_code = icmp->code;
     }
     /* Only an unreachable that quotes the client's SYN rejects the handshake. */
-    const struct tcpshake_side *cs = rec_side_c(c, ep);
+    const struct side_facts *cs = rec_side_c(c, ep);
     bool quotes_syn = icmp->quoted_seq == cs->isn || icmp->quoted_seq == c->side[ep].isn_first;
     if (c->roles_known && ep == c->client && c->phase == HS_SYN && quotes_syn &&
         is_unreachable(icmp)) {
         c->icmp_rejected = true;
-        c->rec.icmp_ns = ts_ns;
-        c->rec.icmp_type = icmp->type;
-        c->rec.icmp_code = icmp->code;
+        c->facts.icmp_ns = ts_ns;
+        c->facts.icmp_type = icmp->type;
+        c->facts.icmp_code = icmp->code;
     }
 }
 
@@ -564,7 +564,7 @@ static enum tcpshake_outcome decide_outcome(const struct conn *c)
         return TCPSHAKE_OUTCOME_REFUSED;
     case HS_ESTABLISHED:
         /* A cookie request alone sends no data early: an ordinary handshake. */
-        return c->rec.tfo == TCPSHAKE_TFO_NONE || c->rec.tfo == TCPSHAKE_TFO_COOKIE_REQUEST
+        return c->facts.tfo == TCPSHAKE_TFO_NONE || c->facts.tfo == TCPSHAKE_TFO_COOKIE_REQUEST
                        ? TCPSHAKE_OUTCOME_ESTABLISHED
                        : TCPSHAKE_OUTCOME_FAST_OPEN;
     case HS_SYNACK:
@@ -617,7 +617,7 @@ static int guess_client(const struct conn *c)
     if (c->roles_known) {
         return c->client;
     }
-    return c->rec.client.port < c->rec.server.port ? EP_B : EP_A;
+    return c->facts.client.port < c->facts.server.port ? EP_B : EP_A;
 }
 
 static enum tcpshake_who who_of(int ep, int client)
@@ -631,7 +631,8 @@ static enum tcpshake_who who_of(int ep, int client)
 static enum tcpshake_end decide_end(const struct tcpshake_record *r, const struct conn *c,
                                     enum tcpshake_end reason)
 {
-    if (closed_by_rst(r)) {
+    if (closed_by_rst(r->client.rst_ns, r->client.rst_in_window, r->server.rst_ns,
+                      r->server.rst_in_window)) {
         return TCPSHAKE_END_RST;
     }
     if (c->side[0].fin_seen && c->side[1].fin_seen) {
@@ -650,28 +651,65 @@ static enum tcpshake_end decide_end(const struct tcpshake_record *r, const struc
     }
 }
 
-/* The record's volume and teardown fields of one side, kept in the hot part while tracking. */
-static void put_side(struct tcpshake_side *s, const struct track_side *t)
+/* One side of the record: its facts and its counters. */
+static void put_side(struct tcpshake_side *s, const struct side_facts *f,
+                     const struct track_side *t)
 {
+    memcpy(s->addr, f->addr, sizeof(s->addr));
+    s->port = f->port;
+    s->syn_seen = f->syn_seen;
+    s->isn = f->isn;
+    s->mss = f->mss;
+    s->wscale = f->wscale;
+    s->sack_permitted = f->sack_permitted;
+    s->timestamps = f->timestamps;
+    s->tsval = f->tsval;
+    s->tsecr = f->tsecr;
+    s->initial_window = f->initial_window;
+    s->ttl = f->ttl;
+    s->fin_ns = f->fin_ns;
+    s->fin_acked = t->fin_acked;
+    s->rst_ns = f->rst_ns;
+    s->rst_in_window = f->rst_in_window;
     s->packets = t->packets;
     s->payload_bytes = t->payload_bytes;
     s->ip_bytes = t->ip_bytes;
     s->first_payload_ns = t->first_payload_ns;
     s->retransmits = t->retransmits;
-    s->fin_acked = t->fin_acked;
+    s->rst_ttl = f->rst_ttl;
 }
 
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out)
 {
-    *out = c->rec;
+    const struct conn_facts *f = &c->facts;
+    memset(out, 0, sizeof(*out));
+    out->id = f->id;
+    out->ip_version = f->ip_version;
+    out->vlan = f->vlan;
+    out->tfo = f->tfo;
+    out->first_ns = f->first_ns;
     out->last_ns = c->last_ns;
+    out->syn_ns = f->syn_ns;
+    out->syn_last_ns = f->syn_last_ns;
+    out->synack_ns = f->synack_ns;
+    out->synack_last_ns = f->synack_last_ns;
+    out->ack_ns = f->ack_ns;
+    out->n_syn = f->n_syn;
+    out->n_synack = f->n_synack;
+    out->n_syn_gaps = f->n_syn_gaps;
+    memcpy(out->syn_gaps_ns, f->syn_gaps_ns, sizeof(out->syn_gaps_ns));
+    out->n_synack_gaps = f->n_synack_gaps;
+    memcpy(out->synack_gaps_ns, f->synack_gaps_ns, sizeof(out->synack_gaps_ns));
+    out->icmp_type = f->icmp_type;
+    out->icmp_code = f->icmp_code;
+    out->icmp_ns = f->icmp_ns;
+    out->half_close = f->half_close;
+    out->anomalies = f->anomalies;
+    out->first_flags = f->first_flags;
+    out->first_by = f->first_by;
     int client = guess_client(c);
-    if (client == EP_B) {
-        out->client = c->rec.server;
-        out->server = c->rec.client;
-    }
-    put_side(&out->client, &c->side[client]);
-    put_side(&out->server, &c->side[1 - client]);
+    put_side(&out->client, client == EP_A ? &f->client : &f->server, &c->side[client]);
+    put_side(&out->server, client == EP_A ? &f->server : &f->client, &c->side[1 - client]);
     out->roles_inferred = !c->syn_seen;
     out->outcome = decide_outcome(c);
     decide_latency(c, out);
@@ -681,8 +719,8 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
     }
     out->duration_ns = (int64_t)(out->last_ns - out->first_ns);
     out->first_fin = who_of(c->first_fin_ep, client);
-    if (c->rec.first_by != TCPSHAKE_WHO_NONE) {
-        out->first_by = who_of(c->rec.first_by == TCPSHAKE_WHO_CLIENT ? EP_A : EP_B, client);
+    if (c->facts.first_by != TCPSHAKE_WHO_NONE) {
+        out->first_by = who_of(c->facts.first_by == TCPSHAKE_WHO_CLIENT ? EP_A : EP_B, client);
     }
     bool crst = out->client.rst_ns != 0, srst = out->server.rst_ns != 0;
     out->rst_by = crst && srst ? TCPSHAKE_WHO_BOTH

@@ -54,13 +54,65 @@ struct track_side {
     bool fin_acked; /* record: tcpshake_side.fin_acked */
 };
 
+/* One side's handshake and teardown facts for the record; its counters are in
+ * track_side, and tracker_finish puts the two together as a tcpshake_side. */
+struct side_facts {
+    uint8_t addr[16];
+    uint16_t port;
+    bool syn_seen;
+    int8_t wscale;
+    uint32_t isn;
+    uint32_t tsval;
+    uint32_t tsecr;
+    uint16_t mss;
+    uint16_t initial_window;
+    uint8_t ttl;
+    bool sack_permitted;
+    bool timestamps;
+    bool rst_in_window;
+    uint8_t rst_ttl;
+    uint64_t fin_ns;
+    uint64_t rst_ns;
+};
+
+/* The record's fields that tracking sets (named as in tcpshake_record). The
+ * rest, outcome, latencies, Zeek state and the like, tracker_finish derives:
+ * keeping the whole 600-byte record per connection cost memory for nothing. */
+struct conn_facts {
+    uint64_t id;
+    uint64_t first_ns;
+    uint64_t syn_ns;
+    uint64_t syn_last_ns;
+    uint64_t synack_ns;
+    uint64_t synack_last_ns;
+    uint64_t ack_ns;
+    uint64_t icmp_ns;
+    int64_t syn_gaps_ns[TCPSHAKE_MAX_GAPS];
+    int64_t synack_gaps_ns[TCPSHAKE_MAX_GAPS];
+    struct side_facts client; /* endpoint A while tracking (see struct conn) */
+    struct side_facts server; /* endpoint B */
+    int32_t vlan;
+    uint32_t n_syn;
+    uint32_t n_synack;
+    uint32_t n_syn_gaps;
+    uint32_t n_synack_gaps;
+    uint32_t anomalies;
+    enum tcpshake_tfo tfo;
+    enum tcpshake_who first_by;
+    uint8_t ip_version;
+    uint8_t icmp_type;
+    uint8_t icmp_code;
+    uint8_t first_flags;
+    bool half_close;
+};
+
 /*
- * One connection: the hot part first (what a mid-connection segment reads and
- * writes), then the record and the handshake bookkeeping, which only the
- * handshake, the teardown and tracker_finish touch. The engine prefetches
- * TRACKER_HOT_BYTES of each connection ahead of its packet; a packet that
- * touched every line of the 900-byte connection cost more in memory traffic
- * than in instructions (bench/README.md).
+ * One connection (768 bytes): the hot part first, what a mid-connection
+ * segment reads and writes (336 bytes, six cache lines); then the facts and
+ * the handshake bookkeeping, which only the handshake, the teardown and
+ * tracker_finish touch. The engine prefetches TRACKER_HOT_BYTES of each
+ * connection ahead of its packet. (It used to carry the whole public record,
+ * 880 bytes a connection, ten of its lines touched by every segment.)
  */
 struct conn {
     _Alignas(64) struct flow_link link; /* must stay first: the flow table's part; each
@@ -83,10 +135,9 @@ struct conn {
     bool server_responded;  /* server_resp_ns is set */
     bool decision_reported; /* the engine has sent this connection's handshake event */
 
-    /* Cold: during tracking, rec.client is endpoint A and rec.server is B;
-     * tracker_finish swaps them when B is the client, and fills in the fields
-     * kept above. */
-    struct tcpshake_record rec;
+    /* Cold: facts.client is endpoint A and facts.server is B; tracker_finish
+     * swaps them when B is the client. */
+    struct conn_facts facts;
     uint64_t server_resp_ns;     /* server's first payload after the client's first */
     uint64_t last_syn_ns;        /* latest client SYN (for retransmission gaps) */
     uint64_t last_synack_ns;     /* latest SYN-ACK */
@@ -96,7 +147,7 @@ struct conn {
 };
 
 /* The bytes of a connection that mid-connection segments touch. */
-#define TRACKER_HOT_BYTES offsetof(struct conn, rec)
+#define TRACKER_HOT_BYTES offsetof(struct conn, facts)
 
 /* What the engine must do after a segment. */
 enum track_result {
