@@ -132,11 +132,18 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
     }
     /* Each list is in last_ns order, so its head has its earliest deadline. */
     e->next_due_ns = UINT64_MAX;
+    const struct conn *next = NULL;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         const struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls);
-        if (c != NULL) {
+        if (c != NULL && deadline(e, c) < e->next_due_ns) {
             note_deadline(e, c);
+            next = c;
         }
+    }
+    /* The next to expire has been idle a while and is out of cache: start
+     * loading it now, a few packets before its record is due. */
+    if (next != NULL) {
+        flowtab_prefetch_entry(e->ft, next);
     }
 }
 

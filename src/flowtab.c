@@ -187,6 +187,16 @@ void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
     }
 }
 
+void flowtab_prefetch_entry(const struct flowtab *ft, const struct conn *c)
+{
+    __builtin_prefetch(&ft->slots[c->link.hash & ft->slot_mask], 1);
+    const char *p = (const char *)c;
+    for (size_t off = 0; off < sizeof(struct conn); off += 2 * 64) {
+        __builtin_prefetch(p + off, 1);
+        __builtin_prefetch(p + off + 64, 1);
+    }
+}
+
 bool flowtab_full(const struct flowtab *ft)
 {
     return ft->count >= ft->cap;

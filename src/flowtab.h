@@ -63,6 +63,8 @@ struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, 
  * will look at first; once that slot is in cache, the connection it names. */
 void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash);
 void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash);
+/* Start loading all of a connection and its slot: it is about to be finished and removed. */
+void flowtab_prefetch_entry(const struct flowtab *ft, const struct conn *c);
 bool flowtab_full(const struct flowtab *ft);
 /* Insert a new, zeroed connection; the table must not be full. Class is FLOW_HANDSHAKE. */
 struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash,
