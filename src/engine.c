@@ -235,24 +235,31 @@ bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t t
 #define CONN_AHEAD 4
 #define LOOK       16 /* ring of keys, a power of two > SLOT_AHEAD */
 
-void engine_packets(struct engine *e, const struct engine_item *items, size_t n)
+static const struct engine_item *nth(const struct engine_item *items, const uint16_t *pick,
+                                     size_t i)
+{
+    return pick != NULL ? &items[pick[i]] : &items[i];
+}
+
+void engine_packets(struct engine *e, const struct engine_item *items, const uint16_t *pick,
+                    size_t n)
 {
     struct flow_key keys[LOOK];
     uint32_t hashes[LOOK];
     for (size_t i = 0; i < n && i < SLOT_AHEAD; i++) {
-        hashes[i % LOOK] = packet_key(&items[i].pv, &keys[i % LOOK]);
+        hashes[i % LOOK] = packet_key(&nth(items, pick, i)->pv, &keys[i % LOOK]);
         flowtab_prefetch_slot(e->ft, hashes[i % LOOK]);
     }
     for (size_t i = 0; i < n; i++) {
         size_t ahead = i + SLOT_AHEAD;
         if (ahead < n) {
-            hashes[ahead % LOOK] = packet_key(&items[ahead].pv, &keys[ahead % LOOK]);
+            hashes[ahead % LOOK] = packet_key(&nth(items, pick, ahead)->pv, &keys[ahead % LOOK]);
             flowtab_prefetch_slot(e->ft, hashes[ahead % LOOK]);
         }
         if (i + CONN_AHEAD < n) {
             flowtab_prefetch_conn(e->ft, hashes[(i + CONN_AHEAD) % LOOK]);
         }
-        const struct engine_item *it = &items[i];
+        const struct engine_item *it = nth(items, pick, i);
         packet_keyed(e, it->index, it->now_ns, it->ts_ns, &it->pv, &keys[i % LOOK],
                      hashes[i % LOOK]);
     }

@@ -106,10 +106,12 @@ void engine_sweep(struct engine *e, uint64_t now_ns);
 bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
                    const struct packet_view *pv);
 
-/* engine_packet for each item in order. While one packet is analysed, the
- * flow table entries of the next few are fetched into the cache: the misses
- * on them were the largest single cost per packet. */
-void engine_packets(struct engine *e, const struct engine_item *items, size_t n);
+/* engine_packet for items[pick[0]], items[pick[1]] ... items[pick[n - 1]], or
+ * for items[0 .. n) when pick is NULL. While one packet is analysed, the flow
+ * table entries of the next few are fetched into the cache: the misses on them
+ * were the largest single cost per packet. */
+void engine_packets(struct engine *e, const struct engine_item *items, const uint16_t *pick,
+                    size_t n);
 
 /* Report every connection still tracked (end = open), by id, and empty the table. */
 void engine_flush(struct engine *e);

@@ -7,8 +7,11 @@
  * error, of the quoted tuple), so both directions and the ICMP errors about a
  * connection meet in one engine.
  *
- * Packets travel in rounds: the caller fills one batch per worker and sends
- * them all at once, each stamped with the clock of the last decoded packet
+ * Packets travel in rounds: the caller decodes each packet straight into the
+ * round's one array of items, and lists its position in the batch of the
+ * worker that owns it: no copy per packet, and one array of items per round
+ * rather than one per worker. The round is sent to every
+ * worker at once, each batch stamped with the clock of the last decoded packet
  * (the sweep clock) and the last packet index. Every worker sweeps at that
  * clock, so expiry happens at the same clock values in every worker; the
  * emission keys (engine.h) make the order independent of who reported what.
@@ -33,17 +36,18 @@
 #include "alloc.h"
 #include "engine.h"
 
-#define BATCH_CAP 8192 /* packets per round, and per batch at most */
+#define BATCH_CAP 8192 /* packets per round, and per batch at most (fits a uint16_t index) */
 #define IN_SLOTS  4    /* batches queued per worker */
 #define OUT_CAP   1024
 #define N_PENDING 64 /* interval callbacks waiting for their turn */
 
+/* One worker's part of a round: positions in the round's items. */
 struct batch {
     size_t n;
     uint64_t sweep_ns;  /* sweep at this clock after the packets */
     uint64_t end_index; /* packets read so far */
     bool flush;         /* then report every open connection */
-    struct engine_item items[BATCH_CAP];
+    uint16_t pick[BATCH_CAP];
 };
 
 struct out_item {
@@ -60,7 +64,7 @@ struct worker {
     struct tcpshake_stats st; /* the engine's counters */
     pthread_cond_t work_cv;   /* input arrived, or quit */
     pthread_cond_t space_cv;  /* the caller consumed output */
-    struct batch *in;         /* IN_SLOTS */
+    struct batch *in;         /* IN_SLOTS, in step with the shard's rounds */
     struct out_item *out;     /* OUT_CAP */
     /* Shared, under s->mu. */
     uint64_t in_head, in_tail; /* batches taken by the worker / sent by the caller */
@@ -87,12 +91,17 @@ struct shard {
     bool quit;
     unsigned n;
     struct worker *w;
+    /* IN_SLOTS rounds of BATCH_CAP items. Every round goes to every worker, so
+     * round k is worker w's batch k (w->in[k % IN_SLOTS]) for all w, and a
+     * round can be refilled once every worker has taken its batch. */
+    struct engine_item *rounds;
     struct shard_hooks hooks;
     /* The caller's own. */
     bool round_open;
     size_t round_n;
-    uint64_t sweep_ns;  /* clock of the last decoded packet or tick */
-    uint64_t end_index; /* last packet index seen */
+    struct engine_item *c_items; /* the open round's items */
+    uint64_t sweep_ns;           /* clock of the last decoded packet or tick */
+    uint64_t end_index;          /* last packet index seen */
     struct pending pending[N_PENDING];
     size_t p_head, p_n;
 };
@@ -133,9 +142,9 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
     w->w_last = *key;
 }
 
-static void run_batch(struct worker *w, const struct batch *b)
+static void run_batch(struct worker *w, const struct batch *b, const struct engine_item *items)
 {
-    engine_packets(&w->eng, b->items, b->n);
+    engine_packets(&w->eng, items, b->pick, b->n);
     engine_sweep(&w->eng, b->sweep_ns);
     if (b->flush) {
         engine_flush(&w->eng);
@@ -155,9 +164,10 @@ static void *worker_main(void *arg)
             break;
         }
         const struct batch *b = &w->in[w->in_head % IN_SLOTS];
+        const struct engine_item *items = &s->rounds[w->in_head % IN_SLOTS * BATCH_CAP];
         w->w_head_seen = w->out_head;
         pthread_mutex_unlock(&s->mu);
-        run_batch(w, b);
+        run_batch(w, b, items);
         /* Later records: packets after end_index, or deadlines not before sweep_ns. */
         struct emit_key wm = { b->sweep_ns, EMIT_PACKET, b->end_index, UINT64_MAX };
         if (b->flush) {
@@ -290,6 +300,8 @@ static void open_round(struct shard *s)
         w->c_fill->n = 0;
         w->c_fill->flush = false;
     }
+    /* Every worker has sent as many batches: one in_tail names the round. */
+    s->c_items = &s->rounds[s->w[0].in_tail % IN_SLOTS * BATCH_CAP];
     s->round_open = true;
     s->round_n = 0;
 }
@@ -341,18 +353,22 @@ static uint64_t route_hash(const struct flow_tuple *t)
     return h >> 32;
 }
 
-void shard_packet(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
-                  const struct packet_view *pv)
+struct packet_view *shard_slot(struct shard *s)
 {
     if (!s->round_open) {
         open_round(s);
     }
-    struct worker *w = &s->w[(route_hash(packet_flow_tuple(pv)) * s->n) >> 32];
-    struct engine_item *it = &w->c_fill->items[w->c_fill->n++];
+    return &s->c_items[s->round_n].pv;
+}
+
+void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
+{
+    struct engine_item *it = &s->c_items[s->round_n];
+    struct worker *w = &s->w[(route_hash(packet_flow_tuple(&it->pv)) * s->n) >> 32];
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
-    it->pv = *pv;
+    w->c_fill->pick[w->c_fill->n++] = (uint16_t)s->round_n;
     s->sweep_ns = now_ns;
     s->end_index = index;
     if (++s->round_n == BATCH_CAP) {
@@ -451,7 +467,8 @@ struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
     pthread_cond_init(&s->caller_cv, NULL);
     s->hooks = *hooks;
     s->w = ts_calloc(n, sizeof(*s->w));
-    if (s->w == NULL) {
+    s->rounds = ts_calloc((size_t)IN_SLOTS * BATCH_CAP, sizeof(*s->rounds));
+    if (s->w == NULL || s->rounds == NULL) {
         shard_free(s);
         return NULL;
     }
@@ -490,6 +507,7 @@ void shard_free(struct shard *s)
         pthread_cond_destroy(&w->space_cv);
     }
     ts_free(s->w);
+    ts_free(s->rounds);
     pthread_cond_destroy(&s->caller_cv);
     pthread_mutex_destroy(&s->mu);
     ts_free(s);

@@ -37,10 +37,12 @@ void shard_free(struct shard *s);
 /* Report handshake events too. Call before the first packet. */
 void shard_set_events(struct shard *s, bool on);
 
-/* A decoded packet: index is its 1-based position in the input, now_ns the
- * clock at it (the latest time stamp so far), ts_ns its own time stamp. */
-void shard_packet(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
-                  const struct packet_view *pv);
+/* Where to decode the next packet. */
+struct packet_view *shard_slot(struct shard *s);
+/* The packet in shard_slot(s) decoded: hand it over. index is its 1-based
+ * position in the input, now_ns the clock at it (the latest time stamp so
+ * far), ts_ns its own time stamp. A slot not committed is handed out again. */
+void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns);
 
 /* The clock moved to now_ns without a packet (tcpshake_tick): sweep at it. */
 void shard_tick(struct shard *s, uint64_t now_ns);

@@ -209,7 +209,7 @@ void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns, tcpshake_in
 /* Analyse the packets queued for the one engine. */
 static void run_batch(struct tcpshake *h)
 {
-    engine_packets(&h->eng, h->batch, h->batch_n);
+    engine_packets(&h->eng, h->batch, NULL, h->batch_n);
     h->batch_n = 0;
 }
 
@@ -289,9 +289,12 @@ static int feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const u
         st->last_ns = ts_ns;
     }
     advance_clock(h, ts_ns, false);
-    /* Queued, decode straight into the batch; the slot counts only when it decodes. */
+    /* Queued (the one engine's batch, or the workers' round): decode straight into
+     * it; the slot counts only when it decodes. */
     struct packet_view local;
-    struct packet_view *pv = h->batching ? &h->batch[h->batch_n].pv : &local;
+    struct packet_view *pv = h->shard != NULL ? shard_slot(h->shard)
+                             : h->batching    ? &h->batch[h->batch_n].pv
+                                              : &local;
     enum decode_status ds = decode_packet(linktype, data, caplen, wire_len, pv);
     if (ds != DECODE_OK) {
         st->skipped[skip_of[ds]]++;
@@ -306,7 +309,7 @@ static int feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const u
         st->packets_icmp++;
     }
     if (h->shard != NULL) {
-        shard_packet(h->shard, st->packets_read, h->now_ns, ts_ns, pv);
+        shard_commit(h->shard, st->packets_read, h->now_ns, ts_ns);
     } else if (h->batching) {
         struct engine_item *it = &h->batch[h->batch_n];
         it->index = st->packets_read;
