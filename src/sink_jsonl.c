@@ -23,12 +23,6 @@
 
 #include <string.h>
 
-/* Writes "key": with the comma the previous member needs. */
-struct obj {
-    struct sink_text *b;
-    bool first; /* no member written yet */
-};
-
 static void put_string(struct sink_text *b, const char *str, size_t max_len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -76,220 +70,220 @@ static void put_string(struct sink_text *b, const char *str, size_t max_len)
     text_char(b, '"');
 }
 
-/* ,"name": (no comma before the first member) with one bounds check. Inline,
- * so the length of a literal name is a constant. */
-static inline void key(struct obj *o, const char *name)
+/*
+ * A member's name with its punctuation, made at compile time: KEY("port") is
+ * ,"port": and FIRST("id") is "id": for the first member of an object. Each is
+ * one copy of a constant length; commas decided at run time cost more than
+ * the rest of a small member.
+ */
+struct key {
+    const char *text;
+    size_t len;
+};
+#define KEY(name)   ((struct key){ ",\"" name "\":", sizeof(",\"" name "\":") - 1 })
+#define FIRST(name) ((struct key){ "\"" name "\":", sizeof("\"" name "\":") - 1 })
+
+static inline void put_key(struct sink_text *b, struct key k)
 {
-    size_t n = strlen(name);
-    struct sink_text *b = o->b;
-    if (n + 4 > SINK_TEXT_CAP - b->len) {
-        b->overflow = true;
-        return;
+    text_append(b, k.text, k.len);
+}
+
+static inline void put_u64(struct sink_text *b, struct key k, uint64_t v)
+{
+    put_key(b, k);
+    text_u64(b, v);
+}
+
+static inline void put_i64(struct sink_text *b, struct key k, int64_t v)
+{
+    put_key(b, k);
+    text_i64(b, v);
+}
+
+static inline void put_null(struct sink_text *b, struct key k)
+{
+    put_key(b, k);
+    text_append(b, "null", 4);
+}
+
+static inline void put_bool(struct sink_text *b, struct key k, bool v)
+{
+    put_key(b, k);
+    if (v) {
+        text_append(b, "true", 4);
+    } else {
+        text_append(b, "false", 5);
     }
-    char *p = b->buf + b->len;
-    if (!o->first) {
-        *p++ = ',';
-    }
-    o->first = false;
-    *p++ = '"';
-    memcpy(p, name, n);
-    p += n;
-    *p++ = '"';
-    *p++ = ':';
-    b->len = (size_t)(p - b->buf);
 }
 
-static inline void put_u64(struct obj *o, const char *name, uint64_t v)
+static inline void put_str(struct sink_text *b, struct key k, const char *v, size_t max_len)
 {
-    key(o, name);
-    text_u64(o->b, v);
-}
-
-static inline void put_i64(struct obj *o, const char *name, int64_t v)
-{
-    key(o, name);
-    text_i64(o->b, v);
-}
-
-static inline void put_null(struct obj *o, const char *name)
-{
-    key(o, name);
-    text_cstr(o->b, "null");
-}
-
-static inline void put_bool(struct obj *o, const char *name, bool v)
-{
-    key(o, name);
-    text_cstr(o->b, v ? "true" : "false");
-}
-
-static inline void put_str(struct obj *o, const char *name, const char *v, size_t max_len)
-{
-    key(o, name);
-    put_string(o->b, v, max_len);
+    put_key(b, k);
+    put_string(b, v, max_len);
 }
 
 /* A string that needs no escaping: our own names (lower-case identifiers from
  * the name tables) and addresses from tcpshake_addr_str. */
-static void put_name(struct obj *o, const char *name, const char *v)
+static void put_name(struct sink_text *b, struct key k, const char *v)
 {
-    key(o, name);
-    text_char(o->b, '"');
-    text_cstr(o->b, v);
-    text_char(o->b, '"');
+    put_key(b, k);
+    text_char(b, '"');
+    text_cstr(b, v);
+    text_char(b, '"');
 }
 
 /* A point in time: null when not seen (0). */
-static inline void put_time(struct obj *o, const char *name, uint64_t ns)
+static inline void put_time(struct sink_text *b, struct key k, uint64_t ns)
 {
     if (ns == 0) {
-        put_null(o, name);
+        put_null(b, k);
     } else {
-        put_u64(o, name, ns);
+        put_u64(b, k, ns);
     }
 }
 
 /* A duration: null when not measured. */
-static inline void put_duration(struct obj *o, const char *name, int64_t ns)
+static inline void put_duration(struct sink_text *b, struct key k, int64_t ns)
 {
     if (ns == TCPSHAKE_NO_TIME) {
-        put_null(o, name);
+        put_null(b, k);
     } else {
-        put_i64(o, name, ns);
+        put_i64(b, k, ns);
     }
 }
 
 /* An unsigned value that only means something when `present`. */
-static inline void put_opt(struct obj *o, const char *name, bool present, uint64_t v)
+static inline void put_opt(struct sink_text *b, struct key k, bool present, uint64_t v)
 {
     if (present) {
-        put_u64(o, name, v);
+        put_u64(b, k, v);
     } else {
-        put_null(o, name);
+        put_null(b, k);
     }
 }
 
-static void put_gaps(struct obj *o, const char *name, const int64_t *gaps, uint32_t n)
+static void put_gaps(struct sink_text *b, struct key k, const int64_t *gaps, uint32_t n)
 {
-    key(o, name);
-    text_char(o->b, '[');
+    put_key(b, k);
+    text_char(b, '[');
     uint32_t valid = n < TCPSHAKE_MAX_GAPS ? n : TCPSHAKE_MAX_GAPS;
     for (uint32_t i = 0; i < valid; i++) {
         if (i > 0) {
-            text_char(o->b, ',');
+            text_char(b, ',');
         }
-        text_i64(o->b, gaps[i]);
+        text_i64(b, gaps[i]);
     }
-    text_char(o->b, ']');
+    text_char(b, ']');
 }
 
-static void put_anomalies(struct obj *o, uint32_t bits)
+static void put_anomalies(struct sink_text *b, uint32_t bits)
 {
-    key(o, "anomalies");
-    text_char(o->b, '[');
+    put_key(b, KEY("anomalies"));
+    text_char(b, '[');
     unsigned pos = 0;
     char buf[16];
     bool first = true;
     for (const char *n = sink_next_anomaly(bits, &pos, buf); n != NULL;
          n = sink_next_anomaly(bits, &pos, buf)) {
         if (!first) {
-            text_char(o->b, ',');
+            text_char(b, ',');
         }
         first = false;
-        put_string(o->b, n, strlen(n));
+        put_string(b, n, strlen(n));
     }
-    text_char(o->b, ']');
+    text_char(b, ']');
 }
 
-static void put_side(struct obj *parent, const char *name, const struct tcpshake_record *r,
+static void put_side(struct sink_text *b, struct key k, const struct tcpshake_record *r,
                      const struct tcpshake_side *sd)
 {
     char addr[SINK_ADDR_LEN];
-    key(parent, name);
-    text_char(parent->b, '{');
-    struct obj o = { parent->b, true };
-    put_name(&o, "addr", sink_addr(r, sd, addr));
-    put_u64(&o, "port", sd->port);
-    put_bool(&o, "syn_seen", sd->syn_seen);
-    put_opt(&o, "isn", sd->syn_seen, sd->isn);
-    put_opt(&o, "mss", sd->syn_seen && sd->mss != 0, sd->mss);
-    put_opt(&o, "wscale", sd->syn_seen && sd->wscale >= 0, (uint64_t)(sd->wscale & 0xff));
-    put_bool(&o, "sack_permitted", sd->sack_permitted);
-    put_bool(&o, "timestamps", sd->timestamps);
-    put_opt(&o, "tsval", sd->timestamps, sd->tsval);
-    put_opt(&o, "tsecr", sd->timestamps, sd->tsecr);
-    put_opt(&o, "initial_window", sd->syn_seen, sd->initial_window);
-    put_opt(&o, "ttl", sd->syn_seen, sd->ttl);
-    put_time(&o, "fin_ns", sd->fin_ns);
-    put_bool(&o, "fin_acked", sd->fin_acked);
-    put_time(&o, "rst_ns", sd->rst_ns);
-    put_bool(&o, "rst_in_window", sd->rst_in_window);
-    put_u64(&o, "packets", sd->packets);
-    put_u64(&o, "payload_bytes", sd->payload_bytes);
-    put_u64(&o, "ip_bytes", sd->ip_bytes);
-    put_time(&o, "first_payload_ns", sd->first_payload_ns);
-    put_u64(&o, "retransmits", sd->retransmits);
-    text_char(parent->b, '}');
+    put_key(b, k);
+    text_char(b, '{');
+    put_name(b, FIRST("addr"), sink_addr(r, sd, addr));
+    put_u64(b, KEY("port"), sd->port);
+    put_bool(b, KEY("syn_seen"), sd->syn_seen);
+    put_opt(b, KEY("isn"), sd->syn_seen, sd->isn);
+    put_opt(b, KEY("mss"), sd->syn_seen && sd->mss != 0, sd->mss);
+    put_opt(b, KEY("wscale"), sd->syn_seen && sd->wscale >= 0, (uint64_t)(sd->wscale & 0xff));
+    put_bool(b, KEY("sack_permitted"), sd->sack_permitted);
+    put_bool(b, KEY("timestamps"), sd->timestamps);
+    put_opt(b, KEY("tsval"), sd->timestamps, sd->tsval);
+    put_opt(b, KEY("tsecr"), sd->timestamps, sd->tsecr);
+    put_opt(b, KEY("initial_window"), sd->syn_seen, sd->initial_window);
+    put_opt(b, KEY("ttl"), sd->syn_seen, sd->ttl);
+    put_time(b, KEY("fin_ns"), sd->fin_ns);
+    put_bool(b, KEY("fin_acked"), sd->fin_acked);
+    put_time(b, KEY("rst_ns"), sd->rst_ns);
+    put_bool(b, KEY("rst_in_window"), sd->rst_in_window);
+    put_u64(b, KEY("packets"), sd->packets);
+    put_u64(b, KEY("payload_bytes"), sd->payload_bytes);
+    put_u64(b, KEY("ip_bytes"), sd->ip_bytes);
+    put_time(b, KEY("first_payload_ns"), sd->first_payload_ns);
+    put_u64(b, KEY("retransmits"), sd->retransmits);
+    text_char(b, '}');
 }
 
-static void put_times(struct obj *o, const struct tcpshake_record *r)
+static void put_times(struct sink_text *b, const struct tcpshake_record *r)
 {
-    put_time(o, "first_ns", r->first_ns);
-    put_time(o, "last_ns", r->last_ns);
-    put_time(o, "syn_ns", r->syn_ns);
-    put_time(o, "syn_last_ns", r->syn_last_ns);
-    put_time(o, "synack_ns", r->synack_ns);
-    put_time(o, "synack_last_ns", r->synack_last_ns);
-    put_time(o, "ack_ns", r->ack_ns);
-    put_u64(o, "n_syn", r->n_syn);
-    put_u64(o, "n_synack", r->n_synack);
-    put_gaps(o, "syn_gaps_ns", r->syn_gaps_ns, r->n_syn_gaps);
-    put_gaps(o, "synack_gaps_ns", r->synack_gaps_ns, r->n_synack_gaps);
-    put_duration(o, "server_side_ns", r->server_side_ns);
-    put_duration(o, "client_side_ns", r->client_side_ns);
-    put_duration(o, "handshake_ns", r->handshake_ns);
-    put_name(o, "rtt_rule", tcpshake_rtt_rule_name(r->rtt_rule));
-    put_duration(o, "app_latency_ns", r->app_latency_ns);
-    put_duration(o, "duration_ns", r->duration_ns);
+    put_time(b, KEY("first_ns"), r->first_ns);
+    put_time(b, KEY("last_ns"), r->last_ns);
+    put_time(b, KEY("syn_ns"), r->syn_ns);
+    put_time(b, KEY("syn_last_ns"), r->syn_last_ns);
+    put_time(b, KEY("synack_ns"), r->synack_ns);
+    put_time(b, KEY("synack_last_ns"), r->synack_last_ns);
+    put_time(b, KEY("ack_ns"), r->ack_ns);
+    put_u64(b, KEY("n_syn"), r->n_syn);
+    put_u64(b, KEY("n_synack"), r->n_synack);
+    put_gaps(b, KEY("syn_gaps_ns"), r->syn_gaps_ns, r->n_syn_gaps);
+    put_gaps(b, KEY("synack_gaps_ns"), r->synack_gaps_ns, r->n_synack_gaps);
+    put_duration(b, KEY("server_side_ns"), r->server_side_ns);
+    put_duration(b, KEY("client_side_ns"), r->client_side_ns);
+    put_duration(b, KEY("handshake_ns"), r->handshake_ns);
+    put_name(b, KEY("rtt_rule"), tcpshake_rtt_rule_name(r->rtt_rule));
+    put_duration(b, KEY("app_latency_ns"), r->app_latency_ns);
+    put_duration(b, KEY("duration_ns"), r->duration_ns);
 }
 
 static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
-    struct sink_text b;
-    text_reset(&b);
-    struct obj o = { &b, true };
-    text_char(&b, '{');
+    struct sink_text text;
+    struct sink_text *b = &text;
+    text_reset(b);
+    text_char(b, '{');
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
-        put_str(&o, "event", tcpshake_event_name(s->event), 16);
-    }
-    put_u64(&o, "id", r->id);
-    if (r->first_ns != 0) {
-        put_name(&o, "ts", sink_iso8601(r->first_ns, iso));
+        put_str(b, FIRST("event"), tcpshake_event_name(s->event), 16);
+        put_u64(b, KEY("id"), r->id);
     } else {
-        put_null(&o, "ts");
+        put_u64(b, FIRST("id"), r->id);
     }
-    put_u64(&o, "ip_version", r->ip_version);
-    put_opt(&o, "vlan", r->vlan >= 0, (uint64_t)(r->vlan >= 0 ? r->vlan : 0));
-    put_side(&o, "client", r, &r->client);
-    put_side(&o, "server", r, &r->server);
-    put_bool(&o, "roles_inferred", r->roles_inferred);
-    put_name(&o, "outcome", tcpshake_outcome_name(r->outcome));
-    put_name(&o, "end", tcpshake_end_name(r->end));
-    put_name(&o, "tfo", tcpshake_tfo_name(r->tfo));
-    put_times(&o, r);
-    put_opt(&o, "icmp_type", r->icmp_ns != 0, r->icmp_type);
-    put_opt(&o, "icmp_code", r->icmp_ns != 0, r->icmp_code);
-    put_time(&o, "icmp_ns", r->icmp_ns);
-    put_name(&o, "first_fin", tcpshake_who_name(r->first_fin));
-    put_name(&o, "rst_by", tcpshake_who_name(r->rst_by));
-    put_bool(&o, "half_close", r->half_close);
-    put_anomalies(&o, r->anomalies);
-    put_str(&o, "zeek_state", r->zeek_state, sizeof(r->zeek_state));
-    put_str(&o, "zeek_history", r->zeek_history, sizeof(r->zeek_history));
-    put_bool(&o, "zeek_flipped", r->zeek_flipped);
-    text_append(&b, "}\n", 2);
-    sink_put_text(s, &b);
+    if (r->first_ns != 0) {
+        put_name(b, KEY("ts"), sink_iso8601(r->first_ns, iso));
+    } else {
+        put_null(b, KEY("ts"));
+    }
+    put_u64(b, KEY("ip_version"), r->ip_version);
+    put_opt(b, KEY("vlan"), r->vlan >= 0, (uint64_t)(r->vlan >= 0 ? r->vlan : 0));
+    put_side(b, KEY("client"), r, &r->client);
+    put_side(b, KEY("server"), r, &r->server);
+    put_bool(b, KEY("roles_inferred"), r->roles_inferred);
+    put_name(b, KEY("outcome"), tcpshake_outcome_name(r->outcome));
+    put_name(b, KEY("end"), tcpshake_end_name(r->end));
+    put_name(b, KEY("tfo"), tcpshake_tfo_name(r->tfo));
+    put_times(b, r);
+    put_opt(b, KEY("icmp_type"), r->icmp_ns != 0, r->icmp_type);
+    put_opt(b, KEY("icmp_code"), r->icmp_ns != 0, r->icmp_code);
+    put_time(b, KEY("icmp_ns"), r->icmp_ns);
+    put_name(b, KEY("first_fin"), tcpshake_who_name(r->first_fin));
+    put_name(b, KEY("rst_by"), tcpshake_who_name(r->rst_by));
+    put_bool(b, KEY("half_close"), r->half_close);
+    put_anomalies(b, r->anomalies);
+    put_str(b, KEY("zeek_state"), r->zeek_state, sizeof(r->zeek_state));
+    put_str(b, KEY("zeek_history"), r->zeek_history, sizeof(r->zeek_history));
+    put_bool(b, KEY("zeek_flipped"), r->zeek_flipped);
+    text_append(b, "}\n", 2);
+    sink_put_text(s, b);
 }
 
 const struct sink_format sink_jsonl_format = {
