@@ -30,12 +30,15 @@
 
 enum { EP_A = 0, EP_B = 1, EP_NONE = 2 };
 
-static struct side_facts *rec_side(struct conn *c, int ep)
+/* The engine prefetches the hot part ahead of each packet: keep it small. */
+_Static_assert(TRACKER_HOT_BYTES <= 6 * 64, "the hot part of struct conn grew past 6 lines");
+
+static struct side_facts *facts_of(struct conn *c, int ep)
 {
     return ep == EP_A ? &c->facts.client : &c->facts.server;
 }
 
-static const struct side_facts *rec_side_c(const struct conn *c, int ep)
+static const struct side_facts *facts_of_c(const struct conn *c, int ep)
 {
     return ep == EP_A ? &c->facts.client : &c->facts.server;
 }
@@ -129,7 +132,7 @@ static bool starts_new_connection(const struct conn *c, int ep, const struct tcp
     if (tracker_class(c) == FLOW_CLOSED) {
         return true; /* refused, reset or closed: any new SYN is a new attempt */
     }
-    const struct side_facts *s = rec_side_c(c, ep);
+    const struct side_facts *s = facts_of_c(c, ep);
     if (ep == c->client) {
         if (!c->syn_seen) {
             /* The SYN-ACK came first; this SYN belongs to it if it is the one acknowledged. */
@@ -150,7 +153,7 @@ static bool starts_new_connection(const struct conn *c, int ep, const struct tcp
 
 static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
-    struct side_facts *s = rec_side(c, ep);
+    struct side_facts *s = facts_of(c, ep);
     struct track_side *t = &c->side[ep];
     if (!c->roles_known || (ep == c->client && !c->syn_seen)) {
         /* The client's SYN (possibly captured after a reordered SYN-ACK). */
@@ -195,7 +198,7 @@ static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
 /* Does ack acknowledge the client's SYN (ISN + 1, plus any Fast Open data)? */
 static int acks_client_syn(const struct conn *c, uint32_t ack)
 {
-    const struct side_facts *cs = rec_side_c(c, c->client);
+    const struct side_facts *cs = facts_of_c(c, c->client);
     const struct track_side *ct = &c->side[c->client];
     if (ct->syn_payload > 0 && (ack == cs->isn + 1 + ct->syn_payload)) {
         return 2; /* the data on the SYN too */
@@ -205,7 +208,7 @@ static int acks_client_syn(const struct conn *c, uint32_t ack)
 
 static void take_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
-    take_syn_facts(rec_side(c, ep), &c->side[ep], v);
+    take_syn_facts(facts_of(c, ep), &c->side[ep], v);
     c->phase = HS_SYNACK;
     c->facts.synack_ns = c->facts.synack_last_ns = c->last_synack_ns = ts_ns;
     c->facts.n_synack++;
@@ -227,7 +230,7 @@ static void on_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t
         if (ep != c->client) {
             c->facts.n_synack++;
         }
-        if (v->ack == rec_side(c, 1 - ep)->isn + 1) {
+        if (v->ack == facts_of(c, 1 - ep)->isn + 1) {
             c->sim_acked |= (uint8_t)(1u << ep);
         }
         if (c->sim_acked == 3) {
@@ -238,7 +241,7 @@ static void on_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t
     if (ep == c->client) {
         return; /* a SYN-ACK from the client side answers no SYN we saw */
     }
-    struct side_facts *s = rec_side(c, ep);
+    struct side_facts *s = facts_of(c, ep);
     if (c->phase == HS_SYN) {
         int acked = acks_client_syn(c, v->ack);
         if (acked == 0) {
@@ -283,8 +286,8 @@ static bool rst_in_window(const struct conn *c, int ep, const struct tcp_view *v
     if (peer->ack_known && seq_lt(v->seq, peer->ack_max)) {
         return false;
     }
-    const struct side_facts *ps = rec_side_c(c, 1 - ep);
-    const struct side_facts *ss = rec_side_c(c, ep);
+    const struct side_facts *ps = facts_of_c(c, 1 - ep);
+    const struct side_facts *ss = facts_of_c(c, ep);
     if (self->seq_known && peer->window_known && ps->syn_seen && ss->syn_seen) {
         uint32_t shift = ps->wscale >= 0 && ss->wscale >= 0 ? (uint32_t)ps->wscale : 0;
         if (shift > 14) {
@@ -304,7 +307,7 @@ static bool rst_in_window(const struct conn *c, int ep, const struct tcp_view *v
 
 static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
-    struct side_facts *s = rec_side(c, ep);
+    struct side_facts *s = facts_of(c, ep);
     bool ok = rst_in_window(c, ep, v);
     if (s->rst_ns == 0 || (ok && !s->rst_in_window)) {
         s->rst_ns = ts_ns;
@@ -331,7 +334,7 @@ static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
 static void on_ack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
     if (c->simultaneous) {
-        if (v->ack == rec_side(c, 1 - ep)->isn + 1) {
+        if (v->ack == facts_of(c, 1 - ep)->isn + 1) {
             c->sim_acked |= (uint8_t)(1u << ep);
         }
         if (c->sim_acked == 3) {
@@ -342,7 +345,7 @@ static void on_ack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
     if (!c->roles_known || ep != c->client) {
         return;
     }
-    const struct side_facts *srv = rec_side_c(c, 1 - ep);
+    const struct side_facts *srv = facts_of_c(c, 1 - ep);
     const struct track_side *st = &c->side[1 - ep];
     if (c->phase == HS_SYNACK) {
         /* ISN + 1, plus any data the SYN-ACK carried (RFC 9293 allows it). */
@@ -350,7 +353,7 @@ static void on_ack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
         if (v->ack == want || v->ack == st->isn_first + 1 + st->syn_payload) {
             c->phase = HS_ESTABLISHED;
             c->facts.ack_ns = ts_ns;
-            rec_side(c, ep)->tsecr = v->opt.tsecr;
+            facts_of(c, ep)->tsecr = v->opt.tsecr;
         } else if (st->seq_known && seq_gt(v->ack, srv->isn + 1) && seq_leq(v->ack, st->snd_max)) {
             /* It acknowledges server data: the final ACK itself was not captured. */
             c->phase = HS_ESTABLISHED;
@@ -401,7 +404,7 @@ static void on_fin(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
     }
     t->fin_seen = true;
     t->fin_seq = v->seq + v->payload_len + ((v->flags & TCP_SYN) ? 1u : 0u);
-    rec_side(c, ep)->fin_ns = ts_ns;
+    facts_of(c, ep)->fin_ns = ts_ns;
     if (c->first_fin_ep == EP_NONE) {
         c->first_fin_ep = (uint8_t)ep;
     }
@@ -537,7 +540,7 @@ void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns)
         c->facts.icmp_code = icmp->code;
     }
     /* Only an unreachable that quotes the client's SYN rejects the handshake. */
-    const struct side_facts *cs = rec_side_c(c, ep);
+    const struct side_facts *cs = facts_of_c(c, ep);
     bool quotes_syn = icmp->quoted_seq == cs->isn || icmp->quoted_seq == c->side[ep].isn_first;
     if (c->roles_known && ep == c->client && c->phase == HS_SYN && quotes_syn &&
         is_unreachable(icmp)) {

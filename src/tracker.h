@@ -112,7 +112,7 @@ struct conn_facts {
  * the handshake bookkeeping, which only the handshake, the teardown and
  * tracker_finish touch. The engine prefetches TRACKER_HOT_BYTES of each
  * connection ahead of its packet. (It used to carry the whole public record,
- * 880 bytes a connection, ten of its lines touched by every segment.)
+ * 880 bytes a connection, about ten of its lines touched by every segment.)
  */
 struct conn {
     _Alignas(64) struct flow_link link; /* must stay first: the flow table's part; each

@@ -750,10 +750,11 @@ bool zeek_restart_due(const struct zeek_conn *z, bool from_first, const struct t
 
 /*
  * The commonest segment, an ACK or data without SYN, FIN or RST, from a side
- * past INACTIVE, with no timer due or armed to delete, a nonzero window and its history letter
- * already given: of all the steps below, only the sequence and ack edges can
- * move (and a retransmission 'T' be added). Does that and returns true, or
- * returns false without a change when the segment needs the full walk.
+ * past INACTIVE, with no delete timer and no attempt timer due, a nonzero
+ * window and its history letter already given: of all the steps in
+ * zeek_segment, only the sequence and ack edges can move (and a retransmission
+ * 'T' be added). Does that and returns true, or returns false without a change
+ * when the segment needs the full walk.
  */
 static bool plain_segment(struct zeek_conn *z, unsigned idx, const struct tcp_view *v,
                           uint64_t ts_ns)
@@ -772,8 +773,10 @@ static bool plain_segment(struct zeek_conn *z, unsigned idx, const struct tcp_vi
     }
     bool orig = is_orig_ep(z, e);
     uint32_t mask = v->payload_len > 0 ? HM_DATA : (v->flags & TCP_ACK) ? HM_ACK : 0;
-    if ((z->bits & (orig ? mask : mask << HM_RESP_SHIFT)) !=
-        (orig ? mask : mask << HM_RESP_SHIFT)) {
+    if (!orig) {
+        mask <<= HM_RESP_SHIFT;
+    }
+    if ((z->bits & mask) != mask) {
         return false; /* the letter is new */
     }
     if (timer_fired(z, ts_ns)) {
