@@ -30,6 +30,8 @@
 # usage: tests/e2e/attacks.sh CLI
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -75,15 +77,12 @@ trap 'exit 1' INT TERM
 inc() { ip netns exec "$nsc" "$@"; }
 ins() { ip netns exec "$nss" "$@"; }
 
-if ! { ip netns add "$nsc" && ip netns add "$nss" &&
-    ip link add "$vc" netns "$nsc" type veth peer name "$vs" netns "$nss" &&
+if ! { netns_pair "$nsc" "$nss" "$vc" "$vs" &&
     ip -n "$nsc" addr add "$busy/24" dev "$vc" &&
     ip -n "$nsc" addr add "$syn_scanner/24" dev "$vc" &&
     ip -n "$nsc" addr add "$connect_scanner/24" dev "$vc" &&
     ip -n "$nsc" addr add "$xmas_scanner/24" dev "$vc" &&
-    ip -n "$nss" addr add "$srv/24" dev "$vs" &&
-    ip -n "$nsc" link set lo up && ip -n "$nss" link set lo up &&
-    ip -n "$nsc" link set "$vc" up && ip -n "$nss" link set "$vs" up; } 2>"$tmp/setup"; then
+    ip -n "$nss" addr add "$srv/24" dev "$vs"; } 2>"$tmp/setup"; then
     echo "attacks: skipped: cannot create network namespaces: $(head -1 "$tmp/setup")"
     exit 0
 fi

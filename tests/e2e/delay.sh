@@ -111,26 +111,7 @@ setup() {
     local macc=02:00:0a:cc:00:01 macs=02:00:0a:cc:00:02
     setup_link "$nsc" "$tapc" $macc $c4 $c6 $macs $s4 $s6 || return 1
     setup_link "$nss" "$taps" $macs $s4 $s6 $macc $c4 $c6 || return 1
-    ip netns exec "$nss" python3 - "$open_port" "$tmp/ready" <<'EOF' &
-import socket, sys, threading
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", int(sys.argv[1])))
-s.listen(64)
-open(sys.argv[2], "w").close()
-s.settimeout(30)
-def serve(c):
-    with c:
-        c.recv(100)
-        c.sendall(b"pong\n")
-while True:
-    try:
-        c, _ = s.accept()
-    except OSError:
-        break
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-EOF
+    ip netns exec "$nss" python3 "$here/../tools/pong_server.py" "$open_port" "$tmp/ready" &
     server=$!
     for _ in $(seq 50); do
         [ -e "$tmp/ready" ] && return 0

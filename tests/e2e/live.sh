@@ -17,6 +17,8 @@
 # usage: tests/e2e/live.sh CLI
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -60,14 +62,11 @@ trap 'exit 1' INT TERM
 inc() { ip netns exec "$nsc" "$@"; }
 ins() { ip netns exec "$nss" "$@"; }
 
-if ! { ip netns add "$nsc" && ip netns add "$nss" &&
-    ip link add "$vc" netns "$nsc" type veth peer name "$vs" netns "$nss" &&
+if ! { netns_pair "$nsc" "$nss" "$vc" "$vs" &&
     ip -n "$nsc" addr add "$c4/24" dev "$vc" &&
     ip -n "$nss" addr add "$s4/24" dev "$vs" &&
     ip -n "$nsc" addr add "$c6/64" dev "$vc" nodad &&
-    ip -n "$nss" addr add "$s6/64" dev "$vs" nodad &&
-    ip -n "$nsc" link set lo up && ip -n "$nss" link set lo up &&
-    ip -n "$nsc" link set "$vc" up && ip -n "$nss" link set "$vs" up; } 2>"$tmp/setup"; then
+    ip -n "$nss" addr add "$s6/64" dev "$vs" nodad; } 2>"$tmp/setup"; then
     echo "live: skipped: cannot create network namespaces: $(head -1 "$tmp/setup")"
     exit 0
 fi
@@ -84,25 +83,7 @@ inc sysctl -qw net.ipv4.tcp_syn_retries=1 2>/dev/null
 
 # Server: port 8080 answers one line per connection on IPv4 and IPv6; 8081 has no listener.
 # Background jobs run ip directly (not through a function) so $! is the process itself.
-ip netns exec "$nss" python3 - <<'EOF' &
-import socket, threading
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", 8080))
-s.listen(16)
-s.settimeout(25)
-def serve(c):
-    with c:
-        c.recv(100)
-        c.sendall(b"pong\n")
-while True:
-    try:
-        c, _ = s.accept()
-    except OSError:
-        break
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-EOF
+ip netns exec "$nss" python3 "$here/../tools/pong_server.py" 8080 "" 25 &
 server=$!
 
 mode=(--handshake-only)

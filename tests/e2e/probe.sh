@@ -15,6 +15,8 @@
 # usage: tests/e2e/probe.sh CLI      prints "probe: N passed, M failed"
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -83,15 +85,11 @@ if command -v setpriv >/dev/null; then
 fi
 
 setup() {
-    ip netns add "$cns" && ip netns add "$sns" || return 1
-    ip link add "tspa$suffix" type veth peer name "tspb$suffix" || return 1
-    ip link set "tspa$suffix" netns "$cns" && ip link set "tspb$suffix" netns "$sns" || return 1
-    ip -n "$cns" link set lo up && ip -n "$sns" link set lo up || return 1
+    netns_pair "$cns" "$sns" "tspa$suffix" "tspb$suffix" || return 1
     ip -n "$cns" addr add 10.202.0.1/24 dev "tspa$suffix" &&
         ip -n "$sns" addr add 10.202.0.2/24 dev "tspb$suffix" || return 1
     ip -n "$cns" addr add fd21::1/64 dev "tspa$suffix" nodad &&
         ip -n "$sns" addr add fd21::2/64 dev "tspb$suffix" nodad || return 1
-    ip -n "$cns" link set "tspa$suffix" up && ip -n "$sns" link set "tspb$suffix" up || return 1
     ip netns exec "$sns" nft -f - <<'EOF' || return 1
 table inet tcpshake_probe {
     chain input {
