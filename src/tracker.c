@@ -288,7 +288,7 @@ static bool rst_in_window(const struct conn *c, int ep, const struct tcp_view *v
     }
     const struct side_facts *ps = facts_of_c(c, 1 - ep);
     const struct side_facts *ss = facts_of_c(c, ep);
-    if (self->seq_known && peer->window_known && ps->syn_seen && ss->syn_seen) {
+    if (self->seq_known && peer->seq_known && ps->syn_seen && ss->syn_seen) {
         uint32_t shift = ps->wscale >= 0 && ss->wscale >= 0 ? (uint32_t)ps->wscale : 0;
         if (shift > 14) {
             shift = 14;
@@ -430,10 +430,9 @@ static void advance(struct conn *c, int ep, const struct tcp_view *v)
         t->snd_max = end;
     }
     t->seq_known = true;
-    if (!t->window_known || v->window > t->window_max) {
+    if (v->window > t->window_max) { /* from 0, so the first window counts too */
         t->window_max = v->window;
     }
-    t->window_known = true;
 }
 
 static void note_quirks(struct conn *c, const struct tcp_view *v)

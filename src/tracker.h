@@ -46,10 +46,9 @@ struct track_side {
     uint32_t isn_first;        /* ISN of the first SYN / SYN-ACK (ISN changes) */
     uint32_t syn_payload;      /* payload carried on this side's SYN (TFO) */
     uint32_t ack_max;          /* highest ACK number sent */
-    uint16_t window_max;       /* largest raw window advertised */
+    uint16_t window_max;       /* largest raw window advertised (valid with seq_known) */
     bool seq_known;            /* snd_max is valid */
     bool ack_known;            /* ack_max is valid */
-    bool window_known;
     bool fin_seen;
     bool fin_acked; /* record: tcpshake_side.fin_acked */
 };
