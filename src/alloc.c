@@ -22,6 +22,11 @@ static int injected_failure(void)
 {
     return fail_countdown > 0 && --fail_countdown == 0;
 }
+
+bool alloc_fault_injection(void)
+{
+    return true;
+}
 #else
 void alloc_fail_after(unsigned long n)
 {
@@ -31,6 +36,11 @@ void alloc_fail_after(unsigned long n)
 static int injected_failure(void)
 {
     return 0;
+}
+
+bool alloc_fault_injection(void)
+{
+    return false;
 }
 #endif
 

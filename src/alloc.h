@@ -9,6 +9,7 @@
 #ifndef TCPSHAKE_ALLOC_H
 #define TCPSHAKE_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void *ts_calloc(size_t n, size_t size);
@@ -23,5 +24,7 @@ void *ts_calloc_table(size_t n, size_t size);
 void ts_free_table(void *p, size_t n, size_t size);
 /* Tests: make the nth allocation from now (1 = the next) fail; 0 disables. */
 void alloc_fail_after(unsigned long n);
+/* Tests: whether this build can inject failures (else alloc_fail_after does nothing). */
+bool alloc_fault_injection(void);
 
 #endif

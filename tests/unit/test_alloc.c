@@ -21,16 +21,6 @@
 typedef void *(*make_fn)(void);
 typedef void (*drop_fn)(void *obj);
 
-/* Whether alloc.c was built with fault injection (make unit links it so). */
-static bool fault_injection(void)
-{
-    alloc_fail_after(1);
-    void *p = ts_calloc(1, 1);
-    alloc_fail_after(0);
-    ts_free(p);
-    return p == NULL;
-}
-
 /* Fails allocation 1, 2, ... in turn; returns how many attempts gave NULL before one
  * succeeded (that is, the number of allocations make() does), or -1 if none did. */
 static int failures_until_success(make_fn make, drop_fn drop)
@@ -222,7 +212,7 @@ static void test_open_file(void)
 
 int main(void)
 {
-    if (!fault_injection()) {
+    if (!alloc_fault_injection()) {
         printf("alloc: skipped: alloc.c built without fault injection\n");
         return 0;
     }

@@ -397,16 +397,6 @@ static void make_unanswered(struct tcpshake_record *r)
     strcpy(r->zeek_history, "S");
 }
 
-/* Whether alloc.c was built with fault injection (make unit links it so). */
-static bool fault_injection(void)
-{
-    alloc_fail_after(1);
-    void *p = ts_calloc(1, 1);
-    alloc_fail_after(0);
-    ts_free(p);
-    return p == NULL;
-}
-
 /* Writes the records through a sink of the given format; returns the text (caller frees). */
 static char *render(enum tcpshake_format fmt, unsigned flags, const struct tcpshake_record *recs,
                     size_t n)
@@ -646,7 +636,7 @@ static void test_sink_api(const struct tcpshake_record *recs)
     CHECK_INT(tcpshake_sink_finish(NULL), TCPSHAKE_ERR_ARG);
     tcpshake_sink_free(NULL);
 
-    if (fault_injection()) {
+    if (alloc_fault_injection()) {
         alloc_fail_after(1);
         CHECK(tcpshake_sink_new(TCPSHAKE_FORMAT_CSV, stdout, 0) == NULL);
         alloc_fail_after(0);
@@ -738,7 +728,7 @@ static void test_summary(const struct tcpshake_record *recs)
     tcpshake_summary_free(sum);
     tcpshake_summary_free(NULL);
 
-    if (fault_injection()) {
+    if (alloc_fault_injection()) {
         alloc_fail_after(1);
         CHECK(tcpshake_summary_new() == NULL);
         alloc_fail_after(0);
