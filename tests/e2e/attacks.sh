@@ -157,10 +157,10 @@ ip netns exec "$nss" tcpdump -i "$vs" -n -Z root -s 200 -B 16384 -U -w "$cap" tc
 dump=$!
 ip netns exec "$nss" python3 "$tmp/server.py" >"$tmp/server.out" 2>&1 &
 server=$!
-for _ in $(seq 50); do
-    grep -q ready "$tmp/server.out" 2>/dev/null && grep -q listening "$tmp/tcpdump.err" && break
-    sleep 0.1
-done
+server_and_capture_ready() {
+    grep -q ready "$tmp/server.out" 2>/dev/null && grep -q listening "$tmp/tcpdump.err"
+}
+wait_until server_and_capture_ready
 
 # 1. The flood: 11 spoofed sources x 30 SYNs to port 80, all at once.
 for i in $(seq 50 60); do

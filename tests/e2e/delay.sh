@@ -26,6 +26,7 @@
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -102,22 +103,13 @@ setup() {
     "$tmp/tap_relay" --client-tap "$tapc" --server-tap "$taps" \
         --client-delay-ms 10 --server-delay-ms 30 -w "$tmp/relay.pcap" 2>"$tmp/relay.log" &
     relay=$!
-    local _
-    for _ in $(seq 50); do
-        ip link show "$taps" >/dev/null 2>&1 && break
-        sleep 0.1
-    done
-    ip link show "$taps" >/dev/null 2>&1 || { cat "$tmp/relay.log"; return 1; }
+    wait_until ip link show "$taps" >/dev/null 2>&1 || { cat "$tmp/relay.log"; return 1; }
     local macc=02:00:0a:cc:00:01 macs=02:00:0a:cc:00:02
     setup_link "$nsc" "$tapc" $macc $c4 $c6 $macs $s4 $s6 || return 1
     setup_link "$nss" "$taps" $macs $s4 $s6 $macc $c4 $c6 || return 1
     ip netns exec "$nss" python3 "$here/../tools/pong_server.py" "$open_port" "$tmp/ready" &
     server=$!
-    for _ in $(seq 50); do
-        [ -e "$tmp/ready" ] && return 0
-        sleep 0.1
-    done
-    return 1
+    wait_until test -e "$tmp/ready"
 }
 
 if ! setup >"$tmp/setup" 2>&1; then
@@ -203,11 +195,7 @@ EOF
 if [ -s "$tmp/conn" ]; then not_ok "client connections: $(head -c 300 "$tmp/conn")"; else ok; fi
 
 kill -INT "$pid" 2>/dev/null
-for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-if kill -0 "$pid" 2>/dev/null; then
+if ! wait_until gone "$pid"; then
     not_ok "tcpshake -i still running 5 s after SIGINT"
     kill -KILL "$pid"
 fi

@@ -139,11 +139,7 @@ fi
 
 kill -INT "$pid"
 rc=0
-for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-if kill -0 "$pid" 2>/dev/null; then
+if ! wait_until gone "$pid"; then
     not_ok "tcpshake still running 5 s after SIGINT"
     kill -KILL "$pid"
 fi

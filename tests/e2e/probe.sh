@@ -116,11 +116,7 @@ while True:
         break
 ' "$tmp/ready" &
     listener=$!
-    for _ in $(seq 50); do
-        [ -e "$tmp/ready" ] && return 0
-        sleep 0.1
-    done
-    return 1
+    wait_until test -e "$tmp/ready"
 }
 
 if ! setup >"$tmp/setup" 2>&1; then
