@@ -10,9 +10,9 @@
  * Packets travel in rounds: the caller decodes each packet straight into the
  * round's one array of items, and lists its position in the batch of the
  * worker that owns it: no copy per packet, and one array of items per round
- * rather than one per worker. The round is sent to every
- * worker at once, each batch stamped with the clock of the last decoded packet
- * (the sweep clock) and the last packet index. Every worker sweeps at that
+ * rather than one per worker. The round is sent to every worker at once, each
+ * batch stamped with the clock of the last decoded packet (the sweep clock) and
+ * the last packet index. Every worker sweeps at that
  * clock, so expiry happens at the same clock values in every worker; the
  * emission keys (engine.h) make the order independent of who reported what.
  *
@@ -40,6 +40,8 @@
 #define IN_SLOTS  4    /* batches queued per worker */
 #define OUT_CAP   1024
 #define N_PENDING 64 /* interval callbacks waiting for their turn */
+
+_Static_assert(BATCH_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");
 
 /* One worker's part of a round: positions in the round's items. */
 struct batch {

@@ -70,11 +70,6 @@ static bool is_endpoint_a(const struct conn *c, const uint8_t addr[16], uint16_t
     return port == c->a_port && memcmp(addr, c->a_addr, sizeof(c->a_addr)) == 0;
 }
 
-bool tracker_from_a(const struct conn *c, const struct tcp_view *v)
-{
-    return is_endpoint_a(c, v->tuple.src, v->tuple.sport);
-}
-
 /* The options and header facts of a side's SYN or SYN-ACK. */
 static void take_syn_facts(struct side_facts *s, struct track_side *t, const struct tcp_view *v)
 {
@@ -459,7 +454,7 @@ enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v,
 {
     info->key_segment = (v->flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
     uint8_t phase_before = c->phase;
-    int ep = tracker_from_a(c, v) ? EP_A : EP_B;
+    int ep = is_endpoint_a(c, v->tuple.src, v->tuple.sport) ? EP_A : EP_B;
     uint16_t f = v->flags;
     bool bare_syn = (f & TCP_SYN) && !(f & (TCP_ACK | TCP_RST));
     if (bare_syn && starts_new_connection(c, ep, v)) {

@@ -158,9 +158,6 @@ enum track_result {
 /* Start tracking: the first packet's sender becomes endpoint A. */
 void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, uint64_t ts_ns);
 
-/* True when the segment was sent by endpoint A. */
-bool tracker_from_a(const struct conn *c, const struct tcp_view *v);
-
 enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint64_t ts_ns);
 
 /* What tracker_segment_info learnt about one segment. */
