@@ -172,29 +172,30 @@ void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash)
     __builtin_prefetch(&ft->slots[hash & ft->slot_mask]);
 }
 
+/* Start loading, for writing, the first bytes of c, two lines per pass: the
+ * loop cost more than the prefetches. */
+static void prefetch_lines(const struct conn *c, size_t bytes)
+{
+    const char *p = (const char *)c;
+    for (size_t off = 0; off < bytes; off += 2 * 64) {
+        __builtin_prefetch(p + off, 1);
+        __builtin_prefetch(p + off + 64, 1);
+    }
+}
+
 void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
 {
     const struct slot *s = &ft->slots[hash & ft->slot_mask];
     if (s->idx == 0 || s->hash != hash) {
         return; /* a new connection, or further down the probe run: not worth chasing */
     }
-    /* The lines a mid-connection segment touches (tracker.h), two per pass: the
-     * loop cost more than the prefetches. */
-    const char *c = (const char *)at(ft, s->idx);
-    for (size_t off = 0; off < TRACKER_HOT_BYTES; off += 2 * 64) {
-        __builtin_prefetch(c + off, 1);
-        __builtin_prefetch(c + off + 64, 1);
-    }
+    prefetch_lines(at(ft, s->idx), TRACKER_HOT_BYTES); /* what a mid-connection segment touches */
 }
 
 void flowtab_prefetch_entry(const struct flowtab *ft, const struct conn *c)
 {
     __builtin_prefetch(&ft->slots[c->link.hash & ft->slot_mask], 1);
-    const char *p = (const char *)c;
-    for (size_t off = 0; off < sizeof(struct conn); off += 2 * 64) {
-        __builtin_prefetch(p + off, 1);
-        __builtin_prefetch(p + off + 64, 1);
-    }
+    prefetch_lines(c, sizeof(*c));
 }
 
 bool flowtab_full(const struct flowtab *ft)
