@@ -135,8 +135,9 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
     const struct conn *next = NULL;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
         const struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls);
-        if (c != NULL && deadline(e, c) < e->next_due_ns) {
-            note_deadline(e, c);
+        uint64_t d = c != NULL ? deadline(e, c) : UINT64_MAX;
+        if (d < e->next_due_ns) {
+            e->next_due_ns = d;
             next = c;
         }
     }
