@@ -80,8 +80,9 @@ struct key {
     const char *text;
     size_t len;
 };
-#define KEY(name)   ((struct key){ ",\"" name "\":", sizeof(",\"" name "\":") - 1 })
-#define FIRST(name) ((struct key){ "\"" name "\":", sizeof("\"" name "\":") - 1 })
+#define LITERAL_KEY(text) ((struct key){ text, sizeof(text) - 1 })
+#define KEY(name)         LITERAL_KEY(",\"" name "\":")
+#define FIRST(name)       LITERAL_KEY("\"" name "\":")
 
 static inline void put_key(struct sink_text *b, struct key k)
 {
