@@ -37,16 +37,7 @@ fail=0
 ok() { pass=$((pass + 1)); }
 not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
 
-if [ "$(id -u)" != 0 ]; then
-    echo "attacks: skipped: needs root"
-    exit 0
-fi
-for tool in ip tcpdump nmap hping3 python3 timeout; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "attacks: skipped: $tool not found (make deps installs it)"
-        exit 0
-    fi
-done
+need_root_and attacks " (make deps installs it)" ip tcpdump nmap hping3 python3 timeout
 
 sfx=$(printf '%04x' $((RANDOM % 65536)))
 nsc=tshk-ac-$sfx

@@ -36,16 +36,7 @@ summary() {
     [ $fail -eq 0 ]
 }
 
-if [ "$(id -u)" != 0 ]; then
-    echo "delay: skipped: needs root"
-    exit 0
-fi
-for tool in gcc ip python3; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "delay: skipped: $tool not found"
-        exit 0
-    fi
-done
+need_root_and delay "" gcc ip python3
 
 sfx=$(printf '%04x' $((RANDOM % 65536)))
 nsc=tsd-c-$sfx

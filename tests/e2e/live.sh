@@ -24,16 +24,7 @@ fail=0
 ok() { pass=$((pass + 1)); }
 not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
 
-if [ "$(id -u)" != 0 ]; then
-    echo "live: skipped: needs root"
-    exit 0
-fi
-for tool in ip nft python3; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "live: skipped: $tool not found"
-        exit 0
-    fi
-done
+need_root_and live "" ip nft python3
 
 sfx=$(printf '%04x' $((RANDOM % 65536)))
 net=$((RANDOM % 200 + 20))
