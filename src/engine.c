@@ -79,10 +79,16 @@ static void report_decision(struct engine *e, struct conn *c)
     put(e, &e->key, TCPSHAKE_EVENT_HANDSHAKE);
 }
 
+/* When a connection last seen at last_ns times out in class cls (UINT64_MAX: never). */
+static uint64_t deadline_at(const struct engine *e, uint64_t last_ns, int cls)
+{
+    uint64_t d = last_ns + e->timeout_ns[cls];
+    return d < last_ns ? UINT64_MAX : d;
+}
+
 static uint64_t deadline(const struct engine *e, const struct conn *c)
 {
-    uint64_t d = c->link.last_ns + e->timeout_ns[c->link.cls];
-    return d < c->link.last_ns ? UINT64_MAX : d;
+    return deadline_at(e, c->link.last_ns, c->link.cls);
 }
 
 static int by_key(const void *a, const void *b)
@@ -112,14 +118,18 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
     }
     size_t n = 0;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
-        uint64_t limit = e->timeout_ns[cls];
-        /* Idle lists are in last_ns order, so the expired ones lead each list. */
+        /* Idle lists are in last_ns order, so the expired ones lead each list. The
+         * flow table's lower bound on each one's last_ns says when the next is not
+         * due yet without loading it. */
+        uint64_t seen_by = flowtab_oldest_ns(e->ft, (enum flow_class)cls);
         for (struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls); c != NULL;
              c = flowtab_next(e->ft, c)) {
-            if (c->link.last_ns > now_ns || now_ns - c->link.last_ns <= limit) {
+            if (deadline_at(e, seen_by, cls) >= now_ns || deadline(e, c) >= now_ns) {
                 break;
             }
             e->due[n++] = (struct engine_due){ deadline(e, c), c->facts.id, c };
+            flowtab_prefetch_slot(e->ft, c->link.hash); /* for its removal, after its record */
+            seen_by = c->link.next_ns;
         }
     }
     if (n > 1) {
@@ -130,21 +140,24 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
         emit(e, e->due[i].conn, TCPSHAKE_END_IDLE, &k);
         flowtab_remove(e->ft, e->due[i].conn);
     }
-    /* Each list is in last_ns order, so its head has its earliest deadline. */
+    /* Each list is in last_ns order, so its head has its earliest deadline. A head
+     * whose lower bound says it is already due was touched since: settle it. */
     e->next_due_ns = UINT64_MAX;
     const struct conn *next = NULL;
     for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
-        const struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls);
-        uint64_t d = c != NULL ? deadline(e, c) : UINT64_MAX;
+        uint64_t d = deadline_at(e, flowtab_oldest_ns(e->ft, (enum flow_class)cls), cls);
+        if (d < now_ns) {
+            d = deadline_at(e, flowtab_settle_oldest(e->ft, (enum flow_class)cls), cls);
+        }
         if (d < e->next_due_ns) {
             e->next_due_ns = d;
-            next = c;
+            next = flowtab_oldest(e->ft, (enum flow_class)cls);
         }
     }
     /* The next to expire has been idle a while and is out of cache: start
      * loading it now, a few packets before its record is due. */
     if (next != NULL) {
-        flowtab_prefetch_entry(e->ft, next);
+        flowtab_prefetch_entry(next);
     }
 }
 

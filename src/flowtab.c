@@ -30,6 +30,7 @@ struct flowtab {
     size_t used;        /* pool entries ever handed out; the rest are untouched */
     uint32_t head[FLOW_CLASS_COUNT];
     uint32_t tail[FLOW_CLASS_COUNT];
+    uint64_t head_ns[FLOW_CLASS_COUNT]; /* no later than the head's last_ns */
 };
 
 /* Big-endian load: comparing these compares the bytes as memcmp does. */
@@ -192,9 +193,8 @@ void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
     prefetch_lines(at(ft, s->idx), TRACKER_HOT_BYTES); /* what a mid-connection segment touches */
 }
 
-void flowtab_prefetch_entry(const struct flowtab *ft, const struct conn *c)
+void flowtab_prefetch_entry(const struct conn *c)
 {
-    __builtin_prefetch(&ft->slots[c->link.hash & ft->slot_mask], 1);
     prefetch_lines(c, sizeof(*c));
 }
 
@@ -212,9 +212,12 @@ static void list_unlink(struct flowtab *ft, struct conn *c)
 {
     struct flow_link *l = &c->link;
     if (l->prev != 0) {
-        at(ft, l->prev)->link.next = l->next;
+        struct flow_link *p = &at(ft, l->prev)->link;
+        p->next = l->next;
+        p->next_ns = l->next_ns;
     } else {
         ft->head[l->cls] = l->next;
+        ft->head_ns[l->cls] = l->next_ns;
     }
     if (l->next != 0) {
         at(ft, l->next)->link.prev = l->prev;
@@ -231,9 +234,12 @@ static void list_append(struct flowtab *ft, struct conn *c, enum flow_class cls)
     c->link.next = 0;
     c->link.prev = ft->tail[cls];
     if (ft->tail[cls] != 0) {
-        at(ft, ft->tail[cls])->link.next = idx;
+        struct flow_link *t = &at(ft, ft->tail[cls])->link;
+        t->next = idx;
+        t->next_ns = c->link.last_ns;
     } else {
         ft->head[cls] = idx;
+        ft->head_ns[cls] = c->link.last_ns;
     }
     ft->tail[cls] = idx;
 }
@@ -328,6 +334,21 @@ struct conn *flowtab_oldest(const struct flowtab *ft, enum flow_class cls)
 struct conn *flowtab_next(const struct flowtab *ft, const struct conn *c)
 {
     return at(ft, c->link.next);
+}
+
+uint64_t flowtab_oldest_ns(const struct flowtab *ft, enum flow_class cls)
+{
+    return ft->head[cls] != 0 ? ft->head_ns[cls] : UINT64_MAX;
+}
+
+uint64_t flowtab_settle_oldest(struct flowtab *ft, enum flow_class cls)
+{
+    const struct conn *c = at(ft, ft->head[cls]);
+    if (c == NULL) {
+        return UINT64_MAX;
+    }
+    ft->head_ns[cls] = c->link.last_ns;
+    return c->link.last_ns;
 }
 
 struct conn *flowtab_victim(const struct flowtab *ft)

@@ -39,8 +39,11 @@ enum flow_class {
 /* The flow table's part of a connection (first member of struct conn). */
 struct flow_link {
     struct flow_key key;
-    uint64_t last_ns; /* last packet, for idle expiry */
     uint32_t hash;
+    uint64_t last_ns; /* last packet, for idle expiry */
+    /* No later than the next connection's last_ns: expiry can tell the next one
+     * is not due yet without loading it (it has been idle, so it is not in cache). */
+    uint64_t next_ns;
     uint32_t prev; /* idle list neighbours: pool index + 1, 0 = none */
     uint32_t next;
     uint8_t cls; /* enum flow_class */
@@ -63,8 +66,9 @@ struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, 
  * will look at first; once that slot is in cache, the connection it names. */
 void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash);
 void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash);
-/* Start loading all of a connection and its slot: it is about to be finished and removed. */
-void flowtab_prefetch_entry(const struct flowtab *ft, const struct conn *c);
+/* Start loading all of a connection: it is about to be finished and removed. (Not
+ * its slot: finding that would wait for the connection's hash.) */
+void flowtab_prefetch_entry(const struct conn *c);
 bool flowtab_full(const struct flowtab *ft);
 /* Insert a new, zeroed connection; the table must not be full. Class is FLOW_HANDSHAKE. */
 struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash,
@@ -76,6 +80,11 @@ void flowtab_touch(struct flowtab *ft, struct conn *c, enum flow_class cls, uint
 struct conn *flowtab_oldest(const struct flowtab *ft, enum flow_class cls);
 /* The next connection on the same idle list, or NULL. */
 struct conn *flowtab_next(const struct flowtab *ft, const struct conn *c);
+/* No later than the last_ns of flowtab_oldest(cls) (UINT64_MAX when the list is
+ * empty), read without loading that connection; flowtab_settle_oldest makes it
+ * exact (and loads it). The next connection's is c->link.next_ns. */
+uint64_t flowtab_oldest_ns(const struct flowtab *ft, enum flow_class cls);
+uint64_t flowtab_settle_oldest(struct flowtab *ft, enum flow_class cls);
 /* Who to evict when full: the least recently seen handshake-only, else closed, else
  * established entry. */
 struct conn *flowtab_victim(const struct flowtab *ft);

@@ -120,6 +120,102 @@ static void test_victim_order(void)
     flowtab_free(ft);
 }
 
+/* The idle lists stay in last_ns order and every cached time expiry reads
+ * instead of loading a connection is a lower bound, exact for the head once
+ * settled, through inserts, touches (in place at the tail, or moving between
+ * classes) and removals. */
+static void check_idle_lists(struct flowtab *ft, size_t *seen)
+{
+    for (int cls = 0; cls < FLOW_CLASS_COUNT; cls++) {
+        const struct conn *c = flowtab_oldest(ft, (enum flow_class)cls);
+        uint64_t bound = flowtab_oldest_ns(ft, (enum flow_class)cls);
+        if (c == NULL) {
+            CHECK_U64(bound, UINT64_MAX);
+        }
+        for (; c != NULL; c = flowtab_next(ft, c)) {
+            CHECK(bound <= c->link.last_ns);
+            CHECK_INT(c->link.cls, cls);
+            const struct conn *n = flowtab_next(ft, c);
+            CHECK(n == NULL || c->link.last_ns <= n->link.last_ns);
+            bound = c->link.next_ns;
+            (*seen)++;
+        }
+        uint64_t exact = flowtab_settle_oldest(ft, (enum flow_class)cls);
+        CHECK_U64(flowtab_oldest_ns(ft, (enum flow_class)cls), exact);
+        const struct conn *head = flowtab_oldest(ft, (enum flow_class)cls);
+        CHECK_U64(exact, head != NULL ? head->link.last_ns : UINT64_MAX);
+    }
+}
+
+/* The bounds are exact wherever a connection was not touched in place since. */
+static void test_idle_list_bounds_exact(void)
+{
+    struct flowtab *ft = flowtab_new(8);
+    struct conn *c[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        struct flow_tuple t = tuple_n(i);
+        struct flow_key k;
+        flowtab_key(&t, &k);
+        c[i] = flowtab_insert(ft, &k, flowtab_hash(&k), i + 1); /* A at 1, B at 2, C at 3 */
+    }
+    CHECK_U64(flowtab_oldest_ns(ft, FLOW_HANDSHAKE), 1);
+    CHECK_U64(c[0]->link.next_ns, 2);
+    CHECK_U64(c[1]->link.next_ns, 3);
+    flowtab_remove(ft, c[1]);
+    CHECK_U64(c[0]->link.next_ns, 3);
+    flowtab_touch(ft, c[0], FLOW_HANDSHAKE, 5); /* A moves behind C */
+    CHECK(flowtab_oldest(ft, FLOW_HANDSHAKE) == c[2]);
+    CHECK_U64(flowtab_oldest_ns(ft, FLOW_HANDSHAKE), 3);
+    CHECK_U64(c[2]->link.next_ns, 5);
+    flowtab_touch(ft, c[0], FLOW_HANDSHAKE, 6); /* the tail, in place: C's bound lags */
+    CHECK_U64(c[2]->link.next_ns, 5);
+    CHECK_U64(c[0]->link.last_ns, 6);
+    flowtab_touch(ft, c[2], FLOW_CLOSED, 7); /* C leaves: A heads the list, bound 5 */
+    CHECK(flowtab_oldest(ft, FLOW_HANDSHAKE) == c[0]);
+    CHECK_U64(flowtab_oldest_ns(ft, FLOW_HANDSHAKE), 5);
+    CHECK_U64(flowtab_settle_oldest(ft, FLOW_HANDSHAKE), 6);
+    CHECK_U64(flowtab_oldest_ns(ft, FLOW_HANDSHAKE), 6);
+    CHECK_U64(flowtab_oldest_ns(ft, FLOW_CLOSED), 7);
+    CHECK_U64(flowtab_oldest_ns(ft, FLOW_ESTABLISHED), UINT64_MAX);
+    flowtab_free(ft);
+}
+
+static void test_idle_list_bounds(void)
+{
+    enum { CAP = 64, ROUNDS = 20000 };
+    struct flowtab *ft = flowtab_new(CAP);
+    CHECK(ft != NULL);
+    struct conn *live[CAP];
+    size_t n_live = 0;
+    uint32_t rng = 777;
+    uint64_t now = 1;
+    for (uint32_t i = 0; i < ROUNDS; i++) {
+        rng = rng * 1103515245u + 12345u;
+        uint32_t r = rng >> 8;
+        now += r % 3; /* equal times too */
+        if (n_live < CAP && (n_live == 0 || r % 4 == 0)) {
+            struct flow_tuple t = tuple_n(i);
+            struct flow_key k;
+            flowtab_key(&t, &k);
+            live[n_live++] = flowtab_insert(ft, &k, flowtab_hash(&k), now);
+        } else if (r % 7 == 0) {
+            size_t at = (r >> 4) % n_live;
+            flowtab_remove(ft, live[at]);
+            live[at] = live[--n_live];
+        } else {
+            /* Touch the newest of a class often, so tails are touched in place. */
+            size_t at = r % 2 ? n_live - 1 : (r >> 4) % n_live;
+            flowtab_touch(ft, live[at], (enum flow_class)((r >> 12) % FLOW_CLASS_COUNT), now);
+        }
+        if (i % 97 == 0) {
+            size_t seen = 0;
+            check_idle_lists(ft, &seen);
+            CHECK_U64(seen, n_live);
+        }
+    }
+    flowtab_free(ft);
+}
+
 /* An Ethernet + IPv4 + TCP SYN from 10.x.y.z:port to 192.0.2.1:80. */
 static size_t make_syn(uint8_t *f, uint32_t n)
 {
@@ -217,6 +313,8 @@ int main(void)
     test_seq();
     test_key_is_symmetric();
     test_churn();
+    test_idle_list_bounds_exact();
+    test_idle_list_bounds();
     test_victim_order();
     test_syn_flood_is_bounded();
     test_handles_are_independent();
