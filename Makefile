@@ -16,7 +16,12 @@ VERSION := $(shell sed -n 's/^\#define TCPSHAKE_VERSION "\(.*\)"/\1/p' include/t
 WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wold-style-definition -Wformat=2 -Wvla -Wpointer-arith -Wwrite-strings -Wundef \
        -Wcast-align
-CFLAGS   ?= -O2 -g
+# Link-time optimisation: a packet's path crosses the reader, decoder, flow table and
+# tracker, each in its own file; inlining across them is 9 % fewer instructions
+# (bench/README.md). gcc's objects carry machine code too, so the installed static
+# library links without LTO (clang 14 has no such option; its archive is bitcode).
+LTO      ?= -flto=auto $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-ffat-lto-objects)
+CFLAGS   ?= -O2 -g $(LTO)
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude -Isrc
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(if $(WERROR),-Werror) -fvisibility=hidden -fPIC -MMD -MP \
              $(CFLAGS)
