@@ -25,13 +25,13 @@ int sink_status(const struct tcpshake_sink *s)
     return ferror(s->out) || s->failed ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
 }
 
-void sink_put_text(struct tcpshake_sink *s, const struct sink_text *t)
+void sink_put_text(struct tcpshake_sink *s, const struct text_cursor *line)
 {
-    if (t->overflow) {
+    if (line->overflow) {
         s->failed = true; /* cannot happen with SINK_TEXT_CAP */
         return;
     }
-    fwrite(t->buf, 1, t->len, s->out);
+    fwrite(line->start, 1, (size_t)(line->p - line->start), s->out);
 }
 
 const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_side *side,

@@ -43,14 +43,14 @@ static const char *const tail_columns[] = {
 /* Writes the separator each field but the first needs. */
 /* A line being built: fields are appended to t, with the commas between them. */
 struct row {
-    struct sink_text *t;
+    struct text_cursor c;
     bool first;
 };
 
 static void sep(struct row *w)
 {
     if (!w->first) {
-        text_char(w->t, ',');
+        text_char(&w->c, ',');
     }
     w->first = false;
 }
@@ -72,23 +72,23 @@ static void put_text(struct row *w, const char *v, size_t max_len)
     sep(w);
     size_t len = strnlen(v, max_len);
     if (!needs_quotes(v, len)) {
-        text_append(w->t, v, len);
+        text_append(&w->c, v, len);
         return;
     }
-    text_char(w->t, '"');
+    text_char(&w->c, '"');
     for (size_t i = 0; i < len; i++) {
         if (v[i] == '"') {
-            text_char(w->t, '"');
+            text_char(&w->c, '"');
         }
-        text_char(w->t, v[i]);
+        text_char(&w->c, v[i]);
     }
-    text_char(w->t, '"');
+    text_char(&w->c, '"');
 }
 
 static void put_u64(struct row *w, uint64_t v)
 {
     sep(w);
-    text_u64(w->t, v);
+    text_u64(&w->c, v);
 }
 
 static void put_opt(struct row *w, bool present, uint64_t v)
@@ -109,14 +109,14 @@ static void put_duration(struct row *w, int64_t ns)
 {
     sep(w);
     if (ns != TCPSHAKE_NO_TIME) {
-        text_i64(w->t, ns);
+        text_i64(&w->c, ns);
     }
 }
 
 static void put_bool(struct row *w, bool v)
 {
     sep(w);
-    text_cstr(w->t, v ? "true" : "false");
+    text_cstr(&w->c, v ? "true" : "false");
 }
 
 static void put_gaps(struct row *w, const int64_t *gaps, uint32_t n)
@@ -125,9 +125,9 @@ static void put_gaps(struct row *w, const int64_t *gaps, uint32_t n)
     uint32_t valid = n < TCPSHAKE_MAX_GAPS ? n : TCPSHAKE_MAX_GAPS;
     for (uint32_t i = 0; i < valid; i++) {
         if (i > 0) {
-            text_char(w->t, '|');
+            text_char(&w->c, '|');
         }
-        text_i64(w->t, gaps[i]);
+        text_i64(&w->c, gaps[i]);
     }
 }
 
@@ -141,9 +141,9 @@ static void put_anomalies(struct row *w, uint32_t bits)
     for (const char *n = sink_next_anomaly(bits, &pos, buf); n != NULL;
          n = sink_next_anomaly(bits, &pos, buf)) {
         if (!first) {
-            text_char(w->t, '|');
+            text_char(&w->c, '|');
         }
-        text_cstr(w->t, n);
+        text_cstr(&w->c, n);
         first = false;
     }
 }
@@ -213,8 +213,8 @@ static void put_names(struct row *w, const char *prefix, const char *const *name
 {
     for (size_t i = 0; i < n; i++) {
         sep(w);
-        text_cstr(w->t, prefix);
-        text_cstr(w->t, names[i]);
+        text_cstr(&w->c, prefix);
+        text_cstr(&w->c, names[i]);
     }
 }
 
@@ -222,26 +222,24 @@ static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *fir
 {
     (void)first;
     struct sink_text t;
-    text_reset(&t);
-    struct row w = { &t, true };
+    struct row w = { text_start(&t), true };
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         sep(&w);
-        text_cstr(&t, "event");
+        text_cstr(&w.c, "event");
     }
     put_names(&w, "", head_columns, COUNT(head_columns));
     put_names(&w, "client_", side_columns, COUNT(side_columns));
     put_names(&w, "server_", side_columns, COUNT(side_columns));
     put_names(&w, "", tail_columns, COUNT(tail_columns));
-    text_char(&t, '\n');
-    sink_put_text(s, &t);
+    text_char(&w.c, '\n');
+    sink_put_text(s, &w.c);
 }
 
 static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
     struct sink_text t;
-    text_reset(&t);
-    struct row w = { &t, true };
+    struct row w = { text_start(&t), true };
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         put_text(&w, tcpshake_event_name(s->event), 16);
     }
@@ -256,8 +254,8 @@ static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
     put_side(&w, r, &r->client);
     put_side(&w, r, &r->server);
     put_tail(&w, r);
-    text_char(&t, '\n');
-    sink_put_text(s, &t);
+    text_char(&w.c, '\n');
+    sink_put_text(s, &w.c);
 }
 
 const struct sink_format sink_csv_format = {

@@ -23,7 +23,7 @@
 
 #include <string.h>
 
-static void put_string(struct sink_text *b, const char *str, size_t max_len)
+static inline void put_string(struct text_cursor *b, const char *str, size_t max_len)
 {
     static const char hex[] = "0123456789abcdef";
     text_char(b, '"');
@@ -84,30 +84,30 @@ struct key {
 #define KEY(name)         LITERAL_KEY(",\"" name "\":")
 #define FIRST(name)       LITERAL_KEY("\"" name "\":")
 
-static inline void put_key(struct sink_text *b, struct key k)
+static inline void put_key(struct text_cursor *b, struct key k)
 {
     text_append(b, k.text, k.len);
 }
 
-static inline void put_u64(struct sink_text *b, struct key k, uint64_t v)
+static inline void put_u64(struct text_cursor *b, struct key k, uint64_t v)
 {
     put_key(b, k);
     text_u64(b, v);
 }
 
-static inline void put_i64(struct sink_text *b, struct key k, int64_t v)
+static inline void put_i64(struct text_cursor *b, struct key k, int64_t v)
 {
     put_key(b, k);
     text_i64(b, v);
 }
 
-static inline void put_null(struct sink_text *b, struct key k)
+static inline void put_null(struct text_cursor *b, struct key k)
 {
     put_key(b, k);
     text_append(b, "null", 4);
 }
 
-static inline void put_bool(struct sink_text *b, struct key k, bool v)
+static inline void put_bool(struct text_cursor *b, struct key k, bool v)
 {
     put_key(b, k);
     if (v) {
@@ -117,7 +117,7 @@ static inline void put_bool(struct sink_text *b, struct key k, bool v)
     }
 }
 
-static inline void put_str(struct sink_text *b, struct key k, const char *v, size_t max_len)
+static inline void put_str(struct text_cursor *b, struct key k, const char *v, size_t max_len)
 {
     put_key(b, k);
     put_string(b, v, max_len);
@@ -125,7 +125,7 @@ static inline void put_str(struct sink_text *b, struct key k, const char *v, siz
 
 /* A string that needs no escaping: our own names (lower-case identifiers from
  * the name tables) and addresses from tcpshake_addr_str. */
-static void put_name(struct sink_text *b, struct key k, const char *v)
+static inline void put_name(struct text_cursor *b, struct key k, const char *v)
 {
     put_key(b, k);
     text_char(b, '"');
@@ -134,7 +134,7 @@ static void put_name(struct sink_text *b, struct key k, const char *v)
 }
 
 /* A point in time: null when not seen (0). */
-static inline void put_time(struct sink_text *b, struct key k, uint64_t ns)
+static inline void put_time(struct text_cursor *b, struct key k, uint64_t ns)
 {
     if (ns == 0) {
         put_null(b, k);
@@ -144,7 +144,7 @@ static inline void put_time(struct sink_text *b, struct key k, uint64_t ns)
 }
 
 /* A duration: null when not measured. */
-static inline void put_duration(struct sink_text *b, struct key k, int64_t ns)
+static inline void put_duration(struct text_cursor *b, struct key k, int64_t ns)
 {
     if (ns == TCPSHAKE_NO_TIME) {
         put_null(b, k);
@@ -154,7 +154,7 @@ static inline void put_duration(struct sink_text *b, struct key k, int64_t ns)
 }
 
 /* An unsigned value that only means something when `present`. */
-static inline void put_opt(struct sink_text *b, struct key k, bool present, uint64_t v)
+static inline void put_opt(struct text_cursor *b, struct key k, bool present, uint64_t v)
 {
     if (present) {
         put_u64(b, k, v);
@@ -163,7 +163,7 @@ static inline void put_opt(struct sink_text *b, struct key k, bool present, uint
     }
 }
 
-static void put_gaps(struct sink_text *b, struct key k, const int64_t *gaps, uint32_t n)
+static inline void put_gaps(struct text_cursor *b, struct key k, const int64_t *gaps, uint32_t n)
 {
     put_key(b, k);
     text_char(b, '[');
@@ -177,7 +177,7 @@ static void put_gaps(struct sink_text *b, struct key k, const int64_t *gaps, uin
     text_char(b, ']');
 }
 
-static void put_anomalies(struct sink_text *b, uint32_t bits)
+static inline void put_anomalies(struct text_cursor *b, uint32_t bits)
 {
     put_key(b, KEY("anomalies"));
     text_char(b, '[');
@@ -195,9 +195,11 @@ static void put_anomalies(struct sink_text *b, uint32_t bits)
     text_char(b, ']');
 }
 
-static void put_side(struct sink_text *b, struct key k, const struct tcpshake_record *r,
-                     const struct tcpshake_side *sd)
+/* By value, so that the cursor stays in registers (sink_text.h). */
+static struct text_cursor put_side(struct text_cursor line, struct key k,
+                                   const struct tcpshake_record *r, const struct tcpshake_side *sd)
 {
+    struct text_cursor *b = &line;
     char addr[SINK_ADDR_LEN];
     put_key(b, k);
     text_char(b, '{');
@@ -223,10 +225,12 @@ static void put_side(struct sink_text *b, struct key k, const struct tcpshake_re
     put_time(b, KEY("first_payload_ns"), sd->first_payload_ns);
     put_u64(b, KEY("retransmits"), sd->retransmits);
     text_char(b, '}');
+    return line;
 }
 
-static void put_times(struct sink_text *b, const struct tcpshake_record *r)
+static struct text_cursor put_times(struct text_cursor line, const struct tcpshake_record *r)
 {
+    struct text_cursor *b = &line;
     put_time(b, KEY("first_ns"), r->first_ns);
     put_time(b, KEY("last_ns"), r->last_ns);
     put_time(b, KEY("syn_ns"), r->syn_ns);
@@ -244,14 +248,15 @@ static void put_times(struct sink_text *b, const struct tcpshake_record *r)
     put_name(b, KEY("rtt_rule"), tcpshake_rtt_rule_name(r->rtt_rule));
     put_duration(b, KEY("app_latency_ns"), r->app_latency_ns);
     put_duration(b, KEY("duration_ns"), r->duration_ns);
+    return line;
 }
 
 static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
     struct sink_text text;
-    struct sink_text *b = &text;
-    text_reset(b);
+    struct text_cursor line = text_start(&text);
+    struct text_cursor *b = &line;
     text_char(b, '{');
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         put_str(b, FIRST("event"), tcpshake_event_name(s->event), 16);
@@ -266,13 +271,13 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     }
     put_u64(b, KEY("ip_version"), r->ip_version);
     put_opt(b, KEY("vlan"), r->vlan >= 0, (uint64_t)(r->vlan >= 0 ? r->vlan : 0));
-    put_side(b, KEY("client"), r, &r->client);
-    put_side(b, KEY("server"), r, &r->server);
+    line = put_side(line, KEY("client"), r, &r->client);
+    line = put_side(line, KEY("server"), r, &r->server);
     put_bool(b, KEY("roles_inferred"), r->roles_inferred);
     put_name(b, KEY("outcome"), tcpshake_outcome_name(r->outcome));
     put_name(b, KEY("end"), tcpshake_end_name(r->end));
     put_name(b, KEY("tfo"), tcpshake_tfo_name(r->tfo));
-    put_times(b, r);
+    line = put_times(line, r);
     put_opt(b, KEY("icmp_type"), r->icmp_ns != 0, r->icmp_type);
     put_opt(b, KEY("icmp_code"), r->icmp_ns != 0, r->icmp_code);
     put_time(b, KEY("icmp_ns"), r->icmp_ns);
@@ -284,7 +289,7 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     put_str(b, KEY("zeek_history"), r->zeek_history, sizeof(r->zeek_history));
     put_bool(b, KEY("zeek_flipped"), r->zeek_flipped);
     text_append(b, "}\n", 2);
-    sink_put_text(s, b);
+    sink_put_text(s, &line);
 }
 
 const struct sink_format sink_jsonl_format = {

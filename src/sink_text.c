@@ -20,8 +20,8 @@ static void put8(char *p, uint32_t v)
     memcpy(p + 6, &digit_pairs[lo % 100 * 2], 2);
 }
 
-/* Decimal digits of v: log10 from the bit length (1233 / 4096 ~ log10(2)), then
- * one comparison to correct it. */
+/* Decimal digits of v >= 10: log10 from the bit length (1233 / 4096 ~ log10(2)),
+ * then one comparison to correct it. */
 static unsigned digit_count(uint64_t v)
 {
     static const uint64_t pow10[20] = { 1u,
@@ -44,24 +44,20 @@ static unsigned digit_count(uint64_t v)
                                         100000000000000000u,
                                         1000000000000000000u,
                                         10000000000000000000u };
-    if (v < 10) {
-        return 1;
-    }
     unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233u >> 12;
     return t + (v >= pow10[t]);
 }
 
 /* Written in place, from the last digit back. Nanosecond times have 19
  * digits: eight at a time, then two at a time. */
-void text_u64(struct sink_text *b, uint64_t v)
+char *text_digits(char *p, uint64_t v)
 {
-    unsigned n = digit_count(v);
-    if (n > SINK_TEXT_CAP - b->len) {
-        b->overflow = true;
-        return;
+    if (v < 10) {
+        *p = (char)('0' + v); /* a fifth of a record's numbers: flags, counts, zeros */
+        return p + 1;
     }
-    char *p = b->buf + b->len + n;
-    b->len += n;
+    char *end = p + digit_count(v);
+    p = end;
     while (v >= 100000000u) {
         p -= 8;
         put8(p, (uint32_t)(v % 100000000u));
@@ -78,14 +74,5 @@ void text_u64(struct sink_text *b, uint64_t v)
     } else {
         p[-1] = (char)('0' + w);
     }
-}
-
-void text_i64(struct sink_text *b, int64_t v)
-{
-    if (v < 0) {
-        text_char(b, '-');
-        text_u64(b, (uint64_t)(-(v + 1)) + 1u); /* also right for INT64_MIN */
-    } else {
-        text_u64(b, (uint64_t)v);
-    }
+    return end;
 }

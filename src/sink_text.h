@@ -6,6 +6,7 @@
  * SINK_TEXT_CAP holds the longest possible record several times over; the
  * appenders still refuse to overflow, and set overflow instead, so that a
  * sink can report the record as a write error rather than print half of it.
+ * A number asks for room for the longest one (SINK_TEXT_NUMBER bytes).
  */
 #ifndef TCPSHAKE_SINK_TEXT_H
 #define TCPSHAKE_SINK_TEXT_H
@@ -16,47 +17,84 @@
 #include <string.h>
 
 #define SINK_TEXT_CAP 8192
+/* The longest decimal text of a 64-bit integer: UINT64_MAX, or '-' and 19 digits. */
+#define SINK_TEXT_NUMBER 20
 
 struct sink_text {
     char buf[SINK_TEXT_CAP];
-    size_t len;
+};
+
+/*
+ * Where the next byte of a line goes. Writers keep it in a local variable and
+ * hand it only to the inline appenders below (or pass it by value), so that it
+ * stays in registers: kept in memory, it was reloaded after every byte
+ * written, since a char store may alias anything.
+ */
+struct text_cursor {
+    char *start;
+    char *p;
+    char *end;
     bool overflow;
 };
 
-/* An empty line to build. */
-static inline void text_reset(struct sink_text *b)
+/* An empty line to build in t. */
+static inline struct text_cursor text_start(struct sink_text *t)
 {
-    b->len = 0;
-    b->overflow = false;
+    struct text_cursor c = { t->buf, t->buf, t->buf + SINK_TEXT_CAP, false };
+    return c;
 }
 
-static inline void text_append(struct sink_text *b, const char *s, size_t n)
+/* True when n more bytes fit; otherwise marks the line overflowed. */
+static inline bool text_room(struct text_cursor *c, size_t n)
 {
-    if (n > SINK_TEXT_CAP - b->len) {
-        b->overflow = true;
-        return;
+    if ((size_t)(c->end - c->p) < n) {
+        c->overflow = true;
+        return false;
     }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
+    return true;
 }
 
-static inline void text_char(struct sink_text *b, char c)
+static inline void text_append(struct text_cursor *c, const char *s, size_t n)
 {
-    if (b->len == SINK_TEXT_CAP) {
-        b->overflow = true;
-        return;
+    if (text_room(c, n)) {
+        memcpy(c->p, s, n);
+        c->p += n;
     }
-    b->buf[b->len++] = c;
+}
+
+static inline void text_char(struct text_cursor *c, char ch)
+{
+    if (text_room(c, 1)) {
+        *c->p++ = ch;
+    }
 }
 
 /* Inline, so that strlen of a literal name is a constant. */
-static inline void text_cstr(struct sink_text *b, const char *s)
+static inline void text_cstr(struct text_cursor *c, const char *s)
 {
-    text_append(b, s, strlen(s));
+    text_append(c, s, strlen(s));
 }
 
-/* Decimal, written in place. */
-void text_u64(struct sink_text *b, uint64_t v);
-void text_i64(struct sink_text *b, int64_t v);
+/* v in decimal at p (at most SINK_TEXT_NUMBER bytes); returns the end. */
+char *text_digits(char *p, uint64_t v);
+
+static inline void text_u64(struct text_cursor *c, uint64_t v)
+{
+    if (text_room(c, SINK_TEXT_NUMBER)) {
+        c->p = text_digits(c->p, v);
+    }
+}
+
+static inline void text_i64(struct text_cursor *c, int64_t v)
+{
+    if (text_room(c, SINK_TEXT_NUMBER)) {
+        if (v < 0) {
+            *c->p++ = '-';
+            c->p = text_digits(c->p, (uint64_t)(-(v + 1)) + 1u); /* also right for INT64_MIN */
+        } else {
+            c->p = text_digits(c->p, (uint64_t)v);
+        }
+    }
+}
 
 #endif
