@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "check.h"
 #include "sink.h"
+#include "sink_text.h"
 
 #define T0 UINT64_C(1700000000123456789) /* 2023-11-14T22:13:20.123456789Z */
 
@@ -598,6 +599,52 @@ static void test_json_numbers(const struct tcpshake_record *base)
     }
 }
 
+/* Every digit count, signed and unsigned, against printf; a number never writes
+ * past the SINK_TEXT_NUMBER bytes it asks room for. */
+static void test_text_digits(void)
+{
+    uint64_t x = 0x6a09e667f3bcc908u;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t v = x >> (x % 64); /* every length, short ones often */
+        if (i < 64) {
+            v = i < 20 ? 0 : (uint64_t)1 << (i - 20); /* 0 and powers of two */
+        }
+        uint64_t p10 = 1;
+        for (int k = 0; k < i % 20; k++) {
+            p10 *= 10;
+        }
+        if (i % 3 == 0) {
+            v = p10 - (uint64_t)(i % 2); /* 10^k and 10^k - 1 */
+        }
+        int64_t sv = i % 5 == 0   ? INT64_MIN + i
+                     : i % 5 == 1 ? -(int64_t)(v >> 1)
+                                  : (int64_t)(v >> 1);
+        char want_u[32], want_i[32];
+        snprintf(want_u, sizeof(want_u), "%" PRIu64, v);
+        snprintf(want_i, sizeof(want_i), "%" PRId64, sv);
+        struct sink_text t;
+        memset(t.buf, '#', 64);
+        struct text_cursor c = text_start(&t);
+        text_u64(&c, v);
+        CHECK(!c.overflow && (size_t)(c.p - c.start) == strlen(want_u));
+        CHECK(memcmp(t.buf, want_u, strlen(want_u)) == 0 && t.buf[SINK_TEXT_NUMBER] == '#');
+        memset(t.buf, '#', 64);
+        c = text_start(&t);
+        text_i64(&c, sv);
+        CHECK(!c.overflow && (size_t)(c.p - c.start) == strlen(want_i));
+        CHECK(memcmp(t.buf, want_i, strlen(want_i)) == 0 && t.buf[SINK_TEXT_NUMBER] == '#');
+    }
+    /* The last bytes of the line: a number that does not fit is refused whole. */
+    struct sink_text t;
+    struct text_cursor c = text_start(&t);
+    c.p = c.end - (SINK_TEXT_NUMBER - 1);
+    text_u64(&c, 7);
+    CHECK(c.overflow && c.p == c.end - (SINK_TEXT_NUMBER - 1));
+}
+
 /* Addresses are formatted by hand: the same text as inet_ntop for every shape of
  * IPv6 address (zero runs anywhere, ties, v4-mapped and v4-compatible) and IPv4. */
 static void test_addr_text(void)
@@ -784,6 +831,7 @@ int main(void)
     test_csv(recs);
     test_zeek(recs);
     test_json_numbers(&recs[0]);
+    test_text_digits();
     test_addr_text();
     test_sink_api(recs);
     test_summary(recs);
