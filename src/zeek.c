@@ -446,7 +446,7 @@ static bool attempt_unanswered(const struct zeek_conn *z)
     return (os == ST_SYN_SENT || os == ST_SYN_ACK_SENT) && ep_state(&z->ep[o ^ 1]) == ST_INACTIVE;
 }
 
-static bool timer_fired(const struct zeek_conn *z, uint64_t ts_ns)
+static inline bool timer_fired(const struct zeek_conn *z, uint64_t ts_ns)
 {
     if (z->bits & ZB_DEADLINE && ts_ns >= z->deadline_ns) {
         if (z->bits & ZB_DELETE || attempt_unanswered(z)) {
@@ -544,8 +544,8 @@ static void init_endpoint(struct zeek_ep *e, const struct seg *s, uint32_t end_s
 }
 
 /* update_last_seq(): advance last_seq, or count a retransmission ('T'). */
-static int32_t advance_last_seq(struct zeek_conn *z, struct zeek_ep *e, const struct seg *s,
-                                uint32_t end_seq)
+static inline int32_t advance_last_seq(struct zeek_conn *z, struct zeek_ep *e, const struct seg *s,
+                                       uint32_t end_seq)
 {
     int32_t delta = seq_diff(end_seq, e->last_seq);
     bool syn_or_rst = s->flags & (TCP_SYN | TCP_RST);
@@ -566,7 +566,7 @@ static int32_t advance_last_seq(struct zeek_conn *z, struct zeek_ep *e, const st
 }
 
 /* The ACK field: seed an unseen peer, or move the peer's acknowledged edge. */
-static void note_ack(struct zeek_ep *peer, const struct seg *s)
+static inline void note_ack(struct zeek_ep *peer, const struct seg *s)
 {
     if (!(s->flags & TCP_ACK)) {
         return;
