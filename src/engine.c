@@ -69,9 +69,10 @@ static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, str
 }
 
 /* The handshake event for a connection whose outcome this packet settled. */
+/* With events on: the handshake event, once, when the outcome is decided. */
 static void report_decision(struct engine *e, struct conn *c)
 {
-    if (!e->events || c->decision_reported || !tracker_decided(c)) {
+    if (c->decision_reported || !tracker_decided(c)) {
         return;
     }
     c->decision_reported = true;
@@ -196,7 +197,9 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns,
         tracker_init(c, &v->tuple, e->key.a, ts_ns);
         tracker_segment_info(c, v, ts_ns, &info);
     }
-    report_decision(e, c);
+    if (e->events) {
+        report_decision(e, c);
+    }
     flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
     note_deadline(e, c);
     return info.key_segment;
@@ -210,7 +213,9 @@ static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_
         return false; /* about a connection we never saw */
     }
     tracker_icmp(c, icmp, ts_ns);
-    report_decision(e, c);
+    if (e->events) {
+        report_decision(e, c);
+    }
     flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
     note_deadline(e, c);
     return true;

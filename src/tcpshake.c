@@ -245,7 +245,9 @@ static void advance_clock(struct tcpshake *h, uint64_t ts_ns, bool ticking)
     if (ts_ns > h->now_ns) {
         h->now_ns = ts_ns;
     }
-    run_intervals(h, ticking);
+    if (h->on_interval != NULL) {
+        run_intervals(h, ticking);
+    }
 }
 
 void tcpshake_tick(struct tcpshake *h, uint64_t now_ns)
@@ -269,15 +271,12 @@ static const enum tcpshake_skip skip_of[] = {
     [DECODE_FRAGMENT] = TCPSHAKE_SKIP_FRAGMENT,
 };
 
-/* tcpshake_feed, and say in *key whether the packet is one --handshake-only keeps. */
-static int feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_t *data,
-                       size_t caplen, size_t wire_len, bool *key)
+/* tcpshake_feed of a supported link type, and say in *key whether the packet is one
+ * --handshake-only keeps. */
+static void feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_t *data,
+                        size_t caplen, size_t wire_len, bool *key)
 {
     *key = false;
-    if (!decode_link_supported(linktype)) {
-        snprintf(h->errmsg, sizeof(h->errmsg), "link type %d is not supported", linktype);
-        return TCPSHAKE_ERR_LINKTYPE;
-    }
     struct tcpshake_stats *st = &h->stats;
     st->packets_read++;
     if (st->packets_read == 1) {
@@ -298,7 +297,7 @@ static int feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const u
     enum decode_status ds = decode_packet(linktype, data, caplen, wire_len, pv);
     if (ds != DECODE_OK) {
         st->skipped[skip_of[ds]]++;
-        return TCPSHAKE_OK;
+        return;
     }
     if (pv->kind == PACKET_TCP) {
         st->packets_tcp++;
@@ -321,14 +320,19 @@ static int feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const u
     } else {
         *key = engine_packet(&h->eng, st->packets_read, h->now_ns, ts_ns, pv);
     }
-    return TCPSHAKE_OK;
 }
 
 int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_t *data,
                   size_t caplen, size_t wire_len)
 {
+    /* A source's link type was checked when it was opened (check_opened). */
+    if (!decode_link_supported(linktype)) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "link type %d is not supported", linktype);
+        return TCPSHAKE_ERR_LINKTYPE;
+    }
     bool key;
-    return feed_packet(h, linktype, ts_ns, data, caplen, wire_len, &key);
+    feed_packet(h, linktype, ts_ns, data, caplen, wire_len, &key);
+    return TCPSHAKE_OK;
 }
 
 void tcpshake_flush(struct tcpshake *h)
