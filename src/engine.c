@@ -68,8 +68,8 @@ static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, str
     put(e, k, TCPSHAKE_EVENT_CLOSE);
 }
 
-/* The handshake event for a connection whose outcome this packet settled. */
-/* With events on: the handshake event, once, when the outcome is decided. */
+/* With events on: the handshake event for a connection whose outcome this packet
+ * settled (once per connection). */
 static void report_decision(struct engine *e, struct conn *c)
 {
     if (c->decision_reported || !tracker_decided(c)) {

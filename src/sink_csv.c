@@ -40,13 +40,13 @@ static const char *const tail_columns[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Writes the separator each field but the first needs. */
-/* A line being built: fields are appended to t, with the commas between them. */
+/* A line being built: fields are appended through c, with the commas between them. */
 struct row {
     struct text_cursor c;
     bool first;
 };
 
+/* Writes the separator each field but the first needs. */
 static void sep(struct row *w)
 {
     if (!w->first) {
