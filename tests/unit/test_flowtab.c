@@ -99,15 +99,21 @@ static void test_churn(void)
     flowtab_free(ft);
 }
 
+/* Insert connection n (tuple_n) as seen at now_ns. */
+static struct conn *insert_n(struct flowtab *ft, uint32_t n, uint64_t now_ns)
+{
+    struct flow_tuple t = tuple_n(n);
+    struct flow_key k;
+    flowtab_key(&t, &k);
+    return flowtab_insert(ft, &k, flowtab_hash(&k), now_ns);
+}
+
 static void test_victim_order(void)
 {
     struct flowtab *ft = flowtab_new(4);
     struct conn *c[3];
     for (uint32_t i = 0; i < 3; i++) {
-        struct flow_tuple t = tuple_n(i);
-        struct flow_key k;
-        flowtab_key(&t, &k);
-        c[i] = flowtab_insert(ft, &k, flowtab_hash(&k), i);
+        c[i] = insert_n(ft, i, i);
     }
     flowtab_touch(ft, c[0], FLOW_ESTABLISHED, 10);
     flowtab_touch(ft, c[1], FLOW_CLOSED, 11);
@@ -153,10 +159,7 @@ static void test_idle_list_bounds_exact(void)
     struct flowtab *ft = flowtab_new(8);
     struct conn *c[3];
     for (uint32_t i = 0; i < 3; i++) {
-        struct flow_tuple t = tuple_n(i);
-        struct flow_key k;
-        flowtab_key(&t, &k);
-        c[i] = flowtab_insert(ft, &k, flowtab_hash(&k), i + 1); /* A at 1, B at 2, C at 3 */
+        c[i] = insert_n(ft, i, i + 1); /* A at 1, B at 2, C at 3 */
     }
     CHECK_U64(flowtab_oldest_ns(ft, FLOW_HANDSHAKE), 1);
     CHECK_U64(c[0]->link.next_ns, 2);
@@ -194,10 +197,7 @@ static void test_idle_list_bounds(void)
         uint32_t r = rng >> 8;
         now += r % 3; /* equal times too */
         if (n_live < CAP && (n_live == 0 || r % 4 == 0)) {
-            struct flow_tuple t = tuple_n(i);
-            struct flow_key k;
-            flowtab_key(&t, &k);
-            live[n_live++] = flowtab_insert(ft, &k, flowtab_hash(&k), now);
+            live[n_live++] = insert_n(ft, i, now);
         } else if (r % 7 == 0) {
             size_t at = (r >> 4) % n_live;
             flowtab_remove(ft, live[at]);
