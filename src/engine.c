@@ -125,10 +125,14 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
         uint64_t seen_by = flowtab_oldest_ns(e->ft, (enum flow_class)cls);
         for (struct conn *c = flowtab_oldest(e->ft, (enum flow_class)cls); c != NULL;
              c = flowtab_next(e->ft, c)) {
-            if (deadline_at(e, seen_by, cls) >= now_ns || deadline(e, c) >= now_ns) {
+            if (deadline_at(e, seen_by, cls) >= now_ns) {
+                break; /* not due, and c not loaded */
+            }
+            uint64_t d = deadline(e, c);
+            if (d >= now_ns) {
                 break;
             }
-            e->due[n++] = (struct engine_due){ deadline(e, c), c->facts.id, c };
+            e->due[n++] = (struct engine_due){ d, c->facts.id, c };
             flowtab_prefetch_slot(e->ft, c->link.hash); /* for its removal, after its record */
             seen_by = c->link.next_ns;
         }
