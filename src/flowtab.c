@@ -10,10 +10,17 @@
  */
 #include "flowtab.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "tracker.h"
+
+/* A neighbour's part of an idle-list move (next, next_ns; prev) is one cache line. */
+_Static_assert(offsetof(struct flow_link, next_ns) / 64 == offsetof(struct flow_link, next) / 64 &&
+                       offsetof(struct flow_link, prev) / 64 ==
+                               offsetof(struct flow_link, next) / 64,
+               "an idle-list neighbour's link fields share one cache line");
 
 struct slot {
     uint32_t hash;

@@ -38,16 +38,19 @@ enum flow_class {
 
 /* The flow table's part of a connection (first member of struct conn). */
 struct flow_link {
+    /* First cache line: what a lookup and a touch of this connection read. */
     struct flow_key key;
     uint32_t hash;
     uint64_t last_ns; /* last packet, for idle expiry */
-    /* No later than the next connection's last_ns: expiry can tell the next one
-     * is not due yet without loading it (it has been idle, so it is not in cache). */
+    uint8_t cls;      /* enum flow_class */
+    bool in_use;
+    /* Second line: what moving a neighbour on its idle list writes here, so that
+     * each neighbour costs one line. No later than the next connection's
+     * last_ns: expiry can tell the next one is not due yet without loading it
+     * (it has been idle, so it is not in cache). */
     uint64_t next_ns;
     uint32_t prev; /* idle list neighbours: pool index + 1, 0 = none */
     uint32_t next;
-    uint8_t cls; /* enum flow_class */
-    bool in_use;
 };
 
 struct conn;
