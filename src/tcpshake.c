@@ -322,12 +322,21 @@ static void feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const 
     }
 }
 
+/* True, with the error message set, for a link type the decoder does not know. */
+static bool link_refused(struct tcpshake *h, int linktype)
+{
+    if (decode_link_supported(linktype)) {
+        return false;
+    }
+    snprintf(h->errmsg, sizeof(h->errmsg), "link type %d is not supported", linktype);
+    return true;
+}
+
 int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_t *data,
                   size_t caplen, size_t wire_len)
 {
     /* A source's link type was checked when it was opened (check_opened). */
-    if (!decode_link_supported(linktype)) {
-        snprintf(h->errmsg, sizeof(h->errmsg), "link type %d is not supported", linktype);
+    if (link_refused(h, linktype)) {
         return TCPSHAKE_ERR_LINKTYPE;
     }
     bool key;
@@ -349,9 +358,7 @@ void tcpshake_flush(struct tcpshake *h)
 /* After a source opened: refuse link types the decoder does not know. */
 static int check_opened(struct tcpshake *h, int rc)
 {
-    if (rc == TCPSHAKE_OK && !decode_link_supported(source_linktype(h->src))) {
-        snprintf(h->errmsg, sizeof(h->errmsg), "link type %d is not supported",
-                 source_linktype(h->src));
+    if (rc == TCPSHAKE_OK && link_refused(h, source_linktype(h->src))) {
         source_close(h->src);
         h->src = NULL;
         return TCPSHAKE_ERR_LINKTYPE;
