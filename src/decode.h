@@ -133,4 +133,12 @@ bool decode_link_supported(int linktype);
 enum decode_status decode_packet(int linktype, const uint8_t *data, size_t caplen, size_t wire_len,
                                  struct packet_view *out);
 
+/*
+ * decode_packet without its shortcut for plain Ethernet / SLL + IP + TCP
+ * frames: every layer walked. The two must always agree; the decoder's tests
+ * and the fuzzer hold them to it.
+ */
+enum decode_status decode_packet_general(int linktype, const uint8_t *data, size_t caplen,
+                                         struct packet_view *out);
+
 #endif

@@ -352,6 +352,50 @@ static enum decode_status v6(struct wire *w, unsigned depth, struct packet_view 
     return tcp_payload(w, claimed, cut, out);
 }
 
+bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_view *out,
+                  enum decode_status *st)
+{
+    struct tcp_view *t = &out->u.tcp;
+    size_t claimed;
+    if (version == 4) {
+        /* IHL 5, a length that is neither 0 nor short of the header, nothing cut,
+         * not a fragment (DF may be set), TCP. */
+        if (len < IP4_MIN_HDR || p[0] != 0x45 || p[9] != IP_PROTO_TCP ||
+            (wire_be16_at(p + 6) & 0x3fff) != 0) {
+            return false;
+        }
+        size_t total = wire_be16_at(p + 2);
+        if (total < IP4_MIN_HDR || total > len) {
+            return false;
+        }
+        claimed = total - IP4_MIN_HDR;
+        t->ttl = p[8];
+        t->ip_len = (uint32_t)total;
+        memcpy(t->tuple.src, p + 12, 4);
+        memcpy(t->tuple.dst, p + 16, 4);
+        p += IP4_MIN_HDR;
+    } else {
+        /* TCP straight after the fixed header, nothing cut. */
+        if (len < IP6_HDR || (p[0] >> 4) != 6 || p[6] != IP_PROTO_TCP) {
+            return false;
+        }
+        claimed = wire_be16_at(p + 4);
+        if (claimed > len - IP6_HDR) {
+            return false;
+        }
+        t->ttl = p[7];
+        t->ip_len = (uint32_t)(IP6_HDR + claimed);
+        memcpy(t->tuple.src, p + 8, 16);
+        memcpy(t->tuple.dst, p + 24, 16);
+        p += IP6_HDR;
+    }
+    out->kind = PACKET_TCP;
+    t->tuple.ip_version = (uint8_t)version;
+    struct wire w = wire_init(p, claimed); /* trimmed: link-layer padding is not payload */
+    *st = tcp_decode(&w, claimed, t);
+    return true;
+}
+
 enum decode_status ip_decode(struct wire *w, unsigned version, struct packet_view *out)
 {
     return ip_decode_inner(w, version, 0, out);

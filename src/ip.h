@@ -71,6 +71,17 @@ enum decode_status ip_v6_header(struct wire *w, struct ip_v6_hdr *h);
 enum decode_status ip_v6_skip_ext(struct wire *w, uint8_t *nh, size_t *claimed, bool *more_frags);
 
 /*
+ * The common case read straight from the bytes, without walking cursors: an
+ * IPv4 header without options (not a fragment) or an IPv6 header with TCP
+ * right behind it, carrying TCP, the whole IP packet in the len bytes at p.
+ * version is the one the link layer announced. On true, *st and *out are
+ * exactly what ip_decode gives (tests and the fuzzer compare the two); false
+ * (nothing written to *st): not that case, use ip_decode.
+ */
+bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_view *out,
+                  enum decode_status *st);
+
+/*
  * Decode an IP packet at w into *out: TCP segments and ICMP errors quoting
  * TCP. version is 4 or 6, or 0 to take it from the first nibble.
  */

@@ -239,20 +239,64 @@ bool decode_link_supported(int linktype)
 }
 
 /*
+ * For a frame whose IP header follows the link header directly (no VLAN tag,
+ * MPLS or PPPoE): the IP version the link layer announces, with *at the
+ * header's offset. 0 for every other frame.
+ */
+static unsigned plain_ip(int linktype, const uint8_t *data, size_t caplen, size_t *at)
+{
+    uint16_t type;
+    switch (linktype) {
+    case LINK_ETHERNET:
+        if (caplen < ETH_HDR) {
+            return 0;
+        }
+        type = wire_be16_at(data + 12);
+        *at = ETH_HDR;
+        break;
+    case LINK_SLL:
+        if (caplen < SLL_HDR) {
+            return 0;
+        }
+        type = wire_be16_at(data + 14);
+        *at = SLL_HDR;
+        break;
+    case LINK_SLL2:
+        if (caplen < SLL2_HDR) {
+            return 0;
+        }
+        type = wire_be16_at(data);
+        *at = SLL2_HDR;
+        break;
+    default:
+        return 0; /* raw IP and the loopback links take the general path */
+    }
+    return type == ETHERTYPE_IPV4 ? 4 : type == ETHERTYPE_IPV6 ? 6 : 0;
+}
+
+/*
+ * decode_packet, with or without the shortcut for the plain frames nearly
+ * every capture is made of (plain_ip, then ip_plain_tcp). Walking the layers
+ * below TCP with cursors took about 180 instructions a packet; the shortcut
+ * saves 120 of them (callgrind, bench trace).
  * wire_len is not needed: a capture cut by snaplen shows as an IP length
  * beyond the captured bytes, which ip.c turns into TCPQ_SNAPLEN_CUT.
  */
-enum decode_status decode_packet(int linktype, const uint8_t *data, size_t caplen, size_t wire_len,
-                                 struct packet_view *out)
+static enum decode_status decode_frame(int linktype, const uint8_t *data, size_t caplen,
+                                       bool shortcut, struct packet_view *out)
 {
-    (void)wire_len;
     /* A copy of an empty view, not memset: gcc makes the memset a `rep stos`,
      * whose start-up cost was 2-3 % of a whole run, the copy six vector moves. */
     static const struct packet_view empty;
     *out = empty;
-    struct wire w = wire_init(data, caplen);
     int32_t vlan = -1;
-    enum decode_status st = link_dispatch(linktype, &w, &vlan, out);
+    size_t at = 0;
+    unsigned version = shortcut ? plain_ip(linktype, data, caplen, &at) : 0;
+    enum decode_status st;
+    if (version == 0 || !ip_plain_tcp(data + at, caplen - at, version, out, &st)) {
+        struct wire w = wire_init(data, caplen);
+        st = link_dispatch(linktype, &w, &vlan, out);
+    }
     if (st != DECODE_OK) {
         return st;
     }
@@ -262,4 +306,17 @@ enum decode_status decode_packet(int linktype, const uint8_t *data, size_t caple
         out->u.icmp.quoted.vlan = vlan;
     }
     return DECODE_OK;
+}
+
+enum decode_status decode_packet(int linktype, const uint8_t *data, size_t caplen, size_t wire_len,
+                                 struct packet_view *out)
+{
+    (void)wire_len;
+    return decode_frame(linktype, data, caplen, true, out);
+}
+
+enum decode_status decode_packet_general(int linktype, const uint8_t *data, size_t caplen,
+                                         struct packet_view *out)
+{
+    return decode_frame(linktype, data, caplen, false, out);
 }

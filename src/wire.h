@@ -8,6 +8,9 @@
  * a skip or a size. Integers are built from bytes widened to uint32_t before
  * shifting, so no int-promoted byte is ever shifted into the sign bit.
  *
+ * One exception: the shortcut for plain frames (plain_ip, ip_plain_tcp)
+ * checks the length once and then reads fixed offsets with wire_be16_at.
+ *
  * The cursor borrows the bytes; it never owns or frees them.
  */
 #ifndef TCPSHAKE_WIRE_H
@@ -84,6 +87,12 @@ static inline uint32_t wire_be32(struct wire *w)
         return 0;
     }
     return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | (uint32_t)b[3];
+}
+
+/* Big-endian 16 bits at p, for a caller that has checked p[0..1] are there. */
+static inline uint16_t wire_be16_at(const uint8_t *p)
+{
+    return (uint16_t)(((uint32_t)p[0] << 8) | (uint32_t)p[1]);
 }
 
 /* Little-endian 32 bits: the BSD null link header is in the writer's byte order. */

@@ -650,6 +650,44 @@ static enum decode_status decode_exact(int linktype, const uint8_t *pkt, size_t 
     return st;
 }
 
+/* decode_packet_general on a heap copy of exactly n bytes, as decode_exact. */
+static enum decode_status decode_general_exact(int linktype, const uint8_t *pkt, size_t n,
+                                               struct packet_view *v)
+{
+    uint8_t *copy = malloc(n > 0 ? n : 1);
+    if (copy == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    memcpy(copy, pkt, n);
+    enum decode_status st = decode_packet_general(linktype, n > 0 ? copy : NULL, n, v);
+    free(copy);
+    return st;
+}
+
+/* Does decode_packet's shortcut give what walking every layer gives? Prints the
+ * frame's case name when not. */
+static bool shortcut_agrees(const char *name, int linktype, const uint8_t *pkt, size_t n)
+{
+    struct packet_view fast, walked;
+    enum decode_status st_fast = decode_exact(linktype, pkt, n, &fast);
+    enum decode_status st_walked = decode_general_exact(linktype, pkt, n, &walked);
+    bool same = st_fast == st_walked;
+    if (same && st_fast == DECODE_OK) {
+        char a[512], b[512];
+        show(&fast, a, sizeof(a));
+        show(&walked, b, sizeof(b));
+        const struct flow_tuple *ta = packet_flow_tuple(&fast);
+        const struct flow_tuple *tb = packet_flow_tuple(&walked);
+        same = strcmp(a, b) == 0 && memcmp(ta->src, tb->src, sizeof(ta->src)) == 0 &&
+               memcmp(ta->dst, tb->dst, sizeof(ta->dst)) == 0;
+    }
+    if (!same) {
+        fprintf(stderr, "case \"%s\" (%zu bytes): shortcut and general decoder differ\n", name, n);
+    }
+    return same;
+}
+
 /* --------------------------------------------------------------------- tests */
 
 static void test_table(void)
@@ -725,6 +763,44 @@ static void test_jumbogram(void)
     CHECK_INT(decode_exact(LINK_RAW, pkt, n - 1, &v), DECODE_MALFORMED);
 }
 
+/*
+ * decode_packet reads plain Ethernet / SLL + IP + TCP frames straight from the
+ * bytes. It must agree with the general decoder on every frame of the table,
+ * every prefix of each, and each with any one of its first 80 bytes changed
+ * (lengths, versions, flags, header sizes and EtherTypes among them).
+ */
+static void test_shortcut(void)
+{
+    static const uint8_t values[] = { 0x00, 0x01, 0x05, 0x06, 0x08, 0x11, 0x14, 0x28,
+                                      0x3f, 0x40, 0x45, 0x46, 0x50, 0x60, 0x80, 0xff };
+    uint64_t differ = 0, frames = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct decode_case *c = &cases[i];
+        uint8_t pkt[512];
+        size_t n = unhex(c->hex, pkt, sizeof(pkt));
+        if (n == SIZE_MAX) {
+            continue;
+        }
+        for (size_t len = 0; len <= n; len++) {
+            differ += !shortcut_agrees(c->name, c->linktype, pkt, len);
+            frames++;
+        }
+        for (size_t at = 0; at < n && at < 80; at++) {
+            uint8_t orig = pkt[at];
+            for (size_t k = 0; k < sizeof(values); k++) {
+                pkt[at] = values[k];
+                differ += !shortcut_agrees(c->name, c->linktype, pkt, n);
+                pkt[at] = (uint8_t)(orig ^ values[k]);
+                differ += !shortcut_agrees(c->name, c->linktype, pkt, n);
+                frames += 2;
+            }
+            pkt[at] = orig;
+        }
+    }
+    CHECK_U64(differ, 0);
+    CHECK(frames > 10000);
+}
+
 static void test_wire(void)
 {
     static const uint8_t b[] = { 0x80, 0x01, 0xff, 0xfe, 0x12 };
@@ -772,5 +848,6 @@ int main(void)
     test_table();
     test_prefixes();
     test_jumbogram();
+    test_shortcut();
     return check_report("decode");
 }
