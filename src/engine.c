@@ -134,7 +134,7 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
             }
             e->due[n++] = (struct engine_due){ d, c->facts.id, c };
             flowtab_prefetch_slot(e->ft, c->link.hash); /* for its removal, after its record */
-            seen_by = c->link.next_ns;
+            seen_by = flowtab_next_ns(e->ft, c);
         }
     }
     if (n > 1) {
@@ -252,11 +252,14 @@ bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t t
 }
 
 /* How far ahead engine_packets looks: a packet's key and hash are worked out
- * and its slot fetched SLOT_AHEAD packets ahead, and the connection the slot
- * names CONN_AHEAD packets ahead, by which time that slot is in cache. */
-#define SLOT_AHEAD 8
-#define CONN_AHEAD 4
-#define LOOK       16 /* ring of keys, a power of two > SLOT_AHEAD */
+ * and its slot fetched SLOT_AHEAD packets ahead, the connection the slot names
+ * (and its idle-list link) CONN_AHEAD packets ahead, by which time that slot
+ * is in cache, and the links of its idle-list neighbours, which its touch
+ * rewrites, NEIGHBOUR_AHEAD packets ahead. */
+#define SLOT_AHEAD      8
+#define CONN_AHEAD      4
+#define NEIGHBOUR_AHEAD 2
+#define LOOK            16 /* ring of keys, a power of two > SLOT_AHEAD */
 
 static const struct engine_item *nth(const struct engine_item *items, const uint16_t *pick,
                                      size_t i)
@@ -281,6 +284,9 @@ void engine_packets(struct engine *e, const struct engine_item *items, const uin
         }
         if (i + CONN_AHEAD < n) {
             flowtab_prefetch_conn(e->ft, hashes[(i + CONN_AHEAD) % LOOK]);
+        }
+        if (i + NEIGHBOUR_AHEAD < n) {
+            flowtab_prefetch_neighbours(e->ft, hashes[(i + NEIGHBOUR_AHEAD) % LOOK]);
         }
         const struct engine_item *it = nth(items, pick, i);
         packet_keyed(e, it->index, it->now_ns, it->ts_ns, &it->pv, &keys[i % LOOK],

@@ -36,21 +36,15 @@ enum flow_class {
     FLOW_CLASS_COUNT
 };
 
-/* The flow table's part of a connection (first member of struct conn). */
+/* The flow table's part of a connection (first member of struct conn): what a
+ * lookup and a touch read, one cache line. Its idle-list links are in the
+ * table's own array (flowtab.c). */
 struct flow_link {
-    /* First cache line: what a lookup and a touch of this connection read. */
     struct flow_key key;
     uint32_t hash;
     uint64_t last_ns; /* last packet, for idle expiry */
     uint8_t cls;      /* enum flow_class */
     bool in_use;
-    /* Second line: what moving a neighbour on its idle list writes here, so that
-     * each neighbour costs one line. No later than the next connection's
-     * last_ns: expiry can tell the next one is not due yet without loading it
-     * (it has been idle, so it is not in cache). */
-    uint64_t next_ns;
-    uint32_t prev; /* idle list neighbours: pool index + 1, 0 = none */
-    uint32_t next;
 };
 
 struct conn;
@@ -66,9 +60,11 @@ void flowtab_free(struct flowtab *ft);
 
 struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, uint32_t hash);
 /* Hints, for a packet a little ahead: start loading the slot flowtab_find(hash)
- * will look at first; once that slot is in cache, the connection it names. */
+ * will look at first; once that slot is in cache, the connection it names and
+ * its idle-list link; once that link is in cache, its neighbours' links. */
 void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash);
 void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash);
+void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash);
 /* Start loading all of a connection: it is about to be finished and removed. (Not
  * its slot: finding that would wait for the connection's hash.) */
 void flowtab_prefetch_entry(const struct conn *c);
@@ -85,8 +81,9 @@ struct conn *flowtab_oldest(const struct flowtab *ft, enum flow_class cls);
 struct conn *flowtab_next(const struct flowtab *ft, const struct conn *c);
 /* No later than the last_ns of flowtab_oldest(cls) (UINT64_MAX when the list is
  * empty), read without loading that connection; flowtab_settle_oldest makes it
- * exact (and loads it). The next connection's is c->link.next_ns. */
+ * exact (and loads it). flowtab_next_ns is the same for flowtab_next(c). */
 uint64_t flowtab_oldest_ns(const struct flowtab *ft, enum flow_class cls);
+uint64_t flowtab_next_ns(const struct flowtab *ft, const struct conn *c);
 uint64_t flowtab_settle_oldest(struct flowtab *ft, enum flow_class cls);
 /* Who to evict when full: the least recently seen handshake-only, else closed, else
  * established entry. */

@@ -107,7 +107,7 @@ struct conn_facts {
 
 /*
  * One connection (768 bytes): the hot part first, what a mid-connection
- * segment reads and writes (344 bytes, six cache lines); then the facts and
+ * segment reads and writes (328 bytes, six cache lines); then the facts and
  * the handshake bookkeeping, which only the handshake, the teardown and
  * tracker_finish touch. The engine prefetches TRACKER_HOT_BYTES of each
  * connection ahead of its packet. (It used to carry the whole public record,

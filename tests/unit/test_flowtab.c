@@ -143,7 +143,7 @@ static void check_idle_lists(struct flowtab *ft, size_t *seen)
             CHECK_INT(c->link.cls, cls);
             const struct conn *n = flowtab_next(ft, c);
             CHECK(n == NULL || c->link.last_ns <= n->link.last_ns);
-            bound = c->link.next_ns;
+            bound = flowtab_next_ns(ft, c);
             (*seen)++;
         }
         uint64_t exact = flowtab_settle_oldest(ft, (enum flow_class)cls);
@@ -162,16 +162,16 @@ static void test_idle_list_bounds_exact(void)
         c[i] = insert_n(ft, i, i + 1); /* A at 1, B at 2, C at 3 */
     }
     CHECK_U64(flowtab_oldest_ns(ft, FLOW_HANDSHAKE), 1);
-    CHECK_U64(c[0]->link.next_ns, 2);
-    CHECK_U64(c[1]->link.next_ns, 3);
+    CHECK_U64(flowtab_next_ns(ft, c[0]), 2);
+    CHECK_U64(flowtab_next_ns(ft, c[1]), 3);
     flowtab_remove(ft, c[1]);
-    CHECK_U64(c[0]->link.next_ns, 3);
+    CHECK_U64(flowtab_next_ns(ft, c[0]), 3);
     flowtab_touch(ft, c[0], FLOW_HANDSHAKE, 5); /* A moves behind C */
     CHECK(flowtab_oldest(ft, FLOW_HANDSHAKE) == c[2]);
     CHECK_U64(flowtab_oldest_ns(ft, FLOW_HANDSHAKE), 3);
-    CHECK_U64(c[2]->link.next_ns, 5);
+    CHECK_U64(flowtab_next_ns(ft, c[2]), 5);
     flowtab_touch(ft, c[0], FLOW_HANDSHAKE, 6); /* the tail, in place: C's bound lags */
-    CHECK_U64(c[2]->link.next_ns, 5);
+    CHECK_U64(flowtab_next_ns(ft, c[2]), 5);
     CHECK_U64(c[0]->link.last_ns, 6);
     flowtab_touch(ft, c[2], FLOW_CLOSED, 7); /* C leaves: A heads the list, bound 5 */
     CHECK(flowtab_oldest(ft, FLOW_HANDSHAKE) == c[0]);
