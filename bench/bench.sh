@@ -24,12 +24,18 @@ gen() {
     fi
 }
 
-# measure FILE: warm the page cache, then set n (packets) and size (bytes).
+# measure FILE: read the file afresh into the page cache, then set n (packets) and size
+# (bytes). Dropping it first (dd iflag=nocache) makes the cache hold it as a file read
+# from disk, in large folios, whatever earlier runs, small writes or reclaim left: a
+# mapped file cached in 4 KiB pieces costs tcpshake a page fault per 64 KiB (6-10 % on
+# the 2 M trace), and the read loop nothing (bench/README.md, "Fifth session").
 measure() {
+    sync "$1"
+    dd if="$1" iflag=nocache count=0 status=none
     cat "$1" >/dev/null
     n=$("$dir"/readloop "$1" | cut -d' ' -f1)
     size=$(stat -c %s "$1")
-    echo "       $n packets, $(( size / 1000000 )) MB, page cache warmed"
+    echo "       $n packets, $(( size / 1000000 )) MB, read afresh into the page cache"
 }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
