@@ -255,10 +255,13 @@ bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t t
  * and its slot fetched SLOT_AHEAD packets ahead, the connection the slot names
  * (and its idle-list link) CONN_AHEAD packets ahead, by which time that slot
  * is in cache, and the links of its idle-list neighbours, which its touch
- * rewrites, NEIGHBOUR_AHEAD packets ahead. */
+ * rewrites, NEIGHBOUR_AHEAD packets ahead. A worker thread also fetches the
+ * packet itself ITEM_AHEAD packets ahead: the reader thread wrote it on the
+ * other core, and its first read (the key) waited for it. */
 #define SLOT_AHEAD      8
 #define CONN_AHEAD      4
 #define NEIGHBOUR_AHEAD 2
+#define ITEM_AHEAD      16
 #define LOOK            16 /* ring of keys, a power of two > SLOT_AHEAD */
 
 static const struct engine_item *nth(const struct engine_item *items, const uint16_t *pick,
@@ -277,6 +280,11 @@ void engine_packets(struct engine *e, const struct engine_item *items, const uin
         flowtab_prefetch_slot(e->ft, hashes[i % LOOK]);
     }
     for (size_t i = 0; i < n; i++) {
+        if (pick != NULL && i + ITEM_AHEAD < n) {
+            const char *item = (const char *)nth(items, pick, i + ITEM_AHEAD);
+            __builtin_prefetch(item);
+            __builtin_prefetch(item + sizeof(*items) - 1);
+        }
         size_t ahead = i + SLOT_AHEAD;
         if (ahead < n) {
             hashes[ahead % LOOK] = packet_key(&nth(items, pick, ahead)->pv, &keys[ahead % LOOK]);
