@@ -195,25 +195,23 @@ void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash)
     __builtin_prefetch(&ft->slots[hash & ft->slot_mask]);
 }
 
-/* Start loading, for writing, the first bytes of c, two lines per pass: the
- * loop cost more than the prefetches. */
-static void prefetch_lines(const struct conn *c, size_t bytes)
-{
-    const char *p = (const char *)c;
-    for (size_t off = 0; off < bytes; off += 2 * 64) {
-        __builtin_prefetch(p + off, 1);
-        __builtin_prefetch(p + off + 64, 1);
-    }
-}
-
 void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
 {
     const struct slot *s = &ft->slots[hash & ft->slot_mask];
     if (s->idx == 0 || s->hash != hash) {
         return; /* a new connection, or further down the probe run: not worth chasing */
     }
-    prefetch_lines(at(ft, s->idx), TRACKER_HOT_BYTES); /* what a mid-connection segment touches */
-    __builtin_prefetch(&ft->links[s->idx], 1);         /* and its touch */
+    /* What a mid-connection segment touches: five lines, written out (a loop
+     * cost more than the prefetches). */
+    _Static_assert(TRACKER_HOT_BYTES > 4 * 64 && TRACKER_HOT_BYTES <= 5 * 64,
+                   "a connection's hot part is five cache lines");
+    const char *c = (const char *)at(ft, s->idx);
+    __builtin_prefetch(c, 1);
+    __builtin_prefetch(c + 64, 1);
+    __builtin_prefetch(c + 2 * 64, 1);
+    __builtin_prefetch(c + 3 * 64, 1);
+    __builtin_prefetch(c + 4 * 64, 1);
+    __builtin_prefetch(&ft->links[s->idx], 1); /* and its touch */
 }
 
 void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash)
@@ -232,7 +230,9 @@ void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash)
 
 void flowtab_prefetch_entry(const struct conn *c)
 {
-    prefetch_lines(c, sizeof(*c));
+    for (size_t off = 0; off < sizeof(*c); off += 64) {
+        __builtin_prefetch((const char *)c + off, 1);
+    }
 }
 
 bool flowtab_full(const struct flowtab *ft)

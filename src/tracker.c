@@ -71,8 +71,9 @@ static bool is_endpoint_a(const struct conn *c, const uint8_t addr[16], uint16_t
 }
 
 /* The options and header facts of a side's SYN or SYN-ACK. */
-static void take_syn_facts(struct side_facts *s, struct track_side *t, const struct tcp_view *v)
+static void take_syn_facts(struct conn *c, int ep, const struct tcp_view *v)
 {
+    struct side_facts *s = facts_of(c, ep);
     s->syn_seen = true;
     s->isn = v->seq;
     s->mss = v->opt.mss;
@@ -83,8 +84,8 @@ static void take_syn_facts(struct side_facts *s, struct track_side *t, const str
     s->tsecr = v->opt.tsecr;
     s->initial_window = v->window;
     s->ttl = v->ttl;
-    t->isn_first = v->seq;
-    t->syn_payload = v->payload_len;
+    c->isn_first[ep] = v->seq;
+    c->syn_payload[ep] = v->payload_len;
 }
 
 static void add_gap(int64_t *gaps, uint32_t *n, uint64_t prev_ns, uint64_t now_ns)
@@ -133,7 +134,7 @@ static bool starts_new_connection(const struct conn *c, int ep, const struct tcp
             /* The SYN-ACK came first; this SYN belongs to it if it is the one acknowledged. */
             return v->seq + 1 != c->synack_ack;
         }
-        if (v->seq == s->isn || v->seq == c->side[ep].isn_first) {
+        if (v->seq == s->isn || v->seq == c->isn_first[ep]) {
             return false; /* a retransmission */
         }
         /* A new ISN before any answer is a retried SYN; after an answer, a new connection. */
@@ -149,7 +150,6 @@ static bool starts_new_connection(const struct conn *c, int ep, const struct tcp
 static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
     struct side_facts *s = facts_of(c, ep);
-    struct track_side *t = &c->side[ep];
     if (!c->roles_known || (ep == c->client && !c->syn_seen)) {
         /* The client's SYN (possibly captured after a reordered SYN-ACK). */
         c->roles_known = true;
@@ -158,7 +158,7 @@ static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
         if (c->phase == HS_NONE) {
             c->phase = HS_SYN;
         }
-        take_syn_facts(s, t, v);
+        take_syn_facts(c, ep, v);
         c->facts.syn_ns = c->facts.syn_last_ns = c->last_syn_ns = ts_ns;
         c->facts.n_syn = 1;
         c->syns_before_synack = 1;
@@ -186,7 +186,7 @@ static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
     /* RFC 9293 3.5: both ends sent a SYN before seeing the other's. */
     if (!c->simultaneous) {
         c->simultaneous = true;
-        take_syn_facts(s, t, v);
+        take_syn_facts(c, ep, v);
     }
 }
 
@@ -194,16 +194,16 @@ static void on_syn(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
 static int acks_client_syn(const struct conn *c, uint32_t ack)
 {
     const struct side_facts *cs = facts_of_c(c, c->client);
-    const struct track_side *ct = &c->side[c->client];
-    if (ct->syn_payload > 0 && (ack == cs->isn + 1 + ct->syn_payload)) {
+    uint32_t payload = c->syn_payload[c->client];
+    if (payload > 0 && (ack == cs->isn + 1 + payload)) {
         return 2; /* the data on the SYN too */
     }
-    return ack == cs->isn + 1 || ack == ct->isn_first + 1;
+    return ack == cs->isn + 1 || ack == c->isn_first[c->client] + 1;
 }
 
 static void take_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
-    take_syn_facts(facts_of(c, ep), &c->side[ep], v);
+    take_syn_facts(c, ep, v);
     c->phase = HS_SYNACK;
     c->facts.synack_ns = c->facts.synack_last_ns = c->last_synack_ns = ts_ns;
     c->facts.n_synack++;
@@ -245,7 +245,7 @@ static void on_synack(struct conn *c, int ep, const struct tcp_view *v, uint64_t
             return;
         }
         take_synack(c, ep, v, ts_ns);
-        if (c->side[c->client].syn_payload > 0) {
+        if (c->syn_payload[c->client] > 0) {
             c->facts.tfo = acked == 2 ? TCPSHAKE_TFO_ACCEPTED : TCPSHAKE_TFO_IGNORED;
         }
         return;
@@ -344,8 +344,9 @@ static void on_ack(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
     const struct track_side *st = &c->side[1 - ep];
     if (c->phase == HS_SYNACK) {
         /* ISN + 1, plus any data the SYN-ACK carried (RFC 9293 allows it). */
-        uint32_t want = srv->isn + 1 + st->syn_payload;
-        if (v->ack == want || v->ack == st->isn_first + 1 + st->syn_payload) {
+        uint32_t payload = c->syn_payload[1 - ep];
+        uint32_t want = srv->isn + 1 + payload;
+        if (v->ack == want || v->ack == c->isn_first[1 - ep] + 1 + payload) {
             c->phase = HS_ESTABLISHED;
             c->facts.ack_ns = ts_ns;
             facts_of(c, ep)->tsecr = v->opt.tsecr;
@@ -535,7 +536,7 @@ void tracker_icmp(struct conn *c, const struct icmp_view *icmp, uint64_t ts_ns)
     }
     /* Only an unreachable that quotes the client's SYN rejects the handshake. */
     const struct side_facts *cs = facts_of_c(c, ep);
-    bool quotes_syn = icmp->quoted_seq == cs->isn || icmp->quoted_seq == c->side[ep].isn_first;
+    bool quotes_syn = icmp->quoted_seq == cs->isn || icmp->quoted_seq == c->isn_first[ep];
     if (c->roles_known && ep == c->client && c->phase == HS_SYN && quotes_syn &&
         is_unreachable(icmp)) {
         c->icmp_rejected = true;

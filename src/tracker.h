@@ -43,8 +43,6 @@ struct track_side {
     uint32_t retransmits;      /* ... retransmits */
     uint32_t snd_max;          /* highest sequence number sent + 1 (incl. SYN/FIN) */
     uint32_t fin_seq;          /* sequence number of this side's FIN */
-    uint32_t isn_first;        /* ISN of the first SYN / SYN-ACK (ISN changes) */
-    uint32_t syn_payload;      /* payload carried on this side's SYN (TFO) */
     uint32_t ack_max;          /* highest ACK number sent */
     uint16_t window_max;       /* largest raw window advertised (valid with seq_known) */
     bool seq_known;            /* snd_max is valid */
@@ -107,7 +105,7 @@ struct conn_facts {
 
 /*
  * One connection (768 bytes): the hot part first, what a mid-connection
- * segment reads and writes (328 bytes, six cache lines); then the facts and
+ * segment reads and writes (312 bytes, five cache lines); then the facts and
  * the handshake bookkeeping, which only the handshake, the teardown and
  * tracker_finish touch. The engine prefetches TRACKER_HOT_BYTES of each
  * connection ahead of its packet. (It used to carry the whole public record,
@@ -143,6 +141,8 @@ struct conn {
     uint32_t synack_ack;         /* ACK number of the accepted SYN-ACK */
     uint32_t syns_before_synack; /* client SYNs up to the first valid SYN-ACK */
     uint32_t synacks_before_ack; /* SYN-ACKs up to the final ACK */
+    uint32_t isn_first[2];       /* per endpoint: ISN of its first SYN / SYN-ACK (ISN changes) */
+    uint32_t syn_payload[2];     /* per endpoint: payload its SYN carried (TFO) */
 };
 
 /* The bytes of a connection that mid-connection segments touch. */
