@@ -291,7 +291,10 @@ void engine_packets(struct engine *e, const struct engine_item *items, const uin
             flowtab_prefetch_slot(e->ft, hashes[ahead % LOOK]);
         }
         if (i + CONN_AHEAD < n) {
-            flowtab_prefetch_conn(e->ft, hashes[(i + CONN_AHEAD) % LOOK]);
+            const struct packet_view *pv = &nth(items, pick, i + CONN_AHEAD)->pv;
+            bool whole = pv->kind != PACKET_TCP ||
+                         (pv->u.tcp.flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
+            flowtab_prefetch_conn(e->ft, hashes[(i + CONN_AHEAD) % LOOK], whole);
         }
         if (i + NEIGHBOUR_AHEAD < n) {
             flowtab_prefetch_neighbours(e->ft, hashes[(i + NEIGHBOUR_AHEAD) % LOOK]);

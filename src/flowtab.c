@@ -195,7 +195,7 @@ void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash)
     __builtin_prefetch(&ft->slots[hash & ft->slot_mask]);
 }
 
-void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
+void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash, bool whole)
 {
     const struct slot *s = &ft->slots[hash & ft->slot_mask];
     if (s->idx == 0 || s->hash != hash) {
@@ -212,6 +212,11 @@ void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash)
     __builtin_prefetch(c + 3 * 64, 1);
     __builtin_prefetch(c + 4 * 64, 1);
     __builtin_prefetch(&ft->links[s->idx], 1); /* and its touch */
+    if (whole) {
+        for (size_t off = 5 * 64; off < sizeof(struct conn); off += 64) {
+            __builtin_prefetch(c + off, 1);
+        }
+    }
 }
 
 void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash)

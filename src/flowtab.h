@@ -60,10 +60,12 @@ void flowtab_free(struct flowtab *ft);
 
 struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, uint32_t hash);
 /* Hints, for a packet a little ahead: start loading the slot flowtab_find(hash)
- * will look at first; once that slot is in cache, the connection it names and
- * its idle-list link; once that link is in cache, its neighbours' links. */
+ * will look at first; once that slot is in cache, the connection it names (its
+ * hot part, or all of it when whole: a SYN, FIN or RST also writes the
+ * handshake and teardown facts) and its idle-list link; once that link is in
+ * cache, its neighbours' links. */
 void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash);
-void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash);
+void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash, bool whole);
 void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash);
 /* Start loading all of a connection: it is about to be finished and removed. (Not
  * its slot: finding that would wait for the connection's hash.) */
