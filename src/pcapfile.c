@@ -25,16 +25,18 @@
 #include "alloc.h"
 #include "tcpshake.h"
 
-#define MAGIC_US      0xa1b2c3d4u
-#define MAGIC_NS      0xa1b23c4du
-#define FILE_HDR_LEN  24
-#define REC_HDR_LEN   16
-#define MAX_CAPLEN    262144u /* libpcap's limit for every link type we decode */
-#define LINKTYPE_RAW  101
-#define DLT_RAW_LINUX 12         /* what libpcap reports for LINKTYPE_RAW on Linux */
-#define RELEASE_STEP  (8u << 20) /* give back mapped pages already read, 8 MiB at a time */
-#define CACHE_AHEAD   2048u      /* bytes pulled into the CPU cache ahead of the reader */
-#define CACHE_LINE    64u
+#define MAGIC_US        0xa1b2c3d4u
+#define MAGIC_NS        0xa1b23c4du
+#define FILE_HDR_LEN    24
+#define REC_HDR_LEN     16
+#define MAX_CAPLEN      262144u /* libpcap's limit for every link type we decode */
+#define LINKTYPE_RAW    101
+#define DLT_RAW_LINUX   12         /* what libpcap reports for LINKTYPE_RAW on Linux */
+#define RELEASE_STEP    (8u << 20) /* give back mapped pages already read, 8 MiB at a time */
+#define CACHE_AHEAD     2048u      /* bytes pulled into the CPU cache ahead of the reader */
+#define CACHE_LINE      64u
+#define PREFETCH_WINDOW (256u << 10) /* how far pcapfile_prefetch_next runs ahead */
+#define FAULT_AROUND    (64u << 10)  /* what the kernel maps around a page fault */
 
 struct pcapfile {
     const uint8_t *map;
@@ -42,6 +44,7 @@ struct pcapfile {
     size_t off;      /* next record header */
     size_t released; /* pages before this offset were given back */
     size_t cached;   /* bytes before this offset were prefetched into the CPU cache */
+    size_t touched;  /* pages before this offset were faulted in ahead (FAULT_AROUND steps) */
     size_t page;     /* sysconf(_SC_PAGESIZE), asked once: it is not cheap per packet */
     uint64_t n_read; /* records handed out */
     uint32_t snaplen;
@@ -215,6 +218,40 @@ int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, s
     release_behind(pf, (size_t)(rec->data - pf->map));
     read_ahead(pf);
     return 1;
+}
+
+/*
+ * The next batch's bytes, fetched while the engine analyses this one: without
+ * it, reading and analysis took turns and the file's misses came all at once
+ * in the reading turn (10 M trace: 1.86 -> 1.60 s, bench/README.md). A
+ * prefetch of a page that is not mapped yet is dropped, and costs a page walk
+ * for nothing (a file cached in 4 KiB pages got 25 % slower): so the pages
+ * are faulted in first, one read per FAULT_AROUND, the same faults the reader
+ * would take a little later.
+ */
+void pcapfile_prefetch_next(struct pcapfile *pf, unsigned records)
+{
+    if (pf->n_read == 0) {
+        return;
+    }
+    size_t bytes = (size_t)(pf->off / pf->n_read) * records;
+    size_t end = pf->size - pf->off < PREFETCH_WINDOW ? pf->size : pf->off + PREFETCH_WINDOW;
+    size_t at = pf->cached < pf->off ? pf->off / CACHE_LINE * CACHE_LINE : pf->cached;
+    if (at >= end) {
+        return;
+    }
+    size_t want = end - at < bytes ? end : at + bytes;
+    if (pf->touched < at) {
+        pf->touched = at / FAULT_AROUND * FAULT_AROUND;
+    }
+    for (; pf->touched < want; pf->touched += FAULT_AROUND) {
+        (void)*(volatile const uint8_t *)(pf->map + pf->touched);
+    }
+    for (; at < want; at += 2 * CACHE_LINE) {
+        __builtin_prefetch(pf->map + at);
+        __builtin_prefetch(pf->map + at + CACHE_LINE);
+    }
+    pf->cached = at;
 }
 
 void pcapfile_progress(const struct pcapfile *pf, uint64_t *done, uint64_t *total)

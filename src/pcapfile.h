@@ -30,6 +30,13 @@ uint32_t pcapfile_snaplen(const struct pcapfile *pf);
 /* 1 = a record, 0 = end of file, or a negative tcpshake status
  * (-TCPSHAKE_ERR_TRUNCATED, -TCPSHAKE_ERR_READ) with *err naming the packet. */
 int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, size_t err_len);
+/*
+ * Start fetching into the CPU cache the bytes of about the next `records`
+ * records after those already fetched (at the mean record size so far), at
+ * most PREFETCH_WINDOW past the reader. Called while the caller analyses what
+ * it has read, so that reading the file overlaps with the analysis.
+ */
+void pcapfile_prefetch_next(struct pcapfile *pf, unsigned records);
 /* Bytes of the file read so far, and its size. */
 void pcapfile_progress(const struct pcapfile *pf, uint64_t *done, uint64_t *total);
 void pcapfile_close(struct pcapfile *pf);

@@ -244,6 +244,13 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
     return -TCPSHAKE_ERR_READ;
 }
 
+void source_prefetch_next(struct source *s, unsigned records)
+{
+    if (s->pf != NULL) {
+        pcapfile_prefetch_next(s->pf, records);
+    }
+}
+
 void source_close(struct source *s)
 {
     if (s == NULL) {
