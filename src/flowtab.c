@@ -201,22 +201,22 @@ void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash, bool whole)
     if (s->idx == 0 || s->hash != hash) {
         return; /* a new connection, or further down the probe run: not worth chasing */
     }
-    /* What a mid-connection segment touches: five lines, written out (a loop
-     * cost more than the prefetches). */
-    _Static_assert(TRACKER_HOT_BYTES > 4 * 64 && TRACKER_HOT_BYTES <= 5 * 64,
-                   "a connection's hot part is five cache lines");
-    const char *c = (const char *)at(ft, s->idx);
-    __builtin_prefetch(c, 1);
-    __builtin_prefetch(c + 64, 1);
-    __builtin_prefetch(c + 2 * 64, 1);
-    __builtin_prefetch(c + 3 * 64, 1);
-    __builtin_prefetch(c + 4 * 64, 1);
-    __builtin_prefetch(&ft->links[s->idx], 1); /* and its touch */
+    const struct conn *conn = at(ft, s->idx);
     if (whole) {
-        for (size_t off = 5 * 64; off < sizeof(struct conn); off += 64) {
-            __builtin_prefetch(c + off, 1);
-        }
+        flowtab_prefetch_entry(conn);
+    } else {
+        /* What a mid-connection segment touches: five lines, written out (a
+         * loop cost more than the prefetches). */
+        _Static_assert(TRACKER_HOT_BYTES > 4 * 64 && TRACKER_HOT_BYTES <= 5 * 64,
+                       "a connection's hot part is five cache lines");
+        const char *c = (const char *)conn;
+        __builtin_prefetch(c, 1);
+        __builtin_prefetch(c + 64, 1);
+        __builtin_prefetch(c + 2 * 64, 1);
+        __builtin_prefetch(c + 3 * 64, 1);
+        __builtin_prefetch(c + 4 * 64, 1);
     }
+    __builtin_prefetch(&ft->links[s->idx], 1); /* and its touch */
 }
 
 void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash)

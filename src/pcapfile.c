@@ -150,6 +150,17 @@ static void release_behind(struct pcapfile *pf, size_t keep_from)
     }
 }
 
+/* Prefetch the lines from at up to want, two a pass (a record is six or seven
+ * lines on average), and remember how far that went. */
+static void fetch_lines(struct pcapfile *pf, size_t at, size_t want)
+{
+    for (; at < want; at += 2 * CACHE_LINE) {
+        __builtin_prefetch(pf->map + at);
+        __builtin_prefetch(pf->map + at + CACHE_LINE);
+    }
+    pf->cached = at;
+}
+
 /*
  * Each record header is the first touch of its cache line, and waiting for
  * it was a third of the reading time (the hardware prefetcher does not follow
@@ -165,12 +176,7 @@ static void read_ahead(struct pcapfile *pf)
     if (at < pf->off) {
         at = pf->off / CACHE_LINE * CACHE_LINE;
     }
-    /* Two lines a pass: a record is six or seven lines on average. */
-    for (; at < want; at += 2 * CACHE_LINE) {
-        __builtin_prefetch(pf->map + at);
-        __builtin_prefetch(pf->map + at + CACHE_LINE);
-    }
-    pf->cached = at;
+    fetch_lines(pf, at, want);
 }
 
 int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, size_t err_len)
@@ -247,11 +253,7 @@ void pcapfile_prefetch_next(struct pcapfile *pf, unsigned records)
     for (; pf->touched < want; pf->touched += FAULT_AROUND) {
         (void)*(volatile const uint8_t *)(pf->map + pf->touched);
     }
-    for (; at < want; at += 2 * CACHE_LINE) {
-        __builtin_prefetch(pf->map + at);
-        __builtin_prefetch(pf->map + at + CACHE_LINE);
-    }
-    pf->cached = at;
+    fetch_lines(pf, at, want);
 }
 
 void pcapfile_progress(const struct pcapfile *pf, uint64_t *done, uint64_t *total)

@@ -635,9 +635,10 @@ static void show(const struct packet_view *v, char *buf, size_t len)
              opts);
 }
 
-/* Decode the first n bytes of pkt from a heap copy of exactly n bytes (ASan sees over-reads). */
-static enum decode_status decode_exact(int linktype, const uint8_t *pkt, size_t n,
-                                       struct packet_view *v)
+/* Decode the first n bytes of pkt from a heap copy of exactly n bytes (ASan sees
+ * over-reads), with decode_packet, or with decode_packet_general when walked. */
+static enum decode_status decode_copy(int linktype, const uint8_t *pkt, size_t n, bool walked,
+                                      struct packet_view *v)
 {
     uint8_t *copy = malloc(n > 0 ? n : 1);
     if (copy == NULL) {
@@ -645,24 +646,17 @@ static enum decode_status decode_exact(int linktype, const uint8_t *pkt, size_t 
         exit(1);
     }
     memcpy(copy, pkt, n);
-    enum decode_status st = decode_packet(linktype, n > 0 ? copy : NULL, n, n, v);
+    const uint8_t *data = n > 0 ? copy : NULL;
+    enum decode_status st = walked ? decode_packet_general(linktype, data, n, v)
+                                   : decode_packet(linktype, data, n, n, v);
     free(copy);
     return st;
 }
 
-/* decode_packet_general on a heap copy of exactly n bytes, as decode_exact. */
-static enum decode_status decode_general_exact(int linktype, const uint8_t *pkt, size_t n,
-                                               struct packet_view *v)
+static enum decode_status decode_exact(int linktype, const uint8_t *pkt, size_t n,
+                                       struct packet_view *v)
 {
-    uint8_t *copy = malloc(n > 0 ? n : 1);
-    if (copy == NULL) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    memcpy(copy, pkt, n);
-    enum decode_status st = decode_packet_general(linktype, n > 0 ? copy : NULL, n, v);
-    free(copy);
-    return st;
+    return decode_copy(linktype, pkt, n, false, v);
 }
 
 /* Does decode_packet's shortcut give what walking every layer gives? Prints the
@@ -671,7 +665,7 @@ static bool shortcut_agrees(const char *name, int linktype, const uint8_t *pkt, 
 {
     struct packet_view fast, walked;
     enum decode_status st_fast = decode_exact(linktype, pkt, n, &fast);
-    enum decode_status st_walked = decode_general_exact(linktype, pkt, n, &walked);
+    enum decode_status st_walked = decode_copy(linktype, pkt, n, true, &walked);
     bool same = st_fast == st_walked;
     if (same && st_fast == DECODE_OK) {
         char a[512], b[512];
