@@ -195,13 +195,22 @@ void flowtab_prefetch_slot(const struct flowtab *ft, uint32_t hash)
     __builtin_prefetch(&ft->slots[hash & ft->slot_mask]);
 }
 
-void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash, bool whole)
+/* The pool index + 1 of the connection in hash's home slot when that slot
+ * holds this hash; 0 for a new connection, or one further down the probe run:
+ * not worth chasing for a prefetch hint. */
+static uint32_t home_idx(const struct flowtab *ft, uint32_t hash)
 {
     const struct slot *s = &ft->slots[hash & ft->slot_mask];
-    if (s->idx == 0 || s->hash != hash) {
-        return; /* a new connection, or further down the probe run: not worth chasing */
+    return s->hash == hash ? s->idx : 0;
+}
+
+void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash, bool whole)
+{
+    uint32_t idx = home_idx(ft, hash);
+    if (idx == 0) {
+        return;
     }
-    const struct conn *conn = at(ft, s->idx);
+    const struct conn *conn = at(ft, idx);
     if (whole) {
         flowtab_prefetch_entry(conn);
     } else {
@@ -216,16 +225,16 @@ void flowtab_prefetch_conn(const struct flowtab *ft, uint32_t hash, bool whole)
         __builtin_prefetch(c + 3 * 64, 1);
         __builtin_prefetch(c + 4 * 64, 1);
     }
-    __builtin_prefetch(&ft->links[s->idx], 1); /* and its touch */
+    __builtin_prefetch(&ft->links[idx], 1); /* and its touch */
 }
 
 void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash)
 {
-    const struct slot *s = &ft->slots[hash & ft->slot_mask];
-    if (s->idx == 0 || s->hash != hash) {
+    uint32_t idx = home_idx(ft, hash);
+    if (idx == 0) {
         return;
     }
-    const struct idle_link *l = &ft->links[s->idx];
+    const struct idle_link *l = &ft->links[idx];
     if (l->next == 0) {
         return; /* the tail already: a touch moves nothing */
     }
