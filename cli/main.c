@@ -109,8 +109,9 @@ static void usage(FILE *out)
             "  --idle-timeout S        seconds before an idle connection is reported\n"
             "                          (default 300)\n"
             "  --threads N             analyse on N threads (1-64; default 0: one per\n"
-            "                          online CPU); same output as one thread, unless\n"
-            "                          --max-flows (split between threads) fills up;\n"
+            "                          online CPU): one reads, N-1 track connections;\n"
+            "                          same output as one thread, unless --max-flows\n"
+            "                          (split between 2 or more trackers) fills up;\n"
             "                          --handshake-only always uses one\n"
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);

@@ -298,19 +298,21 @@ struct tcpshake_config {
                                       late ACKs and retransmitted FINs (default 5 s) */
     uint64_t max_packets;          /* stop after this many packets; 0 = no limit */
     const char *bpf;               /* capture filter (tcpdump syntax) or NULL; copied */
-    unsigned threads;              /* worker threads (default 0 = 1 = none); see below */
+    unsigned threads;              /* threads in all (default 0 = 1 = no workers); see below */
 };
 
 /*
- * threads > 1 (at most 64): tcpshake_new starts that many worker threads in
- * the handle (joined by tcpshake_free). The thread calling tcpshake_run or
- * tcpshake_feed reads and decodes; connections are sharded over the workers
+ * threads > 1 (at most 64): the thread calling tcpshake_run or tcpshake_feed
+ * is one of them: it reads and decodes, and tcpshake_new starts threads - 1
+ * worker threads in the handle (joined by tcpshake_free) to track the
+ * connections. With two or more workers, connections are sharded over them
  * by a hash of their direction-free tuple, each worker with its own flow
- * table of max_flows / threads connections; the records are merged back in
- * the order a single thread gives, and every callback still runs on the
- * calling thread. Records come out with the same content and order as with
- * one thread, except when a worker's table fills up: eviction is then per
- * worker (and flows_peak is the sum of the workers' peaks). Records of fed
+ * table of max_flows / (threads - 1) connections. The records are merged
+ * back in the order a single thread gives, and every callback still runs on
+ * the calling thread. Records come out with the same content and order as
+ * with one thread, except when a worker's table fills up with two or more
+ * workers: eviction is then per worker (and flows_peak is the sum of the
+ * workers' peaks). Records of fed
  * packets may be delivered later than with one thread (at the latest by
  * tcpshake_flush); TCPSHAKE_DUMP_HANDSHAKE_ONLY needs threads <= 1.
  * Each worker queues at most a few thousand packets and records.

@@ -7,6 +7,13 @@
  * error, of the quoted tuple), so both directions and the ICMP errors about a
  * connection meet in one engine.
  *
+ * The caller's thread counts as one of tcpshake_config.threads: with two, one
+ * worker tracks every connection while the caller reads, a pipeline with no
+ * routing. Reading is the largest single stage (the file passes through the
+ * reader's core), so a worker per CPU beside it only made threads fight over
+ * the cores: on two CPUs, one worker against two took 10 M packets in 1.09
+ * against 1.20 s, and a 10 M-SYN flood in 6.4 against 7.7 s (bench/README.md).
+ *
  * Packets travel in rounds: the caller decodes each packet straight into the
  * round's one array of items, and lists its position in the batch of the
  * worker that owns it: no copy per packet, and one array of items per round
@@ -385,7 +392,8 @@ struct packet_view *shard_slot(struct shard *s)
 void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
 {
     struct engine_item *it = &s->c_items[s->round_n];
-    struct worker *w = &s->w[(route_hash(packet_flow_tuple(&it->pv)) * s->n) >> 32];
+    struct worker *w =
+            s->n == 1 ? s->w : &s->w[(route_hash(packet_flow_tuple(&it->pv)) * s->n) >> 32];
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
@@ -477,7 +485,7 @@ static bool worker_init(struct shard *s, struct worker *w, const struct tcpshake
 struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
                         const struct shard_hooks *hooks)
 {
-    if (n < 2 || n > SHARD_MAX_THREADS) {
+    if (n < 1 || n > SHARD_MAX_WORKERS) {
         return NULL;
     }
     struct shard *s = ts_calloc(1, sizeof(*s));

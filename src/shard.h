@@ -5,8 +5,8 @@
  * emission-key order, so the output is the one a single engine would give.
  *
  * Only the handle (tcpshake.c) uses it, and only when tcpshake_config.threads
- * asks for more than one thread. Every function is called from one thread
- * (the handle's caller); the hooks run on that thread too.
+ * asks for more than one thread: the caller's thread is one of them. Every function is called from
+ * one thread (the handle's caller); the hooks run on that thread too.
  */
 #ifndef TCPSHAKE_SHARD_H
 #define TCPSHAKE_SHARD_H
@@ -17,7 +17,7 @@
 #include "decode.h"
 #include "tcpshake.h"
 
-#define SHARD_MAX_THREADS 64
+#define SHARD_MAX_WORKERS 63 /* with the caller's thread, 64 */
 
 struct shard_hooks {
     void (*record)(void *ctx, enum tcpshake_event ev, const struct tcpshake_record *rec);
@@ -27,7 +27,7 @@ struct shard_hooks {
 
 struct shard;
 
-/* Start n workers (2 .. SHARD_MAX_THREADS), each tracking cfg->max_flows / n
+/* Start n workers (1 .. SHARD_MAX_WORKERS), each tracking cfg->max_flows / n
  * connections (at least 16). NULL when memory runs out or a thread cannot start. */
 struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
                         const struct shard_hooks *hooks);

@@ -105,7 +105,8 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         tcpshake_config_default(&defaults);
         cfg = &defaults;
     }
-    if (cfg->max_flows < 16 || cfg->max_flows > (1u << 28) || cfg->threads > SHARD_MAX_THREADS) {
+    if (cfg->max_flows < 16 || cfg->max_flows > (1u << 28) ||
+        cfg->threads > SHARD_MAX_WORKERS + 1) {
         return NULL;
     }
     struct tcpshake *h = ts_calloc(1, sizeof(*h));
@@ -128,7 +129,8 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
     bool ok;
     if (cfg->threads > 1) {
         struct shard_hooks hooks = { deliver_record, deliver_interval, h };
-        h->shard = shard_new(cfg, cfg->threads, &hooks);
+        /* The caller's thread reads and decodes: one thread fewer to track. */
+        h->shard = shard_new(cfg, cfg->threads - 1, &hooks);
         ok = h->shard != NULL;
     } else {
         h->batch = ts_calloc(BATCH_CAP, sizeof(*h->batch));

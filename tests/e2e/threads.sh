@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Multi-core determinism: --threads 2 and 3 must print byte for byte what --threads 1
-# prints, for every capture in tests/data and (when present) ../shared/corpus. Records
-# (json), handshake events and --stats-interval blocks (table, where all go to standard
+# Multi-core determinism: --threads 2 and 3 (the reader and one worker, or two that
+# shard the connections) must print byte for byte what --threads 1 prints, for every
+# capture in tests/data and (when present) ../shared/corpus. Records (json), handshake
+# events and --stats-interval blocks (table, where all go to standard
 # output in order). So must one thread analysing one packet at a time, as it does when
 # saving only handshake packets (-w --handshake-only), rather than in batches (what a
 # file read otherwise gets). Run by run.sh; TSAN=1 (make tsan) runs the tests/data part

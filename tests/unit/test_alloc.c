@@ -53,14 +53,14 @@ static void *make_handle_bpf(void)
     return tcpshake_new(&cfg, NULL, NULL);
 }
 
-/* Three worker threads: each worker's queues and flow table, and the threads already
- * started when a later allocation fails must be stopped and joined. */
+/* Four threads, so three workers: each worker's queues and flow table, and the
+ * threads already started when a later allocation fails must be stopped and joined. */
 static void *make_handle_threads(void)
 {
     struct tcpshake_config cfg;
     tcpshake_config_default(&cfg);
     cfg.max_flows = 3000;
-    cfg.threads = 3;
+    cfg.threads = 4;
     return tcpshake_new(&cfg, NULL, NULL);
 }
 

@@ -1,9 +1,10 @@
 /*
  * test_shard.c - multi-core analysis (shard.c) against one thread: the
  * emission key's order, and the same records, events and interval callbacks
- * in the same order from 1, 2, 3 and 5 threads on a generated workload with
- * expiry in bulk (more records in one sweep than a worker's output ring
- * holds), port reuse, ticks and a large final flush.
+ * in the same order from 1, 2, 3 and 5 threads (the reader and 1, 2 or 4
+ * workers) on a generated workload with expiry in bulk (more records in one
+ * sweep than a worker's output ring holds), port reuse, ticks and a large
+ * final flush; with one worker, also when the flow table fills up.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -113,17 +114,18 @@ static uint64_t rng_next(uint64_t *s)
 
 #define N_CONN 3000
 
-/* Feed the same workload to a handle with this many threads; log what comes out. */
-static void run_workload(unsigned threads, struct log *log)
+/* Feed the same workload to a handle with this many threads and flow table
+ * size; log what comes out. Returns the evictions. */
+static uint64_t run_workload(unsigned threads, uint32_t max_flows, struct log *log)
 {
     struct tcpshake_config cfg;
     tcpshake_config_default(&cfg);
     cfg.threads = threads;
-    cfg.max_flows = 1u << 16; /* never full: eviction is per worker */
+    cfg.max_flows = max_flows;
     struct tcpshake *h = tcpshake_new(&cfg, on_record, log);
     CHECK(h != NULL);
     if (h == NULL) {
-        return;
+        return 0;
     }
     tcpshake_set_event_fn(h, on_event, log);
     tcpshake_set_interval(h, 10 * 1000000000ull, on_interval, log);
@@ -160,7 +162,9 @@ static void run_workload(unsigned threads, struct log *log)
     }
     tcpshake_flush(h);
     CHECK_U64(tcpshake_get_stats(h)->packets_read, 60000);
+    uint64_t evictions = tcpshake_get_stats(h)->evictions;
     tcpshake_free(h);
+    return evictions;
 }
 
 static bool same_seen(const struct seen *x, const struct seen *y)
@@ -169,15 +173,17 @@ static bool same_seen(const struct seen *x, const struct seen *y)
            x->outcome == y->outcome && x->end == y->end;
 }
 
-static void test_same_as_one_thread(void)
+/* The same callbacks in the same order from threads as from one thread; the
+ * table fills up (evicts) or not, as full says. */
+static void check_same_as_one_thread(uint32_t max_flows, bool full, const unsigned *threads,
+                                     size_t n)
 {
     struct log one = { 0 };
-    run_workload(1, &one);
+    CHECK((run_workload(1, max_flows, &one) > 0) == full);
     CHECK(one.n > 10000);
-    static const unsigned more[] = { 2, 3, 5 };
-    for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++) {
+    for (size_t k = 0; k < n; k++) {
         struct log many = { 0 };
-        run_workload(more[k], &many);
+        run_workload(threads[k], max_flows, &many);
         CHECK_U64(many.n, one.n);
         size_t first_diff = 0;
         while (first_diff < one.n && first_diff < many.n &&
@@ -188,6 +194,17 @@ static void test_same_as_one_thread(void)
         free(many.v);
     }
     free(one.v);
+}
+
+static void test_same_as_one_thread(void)
+{
+    /* A table never full: eviction would be per worker. Two threads are the
+     * reader and one worker; three and five shard over two and four. */
+    static const unsigned any[] = { 2, 3, 5 };
+    check_same_as_one_thread(1u << 16, false, any, sizeof(any) / sizeof(any[0]));
+    /* One worker has the whole table: the same evictions as one thread. */
+    static const unsigned one_worker[] = { 2 };
+    check_same_as_one_thread(256, true, one_worker, 1);
 }
 
 /* Mostly packets that are not TCP, far apart: many interval callbacks wait for their
@@ -219,7 +236,7 @@ static void test_sparse_intervals(void)
 {
     struct log one = { 0 }, two = { 0 };
     run_sparse(1, &one);
-    run_sparse(2, &two);
+    run_sparse(3, &two);
     CHECK(one.n > 400);
     CHECK_U64(two.n, one.n);
     for (size_t i = 0; i < one.n && i < two.n; i++) {
@@ -232,7 +249,7 @@ static void test_sparse_intervals(void)
     free(two.v);
 }
 
-/* Every allocation tcpshake_new makes for three workers may fail: NULL, nothing leaked
+/* Every allocation tcpshake_new makes for two workers may fail: NULL, nothing leaked
  * (ASan), no thread left behind. */
 static void test_new_out_of_memory(void)
 {
