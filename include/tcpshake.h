@@ -312,9 +312,9 @@ struct tcpshake_config {
  * the calling thread. Records come out with the same content and order as
  * with one thread, except when a worker's table fills up with two or more
  * workers: eviction is then per worker (and flows_peak is the sum of the
- * workers' peaks). Records of fed
- * packets may be delivered later than with one thread (at the latest by
- * tcpshake_flush); TCPSHAKE_DUMP_HANDSHAKE_ONLY needs threads <= 1.
+ * workers' peaks). Records of fed packets may be delivered later than with
+ * one thread (at the latest by tcpshake_flush); TCPSHAKE_DUMP_HANDSHAKE_ONLY
+ * needs threads <= 1.
  * Each worker queues at most a few thousand packets and records.
  */
 

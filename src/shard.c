@@ -8,8 +8,8 @@
  * connection meet in one engine.
  *
  * The caller's thread counts as one of tcpshake_config.threads: with two, one
- * worker tracks every connection while the caller reads, a pipeline with no
- * routing. Reading is the largest single stage (the file passes through the
+ * worker tracks every connection while the caller reads, a pipeline. Reading
+ * is the largest single stage (the file passes through the
  * reader's core), so a worker per CPU beside it only made threads fight over
  * the cores: on two CPUs, one worker against two took 10 M packets in 1.09
  * against 1.20 s, and a 10 M-SYN flood in 6.4 against 7.7 s (bench/README.md).
@@ -167,7 +167,7 @@ static void run_batch(struct worker *w, const struct batch *b, const struct engi
  * preempt the caller, whose reading is the critical path of the whole run,
  * and the caller's core then waits for it. A SCHED_BATCH thread does not
  * preempt on wake-up; it needs no privilege and gets the same share of the
- * CPU otherwise (10 M trace, two threads: 1.14 -> 1.04 s, bench/README.md).
+ * CPU otherwise (10 M trace, two workers: 1.08 -> 1.02 s, bench/README.md).
  * Best effort: without it the output is the same.
  */
 static void make_batch_thread(void)
@@ -392,8 +392,7 @@ struct packet_view *shard_slot(struct shard *s)
 void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
 {
     struct engine_item *it = &s->c_items[s->round_n];
-    struct worker *w =
-            s->n == 1 ? s->w : &s->w[(route_hash(packet_flow_tuple(&it->pv)) * s->n) >> 32];
+    struct worker *w = &s->w[(route_hash(packet_flow_tuple(&it->pv)) * s->n) >> 32];
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;

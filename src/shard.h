@@ -5,8 +5,8 @@
  * emission-key order, so the output is the one a single engine would give.
  *
  * Only the handle (tcpshake.c) uses it, and only when tcpshake_config.threads
- * asks for more than one thread: the caller's thread is one of them. Every function is called from
- * one thread (the handle's caller); the hooks run on that thread too.
+ * asks for more than one thread: the caller's thread is one of them. Every
+ * function is called from that thread; the hooks run on it too.
  */
 #ifndef TCPSHAKE_SHARD_H
 #define TCPSHAKE_SHARD_H
