@@ -83,14 +83,14 @@ $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do $$t; done
 
-e2e: $(CLI) $(TOOLS)
-	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile
+e2e: $(CLI) $(TOOLS) $(BUILD)/bench/gen_trace
+	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace
 
 corpus: $(CLI)
 	@python3 tests/corpus/differential.py $(CLI)
 
-golden: $(CLI)
-	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile
+golden: $(CLI) $(TOOLS) $(BUILD)/bench/gen_trace
+	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace
 
 # The same unit and end-to-end suites under AddressSanitizer + UBSan.
 asan:

@@ -5,10 +5,11 @@
 # then the bad-input suite. UPDATE_GOLDEN=1 rewrites the goldens (make golden);
 # nothing else ever does.
 #
-# usage: tests/e2e/run.sh CLI MAKE_HOSTILE
+# usage: tests/e2e/run.sh CLI MAKE_HOSTILE GEN_TRACE
 set -u
 cli=$1
 hostile=$2
+gen_trace=$3
 here=$(cd "$(dirname "$0")" && pwd)
 data=$here/../data
 golden=$here/golden
@@ -111,6 +112,15 @@ else
     grep -v '^threads:' "$tmp/threads"
 fi
 grep '^threads:' "$tmp/threads"
+
+# The progress line of a long read from a file, on a terminal (a generated trace).
+if python3 "$here/progress.py" "$cli" "$gen_trace" >"$tmp/progress" 2>&1; then
+    ok
+else
+    not_ok "progress suite:"
+    grep -v '^progress:' "$tmp/progress"
+fi
+grep '^progress:' "$tmp/progress"
 
 # Live capture in network namespaces (needs root; says "skipped" otherwise), on one
 # thread and on two.
