@@ -9,10 +9,10 @@
  *
  * The caller's thread counts as one of tcpshake_config.threads: with two, one
  * worker tracks every connection while the caller reads, a pipeline. Reading
- * is the largest single stage (the file passes through the
- * reader's core), so a worker per CPU beside it only made threads fight over
- * the cores: on two CPUs, one worker against two took 10 M packets in 1.09
- * against 1.20 s, and a 10 M-SYN flood in 6.4 against 7.7 s (bench/README.md).
+ * is the largest single stage (the file passes through the reader's core), so
+ * a worker per CPU beside it only made threads fight over the cores: on two
+ * CPUs, one worker against two took 10 M packets in 1.09 against 1.20 s, and
+ * a 10 M-SYN flood in 6.4 against 7.7 s (bench/README.md).
  *
  * Packets travel in rounds: the caller decodes each packet straight into the
  * round's one array of items, and lists its position in the batch of the
