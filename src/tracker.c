@@ -35,12 +35,12 @@ _Static_assert(TRACKER_HOT_BYTES <= 6 * 64, "the hot part of struct conn grew pa
 
 static struct side_facts *facts_of(struct conn *c, int ep)
 {
-    return ep == EP_A ? &c->facts.client : &c->facts.server;
+    return &c->facts.ep[ep];
 }
 
 static const struct side_facts *facts_of_c(const struct conn *c, int ep)
 {
-    return ep == EP_A ? &c->facts.client : &c->facts.server;
+    return &c->facts.ep[ep];
 }
 
 void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, uint64_t ts_ns)
@@ -55,13 +55,14 @@ void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, u
     c->last_ns = ts_ns;
     memcpy(c->a_addr, first->src, sizeof(first->src));
     c->a_port = first->sport;
-    memcpy(c->facts.client.addr, first->src, sizeof(first->src));
-    c->facts.client.port = first->sport;
-    memcpy(c->facts.server.addr, first->dst, sizeof(first->dst));
-    c->facts.server.port = first->dport;
-    c->facts.client.wscale = -1;
-    c->facts.server.wscale = -1;
+    memcpy(c->facts.ep[EP_A].addr, first->src, sizeof(first->src));
+    c->facts.ep[EP_A].port = first->sport;
+    memcpy(c->facts.ep[EP_B].addr, first->dst, sizeof(first->dst));
+    c->facts.ep[EP_B].port = first->dport;
+    c->facts.ep[EP_A].wscale = -1;
+    c->facts.ep[EP_B].wscale = -1;
     c->first_fin_ep = EP_NONE;
+    c->facts.first_ep = EP_NONE;
     zeek_init(&c->zeek);
 }
 
@@ -308,8 +309,8 @@ static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
         s->rst_ns = ts_ns;
         s->rst_in_window = ok;
         s->rst_ttl = v->ttl; /* a TTL unlike the side's usual one hints at an injected RST */
-        c->rst_closed = closed_by_rst(c->facts.client.rst_ns, c->facts.client.rst_in_window,
-                                      c->facts.server.rst_ns, c->facts.server.rst_in_window);
+        c->rst_closed = closed_by_rst(c->facts.ep[EP_A].rst_ns, c->facts.ep[EP_A].rst_in_window,
+                                      c->facts.ep[EP_B].rst_ns, c->facts.ep[EP_B].rst_in_window);
     }
     if (!ok) {
         c->facts.anomalies |= TCPSHAKE_ANOMALY_RST_OUT_OF_WINDOW;
@@ -471,10 +472,9 @@ enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v,
 
     struct track_side *s = &c->side[ep];
     if (c->side[EP_A].packets + c->side[EP_B].packets == 0) {
-        /* Kept for scan detection (FIN, NULL, Xmas probes). Until tracker_finish,
-         * first_by CLIENT means endpoint A, SERVER endpoint B. */
+        /* Kept for scan detection (FIN, NULL, Xmas probes). */
         c->facts.first_flags = (uint8_t)f;
-        c->facts.first_by = ep == EP_A ? TCPSHAKE_WHO_CLIENT : TCPSHAKE_WHO_SERVER;
+        c->facts.first_ep = (uint8_t)ep;
     }
     s->packets++;
     s->ip_bytes += v->ip_len;
@@ -615,7 +615,7 @@ static int guess_client(const struct conn *c)
     if (c->roles_known) {
         return c->client;
     }
-    return c->facts.client.port < c->facts.server.port ? EP_B : EP_A;
+    return c->facts.ep[EP_A].port < c->facts.ep[EP_B].port ? EP_B : EP_A;
 }
 
 static enum tcpshake_who who_of(int ep, int client)
@@ -704,10 +704,9 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
     out->half_close = f->half_close;
     out->anomalies = f->anomalies;
     out->first_flags = f->first_flags;
-    out->first_by = f->first_by;
     int client = guess_client(c);
-    put_side(&out->client, client == EP_A ? &f->client : &f->server, &c->side[client]);
-    put_side(&out->server, client == EP_A ? &f->server : &f->client, &c->side[1 - client]);
+    put_side(&out->client, &f->ep[client], &c->side[client]);
+    put_side(&out->server, &f->ep[1 - client], &c->side[1 - client]);
     out->roles_inferred = !c->syn_seen;
     out->outcome = decide_outcome(c);
     decide_latency(c, out);
@@ -717,9 +716,7 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
     }
     out->duration_ns = (int64_t)(out->last_ns - out->first_ns);
     out->first_fin = who_of(c->first_fin_ep, client);
-    if (c->facts.first_by != TCPSHAKE_WHO_NONE) {
-        out->first_by = who_of(c->facts.first_by == TCPSHAKE_WHO_CLIENT ? EP_A : EP_B, client);
-    }
+    out->first_by = who_of(f->first_ep, client);
     bool crst = out->client.rst_ns != 0, srst = out->server.rst_ns != 0;
     out->rst_by = crst && srst ? TCPSHAKE_WHO_BOTH
                   : crst       ? TCPSHAKE_WHO_CLIENT

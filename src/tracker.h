@@ -86,8 +86,8 @@ struct conn_facts {
     uint64_t icmp_ns;
     int64_t syn_gaps_ns[TCPSHAKE_MAX_GAPS];
     int64_t synack_gaps_ns[TCPSHAKE_MAX_GAPS];
-    struct side_facts client; /* endpoint A while tracking (see struct conn) */
-    struct side_facts server; /* endpoint B */
+    struct side_facts ep[2]; /* [0] = endpoint A, [1] = B; tracker_finish maps them to
+                                the record's client and server */
     int32_t vlan;
     uint32_t n_syn;
     uint32_t n_synack;
@@ -95,11 +95,11 @@ struct conn_facts {
     uint32_t n_synack_gaps;
     uint32_t anomalies;
     enum tcpshake_tfo tfo;
-    enum tcpshake_who first_by;
     uint8_t ip_version;
     uint8_t icmp_type;
     uint8_t icmp_code;
     uint8_t first_flags;
+    uint8_t first_ep; /* 0 = A, 1 = B: who sent the first segment; 2 = no segment */
     bool half_close;
 };
 
@@ -132,8 +132,7 @@ struct conn {
     bool server_responded;  /* server_resp_ns is set */
     bool decision_reported; /* the engine has sent this connection's handshake event */
 
-    /* Cold: facts.client is endpoint A and facts.server is B; tracker_finish
-     * swaps them when B is the client. */
+    /* Cold: the facts of both endpoints, still as A and B. */
     struct conn_facts facts;
     uint64_t server_resp_ns;     /* server's first payload after the client's first */
     uint64_t last_syn_ns;        /* latest client SYN (for retransmission gaps) */
