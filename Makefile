@@ -22,14 +22,15 @@ WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototype
 # library links without LTO (clang 14 has no such option; its archive is bitcode).
 LTO      ?= -flto=auto $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-ffat-lto-objects)
 CFLAGS   ?= -O2 -g $(LTO)
-CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude -Isrc
+SRC_DIRS := src $(sort $(dir $(wildcard src/*/*.c src/*/*.h)))
+CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude $(patsubst %/,%,$(SRC_DIRS:%=-I%))
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(if $(WERROR),-Werror) -fvisibility=hidden -fPIC -MMD -MP \
              $(CFLAGS)
 LDLIBS  += -lpcap -pthread
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC  := $(wildcard src/*.c)
+LIB_SRC  := $(wildcard src/*.c src/*/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A    := $(BUILD)/libtcpshake.a
 LIB_SO   := $(BUILD)/libtcpshake.so
@@ -270,7 +271,7 @@ uninstall:
 
 # ------------------------------------------------------------------- style
 
-FORMAT_FILES = $(wildcard include/*.h src/*.c src/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
+FORMAT_FILES = $(wildcard include/*.h src/*.c src/*.h src/*/*.c src/*/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
                tests/tools/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -65,7 +65,7 @@ fi
 grep -E '^(facts|  )' "$tmp/facts" | head -3
 
 # Standard input goes through libpcap, a classic pcap file through the mapped
-# reader (src/pcapfile.c): both must give the same records.
+# reader (src/source/pcapfile.c): both must give the same records.
 for cap in "$data"/*.pcap "$data"/*.pcapng; do
     [ -e "$cap" ] || continue
     name=$(basename "$cap")

@@ -16,7 +16,7 @@
 #include "alloc.h"
 #include "check.h"
 #include "sink.h"
-#include "sink_text.h"
+#include "text.h"
 
 #define T0 UINT64_C(1700000000123456789) /* 2023-11-14T22:13:20.123456789Z */
 
@@ -625,7 +625,7 @@ static void test_text_digits(void)
         char want_u[32], want_i[32];
         snprintf(want_u, sizeof(want_u), "%" PRIu64, v);
         snprintf(want_i, sizeof(want_i), "%" PRId64, sv);
-        struct sink_text t;
+        struct text_buf t;
         memset(t.buf, '#', 64);
         struct text_cursor c = text_start(&t);
         text_u64(&c, v);
@@ -638,7 +638,7 @@ static void test_text_digits(void)
         CHECK(memcmp(t.buf, want_i, strlen(want_i)) == 0 && t.buf[SINK_TEXT_NUMBER] == '#');
     }
     /* The last bytes of the line: a number that does not fit is refused whole. */
-    struct sink_text t;
+    struct text_buf t;
     struct text_cursor c = text_start(&t);
     c.p = c.end - (SINK_TEXT_NUMBER - 1);
     text_u64(&c, 7);

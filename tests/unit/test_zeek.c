@@ -1,5 +1,5 @@
 /*
- * test_zeek.c - Zeek conn_state / history reproduction (src/zeek.c).
+ * test_zeek.c - Zeek conn_state / history reproduction (src/track/zeek.c).
  *
  * Each case is a short list of segments, as seen on the wire, and the
  * conn_state, history and role flip Zeek would log for them. "first" is the

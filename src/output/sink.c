@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "alloc.h"
-#include "sink_text.h"
+#include "text.h"
 
 /* Indexed by enum tcpshake_format. */
 static const struct sink_format *const formats[TCPSHAKE_FORMAT_COUNT] = {

@@ -1,5 +1,5 @@
 /*
- * sink_text.h - one record's text, built in memory and written with one
+ * text.h - a text buffer for one record, built in memory and written with one
  * fwrite: formatting through stdio field by field cost more than all the
  * analysis (bench/README.md). The JSON and CSV sinks build their lines here.
  *
@@ -8,8 +8,8 @@
  * sink can report the record as a write error rather than print half of it.
  * A number asks for room for the longest one (SINK_TEXT_NUMBER bytes).
  */
-#ifndef TCPSHAKE_SINK_TEXT_H
-#define TCPSHAKE_SINK_TEXT_H
+#ifndef TCPSHAKE_TEXT_H
+#define TCPSHAKE_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@
 /* The longest decimal text of a 64-bit integer: UINT64_MAX, or '-' and 19 digits. */
 #define SINK_TEXT_NUMBER 20
 
-struct sink_text {
+struct text_buf {
     char buf[SINK_TEXT_CAP];
 };
 
@@ -38,7 +38,7 @@ struct text_cursor {
 };
 
 /* An empty line to build in t. */
-static inline struct text_cursor text_start(struct sink_text *t)
+static inline struct text_cursor text_start(struct text_buf *t)
 {
     struct text_cursor c = { t->buf, t->buf, t->buf + SINK_TEXT_CAP, false };
     return c;

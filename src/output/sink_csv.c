@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "sink_text.h"
+#include "text.h"
 
 /* The per-side columns, written once with "client_" and once with "server_". */
 static const char *const side_columns[] = {
@@ -221,7 +221,7 @@ static void put_names(struct row *w, const char *prefix, const char *const *name
 static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *first)
 {
     (void)first;
-    struct sink_text t;
+    struct text_buf t;
     struct row w = { text_start(&t), true };
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         sep(&w);
@@ -238,7 +238,7 @@ static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *fir
 static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
-    struct sink_text t;
+    struct text_buf t;
     struct row w = { text_start(&t), true };
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         put_text(&w, tcpshake_event_name(s->event), 16);

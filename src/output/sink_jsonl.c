@@ -19,7 +19,7 @@
  * become \u00XX, so the output is always plain ASCII.
  */
 #include "sink.h"
-#include "sink_text.h"
+#include "text.h"
 
 #include <string.h>
 
@@ -195,7 +195,7 @@ static inline void put_anomalies(struct text_cursor *b, uint32_t bits)
     text_char(b, ']');
 }
 
-/* By value, so that the cursor stays in registers (sink_text.h). */
+/* By value, so that the cursor stays in registers (text.h). */
 static struct text_cursor put_side(struct text_cursor line, struct key k,
                                    const struct tcpshake_record *r, const struct tcpshake_side *sd)
 {
@@ -254,7 +254,7 @@ static struct text_cursor put_times(struct text_cursor line, const struct tcpsha
 static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     char iso[SINK_ISO_LEN];
-    struct sink_text text;
+    struct text_buf text;
     struct text_cursor line = text_start(&text);
     struct text_cursor *b = &line;
     text_char(b, '{');

@@ -53,7 +53,7 @@ extern const struct sink_format sink_zeek_format;
 /* OK, or ERR_WRITE once the stream has an error. */
 int sink_status(const struct tcpshake_sink *s);
 struct text_cursor;
-/* Write a record's line (sink_text.h) with one fwrite; if it overflowed, write
+/* Write a record's line (text.h) with one fwrite; if it overflowed, write
  * nothing and fail the sink: never half a record. */
 void sink_put_text(struct tcpshake_sink *s, const struct text_cursor *line);
 /* Address of one side as text (RFC 5952 for IPv6, no brackets). */

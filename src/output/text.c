@@ -1,9 +1,9 @@
 /*
- * sink_text.c - integers as decimal text for sink_text.h: in place, eight
+ * text.c - integers as decimal text for text.h: in place, eight
  * digits per 64-bit division and two per table lookup (nanosecond times have
  * 19 digits, and a record has dozens of numbers).
  */
-#include "sink_text.h"
+#include "text.h"
 
 static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
                                   "25262728293031323334353637383940414243444546474849"
