@@ -6,16 +6,19 @@
  * before the fault is still printed), 2 usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,9 +61,10 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;    /* of a failed write on the writer thread; 0 = see errno */
+    int write_errno;    /* of the first write that failed */
+    bool out_gone;      /* standard output's reader went away (EPIPE) */
     struct agg_run agg; /* health rows and detectors (cli/agg.c) */
-    struct tcpshake *h; /* for the progress line's packet count */
+    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
     uint64_t start_ns;  /* progress line: when reading started */
     uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
 };
@@ -291,11 +295,6 @@ static int check_live_options(const struct options *o)
         complain("-w -: the records already go to standard output; give -w a file name");
         return EXIT_USAGE;
     }
-    if (o->read_path != NULL && o->write_path != NULL && strcmp(o->read_path, "-") != 0 &&
-        strcmp(o->read_path, o->write_path) == 0) {
-        complain("-w %s: would overwrite the capture being read", o->write_path);
-        return EXIT_USAGE;
-    }
     if ((o->events & EVENTS_HANDSHAKE) && o->format_set && o->format == TCPSHAKE_FORMAT_ZEEK) {
         complain("--events: zeek output has one row per connection (use json, csv or table)");
         return EXIT_USAGE;
@@ -450,30 +449,50 @@ static int parse_args(int argc, char **argv, struct options *o)
     return -1;
 }
 
-/* A write that failed on the writer thread, as its errno (0: none). */
+/* Whether standard output is a pipe or socket that nobody reads any more. */
+static bool reader_gone(void)
+{
+    struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT, .revents = 0 };
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR) != 0;
+}
+
+/* A write to standard output that failed, as its errno (0: none). When its
+ * reader went away (tcpshake ... | head -1) nothing more can be said to it:
+ * stop reading, and end as SIGPIPE would have (end_streams). */
 static void take_write_error(struct run *run, int error)
 {
-    if (error != 0) {
+    if (error == 0) {
+        return;
+    }
+    if (!run->write_failed) {
         run->write_failed = true;
         run->write_errno = error;
+    }
+    if (!run->out_gone && (error == EPIPE || reader_gone())) {
+        run->out_gone = true;
+        if (run->h != NULL) {
+            tcpshake_stop(run->h);
+        }
     }
 }
 
 static void put_record(struct run *run, enum tcpshake_event ev, const struct tcpshake_record *r)
 {
-    if (run->sink == NULL) {
-        return; /* --by: health rows instead of records */
+    if (run->sink == NULL || run->out_gone) {
+        return; /* --by: health rows instead of records; or nobody reads them */
     }
     if (run->writer != NULL) {
-        writer_put(run->writer, ev, r);
+        take_write_error(run, writer_put(run->writer, ev, r));
         return;
     }
-    if (tcpshake_sink_write_event(run->sink, ev, r) != TCPSHAKE_OK) {
-        run->write_failed = true;
-    }
+    errno = 0;
+    bool ok = tcpshake_sink_write_event(run->sink, ev, r) == TCPSHAKE_OK;
     /* Live, a pipeline reading us sees each record at once. */
-    if (run->live && fflush(stdout) != 0) {
-        run->write_failed = true;
+    if (ok && run->live) {
+        ok = fflush(stdout) == 0;
+    }
+    if (!ok) {
+        take_write_error(run, errno != 0 ? errno : EIO);
     }
 }
 
@@ -605,6 +624,79 @@ static const char *input_name(const struct options *o)
     return strcmp(o->read_path, "-") == 0 ? "standard input" : o->read_path;
 }
 
+/* The same file, under whatever name: a device (/dev/null) is not a file to protect. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && !S_ISCHR(a->st_mode) &&
+           !S_ISBLK(a->st_mode);
+}
+
+/* Why the -w file (out) may not be written, or NULL. It must not be the capture
+ * being read (with several inputs: any of them) nor a stream the CLI writes. */
+static const char *dump_clash(const struct options *o, const struct stat *out)
+{
+    struct stat st;
+    if (o->read_path != NULL) {
+        bool in_ok = strcmp(o->read_path, "-") == 0 ? fstat(STDIN_FILENO, &st) == 0
+                                                    : stat(o->read_path, &st) == 0;
+        if (in_ok && same_file(&st, out)) {
+            return "would overwrite the capture being read";
+        }
+    }
+    if (fstat(STDOUT_FILENO, &st) == 0 && same_file(&st, out)) {
+        return "is standard output too, where the records go";
+    }
+    if (fstat(STDERR_FILENO, &st) == 0 && same_file(&st, out)) {
+        return "is standard error too";
+    }
+    return NULL;
+}
+
+/* Close the -w file unused, say why; returns status. */
+static int dump_failed(const struct options *o, int fd, const char *why, int status)
+{
+    complain("-w %s: %s", o->write_path, why);
+    close(fd);
+    return status;
+}
+
+/*
+ * -w: open the file without truncating it, and refuse it when it is the
+ * capture being read under another name (./x, /abs/x, a symlink, a hard
+ * link) or standard output: compared by device and inode, not by name.
+ * Truncating the input while it is read destroys it (and the mapped reader
+ * dies of SIGBUS). Only then empty it and hand it to the library.
+ */
+static int open_dump(const struct options *o, struct tcpshake *h)
+{
+    int fd = open(o->write_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        complain("-w %s: %s", o->write_path, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        return dump_failed(o, fd, strerror(errno), EXIT_RUNTIME);
+    }
+    const char *clash = dump_clash(o, &st);
+    if (clash != NULL) {
+        return dump_failed(o, fd, clash, EXIT_USAGE);
+    }
+    if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
+        return dump_failed(o, fd, strerror(errno), EXIT_RUNTIME);
+    }
+    FILE *fp = fdopen(fd, "wb");
+    if (fp == NULL) {
+        return dump_failed(o, fd, strerror(errno), EXIT_RUNTIME);
+    }
+    unsigned flags = o->handshake_only ? TCPSHAKE_DUMP_HANDSHAKE_ONLY : 0;
+    if (tcpshake_dump_stream(h, fp, flags) != TCPSHAKE_OK) { /* owns fp now */
+        complain("-w %s: %s", o->write_path, tcpshake_errmsg(h));
+        return EXIT_RUNTIME;
+    }
+    return -1;
+}
+
 /* Open the file or interface, the -w file, then drop privileges. -1 or an exit status. */
 static int open_input(const struct options *o, struct tcpshake *h)
 {
@@ -626,10 +718,9 @@ static int open_input(const struct options *o, struct tcpshake *h)
         complain("warning: %s", tcpshake_errmsg(h)); /* e.g. promiscuous mode unsupported */
     }
     if (o->write_path != NULL) {
-        unsigned flags = o->handshake_only ? TCPSHAKE_DUMP_HANDSHAKE_ONLY : 0;
-        if (tcpshake_dump_open(h, o->write_path, flags) != TCPSHAKE_OK) {
-            complain("-w %s: %s", o->write_path, tcpshake_errmsg(h));
-            return EXIT_RUNTIME;
+        rc = open_dump(o, h);
+        if (rc >= 0) {
+            return rc;
         }
     }
     if (o->user != NULL) {
@@ -639,6 +730,38 @@ static int open_input(const struct options *o, struct tcpshake *h)
         }
     }
     return -1;
+}
+
+/* After the run: the sink's trailer, the --by rows, the summary. 0 or EXIT_RUNTIME. */
+static int report(const struct options *o, struct run *run, struct tcpshake *h)
+{
+    if (!run->out_gone) {
+        errno = 0;
+        bool ok = agg_finish(&run->agg, o->format, tcpshake_get_stats(h));
+        if (run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) {
+            ok = false;
+        }
+        if (!ok) {
+            take_write_error(run, errno != 0 ? errno : EIO);
+        }
+    }
+    if (run->out_gone) {
+        return 0; /* no summary either: end_streams ends tcpshake as SIGPIPE would */
+    }
+    int status = 0;
+    if (run->write_failed) {
+        complain("write failed: %s", strerror(run->write_errno));
+        status = EXIT_RUNTIME;
+    }
+    if (!o->quiet) {
+        FILE *out = o->format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
+        if (o->format == TCPSHAKE_FORMAT_TABLE) {
+            fputc('\n', out);
+        }
+        tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
+        agg_summary(&run->agg, out);
+    }
+    return status;
 }
 
 /* Open, analyse, print; returns the exit status. */
@@ -660,9 +783,9 @@ static int analyse(const struct options *o, struct run *run)
         tcpshake_free(h);
         return rc;
     }
+    run->h = h;
     /* Only when the records do not share the terminal: they would tear the line. */
     if (o->read_path != NULL && !o->quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)) {
-        run->h = h;
         tcpshake_set_progress(h, on_progress, run);
     }
     running_handle = h;
@@ -676,22 +799,9 @@ static int analyse(const struct options *o, struct run *run)
     running_handle = NULL;
     take_write_error(run, writer_stop(run->writer));
     run->writer = NULL;
+    run->h = NULL;
     clear_progress(run);
-    int status = 0;
-    bool agg_ok = agg_finish(&run->agg, o->format, tcpshake_get_stats(h));
-    if ((run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) ||
-        run->write_failed || !agg_ok) {
-        complain("write failed: %s", strerror(run->write_errno != 0 ? run->write_errno : errno));
-        status = EXIT_RUNTIME;
-    }
-    if (!o->quiet) {
-        FILE *out = o->format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
-        if (o->format == TCPSHAKE_FORMAT_TABLE) {
-            fputc('\n', out);
-        }
-        tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
-        agg_summary(&run->agg, out);
-    }
+    int status = report(o, run, h);
     if (rc == TCPSHAKE_ERR_WRITE) {
         complain("%s: %s", o->write_path, tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
@@ -699,11 +809,92 @@ static int analyse(const struct options *o, struct run *run)
         complain("%s: %s", input_name(o), tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
     }
-    if (fflush(stdout) != 0 && status == 0) {
-        complain("write failed: %s", strerror(errno));
+    tcpshake_free(h); /* closes the -w file */
+    return status;
+}
+
+/*
+ * A closed standard stream (tcpshake ... >&-) would give its number to the next
+ * file opened, the -w file say, and the records would be written into it. Hold
+ * each closed one on /dev/null opened the other way round: reading or writing
+ * it then fails with EBADF, as on the closed descriptor, and a record written
+ * there is a failed write (exit 1), never data in another file. False when
+ * /dev/null cannot be opened.
+ */
+static bool hold_standard_fds(void)
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
+            continue;
+        }
+        /* The lowest free number: fd itself, as those below it are open. */
+        int held = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+        if (held < 0) {
+            return false;
+        }
+        if (held != fd) {
+            bool ok = dup2(held, fd) == fd;
+            close(held);
+            if (!ok) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* A reader of standard output that goes away is an EPIPE write error, handled
+ * (take_write_error, end_streams), not a death in the middle of a -w record. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* The end as SIGPIPE would have made it (128 + 13 = 141 in the shell). */
+static int die_of_sigpipe(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPIPE, &sa, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(SIGPIPE);
+    return 128 + SIGPIPE; /* not reached */
+}
+
+/*
+ * Standard output and error, last (the -w file is closed by now). A write that
+ * failed on either is exit 1: the message may be lost with standard error, the
+ * status is not. A reader of standard output that went away (tcpshake ... |
+ * head -1) ends tcpshake by SIGPIPE, silently, as for any command in a pipeline.
+ */
+static int end_streams(int status, bool out_gone)
+{
+    int earlier = errno; /* of the last write, when stdio gave up on its buffer then */
+    errno = 0;
+    if (!out_gone && (fflush(stdout) != 0 || ferror(stdout))) {
+        int why = errno != 0 ? errno : earlier != 0 ? earlier : EIO;
+        if (why == EPIPE || reader_gone()) {
+            out_gone = true;
+        } else if (status == 0) {
+            complain("write failed: %s", strerror(why));
+            status = EXIT_RUNTIME;
+        }
+    }
+    if (out_gone) {
+        return die_of_sigpipe();
+    }
+    if ((fflush(stderr) != 0 || ferror(stderr)) && status == 0) {
         status = EXIT_RUNTIME;
     }
-    tcpshake_free(h);
     return status;
 }
 
@@ -720,10 +911,15 @@ static unsigned pick_threads(const struct options *o)
 
 int main(int argc, char **argv)
 {
+    if (!hold_standard_fds()) {
+        complain("cannot open /dev/null: %s", strerror(errno));
+        return EXIT_RUNTIME;
+    }
     /* "tcpshake probe ..." is active probing, a front end of its own (cli/probe.c). */
     if (argc >= 2 && strcmp(argv[1], "probe") == 0) {
         return probe_main(argc - 1, argv + 1);
     }
+    ignore_sigpipe();
     struct options o;
     memset(&o, 0, sizeof(o));
     o.color = -1;
@@ -734,7 +930,7 @@ int main(int argc, char **argv)
     int status = parse_args(argc, argv, &o);
     if (status >= 0) {
         free(o.bpf);
-        return status;
+        return end_streams(status, false);
     }
     o.cfg.threads = pick_threads(&o);
     bool tty = isatty(STDOUT_FILENO);
@@ -779,5 +975,5 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.interval);
     agg_free(&run.agg);
     free(o.bpf);
-    return status;
+    return end_streams(status, run.out_gone);
 }
