@@ -6,24 +6,22 @@
  * before the fault is still printed), 2 usage error.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli_agg.h"
 #include "cli_probe.h"
+#include "cli_streams.h"
 #include "cli_writer.h"
 #include "tcpshake.h"
 
@@ -449,13 +447,6 @@ static int parse_args(int argc, char **argv, struct options *o)
     return -1;
 }
 
-/* Whether standard output is a pipe or socket that nobody reads any more. */
-static bool reader_gone(void)
-{
-    struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT, .revents = 0 };
-    return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR) != 0;
-}
-
 /* A write to standard output that failed, as its errno (0: none). When its
  * reader went away (tcpshake ... | head -1) nothing more can be said to it:
  * stop reading, and end as SIGPIPE would have (end_streams). */
@@ -468,7 +459,7 @@ static void take_write_error(struct run *run, int error)
         run->write_failed = true;
         run->write_errno = error;
     }
-    if (!run->out_gone && (error == EPIPE || reader_gone())) {
+    if (!run->out_gone && (error == EPIPE || streams_reader_gone())) {
         run->out_gone = true;
         if (run->h != NULL) {
             tcpshake_stop(run->h);
@@ -624,70 +615,18 @@ static const char *input_name(const struct options *o)
     return strcmp(o->read_path, "-") == 0 ? "standard input" : o->read_path;
 }
 
-/* The same file, under whatever name: a device (/dev/null) is not a file to protect. */
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && !S_ISCHR(a->st_mode) &&
-           !S_ISBLK(a->st_mode);
-}
-
-/* Why the -w file (out) may not be written, or NULL. It must not be the capture
- * being read (with several inputs: any of them) nor a stream the CLI writes. */
-static const char *dump_clash(const struct options *o, const struct stat *out)
-{
-    struct stat st;
-    if (o->read_path != NULL) {
-        bool in_ok = strcmp(o->read_path, "-") == 0 ? fstat(STDIN_FILENO, &st) == 0
-                                                    : stat(o->read_path, &st) == 0;
-        if (in_ok && same_file(&st, out)) {
-            return "would overwrite the capture being read";
-        }
-    }
-    if (fstat(STDOUT_FILENO, &st) == 0 && same_file(&st, out)) {
-        return "is standard output too, where the records go";
-    }
-    if (fstat(STDERR_FILENO, &st) == 0 && same_file(&st, out)) {
-        return "is standard error too";
-    }
-    return NULL;
-}
-
-/* Close the -w file unused, say why; returns status. */
-static int dump_failed(const struct options *o, int fd, const char *why, int status)
-{
-    complain("-w %s: %s", o->write_path, why);
-    close(fd);
-    return status;
-}
-
-/*
- * -w: open the file without truncating it, and refuse it when it is the
- * capture being read under another name (./x, /abs/x, a symlink, a hard
- * link) or standard output: compared by device and inode, not by name.
- * Truncating the input while it is read destroys it (and the mapped reader
- * dies of SIGBUS). Only then empty it and hand it to the library.
- */
+/* -w: the file opened, checked and truncated in cli/streams.c, then handed over. */
 static int open_dump(const struct options *o, struct tcpshake *h)
 {
-    int fd = open(o->write_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        complain("-w %s: %s", o->write_path, strerror(errno));
-        return EXIT_RUNTIME;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        return dump_failed(o, fd, strerror(errno), EXIT_RUNTIME);
-    }
-    const char *clash = dump_clash(o, &st);
-    if (clash != NULL) {
-        return dump_failed(o, fd, clash, EXIT_USAGE);
-    }
-    if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
-        return dump_failed(o, fd, strerror(errno), EXIT_RUNTIME);
-    }
-    FILE *fp = fdopen(fd, "wb");
+    /* With several -r inputs, every one of them goes in this list. */
+    const char *const inputs[] = { o->read_path };
+    size_t n_inputs = o->read_path != NULL ? 1 : 0;
+    const char *why;
+    bool refused;
+    FILE *fp = streams_open_dump(o->write_path, inputs, n_inputs, &why, &refused);
     if (fp == NULL) {
-        return dump_failed(o, fd, strerror(errno), EXIT_RUNTIME);
+        complain("-w %s: %s", o->write_path, why);
+        return refused ? EXIT_USAGE : EXIT_RUNTIME;
     }
     unsigned flags = o->handshake_only ? TCPSHAKE_DUMP_HANDSHAKE_ONLY : 0;
     if (tcpshake_dump_stream(h, fp, flags) != TCPSHAKE_OK) { /* owns fp now */
@@ -814,63 +753,6 @@ static int analyse(const struct options *o, struct run *run)
 }
 
 /*
- * A closed standard stream (tcpshake ... >&-) would give its number to the next
- * file opened, the -w file say, and the records would be written into it. Hold
- * each closed one on /dev/null opened the other way round: reading or writing
- * it then fails with EBADF, as on the closed descriptor, and a record written
- * there is a failed write (exit 1), never data in another file. False when
- * /dev/null cannot be opened.
- */
-static bool hold_standard_fds(void)
-{
-    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
-        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) {
-            continue;
-        }
-        /* The lowest free number: fd itself, as those below it are open. */
-        int held = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
-        if (held < 0) {
-            return false;
-        }
-        if (held != fd) {
-            bool ok = dup2(held, fd) == fd;
-            close(held);
-            if (!ok) {
-                return false;
-            }
-        }
-    }
-    return true;
-}
-
-/* A reader of standard output that goes away is an EPIPE write error, handled
- * (take_write_error, end_streams), not a death in the middle of a -w record. */
-static void ignore_sigpipe(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = SIG_IGN;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGPIPE, &sa, NULL);
-}
-
-/* The end as SIGPIPE would have made it (128 + 13 = 141 in the shell). */
-static int die_of_sigpipe(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGPIPE, &sa, NULL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(SIGPIPE);
-    return 128 + SIGPIPE; /* not reached */
-}
-
-/*
  * Standard output and error, last (the -w file is closed by now). A write that
  * failed on either is exit 1: the message may be lost with standard error, the
  * status is not. A reader of standard output that went away (tcpshake ... |
@@ -882,7 +764,7 @@ static int end_streams(int status, bool out_gone)
     errno = 0;
     if (!out_gone && (fflush(stdout) != 0 || ferror(stdout))) {
         int why = errno != 0 ? errno : earlier != 0 ? earlier : EIO;
-        if (why == EPIPE || reader_gone()) {
+        if (why == EPIPE || streams_reader_gone()) {
             out_gone = true;
         } else if (status == 0) {
             complain("write failed: %s", strerror(why));
@@ -890,7 +772,7 @@ static int end_streams(int status, bool out_gone)
         }
     }
     if (out_gone) {
-        return die_of_sigpipe();
+        return streams_die_of_sigpipe();
     }
     if ((fflush(stderr) != 0 || ferror(stderr)) && status == 0) {
         status = EXIT_RUNTIME;
@@ -911,7 +793,7 @@ static unsigned pick_threads(const struct options *o)
 
 int main(int argc, char **argv)
 {
-    if (!hold_standard_fds()) {
+    if (!streams_hold_closed()) {
         complain("cannot open /dev/null: %s", strerror(errno));
         return EXIT_RUNTIME;
     }
@@ -919,7 +801,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "probe") == 0) {
         return probe_main(argc - 1, argv + 1);
     }
-    ignore_sigpipe();
+    streams_ignore_sigpipe();
     struct options o;
     memset(&o, 0, sizeof(o));
     o.color = -1;
