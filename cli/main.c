@@ -89,7 +89,7 @@ static void usage(FILE *out)
             "  --no-promisc            live: do not put the interface in promiscuous mode\n"
             "  -Z USER                 live: drop privileges to USER once the capture is open\n"
             "  -w FILE                 save the packets read (after the filter) to a pcap\n"
-            "                          file\n"
+            "                          file; never the capture being read (by any name)\n"
             "  --handshake-only        with -w: save only SYNs, SYN-ACKs, the ACK completing\n"
             "                          a handshake, FINs, RSTs and ICMP errors about them\n"
             "  --events close|handshake|all\n"
@@ -123,8 +123,11 @@ static void usage(FILE *out)
                  "The summary (and each --stats-interval block) goes to standard output\n"
                  "after a table, to standard error after json, csv or zeek output.\n"
                  "Exit status: 0 success (also when Ctrl-C ends a live capture), 1 input\n"
-                 "or runtime failure (what was analysed before it is still printed),\n"
-                 "2 usage error or bad filter. See tcpshake(1).\n");
+                 "or runtime failure (what was analysed before it is still printed; a\n"
+                 "closed or full standard output or error too), 2 usage error or bad\n"
+                 "filter. When the reader of standard output goes away (| head), the\n"
+                 "-w file is closed on a whole record, then SIGPIPE ends tcpshake (141).\n"
+                 "See tcpshake(1).\n");
 }
 
 __attribute__((format(printf, 1, 2))) static void complain(const char *fmt, ...)
