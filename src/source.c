@@ -17,7 +17,6 @@
 #include "source.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdint.h>
@@ -426,16 +425,17 @@ int source_dump_stream(struct source *s, FILE *fp, char *err, size_t err_len)
         fclose(fp);
         return rc;
     }
-    int fd = fileno(fp);
     s->dump = pcap_dump_fopen(s->pcap, fp);
     if (s->dump == NULL) {
-        /* libpcap closes fp when the file header cannot be written, but not when it
-         * refuses the link type before that: close it only if its descriptor is
-         * still open. Nothing else opens files while a trace is being set up. */
-        if (fcntl(fd, F_GETFD) != -1) {
+        /* libpcap closes fp when the file header cannot be written ("Can't write
+         * to ..."), not when it refuses the handle before that (pcap_dump_fopen in
+         * sf-pcap.c). Tell them apart by its words: a second fclose would be
+         * undefined, a stream left open only a leak. */
+        const char *why = pcap_geterr(s->pcap);
+        if (strstr(why, "isn't supported in savefiles") != NULL ||
+            strstr(why, "not-yet-activated") != NULL) {
             fclose(fp);
         }
-        const char *why = pcap_geterr(s->pcap);
         snprintf(err, err_len, "%s", why[0] != '\0' ? why : "cannot write");
         return TCPSHAKE_ERR_WRITE;
     }
