@@ -458,11 +458,13 @@ static void take_write_error(struct run *run, int error)
     if (error == 0) {
         return;
     }
-    if (!run->write_failed) {
+    bool first = !run->write_failed;
+    if (first) {
         run->write_failed = true;
         run->write_errno = error;
     }
-    if (!run->out_gone && (error == EPIPE || streams_reader_gone())) {
+    /* A poll for the first failure only: a full disk fails every record after it. */
+    if (!run->out_gone && (error == EPIPE || (first && streams_reader_gone()))) {
         run->out_gone = true;
         if (run->h != NULL) {
             tcpshake_stop(run->h);
