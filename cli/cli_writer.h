@@ -13,8 +13,10 @@ struct writer;
 
 /* Start a writer thread for sink (borrowed). NULL when it cannot start. */
 struct writer *writer_start(struct tcpshake_sink *sink);
-/* Queue a copy of *r, to be written as event ev after everything queued before. */
-void writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_record *r);
+/* Queue a copy of *r, to be written as event ev after everything queued before.
+ * 0, or the errno of the first write that failed so far (a reader of the
+ * output gone: EPIPE), so the caller can stop early. */
+int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_record *r);
 /* Wait until everything queued is written. 0, or the errno of the first
  * write that failed (so far). */
 int writer_sync(struct writer *w);

@@ -21,6 +21,7 @@
 
 #include "cli_agg.h"
 #include "cli_probe.h"
+#include "cli_streams.h"
 #include "cli_writer.h"
 #include "tcpshake.h"
 
@@ -58,9 +59,10 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;    /* of a failed write on the writer thread; 0 = see errno */
+    int write_errno;    /* of the first write that failed */
+    bool out_gone;      /* standard output's reader went away (EPIPE) */
     struct agg_run agg; /* health rows and detectors (cli/agg.c) */
-    struct tcpshake *h; /* for the progress line's packet count */
+    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
     uint64_t start_ns;  /* progress line: when reading started */
     uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
 };
@@ -87,7 +89,7 @@ static void usage(FILE *out)
             "  --no-promisc            live: do not put the interface in promiscuous mode\n"
             "  -Z USER                 live: drop privileges to USER once the capture is open\n"
             "  -w FILE                 save the packets read (after the filter) to a pcap\n"
-            "                          file\n"
+            "                          file; never the capture being read (by any name)\n"
             "  --handshake-only        with -w: save only SYNs, SYN-ACKs, the ACK completing\n"
             "                          a handshake, FINs, RSTs and ICMP errors about them\n"
             "  --events close|handshake|all\n"
@@ -121,8 +123,11 @@ static void usage(FILE *out)
                  "The summary (and each --stats-interval block) goes to standard output\n"
                  "after a table, to standard error after json, csv or zeek output.\n"
                  "Exit status: 0 success (also when Ctrl-C ends a live capture), 1 input\n"
-                 "or runtime failure (what was analysed before it is still printed),\n"
-                 "2 usage error or bad filter. See tcpshake(1).\n");
+                 "or runtime failure (what was analysed before it is still printed; a\n"
+                 "closed or full standard output or error too), 2 usage error or bad\n"
+                 "filter. When the reader of standard output goes away (| head), the\n"
+                 "-w file is closed on a whole record, then SIGPIPE ends tcpshake (141).\n"
+                 "See tcpshake(1).\n");
 }
 
 __attribute__((format(printf, 1, 2))) static void complain(const char *fmt, ...)
@@ -291,11 +296,6 @@ static int check_live_options(const struct options *o)
         complain("-w -: the records already go to standard output; give -w a file name");
         return EXIT_USAGE;
     }
-    if (o->read_path != NULL && o->write_path != NULL && strcmp(o->read_path, "-") != 0 &&
-        strcmp(o->read_path, o->write_path) == 0) {
-        complain("-w %s: would overwrite the capture being read", o->write_path);
-        return EXIT_USAGE;
-    }
     if ((o->events & EVENTS_HANDSHAKE) && o->format_set && o->format == TCPSHAKE_FORMAT_ZEEK) {
         complain("--events: zeek output has one row per connection (use json, csv or table)");
         return EXIT_USAGE;
@@ -450,30 +450,45 @@ static int parse_args(int argc, char **argv, struct options *o)
     return -1;
 }
 
-/* A write that failed on the writer thread, as its errno (0: none). */
+/* A write to standard output that failed, as its errno (0: none). When its
+ * reader went away (tcpshake ... | head -1) nothing more can be said to it:
+ * stop reading, and end as SIGPIPE would have (end_streams). */
 static void take_write_error(struct run *run, int error)
 {
-    if (error != 0) {
+    if (error == 0) {
+        return;
+    }
+    bool first = !run->write_failed;
+    if (first) {
         run->write_failed = true;
         run->write_errno = error;
+    }
+    /* A poll for the first failure only: a full disk fails every record after it. */
+    if (!run->out_gone && (error == EPIPE || (first && streams_reader_gone()))) {
+        run->out_gone = true;
+        if (run->h != NULL) {
+            tcpshake_stop(run->h);
+        }
     }
 }
 
 static void put_record(struct run *run, enum tcpshake_event ev, const struct tcpshake_record *r)
 {
-    if (run->sink == NULL) {
-        return; /* --by: health rows instead of records */
+    if (run->sink == NULL || run->out_gone) {
+        return; /* --by: health rows instead of records; or nobody reads them */
     }
     if (run->writer != NULL) {
-        writer_put(run->writer, ev, r);
+        take_write_error(run, writer_put(run->writer, ev, r));
         return;
     }
-    if (tcpshake_sink_write_event(run->sink, ev, r) != TCPSHAKE_OK) {
-        run->write_failed = true;
-    }
+    errno = 0;
+    bool ok = tcpshake_sink_write_event(run->sink, ev, r) == TCPSHAKE_OK;
     /* Live, a pipeline reading us sees each record at once. */
-    if (run->live && fflush(stdout) != 0) {
-        run->write_failed = true;
+    if (ok && run->live) {
+        ok = fflush(stdout) == 0;
+    }
+    if (!ok) {
+        take_write_error(run, errno != 0 ? errno : EIO);
     }
 }
 
@@ -605,6 +620,27 @@ static const char *input_name(const struct options *o)
     return strcmp(o->read_path, "-") == 0 ? "standard input" : o->read_path;
 }
 
+/* -w: the file opened, checked and truncated in cli/streams.c, then handed over. */
+static int open_dump(const struct options *o, struct tcpshake *h)
+{
+    /* With several -r inputs, every one of them goes in this list. */
+    const char *const inputs[] = { o->read_path };
+    size_t n_inputs = o->read_path != NULL ? 1 : 0;
+    const char *why;
+    bool refused;
+    FILE *fp = streams_open_dump(o->write_path, inputs, n_inputs, &why, &refused);
+    if (fp == NULL) {
+        complain("-w %s: %s", o->write_path, why);
+        return refused ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    unsigned flags = o->handshake_only ? TCPSHAKE_DUMP_HANDSHAKE_ONLY : 0;
+    if (tcpshake_dump_stream(h, fp, flags) != TCPSHAKE_OK) { /* owns fp now */
+        complain("-w %s: %s", o->write_path, tcpshake_errmsg(h));
+        return EXIT_RUNTIME;
+    }
+    return -1;
+}
+
 /* Open the file or interface, the -w file, then drop privileges. -1 or an exit status. */
 static int open_input(const struct options *o, struct tcpshake *h)
 {
@@ -626,10 +662,9 @@ static int open_input(const struct options *o, struct tcpshake *h)
         complain("warning: %s", tcpshake_errmsg(h)); /* e.g. promiscuous mode unsupported */
     }
     if (o->write_path != NULL) {
-        unsigned flags = o->handshake_only ? TCPSHAKE_DUMP_HANDSHAKE_ONLY : 0;
-        if (tcpshake_dump_open(h, o->write_path, flags) != TCPSHAKE_OK) {
-            complain("-w %s: %s", o->write_path, tcpshake_errmsg(h));
-            return EXIT_RUNTIME;
+        rc = open_dump(o, h);
+        if (rc >= 0) {
+            return rc;
         }
     }
     if (o->user != NULL) {
@@ -639,6 +674,38 @@ static int open_input(const struct options *o, struct tcpshake *h)
         }
     }
     return -1;
+}
+
+/* After the run: the sink's trailer, the --by rows, the summary. 0 or EXIT_RUNTIME. */
+static int report(const struct options *o, struct run *run, struct tcpshake *h)
+{
+    if (!run->out_gone) {
+        errno = 0;
+        bool ok = agg_finish(&run->agg, o->format, tcpshake_get_stats(h));
+        if (run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) {
+            ok = false;
+        }
+        if (!ok) {
+            take_write_error(run, errno != 0 ? errno : EIO);
+        }
+    }
+    if (run->out_gone) {
+        return 0; /* no summary either: end_streams ends tcpshake as SIGPIPE would */
+    }
+    int status = 0;
+    if (run->write_failed) {
+        complain("write failed: %s", strerror(run->write_errno));
+        status = EXIT_RUNTIME;
+    }
+    if (!o->quiet) {
+        FILE *out = o->format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
+        if (o->format == TCPSHAKE_FORMAT_TABLE) {
+            fputc('\n', out);
+        }
+        tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
+        agg_summary(&run->agg, out);
+    }
+    return status;
 }
 
 /* Open, analyse, print; returns the exit status. */
@@ -660,9 +727,9 @@ static int analyse(const struct options *o, struct run *run)
         tcpshake_free(h);
         return rc;
     }
+    run->h = h;
     /* Only when the records do not share the terminal: they would tear the line. */
     if (o->read_path != NULL && !o->quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)) {
-        run->h = h;
         tcpshake_set_progress(h, on_progress, run);
     }
     running_handle = h;
@@ -676,22 +743,9 @@ static int analyse(const struct options *o, struct run *run)
     running_handle = NULL;
     take_write_error(run, writer_stop(run->writer));
     run->writer = NULL;
+    run->h = NULL;
     clear_progress(run);
-    int status = 0;
-    bool agg_ok = agg_finish(&run->agg, o->format, tcpshake_get_stats(h));
-    if ((run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) ||
-        run->write_failed || !agg_ok) {
-        complain("write failed: %s", strerror(run->write_errno != 0 ? run->write_errno : errno));
-        status = EXIT_RUNTIME;
-    }
-    if (!o->quiet) {
-        FILE *out = o->format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
-        if (o->format == TCPSHAKE_FORMAT_TABLE) {
-            fputc('\n', out);
-        }
-        tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
-        agg_summary(&run->agg, out);
-    }
+    int status = report(o, run, h);
     if (rc == TCPSHAKE_ERR_WRITE) {
         complain("%s: %s", o->write_path, tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
@@ -699,11 +753,35 @@ static int analyse(const struct options *o, struct run *run)
         complain("%s: %s", input_name(o), tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
     }
-    if (fflush(stdout) != 0 && status == 0) {
-        complain("write failed: %s", strerror(errno));
+    tcpshake_free(h); /* closes the -w file */
+    return status;
+}
+
+/*
+ * Standard output and error, last (the -w file is closed by now). A write that
+ * failed on either is exit 1: the message may be lost with standard error, the
+ * status is not. A reader of standard output that went away (tcpshake ... |
+ * head -1) ends tcpshake by SIGPIPE, silently, as for any command in a pipeline.
+ */
+static int end_streams(int status, bool out_gone)
+{
+    int earlier = errno; /* of the last write, when stdio gave up on its buffer then */
+    errno = 0;
+    if (!out_gone && (fflush(stdout) != 0 || ferror(stdout))) {
+        int why = errno != 0 ? errno : earlier != 0 ? earlier : EIO;
+        if (why == EPIPE || streams_reader_gone()) {
+            out_gone = true;
+        } else if (status == 0) {
+            complain("write failed: %s", strerror(why));
+            status = EXIT_RUNTIME;
+        }
+    }
+    if (out_gone) {
+        return streams_die_of_sigpipe();
+    }
+    if ((fflush(stderr) != 0 || ferror(stderr)) && status == 0) {
         status = EXIT_RUNTIME;
     }
-    tcpshake_free(h);
     return status;
 }
 
@@ -720,10 +798,15 @@ static unsigned pick_threads(const struct options *o)
 
 int main(int argc, char **argv)
 {
+    if (!streams_hold_closed()) {
+        complain("cannot open /dev/null: %s", strerror(errno));
+        return EXIT_RUNTIME;
+    }
     /* "tcpshake probe ..." is active probing, a front end of its own (cli/probe.c). */
     if (argc >= 2 && strcmp(argv[1], "probe") == 0) {
         return probe_main(argc - 1, argv + 1);
     }
+    streams_ignore_sigpipe();
     struct options o;
     memset(&o, 0, sizeof(o));
     o.color = -1;
@@ -734,7 +817,7 @@ int main(int argc, char **argv)
     int status = parse_args(argc, argv, &o);
     if (status >= 0) {
         free(o.bpf);
-        return status;
+        return end_streams(status, false);
     }
     o.cfg.threads = pick_threads(&o);
     bool tty = isatty(STDOUT_FILENO);
@@ -779,5 +862,5 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.interval);
     agg_free(&run.agg);
     free(o.bpf);
-    return status;
+    return end_streams(status, run.out_gone);
 }

@@ -105,7 +105,7 @@ struct writer *writer_start(struct tcpshake_sink *sink)
     return w;
 }
 
-void writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_record *r)
+int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_record *r)
 {
     pthread_mutex_lock(&w->mu);
     while (w->tail - w->head == RING_CAP) {
@@ -123,7 +123,9 @@ void writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_
     if (w->idle && w->tail - w->head >= WAKE_AT) {
         pthread_cond_signal(&w->work_cv);
     }
+    int error = w->error;
     pthread_mutex_unlock(&w->mu);
+    return error;
 }
 
 int writer_sync(struct writer *w)

@@ -513,9 +513,20 @@ enum tcpshake_dump_flags {
  * source and before tcpshake_run; the file is flushed when the run ends and
  * closed by tcpshake_free. Fails with ERR_STATE (no source, or already
  * writing) or ERR_WRITE (cannot create it: tcpshake_errmsg() says why). A write
- * failure later makes tcpshake_run stop and return ERR_WRITE.
+ * failure later makes tcpshake_run stop and return ERR_WRITE. An existing file
+ * is truncated, whatever it is: the capture being read under another name
+ * too (see tcpshake_dump_stream).
  */
 TCPSHAKE_API int tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags);
+
+/*
+ * The same on a stream open for writing, which h owns from the call on: closed
+ * by tcpshake_free, or before an error is returned. A caller that must not
+ * truncate the wrong file (the capture being read, under another name) opens
+ * it itself without O_TRUNC, compares st_dev and st_ino, truncates, and hands
+ * the stream over here.
+ */
+TCPSHAKE_API int tcpshake_dump_stream(struct tcpshake *h, FILE *fp, unsigned flags);
 
 /* Write one record as event ev: the same as tcpshake_sink_write, and with
  * TCPSHAKE_SINK_EVENTS the output says which event it is. OK or ERR_WRITE. */

@@ -432,7 +432,8 @@ int tcpshake_open_live(struct tcpshake *h, const char *iface,
     return rc;
 }
 
-int tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags)
+/* What both ways of starting a trace check first. OK or ERR_STATE. */
+static int dump_allowed(struct tcpshake *h, unsigned flags)
 {
     if (h->src == NULL) {
         snprintf(h->errmsg, sizeof(h->errmsg), "no source is open");
@@ -442,7 +443,30 @@ int tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags)
         snprintf(h->errmsg, sizeof(h->errmsg), "saving only handshake packets needs threads = 1");
         return TCPSHAKE_ERR_STATE;
     }
-    int rc = source_dump_open(h->src, path, h->errmsg, sizeof(h->errmsg));
+    return TCPSHAKE_OK;
+}
+
+int tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags)
+{
+    int rc = dump_allowed(h, flags);
+    if (rc == TCPSHAKE_OK) {
+        rc = source_dump_open(h->src, path, h->errmsg, sizeof(h->errmsg));
+    }
+    if (rc == TCPSHAKE_OK) {
+        h->dumping = true;
+        h->dump_flags = flags;
+    }
+    return rc;
+}
+
+int tcpshake_dump_stream(struct tcpshake *h, FILE *fp, unsigned flags)
+{
+    int rc = dump_allowed(h, flags);
+    if (rc != TCPSHAKE_OK) {
+        fclose(fp);
+        return rc;
+    }
+    rc = source_dump_stream(h->src, fp, h->errmsg, sizeof(h->errmsg));
     if (rc == TCPSHAKE_OK) {
         h->dumping = true;
         h->dump_flags = flags;

@@ -377,20 +377,29 @@ bool source_stats(struct source *s, uint64_t *received, uint64_t *dropped, uint6
 
 /* ------------------------------------------------------------- trace writer */
 
-int source_dump_open(struct source *s, const char *path, char *err, size_t err_len)
+/* The fast reader has no libpcap handle: a dead one carries the link type. */
+static int dump_handle(struct source *s, char *err, size_t err_len)
 {
     if (s->dump != NULL) {
         snprintf(err, err_len, "a trace is already being written");
         return TCPSHAKE_ERR_STATE;
     }
     if (s->pcap == NULL) {
-        /* The fast reader has no libpcap handle: a dead one carries the link type. */
         s->pcap = pcap_open_dead_with_tstamp_precision(s->linktype, (int)pcapfile_snaplen(s->pf),
                                                        PCAP_TSTAMP_PRECISION_NANO);
         if (s->pcap == NULL) {
             snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
             return TCPSHAKE_ERR_NOMEM;
         }
+    }
+    return TCPSHAKE_OK;
+}
+
+int source_dump_open(struct source *s, const char *path, char *err, size_t err_len)
+{
+    int rc = dump_handle(s, err, err_len);
+    if (rc != TCPSHAKE_OK) {
+        return rc;
     }
     s->dump = pcap_dump_open(s->pcap, path);
     if (s->dump == NULL) {
@@ -404,6 +413,30 @@ int source_dump_open(struct source *s, const char *path, char *err, size_t err_l
             }
         }
         snprintf(err, err_len, "%s", why[0] != '\0' ? why : "cannot create");
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
+}
+
+int source_dump_stream(struct source *s, FILE *fp, char *err, size_t err_len)
+{
+    int rc = dump_handle(s, err, err_len);
+    if (rc != TCPSHAKE_OK) {
+        fclose(fp);
+        return rc;
+    }
+    s->dump = pcap_dump_fopen(s->pcap, fp);
+    if (s->dump == NULL) {
+        /* libpcap closes fp when the file header cannot be written ("Can't write
+         * to ..."), not when it refuses the handle before that (pcap_dump_fopen in
+         * sf-pcap.c). Tell them apart by its words: a second fclose would be
+         * undefined, a stream left open only a leak. */
+        const char *why = pcap_geterr(s->pcap);
+        if (strstr(why, "isn't supported in savefiles") != NULL ||
+            strstr(why, "not-yet-activated") != NULL) {
+            fclose(fp);
+        }
+        snprintf(err, err_len, "%s", why[0] != '\0' ? why : "cannot write");
         return TCPSHAKE_ERR_WRITE;
     }
     return TCPSHAKE_OK;

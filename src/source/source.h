@@ -51,6 +51,9 @@ bool source_stats(struct source *s, uint64_t *received, uint64_t *dropped, uint6
 /* Start writing a pcap file ("-" = standard output) with the source's link
  * type, snaplen and time precision. OK, ERR_STATE or ERR_WRITE (*err says why). */
 int source_dump_open(struct source *s, const char *path, char *err, size_t err_len);
+/* The same on an open stream, which the source owns from the call on (closed
+ * by source_close, or before an error is returned). */
+int source_dump_stream(struct source *s, FILE *fp, char *err, size_t err_len);
 /* Append the packet source_next returned last. OK or ERR_WRITE. */
 int source_dump_last(struct source *s);
 /* Flush the dump file. OK (also when none is open) or ERR_WRITE. */

@@ -8,16 +8,21 @@
 # line gives exit 2 and one such line. A damaged packet is a counted skip in
 # the summary and the run exits 0. Never a crash, a sanitizer report or a hang.
 #
-# usage: tests/e2e/bad_input.sh CLI MAKE_HOSTILE
+# The last section checks the output side: -w never truncates the capture being
+# read, whatever its name; closed, full or vanished standard streams.
+#
+# usage: tests/e2e/bad_input.sh CLI MAKE_HOSTILE GEN_TRACE
 # Prints "ok - NAME" or "not ok - NAME: WHY" per check, then
 # "bad_input: N passed, M failed"; exits 1 if any failed.
 set -u
-if [ $# -ne 2 ]; then
-    echo "usage: $0 CLI MAKE_HOSTILE" >&2
+if [ $# -ne 3 ]; then
+    echo "usage: $0 CLI MAKE_HOSTILE GEN_TRACE" >&2
     exit 2
 fi
 cli=$1
 make_hostile=$2
+gen_trace=$3
+case $cli in /*) ;; *) cli=$PWD/$cli ;; esac # some checks run in another directory
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bad_input.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -349,6 +354,155 @@ else
     chmod 000 "$tmp/unreadable.pcap"
     usage 1 "$tmp/unreadable.pcap" -r "$tmp/unreadable.pcap"
     finish "unreadable file"
+fi
+
+# ------------------------------------------------------- -w and standard streams
+
+# -w naming the capture being read, by another name: refused by device and
+# inode before anything is truncated (it was truncated to 0 bytes, and the
+# mapped reader died of SIGBUS), with or without a filter, from a file or
+# from standard input; the input is left as it was.
+wdir=$tmp/w
+mkdir "$wdir"
+cp "$v" "$wdir/v.pcap"
+cp "$v" "$wdir/keep.pcap"
+ln -s v.pcap "$wdir/link.pcap"
+ln "$wdir/v.pcap" "$wdir/hard.pcap"
+# same_input LABEL ARGS...: run from $wdir; exit 2, one line, nothing printed, input intact.
+same_input() {
+    local label=$1
+    shift
+    cp "$wdir/keep.pcap" "$wdir/v.pcap" # into the same inode: the hard link stays one
+    cd "$wdir" || exit 1
+    run "$@"
+    cd - >/dev/null || exit 1
+    want_rc 2
+    one_err_line
+    err_has "would overwrite the capture being read"
+    out_empty
+    cmp -s "$wdir/v.pcap" "$wdir/keep.pcap" || add "the input changed: $(wc -c <"$wdir/v.pcap") bytes"
+    finish "-w $label"
+}
+same_input "names the input by a ./relative path" -r ./v.pcap -w v.pcap -o json
+same_input "names the input by an absolute path" -r v.pcap -w "$wdir/v.pcap" -o json
+same_input "is a symbolic link to the input" -r v.pcap -w link.pcap -o json
+same_input "is the input read through a symbolic link" -r link.pcap -w v.pcap -o json
+same_input "is a hard link to the input" -r v.pcap -w hard.pcap -o json
+same_input "names the input, with a filter (libpcap reader)" -r ./v.pcap -w v.pcap -o json tcp
+same_input "names the input under its own name" -r v.pcap -w v.pcap -o json
+stdin=$wdir/v.pcap
+same_input "is the file standard input reads (-r -)" -r - -w ./hard.pcap -o json
+stdin=/dev/null
+
+# -w naming the file standard output goes to: the records and the trace would be mixed.
+run -r "$v" -o json -w "$tmp/out"
+want_rc 2
+one_err_line
+err_has "standard output"
+out_empty
+finish "-w names the file standard output writes to"
+
+# A device is not a file to protect: -w /dev/null with the records to /dev/null too.
+"$cli" -r "$v" -o json -q -w /dev/null >/dev/null 2>"$tmp/err"
+rc=$?
+why=""
+want_rc 0
+err_empty
+finish "-w /dev/null with standard output on /dev/null"
+
+# Standard output closed: the -w file must not take its number (the records went
+# into the trace, exit 0). Writing the records fails like any write: exit 1, one
+# line; the trace is the same as with standard output open. With the writer thread too.
+"$cli" -r "$v" -w "$tmp/w5ref.pcap" -o json -q >/dev/null 2>&1
+for threads in 1 2; do
+    rm -f "$tmp/w5.pcap"
+    "$cli" -r "$v" -w "$tmp/w5.pcap" -o json -q --threads $threads >&- 2>"$tmp/err"
+    rc=$?
+    why=""
+    want_rc 1
+    one_err_line
+    err_has "write failed: Bad file descriptor"
+    cmp -s "$tmp/w5ref.pcap" "$tmp/w5.pcap" || add "the -w file differs from one written normally"
+    finish "standard output closed with -w, --threads $threads"
+done
+
+# Standard input closed with -r -: a read error, not another file read instead.
+"$cli" -r - -o json -q <&- >"$tmp/out" 2>"$tmp/err"
+rc=$?
+why=""
+want_rc 1
+one_err_line
+err_has "standard input"
+out_empty
+finish "-r - with standard input closed"
+
+# Standard error closed or full: the summary is lost, which is a failed write:
+# exit 1 (there is nowhere to say so). Nothing to write there is no failure.
+# A closed standard error must not be taken by the -w file either.
+for target in "2>&-" "2>/dev/full"; do
+    case $target in
+    "2>&-") "$cli" -r "$v" -o json >/dev/null 2>&- ;;
+    *) "$cli" -r "$v" -o json >/dev/null 2>/dev/full ;;
+    esac
+    rc=$?
+    why=""
+    want_rc 1
+    finish "summary to standard error $target: exit 1"
+    case $target in
+    "2>&-") "$cli" -r "$v" -o json -q >/dev/null 2>&- ;;
+    *) "$cli" -r "$v" -o json -q >/dev/null 2>/dev/full ;;
+    esac
+    rc=$?
+    why=""
+    want_rc 0
+    finish "-q, nothing for standard error $target: exit 0"
+done
+rm -f "$tmp/w10.pcap"
+"$cli" -r "$v" -o json -w "$tmp/w10.pcap" >/dev/null 2>&-
+rc=$?
+why=""
+want_rc 1
+cmp -s "$tmp/w5ref.pcap" "$tmp/w10.pcap" || add "the -w file differs from one written normally"
+finish "standard error closed with -w: the summary does not go into the trace"
+"$cli" -r "$v" --bogus >/dev/null 2>&-
+rc=$?
+why=""
+want_rc 2
+finish "usage error with standard error closed: still exit 2"
+"$cli" --help >/dev/full 2>"$tmp/err"
+rc=$?
+why=""
+want_rc 1
+one_err_line
+err_has "No space left on device"
+finish "--help to a full device"
+
+# The reader of standard output goes away (| head -1): the -w file ends on a
+# whole record (it ended mid-record), exit as killed by SIGPIPE (141), no
+# message. The trace is generated big enough that head leaves long before the
+# end: its records fill stdout's 1 MiB buffer and the pipe many times over.
+if ! "$gen_trace" -o "$tmp/big.pcap" -p 30000 -c 3000 -s 1 --snaplen 96 >/dev/null 2>&1; then
+    echo "not ok - $gen_trace failed"
+    fail=$((fail + 1))
+else
+    for threads in 1 2; do
+        rm -f "$tmp/w7.pcap"
+        "$cli" -r "$tmp/big.pcap" -w "$tmp/w7.pcap" -o json --threads $threads 2>"$tmp/err" |
+            head -1 >"$tmp/out"
+        rc=${PIPESTATUS[0]}
+        why=""
+        want_rc 141
+        err_empty
+        out_has '{"id":1,'
+        size=$(wc -c <"$tmp/w7.pcap")
+        # Whole records: the -w file reads to its end without a "truncated" error ...
+        "$cli" -r "$tmp/w7.pcap" -o json -q >/dev/null 2>"$tmp/err7" ||
+            add "the -w file does not read back: $(show "$tmp/err7")"
+        # ... and, with no filter, it is the input's first bytes.
+        [ "$size" -gt 24 ] || add "the -w file has no packets ($size bytes)"
+        cmp -s -n "$size" "$tmp/w7.pcap" "$tmp/big.pcap" || add "the -w file is not a prefix of the input"
+        finish "-w with the reader of standard output gone (| head -1), --threads $threads"
+    done
 fi
 
 echo "bad_input: $pass passed, $fail failed"

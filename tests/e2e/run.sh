@@ -149,7 +149,7 @@ if [ -f "$data/sample.pcap" ]; then
     done
 fi
 
-if "$here/bad_input.sh" "$cli" "$hostile" >"$tmp/bad" 2>&1; then
+if "$here/bad_input.sh" "$cli" "$hostile" "$gen_trace" >"$tmp/bad" 2>&1; then
     ok
 else
     not_ok "bad input suite:"
