@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -713,11 +714,23 @@ static int analyse(const struct options *o, struct run *run)
 }
 
 /* TCPSHAKE_HASH_KEY=32 hex digits pins the flow table's hash key (tests, bench);
- * unset, the library draws a fresh secret. Returns -1, or EXIT_USAGE. */
+ * unset, a fresh secret from getrandom(), drawn here so that a kernel without
+ * it gets a clear message rather than "out of memory" from the first table.
+ * Returns -1, or the exit status. */
 static int hash_key_from_env(struct tcpshake_config *cfg)
 {
     const char *v = getenv("TCPSHAKE_HASH_KEY");
     if (v == NULL) {
+        ssize_t n;
+        do {
+            n = getrandom(cfg->hash_key, sizeof(cfg->hash_key), 0);
+        } while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof(cfg->hash_key)) {
+            complain("no random hash key: getrandom: %s (TCPSHAKE_HASH_KEY pins one)",
+                     n < 0 ? strerror(errno) : "short read");
+            return EXIT_RUNTIME;
+        }
+        cfg->hash_key_set = true;
         return -1;
     }
     static const char hex[] = "0123456789abcdef0123456789ABCDEF";

@@ -434,6 +434,9 @@ TCPSHAKE_API void tcpshake_sink_free(struct tcpshake_sink *s);
  * percentiles overall and per server, top failing servers). Bounded memory. */
 struct tcpshake_summary;
 
+/* NULL when memory runs out or getrandom() fails (the per-server index is
+ * keyed with a secret of its own; nothing printed depends on it). The same
+ * holds for tcpshake_health_new and tcpshake_detect_new. */
 TCPSHAKE_API struct tcpshake_summary *tcpshake_summary_new(void);
 TCPSHAKE_API void tcpshake_summary_add(struct tcpshake_summary *s, const struct tcpshake_record *r);
 /* Write the summary as text; stats may be NULL. Returns OK or ERR_WRITE. */
