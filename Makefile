@@ -36,7 +36,7 @@ LIB_SO   := $(BUILD)/libtcpshake.so
 CLI      := $(BUILD)/tcpshake
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/tests/make_hostile
+TOOLS    := $(BUILD)/tests/make_hostile $(BUILD)/tests/hash_flood
 
 .SECONDARY:
 
@@ -77,6 +77,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/alloc_fault.o
 
 $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+
+# Uses the library's own flow hash to aim at slots (tests/e2e/hashflood.sh, bench).
+$(BUILD)/tests/hash_flood: $(BUILD)/tests/tools/hash_flood.o $(LIB_A)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # ------------------------------------------------------------------- tests
 
