@@ -228,7 +228,9 @@ BENCH_SEED          ?= 1
 BENCH_FLOOD         ?= 10000000
 BENCH_OOO           ?= 1000000
 BENCH_PEERS_PACKETS ?= 2000000
-BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop
+BENCH_HASH_SYNS     ?= 100000
+BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop \
+               $(BUILD)/bench/hashbench $(BUILD)/tests/hash_flood
 
 .PHONY: bench bench-peers bench-deps
 
@@ -238,11 +240,15 @@ $(BUILD)/bench/gen_trace: $(BUILD)/bench/gen_trace.o
 $(BUILD)/bench/runner: $(BUILD)/bench/runner.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
 
+$(BUILD)/bench/hashbench: $(BUILD)/bench/hashbench.o $(LIB_A)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 $(BUILD)/bench/readloop: $(BUILD)/bench/readloop.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lpcap
 
 bench: $(CLI) $(BENCH_TOOLS)
-	@bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD) $(BENCH_OOO)
+	@bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD) $(BENCH_OOO) \
+		$(BENCH_HASH_SYNS)
 
 bench-peers: $(CLI) $(BENCH_TOOLS)
 	@bench/peers.sh $(BUILD) $(BENCH_PEERS_PACKETS) $(BENCH_SEED)

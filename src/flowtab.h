@@ -69,7 +69,9 @@ struct flowtab;
 
 /* Canonical key of a packet's tuple. *swapped tells whether src is the "hi" side. */
 void flowtab_key(const struct flow_tuple *t, struct flow_key *key);
-/* The keyed hash of a canonical key: the low bits pick the slot. */
+/* The keyed hash of a canonical key under sk (64 bits), and the table's: its
+ * low 32 bits, which pick the slot. */
+uint64_t flowtab_hash64(const struct siphash_key *sk, const struct flow_key *key);
 uint32_t flowtab_hash(const struct flowtab *ft, const struct flow_key *key);
 
 /* A table for cap connections (cap >= 1), hashing under key (copied). Every

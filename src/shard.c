@@ -359,8 +359,8 @@ static void send_round(struct shard *s, bool flush)
 
 /*
  * Which worker owns a packet's connection, as a 32-bit hash: the high half of
- * SipHash-1-3 of the canonical key under the flow tables' key (the flow table
- * takes its slot from the low half, so the two are independent). It replaced
+ * the flow tables' keyed hash of the canonical key (flowtab_hash64; the flow
+ * table takes its slot from the low half, so the two are independent). It replaced
  * an unkeyed xor of two endpoint hashes: cheaper, but anyone could compute
  * which tuples go to which worker.
  */
@@ -368,7 +368,7 @@ static uint32_t route_hash(const struct shard *s, const struct flow_tuple *t)
 {
     struct flow_key k;
     flowtab_key(t, &k);
-    return (uint32_t)(siphash13(&s->key, &k, sizeof(k)) >> 32);
+    return (uint32_t)(flowtab_hash64(&s->key, &k) >> 32);
 }
 
 struct packet_view *shard_slot(struct shard *s)
