@@ -123,7 +123,10 @@ static void usage(FILE *out)
                  "after a table, to standard error after json, csv or zeek output.\n"
                  "Exit status: 0 success (also when Ctrl-C ends a live capture), 1 input\n"
                  "or runtime failure (what was analysed before it is still printed),\n"
-                 "2 usage error or bad filter. See tcpshake(1).\n");
+                 "2 usage error or bad filter.\n"
+                 "TCPSHAKE_HASH_KEY=<32 hex digits> pins the flow table's hash key (default:\n"
+                 "a fresh secret per run); for reproducible tests and benchmarks only.\n"
+                 "See tcpshake(1).\n");
 }
 
 __attribute__((format(printf, 1, 2))) static void complain(const char *fmt, ...)
