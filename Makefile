@@ -37,7 +37,7 @@ LIB_SO   := $(BUILD)/libtcpshake.so
 CLI      := $(BUILD)/tcpshake
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/tests/make_hostile
+TOOLS    := $(BUILD)/tests/make_hostile $(BUILD)/tests/hash_flood
 
 .SECONDARY:
 
@@ -79,6 +79,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/alloc_fault.o
 
 $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+
+# Uses the library's own flow hash to aim at slots (tests/e2e/hashflood.sh, bench).
+$(BUILD)/tests/hash_flood: $(BUILD)/tests/tools/hash_flood.o $(LIB_A)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # ------------------------------------------------------------------- tests
 
@@ -226,7 +230,9 @@ BENCH_SEED          ?= 1
 BENCH_FLOOD         ?= 10000000
 BENCH_OOO           ?= 1000000
 BENCH_PEERS_PACKETS ?= 2000000
-BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop
+BENCH_HASH_SYNS     ?= 100000
+BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop \
+               $(BUILD)/bench/hashbench $(BUILD)/tests/hash_flood
 
 .PHONY: bench bench-peers bench-deps
 
@@ -236,11 +242,15 @@ $(BUILD)/bench/gen_trace: $(BUILD)/bench/gen_trace.o
 $(BUILD)/bench/runner: $(BUILD)/bench/runner.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
 
+$(BUILD)/bench/hashbench: $(BUILD)/bench/hashbench.o $(LIB_A)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 $(BUILD)/bench/readloop: $(BUILD)/bench/readloop.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lpcap
 
 bench: $(CLI) $(BENCH_TOOLS)
-	@bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD) $(BENCH_OOO)
+	@bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD) $(BENCH_OOO) \
+		$(BENCH_HASH_SYNS)
 
 bench-peers: $(CLI) $(BENCH_TOOLS)
 	@bench/peers.sh $(BUILD) $(BENCH_PEERS_PACKETS) $(BENCH_SEED)

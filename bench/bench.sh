@@ -2,11 +2,12 @@
 # bench.sh - the body of `make bench`: generate (once) and warm a trace, then time tcpshake
 # in every output format against a bare libpcap read loop, and show that a SYN flood's
 # memory is bounded by --max-flows and that one long reordered connection's memory does not
-# grow with its segment count. Prints figures; asserts nothing.
+# grow with its segment count, and what the keyed flow hash costs and buys (a hash
+# flood: SYNs crafted to collide, against random ones). Prints figures; asserts nothing.
 #
-# Usage: bench/bench.sh BUILD_DIR PACKETS SEED FLOOD_SYNS [OOO_SEGMENTS]
+# Usage: bench/bench.sh BUILD_DIR PACKETS SEED FLOOD_SYNS [OOO_SEGMENTS [HASH_SYNS]]
 set -eu
-build=$1 packets=$2 seed=$3 flood=$4 ooo=${5:-1000000}
+build=$1 packets=$2 seed=$3 flood=$4 ooo=${5:-1000000} hash_syns=${6:-100000}
 dir=$build/bench
 cli=$build/tcpshake
 run=$dir/runner
@@ -102,3 +103,6 @@ for segs in 1000 "$ooo"; do
         sh -c 'exec "$0" -r - -o json -q <"$1"' "$cli" "$otrace"
 done
 rm -f "$dir/base.ns"
+
+# The keyed flow hash: its cost per key, and a hash flood (bench/hash.sh).
+bench/hash.sh "$build" "$hash_syns"

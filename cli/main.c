@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -127,6 +128,8 @@ static void usage(FILE *out)
                  "closed or full standard output or error too), 2 usage error or bad\n"
                  "filter. When the reader of standard output goes away (| head), the\n"
                  "-w file is closed on a whole record, then SIGPIPE ends tcpshake (141).\n"
+                 "TCPSHAKE_HASH_KEY=<32 hex digits> pins the flow table's hash key (default:\n"
+                 "a fresh secret per run); for reproducible tests and benchmarks only.\n"
                  "See tcpshake(1).\n");
 }
 
@@ -711,7 +714,12 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
 /* Open, analyse, print; returns the exit status. */
 static int analyse(const struct options *o, struct run *run)
 {
+    errno = 0;
     struct tcpshake *h = tcpshake_new(&o->cfg, on_record, run);
+    if (h == NULL && !o->cfg.hash_key_set && errno != 0 && errno != ENOMEM) {
+        complain("no random hash key: getrandom: %s (TCPSHAKE_HASH_KEY pins one)", strerror(errno));
+        return EXIT_RUNTIME;
+    }
     if (h == NULL) {
         complain("out of memory for %zu flows (try a smaller --max-flows)", o->cfg.max_flows);
         return EXIT_RUNTIME;
@@ -785,6 +793,44 @@ static int end_streams(int status, bool out_gone)
     return status;
 }
 
+/* TCPSHAKE_HASH_KEY=32 hex digits pins the flow table's hash key (tests, bench);
+ * unset, a fresh secret from getrandom(), drawn here so that a kernel without
+ * it gets a clear message rather than "out of memory" from the first table.
+ * Returns -1, or the exit status. */
+static int hash_key_from_env(struct tcpshake_config *cfg)
+{
+    const char *v = getenv("TCPSHAKE_HASH_KEY");
+    if (v == NULL) {
+        ssize_t n;
+        do {
+            n = getrandom(cfg->hash_key, sizeof(cfg->hash_key), 0);
+        } while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof(cfg->hash_key)) {
+            complain("no random hash key: getrandom: %s (TCPSHAKE_HASH_KEY pins one)",
+                     n < 0 ? strerror(errno) : "short read");
+            return EXIT_RUNTIME;
+        }
+        cfg->hash_key_set = true;
+        return -1;
+    }
+    static const char hex[] = "0123456789abcdef0123456789ABCDEF";
+    for (size_t i = 0; i < 2 * sizeof(cfg->hash_key); i++) {
+        const char *d = v[i] != '\0' ? strchr(hex, v[i]) : NULL;
+        if (d == NULL) {
+            complain("TCPSHAKE_HASH_KEY: want 32 hex digits");
+            return EXIT_USAGE;
+        }
+        unsigned nibble = (unsigned)(d - hex) & 15u;
+        cfg->hash_key[i / 2] = (uint8_t)(cfg->hash_key[i / 2] << 4 | nibble);
+    }
+    if (v[2 * sizeof(cfg->hash_key)] != '\0') {
+        complain("TCPSHAKE_HASH_KEY: want 32 hex digits");
+        return EXIT_USAGE;
+    }
+    cfg->hash_key_set = true;
+    return -1;
+}
+
 /* --threads: 0 = one per online CPU; --handshake-only needs the packet's verdict at once. */
 static unsigned pick_threads(const struct options *o)
 {
@@ -815,6 +861,9 @@ int main(int argc, char **argv)
     tcpshake_config_default(&o.cfg);
     tcpshake_live_options_default(&o.live);
     int status = parse_args(argc, argv, &o);
+    if (status < 0) {
+        status = hash_key_from_env(&o.cfg);
+    }
     if (status >= 0) {
         free(o.bpf);
         return end_streams(status, false);

@@ -279,6 +279,11 @@ struct tcpshake_stats {
     uint64_t evictions;           /* connections pushed out of a full flow table */
     uint64_t evictions_half_open; /* of which were half-open or unanswered */
     uint64_t flows_peak;          /* most connections tracked at once */
+    uint64_t evictions_crowded;   /* of the evictions: every slot a new connection's hash
+                                     allowed was taken (with a secret key, practically
+                                     never; see tcpshake_config.hash_key) */
+    uint64_t flow_probes;         /* flow-table slots looked at: a cost measure that
+                                     depends on the hash key (tests and bench) */
     uint64_t first_ns, last_ns;   /* time span of the input */
     bool live;                    /* a live interface was read: the live_* fields are valid */
     uint64_t live_received;       /* pcap_stats ps_recv: packets the kernel filter passed */
@@ -299,6 +304,10 @@ struct tcpshake_config {
     uint64_t max_packets;          /* stop after this many packets; 0 = no limit */
     const char *bpf;               /* capture filter (tcpdump syntax) or NULL; copied */
     unsigned threads;              /* threads in all (default 0 = 1 = no workers); see below */
+    bool hash_key_set;             /* use hash_key; false (the default): tcpshake_new
+                                      draws a fresh one from getrandom() */
+    uint8_t hash_key[16];          /* SipHash-1-3 key of the flow table and of the
+                                      routing to workers; see below */
 };
 
 /*
@@ -318,6 +327,19 @@ struct tcpshake_config {
  * Each worker queues at most a few thousand packets and records.
  */
 
+/*
+ * hash_key: crafted traffic that knew where flows land in the flow table could
+ * pile them all into one probe run and make each packet cost time in
+ * proportion to the flood. The table is keyed with SipHash-1-3 under a 128-bit
+ * secret drawn per handle, and no flow sits more than 127 slots past its home,
+ * so the work per packet is bounded even for someone who knows the key. The
+ * records do not depend on the key (except, with two or more workers, which
+ * connection a full worker table evicts; and in the practically impossible
+ * evictions_crowded case). Pin the key only for reproducible tests and
+ * benchmarks: whoever knows it can craft the slow case (the tcpshake CLI reads
+ * it from TCPSHAKE_HASH_KEY).
+ */
+
 /* Fill *cfg with the defaults above. */
 TCPSHAKE_API void tcpshake_config_default(struct tcpshake_config *cfg);
 
@@ -328,8 +350,9 @@ struct tcpshake;
 /*
  * Make a handle. cfg is copied (NULL = defaults). on_record is called once per
  * connection, in the order connections end; it may be NULL. Returns NULL when
- * memory runs out, max_flows or threads is unusable, or a worker thread cannot
- * start (the only failures).
+ * memory runs out, max_flows or threads is unusable, a worker thread cannot
+ * start, or hash_key is not set and getrandom() fails (errno then says why; we
+ * never fall back to a guessable key). These are the only failures.
  * All memory for max_flows connections is allocated here.
  */
 TCPSHAKE_API struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg,
@@ -411,6 +434,9 @@ TCPSHAKE_API void tcpshake_sink_free(struct tcpshake_sink *s);
  * percentiles overall and per server, top failing servers). Bounded memory. */
 struct tcpshake_summary;
 
+/* NULL when memory runs out or getrandom() fails (the per-server index is
+ * keyed with a secret of its own; nothing printed depends on it). The same
+ * holds for tcpshake_health_new and tcpshake_detect_new. */
 TCPSHAKE_API struct tcpshake_summary *tcpshake_summary_new(void);
 TCPSHAKE_API void tcpshake_summary_add(struct tcpshake_summary *s, const struct tcpshake_record *r);
 /* Write the summary as text; stats may be NULL. Returns OK or ERR_WRITE. */

@@ -23,6 +23,7 @@
 #include "decode.h"
 #include "engine.h"
 #include "shard.h"
+#include "siphash.h"
 #include "source.h"
 
 #define NS_PER_S  1000000000ull
@@ -126,6 +127,16 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         memcpy(h->bpf, cfg->bpf, n);
     }
     h->cfg.bpf = h->bpf;
+    if (!h->cfg.hash_key_set) {
+        int err = siphash_key_random(h->cfg.hash_key);
+        if (err != 0) {
+            tcpshake_free(h);
+            errno = err;
+            return NULL;
+        }
+        h->cfg.hash_key_set = true;
+    }
+    cfg = &h->cfg;
     bool ok;
     if (cfg->threads > 1) {
         struct shard_hooks hooks = { deliver_record, deliver_interval, h };

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "hll.h"
 #include "tcpshake.h"
 
 int keytab_init(struct keytab *t, size_t cap)
@@ -23,6 +22,11 @@ int keytab_init(struct keytab *t, size_t cap)
     while (slots < 2 * cap) {
         slots *= 2;
     }
+    uint8_t secret[SIPHASH_KEY_LEN];
+    if (siphash_key_random(secret) != 0) {
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    siphash_key_from_bytes(&t->secret, secret);
     t->cap = cap;
     t->mask = slots - 1;
     t->slot = ts_calloc(slots, sizeof(*t->slot));
@@ -43,9 +47,9 @@ void keytab_release(struct keytab *t)
     memset(t, 0, sizeof(*t));
 }
 
-static uint32_t key_hash(const struct keytab_key *k)
+static uint32_t key_hash(const struct keytab *t, const struct keytab_key *k)
 {
-    return (uint32_t)(hll_hash(k->b, sizeof(k->b)) >> 32);
+    return (uint32_t)siphash13(&t->secret, k->b, sizeof(k->b));
 }
 
 /* The slot holding k, or the empty slot where it would go. */
@@ -65,13 +69,13 @@ static size_t probe(const struct keytab *t, const struct keytab_key *k, uint32_t
 
 size_t keytab_find(const struct keytab *t, const struct keytab_key *k)
 {
-    size_t i = probe(t, k, key_hash(k));
+    size_t i = probe(t, k, key_hash(t, k));
     return t->slot[i] == 0 ? KEYTAB_NONE : t->slot[i] - 1;
 }
 
 static void place(struct keytab *t, size_t e, const struct keytab_key *k)
 {
-    uint32_t hash = key_hash(k);
+    uint32_t hash = key_hash(t, k);
     size_t i = probe(t, k, hash);
     t->key[e] = *k;
     t->hash[e] = hash;

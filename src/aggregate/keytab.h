@@ -9,6 +9,14 @@
  * is taken, the caller picks a victim (keytab_victim samples a few entries
  * and returns the lightest) and gives it the new key with keytab_rekey.
  *
+ * Keys are hashed with SipHash-1-3 under a 128-bit secret each table draws for
+ * itself from getrandom() in keytab_init: the keys come from packets, and
+ * without the secret nobody can choose keys that share a probe run. (The
+ * tables' results never depend on the secret: entries are numbered in order of
+ * arrival and victims are sampled by number, never by slot.) Probing is not
+ * otherwise bounded: at most half the slots are used and there is one lookup
+ * per record, not per packet.
+ *
  * Keys are compared as bytes: the caller zeroes unused bytes.
  * All memory is allocated by keytab_init; nothing later allocates.
  */
@@ -17,6 +25,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "siphash.h"
 
 #define KEYTAB_KEY_LEN 40
 #define KEYTAB_NONE    ((size_t)-1)
@@ -34,9 +44,12 @@ struct keytab {
     uint32_t *slot;         /* entry number + 1; 0 = empty slot */
     uint32_t *hash;         /* per entry */
     struct keytab_key *key; /* per entry */
+    struct siphash_key secret;
 };
 
-/* Allocate for cap entries (1 .. 2^24). Returns TCPSHAKE_OK or TCPSHAKE_ERR_NOMEM. */
+/* Allocate for cap entries (1 .. 2^24) and draw the secret. Returns TCPSHAKE_OK,
+ * TCPSHAKE_ERR_ARG, or TCPSHAKE_ERR_NOMEM (also when getrandom fails: errno
+ * then says why). */
 int keytab_init(struct keytab *t, size_t cap);
 void keytab_release(struct keytab *t);
 

@@ -26,6 +26,7 @@
 
 #include "alloc.h"
 #include "hist.h"
+#include "siphash.h"
 
 #define SUMMARY_SERVERS 1024 /* per-server entries */
 #define SUMMARY_SLOTS   2048 /* index slots: a power of two, at most half full */
@@ -60,6 +61,7 @@ struct tcpshake_summary {
     struct hist app_latency;
     size_t n_servers;              /* entries in use */
     uint64_t server_evictions;     /* Space-Saving replacements */
+    struct siphash_key secret;     /* of key_hash, drawn in tcpshake_summary_new */
     uint16_t index[SUMMARY_SLOTS]; /* entry number + 1; 0 = empty slot */
     struct server servers[SUMMARY_SERVERS];
 };
@@ -71,18 +73,19 @@ static size_t addr_len(uint8_t ip_version)
     return ip_version == 6 ? 16 : 4;
 }
 
-/* FNV-1a over the key. */
-static uint32_t key_hash(const struct tcpshake_record *r)
+/* SipHash-1-3 of the server's (version, port, address) under the summary's own
+ * secret: server addresses come from packets, and an unkeyed hash (FNV-1a
+ * here before) let crafted servers share one probe run. Entries are numbered
+ * by arrival, so nothing printed depends on the secret. */
+static uint32_t key_hash(const struct tcpshake_summary *s, const struct tcpshake_record *r)
 {
-    uint32_t h = 2166136261u;
+    uint8_t b[19];
     size_t n = addr_len(r->ip_version);
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ r->server.addr[i]) * 16777619u;
-    }
-    h = (h ^ (r->server.port & 0xffu)) * 16777619u;
-    h = (h ^ (uint32_t)(r->server.port >> 8)) * 16777619u;
-    h = (h ^ r->ip_version) * 16777619u;
-    return h;
+    b[0] = r->ip_version;
+    b[1] = (uint8_t)(r->server.port >> 8);
+    b[2] = (uint8_t)r->server.port;
+    memcpy(b + 3, r->server.addr, n);
+    return (uint32_t)siphash13(&s->secret, b, 3 + n);
 }
 
 static bool key_equal(const struct server *e, const struct tcpshake_record *r)
@@ -150,7 +153,7 @@ static size_t slot_of_entry(const struct tcpshake_summary *s, size_t n)
 /* An entry for r's server: found, new, or taken over from the smallest. */
 static struct server *server_entry(struct tcpshake_summary *s, const struct tcpshake_record *r)
 {
-    uint32_t hash = key_hash(r);
+    uint32_t hash = key_hash(s, r);
     size_t slot = find_slot(s, r, hash);
     if (s->index[slot] != 0) {
         return &s->servers[s->index[slot] - 1];
@@ -448,6 +451,12 @@ static void print_stats(const struct tcpshake_summary *s, const struct tcpshake_
     fprintf(out, "  %-28s %12" PRIu64 "\n", "connections", st->connections);
     fprintf(out, "  %-28s %12" PRIu64 " (%" PRIu64 " half-open)\n", "flow table evictions",
             st->evictions, st->evictions_half_open);
+    /* Only when it happened: with a secret hash key it practically never does
+     * (flowtab.h), and the line would be noise in every summary. */
+    if (st->evictions_crowded != 0) {
+        fprintf(out, "  %-28s %12" PRIu64 "\n", "  of which: hash window full",
+                st->evictions_crowded);
+    }
     fprintf(out, "  %-28s %12" PRIu64 "\n", "peak flows", st->flows_peak);
     fprintf(out, "  %-28s %12" PRIu64 "\n", "server table evictions", s->server_evictions);
     if (st->live) {
@@ -462,8 +471,16 @@ static void print_stats(const struct tcpshake_summary *s, const struct tcpshake_
 
 struct tcpshake_summary *tcpshake_summary_new(void)
 {
+    uint8_t secret[SIPHASH_KEY_LEN];
+    if (siphash_key_random(secret) != 0) {
+        return NULL;
+    }
     /* Zeroed memory is an empty summary: hist_init is a memset to 0. */
-    return ts_calloc(1, sizeof(struct tcpshake_summary));
+    struct tcpshake_summary *s = ts_calloc(1, sizeof(*s));
+    if (s != NULL) {
+        siphash_key_from_bytes(&s->secret, secret);
+    }
+    return s;
 }
 
 void tcpshake_summary_add(struct tcpshake_summary *s, const struct tcpshake_record *r)

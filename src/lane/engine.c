@@ -25,7 +25,9 @@ bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap
     e->st = st;
     e->out = out;
     e->out_ctx = ctx;
-    e->ft = flowtab_new(cap);
+    struct siphash_key key;
+    siphash_key_from_bytes(&key, cfg->hash_key);
+    e->ft = flowtab_new(cap, &key, &st->flow_probes);
     e->due = ts_calloc(cap, sizeof(*e->due));
     if (e->ft == NULL || e->due == NULL) {
         engine_release(e);
@@ -166,19 +168,35 @@ void engine_sweep(struct engine *e, uint64_t now_ns)
     }
 }
 
+/* Report c as evicted to make room for a new connection. */
+static void evict(struct engine *e, struct conn *c)
+{
+    e->st->evictions++;
+    if (c->link.cls == FLOW_HANDSHAKE) {
+        e->st->evictions_half_open++;
+    }
+    emit(e, c, TCPSHAKE_END_EVICTED, &e->key);
+}
+
 static struct conn *new_conn(struct engine *e, const struct flow_key *key, uint32_t hash,
                              const struct flow_tuple *first, uint64_t ts_ns)
 {
-    if (flowtab_full(e->ft)) {
-        struct conn *victim = flowtab_victim(e->ft);
-        e->st->evictions++;
-        if (victim->link.cls == FLOW_HANDSHAKE) {
-            e->st->evictions_half_open++;
+    struct conn *c;
+    struct conn *crowded = flowtab_crowded(e->ft, hash);
+    if (crowded != NULL) {
+        /* Every slot this flow may take is in use (flowtab.h: with a secret key,
+         * practically never): it takes the place of one of those flows. */
+        e->st->evictions_crowded++;
+        evict(e, crowded);
+        c = flowtab_reuse(e->ft, crowded, key, hash, ts_ns);
+    } else {
+        if (flowtab_full(e->ft)) {
+            struct conn *victim = flowtab_victim(e->ft);
+            evict(e, victim);
+            flowtab_remove(e->ft, victim);
         }
-        emit(e, victim, TCPSHAKE_END_EVICTED, &e->key);
-        flowtab_remove(e->ft, victim);
+        c = flowtab_insert(e->ft, key, hash, ts_ns);
     }
-    struct conn *c = flowtab_insert(e->ft, key, hash, ts_ns);
     tracker_init(c, first, e->key.a, ts_ns);
     size_t n = flowtab_count(e->ft);
     if (n > e->st->flows_peak) {
@@ -226,10 +244,11 @@ static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_
 }
 
 /* The flow key of a decoded packet (of the quoted tuple for an ICMP error), and its hash. */
-static uint32_t packet_key(const struct packet_view *pv, struct flow_key *key)
+static uint32_t packet_key(const struct flowtab *ft, const struct packet_view *pv,
+                           struct flow_key *key)
 {
     flowtab_key(packet_flow_tuple(pv), key);
-    return flowtab_hash(key);
+    return flowtab_hash(ft, key);
 }
 
 static bool packet_keyed(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t ts_ns,
@@ -247,7 +266,7 @@ bool engine_packet(struct engine *e, uint64_t index, uint64_t now_ns, uint64_t t
                    const struct packet_view *pv)
 {
     struct flow_key key;
-    uint32_t hash = packet_key(pv, &key);
+    uint32_t hash = packet_key(e->ft, pv, &key);
     return packet_keyed(e, index, now_ns, ts_ns, pv, &key, hash);
 }
 
@@ -276,7 +295,7 @@ void engine_packets(struct engine *e, const struct engine_item *items, const uin
     struct flow_key keys[LOOK];
     uint32_t hashes[LOOK];
     for (size_t i = 0; i < n && i < SLOT_AHEAD; i++) {
-        hashes[i % LOOK] = packet_key(&nth(items, pick, i)->pv, &keys[i % LOOK]);
+        hashes[i % LOOK] = packet_key(e->ft, &nth(items, pick, i)->pv, &keys[i % LOOK]);
         flowtab_prefetch_slot(e->ft, hashes[i % LOOK]);
     }
     for (size_t i = 0; i < n; i++) {
@@ -287,7 +306,8 @@ void engine_packets(struct engine *e, const struct engine_item *items, const uin
         }
         size_t ahead = i + SLOT_AHEAD;
         if (ahead < n) {
-            hashes[ahead % LOOK] = packet_key(&nth(items, pick, ahead)->pv, &keys[ahead % LOOK]);
+            hashes[ahead % LOOK] =
+                    packet_key(e->ft, &nth(items, pick, ahead)->pv, &keys[ahead % LOOK]);
             flowtab_prefetch_slot(e->ft, hashes[ahead % LOOK]);
         }
         if (i + CONN_AHEAD < n) {

@@ -2,7 +2,13 @@
  * flowtab.h - the bounded flow table: connections keyed by their canonical
  * (direction-free) tuple, in a fixed pool allocated at start.
  *
- * Lookup is open addressing with linear probing and backward-shift deletion.
+ * Lookup is open addressing with linear probing and backward-shift deletion,
+ * keyed with SipHash-1-3 under the handle's secret (siphash.h), so crafted
+ * traffic cannot choose which flows share a probe run. A flow sits at most
+ * FLOWTAB_WINDOW - 1 slots past its home slot: lookup, insertion and deletion
+ * each look at no more than FLOWTAB_WINDOW slots, whatever the input. When a new
+ * flow's whole window is taken (flowtab_crowded), one of the flows in it is
+ * evicted and its slot reused (flowtab_reuse).
  * Every connection sits on one of three idle lists (oldest first), one per
  * timeout class, so expiry and eviction are O(1) per connection and never
  * scan the table. When the pool is full the caller evicts
@@ -17,6 +23,17 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "siphash.h"
+
+/*
+ * Slots a flow may sit past its home slot, + 1. With a random key and the table
+ * at its fullest (half the slots taken) an insertion needs more than 64 slots
+ * about once in 10^7 and more than 128 (extrapolated: each further slot ~0.8
+ * times as likely) about once in 10^13, so a crowded window, the one event whose
+ * outcome depends on the key, does not happen in practice; with a key an
+ * attacker knows, it bounds the work per packet.
+ */
+#define FLOWTAB_WINDOW 128
 
 /* The tuple with its two endpoints in a fixed order (lower address/port first). */
 struct flow_key {
@@ -52,13 +69,18 @@ struct flowtab;
 
 /* Canonical key of a packet's tuple. *swapped tells whether src is the "hi" side. */
 void flowtab_key(const struct flow_tuple *t, struct flow_key *key);
-uint32_t flowtab_hash(const struct flow_key *key);
+/* The keyed hash of a canonical key under sk (64 bits), and the table's: its
+ * low 32 bits, which pick the slot. */
+uint64_t flowtab_hash64(const struct siphash_key *sk, const struct flow_key *key);
+uint32_t flowtab_hash(const struct flowtab *ft, const struct flow_key *key);
 
-/* A table for cap connections (cap >= 1). NULL when memory runs out. */
-struct flowtab *flowtab_new(size_t cap);
+/* A table for cap connections (cap >= 1), hashing under key (copied). Every
+ * slot looked at is added to *probes (a cost measure for tests and the bench;
+ * it depends on the key). NULL when memory runs out. */
+struct flowtab *flowtab_new(size_t cap, const struct siphash_key *key, uint64_t *probes);
 void flowtab_free(struct flowtab *ft);
 
-struct conn *flowtab_find(const struct flowtab *ft, const struct flow_key *key, uint32_t hash);
+struct conn *flowtab_find(struct flowtab *ft, const struct flow_key *key, uint32_t hash);
 /* Hints, for a packet a little ahead: start loading the slot flowtab_find(hash)
  * will look at first; once that slot is in cache, the connection it names (its
  * hot part, or all of it when whole: a SYN, FIN or RST also writes the
@@ -71,9 +93,19 @@ void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash);
  * its slot: finding that would wait for the connection's hash.) */
 void flowtab_prefetch_entry(const struct conn *c);
 bool flowtab_full(const struct flowtab *ft);
-/* Insert a new, zeroed connection; the table must not be full. Class is FLOW_HANDSHAKE. */
+/* Insert a new, zeroed connection; the table must not be full nor the hash's
+ * window crowded. Class is FLOW_HANDSHAKE. */
 struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash,
                             uint64_t now_ns);
+/* NULL when a new flow with this hash has a free slot in its window; else the
+ * flow in that window to evict for it, by flowtab_victim's rule: handshake-only
+ * before closed before established, then the least recently seen, then the
+ * lowest record id. */
+struct conn *flowtab_crowded(struct flowtab *ft, uint32_t hash);
+/* Give victim's entry and slot (from flowtab_crowded(hash), already reported) to
+ * a new, zeroed connection with this key, as flowtab_insert does. */
+struct conn *flowtab_reuse(struct flowtab *ft, struct conn *victim, const struct flow_key *key,
+                           uint32_t hash, uint64_t now_ns);
 void flowtab_remove(struct flowtab *ft, struct conn *c);
 /* Mark c as seen at now_ns in class cls: moves it to the tail of that idle list. */
 void flowtab_touch(struct flowtab *ft, struct conn *c, enum flow_class cls, uint64_t now_ns);

@@ -2,10 +2,11 @@
  * shard.c - the worker pool behind tcpshake_config.threads > 1.
  *
  * The caller's thread reads and decodes (tcpshake.c) and hands each decoded
- * packet here. It goes to the worker that owns its flow: a hash of its two
- * endpoints that does not depend on their order (route_hash; for an ICMP
- * error, of the quoted tuple), so both directions and the ICMP errors about a
- * connection meet in one engine.
+ * packet here. It goes to the worker that owns its flow: the keyed hash of its
+ * canonical (direction-free) tuple (route_hash; for an ICMP error, of the
+ * quoted tuple), so both directions and the ICMP errors about a connection
+ * meet in one engine, and crafted traffic cannot pile its flows onto one
+ * worker and its share of the flow table.
  *
  * The caller's thread counts as one of tcpshake_config.threads: with two, one
  * worker tracks every connection while the caller reads, a pipeline. Reading
@@ -44,6 +45,8 @@
 
 #include "alloc.h"
 #include "engine.h"
+#include "flowtab.h"
+#include "siphash.h"
 
 #define BATCH_CAP 8192 /* packets per round, and per batch at most (fits a uint16_t index) */
 #define IN_SLOTS  4    /* batches queued per worker */
@@ -102,6 +105,7 @@ struct shard {
     bool quit;
     unsigned n;
     struct worker *w;
+    struct siphash_key key; /* the flow tables' key: routing uses other bits of the hash */
     /* IN_SLOTS rounds of BATCH_CAP items. Every round goes to every worker, so
      * round k is worker w's batch k (w->in[k % IN_SLOTS]) for all w, and a
      * round can be refilled once every worker has taken its batch. */
@@ -353,32 +357,18 @@ static void send_round(struct shard *s, bool flush)
     s->round_open = false;
 }
 
-/* A hash of one endpoint. */
-static uint64_t endpoint_hash(const uint8_t addr[16], uint16_t port)
-{
-    uint64_t lo, hi;
-    memcpy(&lo, addr, 8);
-    memcpy(&hi, addr + 8, 8);
-    uint64_t h = lo * 0x9e3779b97f4a7c15u ^ hi * 0xc2b2ae3d27d4eb4fu ^
-                 (uint64_t)port * 0x165667b19e3779f9u;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9u;
-    return h ^ (h >> 32);
-}
-
 /*
- * Which worker owns a packet's connection, as a 32-bit hash: the xor of one
- * hash per endpoint does not depend on their order, so both directions, and
- * ICMP errors quoting either, meet in one worker. It is cheaper than the flow
- * table's canonical key and hash, which the worker works out anyway, and the
- * caller's thread is the one with the most work.
+ * Which worker owns a packet's connection, as a 32-bit hash: the high half of
+ * the flow tables' keyed hash of the canonical key (flowtab_hash64; the flow
+ * table takes its slot from the low half, so the two are independent). It replaced
+ * an unkeyed xor of two endpoint hashes: cheaper, but anyone could compute
+ * which tuples go to which worker.
  */
-static uint64_t route_hash(const struct flow_tuple *t)
+static uint32_t route_hash(const struct shard *s, const struct flow_tuple *t)
 {
-    uint64_t h = endpoint_hash(t->src, t->sport) ^ endpoint_hash(t->dst, t->dport);
-    h ^= (uint64_t)(uint32_t)t->vlan * 0x94d049bb133111ebu;
-    h ^= h >> 31;
-    return h >> 32;
+    struct flow_key k;
+    flowtab_key(t, &k);
+    return (uint32_t)(flowtab_hash64(&s->key, &k) >> 32);
 }
 
 struct packet_view *shard_slot(struct shard *s)
@@ -392,7 +382,7 @@ struct packet_view *shard_slot(struct shard *s)
 void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
 {
     struct engine_item *it = &s->c_items[s->round_n];
-    struct worker *w = &s->w[(route_hash(packet_flow_tuple(&it->pv)) * s->n) >> 32];
+    struct worker *w = &s->w[((uint64_t)route_hash(s, packet_flow_tuple(&it->pv)) * s->n) >> 32];
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
@@ -453,6 +443,7 @@ void shard_set_events(struct shard *s, bool on)
 void shard_stats(struct shard *s, struct tcpshake_stats *st)
 {
     st->connections = st->evictions = st->evictions_half_open = st->flows_peak = 0;
+    st->evictions_crowded = st->flow_probes = 0;
     pthread_mutex_lock(&s->mu);
     for (unsigned i = 0; i < s->n; i++) {
         const struct tcpshake_stats *ws = &s->w[i].st;
@@ -460,6 +451,8 @@ void shard_stats(struct shard *s, struct tcpshake_stats *st)
         st->evictions += ws->evictions;
         st->evictions_half_open += ws->evictions_half_open;
         st->flows_peak += ws->flows_peak;
+        st->evictions_crowded += ws->evictions_crowded;
+        st->flow_probes += ws->flow_probes;
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -494,6 +487,7 @@ struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->caller_cv, NULL);
     s->hooks = *hooks;
+    siphash_key_from_bytes(&s->key, cfg->hash_key);
     s->w = ts_calloc(n, sizeof(*s->w));
     s->rounds = ts_calloc((size_t)IN_SLOTS * BATCH_CAP, sizeof(*s->rounds));
     if (s->w == NULL || s->rounds == NULL) {

@@ -149,6 +149,16 @@ if [ -f "$data/sample.pcap" ]; then
     done
 fi
 
+# Hash flooding: crafted collisions cost no more than random traffic with a secret
+# key, are bounded with a known one, and the key never changes the output.
+if "$here/hashflood.sh" "$cli" "$(dirname "$hostile")/hash_flood" >"$tmp/flood" 2>&1; then
+    ok
+else
+    not_ok "hash flooding suite:"
+    grep -v '^hashflood:' "$tmp/flood"
+fi
+grep '^hashflood:' "$tmp/flood"
+
 if "$here/bad_input.sh" "$cli" "$hostile" "$gen_trace" >"$tmp/bad" 2>&1; then
     ok
 else

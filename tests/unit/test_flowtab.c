@@ -15,6 +15,10 @@
 #include "tcpshake.h"
 #include "tracker.h"
 
+/* A fixed key: these tests are about the table, not the secret. */
+static const struct siphash_key test_key = { 0x0706050403020100u, 0x0f0e0d0c0b0a0908u };
+static uint64_t test_probes;
+
 static struct flow_tuple tuple_n(uint32_t n)
 {
     struct flow_tuple t;
@@ -56,7 +60,9 @@ static void test_key_is_symmetric(void)
     flowtab_key(&a, &ka);
     flowtab_key(&b, &kb);
     CHECK(memcmp(&ka, &kb, sizeof(ka)) == 0);
-    CHECK_INT(flowtab_hash(&ka), flowtab_hash(&kb));
+    struct flowtab *ft = flowtab_new(16, &test_key, &test_probes);
+    CHECK_INT(flowtab_hash(ft, &ka), flowtab_hash(ft, &kb));
+    flowtab_free(ft);
     b.vlan = 5; /* another VLAN is another connection */
     flowtab_key(&b, &kb);
     CHECK(memcmp(&ka, &kb, sizeof(ka)) != 0);
@@ -65,7 +71,7 @@ static void test_key_is_symmetric(void)
 static void test_churn(void)
 {
     enum { CAP = 1000, ROUNDS = 20000 };
-    struct flowtab *ft = flowtab_new(CAP);
+    struct flowtab *ft = flowtab_new(CAP, &test_key, &test_probes);
     CHECK(ft != NULL);
     static bool present[CAP * 4];
     uint32_t rng = 12345;
@@ -75,7 +81,7 @@ static void test_churn(void)
         struct flow_tuple t = tuple_n(n);
         struct flow_key k;
         flowtab_key(&t, &k);
-        uint32_t h = flowtab_hash(&k);
+        uint32_t h = flowtab_hash(ft, &k);
         struct conn *c = flowtab_find(ft, &k, h);
         CHECK((c != NULL) == present[n]);
         if (c != NULL) {
@@ -91,7 +97,7 @@ static void test_churn(void)
         struct flow_tuple t = tuple_n(n);
         struct flow_key k;
         flowtab_key(&t, &k);
-        bool found = flowtab_find(ft, &k, flowtab_hash(&k)) != NULL;
+        bool found = flowtab_find(ft, &k, flowtab_hash(ft, &k)) != NULL;
         CHECK(found == present[n]);
         live += found;
     }
@@ -105,12 +111,12 @@ static struct conn *insert_n(struct flowtab *ft, uint32_t n, uint64_t now_ns)
     struct flow_tuple t = tuple_n(n);
     struct flow_key k;
     flowtab_key(&t, &k);
-    return flowtab_insert(ft, &k, flowtab_hash(&k), now_ns);
+    return flowtab_insert(ft, &k, flowtab_hash(ft, &k), now_ns);
 }
 
 static void test_victim_order(void)
 {
-    struct flowtab *ft = flowtab_new(4);
+    struct flowtab *ft = flowtab_new(4, &test_key, &test_probes);
     struct conn *c[3];
     for (uint32_t i = 0; i < 3; i++) {
         c[i] = insert_n(ft, i, i);
@@ -156,7 +162,7 @@ static void check_idle_lists(struct flowtab *ft, size_t *seen)
 /* The bounds are exact wherever a connection was not touched in place since. */
 static void test_idle_list_bounds_exact(void)
 {
-    struct flowtab *ft = flowtab_new(8);
+    struct flowtab *ft = flowtab_new(8, &test_key, &test_probes);
     struct conn *c[3];
     for (uint32_t i = 0; i < 3; i++) {
         c[i] = insert_n(ft, i, i + 1); /* A at 1, B at 2, C at 3 */
@@ -186,7 +192,7 @@ static void test_idle_list_bounds_exact(void)
 static void test_idle_list_bounds(void)
 {
     enum { CAP = 64, ROUNDS = 20000 };
-    struct flowtab *ft = flowtab_new(CAP);
+    struct flowtab *ft = flowtab_new(CAP, &test_key, &test_probes);
     CHECK(ft != NULL);
     struct conn *live[CAP];
     size_t n_live = 0;
@@ -308,6 +314,93 @@ static void test_alloc_failures(void)
     CHECK(tcpshake_new(&cfg, NULL, NULL) == NULL);
 }
 
+/* Tuples whose hash under test_key has its home among the first `span` slots of
+ * a table of `slots` slots (what an attacker who knew the key would send). */
+static size_t crafted_tuples(uint32_t *out, size_t n, size_t slots, size_t span)
+{
+    struct flowtab *ft = flowtab_new(16, &test_key, &test_probes);
+    size_t found = 0;
+    for (uint32_t i = 0; found < n && i < (1u << 24); i++) {
+        struct flow_tuple t = tuple_n(i);
+        struct flow_key k;
+        flowtab_key(&t, &k);
+        if ((flowtab_hash(ft, &k) & (slots - 1)) < span) {
+            out[found++] = i;
+        }
+    }
+    flowtab_free(ft);
+    return found;
+}
+
+/* The probe window: 400 flows aimed at 8 home slots of a 2048-slot table.
+ * Without a bound they would form one run of 400 and each insertion would walk
+ * it; with it no operation looks at more than FLOWTAB_WINDOW slots, a new flow
+ * whose window is full takes the place of the window's first victim
+ * (handshake-only and oldest before established), and every flow still in the
+ * table is found, also after deletions in the crowded run. */
+static void test_crowded_window(void)
+{
+    enum { CAP = 1024, SLOTS = 2048, N = 400 };
+    static uint32_t ids[N];
+    CHECK_U64(crafted_tuples(ids, N, SLOTS, 8), N);
+    struct flowtab *ft = flowtab_new(CAP, &test_key, &test_probes);
+    static struct conn *conn_of[N];
+    size_t crowded = 0;
+    uint64_t worst = 0;
+    for (size_t i = 0; i < N; i++) {
+        struct flow_tuple t = tuple_n(ids[i]);
+        struct flow_key k;
+        flowtab_key(&t, &k);
+        uint32_t h = flowtab_hash(ft, &k);
+        uint64_t before = test_probes;
+        CHECK(flowtab_find(ft, &k, h) == NULL);
+        struct conn *victim = flowtab_crowded(ft, h);
+        if (victim != NULL) {
+            crowded++;
+            /* Established flows are spared while handshake-only ones remain. */
+            CHECK_INT(victim->link.cls, FLOW_HANDSHAKE);
+            for (size_t j = 0; j < i; j++) {
+                if (conn_of[j] == victim) {
+                    conn_of[j] = NULL;
+                }
+            }
+            conn_of[i] = flowtab_reuse(ft, victim, &k, h, i);
+        } else {
+            conn_of[i] = flowtab_insert(ft, &k, h, i);
+        }
+        CHECK(conn_of[i] != NULL);
+        conn_of[i]->facts.id = i + 1;
+        if (i % 3 == 0) {
+            flowtab_touch(ft, conn_of[i], FLOW_ESTABLISHED, i);
+        }
+        uint64_t cost = test_probes - before;
+        worst = cost > worst ? cost : worst;
+    }
+    CHECK(crowded > 0);
+    CHECK_U64(flowtab_count(ft), N - crowded);
+    /* find + crowded + insert or reuse: each at most one window. */
+    CHECK(worst <= 3 * FLOWTAB_WINDOW);
+    /* Every flow still held is found; remove every other one, then look again. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < N; i++) {
+            struct flow_tuple t = tuple_n(ids[i]);
+            struct flow_key k;
+            flowtab_key(&t, &k);
+            uint64_t before = test_probes;
+            struct conn *c = flowtab_find(ft, &k, flowtab_hash(ft, &k));
+            CHECK(test_probes - before <= FLOWTAB_WINDOW);
+            CHECK(c == conn_of[i]);
+            if (pass == 0 && c != NULL && i % 2 == 0) {
+                before = test_probes;
+                flowtab_remove(ft, c);
+                CHECK(test_probes - before <= 2 * FLOWTAB_WINDOW + 1);
+                conn_of[i] = NULL;
+            }
+        }
+    }
+    flowtab_free(ft);
+}
+
 int main(void)
 {
     test_seq();
@@ -316,6 +409,7 @@ int main(void)
     test_idle_list_bounds_exact();
     test_idle_list_bounds();
     test_victim_order();
+    test_crowded_window();
     test_syn_flood_is_bounded();
     test_handles_are_independent();
     test_alloc_failures();
