@@ -79,7 +79,8 @@ static void describe_time(struct doc *d, const char *name, uint64_t ns)
 static void describe_duration(struct doc *d, const char *name, int64_t ns)
 {
     (void)ns;
-    add(d, name, "\"type\": [\"integer\", \"null\"], \"description\": \"ns; null when not measured\"");
+    add(d, name,
+        "\"type\": [\"integer\", \"null\"], \"description\": \"ns; null when not measured\"");
 }
 
 static void describe_flag(struct doc *d, const char *name, bool v)
@@ -142,7 +143,7 @@ static void describe_iso_time(struct doc *d, const char *name, uint64_t ns)
         "\"pattern\": \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{9}Z$\"");
 }
 
-#define DESCRIBE(kind, name, ...) describe_##kind(d, name, __VA_ARGS__);
+#define DESCRIBE(kind, name, ...)  describe_##kind(d, name, __VA_ARGS__);
 #define DESCRIBE_GROUP(name, side) add(d, name, NULL)->group = name;
 
 /* The values are never used: the expressions only need something to name. */
