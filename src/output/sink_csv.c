@@ -13,6 +13,7 @@
 #include "record_fields.h"
 #include "text.h"
 
+/* A header column; `prefix` is "" or a group's "client_" / "server_". */
 #define CSV_COLUMN(kind, name, ...) csv_put_column(c, prefix, name);
 
 static void put_side_columns(struct text_cursor *c, const char *prefix)
