@@ -38,12 +38,13 @@ CLI      := $(BUILD)/tcpshake
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/make_hostile $(BUILD)/tests/hash_flood
+FIELDS   := $(BUILD)/tools/fields
 
 .SECONDARY:
 
 .PHONY: all demo check test unit e2e corpus asan tsan tsan-run clang deps install uninstall \
         format format-check clean golden fuzz fuzz-build fuzz-replay fuzz-replay-run valgrind \
-        asan-corpus asan-corpus-run
+        asan-corpus asan-corpus-run schema
 
 all: $(CLI) $(LIB_SO)
 
@@ -84,19 +85,28 @@ $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
 $(BUILD)/tests/hash_flood: $(BUILD)/tests/tools/hash_flood.o $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# Prints the CSV header, JSON Schema and field names the output field lists describe.
+$(FIELDS): $(BUILD)/tools/fields.o $(LIB_A)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Rewrites docs/record.schema.json after a change to src/output/record_fields.h.
+schema: $(FIELDS)
+	$(FIELDS) schema >docs/record.schema.json
+
 # ------------------------------------------------------------------- tests
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do $$t; done
 
-e2e: $(CLI) $(TOOLS) $(BUILD)/bench/gen_trace
-	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace
+e2e: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
+	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace $(FIELDS)
 
 corpus: $(CLI)
 	@python3 tests/corpus/differential.py $(CLI)
 
-golden: $(CLI) $(TOOLS) $(BUILD)/bench/gen_trace
-	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace
+golden: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
+	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace \
+		$(FIELDS)
 
 # The same unit and end-to-end suites under AddressSanitizer + UBSan.
 asan:
@@ -148,7 +158,7 @@ demo: deps
 	$(CLI) -r tests/data/sample.pcap -o table
 
 # Install what a fresh Debian machine lacks to build and test; nothing else.
-DEB_PKGS = gcc clang make libpcap-dev python3 clang-format nmap hping3 tcpdump
+DEB_PKGS = gcc clang make libpcap-dev python3 python3-jsonschema clang-format nmap hping3 tcpdump
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || \
@@ -283,7 +293,7 @@ uninstall:
 # ------------------------------------------------------------------- style
 
 FORMAT_FILES = $(wildcard include/*.h src/*.c src/*.h src/*/*.c src/*/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
-               tests/tools/*.c)
+               tests/tools/*.c tools/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 

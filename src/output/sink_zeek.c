@@ -19,22 +19,17 @@
  * connection lasted zero microseconds. Times are truncated to microseconds.
  * orig / resp are client / server, swapped when record.zeek_flipped; history
  * and conn_state are already expressed by the tracker from Zeek's orig view.
+ * The columns are the list in zeek_fields.h; a row is built in memory (text.h)
+ * and written with one fwrite.
  */
 #include "sink.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static const char fields_line[] =
-        "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration"
-        "\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory"
-        "\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\tip_proto\n";
-
-static const char types_line[] =
-        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount"
-        "\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\tcount\n";
+#include "text.h"
+#include "zeek_fields.h"
 
 static const char base62[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -50,13 +45,40 @@ static void put_header_time(FILE *out, const char *label, uint64_t ns)
     fprintf(out, "#%s\t%s\n", label, buf);
 }
 
-/* Zeek `time`: seconds with 6 decimals. */
-static void put_ts(FILE *out, uint64_t ns)
+/*
+ * The writers of each kind (zeek_fields.h), each with the tab before its
+ * column; the row writer drops the line's first tab.
+ */
+#define ZEEK_FIELD(name, type, kind, ...) put_##kind(c, __VA_ARGS__);
+
+/* Seconds and microseconds as Zeek's time and interval: 6 decimals. */
+static void put_micro(struct text_cursor *c, uint64_t sec, uint64_t us)
 {
-    fprintf(out, "%" PRIu64 ".%06" PRIu64, ns / 1000000000u, ns % 1000000000u / 1000u);
+    text_char(c, '\t');
+    text_u64(c, sec);
+    char frac[7] = { '.' };
+    for (int i = 6; i >= 1; i--) {
+        frac[i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+    text_append(c, frac, sizeof(frac));
 }
 
-static void put_uid(FILE *out, uint64_t id)
+static void put_time(struct text_cursor *c, uint64_t ns)
+{
+    put_micro(c, ns / 1000000000u, ns % 1000000000u / 1000u);
+}
+
+static void put_interval(struct text_cursor *c, uint64_t us)
+{
+    if (us == 0) {
+        text_append(c, "\t-", 2);
+    } else {
+        put_micro(c, us / 1000000u, us % 1000000u);
+    }
+}
+
+static void put_uid(struct text_cursor *c, uint64_t id)
 {
     char digits[16];
     size_t n = 0;
@@ -64,27 +86,59 @@ static void put_uid(FILE *out, uint64_t id)
         digits[n++] = base62[id % 62];
         id /= 62;
     } while (id > 0 && n < sizeof(digits));
-    fputc('C', out);
+    text_append(c, "\tC", 2);
     while (n > 0) {
-        fputc(digits[--n], out);
+        text_char(c, digits[--n]);
     }
 }
 
-/* A Zeek string field: '-' when unset (empty); v need not be NUL-terminated. */
-static void put_field(FILE *out, const char *v, size_t max_len)
+static void put_addr(struct text_cursor *c, const struct tcpshake_record *r,
+                     const struct tcpshake_side *side)
 {
+    char addr[SINK_ADDR_LEN];
+    text_char(c, '\t');
+    text_cstr(c, sink_addr(r, side, addr));
+}
+
+static void put_count(struct text_cursor *c, uint64_t v)
+{
+    text_char(c, '\t');
+    text_u64(c, v);
+}
+
+static void put_opt(struct text_cursor *c, bool present, uint64_t v)
+{
+    if (present) {
+        put_count(c, v);
+    } else {
+        text_append(c, "\t-", 2);
+    }
+}
+
+static void put_word(struct text_cursor *c, const char *v)
+{
+    text_char(c, '\t');
+    text_cstr(c, v);
+}
+
+/* A Zeek string: '-' when unset (empty); v need not be NUL-terminated. */
+static void put_text(struct text_cursor *c, const char *v, size_t max_len)
+{
+    static const char hex[] = "0123456789abcdef";
     size_t len = strnlen(v, max_len);
     if (len == 0) {
-        fputc('-', out);
+        text_append(c, "\t-", 2);
         return;
     }
+    text_char(c, '\t');
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)v[i];
+        unsigned char ch = (unsigned char)v[i];
         /* The ASCII writer escapes the separator and non-printables as \xHH. */
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            fprintf(out, "\\x%02x", (unsigned)c);
+        if (ch < 0x20 || ch >= 0x7f || ch == '\\') {
+            char esc[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
+            text_append(c, esc, sizeof(esc));
         } else {
-            fputc(c, out);
+            text_char(c, (char)ch);
         }
     }
 }
@@ -102,38 +156,26 @@ static void zeek_begin(struct tcpshake_sink *s, const struct tcpshake_record *fi
           "#path\tconn\n",
           s->out);
     put_header_time(s->out, "open", open_ns);
-    fputs(fields_line, s->out);
-    fputs(types_line, s->out);
+    fputs(ZEEK_FIELDS_LINE, s->out);
+    fputs(ZEEK_TYPES_LINE, s->out);
     s->last_ns = open_ns > s->last_ns ? open_ns : s->last_ns;
 }
 
 static void zeek_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
-    FILE *out = s->out;
     const struct tcpshake_side *orig = r->zeek_flipped ? &r->server : &r->client;
     const struct tcpshake_side *resp = r->zeek_flipped ? &r->client : &r->server;
-    char orig_h[SINK_ADDR_LEN], resp_h[SINK_ADDR_LEN];
-
-    put_ts(out, r->first_ns);
-    fputc('\t', out);
-    put_uid(out, r->id);
-    fprintf(out, "\t%s\t%u\t%s\t%u\ttcp\t-\t", sink_addr(r, orig, orig_h), (unsigned)orig->port,
-            sink_addr(r, resp, resp_h), (unsigned)resp->port);
     /* Zeek leaves duration and sizes unset unless the duration is positive. */
     uint64_t first_us = r->first_ns / 1000u;
     uint64_t last_us = r->last_ns / 1000u;
-    if (last_us > first_us) {
-        uint64_t d = last_us - first_us;
-        fprintf(out, "%" PRIu64 ".%06" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t", d / 1000000u,
-                d % 1000000u, orig->payload_bytes, resp->payload_bytes);
-    } else {
-        fputs("-\t-\t-\t", out);
-    }
-    put_field(out, r->zeek_state, sizeof(r->zeek_state));
-    fputs("\t-\t-\t0\t", out);
-    put_field(out, r->zeek_history, sizeof(r->zeek_history));
-    fprintf(out, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t-\t6\n", orig->packets,
-            orig->ip_bytes, resp->packets, resp->ip_bytes);
+    uint64_t lasted_us = last_us > first_us ? last_us - first_us : 0;
+    struct text_buf t;
+    struct text_cursor line = text_start(&t);
+    struct text_cursor *c = &line;
+    ZEEK_CONN_FIELDS(ZEEK_FIELD)
+    text_char(c, '\n');
+    line.start++;
+    sink_put_text(s, &line);
 }
 
 static void zeek_finish(struct tcpshake_sink *s)

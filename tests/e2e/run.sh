@@ -5,11 +5,12 @@
 # then the bad-input suite. UPDATE_GOLDEN=1 rewrites the goldens (make golden);
 # nothing else ever does.
 #
-# usage: tests/e2e/run.sh CLI MAKE_HOSTILE GEN_TRACE
+# usage: tests/e2e/run.sh CLI MAKE_HOSTILE GEN_TRACE FIELDS
 set -u
 cli=$1
 hostile=$2
 gen_trace=$3
+fields=$4
 here=$(cd "$(dirname "$0")" && pwd)
 data=$here/../data
 golden=$here/golden
@@ -94,6 +95,15 @@ if [ -f "$data/sample.pcap" ]; then
         not_ok "-c 3: want a header and two records after 3 packets, got $got lines"
     fi
 fi
+
+# The output field lists: shipped schema, headers, man page, every JSON record validated.
+if "$here/schema.sh" "$cli" "$fields" >"$tmp/schema" 2>&1; then
+    ok
+else
+    not_ok "schema suite:"
+    grep -v '^schema:' "$tmp/schema"
+fi
+grep -E '^(schema:|[0-9]+ records)' "$tmp/schema"
 
 # -w, --handshake-only, --events, --stats-interval on a capture file.
 if "$here/write_events.sh" "$cli" >"$tmp/write" 2>&1; then

@@ -1,0 +1,211 @@
+/*
+ * encode_json.h - one JSON member (RFC 8259) per field kind, for any
+ * document described as a field list (record_fields.h explains the kinds).
+ *
+ * JSON_FIELD(kind, name, args...) expands a field entry into its put call on
+ * the cursor `b` in scope: json_put_<kind>(b, key, args...). Every member is
+ * written with its leading comma; json_close turns the comma before an
+ * object's first member into the opening brace, so no member asks at run
+ * time whether it is the first.
+ *
+ * Strings are escaped per RFC 8259 section 7; bytes outside printable ASCII
+ * become \u00XX, so the output is always plain ASCII. All functions are
+ * inline: a record's members become one straight line of appends.
+ */
+#ifndef TCPSHAKE_ENCODE_JSON_H
+#define TCPSHAKE_ENCODE_JSON_H
+
+#include "sink.h"
+#include "text.h"
+
+#include <string.h>
+
+/*
+ * A member's name with its punctuation, made at compile time: JSON_KEY("port")
+ * is ,"port": and costs one copy of a constant length.
+ */
+struct json_key {
+    const char *text;
+    size_t len;
+};
+#define JSON_KEY(name) ((struct json_key){ ",\"" name "\":", sizeof(",\"" name "\":") - 1 })
+
+#define JSON_FIELD(kind, name, ...) json_put_##kind(b, JSON_KEY(name), __VA_ARGS__);
+
+static inline void json_string(struct text_cursor *b, const char *str, size_t max_len)
+{
+    static const char hex[] = "0123456789abcdef";
+    text_char(b, '"');
+    /* Nearly every string is plain printable ASCII: copy the run that needs no escape. */
+    size_t plain = 0;
+    while (plain < max_len && str[plain] != '\0' && (unsigned char)str[plain] >= 0x20 &&
+           (unsigned char)str[plain] < 0x7f && str[plain] != '"' && str[plain] != '\\') {
+        plain++;
+    }
+    text_append(b, str, plain);
+    for (size_t i = plain; i < max_len && str[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)str[i];
+        switch (c) {
+        case '"':
+            text_cstr(b, "\\\"");
+            break;
+        case '\\':
+            text_cstr(b, "\\\\");
+            break;
+        case '\b':
+            text_cstr(b, "\\b");
+            break;
+        case '\f':
+            text_cstr(b, "\\f");
+            break;
+        case '\n':
+            text_cstr(b, "\\n");
+            break;
+        case '\r':
+            text_cstr(b, "\\r");
+            break;
+        case '\t':
+            text_cstr(b, "\\t");
+            break;
+        default:
+            if (c < 0x20 || c >= 0x7f) {
+                char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+                text_append(b, esc, sizeof(esc));
+            } else {
+                text_char(b, (char)c);
+            }
+        }
+    }
+    text_char(b, '"');
+}
+
+/* Ends the object whose first member starts at `open` (its comma becomes the brace). */
+static inline void json_close(struct text_cursor *b, char *open)
+{
+    if (open < b->p) {
+        *open = '{';
+    }
+    text_char(b, '}');
+}
+
+static inline void json_put_key(struct text_cursor *b, struct json_key k)
+{
+    text_append(b, k.text, k.len);
+}
+
+static inline void json_put_null(struct text_cursor *b, struct json_key k)
+{
+    json_put_key(b, k);
+    text_append(b, "null", 4);
+}
+
+static inline void json_put_count(struct text_cursor *b, struct json_key k, uint64_t v)
+{
+    json_put_key(b, k);
+    text_u64(b, v);
+}
+
+static inline void json_put_opt(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
+{
+    if (present) {
+        json_put_count(b, k, v);
+    } else {
+        json_put_null(b, k);
+    }
+}
+
+static inline void json_put_time(struct text_cursor *b, struct json_key k, uint64_t ns)
+{
+    json_put_opt(b, k, ns != 0, ns);
+}
+
+static inline void json_put_duration(struct text_cursor *b, struct json_key k, int64_t ns)
+{
+    if (ns == TCPSHAKE_NO_TIME) {
+        json_put_null(b, k);
+    } else {
+        json_put_key(b, k);
+        text_i64(b, ns);
+    }
+}
+
+static inline void json_put_flag(struct text_cursor *b, struct json_key k, bool v)
+{
+    json_put_key(b, k);
+    if (v) {
+        text_append(b, "true", 4);
+    } else {
+        text_append(b, "false", 5);
+    }
+}
+
+/* A string that needs no escaping: our own names and addresses. */
+static inline void json_put_word(struct text_cursor *b, struct json_key k, const char *v)
+{
+    json_put_key(b, k);
+    text_char(b, '"');
+    text_cstr(b, v);
+    text_char(b, '"');
+}
+
+/* A macro: each name table has its own enum type. n is for the schema. */
+#define json_put_name(b, k, name_fn, v, n) json_put_word(b, k, name_fn(v))
+
+static inline void json_put_text(struct text_cursor *b, struct json_key k, const char *v,
+                                 size_t max_len)
+{
+    json_put_key(b, k);
+    json_string(b, v, max_len);
+}
+
+static inline void json_put_gaps(struct text_cursor *b, struct json_key k, const int64_t *gaps,
+                                 uint32_t n)
+{
+    json_put_key(b, k);
+    text_char(b, '[');
+    uint32_t valid = n < TCPSHAKE_MAX_GAPS ? n : TCPSHAKE_MAX_GAPS;
+    for (uint32_t i = 0; i < valid; i++) {
+        if (i > 0) {
+            text_char(b, ',');
+        }
+        text_i64(b, gaps[i]);
+    }
+    text_char(b, ']');
+}
+
+static inline void json_put_anomalies(struct text_cursor *b, struct json_key k, uint32_t bits)
+{
+    json_put_key(b, k);
+    text_char(b, '[');
+    unsigned pos = 0;
+    char buf[16];
+    bool first = true;
+    for (const char *n = sink_next_anomaly(bits, &pos, buf); n != NULL;
+         n = sink_next_anomaly(bits, &pos, buf)) {
+        if (!first) {
+            text_char(b, ',');
+        }
+        first = false;
+        json_string(b, n, strlen(n));
+    }
+    text_char(b, ']');
+}
+
+static inline void json_put_addr(struct text_cursor *b, struct json_key k,
+                                 const struct tcpshake_record *r, const struct tcpshake_side *sd)
+{
+    char addr[SINK_ADDR_LEN];
+    json_put_word(b, k, sink_addr(r, sd, addr));
+}
+
+static inline void json_put_iso_time(struct text_cursor *b, struct json_key k, uint64_t ns)
+{
+    if (ns == 0) {
+        json_put_null(b, k);
+    } else {
+        char iso[SINK_ISO_LEN];
+        json_put_word(b, k, sink_iso8601(ns, iso));
+    }
+}
+
+#endif

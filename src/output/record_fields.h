@@ -1,0 +1,101 @@
+/*
+ * record_fields.h - the connection record as every output document carries
+ * it: one list of typed fields, in output order, that each format expands.
+ *
+ * RECORD_FIELDS(X, GROUP) lists the record's fields; GROUP(name, side) is a
+ * group of fields about one side (a JSON object "client" / "server", CSV
+ * columns client_* / server_*), whose fields are SIDE_FIELDS(X). With
+ * TCPSHAKE_SINK_EVENTS, RECORD_EVENT_FIELD(X) comes first.
+ *
+ * An entry is X(kind, "name", args...). The kind says how a value is encoded
+ * (encode_json.h, encode_csv.h; the schema in tools/fields.c) and which args
+ * follow; JSON's null is CSV's empty field:
+ *   count     (v)                unsigned integer
+ *   opt       (present, v)       unsigned integer, null when !present
+ *   time      (ns)               ns since the epoch, null when 0 (not seen)
+ *   duration  (ns)               signed ns, null when TCPSHAKE_NO_TIME
+ *   flag      (v)                true or false
+ *   name      (name_fn, v, n)    name_fn(v), one of the n names of a name table
+ *                                (names.c), so that the schema can list them
+ *   text      (chars, max_len)   free text; need not be NUL-terminated
+ *   gaps      (ns_array, n)      signed ns, the first n (at most TCPSHAKE_MAX_GAPS)
+ *   anomalies (bits)             names of the TCPSHAKE_ANOMALY_* bits set
+ *   addr      (r, side)          a side's address as text
+ *   iso_time  (ns)               ISO-8601 UTC with 9 decimals, null when 0
+ * Values are expressions of `r` (the record), `sd` (the side, in SIDE_FIELDS)
+ * and `ev` (the event); only the format that writes a field evaluates them.
+ *
+ * A new field is one line here (and its paragraph in docs/tcpshake.1; make
+ * check says when that is missing, and when docs/record.schema.json is stale).
+ */
+#ifndef TCPSHAKE_RECORD_FIELDS_H
+#define TCPSHAKE_RECORD_FIELDS_H
+
+#include "tcpshake.h"
+
+#define RECORD_EVENT_FIELD(X) X(name, "event", tcpshake_event_name, ev, TCPSHAKE_EVENT_COUNT)
+
+#define RECORD_FIELDS(X, GROUP)                                                                    \
+    X(count, "id", r->id)                                                                          \
+    X(iso_time, "ts", r->first_ns)                                                                 \
+    X(count, "ip_version", r->ip_version)                                                          \
+    X(opt, "vlan", r->vlan >= 0, (uint64_t)(r->vlan >= 0 ? r->vlan : 0))                           \
+    GROUP("client", &r->client)                                                                    \
+    GROUP("server", &r->server)                                                                    \
+    X(flag, "roles_inferred", r->roles_inferred)                                                   \
+    X(name, "outcome", tcpshake_outcome_name, r->outcome, TCPSHAKE_OUTCOME_COUNT)                  \
+    X(name, "end", tcpshake_end_name, r->end, TCPSHAKE_END_COUNT)                                  \
+    X(name, "tfo", tcpshake_tfo_name, r->tfo, TCPSHAKE_TFO_COUNT)                                  \
+    X(time, "first_ns", r->first_ns)                                                               \
+    X(time, "last_ns", r->last_ns)                                                                 \
+    X(time, "syn_ns", r->syn_ns)                                                                   \
+    X(time, "syn_last_ns", r->syn_last_ns)                                                         \
+    X(time, "synack_ns", r->synack_ns)                                                             \
+    X(time, "synack_last_ns", r->synack_last_ns)                                                   \
+    X(time, "ack_ns", r->ack_ns)                                                                   \
+    X(count, "n_syn", r->n_syn)                                                                    \
+    X(count, "n_synack", r->n_synack)                                                              \
+    X(gaps, "syn_gaps_ns", r->syn_gaps_ns, r->n_syn_gaps)                                          \
+    X(gaps, "synack_gaps_ns", r->synack_gaps_ns, r->n_synack_gaps)                                 \
+    X(duration, "server_side_ns", r->server_side_ns)                                               \
+    X(duration, "client_side_ns", r->client_side_ns)                                               \
+    X(duration, "handshake_ns", r->handshake_ns)                                                   \
+    X(name, "rtt_rule", tcpshake_rtt_rule_name, r->rtt_rule, TCPSHAKE_RTT_COUNT)                   \
+    X(duration, "app_latency_ns", r->app_latency_ns)                                               \
+    X(duration, "duration_ns", r->duration_ns)                                                     \
+    X(opt, "icmp_type", r->icmp_ns != 0, r->icmp_type)                                             \
+    X(opt, "icmp_code", r->icmp_ns != 0, r->icmp_code)                                             \
+    X(time, "icmp_ns", r->icmp_ns)                                                                 \
+    X(name, "first_fin", tcpshake_who_name, r->first_fin, TCPSHAKE_WHO_COUNT)                      \
+    X(name, "rst_by", tcpshake_who_name, r->rst_by, TCPSHAKE_WHO_COUNT)                            \
+    X(flag, "half_close", r->half_close)                                                           \
+    X(anomalies, "anomalies", r->anomalies)                                                        \
+    X(text, "zeek_state", r->zeek_state, sizeof(r->zeek_state))                                    \
+    X(text, "zeek_history", r->zeek_history, sizeof(r->zeek_history))                              \
+    X(flag, "zeek_flipped", r->zeek_flipped)
+
+/* Values from the side's SYN (client) or SYN-ACK (server) are null when it was not seen. */
+#define SIDE_FIELDS(X)                                                                             \
+    X(addr, "addr", r, sd)                                                                         \
+    X(count, "port", sd->port)                                                                     \
+    X(flag, "syn_seen", sd->syn_seen)                                                              \
+    X(opt, "isn", sd->syn_seen, sd->isn)                                                           \
+    X(opt, "mss", sd->syn_seen && sd->mss != 0, sd->mss)                                           \
+    X(opt, "wscale", sd->syn_seen && sd->wscale >= 0, (uint64_t)(sd->wscale & 0xff))               \
+    X(flag, "sack_permitted", sd->sack_permitted)                                                  \
+    X(flag, "timestamps", sd->timestamps)                                                          \
+    X(opt, "tsval", sd->timestamps, sd->tsval)                                                     \
+    X(opt, "tsecr", sd->timestamps, sd->tsecr)                                                     \
+    X(opt, "initial_window", sd->syn_seen, sd->initial_window)                                     \
+    X(opt, "ttl", sd->syn_seen, sd->ttl)                                                           \
+    X(time, "fin_ns", sd->fin_ns)                                                                  \
+    X(flag, "fin_acked", sd->fin_acked)                                                            \
+    X(time, "rst_ns", sd->rst_ns)                                                                  \
+    X(flag, "rst_in_window", sd->rst_in_window)                                                    \
+    X(count, "packets", sd->packets)                                                               \
+    X(count, "payload_bytes", sd->payload_bytes)                                                   \
+    X(count, "ip_bytes", sd->ip_bytes)                                                             \
+    X(time, "first_payload_ns", sd->first_payload_ns)                                              \
+    X(count, "retransmits", sd->retransmits)
+
+#endif

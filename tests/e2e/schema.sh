@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The output field lists (src/output/record_fields.h, zeek_fields.h) against
+# what ships and what runs: docs/record.schema.json is what tools/fields
+# prints; every JSON record of the tests/data captures, plain and with
+# --events all, validates against it (Debian's python3-jsonschema); the CSV
+# header and Zeek's #fields / #types lines the CLI prints are the generated
+# ones; and the man page documents every field name.
+#
+# usage: tests/e2e/schema.sh CLI FIELDS
+set -u
+cli=$1
+fields=$2
+here=$(cd "$(dirname "$0")" && pwd)
+top=$here/../..
+data=$here/../data
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$fields" schema >"$tmp/schema.json"
+if diff -u "$top/docs/record.schema.json" "$tmp/schema.json" >"$tmp/diff"; then ok; else
+    not_ok "docs/record.schema.json is not what $fields schema prints (make schema):"
+    head -20 "$tmp/diff"
+fi
+
+# The headers, on a capture and on a capture without records.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' \
+    >"$tmp/empty.pcap"
+for cap in "$data/sample.pcap" "$tmp/empty.pcap"; do
+    name=$(basename "$cap")
+    if "$cli" -r "$cap" -o csv -q | head -1 | cmp -s - <("$fields" csv-header); then ok; else
+        not_ok "$name -o csv: header is not what $fields csv-header prints"
+    fi
+    if "$cli" -r "$cap" --events all -o csv -q | head -1 |
+        cmp -s - <("$fields" csv-header --events); then ok; else
+        not_ok "$name --events all -o csv: header is not what $fields csv-header --events prints"
+    fi
+    if "$cli" -r "$cap" -o zeek -q | grep -E '^#(fields|types)' |
+        cmp -s - <("$fields" zeek-header); then ok; else
+        not_ok "$name -o zeek: #fields / #types are not what $fields zeek-header prints"
+    fi
+done
+
+# Every field name has its paragraph: a .B or .BR line naming it.
+missing=""
+for name in $("$fields" names); do
+    grep -Eq "^\.BR? (.* )?\"?$name\"?( |,|$)" "$top/docs/tcpshake.1" || missing="$missing $name"
+done
+if [ -z "$missing" ]; then ok; else
+    not_ok "docs/tcpshake.1 does not document:$missing"
+fi
+
+# The records.
+n_files=0
+mkdir "$tmp/out"
+for cap in "$data"/*.pcap "$data"/*.pcapng; do
+    [ -e "$cap" ] || continue
+    name=$(basename "$cap")
+    "$cli" -r "$cap" -o json -q >"$tmp/out/$name.json" 2>"$tmp/err" || not_ok "$name -o json failed"
+    "$cli" -r "$cap" --events all -o json -q >"$tmp/out/$name.events.json" 2>>"$tmp/err" ||
+        not_ok "$name --events all -o json failed"
+    n_files=$((n_files + 2))
+done
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+    if [ -n "${CI:-}" ]; then
+        not_ok "python3 jsonschema is missing (Debian: python3-jsonschema; make deps)"
+    else
+        echo "schema: records not validated: python3 jsonschema is missing (make deps)"
+    fi
+elif python3 - "$tmp/schema.json" "$tmp"/out/*.json >"$tmp/validate" 2>&1 <<'PY'; then
+import json
+import sys
+
+import jsonschema
+
+schema_path, outputs = sys.argv[1], sys.argv[2:]
+with open(schema_path) as f:
+    schema = json.load(f)
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+n = 0
+bad = 0
+for path in outputs:
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            n += 1
+            for err in validator.iter_errors(json.loads(line)):
+                bad += 1
+                print(f"{path}:{lineno}: {err.json_path}: {err.message}")
+if n < 20:
+    sys.exit(f"schema: only {n} records to validate")
+# The schema must be able to say no: a wrong name, a missing field, an unknown one.
+record = json.loads(open(outputs[-1]).readline())
+for wrong in ({**record, "outcome": "bogus"},
+              {k: v for k, v in record.items() if k != "handshake_ns"},
+              {**record, "extra": 1},
+              {**record, "client": {**record["client"], "port": "80"}}):
+    if validator.is_valid(wrong):
+        bad += 1
+        print("schema accepts a wrong record:", json.dumps(wrong)[:200])
+print(f"{n} records validated, {bad} errors")
+sys.exit(1 if bad else 0)
+PY
+    ok
+    tail -1 "$tmp/validate"
+else
+    not_ok "records against docs/record.schema.json ($n_files outputs):"
+    head -20 "$tmp/validate"
+fi
+
+echo "schema: $pass passed, $fail failed"
+[ $fail -eq 0 ]

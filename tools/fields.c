@@ -1,0 +1,291 @@
+/*
+ * fields.c - prints what the output field lists describe, for the docs and
+ * the tests: the CSV header, the JSON Schema of a record, the field names,
+ * and Zeek's #fields / #types lines. Built from the same headers as the
+ * sinks (record_fields.h, zeek_fields.h), so it cannot drift from them.
+ *
+ *   fields csv-header [--events]   the first line of tcpshake -o csv
+ *   fields schema                  docs/record.schema.json (JSON Schema 2020-12)
+ *   fields names                   every field name, one a line (the man page
+ *                                  must document each)
+ *   fields zeek-header             the #fields and #types lines of -o zeek
+ *
+ * The schema is one more encoding of the field list: describe_<kind> gives
+ * each kind its JSON type, nullability and, for names, the allowed values.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "record_fields.h"
+#include "tcpshake.h"
+#include "zeek_fields.h"
+
+#define MAX_FIELDS 64
+#define MAX_NAMES  40
+
+#define TEXT_OF(macro) TEXT(macro)
+#define TEXT(x)        #x
+
+struct field {
+    const char *name;
+    const char *group;  /* a group's name ("client"), whose fields are the side's; or NULL */
+    const char *schema; /* JSON Schema keywords of the value, without braces */
+    const char *names[MAX_NAMES]; /* name fields: the allowed values */
+    unsigned n_names;
+    bool list; /* an array of such names */
+};
+
+struct doc {
+    struct field fields[MAX_FIELDS];
+    unsigned n_fields;
+};
+
+static struct field *add(struct doc *d, const char *name, const char *schema)
+{
+    if (d->n_fields == MAX_FIELDS) {
+        fprintf(stderr, "fields: more than %d fields\n", MAX_FIELDS);
+        return &d->fields[MAX_FIELDS - 1];
+    }
+    struct field *f = &d->fields[d->n_fields++];
+    memset(f, 0, sizeof(*f));
+    f->name = name;
+    f->schema = schema;
+    return f;
+}
+
+/* One function per kind (record_fields.h), taking the args the encoders take. */
+
+static void describe_count(struct doc *d, const char *name, uint64_t v)
+{
+    (void)v;
+    add(d, name, "\"type\": \"integer\", \"minimum\": 0");
+}
+
+static void describe_opt(struct doc *d, const char *name, bool present, uint64_t v)
+{
+    (void)present;
+    (void)v;
+    add(d, name, "\"type\": [\"integer\", \"null\"], \"minimum\": 0");
+}
+
+static void describe_time(struct doc *d, const char *name, uint64_t ns)
+{
+    (void)ns;
+    add(d, name,
+        "\"type\": [\"integer\", \"null\"], \"minimum\": 1, "
+        "\"description\": \"ns since the epoch; null when not seen\"");
+}
+
+static void describe_duration(struct doc *d, const char *name, int64_t ns)
+{
+    (void)ns;
+    add(d, name,
+        "\"type\": [\"integer\", \"null\"], \"description\": \"ns; null when not measured\"");
+}
+
+static void describe_flag(struct doc *d, const char *name, bool v)
+{
+    (void)v;
+    add(d, name, "\"type\": \"boolean\"");
+}
+
+/* A macro, as for the encoders: each name table has its own enum type. */
+#define describe_name(d, field_name, name_fn, v, n)                                                \
+    do {                                                                                           \
+        struct field *f_ = add(d, field_name, NULL);                                               \
+        for (unsigned i_ = 0; i_ < (n) && i_ < MAX_NAMES; i_++) {                                  \
+            f_->names[f_->n_names++] = name_fn(i_);                                                \
+        }                                                                                          \
+    } while (0)
+
+static void describe_text(struct doc *d, const char *name, const char *chars, size_t max_len)
+{
+    (void)chars;
+    (void)max_len;
+    add(d, name, "\"type\": \"string\"");
+}
+
+static void describe_gaps(struct doc *d, const char *name, const int64_t *ns, uint32_t n)
+{
+    (void)ns;
+    (void)n;
+    add(d, name,
+        "\"type\": \"array\", \"items\": { \"type\": \"integer\" }, \"maxItems\": " TEXT_OF(
+                TCPSHAKE_MAX_GAPS) ", \"description\": \"ns\"");
+}
+
+static void describe_anomalies(struct doc *d, const char *name, uint32_t bits)
+{
+    (void)bits;
+    struct field *f = add(d, name, NULL);
+    f->list = true;
+    for (unsigned bit = 0; bit < 32 && f->n_names < MAX_NAMES; bit++) {
+        const char *anomaly = tcpshake_anomaly_name(UINT32_C(1) << bit);
+        if (anomaly != NULL) {
+            f->names[f->n_names++] = anomaly;
+        }
+    }
+}
+
+static void describe_addr(struct doc *d, const char *name, const struct tcpshake_record *r,
+                          const struct tcpshake_side *sd)
+{
+    (void)r;
+    (void)sd;
+    add(d, name, "\"type\": \"string\", \"description\": \"dotted quad, or IPv6 as in RFC 5952\"");
+}
+
+static void describe_iso_time(struct doc *d, const char *name, uint64_t ns)
+{
+    (void)ns;
+    add(d, name,
+        "\"type\": [\"string\", \"null\"], "
+        "\"pattern\": \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{9}Z$\"");
+}
+
+#define DESCRIBE(kind, name, ...)  describe_##kind(d, name, __VA_ARGS__);
+#define DESCRIBE_GROUP(name, side) add(d, name, NULL)->group = name;
+
+/* The values are never used: the expressions only need something to name. */
+static void describe_record(struct doc *d, struct doc *side, bool events)
+{
+    static const struct tcpshake_record zero;
+    const struct tcpshake_record *r = &zero;
+    const struct tcpshake_side *sd = &zero.client;
+    enum tcpshake_event ev = TCPSHAKE_EVENT_CLOSE;
+    (void)ev; /* read by the encoders only */
+    if (events) {
+        RECORD_EVENT_FIELD(DESCRIBE)
+    }
+    RECORD_FIELDS(DESCRIBE, DESCRIBE_GROUP)
+    d = side;
+    SIDE_FIELDS(DESCRIBE)
+}
+
+static void print_csv_header(const struct doc *d, const struct doc *side)
+{
+    const char *sep = "";
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const struct field *f = &d->fields[i];
+        if (f->group == NULL) {
+            printf("%s%s", sep, f->name);
+            sep = ",";
+            continue;
+        }
+        for (unsigned j = 0; j < side->n_fields; j++) {
+            printf("%s%s_%s", sep, f->group, side->fields[j].name);
+            sep = ",";
+        }
+    }
+    putchar('\n');
+}
+
+static void print_names(const struct doc *d, const struct doc *side)
+{
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        printf("%s\n", d->fields[i].name);
+    }
+    for (unsigned j = 0; j < side->n_fields; j++) {
+        printf("%s\n", side->fields[j].name);
+    }
+}
+
+static void print_value_schema(const struct field *f)
+{
+    if (f->group != NULL) {
+        printf("{ \"$ref\": \"#/$defs/side\" }");
+    } else if (f->schema != NULL) {
+        printf("{ %s }", f->schema);
+    } else {
+        printf("{ \"enum\": [");
+        for (unsigned i = 0; i < f->n_names; i++) {
+            printf("%s\"%s\"", i > 0 ? ", " : "", f->names[i]);
+        }
+        printf("] }");
+    }
+}
+
+static void print_property(const struct field *f, const char *indent, bool last)
+{
+    printf("%s\"%s\": ", indent, f->name);
+    if (f->list) {
+        printf("{ \"type\": \"array\", \"uniqueItems\": true, \"items\": ");
+        print_value_schema(f);
+        printf(" }");
+    } else {
+        print_value_schema(f);
+    }
+    printf("%s\n", last ? "" : ",");
+}
+
+static void print_required(const struct doc *d, const char *indent, unsigned from)
+{
+    printf("%s\"required\": [", indent);
+    for (unsigned i = from; i < d->n_fields; i++) {
+        printf("%s\"%s\"", i > from ? ", " : "", d->fields[i].name);
+    }
+    printf("],\n");
+}
+
+static void print_schema(const struct doc *d, const struct doc *side)
+{
+    printf("{\n"
+           "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
+           "  \"title\": \"tcpshake connection record\",\n"
+           "  \"description\": \"One line of tcpshake -o json. Generated by tools/fields.c from "
+           "src/output/record_fields.h: do not edit. The first member, event, is there with "
+           "--events only.\",\n"
+           "  \"type\": \"object\",\n"
+           "  \"properties\": {\n");
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        print_property(&d->fields[i], "    ", i + 1 == d->n_fields);
+    }
+    printf("  },\n");
+    /* fields[0] is the event, present with --events only. */
+    print_required(d, "  ", 1);
+    printf("  \"additionalProperties\": false,\n"
+           "  \"$defs\": {\n"
+           "    \"side\": {\n"
+           "      \"type\": \"object\",\n"
+           "      \"properties\": {\n");
+    for (unsigned j = 0; j < side->n_fields; j++) {
+        print_property(&side->fields[j], "        ", j + 1 == side->n_fields);
+    }
+    printf("      },\n");
+    print_required(side, "      ", 0);
+    printf("      \"additionalProperties\": false\n"
+           "    }\n"
+           "  }\n"
+           "}\n");
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: fields csv-header [--events] | schema | names | zeek-header\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    static struct doc record, side;
+    if (argc < 2) {
+        return usage();
+    }
+    const char *what = argv[1];
+    bool events = argc > 2 && strcmp(argv[2], "--events") == 0;
+    if (strcmp(what, "csv-header") == 0) {
+        describe_record(&record, &side, events);
+        print_csv_header(&record, &side);
+    } else if (strcmp(what, "schema") == 0) {
+        describe_record(&record, &side, true);
+        print_schema(&record, &side);
+    } else if (strcmp(what, "names") == 0) {
+        describe_record(&record, &side, true);
+        print_names(&record, &side);
+    } else if (strcmp(what, "zeek-header") == 0) {
+        fputs(ZEEK_FIELDS_LINE ZEEK_TYPES_LINE, stdout);
+    } else {
+        return usage();
+    }
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
