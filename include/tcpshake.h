@@ -311,11 +311,11 @@ struct tcpshake_config {
  * back in the order a single thread gives, and every callback still runs on
  * the calling thread. Records come out with the same content and order as
  * with one thread, except when a worker's table fills up with two or more
- * workers: eviction is then per worker (and flows_peak is the sum of the
- * workers' peaks). Records of fed packets may be delivered later than with
- * one thread (at the latest by tcpshake_flush); TCPSHAKE_DUMP_HANDSHAKE_ONLY
- * needs threads <= 1.
- * Each worker queues at most a few thousand packets and records.
+ * workers: eviction is then per worker. flows_peak counts the connections
+ * tracked by all workers at once, as one thread counts them. Records of fed packets may be
+ * delivered later than with one thread (at the latest by tcpshake_flush);
+ * TCPSHAKE_DUMP_HANDSHAKE_ONLY needs threads <= 1. Each worker queues at most a few thousand
+ * packets and records.
  */
 
 /* Fill *cfg with the defaults above. */

@@ -29,7 +29,6 @@ for cap in "$data"/*.pcap "$data"/*.pcapng; do
         out=$tmp/$name.$fmt
         # The table run includes the summary (it goes to stdout after a table).
         if [ "$fmt" = table ]; then
-            # One thread: with two workers or more, "peak flows" is the sum of their peaks.
             "$cli" -r "$cap" -o table --no-color --threads 1 >"$out" 2>"$tmp/err"
         else
             "$cli" -r "$cap" -o "$fmt" -q >"$out" 2>"$tmp/err"
