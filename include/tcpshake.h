@@ -720,6 +720,10 @@ TCPSHAKE_API void tcpshake_health_add(struct tcpshake_health *h, const struct tc
  */
 TCPSHAKE_API int tcpshake_health_write(const struct tcpshake_health *h, FILE *out,
                                        enum tcpshake_format fmt);
+/* Rows evicted from the full table so far, and the connections they had
+ * counted (which no written row includes). h NULL: both 0. */
+TCPSHAKE_API void tcpshake_health_evictions(const struct tcpshake_health *h, uint64_t *rows,
+                                            uint64_t *connections);
 /* NULL is a no-op. */
 TCPSHAKE_API void tcpshake_health_free(struct tcpshake_health *h);
 
