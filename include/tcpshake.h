@@ -642,8 +642,10 @@ TCPSHAKE_API struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_pro
  * summaries. Blocks until done or tcpshake_probe_stop. Returns OK (whatever
  * the ports' states), ERR_RESOLVE (the name did not resolve in the family),
  * ERR_PERM (SYN mode without raw-socket privilege), ERR_SOCKET (a socket
- * call failed, e.g. out of file descriptors; attempts finished before it are
- * summarised), ERR_NOMEM or ERR_STATE (run twice). Details in
+ * call failed; no more attempts start, those in flight finish and are
+ * reported, and every finished one is summarised), ERR_NOMEM or ERR_STATE
+ * (run twice). Running out of file descriptors with attempts in flight is
+ * not a failure: see tcpshake_probe_parallel. Details in
  * tcpshake_probe_errmsg().
  */
 TCPSHAKE_API int tcpshake_probe_run(struct tcpshake_probe *p);
@@ -654,6 +656,13 @@ TCPSHAKE_API void tcpshake_probe_stop(struct tcpshake_probe *p);
 
 /* Details of the last failure; never NULL. */
 TCPSHAKE_API const char *tcpshake_probe_errmsg(const struct tcpshake_probe *p);
+
+/* Attempts allowed in flight at once. cfg.parallel, except in connect mode
+ * (one socket per attempt): tcpshake_probe_new keeps it 16 below the
+ * open-file limit (RLIMIT_NOFILE), and when socket() still runs out of
+ * descriptors (EMFILE, ENFILE) tcpshake_probe_run puts the attempt back and
+ * lowers it to the number then in flight. 0 after a fatal failure. */
+TCPSHAKE_API uint32_t tcpshake_probe_parallel(const struct tcpshake_probe *p);
 
 /* Close every socket and free. NULL is a no-op. */
 TCPSHAKE_API void tcpshake_probe_free(struct tcpshake_probe *p);
