@@ -425,7 +425,16 @@ struct tcpshake_live_options {
     int snaplen;    /* bytes kept of each packet (default 262144) */
     bool promisc;   /* promiscuous mode (default true) */
     int timeout_ms; /* longest wait for a packet before the clock advances (default 100) */
+    int buffer_kib; /* the kernel's capture buffer, KiB (default 32768, also for 0;
+                       pcap_set_buffer_size): what it holds while the reader is busy or stalled */
 };
+
+/* A snaplen that keeps every header the analysis reads (Ethernet with two
+ * VLAN tags, an outer IPv6 header and a UDP tunnel, an inner IPv6 header with
+ * 100 bytes of extension headers and TCP with 40 bytes of options: 292 bytes)
+ * with room to spare, and no payload. The CLI uses it live when no trace is
+ * saved: smaller slots make the same buffer hold many more packets. */
+#define TCPSHAKE_SNAPLEN_HEADERS 384
 
 /* Fill *opt with the defaults above. */
 TCPSHAKE_API void tcpshake_live_options_default(struct tcpshake_live_options *opt);

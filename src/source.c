@@ -295,7 +295,8 @@ static int activate_error(pcap_t *p, int rc, const char *iface, char *err, size_
 static int set_options(pcap_t *p, const struct source_live *opt)
 {
     if (pcap_set_snaplen(p, opt->snaplen) != 0 || pcap_set_promisc(p, opt->promisc ? 1 : 0) != 0 ||
-        pcap_set_timeout(p, opt->timeout_ms) != 0 || pcap_set_immediate_mode(p, 1) != 0) {
+        pcap_set_timeout(p, opt->timeout_ms) != 0 || pcap_set_immediate_mode(p, 1) != 0 ||
+        pcap_set_buffer_size(p, opt->buffer_kib * 1024) != 0) {
         return -1;
     }
     /* Nanoseconds where the platform has them, microseconds otherwise. */

@@ -33,6 +33,7 @@ struct source_live {
     int snaplen;    /* bytes kept per packet */
     bool promisc;   /* promiscuous mode */
     int timeout_ms; /* longest wait in source_next before it returns SOURCE_TIMEOUT */
+    int buffer_kib; /* the kernel's capture buffer */
 };
 
 /* Open an interface (pcap_create ... pcap_activate). On success *err is empty

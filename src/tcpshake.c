@@ -14,6 +14,7 @@
 #include "tcpshake.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,7 @@ void tcpshake_live_options_default(struct tcpshake_live_options *opt)
     opt->snaplen = 262144;
     opt->promisc = true;
     opt->timeout_ms = 100;
+    opt->buffer_kib = 32768;
 }
 
 int tcpshake_open_live(struct tcpshake *h, const char *iface,
@@ -419,11 +421,14 @@ int tcpshake_open_live(struct tcpshake *h, const char *iface,
         tcpshake_live_options_default(&defaults);
         opt = &defaults;
     }
-    if (iface == NULL || opt->snaplen <= 0 || opt->timeout_ms <= 0) {
+    if (iface == NULL || opt->snaplen <= 0 || opt->timeout_ms <= 0 ||
+        opt->buffer_kib > INT_MAX / 1024) {
         snprintf(h->errmsg, sizeof(h->errmsg), "bad live capture options");
         return TCPSHAKE_ERR_ARG;
     }
-    struct source_live sl = { opt->snaplen, opt->promisc, opt->timeout_ms };
+    /* 0 (a struct filled without tcpshake_live_options_default): the default. */
+    int buffer_kib = opt->buffer_kib > 0 ? opt->buffer_kib : 32768;
+    struct source_live sl = { opt->snaplen, opt->promisc, opt->timeout_ms, buffer_kib };
     int rc = check_opened(
             h, source_open_live(&h->src, iface, &sl, h->bpf, h->errmsg, sizeof(h->errmsg)));
     if (rc == TCPSHAKE_OK) {
