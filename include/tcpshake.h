@@ -275,6 +275,8 @@ struct tcpshake_stats {
     uint64_t skipped[TCPSHAKE_SKIP_COUNT];
     uint64_t snaplen_cut;         /* decoded, but the capture was cut by snaplen */
     uint64_t time_backwards;      /* packets whose timestamp went backwards */
+    uint64_t timestamps_jumped;   /* packets stamped far ahead of the clock, not confirmed by
+                                     the next packet: analysed at the clock's time */
     uint64_t connections;         /* records emitted */
     uint64_t evictions;           /* connections pushed out of a full flow table */
     uint64_t evictions_half_open; /* of which were half-open or unanswered */
@@ -363,7 +365,10 @@ TCPSHAKE_API void tcpshake_stop(struct tcpshake *h);
 /*
  * Analyse one captured frame without a source (tests, fuzzing, embedding).
  * linktype is a libpcap DLT_/LINKTYPE_ value; data is borrowed for the call.
- * Returns OK or ERR_LINKTYPE.
+ * A frame stamped more than the smallest timeout ahead of the clock is copied
+ * and analysed with the next frame, tcpshake_tick or tcpshake_flush, which
+ * decide whether its time is believed (else it counts in timestamps_jumped;
+ * see the man page, --idle-timeout). Returns OK or ERR_LINKTYPE.
  */
 TCPSHAKE_API int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns,
                                const uint8_t *data, size_t caplen, size_t wire_len);

@@ -419,6 +419,22 @@ int source_dump_last(struct source *s)
     return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
 }
 
+int source_dump_packet(struct source *s, const struct source_packet *pkt)
+{
+    if (s->dump == NULL) {
+        return TCPSHAKE_OK;
+    }
+    /* The dump handle has the source's precision: nanoseconds in tv_usec when nano. */
+    uint64_t frac = pkt->ts_ns % 1000000000u;
+    struct pcap_pkthdr hdr = { 0 };
+    hdr.ts.tv_sec = (time_t)(pkt->ts_ns / 1000000000u);
+    hdr.ts.tv_usec = (suseconds_t)(s->nano ? frac : frac / 1000u);
+    hdr.caplen = (bpf_u_int32)pkt->caplen;
+    hdr.len = (bpf_u_int32)pkt->wire_len;
+    pcap_dump((u_char *)s->dump, &hdr, pkt->data);
+    return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
+}
+
 int source_dump_flush(struct source *s)
 {
     if (s->dump == NULL) {

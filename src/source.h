@@ -54,6 +54,8 @@ bool source_stats(struct source *s, uint64_t *received, uint64_t *dropped, uint6
 int source_dump_open(struct source *s, const char *path, char *err, size_t err_len);
 /* Append the packet source_next returned last. OK or ERR_WRITE. */
 int source_dump_last(struct source *s);
+/* Append a packet read earlier (a copy of its bytes). OK or ERR_WRITE. */
+int source_dump_packet(struct source *s, const struct source_packet *pkt);
 /* Flush the dump file. OK (also when none is open) or ERR_WRITE. */
 int source_dump_flush(struct source *s);
 
