@@ -236,12 +236,29 @@ void agg_record(struct agg_run *run, const struct tcpshake_record *r)
     tcpshake_detect_add(run->detect, r);
 }
 
+/* Rows the full table evicted leave connections out of every row: say so on
+ * standard error even with -q (the rows alone cannot show it; CSV has no trailer). */
+static void warn_evictions(const struct agg_run *run, const struct tcpshake_stats *st)
+{
+    uint64_t rows, conns;
+    tcpshake_health_evictions(run->health, &rows, &conns);
+    if (rows == 0) {
+        return;
+    }
+    fprintf(stderr,
+            "tcpshake: --by: the row table filled up: %" PRIu64 " rows evicted, %" PRIu64
+            " of %" PRIu64 " connections are in no row (a longer --bucket or a coarser"
+            " --by needs fewer rows)\n",
+            rows, conns, st != NULL ? st->connections : 0);
+}
+
 bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st)
 {
     tcpshake_detect_finish(run->detect, st != NULL ? st->last_ns : 0);
     if (run->health != NULL && tcpshake_health_write(run->health, stdout, fmt) != TCPSHAKE_OK) {
         return false;
     }
+    warn_evictions(run, st);
     return !run->write_failed;
 }
 

@@ -35,6 +35,7 @@ struct options {
     const char *read_path;
     const char *iface; /* -i: live capture */
     struct tcpshake_live_options live;
+    bool snaplen_set;        /* --snaplen given */
     unsigned events;         /* EVENTS_* bits; EVENTS_CLOSE by default */
     uint64_t stats_interval; /* --stats-interval seconds; 0 = none */
     const char *write_path;  /* -w */
@@ -86,7 +87,9 @@ static void usage(FILE *out)
             "  -i IFACE                capture live on an interface ('any': all of them);\n"
             "                          Ctrl-C (or SIGTERM) ends it: open connections are\n"
             "                          reported with end=open, then the summary\n"
-            "  --snaplen N             live: bytes kept per packet (default 262144)\n"
+            "  --snaplen N             live: bytes kept per packet (default 384, the\n"
+            "                          headers; with -w 262144, whole packets)\n"
+            "  -B KIB                  live: kernel capture buffer in KiB (default 32768)\n"
             "  --no-promisc            live: do not put the interface in promiscuous mode\n"
             "  -Z USER                 live: drop privileges to USER once the capture is open\n"
             "  -w FILE                 save the packets read (after the filter) to a pcap\n"
@@ -258,6 +261,14 @@ static int parse_live_option(int ch, const char *arg, struct options *o)
             return EXIT_USAGE;
         }
         o->live.snaplen = (int)v;
+        o->snaplen_set = true;
+        return 0;
+    case 'B':
+        if (!parse_u64(arg, 256, 4194304, &v)) {
+            complain("-B %s: want a buffer size in KiB from 256 to 4194304", arg);
+            return EXIT_USAGE;
+        }
+        o->live.buffer_kib = (int)v;
         return 0;
     case OPT_NO_PROMISC:
         o->live.promisc = false;
@@ -336,7 +347,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
         const char *arg = optind < argc ? argv[optind] : "";
         bool is_long = strncmp(arg, "--", 2) == 0;
-        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:", longopts, NULL);
+        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:", longopts, NULL);
         if (ch == -1) {
             break;
         }
@@ -441,6 +452,11 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     if (rc >= 0) {
         return rc;
+    }
+    /* Nothing saved: the analysis reads headers only, and small slots let the
+     * kernel's buffer hold far more packets while the reader is held up. */
+    if (!o->snaplen_set && o->write_path == NULL) {
+        o->live.snaplen = TCPSHAKE_SNAPLEN_HEADERS;
     }
     if (optind < argc) {
         o->bpf = join_args(argc - optind, argv + optind);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tcpshake.h"
@@ -57,7 +58,8 @@ static void usage(FILE *out)
             "  -i SECONDS        between attempts on a port (default 1; decimals allowed)\n"
             "  --timeout SECONDS no answer within this is 'filtered' (default 2)\n"
             "  --rate N          new attempts per second at most (default 100)\n"
-            "  --parallel N      attempts in flight at most (default 64, at most 1024)\n"
+            "  --parallel N      attempts in flight at most (default 64, at most 1024;\n"
+            "                    kept below the open-file limit, ulimit -n)\n"
             "  -4, -6            use IPv4 or IPv6 only\n"
             "  --syn             half-open SYN probing on a raw socket (root or\n"
             "                    CAP_NET_RAW): times the wire and the server's kernel only\n"
@@ -553,10 +555,22 @@ static int run(const struct probe_opts *po)
     if (o.format == FMT_CSV) {
         fputs(csv_header, o.f);
     }
+    uint32_t parallel = tcpshake_probe_parallel(p);
+    if (parallel < po->cfg.parallel) {
+        struct rlimit rl;
+        getrlimit(RLIMIT_NOFILE, &rl);
+        complain("--parallel %" PRIu32 ": at most %" PRIu32
+                 " attempts in flight, for the open-file limit of %llu (ulimit -n)",
+                 po->cfg.parallel, parallel, (unsigned long long)rl.rlim_cur);
+    }
     running_probe = p;
     catch_signals();
     int rc = tcpshake_probe_run(p);
     running_probe = NULL;
+    if (rc == TCPSHAKE_OK && tcpshake_probe_parallel(p) < parallel) {
+        complain("out of file descriptors: went on with at most %" PRIu32 " attempts in flight",
+                 tcpshake_probe_parallel(p));
+    }
     int status = o.n_open == po->cfg.n_ports ? 0 : EXIT_RUNTIME;
     if (rc == TCPSHAKE_ERR_PERM) {
         fputs("tcpshake: probe --syn: needs root or CAP_NET_RAW\n", stderr);

@@ -275,6 +275,8 @@ struct tcpshake_stats {
     uint64_t skipped[TCPSHAKE_SKIP_COUNT];
     uint64_t snaplen_cut;         /* decoded, but the capture was cut by snaplen */
     uint64_t time_backwards;      /* packets whose timestamp went backwards */
+    uint64_t timestamps_jumped;   /* packets stamped far ahead of the clock, not confirmed by
+                                     the next packet: analysed at the clock's time */
     uint64_t connections;         /* records emitted */
     uint64_t evictions;           /* connections pushed out of a full flow table */
     uint64_t evictions_half_open; /* of which were half-open or unanswered */
@@ -320,11 +322,11 @@ struct tcpshake_config {
  * back in the order a single thread gives, and every callback still runs on
  * the calling thread. Records come out with the same content and order as
  * with one thread, except when a worker's table fills up with two or more
- * workers: eviction is then per worker (and flows_peak is the sum of the
- * workers' peaks). Records of fed packets may be delivered later than with
- * one thread (at the latest by tcpshake_flush); TCPSHAKE_DUMP_HANDSHAKE_ONLY
- * needs threads <= 1.
- * Each worker queues at most a few thousand packets and records.
+ * workers: eviction is then per worker. flows_peak counts the connections
+ * tracked by all workers at once, as one thread counts them. Records of fed packets may be
+ * delivered later than with one thread (at the latest by tcpshake_flush);
+ * TCPSHAKE_DUMP_HANDSHAKE_ONLY needs threads <= 1. Each worker queues at most a few thousand
+ * packets and records.
  */
 
 /*
@@ -386,7 +388,10 @@ TCPSHAKE_API void tcpshake_stop(struct tcpshake *h);
 /*
  * Analyse one captured frame without a source (tests, fuzzing, embedding).
  * linktype is a libpcap DLT_/LINKTYPE_ value; data is borrowed for the call.
- * Returns OK or ERR_LINKTYPE.
+ * A frame stamped more than the smallest timeout ahead of the clock is copied
+ * and analysed with the next frame, tcpshake_tick or tcpshake_flush, which
+ * decide whether its time is believed (else it counts in timestamps_jumped;
+ * see the man page, --idle-timeout). Returns OK or ERR_LINKTYPE.
  */
 TCPSHAKE_API int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns,
                                const uint8_t *data, size_t caplen, size_t wire_len);
@@ -451,7 +456,16 @@ struct tcpshake_live_options {
     int snaplen;    /* bytes kept of each packet (default 262144) */
     bool promisc;   /* promiscuous mode (default true) */
     int timeout_ms; /* longest wait for a packet before the clock advances (default 100) */
+    int buffer_kib; /* the kernel's capture buffer, KiB (default 32768, also for 0;
+                       pcap_set_buffer_size): what it holds while the reader is busy or stalled */
 };
+
+/* A snaplen that keeps every header the analysis reads (Ethernet with two
+ * VLAN tags, an outer IPv6 header and a UDP tunnel, an inner IPv6 header with
+ * 100 bytes of extension headers and TCP with 40 bytes of options: 292 bytes)
+ * with room to spare, and no payload. The CLI uses it live when no trace is
+ * saved: smaller slots make the same buffer hold many more packets. */
+#define TCPSHAKE_SNAPLEN_HEADERS 384
 
 /* Fill *opt with the defaults above. */
 TCPSHAKE_API void tcpshake_live_options_default(struct tcpshake_live_options *opt);
@@ -679,8 +693,10 @@ TCPSHAKE_API struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_pro
  * summaries. Blocks until done or tcpshake_probe_stop. Returns OK (whatever
  * the ports' states), ERR_RESOLVE (the name did not resolve in the family),
  * ERR_PERM (SYN mode without raw-socket privilege), ERR_SOCKET (a socket
- * call failed, e.g. out of file descriptors; attempts finished before it are
- * summarised), ERR_NOMEM or ERR_STATE (run twice). Details in
+ * call failed; no more attempts start, those in flight finish and are
+ * reported, and every finished one is summarised), ERR_NOMEM or ERR_STATE
+ * (run twice). Running out of file descriptors with attempts in flight is
+ * not a failure: see tcpshake_probe_parallel. Details in
  * tcpshake_probe_errmsg().
  */
 TCPSHAKE_API int tcpshake_probe_run(struct tcpshake_probe *p);
@@ -691,6 +707,13 @@ TCPSHAKE_API void tcpshake_probe_stop(struct tcpshake_probe *p);
 
 /* Details of the last failure; never NULL. */
 TCPSHAKE_API const char *tcpshake_probe_errmsg(const struct tcpshake_probe *p);
+
+/* Attempts allowed in flight at once. cfg.parallel, except in connect mode
+ * (one socket per attempt): tcpshake_probe_new keeps it 16 below the
+ * open-file limit (RLIMIT_NOFILE), and when socket() still runs out of
+ * descriptors (EMFILE, ENFILE) tcpshake_probe_run puts the attempt back and
+ * lowers it to the number then in flight. 0 after a fatal failure. */
+TCPSHAKE_API uint32_t tcpshake_probe_parallel(const struct tcpshake_probe *p);
 
 /* Close every socket and free. NULL is a no-op. */
 TCPSHAKE_API void tcpshake_probe_free(struct tcpshake_probe *p);
@@ -757,6 +780,10 @@ TCPSHAKE_API void tcpshake_health_add(struct tcpshake_health *h, const struct tc
  */
 TCPSHAKE_API int tcpshake_health_write(const struct tcpshake_health *h, FILE *out,
                                        enum tcpshake_format fmt);
+/* Rows evicted from the full table so far, and the connections they had
+ * counted (which no written row includes). h NULL: both 0. */
+TCPSHAKE_API void tcpshake_health_evictions(const struct tcpshake_health *h, uint64_t *rows,
+                                            uint64_t *connections);
 /* NULL is a no-op. */
 TCPSHAKE_API void tcpshake_health_free(struct tcpshake_health *h);
 

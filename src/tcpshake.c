@@ -14,6 +14,7 @@
 #include "tcpshake.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,15 @@ struct tcpshake {
     uint64_t interval_start_ns;       /* start of the current interval; 0 before the first packet */
     tcpshake_progress_fn on_progress; /* file read progress, or NULL */
     void *progress_user;
+    /* A packet stamped more than jump_ns ahead of the clock waits here for the
+     * next one (see admit): held.data is a copy, held_cap bytes allocated. */
+    uint64_t jump_ns;
+    bool holding;
+    bool held_save; /* a packet of the source: -w saves it */
+    int held_linktype;
+    struct source_packet held;
+    uint8_t *held_buf;
+    size_t held_cap;
     bool dumping;        /* the source writes a trace (tcpshake_dump_open) */
     unsigned dump_flags; /* TCPSHAKE_DUMP_* */
     char errmsg[512];
@@ -98,6 +108,20 @@ static void engine_out(void *ctx, const struct emit_key *key, enum tcpshake_even
     deliver_record(ctx, ev, rec);
 }
 
+/* The smallest timeout: a clock step beyond it can decide connections that no
+ * packet of theirs would have (see admit). */
+static uint64_t jump_threshold(const struct tcpshake_config *cfg)
+{
+    uint64_t t = cfg->handshake_timeout_ns;
+    if (cfg->idle_timeout_ns < t) {
+        t = cfg->idle_timeout_ns;
+    }
+    if (cfg->close_linger_ns < t) {
+        t = cfg->close_linger_ns;
+    }
+    return t;
+}
+
 struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record_fn on_record,
                               void *user)
 {
@@ -137,6 +161,7 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         h->cfg.hash_key_set = true;
     }
     cfg = &h->cfg;
+    h->jump_ns = jump_threshold(cfg);
     bool ok;
     if (cfg->threads > 1) {
         struct shard_hooks hooks = { deliver_record, deliver_interval, h };
@@ -164,6 +189,7 @@ void tcpshake_free(struct tcpshake *h)
     source_close(h->src);
     engine_release(&h->eng);
     ts_free(h->batch);
+    ts_free(h->held_buf);
     ts_free(h->bpf);
     ts_free(h);
 }
@@ -270,21 +296,6 @@ static void advance_clock(struct tcpshake *h, uint64_t ts_ns, bool ticking)
     }
 }
 
-void tcpshake_tick(struct tcpshake *h, uint64_t now_ns)
-{
-    if (h->now_ns == 0 && h->on_interval == NULL && h->stats.packets_read == 0) {
-        return; /* nothing seen yet: keep the clock at the first packet */
-    }
-    advance_clock(h, now_ns, true);
-    if (h->shard != NULL) {
-        shard_tick(h->shard, h->now_ns);
-        shard_push(h->shard);
-    } else {
-        run_batch(h);
-        engine_sweep(&h->eng, h->now_ns);
-    }
-}
-
 static const enum tcpshake_skip skip_of[] = {
     [DECODE_TRUNCATED] = TCPSHAKE_SKIP_TRUNCATED, [DECODE_MALFORMED] = TCPSHAKE_SKIP_MALFORMED,
     [DECODE_NOT_TCP] = TCPSHAKE_SKIP_NOT_TCP,     [DECODE_UNSUPPORTED] = TCPSHAKE_SKIP_UNSUPPORTED,
@@ -292,17 +303,22 @@ static const enum tcpshake_skip skip_of[] = {
 };
 
 /* tcpshake_feed of a supported link type, and say in *key whether the packet is one
- * --handshake-only keeps. */
-static void feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_t *data,
-                        size_t caplen, size_t wire_len, bool *key)
+ * --handshake-only keeps. jumped: a time jump nothing confirmed (see admit), analysed
+ * at the clock's time. */
+static void feed_packet(struct tcpshake *h, int linktype, const struct source_packet *pkt,
+                        bool jumped, bool *key)
 {
     *key = false;
+    uint64_t ts_ns = pkt->ts_ns;
     struct tcpshake_stats *st = &h->stats;
     st->packets_read++;
     if (st->packets_read == 1) {
         st->first_ns = ts_ns;
     }
-    if (ts_ns < st->last_ns) {
+    if (jumped) {
+        st->timestamps_jumped++;
+        ts_ns = h->now_ns;
+    } else if (ts_ns < st->last_ns) {
         st->time_backwards++;
     } else {
         st->last_ns = ts_ns;
@@ -314,7 +330,7 @@ static void feed_packet(struct tcpshake *h, int linktype, uint64_t ts_ns, const 
     struct packet_view *pv = h->shard != NULL ? shard_slot(h->shard)
                              : h->batching    ? &h->batch[h->batch_n].pv
                                               : &local;
-    enum decode_status ds = decode_packet(linktype, data, caplen, wire_len, pv);
+    enum decode_status ds = decode_packet(linktype, pkt->data, pkt->caplen, pkt->wire_len, pv);
     if (ds != DECODE_OK) {
         st->skipped[skip_of[ds]]++;
         return;
@@ -350,29 +366,6 @@ static bool link_refused(struct tcpshake *h, int linktype)
     }
     snprintf(h->errmsg, sizeof(h->errmsg), "link type %d is not supported", linktype);
     return true;
-}
-
-int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_t *data,
-                  size_t caplen, size_t wire_len)
-{
-    /* A source's link type was checked when it was opened (check_opened). */
-    if (link_refused(h, linktype)) {
-        return TCPSHAKE_ERR_LINKTYPE;
-    }
-    bool key;
-    feed_packet(h, linktype, ts_ns, data, caplen, wire_len, &key);
-    return TCPSHAKE_OK;
-}
-
-void tcpshake_flush(struct tcpshake *h)
-{
-    if (h->shard != NULL) {
-        shard_flush(h->shard);
-        shard_stats(h->shard, &h->stats);
-    } else {
-        run_batch(h);
-        engine_flush(&h->eng);
-    }
 }
 
 /* After a source opened: refuse link types the decoder does not know. */
@@ -417,6 +410,7 @@ void tcpshake_live_options_default(struct tcpshake_live_options *opt)
     opt->snaplen = 262144;
     opt->promisc = true;
     opt->timeout_ms = 100;
+    opt->buffer_kib = 32768;
 }
 
 int tcpshake_open_live(struct tcpshake *h, const char *iface,
@@ -430,11 +424,14 @@ int tcpshake_open_live(struct tcpshake *h, const char *iface,
         tcpshake_live_options_default(&defaults);
         opt = &defaults;
     }
-    if (iface == NULL || opt->snaplen <= 0 || opt->timeout_ms <= 0) {
+    if (iface == NULL || opt->snaplen <= 0 || opt->timeout_ms <= 0 ||
+        opt->buffer_kib > INT_MAX / 1024) {
         snprintf(h->errmsg, sizeof(h->errmsg), "bad live capture options");
         return TCPSHAKE_ERR_ARG;
     }
-    struct source_live sl = { opt->snaplen, opt->promisc, opt->timeout_ms };
+    /* 0 (a struct filled without tcpshake_live_options_default): the default. */
+    int buffer_kib = opt->buffer_kib > 0 ? opt->buffer_kib : 32768;
+    struct source_live sl = { opt->snaplen, opt->promisc, opt->timeout_ms, buffer_kib };
     int rc = check_opened(
             h, source_open_live(&h->src, iface, &sl, h->bpf, h->errmsg, sizeof(h->errmsg)));
     if (rc == TCPSHAKE_OK) {
@@ -529,22 +526,144 @@ static void push_live(struct tcpshake *h)
     }
 }
 
+/* ------------------------------------------------------------ time jumps */
+
+/*
+ * A packet stamped more than jump_ns (the smallest timeout) ahead of the clock
+ * would decide at once every connection that timeout covers: one bad stamp (a
+ * corrupt record, a clock glitch) splits every open connection. Such a packet
+ * is held (a copy) until the next packet, or a tick, says which time is right:
+ *   - the next packet is far ahead too, and not more than jump_ns before the
+ *     held one: a true jump (a silent stretch of the capture, an NTP step on a
+ *     live one). The held packet is analysed as it always was, clock and all.
+ *   - anything else (the next packet is back near the clock): the held packet
+ *     is analysed at the clock's time, the clock stays, and it counts in
+ *     timestamps_jumped. Its own stamp is still what -w saves.
+ *   - a tick (live: the wall clock while the link is idle) far ahead confirms
+ *     it, one that is not contradicts it; the end of the input confirms it.
+ * So the output is the same as before for every true jump, and one packet
+ * (at most) waits for the next.
+ */
+static bool far_ahead(const struct tcpshake *h, uint64_t ts_ns)
+{
+    return h->stats.packets_read > 0 && ts_ns > h->now_ns && ts_ns - h->now_ns > h->jump_ns;
+}
+
+/* Analyse one packet and, for a packet of the source, save it when asked to. */
+static int feed_and_save(struct tcpshake *h, int linktype, const struct source_packet *pkt,
+                         bool jumped, bool save)
+{
+    bool key;
+    feed_packet(h, linktype, pkt, jumped, &key);
+    if (save && h->dumping && (key || !(h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY))) {
+        errno = 0;
+        int rc = pkt->data == h->held_buf ? source_dump_packet(h->src, pkt)
+                                          : source_dump_last(h->src);
+        if (rc != TCPSHAKE_OK) {
+            return write_failed(h);
+        }
+    }
+    return TCPSHAKE_OK;
+}
+
+/* Keep a copy of pkt until the next packet; false (analyse it now) when out of memory. */
+static bool hold(struct tcpshake *h, int linktype, const struct source_packet *pkt, bool save)
+{
+    if (pkt->caplen > h->held_cap || h->held_buf == NULL) {
+        uint8_t *buf = ts_calloc(pkt->caplen > 0 ? pkt->caplen : 1, 1);
+        if (buf == NULL) {
+            return false;
+        }
+        ts_free(h->held_buf);
+        h->held_buf = buf;
+        h->held_cap = pkt->caplen;
+    }
+    memcpy(h->held_buf, pkt->data, pkt->caplen);
+    h->held = *pkt;
+    h->held.data = h->held_buf;
+    h->held_linktype = linktype;
+    h->held_save = save;
+    h->holding = true;
+    return true;
+}
+
+/* Analyse the held packet, at its own time (take_jump) or at the clock's. */
+static int release(struct tcpshake *h, bool take_jump)
+{
+    if (!h->holding) {
+        return TCPSHAKE_OK;
+    }
+    h->holding = false;
+    return feed_and_save(h, h->held_linktype, &h->held, !take_jump, h->held_save);
+}
+
+/* One packet in: settle the held one, then hold this one or analyse it. */
+static int admit(struct tcpshake *h, int linktype, const struct source_packet *pkt, bool save)
+{
+    if (h->holding) {
+        bool agrees = far_ahead(h, pkt->ts_ns) && pkt->ts_ns + h->jump_ns >= h->held.ts_ns;
+        int rc = release(h, agrees);
+        if (rc != TCPSHAKE_OK) {
+            return rc;
+        }
+    }
+    if (far_ahead(h, pkt->ts_ns) && hold(h, linktype, pkt, save)) {
+        return TCPSHAKE_OK;
+    }
+    return feed_and_save(h, linktype, pkt, false, save);
+}
+
+void tcpshake_tick(struct tcpshake *h, uint64_t now_ns)
+{
+    if (h->now_ns == 0 && h->on_interval == NULL && h->stats.packets_read == 0) {
+        return; /* nothing seen yet: keep the clock at the first packet */
+    }
+    (void)release(h, far_ahead(h, now_ns)); /* a failed save shows at the next flush */
+    advance_clock(h, now_ns, true);
+    if (h->shard != NULL) {
+        shard_tick(h->shard, h->now_ns);
+        shard_push(h->shard);
+    } else {
+        run_batch(h);
+        engine_sweep(&h->eng, h->now_ns);
+    }
+}
+
+int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_t *data,
+                  size_t caplen, size_t wire_len)
+{
+    /* A source's link type was checked when it was opened (check_opened). */
+    if (link_refused(h, linktype)) {
+        return TCPSHAKE_ERR_LINKTYPE;
+    }
+    struct source_packet pkt = { ts_ns, data, caplen, wire_len };
+    return admit(h, linktype, &pkt, false);
+}
+
+void tcpshake_flush(struct tcpshake *h)
+{
+    (void)release(h, true); /* nothing came to contradict it */
+    if (h->shard != NULL) {
+        shard_flush(h->shard);
+        shard_stats(h->shard, &h->stats);
+    } else {
+        run_batch(h);
+        engine_flush(&h->eng);
+    }
+}
+
 /* Analyse one packet read from the source and save it when asked to. */
 static int take_packet(struct tcpshake *h, int linktype, const struct source_packet *pkt)
 {
-    bool key;
-    feed_packet(h, linktype, pkt->ts_ns, pkt->data, pkt->caplen, pkt->wire_len, &key);
+    int rc = admit(h, linktype, pkt, true);
+    if (rc != TCPSHAKE_OK) {
+        return rc;
+    }
     if (h->shard != NULL && h->stats.live) {
         push_live(h);
     }
     if ((h->stats.packets_read & 16383) == 0) {
         report_progress(h);
-    }
-    if (h->dumping && (key || !(h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY))) {
-        errno = 0;
-        if (source_dump_last(h->src) != TCPSHAKE_OK) {
-            return write_failed(h);
-        }
     }
     return TCPSHAKE_OK;
 }
@@ -565,7 +684,8 @@ int tcpshake_run(struct tcpshake *h)
         h->eng.pace = prefetch_next;
         h->eng.pace_ctx = h;
     }
-    while (!h->stop && (h->cfg.max_packets == 0 || h->stats.packets_read < h->cfg.max_packets)) {
+    while (!h->stop &&
+           (h->cfg.max_packets == 0 || h->stats.packets_read + h->holding < h->cfg.max_packets)) {
         struct source_packet pkt;
         int rc = source_next(h->src, &pkt, h->errmsg, sizeof(h->errmsg));
         if (rc == 0) {
@@ -580,6 +700,11 @@ int tcpshake_run(struct tcpshake *h)
             status = rc;
             break;
         }
+    }
+    /* The input ended (nothing contradicts a held jump) or, live, the wall clock judges it. */
+    int rc = release(h, !source_is_live(h->src) || far_ahead(h, wall_clock_ns()));
+    if (rc != TCPSHAKE_OK && status == TCPSHAKE_OK) {
+        status = rc;
     }
     if (source_is_live(h->src)) {
         take_live_stats(h);

@@ -536,6 +536,15 @@ int tcpshake_health_write(const struct tcpshake_health *h, FILE *out, enum tcpsh
     return TCPSHAKE_OK;
 }
 
+void tcpshake_health_evictions(const struct tcpshake_health *h, uint64_t *rows,
+                               uint64_t *connections)
+{
+    *rows = *connections = 0;
+    if (h != NULL) {
+        health_evictions(h, rows, connections);
+    }
+}
+
 void tcpshake_health_free(struct tcpshake_health *h)
 {
     if (h == NULL) {

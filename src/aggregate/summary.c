@@ -448,6 +448,9 @@ static void print_stats(const struct tcpshake_summary *s, const struct tcpshake_
     }
     fprintf(out, "  %-28s %12" PRIu64 "\n", "cut by snaplen", st->snaplen_cut);
     fprintf(out, "  %-28s %12" PRIu64 "\n", "timestamps backwards", st->time_backwards);
+    if (st->timestamps_jumped > 0) {
+        fprintf(out, "  %-28s %12" PRIu64 "\n", "timestamps jumped", st->timestamps_jumped);
+    }
     fprintf(out, "  %-28s %12" PRIu64 "\n", "connections", st->connections);
     fprintf(out, "  %-28s %12" PRIu64 " (%" PRIu64 " half-open)\n", "flow table evictions",
             st->evictions, st->evictions_half_open);

@@ -70,6 +70,14 @@ static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, str
     put(e, k, TCPSHAKE_EVENT_CLOSE);
 }
 
+/* A connection started being tracked: tell a merge that counts them. */
+static void mark_new(struct engine *e)
+{
+    if (e->mark_new) {
+        put(e, &e->key, ENGINE_EVENT_NEW);
+    }
+}
+
 /* With events on: the handshake event for a connection whose outcome this packet
  * settled (once per connection). */
 static void report_decision(struct engine *e, struct conn *c)
@@ -198,6 +206,7 @@ static struct conn *new_conn(struct engine *e, const struct flow_key *key, uint3
         c = flowtab_insert(e->ft, key, hash, ts_ns);
     }
     tracker_init(c, first, e->key.a, ts_ns);
+    mark_new(e);
     size_t n = flowtab_count(e->ft);
     if (n > e->st->flows_peak) {
         e->st->flows_peak = n;
@@ -217,6 +226,7 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns,
         /* Port reuse: finish the old connection in place and start over. */
         emit(e, c, TCPSHAKE_END_REUSED, &e->key);
         tracker_init(c, &v->tuple, e->key.a, ts_ns);
+        mark_new(e);
         tracker_segment_info(c, v, ts_ns, &info);
     }
     if (e->events) {

@@ -63,6 +63,13 @@ static inline int emit_key_cmp(const struct emit_key *x, const struct emit_key *
 typedef void (*engine_out_fn)(void *ctx, const struct emit_key *key, enum tcpshake_event ev,
                               const struct tcpshake_record *rec);
 
+/* With engine.mark_new: handed to out, with no record worth reading, when a
+ * connection starts being tracked (a new one, or a reused port's next one).
+ * With the CLOSE records (one per connection leaving the table, or reused),
+ * these give the merge the number of connections tracked by all engines at
+ * every key, so the peak is the same as one engine's. */
+#define ENGINE_EVENT_NEW ((enum tcpshake_event)TCPSHAKE_EVENT_COUNT)
+
 /* A connection due to be reported, with its sort key. */
 struct engine_due {
     uint64_t deadline_ns;
@@ -87,6 +94,7 @@ struct engine {
     struct tcpshake_record scratch;
     struct tcpshake_stats *st; /* connections, evictions*, flows_peak are counted here */
     bool events;               /* report handshake events */
+    bool mark_new;             /* report ENGINE_EVENT_NEW (several engines) */
     engine_out_fn out;
     void *out_ctx;
     struct emit_key key; /* of the packet being handled */

@@ -117,6 +117,8 @@ struct shard {
     struct engine_item *c_items; /* the open round's items */
     uint64_t sweep_ns;           /* clock of the last decoded packet or tick */
     uint64_t end_index;          /* last packet index seen */
+    uint64_t n_tracked;          /* two or more workers: connections tracked at the merge's key */
+    uint64_t peak_tracked;       /* the most of them at once */
     struct pending pending[N_PENDING];
     size_t p_head, p_n;
 };
@@ -152,7 +154,9 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
     struct out_item *o = &w->out[w->w_tail % OUT_CAP];
     o->key = *key;
     o->ev = ev;
-    o->rec = *rec;
+    if (ev != ENGINE_EVENT_NEW) {
+        o->rec = *rec; /* a start marker carries no record */
+    }
     w->w_tail++;
     w->w_last = *key;
 }
@@ -215,6 +219,20 @@ static void *worker_main(void *arg)
 
 /* ------------------------------------------------------------------ caller */
 
+/* In key order, a connection starts (ENGINE_EVENT_NEW) or leaves the table or
+ * its port is reused (a CLOSE record): the number tracked by all workers at
+ * once, as one engine would have counted it after each packet. */
+static void count_tracked(struct shard *s, enum tcpshake_event ev)
+{
+    if (ev == ENGINE_EVENT_NEW) {
+        if (++s->n_tracked > s->peak_tracked) {
+            s->peak_tracked = s->n_tracked;
+        }
+    } else if (ev == TCPSHAKE_EVENT_CLOSE && s->n_tracked > 0) {
+        s->n_tracked--;
+    }
+}
+
 /* Hand the records that can no longer be preceded by anything to the hooks. */
 static void deliver(struct shard *s)
 {
@@ -257,7 +275,10 @@ static void deliver(struct shard *s)
             break;
         }
         const struct out_item *o = &best->out[best->c_head % OUT_CAP];
-        s->hooks.record(s->hooks.ctx, o->ev, &o->rec);
+        count_tracked(s, o->ev);
+        if (o->ev != ENGINE_EVENT_NEW) {
+            s->hooks.record(s->hooks.ctx, o->ev, &o->rec);
+        }
         best->c_head++;
         moved = true;
     }
@@ -450,17 +471,20 @@ void shard_stats(struct shard *s, struct tcpshake_stats *st)
         st->connections += ws->connections;
         st->evictions += ws->evictions;
         st->evictions_half_open += ws->evictions_half_open;
-        st->flows_peak += ws->flows_peak;
+        st->flows_peak = ws->flows_peak; /* one worker: its own peak */
         st->evictions_crowded += ws->evictions_crowded;
         st->flow_probes += ws->flow_probes;
     }
     pthread_mutex_unlock(&s->mu);
+    if (s->n > 1) {
+        st->flows_peak = s->peak_tracked; /* counted by the merge, on this thread */
+    }
 }
 
 /* --------------------------------------------------------------- lifecycle */
 
 static bool worker_init(struct shard *s, struct worker *w, const struct tcpshake_config *cfg,
-                        size_t cap)
+                        size_t cap, bool mark_new)
 {
     w->s = s;
     pthread_cond_init(&w->work_cv, NULL);
@@ -470,6 +494,7 @@ static bool worker_init(struct shard *s, struct worker *w, const struct tcpshake
     if (w->in == NULL || w->out == NULL || !engine_init(&w->eng, cfg, cap, &w->st, worker_out, w)) {
         return false;
     }
+    w->eng.mark_new = mark_new;
     w->started = pthread_create(&w->tid, NULL, worker_main, w) == 0;
     return w->started;
 }
@@ -497,7 +522,7 @@ struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
     size_t cap = cfg->max_flows / n < 16 ? 16 : cfg->max_flows / n;
     for (unsigned i = 0; i < n; i++) {
         s->n = i + 1; /* so shard_free releases what was made */
-        if (!worker_init(s, &s->w[i], cfg, cap)) {
+        if (!worker_init(s, &s->w[i], cfg, cap, n > 1)) {
             shard_free(s);
             return NULL;
         }

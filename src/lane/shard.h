@@ -57,8 +57,9 @@ void shard_push(struct shard *s);
 /* Make every worker report its open connections, then deliver everything. */
 void shard_flush(struct shard *s);
 
-/* Set connections, evictions, evictions_half_open and flows_peak (the sum of
- * the workers' peaks) in *st from the workers' counters. */
+/* Set connections, evictions, evictions_half_open and flows_peak in *st from
+ * the workers' counters; flows_peak is the most connections tracked by all
+ * workers at once, counted in the merge's key order (as one engine counts). */
 void shard_stats(struct shard *s, struct tcpshake_stats *st);
 
 #endif

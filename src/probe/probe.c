@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@
 
 #define NS_PER_SEC  1000000000u
 #define MAX_POLL_MS 1000 /* wake at least this often */
+#define FD_RESERVE  16   /* descriptors not counted on for attempts (see fd_limited) */
 
 static const char *const state_names[TCPSHAKE_PROBE_STATE_COUNT] = {
     [TCPSHAKE_PROBE_OPEN] = "open",
@@ -173,6 +175,19 @@ static uint64_t seed(void)
     return s != 0 ? s : 0x9E3779B97F4A7C15ull;
 }
 
+/* Connect mode holds a descriptor per attempt in flight: keep parallel under
+ * the open-file limit (RLIMIT_NOFILE), less FD_RESERVE for standard streams,
+ * the resolver and the caller's own files. */
+static uint32_t fd_limited(uint32_t parallel)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= (rlim_t)parallel + FD_RESERVE) {
+        return parallel;
+    }
+    return rl.rlim_cur > FD_RESERVE ? (uint32_t)(rl.rlim_cur - FD_RESERVE) : 1;
+}
+
 struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_probe_config *cfg,
                                           tcpshake_probe_result_fn on_result,
                                           tcpshake_probe_summary_fn on_summary, void *user)
@@ -210,6 +225,7 @@ struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_probe_config *cf
     for (uint32_t i = 0; i < cfg->parallel; i++) {
         p->slots[i].fd = -1;
     }
+    p->parallel = cfg->mode == TCPSHAKE_PROBE_CONNECT ? fd_limited(cfg->parallel) : cfg->parallel;
     p->rng = seed();
     return p;
 }
@@ -243,6 +259,11 @@ void tcpshake_probe_free(struct tcpshake_probe *p)
 void tcpshake_probe_stop(struct tcpshake_probe *p)
 {
     p->stop = 1;
+}
+
+uint32_t tcpshake_probe_parallel(const struct tcpshake_probe *p)
+{
+    return p->parallel;
 }
 
 const char *tcpshake_probe_errmsg(const struct tcpshake_probe *p)
@@ -341,11 +362,22 @@ static struct probe_slot *free_slot(struct tcpshake_probe *p)
     return NULL;
 }
 
+/* Out of file descriptors: undo the attempt just begun in s, and from now on
+ * keep in flight only as many as there are now (they hold the descriptors). */
+static void give_back(struct tcpshake_probe *p, struct probe_slot *s)
+{
+    s->busy = false;
+    p->n_busy--;
+    p->port[s->port_idx].started--;
+    heap_push(p, s->port_idx);
+    p->parallel = p->n_busy;
+}
+
 /* Start every attempt that is due, as the rate limit and free slots allow. */
 static int start_due(struct tcpshake_probe *p, uint64_t now_ns)
 {
     uint64_t period_ns = NS_PER_SEC / p->cfg.rate;
-    while (p->n_busy < p->cfg.parallel && p->heap_len > 0 && p->port[p->heap[0]].due_ns <= now_ns &&
+    while (p->n_busy < p->parallel && p->heap_len > 0 && p->port[p->heap[0]].due_ns <= now_ns &&
            p->next_start_ns <= now_ns) {
         struct probe_slot *s = free_slot(p);
         if (s == NULL) {
@@ -365,6 +397,10 @@ static int start_due(struct tcpshake_probe *p, uint64_t now_ns)
         }
         int rc = p->cfg.mode == TCPSHAKE_PROBE_SYN ? probe_syn_start(p, s)
                                                    : probe_connect_start(p, s);
+        if (rc == PROBE_NO_FD) {
+            give_back(p, s);
+            break;
+        }
         if (rc != TCPSHAKE_OK) {
             return rc;
         }
@@ -381,7 +417,7 @@ static int wait_ms(const struct tcpshake_probe *p, uint64_t now_ns)
             until = p->slots[i].deadline_ns;
         }
     }
-    if (p->n_busy < p->cfg.parallel && p->heap_len > 0) {
+    if (p->n_busy < p->parallel && p->heap_len > 0) {
         uint64_t next = p->port[p->heap[0]].due_ns;
         if (p->next_start_ns > next) {
             next = p->next_start_ns;
@@ -406,20 +442,25 @@ static int probe_loop(struct tcpshake_probe *p)
     }
     p->next_start_ns = now_ns;
     bool syn = p->cfg.mode == TCPSHAKE_PROBE_SYN;
+    int failed = TCPSHAKE_OK;
     while (!p->stop) {
         now_ns = probe_mono_ns();
         expire(p, now_ns);
-        int rc = start_due(p, now_ns);
+        int rc = failed == TCPSHAKE_OK ? start_due(p, now_ns) : TCPSHAKE_OK;
         if (rc != TCPSHAKE_OK) {
-            return rc;
+            /* Start nothing more, but let the attempts in flight finish: they are reported. */
+            failed = rc;
+            p->parallel = 0;
         }
-        if (p->n_busy == 0 && p->heap_len == 0) {
-            return TCPSHAKE_OK;
+        if (p->n_busy == 0 && (p->heap_len == 0 || failed != TCPSHAKE_OK)) {
+            return failed;
         }
         size_t n = syn ? probe_syn_fill(p, p->pfds) : probe_connect_fill(p, p->pfds);
         int ready = poll(p->pfds, (nfds_t)n, wait_ms(p, now_ns));
         if (ready < 0 && errno != EINTR) {
-            return probe_fail(p, TCPSHAKE_ERR_SOCKET, "poll: %s", strerror(errno));
+            return failed != TCPSHAKE_OK
+                           ? failed
+                           : probe_fail(p, TCPSHAKE_ERR_SOCKET, "poll: %s", strerror(errno));
         }
         if (ready > 0 && syn) {
             probe_syn_collect(p, p->pfds, n);
@@ -427,7 +468,7 @@ static int probe_loop(struct tcpshake_probe *p)
             probe_connect_collect(p, p->pfds, n);
         }
     }
-    return TCPSHAKE_OK;
+    return failed;
 }
 
 static enum tcpshake_probe_state port_state(const struct probe_port *pp)

@@ -73,6 +73,8 @@ struct tcpshake_probe {
     struct probe_slot *slots; /* cfg.parallel */
     struct pollfd *pfds;      /* cfg.parallel + 2 */
     uint32_t n_busy;
+    uint32_t parallel;      /* attempts in flight at most: cfg.parallel, or fewer when file
+                               descriptors run short (connect mode) */
     uint64_t next_start_ns; /* rate limit: no attempt starts before this */
 
     int raw_tcp;  /* SYN mode: raw TCP socket, sends SYNs and RSTs, reads answers */
@@ -83,6 +85,10 @@ struct tcpshake_probe {
     bool ran;
     char err[256];
 };
+
+/* probe_connect_start: no file descriptor for the socket now, but attempts in
+ * flight will free some (EMFILE / ENFILE); the slot was left untouched. */
+#define PROBE_NO_FD (-1)
 
 /* Clocks, in nanoseconds. */
 uint64_t probe_mono_ns(void);

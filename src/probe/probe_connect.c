@@ -106,6 +106,9 @@ int probe_connect_start(struct tcpshake_probe *p, struct probe_slot *s)
 {
     int family = p->dst.ss_family;
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && p->n_busy > 1) {
+        return PROBE_NO_FD; /* the other attempts in flight hold them: wait for those */
+    }
     if (fd < 0) {
         return probe_fail(p, TCPSHAKE_ERR_SOCKET, "socket: %s", strerror(errno));
     }

@@ -295,7 +295,8 @@ static int activate_error(pcap_t *p, int rc, const char *iface, char *err, size_
 static int set_options(pcap_t *p, const struct source_live *opt)
 {
     if (pcap_set_snaplen(p, opt->snaplen) != 0 || pcap_set_promisc(p, opt->promisc ? 1 : 0) != 0 ||
-        pcap_set_timeout(p, opt->timeout_ms) != 0 || pcap_set_immediate_mode(p, 1) != 0) {
+        pcap_set_timeout(p, opt->timeout_ms) != 0 || pcap_set_immediate_mode(p, 1) != 0 ||
+        pcap_set_buffer_size(p, opt->buffer_kib * 1024) != 0) {
         return -1;
     }
     /* Nanoseconds where the platform has them, microseconds otherwise. */
@@ -448,6 +449,22 @@ int source_dump_last(struct source *s)
         return TCPSHAKE_OK;
     }
     pcap_dump((u_char *)s->dump, s->last_hdr, s->last_data);
+    return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
+}
+
+int source_dump_packet(struct source *s, const struct source_packet *pkt)
+{
+    if (s->dump == NULL) {
+        return TCPSHAKE_OK;
+    }
+    /* The dump handle has the source's precision: nanoseconds in tv_usec when nano. */
+    uint64_t frac = pkt->ts_ns % 1000000000u;
+    struct pcap_pkthdr hdr = { 0 };
+    hdr.ts.tv_sec = (time_t)(pkt->ts_ns / 1000000000u);
+    hdr.ts.tv_usec = (suseconds_t)(s->nano ? frac : frac / 1000u);
+    hdr.caplen = (bpf_u_int32)pkt->caplen;
+    hdr.len = (bpf_u_int32)pkt->wire_len;
+    pcap_dump((u_char *)s->dump, &hdr, pkt->data);
     return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
 }
 

@@ -33,6 +33,7 @@ struct source_live {
     int snaplen;    /* bytes kept per packet */
     bool promisc;   /* promiscuous mode */
     int timeout_ms; /* longest wait in source_next before it returns SOURCE_TIMEOUT */
+    int buffer_kib; /* the kernel's capture buffer */
 };
 
 /* Open an interface (pcap_create ... pcap_activate). On success *err is empty
@@ -56,6 +57,8 @@ int source_dump_open(struct source *s, const char *path, char *err, size_t err_l
 int source_dump_stream(struct source *s, FILE *fp, char *err, size_t err_len);
 /* Append the packet source_next returned last. OK or ERR_WRITE. */
 int source_dump_last(struct source *s);
+/* Append a packet read earlier (a copy of its bytes). OK or ERR_WRITE. */
+int source_dump_packet(struct source *s, const struct source_packet *pkt);
 /* Flush the dump file. OK (also when none is open) or ERR_WRITE. */
 int source_dump_flush(struct source *s);
 

@@ -272,6 +272,32 @@ run -r "$cap/ts_future.pcap" -o json -q
 out_has '4200000000999999000'
 finish "ts_future.pcap -o json: the FIN's time is 4200000000.999999 s"
 
+# One frame stamped in 2106 in the middle of a connection, the next back in 2023:
+# the jump is not believed (no connection is expired by it, nothing is split), and
+# counted. The same with any number of threads; saved with -w, the frame keeps
+# its own time stamp, so reading the saved trace gives the same again.
+survives ts_jump.pcap 5
+no_skips
+summary_is "timestamps jumped" 1
+summary_is "timestamps backwards" 0
+summary_is "connections" 1
+finish "ts_jump.pcap -o table: the 2106 frame is counted as a jump"
+# (run clears the reasons: every run first, then the checks.)
+for t in 1 2 3; do
+    run -r "$cap/ts_jump.pcap" -o json -q --threads $t
+    cp "$tmp/out" "$tmp/jump$t"
+done
+run -r "$cap/ts_jump.pcap" -o json -q -w "$tmp/jump.pcap"
+cp "$tmp/out" "$tmp/jump_w"
+run -r "$tmp/jump.pcap" -o json -q
+[ "$(wc -l <"$tmp/jump1")" -eq 1 ] || add "$(wc -l <"$tmp/jump1") records, want 1"
+grep -qF '"end":"open"' "$tmp/jump1" || add "the record does not end open: $(show "$tmp/jump1")"
+for f in jump2 jump3 jump_w; do
+    cmp -s "$tmp/$f" "$tmp/jump1" || add "$f differs from --threads 1"
+done
+cmp -s "$tmp/out" "$tmp/jump1" || add "the saved trace gives other records"
+finish "ts_jump.pcap -o json: one record, the same for --threads 1/2/3 and -w"
+
 survives pcapng_unknown_block.pcapng 3
 no_skips
 summary_is "tcp segments" 3

@@ -8,6 +8,7 @@
 #   port 8002  nothing                     -> closed (RST)
 #   port 8003  nft drop                    -> filtered
 #   port 8004  nft reject, port unreachable -> unreachable (ICMP 3/3, ICMPv6 1/4)
+#   9000-9299  nft drop                    -> filtered (the open-file limit cases)
 # The client namespace probes each in connect mode and --syn mode, over IPv4
 # and IPv6, and checks states, ICMP type and code, exit codes and that open
 # ports have latencies. Everything is removed on exit, also on failure.
@@ -95,6 +96,7 @@ table inet tcpshake_probe {
     chain input {
         type filter hook input priority 0; policy accept;
         tcp dport 8003 drop
+        tcp dport 9000-9299 drop
         tcp dport 8004 reject with icmpx type port-unreachable
     }
 }
@@ -189,6 +191,34 @@ for mode in "" --syn; do
     check_open 10.202.0.2 $mode
     check_open fd21::2 $mode
 done
+
+# More attempts in flight than the open-file limit allows (each holds a socket):
+# --parallel is lowered below the limit, said once on stderr, and every attempt is
+# still made and printed (300 filtered attempts, 300 summaries). With 30 more
+# descriptors taken, socket() still runs out: the prober waits for the attempts in
+# flight and goes on with that many, and says so.
+fd_limit() {
+    local extra=$1
+    (
+        ulimit -n 64
+        for ((fd = 20; fd < 20 + extra; fd++)); do eval "exec $fd</dev/null"; done
+        exec ip netns exec "$cns" "$cli" probe 10.202.0.2 -p 9000-9299 --parallel 256 \
+            --rate 100000 --timeout 0.3 -o csv
+    ) >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    local n_att n_sum
+    n_att=$(grep -c '^attempt,.*,filtered,' "$tmp/out")
+    n_sum=$(grep -c '^summary,.*,filtered,' "$tmp/out")
+    if [ $rc -eq 1 ] && [ "$n_att" = 300 ] && [ "$n_sum" = 300 ] && [ "$(wc -l <"$tmp/err")" -eq "$2" ] &&
+        grep -qx 'tcpshake: probe: --parallel 256: at most 48 attempts in flight, for the open-file limit of 64 (ulimit -n)' "$tmp/err" &&
+        { [ "$2" = 1 ] || grep -Eqx 'tcpshake: probe: out of file descriptors: went on with at most [0-9]+ attempts in flight' "$tmp/err"; }; then
+        ok
+    else
+        not_ok "ulimit -n 64, --parallel 256, $extra fds taken: exit $rc, $n_att attempts, $n_sum summaries: $(head -c 300 "$tmp/err")"
+    fi
+}
+fd_limit 0 1
+fd_limit 30 2
 
 # The table: a heading, attempt rows and a summary; -4 on a v6-only literal fails.
 ip netns exec "$cns" "$cli" probe 10.202.0.2 -p 8001,8002 -o table >"$tmp/out" 2>"$tmp/err"

@@ -30,7 +30,6 @@ for cap in "$data"/*.pcap "$data"/*.pcapng; do
         out=$tmp/$name.$fmt
         # The table run includes the summary (it goes to stdout after a table).
         if [ "$fmt" = table ]; then
-            # One thread: with two workers or more, "peak flows" is the sum of their peaks.
             "$cli" -r "$cap" -o table --no-color --threads 1 >"$out" 2>"$tmp/err"
         else
             "$cli" -r "$cap" -o "$fmt" -q >"$out" 2>"$tmp/err"
@@ -150,6 +149,26 @@ if [ -f "$data/sample.pcap" ]; then
     rows=$("$cli" -r "$data/sample.pcap" --by port -o csv -q | tail -n +2 | cut -d, -f2 | tr '\n' ' ')
     if [ "$rows" = "8001 8002 8003 8004 8005 8006 8007 8008 8009 8010 " ]; then ok; else
         not_ok "--by port: want one row per port 8001-8010, got: $rows"
+    fi
+    # More (server, 1 ms) groups than the 4096 rows: the rows evicted are said on
+    # standard error even with -q (CSV has no trailer), and in the JSON trailer.
+    "$gen_trace" -o "$tmp/many.pcap" -p 40000 -c 8000 -s 7 >/dev/null 2>&1
+    "$cli" -r "$tmp/many.pcap" --by server --bucket 1ms -o csv -q >"$tmp/by.csv" 2>"$tmp/by.err"
+    rc=$?
+    n_rows=$(($(wc -l <"$tmp/by.csv") - 1))
+    want_err='tcpshake: --by: the row table filled up: 3940 rows evicted, 3940 of 8240 connections are in no row (a longer --bucket or a coarser --by needs fewer rows)'
+    if [ $rc -eq 0 ] && [ "$n_rows" = 4096 ] && [ "$(cat "$tmp/by.err")" = "$want_err" ]; then ok; else
+        not_ok "--by row cap under -q: exit $rc, $n_rows rows, stderr: $(head -c 300 "$tmp/by.err")"
+    fi
+    trailer=$("$cli" -r "$tmp/many.pcap" --by server --bucket 1ms -o json -q 2>/dev/null | tail -1)
+    if [ "$trailer" = '{"health_rows":4096,"evicted_rows":3940,"evicted_connections":3940}' ]; then
+        ok
+    else
+        not_ok "--by row cap: JSON trailer $trailer"
+    fi
+    "$cli" -r "$data/sample.pcap" --by port -o csv -q >/dev/null 2>"$tmp/by.err"
+    if [ ! -s "$tmp/by.err" ]; then ok; else
+        not_ok "--by without evictions: stderr $(head -c 300 "$tmp/by.err")"
     fi
     for cap in "$data"/*.pcap; do
         "$cli" -r "$cap" --detect -o json -q >/dev/null 2>"$tmp/alerts"

@@ -19,11 +19,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # same NAME ARGS...: the output of ARGS with 1, 2 and 3 threads, and with one thread
-# unbatched, is identical.
+# unbatched, is identical, and so is the summary's "peak flows" (connections tracked at
+# once, counted across the workers) when ARGS print a summary.
 same() {
     name=$1
     shift
-    "$cli" "$@" --threads 1 >"$tmp/t1" 2>/dev/null
+    "$cli" "$@" --threads 1 >"$tmp/t1" 2>"$tmp/e1"
     rc1=$?
     for t in 2 3 unbatched; do
         if [ "$t" = unbatched ]; then
@@ -35,6 +36,10 @@ same() {
         if [ $rc -ne $rc1 ] || grep -q 'Sanitizer\|runtime error' "$tmp/err"; then
             fail=$((fail + 1))
             echo "not ok - $name --threads $t: exit $rc (1 thread: $rc1) $(head -c 300 "$tmp/err")"
+        elif [ "$(grep 'peak flows' "$tmp/e1")" != "$(grep 'peak flows' "$tmp/err")" ]; then
+            fail=$((fail + 1))
+            echo "not ok - $name --threads $t: $(grep 'peak flows' "$tmp/err"), 1 thread:" \
+                "$(grep 'peak flows' "$tmp/e1")"
         elif cmp -s "$tmp/t1" "$tmp/tn"; then
             pass=$((pass + 1))
         else
@@ -50,6 +55,7 @@ for cap in "$here"/../data/*.pcap "$here"/../data/*.pcapng; do
     name=$(basename "$cap")
     same "$name" -r "$cap" -o json -q
     same "$name events" -r "$cap" -o json -q --events all
+    same "$name summary" -r "$cap" -o json
     same "$name intervals" -r "$cap" -o table --no-color --events all --stats-interval 1 -q
 done
 
@@ -57,7 +63,7 @@ if [ "${TSAN:-0}" != 1 ]; then
     if [ -d "$corpus" ]; then
         n=0
         while IFS= read -r cap; do
-            same "corpus/${cap#"$corpus"/}" -r "$cap" -o json -q --events all
+            same "corpus/${cap#"$corpus"/}" -r "$cap" -o json --events all
             n=$((n + 1))
         done < <(find "$corpus" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort)
         echo "threads: $n corpus captures compared"

@@ -588,6 +588,24 @@ static void c_ts_future(struct buf *b)
     buf_free(&f);
 }
 
+/* One connection with one frame stamped in 2106 (ts_sec 4294000000) in its
+ * middle: a data segment, then the client's FIN back at the capture's time. */
+static void c_ts_jump(struct buf *b)
+{
+    start(b);
+    struct buf f = { 0 };
+    struct seg s = data_seg();
+    frame4(&f, &s, 0);
+    pcap_rec(b, 4294000000u, 0, &f);
+    buf_free(&f);
+    s.flags = TH_FIN | TH_ACK;
+    s.seq = CLIENT_ISN + 11;
+    s.payload = 0;
+    frame4(&f, &s, 0);
+    pcap_rec(b, T0, 30000, &f);
+    buf_free(&f);
+}
+
 static void c_unsupported_linktype(struct buf *b)
 {
     pcap_global(b, SNAPLEN, 147); /* LINKTYPE_USER0 */
@@ -711,6 +729,7 @@ static const struct {
     { "vlan_stack.pcap", c_vlan_stack },
     { "ts_backwards.pcap", c_ts_backwards },
     { "ts_future.pcap", c_ts_future },
+    { "ts_jump.pcap", c_ts_jump },
     { "unsupported_linktype.pcap", c_unsupported_linktype },
     { "pcapng_unknown_block.pcapng", c_pcapng_unknown_block },
     { "pcapng_bad_block_len.pcapng", c_pcapng_bad_block_len },
