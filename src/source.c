@@ -10,18 +10,22 @@
  * wait at most a timeout, so the engine's clock advances on an idle link.
  * A dump file takes the source's link type, snaplen and time precision.
  *
- * A plain classic pcap file read without a filter goes through pcapfile.c
- * instead (mapped, no per-packet copy); s->pcap is then only a "dead"
- * handle, made when a dump file needs one.
+ * A path is opened once (a FIFO has one writer to wait for). A plain classic
+ * pcap file read without a filter goes through pcapfile.c instead (block
+ * reads, no per-packet copy, and the same records as libpcap); s->pcap is then
+ * only a "dead" handle, made when a dump file needs one. Anything else (a
+ * pipe, pcapng, an unusual header) goes to libpcap on the same open file.
  */
 #include "source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "pcapfile.h"
@@ -83,16 +87,30 @@ static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *er
     return TCPSHAKE_OK;
 }
 
+/* Open path once: the same open file goes to the block reader or to libpcap, so a
+ * FIFO's writer is never waited for twice (nor gone by a second open). */
+static int open_path(const char *path, char *err, size_t err_len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, err_len, "%s", strerror(errno));
+    }
+    return fd;
+}
+
 int source_open_file(struct source **out, const char *path, const char *bpf, char *err,
                      size_t err_len)
 {
-    char ebuf[PCAP_ERRBUF_SIZE] = "";
     *out = NULL;
     if (strcmp(path, "-") == 0) {
         return source_open_stream(out, stdin, bpf, err, err_len);
     }
+    int fd = open_path(path, err, err_len);
+    if (fd < 0) {
+        return TCPSHAKE_ERR_OPEN;
+    }
     if (bpf == NULL || bpf[0] == '\0') {
-        struct pcapfile *pf = pcapfile_open(path);
+        struct pcapfile *pf = pcapfile_open(fd);
         if (pf != NULL) {
             struct source *s = ts_calloc(1, sizeof(*s));
             if (s == NULL) {
@@ -108,21 +126,13 @@ int source_open_file(struct source **out, const char *path, const char *bpf, cha
             return TCPSHAKE_OK;
         }
     }
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-    if (p == NULL) {
-        /* libpcap prefixes the file name to errno texts; keep its words, add ours once. */
-        const char *why = ebuf;
-        size_t n = strlen(path);
-        if (strncmp(why, path, n) == 0 && why[n] == ':') {
-            why += n + 1;
-            while (*why == ' ') {
-                why++;
-            }
-        }
-        snprintf(err, err_len, "%s", why[0] != '\0' ? why : "cannot open");
-        return classify_open_error(ebuf);
+    FILE *fp = fdopen(fd, "rb");
+    if (fp == NULL) {
+        snprintf(err, err_len, "%s", strerror(errno));
+        close(fd);
+        return TCPSHAKE_ERR_NOMEM;
     }
-    return finish_open(out, p, bpf, err, err_len);
+    return source_open_stream(out, fp, bpf, err, err_len);
 }
 
 int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
@@ -135,7 +145,7 @@ int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err
             fclose(fp);
         }
         snprintf(err, err_len, "%s", ebuf[0] != '\0' ? ebuf : "cannot read capture");
-        return TCPSHAKE_ERR_FORMAT;
+        return classify_open_error(ebuf);
     }
     return finish_open(out, p, bpf, err, err_len);
 }
@@ -143,6 +153,25 @@ int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err
 int source_linktype(const struct source *s)
 {
     return s->linktype;
+}
+
+/*
+ * A packet's time from the pcap_pkthdr fields at nanosecond precision, for
+ * both readers alike. Classic pcap keeps unsigned 32-bit seconds, which
+ * libpcap 1.10 reads as signed: a time after 2038-01-19 arrives negative. Take
+ * it back as the unsigned number it was; anything more negative is clamped to
+ * the epoch. A negative fraction (a field of 2^31 or more read as signed) is
+ * clamped to 0, as tcpshake always has; tshark shows the same time.
+ */
+static uint64_t ts_ns_of(int64_t sec, int64_t frac_ns)
+{
+    uint64_t s = 0;
+    if (sec >= 0) {
+        s = (uint64_t)sec;
+    } else if (sec >= INT32_MIN) {
+        s = (uint32_t)sec;
+    }
+    return s * 1000000000u + (frac_ns < 0 ? 0 : (uint64_t)frac_ns);
 }
 
 static int pcapfile_read(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
@@ -153,13 +182,13 @@ static int pcapfile_read(struct source *s, struct source_packet *pkt, char *err,
         return rc;
     }
     s->n_read++;
-    pkt->ts_ns = rec.ts_ns;
+    pkt->ts_ns = ts_ns_of(rec.ts_sec, rec.ts_frac);
     pkt->data = rec.data;
     pkt->caplen = rec.caplen;
     pkt->wire_len = rec.wire_len;
     if (s->dump != NULL) {
         s->pf_hdr.ts.tv_sec = (time_t)rec.ts_sec;
-        s->pf_hdr.ts.tv_usec = (suseconds_t)rec.ts_frac_ns; /* a nanosecond dump handle */
+        s->pf_hdr.ts.tv_usec = (suseconds_t)rec.ts_frac; /* a nanosecond dump handle */
         s->pf_hdr.caplen = rec.caplen;
         s->pf_hdr.len = rec.wire_len;
         s->last_hdr = &s->pf_hdr;
@@ -210,18 +239,7 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
     }
     if (rc == 1) {
         s->n_read++;
-        /* With nanosecond precision asked for, tv_usec holds nanoseconds. */
-        /* Classic pcap keeps unsigned 32-bit seconds, which libpcap 1.10 reads as signed:
-         * a time after 2038-01-19 arrives negative. Take it back as the unsigned number
-         * it was; anything more negative is clamped to the epoch. */
-        uint64_t sec = 0;
-        if (hdr->ts.tv_sec >= 0) {
-            sec = (uint64_t)hdr->ts.tv_sec;
-        } else if (hdr->ts.tv_sec >= INT32_MIN) {
-            sec = (uint32_t)hdr->ts.tv_sec;
-        }
-        uint64_t frac = hdr->ts.tv_usec < 0 ? 0 : (uint64_t)hdr->ts.tv_usec;
-        pkt->ts_ns = sec * 1000000000u + (s->nano ? frac : frac * 1000u);
+        pkt->ts_ns = ts_ns_of(hdr->ts.tv_sec, s->nano ? hdr->ts.tv_usec : hdr->ts.tv_usec * 1000);
         s->last_hdr = hdr;
         s->last_data = data;
         pkt->data = data;
@@ -242,13 +260,6 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
         return -TCPSHAKE_ERR_TRUNCATED;
     }
     return -TCPSHAKE_ERR_READ;
-}
-
-void source_prefetch_next(struct source *s, unsigned records)
-{
-    if (s->pf != NULL) {
-        pcapfile_prefetch_next(s->pf, records);
-    }
 }
 
 void source_close(struct source *s)

@@ -61,8 +61,6 @@ int source_dump_flush(struct source *s);
 /* 1 = a packet in *pkt, 0 = clean end of input (or a break), SOURCE_TIMEOUT, or a negative tcpshake
  * status (-TCPSHAKE_ERR_TRUNCATED, -TCPSHAKE_ERR_READ) with *err set. */
 int source_next(struct source *s, struct source_packet *pkt, char *err, size_t err_len);
-/* For a mapped file, pcapfile_prefetch_next; nothing for the others. */
-void source_prefetch_next(struct source *s, unsigned records);
 void source_close(struct source *s);
 
 #endif

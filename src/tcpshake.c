@@ -208,13 +208,6 @@ void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns, tcpshake_in
     h->interval_user = user;
 }
 
-/* The one engine's pace hook: fetch the file's next records while it works. */
-static void prefetch_next(void *ctx)
-{
-    struct tcpshake *h = ctx;
-    source_prefetch_next(h->src, ENGINE_PACE_EVERY);
-}
-
 /* Analyse the packets queued for the one engine. */
 static void run_batch(struct tcpshake *h)
 {
@@ -526,10 +519,6 @@ int tcpshake_run(struct tcpshake *h)
      * needs each packet's verdict at once: those analyse one packet at a time. */
     h->batching = h->shard == NULL && !source_is_live(h->src) &&
                   !(h->dumping && (h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY));
-    if (h->batching) {
-        h->eng.pace = prefetch_next;
-        h->eng.pace_ctx = h;
-    }
     while (!h->stop && (h->cfg.max_packets == 0 || h->stats.packets_read < h->cfg.max_packets)) {
         struct source_packet pkt;
         int rc = source_next(h->src, &pkt, h->errmsg, sizeof(h->errmsg));
@@ -557,6 +546,5 @@ int tcpshake_run(struct tcpshake *h)
     /* Whatever was read before a fault is still reported. */
     tcpshake_flush(h);
     h->batching = false;
-    h->eng.pace = NULL;
     return status;
 }
