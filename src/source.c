@@ -31,6 +31,8 @@
 #include "pcapfile.h"
 #include "tcpshake.h"
 
+#define DLT_RAW_OPENBSD 14 /* raw IP, as OpenBSD numbers it (LINKTYPE 14 in a file) */
+
 struct source {
     pcap_t *pcap;              /* NULL while a pcapfile reads without a dump */
     struct pcapfile *pf;       /* the fast reader, or NULL */
@@ -56,16 +58,46 @@ static int classify_open_error(const char *msg)
     return TCPSHAKE_ERR_FORMAT;
 }
 
+/*
+ * Compile bpf for p's packets. libpcap on Linux has no filter code for DLT 14,
+ * raw IP in OpenBSD's numbering ("unknown data link type 14"); its packets are
+ * the same raw IP as DLT_RAW's, so the filter is compiled for that on a dead
+ * handle and then set on p (a savefile applies any program it is given).
+ */
+static int compile_filter(pcap_t *p, const char *bpf, struct bpf_program *prog, char *err,
+                          size_t err_len)
+{
+    int rc;
+    if (pcap_datalink(p) == DLT_RAW_OPENBSD) {
+        pcap_t *dead = pcap_open_dead(DLT_RAW, pcap_snapshot(p));
+        if (dead == NULL) {
+            snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+            return TCPSHAKE_ERR_NOMEM;
+        }
+        rc = pcap_compile(dead, prog, bpf, 1, PCAP_NETMASK_UNKNOWN);
+        if (rc != 0) {
+            snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(dead));
+        }
+        pcap_close(dead);
+    } else {
+        rc = pcap_compile(p, prog, bpf, 1, PCAP_NETMASK_UNKNOWN);
+        if (rc != 0) {
+            snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(p));
+        }
+    }
+    return rc == 0 ? TCPSHAKE_OK : TCPSHAKE_ERR_FILTER;
+}
+
 static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *err, size_t err_len)
 {
     if (bpf != NULL && bpf[0] != '\0') {
         struct bpf_program prog;
-        if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(p));
+        int rc = compile_filter(p, bpf, &prog, err, err_len);
+        if (rc != TCPSHAKE_OK) {
             pcap_close(p);
-            return TCPSHAKE_ERR_FILTER;
+            return rc;
         }
-        int rc = pcap_setfilter(p, &prog);
+        rc = pcap_setfilter(p, &prog);
         pcap_freecode(&prog);
         if (rc != 0) {
             snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(p));
