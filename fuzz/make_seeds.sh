@@ -158,6 +158,37 @@ f('raw101.pcap', lt=101, recs=two)
 f('sll_be.pcap', lt=113, e='>', recs=two)
 f('fcs_bits.pcap', lt=0x10000001, recs=two)
 f('cut_header.pcap', recs=two + [(3, 0, 60, 60, b'')])
+
+def blk(e, t, body):
+    body += bytes(-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack(e + 'II', t, n) + body + struct.pack(e + 'I', n)
+def shb(e, minor=0):
+    return blk(e, 0x0a0d0d0a, struct.pack(e + 'IHHq', 0x1a2b3c4d, 1, minor, -1))
+def idb(e, lt, snap=65535, opts=b''):
+    return blk(e, 1, struct.pack(e + 'HHI', lt, 0, snap) + opts)
+def opt(e, code, val):
+    return struct.pack(e + 'HH', code, len(val)) + val + bytes(-len(val) % 4)
+def epb(e, iface, t, data, caplen=None):
+    c = len(data) if caplen is None else caplen
+    return blk(e, 6, struct.pack(e + 'IIIII', iface, t >> 32, t & 0xffffffff, c, len(data)) + data)
+def ng(name, b):
+    open('fuzz/corpus/readers/crafted_' + name, 'wb').write(b)
+for e, tag in (('<', 'le'), ('>', 'be')):
+    ng('ng_%s_tsresol.pcapng' % tag, shb(e) + idb(e, 1, opts=opt(e, 9, b'\x09') + opt(e, 0, b''))
+       + idb(e, 1, opts=opt(e, 9, b'\x94') + opt(e, 14, struct.pack(e + 'q', 100)))
+       + epb(e, 0, 1700000000123456789, pk) + epb(e, 1, (1700000000 << 20) + 12345, pk)
+       + blk(e, 3, struct.pack(e + 'I', 60) + pk)
+       + blk(e, 2, struct.pack(e + 'HHIIII', 1, 0, 0, 5, 40, 60) + pk[:40]))
+    ng('ng_%s_sections.pcapng' % tag, shb(e) + idb(e, 1) + epb(e, 0, 5, pk) + shb(e, 2)
+       + blk(e, 0xbad, b'junk') + idb(e, 1) + epb(e, 0, 6, pk) + epb(e, 1, 7, pk))
+    ng('ng_%s_two_links.pcapng' % tag, shb(e) + idb(e, 1) + idb(e, 101) + idb(e, 1, snap=20)
+       + epb(e, 0, 5, pk) + epb(e, 1, 6, pk[14:]) + epb(e, 2, 7, pk[:20]))
+ng('ng_snaplen_cut.pcapng', shb('<') + idb('<', 1, snap=20) + epb('<', 0, 5, pk))
+ng('ng_no_idb.pcapng', shb('<') + epb('<', 0, 5, pk))
+ng('ng_bad_tsresol.pcapng', shb('<') + idb('<', 1, opts=opt('<', 9, b'\xc0')) + epb('<', 0, 5, pk))
+ng('ng_v1_1.pcapng', shb('<', minor=1) + idb('<', 1) + epb('<', 0, 5, pk))
+ng('ng_text.pcapng', b'\n\r\r\nnot a capture at all\n')
 PY
 
 # ----------------------------------------------------------------- tracker

@@ -29,9 +29,18 @@
 
 #include "alloc.h"
 #include "pcapfile.h"
+#include "pcapng.h"
 #include "tcpshake.h"
 
-#define DLT_RAW_OPENBSD 14 /* raw IP, as OpenBSD numbers it (LINKTYPE 14 in a file) */
+#define DLT_RAW_OPENBSD  14 /* raw IP, as OpenBSD numbers it (LINKTYPE 14 in a file) */
+#define PCAPNG_FIRST     0x0a /* first byte of a pcapng file in either byte order */
+#define MAX_FILTER_LINKS 8    /* link types a pcapng file's filter is compiled for */
+
+/* A pcapng file's filter, compiled for one link type. */
+struct link_filter {
+    int linktype;
+    struct bpf_program prog;
+};
 
 struct source {
     pcap_t *pcap;              /* NULL while a pcapfile reads without a dump */
@@ -46,6 +55,12 @@ struct source {
     struct pcap_pkthdr *last_hdr; /* of the last packet read, for source_dump_last */
     const u_char *last_data;      /* borrowed until the next read */
     pcap_dumper_t *dump;          /* the trace being written, or NULL */
+    struct pcapng *ng;            /* the pcapng reader, or NULL */
+    FILE *ng_fp;                  /* its stream (closed here unless stdin) */
+    char *bpf;                    /* pcapng: the filter, compiled per link type */
+    struct link_filter filters[MAX_FILTER_LINKS];
+    unsigned n_filters;
+    int last_linktype; /* of the last packet read, for source_dump_last */
 };
 
 /* libpcap says "truncated dump file" (or similar) for a record cut short. */
@@ -58,6 +73,23 @@ static int classify_open_error(const char *msg)
     return TCPSHAKE_ERR_FORMAT;
 }
 
+/* Compile bpf for packets of link type dlt on a dead handle; false with err set. */
+static bool compile_dead(int dlt, int snaplen, const char *bpf, struct bpf_program *prog,
+                         char *err, size_t err_len)
+{
+    pcap_t *dead = pcap_open_dead(dlt, snaplen);
+    if (dead == NULL) {
+        snprintf(err, err_len, "filter '%s': %s", bpf, tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return false;
+    }
+    bool ok = pcap_compile(dead, prog, bpf, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    if (!ok) {
+        snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(dead));
+    }
+    pcap_close(dead);
+    return ok;
+}
+
 /*
  * Compile bpf for p's packets. libpcap on Linux has no filter code for DLT 14,
  * raw IP in OpenBSD's numbering ("unknown data link type 14"); its packets are
@@ -67,25 +99,16 @@ static int classify_open_error(const char *msg)
 static int compile_filter(pcap_t *p, const char *bpf, struct bpf_program *prog, char *err,
                           size_t err_len)
 {
-    int rc;
     if (pcap_datalink(p) == DLT_RAW_OPENBSD) {
-        pcap_t *dead = pcap_open_dead(DLT_RAW, pcap_snapshot(p));
-        if (dead == NULL) {
-            snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
-            return TCPSHAKE_ERR_NOMEM;
-        }
-        rc = pcap_compile(dead, prog, bpf, 1, PCAP_NETMASK_UNKNOWN);
-        if (rc != 0) {
-            snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(dead));
-        }
-        pcap_close(dead);
-    } else {
-        rc = pcap_compile(p, prog, bpf, 1, PCAP_NETMASK_UNKNOWN);
-        if (rc != 0) {
-            snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(p));
-        }
+        return compile_dead(DLT_RAW, pcap_snapshot(p), bpf, prog, err, err_len)
+                       ? TCPSHAKE_OK
+                       : TCPSHAKE_ERR_FILTER;
     }
-    return rc == 0 ? TCPSHAKE_OK : TCPSHAKE_ERR_FILTER;
+    if (pcap_compile(p, prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(p));
+        return TCPSHAKE_ERR_FILTER;
+    }
+    return TCPSHAKE_OK;
 }
 
 static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *err, size_t err_len)
@@ -167,25 +190,7 @@ int source_open_file(struct source **out, const char *path, const char *bpf, cha
     return source_open_stream(out, fp, bpf, err, err_len);
 }
 
-int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
-{
-    char ebuf[PCAP_ERRBUF_SIZE] = "";
-    *out = NULL;
-    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-    if (p == NULL) {
-        if (fp != stdin) {
-            fclose(fp);
-        }
-        snprintf(err, err_len, "%s", ebuf[0] != '\0' ? ebuf : "cannot read capture");
-        return classify_open_error(ebuf);
-    }
-    return finish_open(out, p, bpf, err, err_len);
-}
-
-int source_linktype(const struct source *s)
-{
-    return s->linktype;
-}
+/* ------------------------------------------------------------------ pcapng */
 
 /*
  * A packet's time from the pcap_pkthdr fields at nanosecond precision, for
@@ -206,6 +211,174 @@ static uint64_t ts_ns_of(int64_t sec, int64_t frac_ns)
     return s * 1000000000u + (frac_ns < 0 ? 0 : (uint64_t)frac_ns);
 }
 
+
+/*
+ * What libpcap makes of a link type field and snaplen (pcapng.h): ask it, by
+ * opening a classic pcap header in memory; its LINKTYPE_ to DLT_ mapping and
+ * snapshot rule are the same for both formats.
+ */
+static bool libpcap_link(uint16_t linktype, uint32_t snaplen, int *dlt, uint32_t *snapshot,
+                         void *ctx)
+{
+    (void)ctx;
+    uint8_t hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0 }; /* little-endian, 2.4 */
+    for (int i = 0; i < 4; i++) {
+        hdr[16 + i] = (uint8_t)(snaplen >> (8 * i));
+    }
+    hdr[20] = (uint8_t)linktype;
+    hdr[21] = (uint8_t)(linktype >> 8);
+    FILE *fp = fmemopen(hdr, sizeof(hdr), "rb");
+    if (fp == NULL) {
+        return false;
+    }
+    char ebuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_fopen_offline(fp, ebuf);
+    if (p == NULL) {
+        fclose(fp);
+        return false;
+    }
+    *dlt = pcap_datalink(p);
+    *snapshot = (uint32_t)pcap_snapshot(p);
+    pcap_close(p);
+    return true;
+}
+
+/* The filter for packets of this link type, compiled when first needed; NULL with err set. */
+static const struct bpf_program *link_filter(struct source *s, int linktype, char *err,
+                                             size_t err_len)
+{
+    for (unsigned i = 0; i < s->n_filters; i++) {
+        if (s->filters[i].linktype == linktype) {
+            return &s->filters[i].prog;
+        }
+    }
+    if (s->n_filters == MAX_FILTER_LINKS) {
+        snprintf(err, err_len, "filter '%s': more than %d link types", s->bpf, MAX_FILTER_LINKS);
+        return NULL;
+    }
+    struct link_filter *f = &s->filters[s->n_filters];
+    int dlt = linktype == DLT_RAW_OPENBSD ? DLT_RAW : linktype;
+    if (!compile_dead(dlt, (int)pcapng_snaplen(s->ng), s->bpf, &f->prog, err, err_len)) {
+        return NULL;
+    }
+    f->linktype = linktype;
+    s->n_filters++;
+    return &f->prog;
+}
+
+/* A pcapng stream: tcpshake's reader (interfaces of several link types), filters per link type. */
+static int open_pcapng(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
+{
+    struct source *s = ts_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        if (fp != stdin) {
+            fclose(fp);
+        }
+        snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    s->ng_fp = fp;
+    s->fd = -1;
+    s->nano = true;
+    s->ng = pcapng_open(fp, libpcap_link, NULL, err, err_len);
+    if (s->ng == NULL) {
+        source_close(s);
+        return classify_open_error(err);
+    }
+    s->linktype = pcapng_linktype(s->ng);
+    if (bpf != NULL && bpf[0] != '\0') {
+        size_t n = strlen(bpf) + 1;
+        s->bpf = ts_calloc(1, n);
+        if (s->bpf == NULL) {
+            source_close(s);
+            snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+            return TCPSHAKE_ERR_NOMEM;
+        }
+        memcpy(s->bpf, bpf, n);
+        /* A bad expression fails now, before any packet is read. */
+        if (link_filter(s, s->linktype, err, err_len) == NULL) {
+            source_close(s);
+            return TCPSHAKE_ERR_FILTER;
+        }
+    }
+    *out = s;
+    return TCPSHAKE_OK;
+}
+
+static int pcapng_read(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
+{
+    for (;;) {
+        struct pcapng_record rec;
+        char why[256] = "";
+        int rc = pcapng_next(s->ng, &rec, why, sizeof(why));
+        if (rc == 1 && s->bpf != NULL) {
+            const struct bpf_program *prog = link_filter(s, rec.linktype, why, sizeof(why));
+            if (prog == NULL) {
+                rc = -TCPSHAKE_ERR_FILTER;
+            } else {
+                struct pcap_pkthdr h = { .caplen = rec.caplen, .len = rec.wire_len };
+                if (pcap_offline_filter(prog, &h, rec.data) == 0) {
+                    continue;
+                }
+            }
+        }
+        if (rc < 0) {
+            snprintf(err, err_len, "packet %llu: %s", (unsigned long long)(s->n_read + 1), why);
+        }
+        if (rc != 1) {
+            return rc;
+        }
+        s->n_read++;
+        pkt->ts_ns = ts_ns_of(rec.ts_sec, rec.ts_frac);
+        pkt->data = rec.data;
+        pkt->caplen = rec.caplen;
+        pkt->wire_len = rec.wire_len;
+        pkt->linktype = rec.linktype;
+        s->pf_hdr.ts.tv_sec = (time_t)rec.ts_sec;
+        s->pf_hdr.ts.tv_usec = (suseconds_t)rec.ts_frac;
+        s->pf_hdr.caplen = rec.caplen;
+        s->pf_hdr.len = rec.wire_len;
+        s->last_hdr = &s->pf_hdr;
+        s->last_data = rec.data;
+        s->last_linktype = rec.linktype;
+        return 1;
+    }
+}
+
+/* ------------------------------------------------------------------ streams */
+
+/*
+ * A stream: pcapng (its first byte is 0x0a in either byte order, and no
+ * classic pcap magic starts so) goes to tcpshake's reader, anything else to
+ * libpcap. One byte of look-ahead, which ungetc always allows.
+ */
+int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
+    int first = getc(fp);
+    if (first != EOF) {
+        ungetc(first, fp);
+    }
+    if (first == PCAPNG_FIRST) {
+        return open_pcapng(out, fp, bpf, err, err_len);
+    }
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+    if (p == NULL) {
+        if (fp != stdin) {
+            fclose(fp);
+        }
+        snprintf(err, err_len, "%s", ebuf[0] != '\0' ? ebuf : "cannot read capture");
+        return classify_open_error(ebuf);
+    }
+    return finish_open(out, p, bpf, err, err_len);
+}
+
+int source_linktype(const struct source *s)
+{
+    return s->linktype;
+}
+
 static int pcapfile_read(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
 {
     struct pcapfile_record rec;
@@ -218,6 +391,7 @@ static int pcapfile_read(struct source *s, struct source_packet *pkt, char *err,
     pkt->data = rec.data;
     pkt->caplen = rec.caplen;
     pkt->wire_len = rec.wire_len;
+    pkt->linktype = s->linktype;
     if (s->dump != NULL) {
         s->pf_hdr.ts.tv_sec = (time_t)rec.ts_sec;
         s->pf_hdr.ts.tv_usec = (suseconds_t)rec.ts_frac; /* a nanosecond dump handle */
@@ -239,7 +413,7 @@ bool source_progress(struct source *s, uint64_t *done, uint64_t *total)
         pcapfile_progress(s->pf, done, total);
         return true;
     }
-    FILE *fp = pcap_file(s->pcap);
+    FILE *fp = s->ng != NULL ? s->ng_fp : pcap_file(s->pcap);
     if (fp == NULL) {
         return true;
     }
@@ -256,6 +430,9 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
 {
     if (s->pf != NULL) {
         return pcapfile_read(s, pkt, err, err_len);
+    }
+    if (s->ng != NULL) {
+        return pcapng_read(s, pkt, err, err_len);
     }
     struct pcap_pkthdr *hdr;
     const u_char *data;
@@ -277,6 +454,7 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
         pkt->data = data;
         pkt->caplen = hdr->caplen;
         pkt->wire_len = hdr->len;
+        pkt->linktype = s->linktype;
         return 1;
     }
     if (rc == 0) {
@@ -306,6 +484,14 @@ void source_close(struct source *s)
         pcap_close(s->pcap);
     }
     pcapfile_close(s->pf);
+    pcapng_close(s->ng);
+    if (s->ng_fp != NULL && s->ng_fp != stdin) {
+        fclose(s->ng_fp);
+    }
+    for (unsigned i = 0; i < s->n_filters; i++) {
+        pcap_freecode(&s->filters[i].prog);
+    }
+    ts_free(s->bpf);
     ts_free(s);
 }
 
@@ -400,8 +586,8 @@ bool source_is_live(const struct source *s)
 
 void source_breakloop(struct source *s)
 {
-    /* The fast reader never blocks: the engine's stop flag is enough there. */
-    if (s->pf == NULL) {
+    /* tcpshake's readers never block: the engine's stop flag is enough there. */
+    if (s->pf == NULL && s->ng == NULL) {
         pcap_breakloop(s->pcap);
     }
 }
@@ -427,8 +613,9 @@ int source_dump_open(struct source *s, const char *path, char *err, size_t err_l
         return TCPSHAKE_ERR_STATE;
     }
     if (s->pcap == NULL) {
-        /* The fast reader has no libpcap handle: a dead one carries the link type. */
-        s->pcap = pcap_open_dead_with_tstamp_precision(s->linktype, (int)pcapfile_snaplen(s->pf),
+        /* tcpshake's readers have no libpcap handle: a dead one carries the link type. */
+        uint32_t snaplen = s->pf != NULL ? pcapfile_snaplen(s->pf) : pcapng_snaplen(s->ng);
+        s->pcap = pcap_open_dead_with_tstamp_precision(s->linktype, (int)snaplen,
                                                        PCAP_TSTAMP_PRECISION_NANO);
         if (s->pcap == NULL) {
             snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
@@ -452,10 +639,17 @@ int source_dump_open(struct source *s, const char *path, char *err, size_t err_l
     return TCPSHAKE_OK;
 }
 
-int source_dump_last(struct source *s)
+int source_dump_last(struct source *s, char *err, size_t err_len)
 {
     if (s->dump == NULL || s->last_hdr == NULL) {
         return TCPSHAKE_OK;
+    }
+    if (s->ng != NULL && s->last_linktype != s->linktype) {
+        /* A pcap file has one link type: a pcapng file's other interfaces cannot go in. */
+        snprintf(err, err_len,
+                 "packet %llu: link type %d cannot be saved in a trace of link type %d",
+                 (unsigned long long)s->n_read, s->last_linktype, s->linktype);
+        return TCPSHAKE_ERR_LINKTYPE;
     }
     pcap_dump((u_char *)s->dump, s->last_hdr, s->last_data);
     return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;

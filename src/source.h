@@ -19,6 +19,7 @@ struct source_packet {
     const uint8_t *data; /* borrowed until the next source_next */
     size_t caplen;
     size_t wire_len;
+    int linktype; /* DLT_ value: a pcapng file's interfaces may differ */
 };
 
 /* Open a file by name ("-" = stdin) or an open stream (the source owns fp).
@@ -26,6 +27,7 @@ struct source_packet {
 int source_open_file(struct source **out, const char *path, const char *bpf, char *err,
                      size_t err_len);
 int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len);
+/* The link type of a file (a pcapng file: of its first interface) or interface. */
 int source_linktype(const struct source *s);
 
 /* How to open an interface. */
@@ -51,8 +53,10 @@ bool source_stats(struct source *s, uint64_t *received, uint64_t *dropped, uint6
 /* Start writing a pcap file ("-" = standard output) with the source's link
  * type, snaplen and time precision. OK, ERR_STATE or ERR_WRITE (*err says why). */
 int source_dump_open(struct source *s, const char *path, char *err, size_t err_len);
-/* Append the packet source_next returned last. OK or ERR_WRITE. */
-int source_dump_last(struct source *s);
+/* Append the packet source_next returned last. OK, ERR_WRITE, or ERR_LINKTYPE
+ * (*err says why) for a pcapng packet whose interface has another link type
+ * than the trace being written. */
+int source_dump_last(struct source *s, char *err, size_t err_len);
 /* Flush the dump file. OK (also when none is open) or ERR_WRITE. */
 int source_dump_flush(struct source *s);
 

@@ -488,10 +488,10 @@ static void push_live(struct tcpshake *h)
 }
 
 /* Analyse one packet read from the source and save it when asked to. */
-static int take_packet(struct tcpshake *h, int linktype, const struct source_packet *pkt)
+static int take_packet(struct tcpshake *h, const struct source_packet *pkt)
 {
     bool key;
-    feed_packet(h, linktype, pkt->ts_ns, pkt->data, pkt->caplen, pkt->wire_len, &key);
+    feed_packet(h, pkt->linktype, pkt->ts_ns, pkt->data, pkt->caplen, pkt->wire_len, &key);
     if (h->shard != NULL && h->stats.live) {
         push_live(h);
     }
@@ -500,7 +500,11 @@ static int take_packet(struct tcpshake *h, int linktype, const struct source_pac
     }
     if (h->dumping && (key || !(h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY))) {
         errno = 0;
-        if (source_dump_last(h->src) != TCPSHAKE_OK) {
+        int rc = source_dump_last(h->src, h->errmsg, sizeof(h->errmsg));
+        if (rc == TCPSHAKE_ERR_LINKTYPE) {
+            return rc;
+        }
+        if (rc != TCPSHAKE_OK) {
             return write_failed(h);
         }
     }
@@ -513,7 +517,6 @@ int tcpshake_run(struct tcpshake *h)
         snprintf(h->errmsg, sizeof(h->errmsg), "no source is open");
         return TCPSHAKE_ERR_STATE;
     }
-    int linktype = source_linktype(h->src);
     int status = TCPSHAKE_OK;
     /* Live records are due as packets arrive, and saving only handshake packets
      * needs each packet's verdict at once: those analyse one packet at a time. */
@@ -529,7 +532,7 @@ int tcpshake_run(struct tcpshake *h)
             status = -rc;
             break;
         }
-        rc = rc == SOURCE_TIMEOUT ? idle(h) : take_packet(h, linktype, &pkt);
+        rc = rc == SOURCE_TIMEOUT ? idle(h) : take_packet(h, &pkt);
         if (rc != TCPSHAKE_OK) {
             status = rc;
             break;
