@@ -43,17 +43,17 @@
 #define REC_HDR_LEN   16
 #define MAX_CAPLEN    262144u /* libpcap's max_snaplen_for_dlt for every link type we take */
 #define LINKTYPE_RAW  101
-#define DLT_RAW_LINUX 12          /* what libpcap reports for LINKTYPE_RAW on Linux */
+#define DLT_RAW_LINUX 12           /* what libpcap reports for LINKTYPE_RAW on Linux */
 #define BUF_CAP       (512u << 10) /* one block read; holds the largest record */
 
 struct pcapfile {
     int fd;
-    uint8_t *buf;    /* BUF_CAP bytes: file bytes [buf_at, buf_at + buf_len) */
-    size_t buf_len;  /* bytes valid in buf */
-    size_t pos;      /* next record header, an index into buf */
-    uint64_t buf_at; /* file offset of buf[0] */
-    uint64_t size;   /* file size when opened */
-    uint64_t n_read; /* records handed out */
+    uint8_t *buf;     /* BUF_CAP bytes: file bytes [buf_at, buf_at + buf_len) */
+    size_t buf_len;   /* bytes valid in buf */
+    size_t pos;       /* next record header, an index into buf */
+    uint64_t buf_at;  /* file offset of buf[0] */
+    uint64_t size;    /* file size when opened */
+    uint64_t n_read;  /* records handed out */
     uint32_t snaplen; /* as libpcap adjusts it */
     int linktype;
     bool swap; /* file written in the other byte order */
@@ -231,7 +231,8 @@ static int cut_short(const struct pcapfile *pf, const char *what, uint32_t want,
                      char *err, size_t err_len)
 {
     if (!shrank(pf, err, err_len)) {
-        snprintf(err, err_len, "packet %llu: truncated dump file; tried to read %u %s, only got %zu",
+        snprintf(err, err_len,
+                 "packet %llu: truncated dump file; tried to read %u %s, only got %zu",
                  (unsigned long long)(pf->n_read + 1), want, what, got);
     }
     return -TCPSHAKE_ERR_TRUNCATED;

@@ -12,8 +12,8 @@
 struct pcapfile;
 
 struct pcapfile_record {
-    int64_t ts_sec;  /* the time stamp as libpcap's pcap_pkthdr holds it at */
-    int64_t ts_frac; /* nanosecond precision (ts.tv_sec, ts.tv_usec), unclamped */
+    int64_t ts_sec;      /* the time stamp as libpcap's pcap_pkthdr holds it at */
+    int64_t ts_frac;     /* nanosecond precision (ts.tv_sec, ts.tv_usec), unclamped */
     const uint8_t *data; /* borrowed until the next pcapfile_next or pcapfile_close */
     uint32_t caplen;     /* cut to the file's snapshot length, as libpcap does */
     uint32_t wire_len;

@@ -86,8 +86,10 @@ static uint16_t get16(const struct pcapng *ng, const uint8_t *p)
 
 static uint32_t get32(const struct pcapng *ng, const uint8_t *p)
 {
-    uint32_t le = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    uint32_t be = (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+    uint32_t le =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t be =
+            (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
     return ng->swap ? be : le;
 }
 
@@ -98,8 +100,7 @@ static uint64_t get64(const struct pcapng *ng, const uint8_t *p)
 }
 
 /* fread; 1 = all, 0 = nothing at the end (when allowed), -1 with err set. */
-static int read_bytes(FILE *fp, uint8_t *dst, size_t n, bool fail_on_eof, char *err,
-                      size_t err_len)
+static int read_bytes(FILE *fp, uint8_t *dst, size_t n, bool fail_on_eof, char *err, size_t err_len)
 {
     size_t got = fread(dst, 1, n, fp);
     if (got == n) {
@@ -174,8 +175,7 @@ static int read_block(struct pcapng *ng, struct cursor *c, char *err, size_t err
     }
     uint32_t trailer = get32(ng, ng->buf + total - 12);
     if (trailer != total) {
-        snprintf(err, err_len, "block total length in header %u and trailer %u don't match", total,
-                 trailer);
+        snprintf(err, err_len, "block total length in header and trailer don't match");
         return -1;
     }
     c->p = ng->buf;
@@ -385,15 +385,15 @@ static bool first_interface(struct pcapng *ng, char *err, size_t err_len)
             return true;
         }
         if (c.type == BT_EPB || c.type == BT_SPB || c.type == BT_PB) {
-            snprintf(err, err_len, "the capture file has a packet block before any Interface "
-                                   "Description Blocks");
+            snprintf(err, err_len,
+                     "the capture file has a packet block before any Interface "
+                     "Description Blocks");
             return false;
         }
     }
 }
 
-struct pcapng *pcapng_open(FILE *fp, pcapng_link_fn link, void *link_ctx, char *err,
-                           size_t err_len)
+struct pcapng *pcapng_open(FILE *fp, pcapng_link_fn link, void *link_ctx, char *err, size_t err_len)
 {
     struct pcapng *ng = ts_calloc(1, sizeof(*ng));
     if (ng == NULL) {
@@ -404,8 +404,8 @@ struct pcapng *pcapng_open(FILE *fp, pcapng_link_fn link, void *link_ctx, char *
     ng->link = link;
     ng->link_ctx = link_ctx;
     ng->ifaces = ts_calloc(MAX_IFACES, sizeof(*ng->ifaces));
-    if (ng->ifaces == NULL || !grow(ng, BUF_START, err, err_len) ||
-        !read_shb(ng, err, err_len) || !first_interface(ng, err, err_len)) {
+    if (ng->ifaces == NULL || !grow(ng, BUF_START, err, err_len) || !read_shb(ng, err, err_len) ||
+        !first_interface(ng, err, err_len)) {
         if (ng->ifaces == NULL) {
             snprintf(err, err_len, "out of memory");
         }

@@ -20,13 +20,13 @@ typedef bool (*pcapng_link_fn)(uint16_t linktype, uint32_t snaplen, int *dlt, ui
                                void *ctx);
 
 struct pcapng_record {
-    int64_t ts_sec;  /* the time stamp as libpcap's pcap_pkthdr holds it at */
-    int64_t ts_frac; /* nanosecond precision (ts.tv_sec, ts.tv_usec) */
+    int64_t ts_sec;      /* the time stamp as libpcap's pcap_pkthdr holds it at */
+    int64_t ts_frac;     /* nanosecond precision (ts.tv_sec, ts.tv_usec) */
     const uint8_t *data; /* borrowed until the next pcapng_next or pcapng_close */
     uint32_t caplen;
     uint32_t wire_len;
-    int linktype;        /* DLT_ value of the packet's interface */
-    uint32_t interface;  /* its index in the current section */
+    int linktype;       /* DLT_ value of the packet's interface */
+    uint32_t interface; /* its index in the current section */
 };
 
 /*

@@ -32,7 +32,7 @@
 #include "pcapng.h"
 #include "tcpshake.h"
 
-#define DLT_RAW_OPENBSD  14 /* raw IP, as OpenBSD numbers it (LINKTYPE 14 in a file) */
+#define DLT_RAW_OPENBSD  14   /* raw IP, as OpenBSD numbers it (LINKTYPE 14 in a file) */
 #define PCAPNG_FIRST     0x0a /* first byte of a pcapng file in either byte order */
 #define MAX_FILTER_LINKS 8    /* link types a pcapng file's filter is compiled for */
 
@@ -74,8 +74,8 @@ static int classify_open_error(const char *msg)
 }
 
 /* Compile bpf for packets of link type dlt on a dead handle; false with err set. */
-static bool compile_dead(int dlt, int snaplen, const char *bpf, struct bpf_program *prog,
-                         char *err, size_t err_len)
+static bool compile_dead(int dlt, int snaplen, const char *bpf, struct bpf_program *prog, char *err,
+                         size_t err_len)
 {
     pcap_t *dead = pcap_open_dead(dlt, snaplen);
     if (dead == NULL) {
@@ -211,7 +211,6 @@ static uint64_t ts_ns_of(int64_t sec, int64_t frac_ns)
     return s * 1000000000u + (frac_ns < 0 ? 0 : (uint64_t)frac_ns);
 }
 
-
 /*
  * What libpcap makes of a link type field and snaplen (pcapng.h): ask it, by
  * opening a classic pcap header in memory; its LINKTYPE_ to DLT_ mapping and
@@ -283,6 +282,10 @@ static int open_pcapng(struct source **out, FILE *fp, const char *bpf, char *err
     s->ng = pcapng_open(fp, libpcap_link, NULL, err, err_len);
     if (s->ng == NULL) {
         source_close(s);
+        if (strcmp(err, "out of memory") == 0) {
+            snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+            return TCPSHAKE_ERR_NOMEM;
+        }
         return classify_open_error(err);
     }
     s->linktype = pcapng_linktype(s->ng);

@@ -149,9 +149,9 @@ struct crafted {
     uint32_t magic;
     uint16_t vmaj, vmin;
     uint32_t snaplen, linktype;
-    uint32_t frac;            /* of every record */
+    uint32_t frac;              /* of every record */
     uint32_t caplen, len, have; /* of the last record (two good ones come first) */
-    bool taken;               /* the block reader reads it (else libpcap does) */
+    bool taken;                 /* the block reader reads it (else libpcap does) */
 };
 
 static const struct crafted crafted[] = {
