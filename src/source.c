@@ -190,8 +190,6 @@ int source_open_file(struct source **out, const char *path, const char *bpf, cha
     return source_open_stream(out, fp, bpf, err, err_len);
 }
 
-/* ------------------------------------------------------------------ pcapng */
-
 /*
  * A packet's time from the pcap_pkthdr fields at nanosecond precision, for
  * both readers alike. Classic pcap keeps unsigned 32-bit seconds, which
@@ -210,6 +208,8 @@ static uint64_t ts_ns_of(int64_t sec, int64_t frac_ns)
     }
     return s * 1000000000u + (frac_ns < 0 ? 0 : (uint64_t)frac_ns);
 }
+
+/* ------------------------------------------------------------------ pcapng */
 
 /*
  * What libpcap makes of a link type field and snaplen (pcapng.h): ask it, by
