@@ -64,8 +64,8 @@ else
 fi
 grep -E '^(facts|  )' "$tmp/facts" | head -3
 
-# Standard input goes through libpcap, a classic pcap file through the block
-# reader (src/pcapfile.c): both must give the same records.
+# Standard input goes through libpcap (pcapng: src/pcapng.c either way), a classic
+# pcap file through the block reader (src/pcapfile.c): both must give the same records.
 for cap in "$data"/*.pcap "$data"/*.pcapng; do
     [ -e "$cap" ] || continue
     name=$(basename "$cap")
