@@ -179,12 +179,13 @@ deps:
 #                      seeds in build/fuzz/corpus; crashes go to build/fuzz/crashes/<target>/
 # See fuzz/README.md.
 
-FUZZ_TARGETS ?= decode tracker pipeline
+FUZZ_TARGETS ?= decode tracker pipeline readers
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_MAXLEN_decode = 4096
 FUZZ_MAXLEN_tracker = 4096
 FUZZ_MAXLEN_pipeline = 65536
+FUZZ_MAXLEN_readers = 65536
 FUZZ_SANITIZE = $(SANITIZE) -fsanitize=fuzzer-no-link
 
 # The pipeline target also links alloc.c with fault injection (see fuzz_pipeline.c).
@@ -195,6 +196,7 @@ $(BUILD)/fuzzbin/alloc_fault.o: src/alloc.c
 FUZZ_EXTRA_decode =
 FUZZ_EXTRA_tracker =
 FUZZ_EXTRA_pipeline = $(BUILD)/fuzzbin/alloc_fault.o
+FUZZ_EXTRA_readers =
 
 .SECONDEXPANSION:
 $(BUILD)/fuzzbin/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $$(FUZZ_EXTRA_$$*) $(LIB_A)
@@ -225,7 +227,7 @@ fuzz:
 		cp -n fuzz/corpus/$$t/* build/fuzz/corpus/$$t/ 2>/dev/null || true; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		build/fuzz/fuzzbin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-			-max_len=$$(case $$t in pipeline) echo $(FUZZ_MAXLEN_pipeline);; \
+			-max_len=$$(case $$t in pipeline|readers) echo $(FUZZ_MAXLEN_pipeline);; \
 				tracker) echo $(FUZZ_MAXLEN_tracker);; *) echo $(FUZZ_MAXLEN_decode);; esac) \
 			-timeout=10 -print_final_stats=1 $(FUZZ_FLAGS) \
 			-artifact_prefix=build/fuzz/crashes/$$t/ build/fuzz/corpus/$$t; \

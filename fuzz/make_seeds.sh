@@ -8,14 +8,17 @@
 #   pipeline/  tests/data captures, small corpus captures (< 20 KB) and the
 #              hostile captures of build/tests/make_hostile (built if missing)
 #   tracker/   hand-made segment sequences (see fuzz_tracker.c for the layout)
+#   readers/   the pipeline captures, and classic pcap headers libpcap reads in its
+#              own ways (versions, snapshot lengths, time stamp fields, byte orders)
 # Existing seeds are replaced (the lf-* inputs stay). Needs python3.
 set -eu
 cd "$(dirname "$0")/.."
 HOSTILE=${1:-build/tests/make_hostile}
 SHARED=../shared/corpus
-mkdir -p fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker
+mkdir -p fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker fuzz/corpus/readers
 # lf-* are inputs kept from long libFuzzer runs (fuzz/README.md), not seeds: they stay.
-find fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker -type f ! -name 'lf-*' -delete
+find fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker fuzz/corpus/readers -type f \
+    ! -name 'lf-*' -delete
 
 # ------------------------------------------------------------------ decode
 python3 - "$SHARED" <<'PY'
@@ -129,6 +132,65 @@ GEN=build/bench/gen_trace
 "$GEN" -o fuzz/corpus/pipeline/gen_mix90_evict.pcap -p 300 -c 20 --flood 60 --scan 10 -s 3 \
     --snaplen 96 2>/dev/null
 
+# ----------------------------------------------------------------- readers
+cp fuzz/corpus/pipeline/*.pcap fuzz/corpus/pipeline/*.pcapng fuzz/corpus/readers/
+python3 - <<'PY'
+import struct
+def f(name, magic=0xa1b2c3d4, vmaj=2, vmin=4, snap=65535, lt=1, recs=(), e='<'):
+    b = struct.pack(e + 'IHHiIII', magic, vmaj, vmin, 0, 0, snap, lt)
+    for (s, us, cap, ln, data) in recs:
+        b += struct.pack(e + 'IIII', s, us, cap, ln) + data
+    open('fuzz/corpus/readers/crafted_' + name, 'wb').write(b)
+pk = bytes(range(60))
+two = [(1, 5, 60, 60, pk), (0x90000000, 7, 40, 1500, pk[:40])]
+f('us_frac_2e31.pcap', recs=[(1, 0x80000001, 60, 60, pk), (2, 0xffffffff, 60, 60, pk)])
+f('us_frac_2e31_be.pcap', e='>', recs=[(1, 0x80000001, 60, 60, pk), (3, 4294968, 60, 60, pk)])
+f('ns_frac_2e31_be.pcap', magic=0xa1b23c4d, e='>', recs=[(1, 0x80000001, 60, 60, pk)])
+f('snaplen20.pcap', snap=20, recs=two + [(3, 0, 60, 60, pk[:30])])
+f('snaplen0.pcap', snap=0, recs=two)
+f('snaplen_2e31.pcap', snap=0x80000000, recs=two)
+f('caplen_300000.pcap', recs=two + [(3, 0, 300000, 60, pk)])
+f('v2_2.pcap', vmin=2, recs=two)
+f('v2_3.pcap', vmin=3, recs=two)
+f('v2_5.pcap', vmin=5, recs=two)
+f('v543_0.pcap', vmaj=543, vmin=0, recs=two)
+f('raw101.pcap', lt=101, recs=two)
+f('sll_be.pcap', lt=113, e='>', recs=two)
+f('fcs_bits.pcap', lt=0x10000001, recs=two)
+f('cut_header.pcap', recs=two + [(3, 0, 60, 60, b'')])
+
+def blk(e, t, body):
+    body += bytes(-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack(e + 'II', t, n) + body + struct.pack(e + 'I', n)
+def shb(e, minor=0):
+    return blk(e, 0x0a0d0d0a, struct.pack(e + 'IHHq', 0x1a2b3c4d, 1, minor, -1))
+def idb(e, lt, snap=65535, opts=b''):
+    return blk(e, 1, struct.pack(e + 'HHI', lt, 0, snap) + opts)
+def opt(e, code, val):
+    return struct.pack(e + 'HH', code, len(val)) + val + bytes(-len(val) % 4)
+def epb(e, iface, t, data, caplen=None):
+    c = len(data) if caplen is None else caplen
+    return blk(e, 6, struct.pack(e + 'IIIII', iface, t >> 32, t & 0xffffffff, c, len(data)) + data)
+def ng(name, b):
+    open('fuzz/corpus/readers/crafted_' + name, 'wb').write(b)
+for e, tag in (('<', 'le'), ('>', 'be')):
+    ng('ng_%s_tsresol.pcapng' % tag, shb(e) + idb(e, 1, opts=opt(e, 9, b'\x09') + opt(e, 0, b''))
+       + idb(e, 1, opts=opt(e, 9, b'\x94') + opt(e, 14, struct.pack(e + 'q', 100)))
+       + epb(e, 0, 1700000000123456789, pk) + epb(e, 1, (1700000000 << 20) + 12345, pk)
+       + blk(e, 3, struct.pack(e + 'I', 60) + pk)
+       + blk(e, 2, struct.pack(e + 'HHIIII', 1, 0, 0, 5, 40, 60) + pk[:40]))
+    ng('ng_%s_sections.pcapng' % tag, shb(e) + idb(e, 1) + epb(e, 0, 5, pk) + shb(e, 2)
+       + blk(e, 0xbad, b'junk') + idb(e, 1) + epb(e, 0, 6, pk) + epb(e, 1, 7, pk))
+    ng('ng_%s_two_links.pcapng' % tag, shb(e) + idb(e, 1) + idb(e, 101) + idb(e, 1, snap=20)
+       + epb(e, 0, 5, pk) + epb(e, 1, 6, pk[14:]) + epb(e, 2, 7, pk[:20]))
+ng('ng_snaplen_cut.pcapng', shb('<') + idb('<', 1, snap=20) + epb('<', 0, 5, pk))
+ng('ng_no_idb.pcapng', shb('<') + epb('<', 0, 5, pk))
+ng('ng_bad_tsresol.pcapng', shb('<') + idb('<', 1, opts=opt('<', 9, b'\xc0')) + epb('<', 0, 5, pk))
+ng('ng_v1_1.pcapng', shb('<', minor=1) + idb('<', 1) + epb('<', 0, 5, pk))
+ng('ng_text.pcapng', b'\n\r\r\nnot a capture at all\n')
+PY
+
 # ----------------------------------------------------------------- tracker
 python3 - <<'PY'
 import struct
@@ -155,4 +217,5 @@ write('reuse_backwards', 1000, 5000, hs + [seg(0, RST, 1, 0)] +
 write('midstream', 1000, 5000, data + [seg(1, RST | ACK, 201, 101)])
 PY
 echo "seeds: decode $(ls fuzz/corpus/decode | wc -l), pipeline $(ls fuzz/corpus/pipeline | wc -l)," \
-     "tracker $(ls fuzz/corpus/tracker | wc -l); $(du -sk fuzz/corpus | cut -f1) KB"
+     "tracker $(ls fuzz/corpus/tracker | wc -l), readers $(ls fuzz/corpus/readers | wc -l);" \
+     "$(du -sk fuzz/corpus | cut -f1) KB"

@@ -61,7 +61,6 @@ struct tcpshake {
     uint64_t jump_ns;
     bool holding;
     bool held_save; /* a packet of the source: -w saves it */
-    int held_linktype;
     struct source_packet held;
     uint8_t *held_buf;
     size_t held_cap;
@@ -245,13 +244,6 @@ void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns, tcpshake_in
     h->interval_user = user;
 }
 
-/* The one engine's pace hook: fetch the file's next records while it works. */
-static void prefetch_next(void *ctx)
-{
-    struct tcpshake *h = ctx;
-    source_prefetch_next(h->src, ENGINE_PACE_EVERY);
-}
-
 /* Analyse the packets queued for the one engine. */
 static void run_batch(struct tcpshake *h)
 {
@@ -305,8 +297,7 @@ static const enum tcpshake_skip skip_of[] = {
 /* tcpshake_feed of a supported link type, and say in *key whether the packet is one
  * --handshake-only keeps. jumped: a time jump nothing confirmed (see admit), analysed
  * at the clock's time. */
-static void feed_packet(struct tcpshake *h, int linktype, const struct source_packet *pkt,
-                        bool jumped, bool *key)
+static void feed_packet(struct tcpshake *h, const struct source_packet *pkt, bool jumped, bool *key)
 {
     *key = false;
     uint64_t ts_ns = pkt->ts_ns;
@@ -330,7 +321,7 @@ static void feed_packet(struct tcpshake *h, int linktype, const struct source_pa
     struct packet_view *pv = h->shard != NULL ? shard_slot(h->shard)
                              : h->batching    ? &h->batch[h->batch_n].pv
                                               : &local;
-    enum decode_status ds = decode_packet(linktype, pkt->data, pkt->caplen, pkt->wire_len, pv);
+    enum decode_status ds = decode_packet(pkt->linktype, pkt->data, pkt->caplen, pkt->wire_len, pv);
     if (ds != DECODE_OK) {
         st->skipped[skip_of[ds]]++;
         return;
@@ -550,15 +541,19 @@ static bool far_ahead(const struct tcpshake *h, uint64_t ts_ns)
 }
 
 /* Analyse one packet and, for a packet of the source, save it when asked to. */
-static int feed_and_save(struct tcpshake *h, int linktype, const struct source_packet *pkt,
-                         bool jumped, bool save)
+static int feed_and_save(struct tcpshake *h, const struct source_packet *pkt, bool jumped,
+                         bool save)
 {
     bool key;
-    feed_packet(h, linktype, pkt, jumped, &key);
+    feed_packet(h, pkt, jumped, &key);
     if (save && h->dumping && (key || !(h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY))) {
         errno = 0;
-        int rc = pkt->data == h->held_buf ? source_dump_packet(h->src, pkt)
-                                          : source_dump_last(h->src);
+        int rc = pkt->data == h->held_buf
+                         ? source_dump_packet(h->src, pkt, h->errmsg, sizeof(h->errmsg))
+                         : source_dump_last(h->src, h->errmsg, sizeof(h->errmsg));
+        if (rc == TCPSHAKE_ERR_LINKTYPE) {
+            return rc;
+        }
         if (rc != TCPSHAKE_OK) {
             return write_failed(h);
         }
@@ -567,7 +562,7 @@ static int feed_and_save(struct tcpshake *h, int linktype, const struct source_p
 }
 
 /* Keep a copy of pkt until the next packet; false (analyse it now) when out of memory. */
-static bool hold(struct tcpshake *h, int linktype, const struct source_packet *pkt, bool save)
+static bool hold(struct tcpshake *h, const struct source_packet *pkt, bool save)
 {
     if (pkt->caplen > h->held_cap || h->held_buf == NULL) {
         uint8_t *buf = ts_calloc(pkt->caplen > 0 ? pkt->caplen : 1, 1);
@@ -581,7 +576,6 @@ static bool hold(struct tcpshake *h, int linktype, const struct source_packet *p
     memcpy(h->held_buf, pkt->data, pkt->caplen);
     h->held = *pkt;
     h->held.data = h->held_buf;
-    h->held_linktype = linktype;
     h->held_save = save;
     h->holding = true;
     return true;
@@ -594,11 +588,11 @@ static int release(struct tcpshake *h, bool take_jump)
         return TCPSHAKE_OK;
     }
     h->holding = false;
-    return feed_and_save(h, h->held_linktype, &h->held, !take_jump, h->held_save);
+    return feed_and_save(h, &h->held, !take_jump, h->held_save);
 }
 
 /* One packet in: settle the held one, then hold this one or analyse it. */
-static int admit(struct tcpshake *h, int linktype, const struct source_packet *pkt, bool save)
+static int admit(struct tcpshake *h, const struct source_packet *pkt, bool save)
 {
     if (h->holding) {
         bool agrees = far_ahead(h, pkt->ts_ns) && pkt->ts_ns + h->jump_ns >= h->held.ts_ns;
@@ -607,10 +601,10 @@ static int admit(struct tcpshake *h, int linktype, const struct source_packet *p
             return rc;
         }
     }
-    if (far_ahead(h, pkt->ts_ns) && hold(h, linktype, pkt, save)) {
+    if (far_ahead(h, pkt->ts_ns) && hold(h, pkt, save)) {
         return TCPSHAKE_OK;
     }
-    return feed_and_save(h, linktype, pkt, false, save);
+    return feed_and_save(h, pkt, false, save);
 }
 
 void tcpshake_tick(struct tcpshake *h, uint64_t now_ns)
@@ -636,8 +630,8 @@ int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_
     if (link_refused(h, linktype)) {
         return TCPSHAKE_ERR_LINKTYPE;
     }
-    struct source_packet pkt = { ts_ns, data, caplen, wire_len };
-    return admit(h, linktype, &pkt, false);
+    struct source_packet pkt = { ts_ns, data, caplen, wire_len, linktype };
+    return admit(h, &pkt, false);
 }
 
 void tcpshake_flush(struct tcpshake *h)
@@ -653,9 +647,9 @@ void tcpshake_flush(struct tcpshake *h)
 }
 
 /* Analyse one packet read from the source and save it when asked to. */
-static int take_packet(struct tcpshake *h, int linktype, const struct source_packet *pkt)
+static int take_packet(struct tcpshake *h, const struct source_packet *pkt)
 {
-    int rc = admit(h, linktype, pkt, true);
+    int rc = admit(h, pkt, true);
     if (rc != TCPSHAKE_OK) {
         return rc;
     }
@@ -674,16 +668,11 @@ int tcpshake_run(struct tcpshake *h)
         snprintf(h->errmsg, sizeof(h->errmsg), "no source is open");
         return TCPSHAKE_ERR_STATE;
     }
-    int linktype = source_linktype(h->src);
     int status = TCPSHAKE_OK;
     /* Live records are due as packets arrive, and saving only handshake packets
      * needs each packet's verdict at once: those analyse one packet at a time. */
     h->batching = h->shard == NULL && !source_is_live(h->src) &&
                   !(h->dumping && (h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY));
-    if (h->batching) {
-        h->eng.pace = prefetch_next;
-        h->eng.pace_ctx = h;
-    }
     while (!h->stop &&
            (h->cfg.max_packets == 0 || h->stats.packets_read + h->holding < h->cfg.max_packets)) {
         struct source_packet pkt;
@@ -695,7 +684,7 @@ int tcpshake_run(struct tcpshake *h)
             status = -rc;
             break;
         }
-        rc = rc == SOURCE_TIMEOUT ? idle(h) : take_packet(h, linktype, &pkt);
+        rc = rc == SOURCE_TIMEOUT ? idle(h) : take_packet(h, &pkt);
         if (rc != TCPSHAKE_OK) {
             status = rc;
             break;
@@ -717,6 +706,5 @@ int tcpshake_run(struct tcpshake *h)
     /* Whatever was read before a fault is still reported. */
     tcpshake_flush(h);
     h->batching = false;
-    h->eng.pace = NULL;
     return status;
 }

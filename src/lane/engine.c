@@ -329,9 +329,6 @@ void engine_packets(struct engine *e, const struct engine_item *items, const uin
         if (i + NEIGHBOUR_AHEAD < n) {
             flowtab_prefetch_neighbours(e->ft, hashes[(i + NEIGHBOUR_AHEAD) % LOOK]);
         }
-        if (e->pace != NULL && i % ENGINE_PACE_EVERY == 0) {
-            e->pace(e->pace_ctx);
-        }
         const struct engine_item *it = nth(items, pick, i);
         packet_keyed(e, it->index, it->now_ns, it->ts_ns, &it->pv, &keys[i % LOOK],
                      hashes[i % LOOK]);

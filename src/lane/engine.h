@@ -98,13 +98,7 @@ struct engine {
     engine_out_fn out;
     void *out_ctx;
     struct emit_key key; /* of the packet being handled */
-    /* Called every ENGINE_PACE_EVERY packets of engine_packets (when set): the
-     * one-engine reader fetches the file's next bytes meanwhile. */
-    void (*pace)(void *ctx);
-    void *pace_ctx;
 };
-
-#define ENGINE_PACE_EVERY 4
 
 /* Make an engine for cap connections. false when memory runs out. */
 bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap,

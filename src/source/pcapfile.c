@@ -1,53 +1,60 @@
 /*
- * pcapfile.c - a fast reader for classic pcap files: the file is mapped into
- * memory and records are handed out in place, with no copy and no call into
- * libpcap per packet.
+ * pcapfile.c - a fast reader for classic pcap files: the file is read with
+ * pread(2) in large blocks into one reusable buffer and records are handed out
+ * in place, with no per-packet copy and no call into libpcap per packet.
  *
- * It takes over only the plain case: a regular file with one of the four
- * classic magic numbers (micro- or nanosecond, either byte order), version
- * 2.x and an ordinary link type. Everything else (pcapng, standard input,
- * "modified" pcap, FCS bits in the link type) is left to libpcap, which the
- * caller uses whenever pcapfile_open declines. Record checks and error texts
- * follow libpcap's sf-pcap.c so both readers fail the same way.
+ * It takes over only files it reads exactly as libpcap 1.10 (sf-pcap.c) does:
+ * a regular file with one of the four classic magic numbers (micro- or
+ * nanosecond, either byte order), version 2.4 and a link type the decoder
+ * knows. Everything else (pcapng, pipes, versions 2.0-2.3 and 543.0 whose
+ * length fields may be swapped, "modified" pcap, FCS bits in the link type,
+ * byte-swapped Linux cooked captures whose headers libpcap rewrites) is left
+ * to libpcap, which the caller uses whenever pcapfile_open declines. For the
+ * files it takes, records, time stamp fields, snapshot length rules and error
+ * texts follow sf-pcap.c, so both readers give the same packets and fail the
+ * same way (fuzz/fuzz_pcapfile.c compares them).
+ *
+ * Why pread and not mmap: a mapped file that shrinks while it is read (log
+ * rotation with copytruncate) kills the process with SIGBUS, losing every
+ * record not yet written. A read past the new end simply returns short: the
+ * reader then says the file was truncated, and the caller reports what was
+ * analysed. Reading a 2 M packet trace costs the same either way (within
+ * noise, bench/README.md): the block just copied in is still in the CPU cache
+ * when its records are decoded.
  *
  *   file header (24 bytes): magic, version 2.4, thiszone, sigfigs, snaplen, linktype
  *   record header (16 bytes): ts_sec, ts_frac (us or ns), caplen, len; then caplen bytes
  */
 #include "pcapfile.h"
 
-#include <fcntl.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "tcpshake.h"
 
-#define MAGIC_US        0xa1b2c3d4u
-#define MAGIC_NS        0xa1b23c4du
-#define FILE_HDR_LEN    24
-#define REC_HDR_LEN     16
-#define MAX_CAPLEN      262144u /* libpcap's limit for every link type we decode */
-#define LINKTYPE_RAW    101
-#define DLT_RAW_LINUX   12         /* what libpcap reports for LINKTYPE_RAW on Linux */
-#define RELEASE_STEP    (8u << 20) /* give back mapped pages already read, 8 MiB at a time */
-#define CACHE_AHEAD     2048u      /* bytes pulled into the CPU cache ahead of the reader */
-#define CACHE_LINE      64u
-#define PREFETCH_WINDOW (256u << 10) /* how far pcapfile_prefetch_next runs ahead */
-#define FAULT_AROUND    (64u << 10)  /* what the kernel maps around a page fault */
+#define MAGIC_US      0xa1b2c3d4u
+#define MAGIC_NS      0xa1b23c4du
+#define FILE_HDR_LEN  24
+#define REC_HDR_LEN   16
+#define MAX_CAPLEN    262144u /* libpcap's max_snaplen_for_dlt for every link type we take */
+#define LINKTYPE_RAW  101
+#define DLT_RAW_LINUX 12           /* what libpcap reports for LINKTYPE_RAW on Linux */
+#define BUF_CAP       (512u << 10) /* one block read; holds the largest record */
 
 struct pcapfile {
-    const uint8_t *map;
-    size_t size;
-    size_t off;      /* next record header */
-    size_t released; /* pages before this offset were given back */
-    size_t cached;   /* bytes before this offset were prefetched into the CPU cache */
-    size_t touched;  /* pages before this offset were faulted in ahead (FAULT_AROUND steps) */
-    size_t page;     /* sysconf(_SC_PAGESIZE), asked once: it is not cheap per packet */
-    uint64_t n_read; /* records handed out */
-    uint32_t snaplen;
+    int fd;
+    uint8_t *buf;     /* BUF_CAP bytes: file bytes [buf_at, buf_at + buf_len) */
+    size_t buf_len;   /* bytes valid in buf */
+    size_t pos;       /* next record header, an index into buf */
+    uint64_t buf_at;  /* file offset of buf[0] */
+    uint64_t size;    /* file size when opened */
+    uint64_t n_read;  /* records handed out */
+    uint32_t snaplen; /* as libpcap adjusts it */
     int linktype;
     bool swap; /* file written in the other byte order */
     bool nano;
@@ -62,67 +69,102 @@ static inline uint32_t get32(const uint8_t *p, bool swap)
     return v;
 }
 
-/* Map the file; NULL when it is not a regular, non-empty file we can map. */
-static const uint8_t *map_file(const char *path, size_t *size)
+static inline uint32_t get16(const uint8_t *p, bool swap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return NULL;
-    }
-    struct stat st;
-    const uint8_t *map = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= FILE_HDR_LEN) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m != MAP_FAILED) {
-            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-            map = m;
-            *size = (size_t)st.st_size;
-        }
-    }
-    close(fd);
-    return map;
+    return swap ? (uint32_t)p[0] << 8 | p[1] : (uint32_t)p[1] << 8 | p[0];
 }
 
-struct pcapfile *pcapfile_open(const char *path)
+/* pread until want bytes arrived or the file ended; bytes read, or -1 (errno). */
+static ssize_t read_at(int fd, uint8_t *dst, size_t want, uint64_t off)
 {
-    size_t size = 0;
-    const uint8_t *map = map_file(path, &size);
-    if (map == NULL) {
-        return NULL;
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(fd, dst + got, want - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return -1;
+        }
+        if (n == 0) {
+            break;
+        }
+        got += (size_t)n;
     }
-    uint32_t magic = get32(map, false);
-    bool swap = false;
-    bool nano = false;
+    return (ssize_t)got;
+}
+
+/* The DLT value libpcap reports for a link type field we take, or -1 to decline. */
+static int dlt_of(uint32_t linktype, bool swap)
+{
+    switch (linktype) {
+    case LINKTYPE_RAW:
+        return DLT_RAW_LINUX;
+    case 0:   /* null */
+    case 1:   /* Ethernet */
+    case 12:  /* raw IP (BSD numbering) */
+    case 14:  /* raw IP (OpenBSD numbering) */
+    case 108: /* OpenBSD loop */
+    case 228: /* IPv4 */
+    case 229: /* IPv6 */
+        return (int)linktype;
+    case 113: /* Linux SLL */
+    case 276: /* Linux SLL2 */
+        /* libpcap rewrites some cooked headers (CAN ids) in swapped files. */
+        return swap ? -1 : (int)linktype;
+    default:
+        return -1; /* libpcap knows it, or refuses it, in its own words */
+    }
+}
+
+/* Fill pf from the 24-byte file header; false to decline the file. */
+static bool take_header(struct pcapfile *pf, const uint8_t *h)
+{
+    uint32_t magic = get32(h, false);
     if (magic == MAGIC_US || magic == MAGIC_NS) {
-        nano = magic == MAGIC_NS;
-    } else if (get32(map, true) == MAGIC_US || get32(map, true) == MAGIC_NS) {
-        swap = true;
-        nano = get32(map, true) == MAGIC_NS;
+        pf->swap = false;
+    } else if (get32(h, true) == MAGIC_US || get32(h, true) == MAGIC_NS) {
+        pf->swap = true;
     } else {
-        munmap((void *)map, size);
-        return NULL;
+        return false;
     }
-    uint32_t version_major = swap ? (uint32_t)map[4] << 8 | map[5] : (uint32_t)map[5] << 8 | map[4];
-    uint32_t linktype = get32(map + 20, swap);
-    /* Unusual headers (old versions, FCS bits) go to libpcap, which knows them all. */
-    if (version_major != 2 || (linktype & 0xfc000000u) != 0 || linktype > 0xffffu) {
-        munmap((void *)map, size);
+    pf->nano = get32(h, pf->swap) == MAGIC_NS;
+    /* Only 2.4: older minor versions may have caplen and len interchanged. */
+    if (get16(h + 4, pf->swap) != 2 || get16(h + 6, pf->swap) != 4) {
+        return false;
+    }
+    int dlt = dlt_of(get32(h + 20, pf->swap), pf->swap);
+    if (dlt < 0) {
+        return false;
+    }
+    pf->linktype = dlt;
+    /* pcap_adjust_snapshot: 0 or more than INT_MAX means the link type's maximum. */
+    uint32_t snaplen = get32(h + 16, pf->swap);
+    pf->snaplen = snaplen == 0 || snaplen > INT_MAX ? MAX_CAPLEN : snaplen;
+    return true;
+}
+
+struct pcapfile *pcapfile_open(int fd)
+{
+    struct stat st;
+    uint8_t hdr[FILE_HDR_LEN];
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < FILE_HDR_LEN ||
+        read_at(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
         return NULL;
     }
     struct pcapfile *pf = ts_calloc(1, sizeof(*pf));
     if (pf == NULL) {
-        munmap((void *)map, size);
         return NULL;
     }
-    pf->map = map;
-    pf->size = size;
-    pf->off = FILE_HDR_LEN;
-    long page = sysconf(_SC_PAGESIZE);
-    pf->page = page > 0 ? (size_t)page : 4096;
-    pf->swap = swap;
-    pf->nano = nano;
-    pf->snaplen = get32(map + 16, swap);
-    pf->linktype = linktype == LINKTYPE_RAW ? DLT_RAW_LINUX : (int)linktype;
+    pf->buf = ts_calloc(1, BUF_CAP);
+    if (pf->buf == NULL || !take_header(pf, hdr)) {
+        ts_free(pf->buf);
+        ts_free(pf);
+        return NULL;
+    }
+    pf->fd = fd;
+    pf->size = (uint64_t)st.st_size;
+    pf->buf_at = FILE_HDR_LEN;
     return pf;
 }
 
@@ -137,128 +179,136 @@ uint32_t pcapfile_snaplen(const struct pcapfile *pf)
 }
 
 /*
- * Pages already read count in the process's resident memory until dropped;
- * drop them (a private read-only mapping simply re-reads on demand), keeping
- * the record being handed out, so memory does not grow with the file.
+ * Make at least need bytes from pos available in buf (need <= BUF_CAP),
+ * reading a whole block when it runs short. Returns the bytes available from
+ * pos (fewer than need only at the end of the file), or -1 on a read error.
  */
-static void release_behind(struct pcapfile *pf, size_t keep_from)
+static ssize_t fill(struct pcapfile *pf, size_t need)
 {
-    size_t upto = keep_from & ~(pf->page - 1); /* a power of two: no division per packet */
-    if (upto - pf->released >= RELEASE_STEP) {
-        madvise((void *)(pf->map + pf->released), upto - pf->released, MADV_DONTNEED);
-        pf->released = upto;
+    size_t left = pf->buf_len - pf->pos;
+    if (left >= need) {
+        return (ssize_t)left;
     }
-}
-
-/* Prefetch the lines from at up to want, two a pass (a record is six or seven
- * lines on average), and remember how far that went. */
-static void fetch_lines(struct pcapfile *pf, size_t at, size_t want)
-{
-    for (; at < want; at += 2 * CACHE_LINE) {
-        __builtin_prefetch(pf->map + at);
-        __builtin_prefetch(pf->map + at + CACHE_LINE);
+    memmove(pf->buf, pf->buf + pf->pos, left);
+    pf->buf_at += pf->pos;
+    pf->pos = 0;
+    pf->buf_len = left;
+    ssize_t n = read_at(pf->fd, pf->buf + left, BUF_CAP - left, pf->buf_at + left);
+    if (n < 0) {
+        return -1;
     }
-    pf->cached = at;
+    pf->buf_len += (size_t)n;
+    return (ssize_t)pf->buf_len;
 }
 
 /*
- * Each record header is the first touch of its cache line, and waiting for
- * it was a third of the reading time (the hardware prefetcher does not follow
- * records of varying length across pages). Ask for the next 2 KiB ahead of
- * the reader, so headers and packet headers are in cache when needed.
- * (Mapping pages ahead with MADV_POPULATE_READ was measured too: no gain over
- * the kernel's fault-around.)
+ * The file ended before the size it had when opened: it was cut while we read
+ * it (a log rotation's copytruncate). Said apart from a file that was always
+ * short, which libpcap's words below describe.
  */
-static void read_ahead(struct pcapfile *pf)
+static bool shrank(const struct pcapfile *pf, char *err, size_t err_len)
 {
-    size_t want = pf->size - pf->off < CACHE_AHEAD ? pf->size : pf->off + CACHE_AHEAD;
-    size_t at = pf->cached;
-    if (at < pf->off) {
-        at = pf->off / CACHE_LINE * CACHE_LINE;
+    struct stat st;
+    if (fstat(pf->fd, &st) != 0 || (uint64_t)st.st_size >= pf->size) {
+        return false;
     }
-    fetch_lines(pf, at, want);
+    snprintf(err, err_len,
+             "packet %llu: file truncated while being read (%llu bytes when opened, %llu now)",
+             (unsigned long long)(pf->n_read + 1), (unsigned long long)pf->size,
+             (unsigned long long)st.st_size);
+    return true;
+}
+
+static int read_error(const struct pcapfile *pf, char *err, size_t err_len)
+{
+    snprintf(err, err_len, "packet %llu: error reading dump file: %s",
+             (unsigned long long)(pf->n_read + 1), strerror(errno));
+    return -TCPSHAKE_ERR_READ;
+}
+
+/* A record cut short at the end of the file: libpcap's words (sf-pcap.c), or shrank's. */
+static int cut_short(const struct pcapfile *pf, const char *what, uint32_t want, size_t got,
+                     char *err, size_t err_len)
+{
+    if (!shrank(pf, err, err_len)) {
+        snprintf(err, err_len,
+                 "packet %llu: truncated dump file; tried to read %u %s, only got %zu",
+                 (unsigned long long)(pf->n_read + 1), want, what, got);
+    }
+    return -TCPSHAKE_ERR_TRUNCATED;
+}
+
+/* caplen above the link type's maximum: libpcap's two texts. */
+static int too_long(const struct pcapfile *pf, uint32_t caplen, char *err, size_t err_len)
+{
+    unsigned long long n = pf->n_read + 1;
+    if (caplen > pf->snaplen) {
+        snprintf(err, err_len,
+                 "packet %llu: invalid packet capture length %u, bigger than snaplen of %u", n,
+                 caplen, pf->snaplen);
+    } else {
+        snprintf(err, err_len,
+                 "packet %llu: invalid packet capture length %u, bigger than maximum of %u", n,
+                 caplen, MAX_CAPLEN);
+    }
+    return -TCPSHAKE_ERR_READ;
+}
+
+/* The time stamp fields as libpcap's pcap_pkthdr holds them at nanosecond
+ * precision: its swap yields an unsigned 32-bit number, a native read a signed
+ * one, and microseconds are scaled up in 64 bits. */
+static void take_time(const struct pcapfile *pf, const uint8_t *h, struct pcapfile_record *rec)
+{
+    uint32_t sec = get32(h, pf->swap);
+    uint32_t frac = get32(h + 4, pf->swap);
+    rec->ts_sec = pf->swap ? (int64_t)sec : (int64_t)(int32_t)sec;
+    rec->ts_frac = pf->swap ? (int64_t)frac : (int64_t)(int32_t)frac;
+    if (!pf->nano) {
+        rec->ts_frac *= 1000;
+    }
 }
 
 int pcapfile_next(struct pcapfile *pf, struct pcapfile_record *rec, char *err, size_t err_len)
 {
-    size_t left = pf->size - pf->off;
-    if (left == 0) {
-        return 0;
+    ssize_t avail = fill(pf, REC_HDR_LEN);
+    if (avail < 0) {
+        return read_error(pf, err, err_len);
     }
-    unsigned long long n = pf->n_read + 1;
-    if (left < REC_HDR_LEN) {
-        snprintf(err, err_len,
-                 "packet %llu: truncated dump file; tried to read %d header bytes, only got %zu", n,
-                 REC_HDR_LEN, left);
-        return -TCPSHAKE_ERR_TRUNCATED;
+    if (avail == 0) {
+        return shrank(pf, err, err_len) ? -TCPSHAKE_ERR_TRUNCATED : 0;
     }
-    const uint8_t *h = pf->map + pf->off;
+    if (avail < REC_HDR_LEN) {
+        return cut_short(pf, "header bytes", REC_HDR_LEN, (size_t)avail, err, err_len);
+    }
+    const uint8_t *h = pf->buf + pf->pos;
     uint32_t caplen = get32(h + 8, pf->swap);
     if (caplen > MAX_CAPLEN) {
-        snprintf(err, err_len,
-                 "packet %llu: invalid packet capture length %u, bigger than maximum of %u", n,
-                 caplen, MAX_CAPLEN);
-        return -TCPSHAKE_ERR_READ;
+        return too_long(pf, caplen, err, err_len);
     }
-    if (left - REC_HDR_LEN < caplen) {
-        snprintf(err, err_len,
-                 "packet %llu: truncated dump file; tried to read %u captured bytes, only got %zu",
-                 n, caplen, left - REC_HDR_LEN);
-        return -TCPSHAKE_ERR_TRUNCATED;
+    avail = fill(pf, REC_HDR_LEN + (size_t)caplen);
+    if (avail < 0) {
+        return read_error(pf, err, err_len);
     }
-    uint64_t sec = get32(h, pf->swap);
-    uint64_t frac = get32(h + 4, pf->swap);
-    if (frac > INT32_MAX) {
-        /* libpcap reads the fraction as a signed 32-bit number and tcpshake has
-         * always clamped a negative one to 0; tshark shows the same time. */
-        frac = 0;
+    h = pf->buf + pf->pos;
+    size_t got = (size_t)avail - REC_HDR_LEN;
+    if (got < caplen) {
+        /* libpcap reads up to the snapshot length first, then the rest. */
+        uint32_t want = caplen > pf->snaplen && got < pf->snaplen ? pf->snaplen : caplen;
+        return cut_short(pf, "captured bytes", want, got, err, err_len);
     }
-    rec->ts_sec = (uint32_t)sec;
-    rec->ts_frac_ns = pf->nano ? (uint32_t)frac : (uint32_t)(frac * 1000u);
-    rec->ts_ns = sec * 1000000000u + (pf->nano ? frac : frac * 1000u);
+    take_time(pf, h, rec);
     rec->data = h + REC_HDR_LEN;
-    rec->caplen = caplen;
+    /* A record longer than the file's snapshot length is cut to it (sf-pcap.c). */
+    rec->caplen = caplen > pf->snaplen ? pf->snaplen : caplen;
     rec->wire_len = get32(h + 12, pf->swap);
-    pf->off += REC_HDR_LEN + caplen;
+    pf->pos += REC_HDR_LEN + (size_t)caplen;
     pf->n_read++;
-    release_behind(pf, (size_t)(rec->data - pf->map));
-    read_ahead(pf);
     return 1;
-}
-
-/*
- * The next batch's bytes, fetched while the engine analyses this one: without
- * it, reading and analysis took turns and the file's misses came all at once
- * in the reading turn (10 M trace: 1.86 -> 1.60 s, bench/README.md). A
- * prefetch of a page that is not mapped yet is dropped, and costs a page walk
- * for nothing (a file cached in 4 KiB pages got 25 % slower): so the pages
- * are faulted in first, one read per FAULT_AROUND, the same faults the reader
- * would take a little later.
- */
-void pcapfile_prefetch_next(struct pcapfile *pf, unsigned records)
-{
-    if (pf->n_read == 0) {
-        return;
-    }
-    size_t bytes = (size_t)(pf->off / pf->n_read) * records;
-    size_t end = pf->size - pf->off < PREFETCH_WINDOW ? pf->size : pf->off + PREFETCH_WINDOW;
-    size_t at = pf->cached < pf->off ? pf->off / CACHE_LINE * CACHE_LINE : pf->cached;
-    if (at >= end) {
-        return;
-    }
-    size_t want = end - at < bytes ? end : at + bytes;
-    if (pf->touched < at) {
-        pf->touched = at / FAULT_AROUND * FAULT_AROUND;
-    }
-    for (; pf->touched < want; pf->touched += FAULT_AROUND) {
-        (void)*(volatile const uint8_t *)(pf->map + pf->touched);
-    }
-    fetch_lines(pf, at, want);
 }
 
 void pcapfile_progress(const struct pcapfile *pf, uint64_t *done, uint64_t *total)
 {
-    *done = pf->off;
+    *done = pf->buf_at + pf->pos;
     *total = pf->size;
 }
 
@@ -267,6 +317,7 @@ void pcapfile_close(struct pcapfile *pf)
     if (pf == NULL) {
         return;
     }
-    munmap((void *)pf->map, pf->size);
+    close(pf->fd);
+    ts_free(pf->buf);
     ts_free(pf);
 }

@@ -10,22 +10,37 @@
  * wait at most a timeout, so the engine's clock advances on an idle link.
  * A dump file takes the source's link type, snaplen and time precision.
  *
- * A plain classic pcap file read without a filter goes through pcapfile.c
- * instead (mapped, no per-packet copy); s->pcap is then only a "dead"
- * handle, made when a dump file needs one.
+ * A path is opened once (a FIFO has one writer to wait for). A plain classic
+ * pcap file read without a filter goes through pcapfile.c instead (block
+ * reads, no per-packet copy, and the same records as libpcap); s->pcap is then
+ * only a "dead" handle, made when a dump file needs one. Anything else (a
+ * pipe, pcapng, an unusual header) goes to libpcap on the same open file.
  */
 #include "source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "pcapfile.h"
+#include "pcapng.h"
 #include "tcpshake.h"
+
+#define DLT_RAW_OPENBSD  14   /* raw IP, as OpenBSD numbers it (LINKTYPE 14 in a file) */
+#define PCAPNG_FIRST     0x0a /* first byte of a pcapng file in either byte order */
+#define MAX_FILTER_LINKS 8    /* link types a pcapng file's filter is compiled for */
+
+/* A pcapng file's filter, compiled for one link type. */
+struct link_filter {
+    int linktype;
+    struct bpf_program prog;
+};
 
 struct source {
     pcap_t *pcap;              /* NULL while a pcapfile reads without a dump */
@@ -40,6 +55,12 @@ struct source {
     struct pcap_pkthdr *last_hdr; /* of the last packet read, for source_dump_last */
     const u_char *last_data;      /* borrowed until the next read */
     pcap_dumper_t *dump;          /* the trace being written, or NULL */
+    struct pcapng *ng;            /* the pcapng reader, or NULL */
+    FILE *ng_fp;                  /* its stream (closed here unless stdin) */
+    char *bpf;                    /* pcapng: the filter, compiled per link type */
+    struct link_filter filters[MAX_FILTER_LINKS];
+    unsigned n_filters;
+    int last_linktype; /* of the last packet read, for source_dump_last */
 };
 
 /* libpcap says "truncated dump file" (or similar) for a record cut short. */
@@ -52,16 +73,54 @@ static int classify_open_error(const char *msg)
     return TCPSHAKE_ERR_FORMAT;
 }
 
+/* Compile bpf for packets of link type dlt on a dead handle; false with err set. */
+static bool compile_dead(int dlt, int snaplen, const char *bpf, struct bpf_program *prog, char *err,
+                         size_t err_len)
+{
+    pcap_t *dead = pcap_open_dead(dlt, snaplen);
+    if (dead == NULL) {
+        snprintf(err, err_len, "filter '%s': %s", bpf, tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return false;
+    }
+    bool ok = pcap_compile(dead, prog, bpf, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    if (!ok) {
+        snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(dead));
+    }
+    pcap_close(dead);
+    return ok;
+}
+
+/*
+ * Compile bpf for p's packets. libpcap on Linux has no filter code for DLT 14,
+ * raw IP in OpenBSD's numbering ("unknown data link type 14"); its packets are
+ * the same raw IP as DLT_RAW's, so the filter is compiled for that on a dead
+ * handle and then set on p (a savefile applies any program it is given).
+ */
+static int compile_filter(pcap_t *p, const char *bpf, struct bpf_program *prog, char *err,
+                          size_t err_len)
+{
+    if (pcap_datalink(p) == DLT_RAW_OPENBSD) {
+        return compile_dead(DLT_RAW, pcap_snapshot(p), bpf, prog, err, err_len)
+                       ? TCPSHAKE_OK
+                       : TCPSHAKE_ERR_FILTER;
+    }
+    if (pcap_compile(p, prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(p));
+        return TCPSHAKE_ERR_FILTER;
+    }
+    return TCPSHAKE_OK;
+}
+
 static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *err, size_t err_len)
 {
     if (bpf != NULL && bpf[0] != '\0') {
         struct bpf_program prog;
-        if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(p));
+        int rc = compile_filter(p, bpf, &prog, err, err_len);
+        if (rc != TCPSHAKE_OK) {
             pcap_close(p);
-            return TCPSHAKE_ERR_FILTER;
+            return rc;
         }
-        int rc = pcap_setfilter(p, &prog);
+        rc = pcap_setfilter(p, &prog);
         pcap_freecode(&prog);
         if (rc != 0) {
             snprintf(err, err_len, "filter '%s': %s", bpf, pcap_geterr(p));
@@ -83,16 +142,30 @@ static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *er
     return TCPSHAKE_OK;
 }
 
+/* Open path once: the same open file goes to the block reader or to libpcap, so a
+ * FIFO's writer is never waited for twice (nor gone by a second open). */
+static int open_path(const char *path, char *err, size_t err_len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, err_len, "%s", strerror(errno));
+    }
+    return fd;
+}
+
 int source_open_file(struct source **out, const char *path, const char *bpf, char *err,
                      size_t err_len)
 {
-    char ebuf[PCAP_ERRBUF_SIZE] = "";
     *out = NULL;
     if (strcmp(path, "-") == 0) {
         return source_open_stream(out, stdin, bpf, err, err_len);
     }
+    int fd = open_path(path, err, err_len);
+    if (fd < 0) {
+        return TCPSHAKE_ERR_OPEN;
+    }
     if (bpf == NULL || bpf[0] == '\0') {
-        struct pcapfile *pf = pcapfile_open(path);
+        struct pcapfile *pf = pcapfile_open(fd);
         if (pf != NULL) {
             struct source *s = ts_calloc(1, sizeof(*s));
             if (s == NULL) {
@@ -108,34 +181,198 @@ int source_open_file(struct source **out, const char *path, const char *bpf, cha
             return TCPSHAKE_OK;
         }
     }
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-    if (p == NULL) {
-        /* libpcap prefixes the file name to errno texts; keep its words, add ours once. */
-        const char *why = ebuf;
-        size_t n = strlen(path);
-        if (strncmp(why, path, n) == 0 && why[n] == ':') {
-            why += n + 1;
-            while (*why == ' ') {
-                why++;
-            }
-        }
-        snprintf(err, err_len, "%s", why[0] != '\0' ? why : "cannot open");
-        return classify_open_error(ebuf);
+    FILE *fp = fdopen(fd, "rb");
+    if (fp == NULL) {
+        snprintf(err, err_len, "%s", strerror(errno));
+        close(fd);
+        return TCPSHAKE_ERR_NOMEM;
     }
-    return finish_open(out, p, bpf, err, err_len);
+    return source_open_stream(out, fp, bpf, err, err_len);
 }
 
+/*
+ * A packet's time from the pcap_pkthdr fields at nanosecond precision, for
+ * both readers alike. Classic pcap keeps unsigned 32-bit seconds, which
+ * libpcap 1.10 reads as signed: a time after 2038-01-19 arrives negative. Take
+ * it back as the unsigned number it was; anything more negative is clamped to
+ * the epoch. A negative fraction (a field of 2^31 or more read as signed) is
+ * clamped to 0, as tcpshake always has; tshark shows the same time.
+ */
+static uint64_t ts_ns_of(int64_t sec, int64_t frac_ns)
+{
+    uint64_t s = 0;
+    if (sec >= 0) {
+        s = (uint64_t)sec;
+    } else if (sec >= INT32_MIN) {
+        s = (uint32_t)sec;
+    }
+    return s * 1000000000u + (frac_ns < 0 ? 0 : (uint64_t)frac_ns);
+}
+
+/* ------------------------------------------------------------------ pcapng */
+
+/*
+ * What libpcap makes of a link type field and snaplen (pcapng.h): ask it, by
+ * opening a classic pcap header in memory; its LINKTYPE_ to DLT_ mapping and
+ * snapshot rule are the same for both formats.
+ */
+static bool libpcap_link(uint16_t linktype, uint32_t snaplen, int *dlt, uint32_t *snapshot,
+                         void *ctx)
+{
+    (void)ctx;
+    uint8_t hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0 }; /* little-endian, 2.4 */
+    for (int i = 0; i < 4; i++) {
+        hdr[16 + i] = (uint8_t)(snaplen >> (8 * i));
+    }
+    hdr[20] = (uint8_t)linktype;
+    hdr[21] = (uint8_t)(linktype >> 8);
+    FILE *fp = fmemopen(hdr, sizeof(hdr), "rb");
+    if (fp == NULL) {
+        return false;
+    }
+    char ebuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_fopen_offline(fp, ebuf);
+    if (p == NULL) {
+        fclose(fp);
+        return false;
+    }
+    *dlt = pcap_datalink(p);
+    *snapshot = (uint32_t)pcap_snapshot(p);
+    pcap_close(p);
+    return true;
+}
+
+/* The filter for packets of this link type, compiled when first needed; NULL with err set. */
+static const struct bpf_program *link_filter(struct source *s, int linktype, char *err,
+                                             size_t err_len)
+{
+    for (unsigned i = 0; i < s->n_filters; i++) {
+        if (s->filters[i].linktype == linktype) {
+            return &s->filters[i].prog;
+        }
+    }
+    if (s->n_filters == MAX_FILTER_LINKS) {
+        snprintf(err, err_len, "filter '%s': more than %d link types", s->bpf, MAX_FILTER_LINKS);
+        return NULL;
+    }
+    struct link_filter *f = &s->filters[s->n_filters];
+    int dlt = linktype == DLT_RAW_OPENBSD ? DLT_RAW : linktype;
+    if (!compile_dead(dlt, (int)pcapng_snaplen(s->ng), s->bpf, &f->prog, err, err_len)) {
+        return NULL;
+    }
+    f->linktype = linktype;
+    s->n_filters++;
+    return &f->prog;
+}
+
+/* A pcapng stream: tcpshake's reader (interfaces of several link types), filters per link type. */
+static int open_pcapng(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
+{
+    struct source *s = ts_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        if (fp != stdin) {
+            fclose(fp);
+        }
+        snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    s->ng_fp = fp;
+    s->fd = -1;
+    s->nano = true;
+    s->ng = pcapng_open(fp, libpcap_link, NULL, err, err_len);
+    if (s->ng == NULL) {
+        source_close(s);
+        if (strcmp(err, "out of memory") == 0) {
+            snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+            return TCPSHAKE_ERR_NOMEM;
+        }
+        return classify_open_error(err);
+    }
+    s->linktype = pcapng_linktype(s->ng);
+    if (bpf != NULL && bpf[0] != '\0') {
+        size_t n = strlen(bpf) + 1;
+        s->bpf = ts_calloc(1, n);
+        if (s->bpf == NULL) {
+            source_close(s);
+            snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+            return TCPSHAKE_ERR_NOMEM;
+        }
+        memcpy(s->bpf, bpf, n);
+        /* A bad expression fails now, before any packet is read. */
+        if (link_filter(s, s->linktype, err, err_len) == NULL) {
+            source_close(s);
+            return TCPSHAKE_ERR_FILTER;
+        }
+    }
+    *out = s;
+    return TCPSHAKE_OK;
+}
+
+static int pcapng_read(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
+{
+    for (;;) {
+        struct pcapng_record rec;
+        char why[256] = "";
+        int rc = pcapng_next(s->ng, &rec, why, sizeof(why));
+        if (rc == 1 && s->bpf != NULL) {
+            const struct bpf_program *prog = link_filter(s, rec.linktype, why, sizeof(why));
+            if (prog == NULL) {
+                rc = -TCPSHAKE_ERR_FILTER;
+            } else {
+                struct pcap_pkthdr h = { .caplen = rec.caplen, .len = rec.wire_len };
+                if (pcap_offline_filter(prog, &h, rec.data) == 0) {
+                    continue;
+                }
+            }
+        }
+        if (rc < 0) {
+            snprintf(err, err_len, "packet %llu: %s", (unsigned long long)(s->n_read + 1), why);
+        }
+        if (rc != 1) {
+            return rc;
+        }
+        s->n_read++;
+        pkt->ts_ns = ts_ns_of(rec.ts_sec, rec.ts_frac);
+        pkt->data = rec.data;
+        pkt->caplen = rec.caplen;
+        pkt->wire_len = rec.wire_len;
+        pkt->linktype = rec.linktype;
+        s->pf_hdr.ts.tv_sec = (time_t)rec.ts_sec;
+        s->pf_hdr.ts.tv_usec = (suseconds_t)rec.ts_frac;
+        s->pf_hdr.caplen = rec.caplen;
+        s->pf_hdr.len = rec.wire_len;
+        s->last_hdr = &s->pf_hdr;
+        s->last_data = rec.data;
+        s->last_linktype = rec.linktype;
+        return 1;
+    }
+}
+
+/* ------------------------------------------------------------------ streams */
+
+/*
+ * A stream: pcapng (its first byte is 0x0a in either byte order, and no
+ * classic pcap magic starts so) goes to tcpshake's reader, anything else to
+ * libpcap. One byte of look-ahead, which ungetc always allows.
+ */
 int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     *out = NULL;
+    int first = getc(fp);
+    if (first != EOF) {
+        ungetc(first, fp);
+    }
+    if (first == PCAPNG_FIRST) {
+        return open_pcapng(out, fp, bpf, err, err_len);
+    }
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
     if (p == NULL) {
         if (fp != stdin) {
             fclose(fp);
         }
         snprintf(err, err_len, "%s", ebuf[0] != '\0' ? ebuf : "cannot read capture");
-        return TCPSHAKE_ERR_FORMAT;
+        return classify_open_error(ebuf);
     }
     return finish_open(out, p, bpf, err, err_len);
 }
@@ -153,13 +390,14 @@ static int pcapfile_read(struct source *s, struct source_packet *pkt, char *err,
         return rc;
     }
     s->n_read++;
-    pkt->ts_ns = rec.ts_ns;
+    pkt->ts_ns = ts_ns_of(rec.ts_sec, rec.ts_frac);
     pkt->data = rec.data;
     pkt->caplen = rec.caplen;
     pkt->wire_len = rec.wire_len;
+    pkt->linktype = s->linktype;
     if (s->dump != NULL) {
         s->pf_hdr.ts.tv_sec = (time_t)rec.ts_sec;
-        s->pf_hdr.ts.tv_usec = (suseconds_t)rec.ts_frac_ns; /* a nanosecond dump handle */
+        s->pf_hdr.ts.tv_usec = (suseconds_t)rec.ts_frac; /* a nanosecond dump handle */
         s->pf_hdr.caplen = rec.caplen;
         s->pf_hdr.len = rec.wire_len;
         s->last_hdr = &s->pf_hdr;
@@ -178,7 +416,7 @@ bool source_progress(struct source *s, uint64_t *done, uint64_t *total)
         pcapfile_progress(s->pf, done, total);
         return true;
     }
-    FILE *fp = pcap_file(s->pcap);
+    FILE *fp = s->ng != NULL ? s->ng_fp : pcap_file(s->pcap);
     if (fp == NULL) {
         return true;
     }
@@ -196,6 +434,9 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
     if (s->pf != NULL) {
         return pcapfile_read(s, pkt, err, err_len);
     }
+    if (s->ng != NULL) {
+        return pcapng_read(s, pkt, err, err_len);
+    }
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int rc = pcap_next_ex(s->pcap, &hdr, &data);
@@ -210,23 +451,13 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
     }
     if (rc == 1) {
         s->n_read++;
-        /* With nanosecond precision asked for, tv_usec holds nanoseconds. */
-        /* Classic pcap keeps unsigned 32-bit seconds, which libpcap 1.10 reads as signed:
-         * a time after 2038-01-19 arrives negative. Take it back as the unsigned number
-         * it was; anything more negative is clamped to the epoch. */
-        uint64_t sec = 0;
-        if (hdr->ts.tv_sec >= 0) {
-            sec = (uint64_t)hdr->ts.tv_sec;
-        } else if (hdr->ts.tv_sec >= INT32_MIN) {
-            sec = (uint32_t)hdr->ts.tv_sec;
-        }
-        uint64_t frac = hdr->ts.tv_usec < 0 ? 0 : (uint64_t)hdr->ts.tv_usec;
-        pkt->ts_ns = sec * 1000000000u + (s->nano ? frac : frac * 1000u);
+        pkt->ts_ns = ts_ns_of(hdr->ts.tv_sec, s->nano ? hdr->ts.tv_usec : hdr->ts.tv_usec * 1000);
         s->last_hdr = hdr;
         s->last_data = data;
         pkt->data = data;
         pkt->caplen = hdr->caplen;
         pkt->wire_len = hdr->len;
+        pkt->linktype = s->linktype;
         return 1;
     }
     if (rc == 0) {
@@ -244,13 +475,6 @@ int source_next(struct source *s, struct source_packet *pkt, char *err, size_t e
     return -TCPSHAKE_ERR_READ;
 }
 
-void source_prefetch_next(struct source *s, unsigned records)
-{
-    if (s->pf != NULL) {
-        pcapfile_prefetch_next(s->pf, records);
-    }
-}
-
 void source_close(struct source *s)
 {
     if (s == NULL) {
@@ -263,6 +487,14 @@ void source_close(struct source *s)
         pcap_close(s->pcap);
     }
     pcapfile_close(s->pf);
+    pcapng_close(s->ng);
+    if (s->ng_fp != NULL && s->ng_fp != stdin) {
+        fclose(s->ng_fp);
+    }
+    for (unsigned i = 0; i < s->n_filters; i++) {
+        pcap_freecode(&s->filters[i].prog);
+    }
+    ts_free(s->bpf);
     ts_free(s);
 }
 
@@ -358,8 +590,8 @@ bool source_is_live(const struct source *s)
 
 void source_breakloop(struct source *s)
 {
-    /* The fast reader never blocks: the engine's stop flag is enough there. */
-    if (s->pf == NULL) {
+    /* tcpshake's readers never block: the engine's stop flag is enough there. */
+    if (s->pf == NULL && s->ng == NULL) {
         pcap_breakloop(s->pcap);
     }
 }
@@ -386,7 +618,9 @@ static int dump_handle(struct source *s, char *err, size_t err_len)
         return TCPSHAKE_ERR_STATE;
     }
     if (s->pcap == NULL) {
-        s->pcap = pcap_open_dead_with_tstamp_precision(s->linktype, (int)pcapfile_snaplen(s->pf),
+        /* tcpshake's readers have no libpcap handle: a dead one carries the link type. */
+        uint32_t snaplen = s->pf != NULL ? pcapfile_snaplen(s->pf) : pcapng_snaplen(s->ng);
+        s->pcap = pcap_open_dead_with_tstamp_precision(s->linktype, (int)snaplen,
                                                        PCAP_TSTAMP_PRECISION_NANO);
         if (s->pcap == NULL) {
             snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
@@ -443,19 +677,31 @@ int source_dump_stream(struct source *s, FILE *fp, char *err, size_t err_len)
     return TCPSHAKE_OK;
 }
 
-int source_dump_last(struct source *s)
+int source_dump_last(struct source *s, char *err, size_t err_len)
 {
     if (s->dump == NULL || s->last_hdr == NULL) {
         return TCPSHAKE_OK;
+    }
+    if (s->ng != NULL && s->last_linktype != s->linktype) {
+        /* A pcap file has one link type: a pcapng file's other interfaces cannot go in. */
+        snprintf(err, err_len,
+                 "packet %llu: link type %d cannot be saved in a trace of link type %d",
+                 (unsigned long long)s->n_read, s->last_linktype, s->linktype);
+        return TCPSHAKE_ERR_LINKTYPE;
     }
     pcap_dump((u_char *)s->dump, s->last_hdr, s->last_data);
     return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
 }
 
-int source_dump_packet(struct source *s, const struct source_packet *pkt)
+int source_dump_packet(struct source *s, const struct source_packet *pkt, char *err, size_t err_len)
 {
     if (s->dump == NULL) {
         return TCPSHAKE_OK;
+    }
+    if (pkt->linktype != s->linktype) {
+        snprintf(err, err_len, "link type %d cannot be saved in a trace of link type %d",
+                 pkt->linktype, s->linktype);
+        return TCPSHAKE_ERR_LINKTYPE;
     }
     /* The dump handle has the source's precision: nanoseconds in tv_usec when nano. */
     uint64_t frac = pkt->ts_ns % 1000000000u;

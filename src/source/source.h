@@ -19,6 +19,7 @@ struct source_packet {
     const uint8_t *data; /* borrowed until the next source_next */
     size_t caplen;
     size_t wire_len;
+    int linktype; /* DLT_ value: a pcapng file's interfaces may differ */
 };
 
 /* Open a file by name ("-" = stdin) or an open stream (the source owns fp).
@@ -26,6 +27,7 @@ struct source_packet {
 int source_open_file(struct source **out, const char *path, const char *bpf, char *err,
                      size_t err_len);
 int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len);
+/* The link type of a file (a pcapng file: of its first interface) or interface. */
 int source_linktype(const struct source *s);
 
 /* How to open an interface. */
@@ -55,10 +57,13 @@ int source_dump_open(struct source *s, const char *path, char *err, size_t err_l
 /* The same on an open stream, which the source owns from the call on (closed
  * by source_close, or before an error is returned). */
 int source_dump_stream(struct source *s, FILE *fp, char *err, size_t err_len);
-/* Append the packet source_next returned last. OK or ERR_WRITE. */
-int source_dump_last(struct source *s);
-/* Append a packet read earlier (a copy of its bytes). OK or ERR_WRITE. */
-int source_dump_packet(struct source *s, const struct source_packet *pkt);
+/* Append the packet source_next returned last. OK, ERR_WRITE, or ERR_LINKTYPE
+ * (*err says why) for a pcapng packet whose interface has another link type
+ * than the trace being written. */
+int source_dump_last(struct source *s, char *err, size_t err_len);
+/* Append a packet read earlier (a copy of its bytes): the same results. */
+int source_dump_packet(struct source *s, const struct source_packet *pkt, char *err,
+                       size_t err_len);
 /* Flush the dump file. OK (also when none is open) or ERR_WRITE. */
 int source_dump_flush(struct source *s);
 
@@ -67,8 +72,6 @@ int source_dump_flush(struct source *s);
 /* 1 = a packet in *pkt, 0 = clean end of input (or a break), SOURCE_TIMEOUT, or a negative tcpshake
  * status (-TCPSHAKE_ERR_TRUNCATED, -TCPSHAKE_ERR_READ) with *err set. */
 int source_next(struct source *s, struct source_packet *pkt, char *err, size_t err_len);
-/* For a mapped file, pcapfile_prefetch_next; nothing for the others. */
-void source_prefetch_next(struct source *s, unsigned records);
 void source_close(struct source *s);
 
 #endif

@@ -64,8 +64,8 @@ else
 fi
 grep -E '^(facts|  )' "$tmp/facts" | head -3
 
-# Standard input goes through libpcap, a classic pcap file through the mapped
-# reader (src/source/pcapfile.c): both must give the same records.
+# Standard input goes through libpcap (pcapng: src/source/pcapng.c either way), a classic
+# pcap file through the block reader (src/source/pcapfile.c): both must give the same records.
 for cap in "$data"/*.pcap "$data"/*.pcapng; do
     [ -e "$cap" ] || continue
     name=$(basename "$cap")
@@ -195,6 +195,16 @@ else
     grep -v '^ok' "$tmp/bad"
 fi
 tail -1 "$tmp/bad"
+
+# How input arrives: FIFOs, a file cut while read, raw IP 14 with a filter, pcapng with
+# two link types.
+if "$here/input.sh" "$cli" "$hostile" "$gen_trace" >"$tmp/input" 2>&1; then
+    ok
+else
+    not_ok "input suite:"
+    grep -v '^ok' "$tmp/input"
+fi
+tail -1 "$tmp/input"
 
 # Active probing between two network namespaces (needs root; says "skipped" otherwise).
 if "$here/probe.sh" "$cli" >"$tmp/probe" 2>&1; then ok; else not_ok "probe suite:"; grep -v '^probe:' "$tmp/probe"; fi

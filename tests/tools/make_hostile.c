@@ -229,6 +229,14 @@ static void frame4(struct buf *f, const struct seg *s, unsigned vlan_depth)
     tcp(f, s, src, dst, 4);
 }
 
+/* The same frame without its Ethernet header: raw IP (LINKTYPE_RAW and kin). */
+static void frame4_raw(struct buf *f, const struct seg *s)
+{
+    frame4(f, s, 0);
+    memmove(f->p, f->p + ETH_HDR, f->len - ETH_HDR);
+    f->len -= ETH_HDR;
+}
+
 /* Recompute the IPv4 header checksum after patching (IHL is taken as 5). */
 static void reseal4(struct buf *f, size_t ip)
 {
@@ -612,6 +620,19 @@ static void c_unsupported_linktype(struct buf *b)
     handshake(b);
 }
 
+/* The handshake as raw IP under link type 14 (OpenBSD's number for raw IP). */
+static void c_raw14(struct buf *b)
+{
+    pcap_global(b, SNAPLEN, 14);
+    for (int i = 0; i < 3; i++) {
+        struct buf f = { 0 };
+        struct seg s = hs_seg(i, SYN_OPTS, sizeof(SYN_OPTS));
+        frame4_raw(&f, &s);
+        pcap_rec(b, T0, HS_USEC[i], &f);
+        buf_free(&f);
+    }
+}
+
 static void c_not_a_capture(struct buf *b)
 {
     static const char text[] = "this is not a capture, just a line of text\n";
@@ -648,10 +669,10 @@ static void ng_start(struct buf *b)
     buf_free(&body);
 }
 
-static void ng_epb(struct buf *b, uint64_t usec, const struct buf *f)
+static void ng_epb_on(struct buf *b, uint32_t iface, uint64_t usec, const struct buf *f)
 {
     struct buf body = { 0 };
-    le32(&body, 0); /* interface id */
+    le32(&body, iface);
     le32(&body, (uint32_t)(usec >> 32));
     le32(&body, (uint32_t)usec);
     le32(&body, (uint32_t)f->len);
@@ -659,6 +680,47 @@ static void ng_epb(struct buf *b, uint64_t usec, const struct buf *f)
     put(&body, f->p, f->len);
     ng_block(b, 0x00000006, &body);
     buf_free(&body);
+}
+
+static void ng_epb(struct buf *b, uint64_t usec, const struct buf *f)
+{
+    ng_epb_on(b, 0, usec, f);
+}
+
+static void ng_idb(struct buf *b, unsigned linktype)
+{
+    struct buf body = { 0 };
+    le16(&body, linktype);
+    le16(&body, 0);
+    le32(&body, SNAPLEN);
+    ng_block(b, 0x00000001, &body);
+    buf_free(&body);
+}
+
+/*
+ * Two interfaces of different link types in one section (libpcap refuses the
+ * second): Ethernet (0) and raw IP (1). The test handshake from port 40000
+ * on interface 0, the same from port 40001 as raw IP on interface 1, 1 ms
+ * later, their packets interleaved.
+ */
+static void c_pcapng_two_links(struct buf *b)
+{
+    ng_start(b);
+    ng_idb(b, 101); /* LINKTYPE_RAW */
+    for (int i = 0; i < 3; i++) {
+        for (uint32_t iface = 0; iface < 2; iface++) {
+            struct buf f = { 0 };
+            struct seg s = hs_seg(i, SYN_OPTS, sizeof(SYN_OPTS));
+            s.client_port = (uint16_t)(40000 + iface);
+            if (iface == 0) {
+                frame4(&f, &s, 0);
+            } else {
+                frame4_raw(&f, &s);
+            }
+            ng_epb_on(b, iface, (uint64_t)T0 * 1000000u + HS_USEC[i] + 1000 * iface, &f);
+            buf_free(&f);
+        }
+    }
 }
 
 /* SHB, IDB, the handshake as EPBs; an unknown block after the SYN when unknown is set. */
@@ -733,6 +795,8 @@ static const struct {
     { "unsupported_linktype.pcap", c_unsupported_linktype },
     { "pcapng_unknown_block.pcapng", c_pcapng_unknown_block },
     { "pcapng_bad_block_len.pcapng", c_pcapng_bad_block_len },
+    { "pcapng_two_links.pcapng", c_pcapng_two_links },
+    { "raw14.pcap", c_raw14 },
     { "not_a_capture.txt", c_not_a_capture },
 };
 
