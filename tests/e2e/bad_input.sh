@@ -18,6 +18,8 @@ if [ $# -ne 2 ]; then
 fi
 cli=$1
 make_hostile=$2
+. "$(dirname "$0")/../need.sh"
+needs bad_input timeout setpriv
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bad_input.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -342,14 +344,21 @@ finish "missing file names the file"
 usage 1 "$cap" -r "$cap"
 finish "a directory"
 
+# Root reads any file: as root the CLI runs without capabilities (setpriv, util-linux).
+cp "$v" "$tmp/unreadable.pcap"
+chmod 000 "$tmp/unreadable.pcap"
 if [ "$(id -u)" = 0 ]; then
-    echo "skip - unreadable file: skipped: running as root"
-else
-    cp "$v" "$tmp/unreadable.pcap"
-    chmod 000 "$tmp/unreadable.pcap"
+    printf '#!/bin/sh\nexec setpriv --inh-caps=-all --bounding-set=-all "%s" "$@"\n' "$cli" \
+        >"$tmp/nocaps"
+    chmod +x "$tmp/nocaps"
+    real_cli=$cli
+    cli=$tmp/nocaps
     usage 1 "$tmp/unreadable.pcap" -r "$tmp/unreadable.pcap"
-    finish "unreadable file"
+    cli=$real_cli
+else
+    usage 1 "$tmp/unreadable.pcap" -r "$tmp/unreadable.pcap"
 fi
+finish "unreadable file"
 
 echo "bad_input: $pass passed, $fail failed"
 [ $fail -eq 0 ]
