@@ -92,6 +92,10 @@ deb $mirror $suite-updates main
 deb http://deb.debian.org/debian-security $suite-security main
 EOF
 
+# The root a mount point of its own, as on a machine: `ip netns exec` remounts / as a
+# slave in its mount namespace, which fails on a plain directory. Nothing propagates back.
+mount --bind "$root" "$root"
+mount --make-rslave "$root"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"
@@ -123,8 +127,9 @@ packages() { in_root "dpkg-query -W -f='\${Package}\n' | sort" >"$1"; }
 
 # 3. What must exist before the README's first command: make and git.
 packages "$out/pkgs.0"
-in_root 'command -v make git || true' >"$out/before.txt" 2>&1
-log "before: make and git present? $(tr '\n' ' ' <"$out/before.txt")(none means neither)"
+in_root 'for c in make git gcc python3 ip; do command -v $c >/dev/null || echo -n "$c "; done' \
+    >"$out/before.txt" 2>&1
+log "before: not installed: $(cat "$out/before.txt")"
 t0=$SECONDS
 in_root 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make git' \
     >"$out/prereq.log" 2>&1 || { log "apt-get install make git failed"; exit 1; }
