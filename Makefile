@@ -1,9 +1,10 @@
 # tcpshake - plain non-recursive GNU Makefile; everything is built under build/.
 #
 #   make            library and CLI
-#   make demo       install missing Debian packages, build, analyse the sample capture
-#   make check      install missing Debian packages, build, run every test
-#   make deps       install missing Debian build packages (apt-get)
+#   make demo       install missing build packages (Debian), build, analyse the sample capture
+#   make check      install missing build and test packages, build, run every test
+#   make deps       install missing Debian packages for the build (BUILD_PKGS)
+#   make test-deps  and for the tests too (TEST_TOOLS)
 #
 # WERROR=1 turns warnings into errors (CI); CC=clang builds with clang.
 
@@ -42,9 +43,9 @@ FIELDS   := $(BUILD)/tools/fields
 
 .SECONDARY:
 
-.PHONY: all demo check test unit e2e corpus asan tsan tsan-run clang deps install uninstall \
-        format format-check clean golden fuzz fuzz-build fuzz-replay fuzz-replay-run valgrind \
-        asan-corpus asan-corpus-run schema
+.PHONY: all demo check test unit e2e corpus asan tsan tsan-run clang deps test-deps deps-check \
+        install uninstall format format-check clean golden fuzz fuzz-build fuzz-replay \
+        fuzz-replay-run valgrind asan-corpus asan-corpus-run schema
 
 all: $(CLI) $(LIB_SO)
 
@@ -116,6 +117,7 @@ asan:
 # The unit tests and the CLI over every capture (tests/data, hostile, ../shared/corpus)
 # under valgrind's memcheck; see tests/valgrind.sh.
 valgrind: $(CLI) $(UNIT_BIN) $(TOOLS)
+	@$(call apt_install,$(call tool_pkgs,$(VALGRIND_TOOLS)))
 	@tests/valgrind.sh $(CLI) $(BUILD)/tests/make_hostile $(UNIT_BIN)
 
 # The ASan + UBSan CLI over every ../shared/corpus capture in all four formats.
@@ -139,7 +141,8 @@ tsan-run: $(CLI) $(BUILD)/tests/test_shard
 clang:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang WERROR=1 all
 
-check test: deps
+check test: test-deps
+	@$(MAKE) --no-print-directory deps-check
 	@$(MAKE) --no-print-directory WERROR=1 all
 	@$(MAKE) --no-print-directory WERROR=1 unit
 	@$(MAKE) --no-print-directory WERROR=1 fuzz-replay
@@ -150,17 +153,37 @@ check test: deps
 	@$(MAKE) --no-print-directory corpus
 	@$(MAKE) --no-print-directory asan-corpus
 	@$(MAKE) --no-print-directory format-check
-	@echo "check: 10 passed, 0 failed (build, unit, fuzz-replay, e2e, clang, asan, tsan, corpus," \
-		"asan-corpus, format)"
+	@echo "check: 11 passed, 0 failed (deps, build, unit, fuzz-replay, e2e, clang, asan, tsan," \
+		"corpus, asan-corpus, format)"
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	$(CLI) -r tests/data/sample.pcap -o table
 
-# Install what a fresh Debian machine lacks to build and test; nothing else.
-DEB_PKGS = gcc clang make libpcap-dev python3 python3-jsonschema clang-format nmap hping3 tcpdump
-deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+# ------------------------------------------------------------ Debian packages
+#
+# What a fresh Debian needs, in this one place (README, Quick start).
+# BUILD_PKGS: the build and `make demo`, nothing else.
+# TEST_TOOLS: every command `make check` runs, as COMMAND:PACKAGE, except those of
+# Debian's Essential and required packages (coreutils, grep, sed, util-linux, mawk ...,
+# present on every Debian, even a minbase debootstrap). The tests declare what they run
+# with `needs`/`optional` (tests/need.sh); `make deps-check` (tests/deps_check.py, part of
+# check) fails when a test script runs a command it does not declare, declares one missing
+# from TEST_TOOLS, or when dpkg says a command comes from another package than listed.
+BUILD_PKGS     = gcc libc6-dev make libpcap-dev
+TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
+                 ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
+                 nmap:nmap hping3:hping3
+# Not part of check: make valgrind installs these.
+VALGRIND_TOOLS = valgrind:valgrind
+tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))
+# Python modules the tests import (tests/e2e/schema.sh validates records with jsonschema).
+TEST_MODULES   = python3-jsonschema
+TEST_PKGS = $(call tool_pkgs,$(TEST_TOOLS)) $(TEST_MODULES)
+
+# $(call apt_install,PKGS): apt-get install those of PKGS not installed yet (sudo unless
+# root; no questions asked).
+apt_install = missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || \
 			missing="$$missing $$p"; \
 	done; \
@@ -170,6 +193,15 @@ deps:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing </dev/null; \
 	fi
+
+deps:
+	@$(call apt_install,$(BUILD_PKGS))
+
+test-deps:
+	@$(call apt_install,$(BUILD_PKGS) $(TEST_PKGS))
+
+deps-check:
+	@python3 tests/deps_check.py --check $(TEST_TOOLS) --other $(VALGRIND_TOOLS)
 
 # ------------------------------------------------------------------- fuzzing
 #
@@ -270,7 +302,7 @@ bench-peers: $(CLI) $(BENCH_TOOLS)
 # The peers bench-peers compares with (Debian packages; not needed by anything else).
 BENCH_PEER_PKGS = tshark tcptrace argus-server argus-client
 bench-deps:
-	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PEER_PKGS)"
+	@$(call apt_install,$(BENCH_PEER_PKGS))
 
 # ----------------------------------------------------------------- install
 

@@ -29,7 +29,8 @@ For every capture in the corpus MANIFEST this runs `tcpshake -o json -q` and che
    rows, matched by 4-tuple (and order, for port reuse). Differences with a documented
    reason are listed in ZEEK_KNOWN; any other difference fails.
 
-Prints the agreement counts. Skips (exit 0, "skipped: corpus absent") without the corpus.
+Prints the agreement counts. Without the corpus: a failure when the environment variable
+CI is set (exit 1), else "skipped: corpus absent" and exit 0 (as tests/need.sh does).
 """
 import json
 import os
@@ -214,7 +215,12 @@ def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "build/tcpshake"
     manifest_path = os.path.join(CORPUS, "MANIFEST.tsv")
     if not os.path.exists(manifest_path):
-        print("corpus: skipped: corpus absent (looked for ../shared/corpus)")
+        if os.environ.get("CI"):
+            print(f"not ok - corpus cannot run: corpus absent (looked for {manifest_path}; "
+                  "CI is set, so this is a failure)")
+            print("corpus: 0 passed, 1 failed")
+            return 1
+        print(f"corpus: skipped: corpus absent (looked for {manifest_path})")
         return 0
     manifest = read_tsv(manifest_path)
     counts, t_fail = tshark_check(binary, manifest)

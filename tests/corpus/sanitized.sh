@@ -5,15 +5,14 @@
 #
 # usage: tests/corpus/sanitized.sh CLI
 # Prints "not ok - WHAT" with the report per failure, then
-# "asan-corpus: N passed, M failed"; says "skipped: corpus absent" without the corpus.
+# "asan-corpus: N passed, M failed". Without the corpus it fails under CI and says
+# "skipped: corpus absent" elsewhere (tests/need.sh).
 set -u
 cli=$1
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=${TCPSHAKE_CORPUS:-$here/../../../shared/corpus}
-if [ ! -d "$corpus" ]; then
-    echo "asan-corpus: skipped: corpus absent (looked for $corpus)"
-    exit 0
-fi
+. "$here/../need.sh"
+[ -d "$corpus" ] || cannot_run asan-corpus "corpus absent (looked for $corpus)"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/asan_corpus.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 # A sanitizer's exit code of its own, so it never passes for the CLI's exit 1.

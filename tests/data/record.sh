@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # record.sh: records the sample captures in tests/data from real Linux TCP stacks.
+# deps-check: not run by make check
 #
 # Two network namespaces (client, server) are joined by tests/tools/tap_relay,
 # which delays each leg (client 10 ms, server 30 ms) and writes the capture from

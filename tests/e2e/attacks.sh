@@ -23,21 +23,24 @@
 # (open ports cannot be told from filtered ones there); nothing about the busy
 # client or port 8080; its health row is 100 % established.
 #
-# Needs root, ip, tcpdump, nmap, hping3 and python3 (make deps installs nmap and
-# hping3); prints "skipped: ..." otherwise. Names carry a random suffix and are
-# removed on exit. Bounded: about 15 seconds, well under 60.
+# Needs root, ip, sysctl, tcpdump, nmap, hping3 and python3 (make test-deps installs
+# them); otherwise fails under CI and says "skipped" elsewhere (tests/need.sh).
+# Names carry a random suffix and are removed on exit. Bounded: about 15 seconds,
+# well under 60.
 #
 # usage: tests/e2e/attacks.sh CLI
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../need.sh"
 . "$here/netns.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
 not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
 
-need_root_and attacks " (make deps installs it)" ip tcpdump nmap hping3 python3 timeout
+needs_root attacks
+needs attacks ip sysctl tcpdump nmap hping3 python3 timeout
 
 sfx=$(printf '%04x' $((RANDOM % 65536)))
 nsc=tshk-ac-$sfx
@@ -74,8 +77,7 @@ if ! { netns_pair "$nsc" "$nss" "$vc" "$vs" &&
     ip -n "$nsc" addr add "$connect_scanner/24" dev "$vc" &&
     ip -n "$nsc" addr add "$xmas_scanner/24" dev "$vc" &&
     ip -n "$nss" addr add "$srv/24" dev "$vs"; } 2>"$tmp/setup"; then
-    echo "attacks: skipped: cannot create network namespaces: $(head -1 "$tmp/setup")"
-    exit 0
+    cannot_run attacks "cannot create network namespaces: $(head -1 "$tmp/setup")"
 fi
 mac=$(ip -n "$nsc" -o link show "$vc" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 for i in $(seq 50 60); do

@@ -23,6 +23,8 @@ cli=$1
 make_hostile=$2
 gen_trace=$3
 case $cli in /*) ;; *) cli=$PWD/$cli ;; esac # some checks run in another directory
+. "$(dirname "$0")/../need.sh"
+needs bad_input timeout setpriv
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bad_input.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -373,14 +375,21 @@ finish "missing file names the file"
 usage 1 "$cap" -r "$cap"
 finish "a directory"
 
+# Root reads any file: as root the CLI runs without capabilities (setpriv, util-linux).
+cp "$v" "$tmp/unreadable.pcap"
+chmod 000 "$tmp/unreadable.pcap"
 if [ "$(id -u)" = 0 ]; then
-    echo "skip - unreadable file: skipped: running as root"
-else
-    cp "$v" "$tmp/unreadable.pcap"
-    chmod 000 "$tmp/unreadable.pcap"
+    printf '#!/bin/sh\nexec setpriv --inh-caps=-all --bounding-set=-all "%s" "$@"\n' "$cli" \
+        >"$tmp/nocaps"
+    chmod +x "$tmp/nocaps"
+    real_cli=$cli
+    cli=$tmp/nocaps
     usage 1 "$tmp/unreadable.pcap" -r "$tmp/unreadable.pcap"
-    finish "unreadable file"
+    cli=$real_cli
+else
+    usage 1 "$tmp/unreadable.pcap" -r "$tmp/unreadable.pcap"
 fi
+finish "unreadable file"
 
 # ------------------------------------------------------- -w and standard streams
 

@@ -9,7 +9,8 @@
 # (loopback, default snaplen and buffer); then the error paths (no such
 # interface, bad filter).
 #
-# Needs root (namespaces, capture); prints "skipped: needs root" otherwise.
+# Needs root (namespaces, capture), ip, nft, sysctl and python3; otherwise fails
+# under CI and says "skipped" elsewhere (tests/need.sh).
 # Everything lives in namespaces created here with a random suffix, and is
 # removed on exit, failure included. Bounded: well under 30 seconds.
 #
@@ -20,13 +21,15 @@
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../need.sh"
 . "$here/netns.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
 not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
 
-need_root_and live "" ip nft python3
+needs_root live
+needs live ip nft sysctl python3
 
 sfx=$(printf '%04x' $((RANDOM % 65536)))
 net=$((RANDOM % 200 + 20))
@@ -60,8 +63,7 @@ if ! { netns_pair "$nsc" "$nss" "$vc" "$vs" &&
     ip -n "$nss" addr add "$s4/24" dev "$vs" &&
     ip -n "$nsc" addr add "$c6/64" dev "$vc" nodad &&
     ip -n "$nss" addr add "$s6/64" dev "$vs" nodad; } 2>"$tmp/setup"; then
-    echo "live: skipped: cannot create network namespaces: $(head -1 "$tmp/setup")"
-    exit 0
+    cannot_run live "cannot create network namespaces: $(head -1 "$tmp/setup")"
 fi
 # Port 8082 is a black hole: the server drops its SYNs, so the handshake is unanswered.
 ins nft -f - <<'EOF' || { not_ok "nft rule in the server namespace"; exit 1; }

@@ -1,25 +1,7 @@
-# netns.sh - sourced by the end-to-end tests that run real TCP stacks: what
-# they need to run, two network namespaces joined by one veth pair, and waiting
-# for what they start.
+# netns.sh - sourced by the end-to-end tests that run real TCP stacks (after
+# tests/need.sh, which says what they need to run): two network namespaces
+# joined by one veth pair, and waiting for what they start.
 #
-# need_root_and NAME HINT TOOL...: unless run as root with every TOOL on the
-# PATH, print "NAME: skipped: ..." (a missing tool's line ends with HINT) and
-# exit 0.
-need_root_and() {
-    local name=$1 hint=$2 tool
-    shift 2
-    if [ "$(id -u)" != 0 ]; then
-        echo "$name: skipped: needs root"
-        exit 0
-    fi
-    for tool in "$@"; do
-        if ! command -v "$tool" >/dev/null; then
-            echo "$name: skipped: $tool not found$hint"
-            exit 0
-        fi
-    done
-}
-
 # netns_pair NSC NSS VC VS: create namespaces NSC and NSS, a veth pair with VC
 # in NSC and VS in NSS, and bring up both ends and both loopbacks. Addresses,
 # firewall rules and sysctls are the caller's. Returns non-zero, with ip's

@@ -12,6 +12,8 @@ hostile=$2
 gen_trace=$3
 fields=$4
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../need.sh"
+needs e2e python3
 data=$here/../data
 golden=$here/golden
 pass=0
@@ -131,8 +133,9 @@ else
 fi
 grep '^progress:' "$tmp/progress"
 
-# Live capture in network namespaces (needs root; says "skipped" otherwise), on one
-# thread and on two.
+# Live capture in network namespaces, on one thread and on two. This and the probe, delay
+# and attacks suites need root and tools (tests/need.sh): without them they fail when CI
+# is set, and say "skipped" otherwise.
 for threads in "" 2; do
     if LIVE_THREADS=$threads "$here/live.sh" "$cli" >"$tmp/live" 2>&1; then
         ok
@@ -206,7 +209,7 @@ else
 fi
 tail -1 "$tmp/input"
 
-# Active probing between two network namespaces (needs root; says "skipped" otherwise).
+# Active probing between two network namespaces (needs root).
 if "$here/probe.sh" "$cli" >"$tmp/probe" 2>&1; then ok; else not_ok "probe suite:"; grep -v '^probe:' "$tmp/probe"; fi
 grep '^probe:' "$tmp/probe"
 

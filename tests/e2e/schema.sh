@@ -11,6 +11,8 @@ set -u
 cli=$1
 fields=$2
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../need.sh"
+needs schema python3
 top=$here/../..
 data=$here/../data
 pass=0

@@ -6,7 +6,8 @@
 #   --handshake-only   keeps SYNs, SYN-ACKs, the ACK completing each handshake,
 #                      FINs, RSTs and ICMP errors about tracked connections:
 #                      each connection keeps its outcome and latencies, and the
-#                      packet kinds are counted with tshark (when installed);
+#                      packet kinds are counted with tshark (without it: a
+#                      failure under CI, skipped elsewhere, tests/need.sh);
 #   --events all       one handshake event then one close record per connection,
 #                      in that order, with an "event" field (json, csv, table);
 #   write errors       exit 1 with one line; -w - and bad combinations exit 2.
@@ -15,6 +16,8 @@
 set -u
 cli=$1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../need.sh"
+needs write_events python3
 cap=$here/../data/handshakes.pcap
 golden=$here/golden
 pass=0
@@ -71,7 +74,7 @@ EOF
 
 # Exactly the expected packets: SYN/FIN/RST segments, one completing ACK per record
 # with ack_ns, one ICMP error per ICMP-rejected record, and nothing else.
-if command -v tshark >/dev/null; then
+if optional "write_events: packet kinds" tshark; then
     count() { tshark -r "$1" -Y "$2" 2>/dev/null | wc -l; }
     ctl='!icmp && !icmpv6 && (tcp.flags.syn==1 || tcp.flags.fin==1 || tcp.flags.reset==1)'
     rest='!icmp && !icmpv6 && !(tcp.flags.syn==1 || tcp.flags.fin==1 || tcp.flags.reset==1)'
@@ -85,8 +88,6 @@ if command -v tshark >/dev/null; then
     else
         not_ok "--handshake-only packets (syn/fin/rst, acks, icmp): got $got, want $want"
     fi
-else
-    echo "write_events: packet kinds: skipped: tshark absent"
 fi
 
 # --events all: a handshake event, then the close record, for every connection.
