@@ -111,7 +111,7 @@ golden: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 
 # The same unit and end-to-end suites under AddressSanitizer + UBSan.
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
+	@SANITIZED=1 $(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
 		LDFLAGS="-fsanitize=address,undefined" unit e2e
 
 # The unit tests and the CLI over every capture (tests/data, hostile, ../shared/corpus)
