@@ -116,7 +116,6 @@ int probe_fail(struct tcpshake_probe *p, int status, const char *fmt, ...)
  * close releases what open took (also after a failed or skipped open).
  */
 struct probe_mode {
-    const char *name;
     bool fd_per_attempt; /* holds a descriptor per attempt in flight */
     int (*open)(struct tcpshake_probe *p);
     int (*start)(struct tcpshake_probe *p, struct probe_slot *s);

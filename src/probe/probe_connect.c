@@ -208,7 +208,6 @@ static void connect_close(struct tcpshake_probe *p)
 }
 
 const struct probe_mode probe_mode_connect = {
-    .name = "connect",
     .fd_per_attempt = true,
     .open = connect_open,
     .start = connect_start,

@@ -18,7 +18,7 @@
  * The latency is SYN sent to answer read: the wire and the server's kernel,
  * without the connect() path of our own stack.
  *
- * TCP header (RFC 9293 3.1), as written and read here:
+ * TCP header (RFC 9293 3.1), as written here:
  *    0                   1                   2                   3
  *   |          Source Port          |       Destination Port        |
  *   |                        Sequence Number                        |
@@ -361,7 +361,6 @@ static void syn_close(struct tcpshake_probe *p)
 }
 
 const struct probe_mode probe_mode_syn = {
-    .name = "syn",
     .fd_per_attempt = false,
     .open = syn_open,
     .start = syn_start,
