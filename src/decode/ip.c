@@ -5,9 +5,9 @@
  * trims the payload to the IP length (Ethernet padding is not payload), tells
  * a capture cut by snaplen (TCPQ_SNAPLEN_CUT, payload counted from the IP
  * length) from a header that lies (MALFORMED), and hands the payload to
- * tcp.c or icmp.c, or to tunnel.c when it is a tunnel (IP in IP, GRE, UDP)
- * whose inner packet comes back here one layer deeper. Link layers are
- * link.c's business.
+ * tcp.c or icmp.c, or, when it is a tunnel, to the demultiplexer (IP in IP)
+ * or tunnel.c (GRE, UDP), whose inner packet comes back here one layer
+ * deeper through demux.c. Link layers are link.c's business.
  *
  * IPv4, RFC 791 3.1:
  *    0                   1                   2                   3
@@ -41,6 +41,7 @@
 
 #include <string.h>
 
+#include "demux.h"
 #include "icmp.h"
 #include "tcp.h"
 #include "tunnel.h"
@@ -232,10 +233,10 @@ static enum decode_status tunnel_payload(struct wire *w, uint8_t proto, bool kno
     enum decode_status st;
     switch (proto) {
     case IP_PROTO_IPIP:
-        st = tunnel_ip(w, 4, depth, out);
+        st = decode_tunnel(w, DEMUX_IP, 4, depth, out);
         break;
     case IP_PROTO_IPV6:
-        st = tunnel_ip(w, 6, depth, out);
+        st = decode_tunnel(w, DEMUX_IP, 6, depth, out);
         break;
     case IP_PROTO_GRE:
         st = tunnel_gre(w, depth, out);
@@ -396,13 +397,8 @@ bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_
     return true;
 }
 
-enum decode_status ip_decode(struct wire *w, unsigned version, struct packet_view *out)
-{
-    return ip_decode_inner(w, version, 0, out);
-}
-
-enum decode_status ip_decode_inner(struct wire *w, unsigned version, unsigned depth,
-                                   struct packet_view *out)
+enum decode_status ip_decode(struct wire *w, unsigned version, unsigned depth,
+                             struct packet_view *out)
 {
     if (version == 0) {
         if (!wire_has(w, 1)) {

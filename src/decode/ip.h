@@ -1,6 +1,7 @@
 /*
- * ip.h - IPv4 and IPv6 decoding, shared by the link layer (link.c) and by the
- * ICMP decoder, which parses the IP header quoted inside an error (icmp.c).
+ * ip.h - IPv4 and IPv6 decoding (ip.c): the packet decoder, reached through
+ * the demultiplexer (demux.c), and the header readers, which the ICMP
+ * decoder also uses on the IP header quoted inside an error (icmp.c).
  */
 #ifndef TCPSHAKE_IP_H
 #define TCPSHAKE_IP_H
@@ -82,16 +83,12 @@ bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_
                   enum decode_status *st);
 
 /*
- * Decode an IP packet at w into *out: TCP segments and ICMP errors quoting
- * TCP. version is 4 or 6, or 0 to take it from the first nibble.
+ * Decode an IP packet at w, inside depth tunnel layers (0 at the outermost),
+ * into *out: TCP segments and ICMP errors quoting TCP; a tunnel payload goes
+ * to tunnel.c. version is 4 or 6, or 0 to take it from the first nibble.
+ * Called by demux.c (decode_demux with DEMUX_IP).
  */
-enum decode_status ip_decode(struct wire *w, unsigned version, struct packet_view *out);
-
-/*
- * ip_decode for an IP packet inside depth tunnel layers (tunnel.c, link.c):
- * the link layer calls it with the depth it was given, 0 at the outermost.
- */
-enum decode_status ip_decode_inner(struct wire *w, unsigned version, unsigned depth,
-                                   struct packet_view *out);
+enum decode_status ip_decode(struct wire *w, unsigned version, unsigned depth,
+                             struct packet_view *out);
 
 #endif

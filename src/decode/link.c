@@ -1,24 +1,17 @@
 /*
  * link.c - link layers, and the entry points of decode.h.
  *
- * Owns everything between the first captured byte and the IP header:
- * Ethernet with VLAN tags, MPLS and PPPoE; Linux cooked captures (SLL and
- * SLL2); raw IP; BSD null and OpenBSD loop. It records the outermost VLAN id
- * and hands the IP packet to ip.c. Link-type numbers are libpcap's LINKTYPE_
- * values (https://www.tcpdump.org/linktypes.html). It also decodes the
- * Ethernet frames that tunnels carry (link_ether_inner, for tunnel.c), one
- * tunnel layer deeper, without recording their VLAN tags.
+ * Owns the link headers in front of the first shim or IP header: Ethernet,
+ * Linux cooked captures (SLL and SLL2), raw IP, BSD null and OpenBSD loop.
+ * It records the outermost VLAN id and hands what the header names to the
+ * demultiplexer (demux.c), which walks VLAN tags, MPLS and PPPoE and calls
+ * ip.c. Link-type numbers are libpcap's LINKTYPE_ values
+ * (https://www.tcpdump.org/linktypes.html). Ethernet frames inside tunnels
+ * are demux.c's: their VLAN tags are walked, not recorded.
  *
  * Ethernet II (IEEE 802.3 clause 3):
  *   | destination MAC (6) | source MAC (6) | EtherType (2) | payload |
- * VLAN tag (IEEE 802.1Q; 0x88a8 is the 802.1ad outer tag, 0x9100 the older
- * QinQ tag), inserted before the EtherType, possibly stacked:
- *   | TPID (2) | PCP (3) DEI (1) VID (12) |
- * MPLS label stack entry (RFC 3032 2.1), repeated until S = 1; the payload
- * has no type field, so IPv4 / IPv6 are told apart by the version nibble:
- *   | Label (20) | TC (3) | S (1) | TTL (8) |
- * PPPoE session stage (RFC 2516 4), then the PPP protocol (RFC 1661 2):
- *   | Ver (4) Type (4) | Code (8) | Session ID (16) | Length (16) | Protocol (16) |
+ * VLAN tag (IEEE 802.1Q), before the EtherType: | TPID (2) | PCP (3) DEI (1) VID (12) |
  * Linux SLL, 16 bytes (LINKTYPE_LINUX_SLL):
  *   | packet type (2) | ARPHRD type (2) | addr len (2) | addr (8) | protocol (2) |
  * Linux SLL2, 20 bytes (LINKTYPE_LINUX_SLL2):
@@ -31,30 +24,16 @@
 
 #include <string.h>
 
+#include "demux.h"
 #include "ip.h"
-#include "tunnel.h"
 #include "wire.h"
 
 enum {
     ETH_HDR = 14,
     SLL_HDR = 16,
     SLL2_HDR = 20,
-    VLAN_CAP = 8,   /* stacked VLAN tags walked */
-    MPLS_CAP = 16,  /* MPLS labels walked */
     DLT_RAW_A = 12, /* raw IP on most BSDs */
     DLT_RAW_B = 14, /* raw IP on OpenBSD */
-
-    ETHERTYPE_IPV4 = 0x0800,
-    ETHERTYPE_IPV6 = 0x86dd,
-    ETHERTYPE_VLAN = 0x8100,
-    ETHERTYPE_QINQ = 0x88a8,
-    ETHERTYPE_QINQ_OLD = 0x9100,
-    ETHERTYPE_MPLS = 0x8847,
-    ETHERTYPE_MPLS_MC = 0x8848,
-    ETHERTYPE_PPPOE = 0x8864,
-
-    PPP_IPV4 = 0x0021,
-    PPP_IPV6 = 0x0057,
 
     /* Address families seen in null / loop headers. */
     AF_V4 = 2,
@@ -64,83 +43,21 @@ enum {
     AF_V6_DARWIN = 30,
 };
 
-static bool is_vlan_tpid(uint16_t type)
-{
-    return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD;
-}
-
-/* Walk MPLS labels to the bottom of the stack, then guess the IP version. */
-static enum decode_status mpls(struct wire *w, unsigned depth, struct packet_view *out)
-{
-    for (unsigned n = 0; n < MPLS_CAP; n++) {
-        uint32_t entry = wire_be32(w);
-        if (w->bad) {
-            return DECODE_TRUNCATED;
-        }
-        if ((entry & 0x100) != 0) { /* bottom of stack */
-            if (!wire_has(w, 1)) {
-                return DECODE_TRUNCATED;
-            }
-            unsigned version = wire_peek_u8(w) >> 4;
-            if (version != 4 && version != 6) {
-                return DECODE_NOT_TCP; /* pseudowire, control word ...: not IP */
-            }
-            return ip_decode_inner(w, version, depth, out);
-        }
-    }
-    return DECODE_UNSUPPORTED; /* label stack deeper than we walk */
-}
-
-static enum decode_status pppoe(struct wire *w, unsigned depth, struct packet_view *out)
-{
-    wire_skip(w, 6); /* ver/type, code, session id, length */
-    uint16_t proto = wire_be16(w);
-    if (w->bad) {
-        return DECODE_TRUNCATED;
-    }
-    if (proto == PPP_IPV4) {
-        return ip_decode_inner(w, 4, depth, out);
-    }
-    if (proto == PPP_IPV6) {
-        return ip_decode_inner(w, 6, depth, out);
-    }
-    return DECODE_NOT_TCP; /* LCP, IPCP ... */
-}
-
 /*
- * Decode from an EtherType onwards (Ethernet, SLL, SLL2): VLAN tags first,
- * then the network layer. *vlan gets the outermost tag's id. depth is the
- * number of tunnel layers around this frame.
+ * The payload of a link header whose EtherType is type: the first VLAN tag's
+ * id goes to *vlan (the outermost frame's), then the demultiplexer walks on.
  */
-static enum decode_status ethertype(struct wire *w, uint16_t type, int32_t *vlan, unsigned depth,
+static enum decode_status ethertype(struct wire *w, uint16_t type, int32_t *vlan,
                                     struct packet_view *out)
 {
-    for (unsigned n = 0; is_vlan_tpid(type); n++) {
-        if (n == VLAN_CAP) {
-            return DECODE_UNSUPPORTED; /* tag stack deeper than we walk */
-        }
-        uint16_t tci = wire_be16(w);
-        type = wire_be16(w);
-        if (w->bad) {
-            return DECODE_TRUNCATED;
-        }
-        if (n == 0) {
+    if (demux_is_vlan(type)) {
+        struct wire tag = *w;
+        uint16_t tci = wire_be16(&tag);
+        if (!tag.bad) {
             *vlan = tci & 0x0fff;
         }
     }
-    switch (type) {
-    case ETHERTYPE_IPV4:
-        return ip_decode_inner(w, 4, depth, out);
-    case ETHERTYPE_IPV6:
-        return ip_decode_inner(w, 6, depth, out);
-    case ETHERTYPE_MPLS:
-    case ETHERTYPE_MPLS_MC:
-        return mpls(w, depth, out);
-    case ETHERTYPE_PPPOE:
-        return pppoe(w, depth, out);
-    default:
-        return DECODE_NOT_TCP; /* ARP, LLDP, 802.3 length field ...: valid, not ours */
-    }
+    return decode_demux(w, DEMUX_ETHERTYPE, type, 0, out);
 }
 
 /* The IP version an address family stands for, or 0. */
@@ -175,7 +92,7 @@ static enum decode_status null_loop(struct wire *w, bool network_order, struct p
     if (version == 0) {
         return DECODE_NOT_TCP;
     }
-    return ip_decode(w, version, out);
+    return decode_demux(w, DEMUX_IP, version, 0, out);
 }
 
 static enum decode_status link_dispatch(int linktype, struct wire *w, int32_t *vlan,
@@ -186,22 +103,22 @@ static enum decode_status link_dispatch(int linktype, struct wire *w, int32_t *v
     case LINK_ETHERNET:
         hdr = wire_sub(w, ETH_HDR);
         wire_skip(&hdr, 12); /* MAC addresses */
-        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, 0, out);
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
     case LINK_SLL:
         hdr = wire_sub(w, SLL_HDR);
         wire_skip(&hdr, 14);
-        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, 0, out);
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
     case LINK_SLL2:
         hdr = wire_sub(w, SLL2_HDR);
-        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, 0, out);
+        return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), vlan, out);
     case LINK_RAW:
     case DLT_RAW_A:
     case DLT_RAW_B:
-        return ip_decode(w, 0, out);
+        return decode_demux(w, DEMUX_IP, 0, 0, out);
     case LINK_IPV4:
-        return ip_decode(w, 4, out);
+        return decode_demux(w, DEMUX_IP, 4, 0, out);
     case LINK_IPV6:
-        return ip_decode(w, 6, out);
+        return decode_demux(w, DEMUX_IP, 6, 0, out);
     case LINK_NULL:
         return null_loop(w, false, out);
     case LINK_LOOP:
@@ -209,14 +126,6 @@ static enum decode_status link_dispatch(int linktype, struct wire *w, int32_t *v
     default:
         return DECODE_UNSUPPORTED;
     }
-}
-
-enum decode_status link_ether_inner(struct wire *w, unsigned depth, struct packet_view *out)
-{
-    struct wire hdr = wire_sub(w, ETH_HDR);
-    wire_skip(&hdr, 12);     /* MAC addresses */
-    int32_t inner_vlan = -1; /* the outermost frame's tag is the one kept */
-    return hdr.bad ? DECODE_TRUNCATED : ethertype(w, wire_be16(&hdr), &inner_vlan, depth, out);
 }
 
 bool decode_link_supported(int linktype)

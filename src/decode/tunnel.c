@@ -2,10 +2,11 @@
  * tunnel.c - tunnel headers between an outer IP packet and the inner one.
  *
  * Owns decapsulation: it walks a tunnel header and hands the packet inside
- * back to ip.c (an inner IP packet) or link.c (an inner Ethernet frame), one
- * layer deeper, so the connection analysed is the innermost one. At most
- * TUNNEL_CAP layers are entered. Nothing is reassembled: the outer IP layer
- * deals with fragments before it calls in here.
+ * to the demultiplexer (decode_tunnel, demux.c), named by an IP version, an
+ * EtherType, a PPP protocol or as an Ethernet frame, one layer deeper, so
+ * the connection analysed is the innermost one. At most TUNNEL_CAP layers
+ * are entered. Nothing is reassembled: the outer IP layer deals with
+ * fragments before it calls in here.
  *
  * UDP, RFC 768: | Source Port (16) | Destination Port (16) | Length (16) | Checksum (16) |
  *
@@ -53,7 +54,7 @@
  */
 #include "tunnel.h"
 
-#include "ip.h"
+#include "demux.h"
 
 enum {
     UDP_HDR = 8,
@@ -88,56 +89,31 @@ enum {
     ERSPAN3_HDR = 12,
     ERSPAN3_SUBHDR = 8,
 
-    ETHERTYPE_IPV4 = 0x0800,
-    ETHERTYPE_IPV6 = 0x86dd,
     ETHERTYPE_TEB = 0x6558, /* transparent Ethernet bridging */
     ETHERTYPE_ERSPAN2 = 0x88be,
     ETHERTYPE_ERSPAN3 = 0x22eb,
     ETHERTYPE_PPP = 0x880b,
     PPP_ADDRESS = 0xff,
-    PPP_IPV4 = 0x0021,
-    PPP_IPV6 = 0x0057,
 };
-
-/* Enter the IP packet at w, one tunnel layer deeper. */
-static enum decode_status enter_ip(struct wire *w, unsigned version, unsigned depth,
-                                   struct packet_view *out)
-{
-    if (depth >= TUNNEL_CAP) {
-        return DECODE_UNSUPPORTED; /* nested deeper than we walk */
-    }
-    return ip_decode_inner(w, version, depth + 1, out);
-}
 
 /* Enter the Ethernet frame at w, one tunnel layer deeper. */
 static enum decode_status enter_ether(struct wire *w, unsigned depth, struct packet_view *out)
 {
-    if (depth >= TUNNEL_CAP) {
-        return DECODE_UNSUPPORTED;
-    }
-    return link_ether_inner(w, depth + 1, out);
+    return decode_tunnel(w, DEMUX_ETHERNET, 0, depth, out);
 }
 
-/* A payload named by an EtherType (GRE, Geneve). */
+/*
+ * A payload named by an EtherType (GRE, Geneve): transparent bridging is an
+ * Ethernet frame, anything else what the EtherType names at the link layer
+ * (IPv4, IPv6, VLAN tags, MPLS, PPPoE; NSH, keepalives ... are NOT_TCP).
+ */
 static enum decode_status by_ethertype(struct wire *w, uint16_t type, unsigned depth,
                                        struct packet_view *out)
 {
-    switch (type) {
-    case ETHERTYPE_IPV4:
-        return enter_ip(w, 4, depth, out);
-    case ETHERTYPE_IPV6:
-        return enter_ip(w, 6, depth, out);
-    case ETHERTYPE_TEB:
+    if (type == ETHERTYPE_TEB) {
         return enter_ether(w, depth, out);
-    default:
-        return DECODE_NOT_TCP; /* MPLS, NSH, keepalives ...: not decoded */
     }
-}
-
-enum decode_status tunnel_ip(struct wire *w, unsigned version, unsigned depth,
-                             struct packet_view *out)
-{
-    return enter_ip(w, version, depth, out);
+    return decode_tunnel(w, DEMUX_ETHERTYPE, type, depth, out);
 }
 
 /* ------------------------------------------------------------------ GRE */
@@ -189,13 +165,7 @@ static enum decode_status gre_pptp(struct wire *w, uint16_t flags, uint16_t type
     if (w->bad) {
         return DECODE_TRUNCATED;
     }
-    if (proto == PPP_IPV4) {
-        return enter_ip(w, 4, depth, out);
-    }
-    if (proto == PPP_IPV6) {
-        return enter_ip(w, 6, depth, out);
-    }
-    return DECODE_NOT_TCP; /* LCP, CCP, compressed data ... */
+    return decode_tunnel(w, DEMUX_PPP, proto, depth, out);
 }
 
 enum decode_status tunnel_gre(struct wire *w, unsigned depth, struct packet_view *out)
@@ -276,7 +246,7 @@ static enum decode_status gtp_u(struct wire *w, unsigned depth, struct packet_vi
     if (version != 4 && version != 6) {
         return DECODE_NOT_TCP; /* a PPP or non-IP PDU */
     }
-    return enter_ip(w, version, depth, out);
+    return decode_tunnel(w, DEMUX_IP, version, depth, out);
 }
 
 static enum decode_status vxlan(struct wire *w, unsigned depth, struct packet_view *out)
@@ -340,7 +310,7 @@ static enum decode_status teredo(struct wire *w, unsigned depth, struct packet_v
     if ((wire_peek_u8(w) >> 4) != 6) {
         return DECODE_NOT_TCP;
     }
-    enum decode_status st = enter_ip(w, 6, depth, out);
+    enum decode_status st = decode_tunnel(w, DEMUX_IP, 6, depth, out);
     return st == DECODE_MALFORMED ? DECODE_NOT_TCP : st;
 }
 

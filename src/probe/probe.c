@@ -5,7 +5,8 @@
  * Owns: resolving the host, deciding which port is probed next, the rate
  * limit (a start time spaced 1/rate apart), the bound on attempts in flight
  * (cfg.parallel slots), timeouts (no answer is "filtered"), and turning
- * answers into results and per-port summaries. Leaves sockets to the modes:
+ * answers into results and per-port summaries. Leaves sockets to the modes,
+ * reached only through their tables (struct probe_mode in probe.h):
  * probe_connect.c (connect()) and probe_syn.c (raw SYN).
  *
  * Each port has at most one attempt in flight. Ports waiting for their next
@@ -31,6 +32,12 @@
 #define NS_PER_SEC  1000000000u
 #define MAX_POLL_MS 1000 /* wake at least this often */
 #define FD_RESERVE  16   /* descriptors not counted on for attempts (see fd_limited) */
+
+/* The modes, by enum tcpshake_probe_mode. */
+static const struct probe_mode *const modes[] = {
+    [TCPSHAKE_PROBE_CONNECT] = &probe_mode_connect,
+    [TCPSHAKE_PROBE_SYN] = &probe_mode_syn,
+};
 
 static const char *const state_names[TCPSHAKE_PROBE_STATE_COUNT] = {
     [TCPSHAKE_PROBE_OPEN] = "open",
@@ -155,7 +162,7 @@ static bool config_ok(const struct tcpshake_probe_config *cfg)
     if (cfg->family != 0 && cfg->family != 4 && cfg->family != 6) {
         return false;
     }
-    if (cfg->mode != TCPSHAKE_PROBE_CONNECT && cfg->mode != TCPSHAKE_PROBE_SYN) {
+    if ((unsigned)cfg->mode >= sizeof(modes) / sizeof(modes[0]) || modes[cfg->mode] == NULL) {
         return false;
     }
     for (size_t i = 0; i < cfg->n_ports; i++) {
@@ -175,7 +182,7 @@ static uint64_t seed(void)
     return s != 0 ? s : 0x9E3779B97F4A7C15ull;
 }
 
-/* Connect mode holds a descriptor per attempt in flight: keep parallel under
+/* A mode holding a descriptor per attempt in flight: keep parallel under
  * the open-file limit (RLIMIT_NOFILE), less FD_RESERVE for standard streams,
  * the resolver and the caller's own files. */
 static uint32_t fd_limited(uint32_t parallel)
@@ -199,6 +206,7 @@ struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_probe_config *cf
     if (p == NULL) {
         return NULL;
     }
+    p->mode = modes[cfg->mode];
     p->raw_tcp = -1;
     p->raw_icmp = -1;
     p->cfg = *cfg;
@@ -225,7 +233,7 @@ struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_probe_config *cf
     for (uint32_t i = 0; i < cfg->parallel; i++) {
         p->slots[i].fd = -1;
     }
-    p->parallel = cfg->mode == TCPSHAKE_PROBE_CONNECT ? fd_limited(cfg->parallel) : cfg->parallel;
+    p->parallel = p->mode->fd_per_attempt ? fd_limited(cfg->parallel) : cfg->parallel;
     p->rng = seed();
     return p;
 }
@@ -240,12 +248,7 @@ void tcpshake_probe_free(struct tcpshake_probe *p)
             close(p->slots[i].fd);
         }
     }
-    if (p->raw_tcp >= 0) {
-        close(p->raw_tcp);
-    }
-    if (p->raw_icmp >= 0) {
-        close(p->raw_icmp);
-    }
+    p->mode->close(p);
     ts_free(p->host);
     ts_free(p->ports);
     ts_free(p->port);
@@ -395,8 +398,7 @@ static int start_due(struct tcpshake_probe *p, uint64_t now_ns)
         if (p->next_start_ns < now_ns) {
             p->next_start_ns = now_ns;
         }
-        int rc = p->cfg.mode == TCPSHAKE_PROBE_SYN ? probe_syn_start(p, s)
-                                                   : probe_connect_start(p, s);
+        int rc = p->mode->start(p, s);
         if (rc == PROBE_NO_FD) {
             give_back(p, s);
             break;
@@ -441,7 +443,6 @@ static int probe_loop(struct tcpshake_probe *p)
         heap_push(p, i);
     }
     p->next_start_ns = now_ns;
-    bool syn = p->cfg.mode == TCPSHAKE_PROBE_SYN;
     int failed = TCPSHAKE_OK;
     while (!p->stop) {
         now_ns = probe_mono_ns();
@@ -455,17 +456,15 @@ static int probe_loop(struct tcpshake_probe *p)
         if (p->n_busy == 0 && (p->heap_len == 0 || failed != TCPSHAKE_OK)) {
             return failed;
         }
-        size_t n = syn ? probe_syn_fill(p, p->pfds) : probe_connect_fill(p, p->pfds);
+        size_t n = p->mode->fill(p, p->pfds);
         int ready = poll(p->pfds, (nfds_t)n, wait_ms(p, now_ns));
         if (ready < 0 && errno != EINTR) {
             return failed != TCPSHAKE_OK
                            ? failed
                            : probe_fail(p, TCPSHAKE_ERR_SOCKET, "poll: %s", strerror(errno));
         }
-        if (ready > 0 && syn) {
-            probe_syn_collect(p, p->pfds, n);
-        } else if (ready > 0) {
-            probe_connect_collect(p, p->pfds, n);
+        if (ready > 0) {
+            p->mode->collect(p, p->pfds, n);
         }
     }
     return failed;
@@ -522,8 +521,8 @@ int tcpshake_probe_run(struct tcpshake_probe *p)
     }
     p->ran = true;
     int rc = resolve(p);
-    if (rc == TCPSHAKE_OK && p->cfg.mode == TCPSHAKE_PROBE_SYN) {
-        rc = probe_syn_open(p);
+    if (rc == TCPSHAKE_OK) {
+        rc = p->mode->open(p);
     }
     if (rc == TCPSHAKE_OK) {
         rc = probe_loop(p);

@@ -1,13 +1,15 @@
 /*
  * probe.h - internals shared by the active prober: the handle (probe.c),
- * its two ways of sending a probe (probe_connect.c, probe_syn.c) and the
- * latency statistics (probe_stats.c).
+ * its modes, the ways of sending a probe (struct probe_mode: probe_connect.c,
+ * probe_syn.c) and the latency statistics (probe_stats.c).
  *
  * probe.c owns scheduling: which port goes next, the rate limit, the bound
  * on attempts in flight, timeouts, and turning answers into results and
  * summaries. A mode owns its sockets: it starts an attempt in a slot, names
  * the descriptors poll() should watch, and reads what became ready, calling
- * probe_finish() for every slot it can decide.
+ * probe_finish() for every slot it can decide. probe.c reaches a mode only
+ * through its table; a new mode is a new file with one such table, and an
+ * entry in probe.c's list of modes.
  */
 #ifndef TCPSHAKE_PROBE_H
 #define TCPSHAKE_PROBE_H
@@ -77,6 +79,7 @@ struct tcpshake_probe {
                                descriptors run short (connect mode) */
     uint64_t next_start_ns; /* rate limit: no attempt starts before this */
 
+    const struct probe_mode *mode;
     int raw_tcp;  /* SYN mode: raw TCP socket, sends SYNs and RSTs, reads answers */
     int raw_icmp; /* SYN mode: raw ICMP / ICMPv6 socket */
     uint64_t rng; /* xorshift64* state for source ports and ISNs */
@@ -86,7 +89,7 @@ struct tcpshake_probe {
     char err[256];
 };
 
-/* probe_connect_start: no file descriptor for the socket now, but attempts in
+/* probe_mode.start: no file descriptor for the socket now, but attempts in
  * flight will free some (EMFILE / ENFILE); the slot was left untouched. */
 #define PROBE_NO_FD (-1)
 
@@ -104,20 +107,47 @@ int probe_fail(struct tcpshake_probe *p, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 /*
- * A mode. open: sockets needed for the whole run (OK, ERR_PERM, ERR_SOCKET).
- * start: send one attempt for slot s (already filled in but for the start
- * times, which the mode sets as close to the send as it can); may decide it
- * at once with probe_finish; returns OK or ERR_SOCKET. fill: the pollfds to
- * watch, returns how many. collect: after poll, decide what is ready.
+ * A mode: how attempts are sent and answers read. probe.c calls open once
+ * before the first attempt (OK, ERR_PERM, ERR_SOCKET); start for each
+ * attempt, with slot s filled in but for the start times, which the mode
+ * sets as close to the send as it can (OK, ERR_SOCKET, or PROBE_NO_FD); it
+ * may decide the attempt at once with probe_finish. fill names the pollfds
+ * to watch and returns how many; collect decides what poll() found ready.
+ * close releases what open took (also after a failed or skipped open).
  */
-int probe_connect_start(struct tcpshake_probe *p, struct probe_slot *s);
-size_t probe_connect_fill(struct tcpshake_probe *p, struct pollfd *pfds);
-void probe_connect_collect(struct tcpshake_probe *p, const struct pollfd *pfds, size_t n);
+struct probe_mode {
+    bool fd_per_attempt; /* holds a descriptor per attempt in flight */
+    int (*open)(struct tcpshake_probe *p);
+    int (*start)(struct tcpshake_probe *p, struct probe_slot *s);
+    size_t (*fill)(struct tcpshake_probe *p, struct pollfd *pfds);
+    void (*collect)(struct tcpshake_probe *p, const struct pollfd *pfds, size_t n);
+    void (*close)(struct tcpshake_probe *p);
+};
 
-int probe_syn_open(struct tcpshake_probe *p);
-int probe_syn_start(struct tcpshake_probe *p, struct probe_slot *s);
-size_t probe_syn_fill(struct tcpshake_probe *p, struct pollfd *pfds);
-void probe_syn_collect(struct tcpshake_probe *p, const struct pollfd *pfds, size_t n);
+extern const struct probe_mode probe_mode_connect; /* probe_connect.c */
+extern const struct probe_mode probe_mode_syn;     /* probe_syn.c */
+
+/*
+ * An answer to a SYN of ours, as the decoder read it from a raw socket
+ * (probe_syn.c): a SYN-ACK or a RST acknowledging our ISN, or an ICMP
+ * destination unreachable / time exceeded quoting the SYN.
+ */
+struct syn_reply {
+    uint16_t probed; /* the port the SYN went to */
+    uint16_t ours;   /* our source port */
+    uint32_t isn;    /* the ISN it answers: ack - 1 for TCP, the quoted seq for ICMP */
+    bool send_rst;   /* a SYN-ACK: reset the server's half-open connection */
+    struct probe_answer a;
+};
+
+/*
+ * Read one IP packet (IPv4 or IPv6 header first) received on a raw socket
+ * from target (the probed address, 4 or 16 bytes by the packet's version)
+ * with decode_packet. True when it answers a SYN: *r filled. False for
+ * anything else: other traffic, other hosts, other ICMP, bytes that do not
+ * decode.
+ */
+bool probe_syn_reply(const uint8_t *pkt, size_t len, const uint8_t target[16], struct syn_reply *r);
 
 /* Latency statistics over n values (sorted in place). With n == 0 all are NO_TIME. */
 struct probe_stats {

@@ -102,7 +102,7 @@ static void ask_for_icmp_errors(int fd, int family)
 #endif
 }
 
-int probe_connect_start(struct tcpshake_probe *p, struct probe_slot *s)
+static int connect_start(struct tcpshake_probe *p, struct probe_slot *s)
 {
     int family = p->dst.ss_family;
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
@@ -144,7 +144,7 @@ int probe_connect_start(struct tcpshake_probe *p, struct probe_slot *s)
     return TCPSHAKE_OK;
 }
 
-size_t probe_connect_fill(struct tcpshake_probe *p, struct pollfd *pfds)
+static size_t connect_fill(struct tcpshake_probe *p, struct pollfd *pfds)
 {
     size_t n = 0;
     for (uint32_t i = 0; i < p->cfg.parallel; i++) {
@@ -168,7 +168,7 @@ static struct probe_slot *slot_of_fd(struct tcpshake_probe *p, int fd)
     return NULL;
 }
 
-void probe_connect_collect(struct tcpshake_probe *p, const struct pollfd *pfds, size_t n)
+static void connect_collect(struct tcpshake_probe *p, const struct pollfd *pfds, size_t n)
 {
     /* One clock read for the whole wakeup: the time poll() returned. */
     uint64_t now_ns = probe_mono_ns();
@@ -194,3 +194,24 @@ void probe_connect_collect(struct tcpshake_probe *p, const struct pollfd *pfds, 
         probe_finish(p, s, &a, now_ns);
     }
 }
+
+/* Nothing to set up for the whole run: each attempt has its own socket, closed by probe_finish. */
+static int connect_open(struct tcpshake_probe *p)
+{
+    (void)p;
+    return TCPSHAKE_OK;
+}
+
+static void connect_close(struct tcpshake_probe *p)
+{
+    (void)p;
+}
+
+const struct probe_mode probe_mode_connect = {
+    .fd_per_attempt = true,
+    .open = connect_open,
+    .start = connect_start,
+    .fill = connect_fill,
+    .collect = connect_collect,
+    .close = connect_close,
+};

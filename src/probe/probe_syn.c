@@ -18,7 +18,7 @@
  * The latency is SYN sent to answer read: the wire and the server's kernel,
  * without the connect() path of our own stack.
  *
- * TCP header (RFC 9293 3.1), as written and read here:
+ * TCP header (RFC 9293 3.1), as written here:
  *    0                   1                   2                   3
  *   |          Source Port          |       Destination Port        |
  *   |                        Sequence Number                        |
@@ -30,7 +30,11 @@
  * destination, zero, protocol 6, TCP length; IPv6 (RFC 8200 8.1) source,
  * destination, 32-bit length, three zero bytes, next header 6.
  *
- * Every received byte is hostile: parsing goes through wire.h only.
+ * Answers are read by the project's decoder (decode_packet on the raw IP
+ * packet, src/decode/), as a captured packet would be: probe_syn_reply turns
+ * its view into what the answer means. An IPv6 raw socket hands over the
+ * payload without the IPv6 header; drain writes one in front of it, from the
+ * sender's address, so both families take the same path.
  */
 #include "probe.h"
 
@@ -40,29 +44,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "wire.h"
+#include "decode.h"
 
-#define TCP_FIN             0x01
-#define TCP_SYN             0x02
-#define TCP_RST             0x04
-#define TCP_ACK             0x10
-#define PROTO_ICMP          1
 #define PROTO_TCP           6
+#define PROTO_ICMPV6        58
 #define ICMP_UNREACH        3 /* RFC 792 */
 #define ICMP_TIME_EXCEEDED  11
 #define ICMP6_UNREACH       1 /* RFC 4443 */
 #define ICMP6_TIME_EXCEEDED 3
 #define SYN_LEN             24 /* header with the MSS option */
 #define RST_LEN             20
+#define IP6_HDR             40  /* RFC 8200 3 */
 #define MAX_READS           256 /* packets read per wakeup per socket, for fairness */
-
-/* An answer as parsed from a TCP segment or an ICMP quote. */
-struct seen {
-    uint16_t sport; /* the probed port (TCP answer) */
-    uint16_t dport; /* our source port */
-    uint32_t seq, ack;
-    uint8_t flags;
-};
 
 /* ------------------------------------------------------------- building */
 
@@ -166,7 +159,7 @@ static int find_source(struct tcpshake_probe *p)
     return TCPSHAKE_OK;
 }
 
-int probe_syn_open(struct tcpshake_probe *p)
+static int syn_open(struct tcpshake_probe *p)
 {
     int family = p->dst.ss_family;
     int icmp_proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
@@ -190,7 +183,7 @@ int probe_syn_open(struct tcpshake_probe *p)
     return find_source(p);
 }
 
-int probe_syn_start(struct tcpshake_probe *p, struct probe_slot *s)
+static int syn_start(struct tcpshake_probe *p, struct probe_slot *s)
 {
     uint8_t seg[SYN_LEN];
     uint64_t r = probe_random(p);
@@ -209,7 +202,7 @@ int probe_syn_start(struct tcpshake_probe *p, struct probe_slot *s)
     return TCPSHAKE_OK;
 }
 
-size_t probe_syn_fill(struct tcpshake_probe *p, struct pollfd *pfds)
+static size_t syn_fill(struct tcpshake_probe *p, struct pollfd *pfds)
 {
     pfds[0].fd = p->raw_tcp;
     pfds[1].fd = p->raw_icmp;
@@ -220,47 +213,61 @@ size_t probe_syn_fill(struct tcpshake_probe *p, struct pollfd *pfds)
 
 /* ---------------------------------------------------------------- reading */
 
-/* The IPv4 header at w (RFC 791): checks it, leaves w on its payload trimmed to the
- * total length. False for anything but an unfragmented (or first fragment) packet of
- * protocol proto. src and dst receive the addresses. */
-static bool read_ipv4(struct wire *w, uint8_t proto, uint8_t src[4], uint8_t dst[4])
+static size_t addr_len(uint8_t ip_version)
 {
-    struct wire h = *w;
-    uint8_t vihl = wire_u8(&h);
-    size_t ihl = (size_t)(vihl & 0x0f) * 4;
-    wire_skip(&h, 1);
-    size_t total = wire_be16(&h);
-    wire_skip(&h, 2);
-    uint16_t frag = wire_be16(&h);
-    wire_skip(&h, 1);
-    uint8_t got_proto = wire_u8(&h);
-    wire_skip(&h, 2);
-    wire_copy(&h, src, 4);
-    wire_copy(&h, dst, 4);
-    if (h.bad || vihl >> 4 != 4 || ihl < 20 || got_proto != proto || (frag & 0x1fff) != 0) {
-        return false;
-    }
-    /* An ICMP quote may be cut short: trim to the total length only when it fits. */
-    if (total >= ihl) {
-        wire_trim(w, total);
-    }
-    wire_skip(w, ihl);
-    return !w->bad;
+    return ip_version == 4 ? 4 : 16;
 }
 
-/* The first 14 bytes of a TCP header: ports, seq, ack, flags (an ICMP quote has 8). */
-static bool read_tcp(struct wire *w, struct seen *t, bool quoted)
+/* A segment from the target acknowledging a SYN: SYN-ACK (open) or RST (closed). */
+static bool tcp_reply(const struct tcp_view *t, const uint8_t target[16], struct syn_reply *r)
 {
-    t->sport = wire_be16(w);
-    t->dport = wire_be16(w);
-    t->seq = wire_be32(w);
-    if (quoted) {
-        return !w->bad;
+    /* RFC 9293 3.10.7.3: an answer to our SYN must acknowledge ISN + 1. */
+    if (memcmp(t->tuple.src, target, addr_len(t->tuple.ip_version)) != 0 ||
+        (t->flags & TCP_ACK) == 0) {
+        return false;
     }
-    t->ack = wire_be32(w);
-    wire_skip(w, 1);
-    t->flags = wire_u8(w);
-    return !w->bad;
+    if ((t->flags & TCP_RST) != 0) {
+        r->a = (struct probe_answer){ TCPSHAKE_PROBE_CLOSED, true, false, 0, 0, ECONNREFUSED };
+    } else if ((t->flags & TCP_SYN) != 0) {
+        r->a = (struct probe_answer){ TCPSHAKE_PROBE_OPEN, true, false, 0, 0, 0 };
+        r->send_rst = true;
+    } else {
+        return false;
+    }
+    r->probed = t->tuple.sport;
+    r->ours = t->tuple.dport;
+    r->isn = t->ack - 1;
+    return true;
+}
+
+/* Destination unreachable or time exceeded, quoting a segment we sent to the target. */
+static bool icmp_reply(const struct icmp_view *v, const uint8_t target[16], struct syn_reply *r)
+{
+    bool wanted = v->ip_version == 4 ? v->type == ICMP_UNREACH || v->type == ICMP_TIME_EXCEEDED
+                                     : v->type == ICMP6_UNREACH || v->type == ICMP6_TIME_EXCEEDED;
+    if (!wanted || memcmp(v->quoted.dst, target, addr_len(v->quoted.ip_version)) != 0) {
+        return false;
+    }
+    /* In a quote of our SYN, the source port is ours and the destination the probed one.
+     * No errno in this mode: the ICMP type and code say what connect() would have. */
+    r->probed = v->quoted.dport;
+    r->ours = v->quoted.sport;
+    r->isn = v->quoted_seq;
+    r->a = (struct probe_answer){ TCPSHAKE_PROBE_UNREACHABLE, true, true, v->type, v->code, 0 };
+    return true;
+}
+
+bool probe_syn_reply(const uint8_t *pkt, size_t len, const uint8_t target[16], struct syn_reply *r)
+{
+    struct packet_view pv;
+    if (decode_packet(LINK_RAW, pkt, len, len, &pv) != DECODE_OK) {
+        return false;
+    }
+    memset(r, 0, sizeof(*r));
+    if (pv.kind == PACKET_TCP) {
+        return tcp_reply(&pv.u.tcp, target, r);
+    }
+    return icmp_reply(&pv.u.icmp, target, r);
 }
 
 /* The slot whose SYN went to port `probed` from our port `ours`. */
@@ -275,133 +282,62 @@ static struct probe_slot *find_slot(struct tcpshake_probe *p, uint16_t probed, u
     return NULL;
 }
 
-static void on_tcp_answer(struct tcpshake_probe *p, const struct seen *t, uint64_t now_ns)
+static void on_packet(struct tcpshake_probe *p, const uint8_t *pkt, size_t len, uint64_t now_ns)
 {
-    struct probe_slot *s = find_slot(p, t->sport, t->dport);
-    /* RFC 9293 3.10.7.3: an answer to our SYN must acknowledge ISN + 1. */
-    if (s == NULL || (t->flags & TCP_ACK) == 0 || t->ack != s->isn + 1) {
+    struct syn_reply r;
+    if (!probe_syn_reply(pkt, len, p->addr, &r)) {
         return;
     }
-    struct probe_answer a = { TCPSHAKE_PROBE_CLOSED, true, false, 0, 0, ECONNREFUSED };
-    if ((t->flags & TCP_RST) == 0) {
-        if ((t->flags & TCP_SYN) == 0) {
-            return;
-        }
-        a.state = TCPSHAKE_PROBE_OPEN;
-        a.error = 0;
+    struct probe_slot *s = find_slot(p, r.probed, r.ours);
+    if (s == NULL || r.isn != s->isn) {
+        return;
+    }
+    if (r.send_rst) {
         uint8_t rst[RST_LEN];
-        size_t len = build_segment(p, rst, s->sport, t->sport, s->isn + 1, TCP_RST);
-        (void)send_segment(p, rst, len);
+        size_t rst_len = build_segment(p, rst, s->sport, r.probed, s->isn + 1, TCP_RST);
+        (void)send_segment(p, rst, rst_len);
     }
-    probe_finish(p, s, &a, now_ns);
+    probe_finish(p, s, &r.a, now_ns);
 }
 
-static void on_icmp_answer(struct tcpshake_probe *p, uint8_t type, uint8_t code,
-                           const struct seen *q, uint64_t now_ns)
+/*
+ * The IPv6 header (RFC 8200 3) a raw IPv6 socket leaves out, in front of the
+ * len bytes of payload: from the sender, to our address.
+ */
+static void put_ip6_header(const struct tcpshake_probe *p, uint8_t *h, size_t len, uint8_t nh,
+                           const struct sockaddr_in6 *from)
 {
-    /* In a quote of our SYN, the source port is ours and the destination the probed one. */
-    struct probe_slot *s = find_slot(p, q->dport, q->sport);
-    if (s == NULL || q->seq != s->isn) {
-        return;
-    }
-    /* No errno in this mode: the ICMP type and code say what connect() would have. */
-    struct probe_answer a = { TCPSHAKE_PROBE_UNREACHABLE, true, true, type, code, 0 };
-    probe_finish(p, s, &a, now_ns);
-}
-
-static void parse_tcp4(struct tcpshake_probe *p, const uint8_t *buf, size_t len, uint64_t now_ns)
-{
-    struct wire w = wire_init(buf, len);
-    uint8_t src[4], dst[4];
-    struct seen t;
-    if (read_ipv4(&w, PROTO_TCP, src, dst) && memcmp(src, p->addr, 4) == 0 &&
-        read_tcp(&w, &t, false)) {
-        on_tcp_answer(p, &t, now_ns);
-    }
-}
-
-static void parse_icmp4(struct tcpshake_probe *p, const uint8_t *buf, size_t len, uint64_t now_ns)
-{
-    struct wire w = wire_init(buf, len);
-    uint8_t src[4], dst[4];
-    if (!read_ipv4(&w, PROTO_ICMP, src, dst)) {
-        return;
-    }
-    uint8_t type = wire_u8(&w);
-    uint8_t code = wire_u8(&w);
-    wire_skip(&w, 6); /* checksum, unused / next-hop MTU */
-    if (w.bad || (type != ICMP_UNREACH && type != ICMP_TIME_EXCEEDED)) {
-        return;
-    }
-    struct seen q;
-    if (read_ipv4(&w, PROTO_TCP, src, dst) && memcmp(dst, p->addr, 4) == 0 &&
-        read_tcp(&w, &q, true)) {
-        on_icmp_answer(p, type, code, &q, now_ns);
-    }
-}
-
-/* IPv6 raw sockets deliver the payload without the IPv6 header. */
-static void parse_tcp6(struct tcpshake_probe *p, const uint8_t *buf, size_t len,
-                       const struct sockaddr_in6 *from, uint64_t now_ns)
-{
-    struct wire w = wire_init(buf, len);
-    struct seen t;
-    if (memcmp(&from->sin6_addr, p->addr, 16) == 0 && read_tcp(&w, &t, false)) {
-        on_tcp_answer(p, &t, now_ns);
-    }
-}
-
-static void parse_icmp6(struct tcpshake_probe *p, const uint8_t *buf, size_t len, uint64_t now_ns)
-{
-    struct wire w = wire_init(buf, len);
-    uint8_t type = wire_u8(&w);
-    uint8_t code = wire_u8(&w);
-    wire_skip(&w, 6); /* checksum, unused */
-    if (w.bad || (type != ICMP6_UNREACH && type != ICMP6_TIME_EXCEEDED)) {
-        return;
-    }
-    /* The quoted IPv6 header (RFC 8200 3): our SYN carries no extension headers. */
-    uint8_t version = wire_u8(&w);
-    wire_skip(&w, 5);
-    uint8_t next = wire_u8(&w);
-    wire_skip(&w, 1 + 16);
-    uint8_t dst[16];
-    wire_copy(&w, dst, 16);
-    struct seen q;
-    if (!w.bad && version >> 4 == 6 && next == PROTO_TCP && memcmp(dst, p->addr, 16) == 0 &&
-        read_tcp(&w, &q, true)) {
-        on_icmp_answer(p, type, code, &q, now_ns);
-    }
+    memset(h, 0, IP6_HDR);
+    h[0] = 0x60;
+    put16(h + 4, (uint16_t)len);
+    h[6] = nh;
+    h[7] = 64;
+    memcpy(h + 8, &from->sin6_addr, 16);
+    memcpy(h + 24, addr_bytes(&p->src), 16);
 }
 
 static void drain(struct tcpshake_probe *p, int fd, bool icmp, uint64_t now_ns)
 {
-    uint8_t buf[2048];
+    uint8_t buf[IP6_HDR + 2048];
+    /* IPv4 raw sockets deliver the IP header; IPv6 ones only the payload. */
+    size_t at = p->ip_version == 4 ? 0 : IP6_HDR;
     for (int i = 0; i < MAX_READS; i++) {
         struct sockaddr_in6 from;
         socklen_t from_len = sizeof(from);
         memset(&from, 0, sizeof(from));
-        ssize_t n =
-                recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
+        ssize_t n = recvfrom(fd, buf + at, sizeof(buf) - IP6_HDR, MSG_DONTWAIT,
+                             (struct sockaddr *)&from, &from_len);
         if (n < 0) {
             return; /* EAGAIN: drained; anything else: the next poll() says again */
         }
-        size_t len = (size_t)n;
-        if (p->ip_version == 4) {
-            if (icmp) {
-                parse_icmp4(p, buf, len, now_ns);
-            } else {
-                parse_tcp4(p, buf, len, now_ns);
-            }
-        } else if (icmp) {
-            parse_icmp6(p, buf, len, now_ns);
-        } else if (from.sin6_family == AF_INET6) {
-            parse_tcp6(p, buf, len, &from, now_ns);
+        if (at != 0) {
+            put_ip6_header(p, buf, (size_t)n, icmp ? PROTO_ICMPV6 : PROTO_TCP, &from);
         }
+        on_packet(p, buf, at + (size_t)n, now_ns);
     }
 }
 
-void probe_syn_collect(struct tcpshake_probe *p, const struct pollfd *pfds, size_t n)
+static void syn_collect(struct tcpshake_probe *p, const struct pollfd *pfds, size_t n)
 {
     uint64_t now_ns = probe_mono_ns();
     if (n >= 1 && pfds[0].revents != 0) {
@@ -411,3 +347,24 @@ void probe_syn_collect(struct tcpshake_probe *p, const struct pollfd *pfds, size
         drain(p, p->raw_icmp, true, now_ns);
     }
 }
+
+static void syn_close(struct tcpshake_probe *p)
+{
+    if (p->raw_tcp >= 0) {
+        close(p->raw_tcp);
+        p->raw_tcp = -1;
+    }
+    if (p->raw_icmp >= 0) {
+        close(p->raw_icmp);
+        p->raw_icmp = -1;
+    }
+}
+
+const struct probe_mode probe_mode_syn = {
+    .fd_per_attempt = false,
+    .open = syn_open,
+    .start = syn_start,
+    .fill = syn_fill,
+    .collect = syn_collect,
+    .close = syn_close,
+};

@@ -447,6 +447,16 @@ static const struct decode_case cases[] = {
     { "gre v1 (pptp) ppp lcp", LINK_ETHERNET,
       ETH("0800") OIP4("0024", "4000", "2f") "2001 880b 0008 0001" /* K v1 */ "ff03 c021 01010004",
       DECODE_NOT_TCP, NULL },
+    { "gre carrying mpls (rfc 4023): the label stack is walked", LINK_ETHERNET,
+      ETH("0800") OIP4("0044", "4000", "2f") "0000 8847"
+                                             "00011140" /* label 17, S=1 */ ISYN4,
+      DECODE_OK, SYN4 },
+    { "gre carrying a vlan tag: walked, not the frame's vlan", LINK_ETHERNET,
+      ETH("0800") OIP4("0044", "4000", "2f") "0000 8100"
+                                             "0064 0800" ISYN4,
+      DECODE_OK, SYN4 },
+    { "ethertype 6558 (bridging) outside a tunnel is not decoded", LINK_ETHERNET,
+      ETH("6558") ETH("0800") ISYN4, DECODE_NOT_TCP, NULL },
     { "gre with rfc 1701 routing", LINK_ETHERNET,
       ETH("0800") OIP4("0020", "4000", "2f") "c000 0800 0000 0000 00000000", DECODE_UNSUPPORTED,
       NULL },
@@ -472,6 +482,16 @@ static const struct decode_case cases[] = {
       OIP4("008c", "4000", "04") OIP4("0078", "4000", "04") /* layers 1, 2 */
       OIP4("0064", "4000", "04") OIP4("0050", "4000", "04") /* layers 3, 4 */
       OIP4("003c", "4000", "04") /* layer 5 */ ISYN4,
+      DECODE_UNSUPPORTED, NULL },
+    { "gre bridging as layer 4: one layer, the cap", LINK_RAW,
+      OIP4("008a", "4000", "04") OIP4("0076", "4000", "04") /* layers 1, 2 */
+      OIP4("0062", "4000", "04") OIP4("004e", "4000", "2f") /* layer 3, then gre */
+      "0000 6558" ETH("0800") ISYN4,
+      DECODE_OK, SYN4 },
+    { "gre bridging as layer 5: past the cap", LINK_RAW,
+      OIP4("009e", "4000", "04") OIP4("008a", "4000", "04") /* layers 1, 2 */
+      OIP4("0076", "4000", "04") OIP4("0062", "4000", "04") /* layers 3, 4 */
+      OIP4("004e", "4000", "2f") "0000 6558" ETH("0800") ISYN4,
       DECODE_UNSUPPORTED, NULL },
 
     /* ----------------------------------------------- tunnels and fragments */

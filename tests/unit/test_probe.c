@@ -1,10 +1,14 @@
 /*
- * test_probe.c - the prober's pure parts: port lists and latency statistics,
- * and handle creation rejecting unusable configurations. Probing itself
- * needs a network and is tested end to end (tests/e2e/probe.sh).
+ * test_probe.c - the prober's pure parts: port lists, latency statistics,
+ * handle creation rejecting unusable configurations, and SYN-mode answers
+ * read through the decoder (hex packets as a raw socket hands them over).
+ * Probing itself needs a network and is tested end to end
+ * (tests/e2e/probe.sh).
  */
 #include "probe.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "alloc.h"
@@ -197,10 +201,169 @@ static void test_new(void)
     CHECK_STR(tcpshake_strerror(TCPSHAKE_ERR_PERM), "permission denied");
 }
 
+/* ------------------------------------------------------------ SYN answers */
+
+/*
+ * Our SYN went from 192.0.2.1 port 40000 (9c40) to the target 192.0.2.10
+ * port 80 with ISN 11223344 (2001:db8::1 to 2001:db8::a for IPv6). An IPv6
+ * packet starts with the header drain() puts in front of the payload.
+ */
+#define V4_TCP(len) "45 00 " len " 0000 4000 40 06 0000  c000020a c0000201 "
+#define V6_TCP(len)                                                                                \
+    "60000000 " len " 06 40  20010db8 00000000 00000000 0000000a "                                 \
+    "20010db8 00000000 00000000 00000001 "
+#define SYN_QUOTE_V4 "45 00 002c 0000 4000 40 06 0000  c0000201 c000020a  9c40 0050 11223344 "
+
+struct reply_case {
+    const char *name;
+    const char *hex;
+    bool answers; /* probe_syn_reply's verdict; the rest only when true */
+    enum tcpshake_probe_state state;
+    bool icmp;
+    uint8_t icmp_type, icmp_code;
+    int error;
+    bool send_rst;
+    uint32_t isn;
+};
+
+static const struct reply_case reply_cases[] = {
+    { .name = "SYN-ACK: open, and a RST to send",
+      .hex = V4_TCP("002c") "0050 9c40 aabbccdd 11223345 60 12 ffff 0000 0000 020405b4",
+      .answers = true,
+      .state = TCPSHAKE_PROBE_OPEN,
+      .send_rst = true,
+      .isn = 0x11223344 },
+    { .name = "RST-ACK: closed",
+      .hex = V4_TCP("0028") "0050 9c40 00000000 11223345 50 14 0000 0000 0000",
+      .answers = true,
+      .state = TCPSHAKE_PROBE_CLOSED,
+      .error = ECONNREFUSED,
+      .isn = 0x11223344 },
+    { .name = "ICMP port unreachable quoting the SYN",
+      .hex = "45 00 0038 0000 0000 40 01 0000  c6336401 c0000201  03 03 0000 "
+             "00000000 " SYN_QUOTE_V4,
+      .answers = true,
+      .state = TCPSHAKE_PROBE_UNREACHABLE,
+      .icmp = true,
+      .icmp_type = 3,
+      .icmp_code = 3,
+      .isn = 0x11223344 },
+    { .name = "ICMP time exceeded quoting the SYN",
+      .hex = "45 00 0038 0000 0000 40 01 0000  c6336401 c0000201  0b 00 0000 "
+             "00000000 " SYN_QUOTE_V4,
+      .answers = true,
+      .state = TCPSHAKE_PROBE_UNREACHABLE,
+      .icmp = true,
+      .icmp_type = 11,
+      .isn = 0x11223344 },
+    { .name = "IPv6 SYN-ACK",
+      .hex = V6_TCP("0018") "0050 9c40 aabbccdd 11223345 60 12 ffff 0000 0000 020405b4",
+      .answers = true,
+      .state = TCPSHAKE_PROBE_OPEN,
+      .send_rst = true,
+      .isn = 0x11223344 },
+    { .name = "ICMPv6 port unreachable quoting the SYN",
+      .hex = "60000000 0048 3a 40  20010db8 00000000 00000000 000000fe "
+             "20010db8 00000000 00000000 00000001  01 04 0000 00000000 "
+             "60000000 0018 06 40  20010db8 00000000 00000000 00000001 "
+             "20010db8 00000000 00000000 0000000a  9c40 0050 11223344 00000000 60 02 faf0 0000 "
+             "0000 020405b4",
+      .answers = true,
+      .state = TCPSHAKE_PROBE_UNREACHABLE,
+      .icmp = true,
+      .icmp_type = 1,
+      .icmp_code = 4,
+      .isn = 0x11223344 },
+    { .name = "SYN-ACK cut short", .hex = V4_TCP("002c") "0050 9c40 aabbccdd 1122" },
+    { .name = "garbage", .hex = "ff00ff00 deadbeef 0102" },
+    { .name = "empty", .hex = "" },
+    { .name = "SYN-ACK from another host",
+      .hex = "45 00 002c 0000 4000 40 06 0000  c000020b c0000201 "
+             "0050 9c40 aabbccdd 11223345 60 12 ffff 0000 0000 020405b4" },
+    { .name = "bare ACK: neither SYN nor RST",
+      .hex = V4_TCP("0028") "0050 9c40 aabbccdd 11223345 50 10 ffff 0000 0000" },
+    { .name = "RST without ACK",
+      .hex = V4_TCP("0028") "0050 9c40 11223345 00000000 50 04 0000 0000 0000" },
+    { .name = "ICMP echo reply",
+      .hex = "45 00 001c 0000 0000 40 01 0000  c000020a c0000201  00 00 0000 00010001" },
+    { .name = "ICMP source quench quoting the SYN: not an answer we use",
+      .hex = "45 00 0038 0000 0000 40 01 0000  c6336401 c0000201  04 00 0000 "
+             "00000000 " SYN_QUOTE_V4 },
+    { .name = "ICMP unreachable quoting a SYN to another host",
+      .hex = "45 00 0038 0000 0000 40 01 0000  c6336401 c0000201  03 03 0000 00000000 "
+             "45 00 002c 0000 4000 40 06 0000  c0000201 c000020b  9c40 0050 11223344" },
+};
+
+/* Hex text (spaces allowed) to bytes; returns the count, or SIZE_MAX on bad text. */
+static size_t unhex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (const char *c = hex; *c != '\0'; c++) {
+        int v;
+        if (*c >= '0' && *c <= '9') {
+            v = *c - '0';
+        } else if (*c >= 'a' && *c <= 'f') {
+            v = *c - 'a' + 10;
+        } else if (*c == ' ') {
+            continue;
+        } else {
+            return SIZE_MAX;
+        }
+        if (hi < 0) {
+            hi = v;
+            continue;
+        }
+        if (n == cap) {
+            return SIZE_MAX;
+        }
+        out[n++] = (uint8_t)(hi << 4 | v);
+        hi = -1;
+    }
+    return hi < 0 ? n : SIZE_MAX;
+}
+
+static void test_syn_reply(void)
+{
+    static const uint8_t target4[16] = { 192, 0, 2, 10 };
+    static const uint8_t target6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
+    for (size_t i = 0; i < sizeof(reply_cases) / sizeof(reply_cases[0]); i++) {
+        const struct reply_case *c = &reply_cases[i];
+        uint8_t pkt[256];
+        size_t n = unhex(c->hex, pkt, sizeof(pkt));
+        CHECK(n != SIZE_MAX);
+        if (n == SIZE_MAX) {
+            fprintf(stderr, "reply case \"%s\": bad hex\n", c->name);
+            continue;
+        }
+        const uint8_t *target = n > 0 && pkt[0] >> 4 == 6 ? target6 : target4;
+        struct syn_reply r;
+        bool answers = probe_syn_reply(pkt, n, target, &r);
+        if (answers != c->answers) {
+            fprintf(stderr, "reply case \"%s\":\n", c->name);
+        }
+        CHECK_INT(answers, c->answers);
+        if (!answers || !c->answers) {
+            continue;
+        }
+        CHECK_INT(r.probed, 80);
+        CHECK_INT(r.ours, 40000);
+        CHECK_U64(r.isn, c->isn);
+        CHECK_INT(r.send_rst, c->send_rst);
+        CHECK_INT(r.a.state, c->state);
+        CHECK_INT(r.a.timed, true);
+        CHECK_INT(r.a.icmp, c->icmp);
+        CHECK_INT(r.a.icmp_type, c->icmp_type);
+        CHECK_INT(r.a.icmp_code, c->icmp_code);
+        CHECK_INT(r.a.error, c->error);
+    }
+}
+
 int main(void)
 {
     test_ports();
     test_stats();
     test_new();
+    test_syn_reply();
     return check_report("probe");
 }
