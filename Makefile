@@ -81,6 +81,15 @@ $(BUILD)/tests/alloc_fault.o: src/alloc.c
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/alloc_fault.o $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# Built against a frozen older header (tests/abi/tcpshake_old.h) and linked with the
+# current shared library: structs that grow must not break such a program.
+ABI_TEST := $(BUILD)/tests/abi_old_caller
+$(BUILD)/tests/abi/abi_old_caller.o: CPPFLAGS += -Itests/unit
+$(ABI_TEST): $(BUILD)/tests/abi/abi_old_caller.o $(BUILD)/tests/abi/abi_reference.o $(LIB_SO)
+	$(Q)ln -sf libtcpshake.so $(BUILD)/libtcpshake.so.0
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) -o $@ -L$(BUILD) -ltcpshake \
+		-Wl,-rpath,'$$ORIGIN/..'
+
 $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
 
@@ -98,8 +107,9 @@ schema: $(FIELDS)
 
 # ------------------------------------------------------------------- tests
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(ABI_TEST)
 	@set -e; for t in $(UNIT_BIN); do $$t; done
+	@$(ABI_TEST) tests/data/handshakes.pcap
 
 e2e: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace $(FIELDS)
@@ -333,6 +343,7 @@ uninstall:
 # ------------------------------------------------------------------- style
 
 FORMAT_FILES = $(wildcard include/*.h include/*/*.h src/*.c src/*.h src/*/*.c src/*/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
+               tests/abi/*.c tests/abi/*.h \
                tests/tools/*.c tools/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
