@@ -664,8 +664,8 @@ static int open_dump(const struct options *o, struct tcpshake *h)
 /* Open the file or interface, the -w file, then drop privileges. -1 or an exit status. */
 static int open_input(const struct options *o, struct tcpshake *h)
 {
-    int rc = o->iface != NULL ? tcpshake_open_live(h, o->iface, &o->live)
-                              : tcpshake_open_file(h, o->read_path);
+    enum tcpshake_status rc = o->iface != NULL ? tcpshake_open_live(h, o->iface, &o->live)
+                                               : tcpshake_open_file(h, o->read_path);
     if (rc == TCPSHAKE_ERR_FILTER) {
         complain("%s", tcpshake_errmsg(h));
         return EXIT_USAGE;
@@ -764,17 +764,17 @@ static int analyse(const struct options *o, struct run *run)
     if (run->sink != NULL && o->cfg.threads > 1 && !run->live) {
         run->writer = writer_start(run->sink); /* NULL: write on this thread */
     }
-    rc = tcpshake_run(h);
+    enum tcpshake_status ran = tcpshake_run(h);
     running_handle = NULL;
     take_write_error(run, writer_stop(run->writer));
     run->writer = NULL;
     run->h = NULL;
     clear_progress(run);
     int status = report(o, run, h);
-    if (rc == TCPSHAKE_ERR_WRITE) {
+    if (ran == TCPSHAKE_ERR_WRITE) {
         complain("%s: %s", o->write_path, tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
-    } else if (rc != TCPSHAKE_OK) {
+    } else if (ran != TCPSHAKE_OK) {
         complain("%s: %s", input_name(o), tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
     }

@@ -51,8 +51,6 @@
 extern "C" {
 #endif
 
-/* ----------------------------------------------------------------- handle */
-
 typedef void (*tcpshake_record_fn)(const struct tcpshake_record *rec, void *user);
 
 struct tcpshake;

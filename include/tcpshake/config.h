@@ -15,8 +15,6 @@
 extern "C" {
 #endif
 
-/* ----------------------------------------------------------------- handle */
-
 /*
  * Growth: fields are only ever appended, and size (set by
  * tcpshake_config_default) is sizeof(struct tcpshake_config) in the header

@@ -15,8 +15,6 @@
 extern "C" {
 #endif
 
-/* ------------------------------------------------------------------ probe */
-
 /*
  * Active probing: open TCP handshakes to one host's ports and time them, as
  * tcping, hping3 -S or nmap -sT / -sS do.

@@ -15,8 +15,6 @@
 extern "C" {
 #endif
 
-/* ---------------------------------------------------------------- records */
-
 /* How the handshake ended. The names (tcpshake_outcome_name) are stable
  * output vocabulary documented in the man page. */
 enum tcpshake_outcome {

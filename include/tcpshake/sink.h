@@ -14,8 +14,6 @@
 extern "C" {
 #endif
 
-/* ------------------------------------------------------------------ sinks */
-
 /* Output formats: each writes records to a FILE * the caller owns. */
 enum tcpshake_format {
     TCPSHAKE_FORMAT_TABLE, /* aligned text, one line per connection */
