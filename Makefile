@@ -12,7 +12,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
-VERSION := $(shell sed -n 's/^\#define TCPSHAKE_VERSION "\(.*\)"/\1/p' include/tcpshake.h)
+VERSION := $(shell sed -n 's/^\#define TCPSHAKE_VERSION "\(.*\)"/\1/p' include/tcpshake/status.h)
 
 WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wold-style-definition -Wformat=2 -Wvla -Wpointer-arith -Wwrite-strings -Wundef \
@@ -32,6 +32,8 @@ LDLIBS  += -lpcap -pthread
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC  := $(wildcard src/*.c src/*/*.c)
+# The public headers: tcpshake.h, the one a program includes, and the parts behind it.
+API_HEADERS := $(wildcard include/tcpshake/*.h)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A    := $(BUILD)/libtcpshake.a
 LIB_SO   := $(BUILD)/libtcpshake.so
@@ -67,7 +69,7 @@ $(LIB_SO): $(LIB_OBJ)
 	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
 
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
-	$(BUILD)/cli/streams.o $(LIB_A)
+	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -78,6 +80,15 @@ $(BUILD)/tests/alloc_fault.o: src/alloc.c
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/alloc_fault.o $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Built against a frozen older header (tests/abi/tcpshake_old.h) and linked with the
+# current shared library: structs that grow must not break such a program.
+ABI_TEST := $(BUILD)/tests/abi_old_caller
+$(BUILD)/tests/abi/abi_old_caller.o: CPPFLAGS += -Itests/unit
+$(ABI_TEST): $(BUILD)/tests/abi/abi_old_caller.o $(BUILD)/tests/abi/abi_reference.o $(LIB_SO)
+	$(Q)ln -sf libtcpshake.so $(BUILD)/libtcpshake.so.0
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) -o $@ -L$(BUILD) -ltcpshake \
+		-Wl,-rpath,'$$ORIGIN/..'
 
 $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
@@ -96,8 +107,9 @@ schema: $(FIELDS)
 
 # ------------------------------------------------------------------- tests
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(ABI_TEST)
 	@set -e; for t in $(UNIT_BIN); do $$t; done
+	@$(ABI_TEST) tests/data/handshakes.pcap
 
 e2e: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace $(FIELDS)
@@ -313,7 +325,9 @@ install: all
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libtcpshake.a
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libtcpshake.so.0
 	ln -sf libtcpshake.so.0 $(DESTDIR)$(PREFIX)/lib/libtcpshake.so
+	install -d $(DESTDIR)$(PREFIX)/include/tcpshake
 	install -m 644 include/tcpshake.h $(DESTDIR)$(PREFIX)/include/tcpshake.h
+	install -m 644 $(API_HEADERS) $(DESTDIR)$(PREFIX)/include/tcpshake/
 	install -m 644 docs/tcpshake.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1
 	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: tcpshake\nDescription: TCP handshake and teardown analysis\nVersion: %s\nRequires.private: libpcap\nLibs: -L$${libdir} -ltcpshake\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc
@@ -322,11 +336,14 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/tcpshake $(DESTDIR)$(PREFIX)/lib/libtcpshake.a \
 		$(DESTDIR)$(PREFIX)/lib/libtcpshake.so $(DESTDIR)$(PREFIX)/lib/libtcpshake.so.0 \
 		$(DESTDIR)$(PREFIX)/include/tcpshake.h $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1 \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc \
+		$(API_HEADERS:include/%=$(DESTDIR)$(PREFIX)/include/%)
+	-rmdir $(DESTDIR)$(PREFIX)/include/tcpshake
 
 # ------------------------------------------------------------------- style
 
-FORMAT_FILES = $(wildcard include/*.h src/*.c src/*.h src/*/*.c src/*/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
+FORMAT_FILES = $(wildcard include/*.h include/*/*.h src/*.c src/*.h src/*/*.c src/*/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
+               tests/abi/*.c tests/abi/*.h \
                tests/tools/*.c tools/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)

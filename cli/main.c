@@ -23,6 +23,7 @@
 #include "cli_agg.h"
 #include "cli_probe.h"
 #include "cli_streams.h"
+#include "cli_summary.h"
 #include "cli_writer.h"
 #include "tcpshake.h"
 
@@ -421,7 +422,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->color = 0;
             break;
         case OPT_VERSION:
-            printf("tcpshake %s\n", TCPSHAKE_VERSION);
+            printf("tcpshake %s\n", tcpshake_version());
             return 0;
         case ':':
             if (is_long) {
@@ -556,7 +557,7 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
             iso_seconds(end_ns, b, sizeof(b)));
     tcpshake_summary_print(run->interval, NULL, run->interval_out);
     tcpshake_summary_free(run->interval);
-    run->interval = tcpshake_summary_new(); /* NULL (out of memory) only skips blocks */
+    run->interval = cli_summary_new(); /* NULL (out of memory) only skips blocks */
 }
 
 static uint64_t monotonic_ns(void)
@@ -663,8 +664,8 @@ static int open_dump(const struct options *o, struct tcpshake *h)
 /* Open the file or interface, the -w file, then drop privileges. -1 or an exit status. */
 static int open_input(const struct options *o, struct tcpshake *h)
 {
-    int rc = o->iface != NULL ? tcpshake_open_live(h, o->iface, &o->live)
-                              : tcpshake_open_file(h, o->read_path);
+    enum tcpshake_status rc = o->iface != NULL ? tcpshake_open_live(h, o->iface, &o->live)
+                                               : tcpshake_open_file(h, o->read_path);
     if (rc == TCPSHAKE_ERR_FILTER) {
         complain("%s", tcpshake_errmsg(h));
         return EXIT_USAGE;
@@ -763,17 +764,17 @@ static int analyse(const struct options *o, struct run *run)
     if (run->sink != NULL && o->cfg.threads > 1 && !run->live) {
         run->writer = writer_start(run->sink); /* NULL: write on this thread */
     }
-    rc = tcpshake_run(h);
+    enum tcpshake_status ran = tcpshake_run(h);
     running_handle = NULL;
     take_write_error(run, writer_stop(run->writer));
     run->writer = NULL;
     run->h = NULL;
     clear_progress(run);
     int status = report(o, run, h);
-    if (rc == TCPSHAKE_ERR_WRITE) {
+    if (ran == TCPSHAKE_ERR_WRITE) {
         complain("%s: %s", o->write_path, tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
-    } else if (rc != TCPSHAKE_OK) {
+    } else if (ran != TCPSHAKE_OK) {
         complain("%s: %s", input_name(o), tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
     }
@@ -911,9 +912,9 @@ int main(int argc, char **argv)
     bool sink_wanted = !agg_replaces_records(&o.agg);
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
     /* -q prints no summary, so do not build one (tcpshake_summary_add(NULL, ..) is a no-op). */
-    run.summary = o.quiet ? NULL : tcpshake_summary_new();
+    run.summary = o.quiet ? NULL : cli_summary_new();
     if (o.stats_interval != 0) {
-        run.interval = tcpshake_summary_new();
+        run.interval = cli_summary_new();
     }
     if ((sink_wanted && run.sink == NULL) || (!o.quiet && run.summary == NULL) ||
         (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {

@@ -565,7 +565,7 @@ static int run(const struct probe_opts *po)
     }
     running_probe = p;
     catch_signals();
-    int rc = tcpshake_probe_run(p);
+    enum tcpshake_status rc = tcpshake_probe_run(p);
     running_probe = NULL;
     if (rc == TCPSHAKE_OK && tcpshake_probe_parallel(p) < parallel) {
         complain("out of file descriptors: went on with at most %" PRIu32 " attempts in flight",

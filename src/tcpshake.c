@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "config.h"
 #include "decode.h"
 #include "engine.h"
 #include "shard.h"
@@ -69,15 +70,6 @@ struct tcpshake {
     char errmsg[512];
 };
 
-void tcpshake_config_default(struct tcpshake_config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->max_flows = 262144;
-    cfg->handshake_timeout_ns = 60 * NS_PER_S;
-    cfg->idle_timeout_ns = 300 * NS_PER_S;
-    cfg->close_linger_ns = 5 * NS_PER_S;
-}
-
 /* Records and events, in emission-key order, to the user's callbacks. */
 static void deliver_record(void *ctx, enum tcpshake_event ev, const struct tcpshake_record *rec)
 {
@@ -124,11 +116,11 @@ static uint64_t jump_threshold(const struct tcpshake_config *cfg)
 struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record_fn on_record,
                               void *user)
 {
-    struct tcpshake_config defaults;
-    if (cfg == NULL) {
-        tcpshake_config_default(&defaults);
-        cfg = &defaults;
+    struct tcpshake_config known;
+    if (!config_read(&known, cfg)) {
+        return NULL;
     }
+    cfg = &known;
     if (cfg->max_flows < 16 || cfg->max_flows > (1u << 28) ||
         cfg->threads > SHARD_MAX_WORKERS + 1) {
         return NULL;
@@ -379,7 +371,7 @@ static bool refuse_second_source(struct tcpshake *h)
     return false;
 }
 
-int tcpshake_open_file(struct tcpshake *h, const char *path)
+enum tcpshake_status tcpshake_open_file(struct tcpshake *h, const char *path)
 {
     if (refuse_second_source(h)) {
         return TCPSHAKE_ERR_STATE;
@@ -387,7 +379,7 @@ int tcpshake_open_file(struct tcpshake *h, const char *path)
     return check_opened(h, source_open_file(&h->src, path, h->bpf, h->errmsg, sizeof(h->errmsg)));
 }
 
-int tcpshake_open_stream(struct tcpshake *h, FILE *fp)
+enum tcpshake_status tcpshake_open_stream(struct tcpshake *h, FILE *fp)
 {
     if (refuse_second_source(h)) {
         return TCPSHAKE_ERR_STATE;
@@ -404,8 +396,8 @@ void tcpshake_live_options_default(struct tcpshake_live_options *opt)
     opt->buffer_kib = 32768;
 }
 
-int tcpshake_open_live(struct tcpshake *h, const char *iface,
-                       const struct tcpshake_live_options *opt)
+enum tcpshake_status tcpshake_open_live(struct tcpshake *h, const char *iface,
+                                        const struct tcpshake_live_options *opt)
 {
     if (refuse_second_source(h)) {
         return TCPSHAKE_ERR_STATE;
@@ -445,7 +437,7 @@ static int dump_allowed(struct tcpshake *h, unsigned flags)
     return TCPSHAKE_OK;
 }
 
-int tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags)
+enum tcpshake_status tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags)
 {
     int rc = dump_allowed(h, flags);
     if (rc == TCPSHAKE_OK) {
@@ -458,7 +450,7 @@ int tcpshake_dump_open(struct tcpshake *h, const char *path, unsigned flags)
     return rc;
 }
 
-int tcpshake_dump_stream(struct tcpshake *h, FILE *fp, unsigned flags)
+enum tcpshake_status tcpshake_dump_stream(struct tcpshake *h, FILE *fp, unsigned flags)
 {
     int rc = dump_allowed(h, flags);
     if (rc != TCPSHAKE_OK) {
@@ -623,8 +615,8 @@ void tcpshake_tick(struct tcpshake *h, uint64_t now_ns)
     }
 }
 
-int tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns, const uint8_t *data,
-                  size_t caplen, size_t wire_len)
+enum tcpshake_status tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns,
+                                   const uint8_t *data, size_t caplen, size_t wire_len)
 {
     /* A source's link type was checked when it was opened (check_opened). */
     if (link_refused(h, linktype)) {
@@ -662,7 +654,7 @@ static int take_packet(struct tcpshake *h, const struct source_packet *pkt)
     return TCPSHAKE_OK;
 }
 
-int tcpshake_run(struct tcpshake *h)
+enum tcpshake_status tcpshake_run(struct tcpshake *h)
 {
     if (h->src == NULL) {
         snprintf(h->errmsg, sizeof(h->errmsg), "no source is open");

@@ -713,7 +713,7 @@ static void json_kind_fields(const struct tcpshake_alert *a, FILE *out)
     }
 }
 
-int tcpshake_alert_write_json(const struct tcpshake_alert *a, FILE *out)
+enum tcpshake_status tcpshake_alert_write_json(const struct tcpshake_alert *a, FILE *out)
 {
     if (a == NULL || out == NULL) {
         return TCPSHAKE_ERR_ARG;
@@ -790,7 +790,7 @@ static void print_alert_line(const struct tcpshake_alert *a, FILE *out)
     }
 }
 
-int tcpshake_detect_print(const struct tcpshake_detect *d, FILE *out)
+enum tcpshake_status tcpshake_detect_print(const struct tcpshake_detect *d, FILE *out)
 {
     if (d == NULL || out == NULL) {
         return TCPSHAKE_ERR_ARG;

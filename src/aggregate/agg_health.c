@@ -502,7 +502,8 @@ void tcpshake_health_add(struct tcpshake_health *h, const struct tcpshake_record
     row_add(find_row(h, r), r);
 }
 
-int tcpshake_health_write(const struct tcpshake_health *h, FILE *out, enum tcpshake_format fmt)
+enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE *out,
+                                           enum tcpshake_format fmt)
 {
     if (h == NULL || out == NULL || (unsigned)fmt >= TCPSHAKE_FORMAT_COUNT) {
         return TCPSHAKE_ERR_ARG;

@@ -64,6 +64,8 @@ struct tcpshake_summary {
     struct siphash_key secret;     /* of key_hash, drawn in tcpshake_summary_new */
     uint16_t index[SUMMARY_SLOTS]; /* entry number + 1; 0 = empty slot */
     struct server servers[SUMMARY_SERVERS];
+    tcpshake_capture_point_fn capture_point_fn; /* puts the capture point into words */
+    void *capture_point_user;
 };
 
 /* ------------------------------------------------------------ aggregation */
@@ -292,44 +294,46 @@ static bool tenfold_at_most(int64_t a, int64_t b)
     return a * 10 <= b;
 }
 
-int tcpshake_capture_point_print(int64_t server_side_p50_ns, int64_t client_side_p50_ns,
-                                 uint64_t n_samples, FILE *out)
+enum tcpshake_capture_point tcpshake_capture_point_judge(int64_t server_side_p50_ns,
+                                                         int64_t client_side_p50_ns,
+                                                         uint64_t n_samples)
 {
     int64_t s = server_side_p50_ns, c = client_side_p50_ns;
-    fputs("capture point: ", out);
     if (n_samples == 0) {
-        fputs("unknown (no handshake timed on both sides).\n", out);
-    } else if (s < NEAR_ZERO_NS && c < NEAR_ZERO_NS) {
-        fputs("both sides under 0.1 ms: one host or a very short path\n"
-              "  (loopback, namespaces on one machine); the figures are mostly the\n"
-              "  two stacks' own time.\n",
-              out);
-    } else if (tenfold_at_most(c, s)) {
-        fputs("near the client (client side ~ 0, server side ~ the round trip).\n"
-              "  Server side is the whole network round trip plus the server's time,\n"
-              "  so a slow path and a slow server look alike; client side is only the\n"
-              "  client's own stack time.\n",
-              out);
-    } else if (tenfold_at_most(s, c)) {
-        fputs("near the server (server side ~ 0, client side ~ the round trip).\n"
-              "  Server side is the server's own stack and accept time; client side is\n"
-              "  the whole network round trip plus the client's time.\n",
-              out);
-    } else {
-        fputs("in the middle (both sides carry network time).\n"
-              "  Server side is the path from the capture point to the server and back\n"
-              "  plus server time, client side the same towards the client; their sum\n"
-              "  is the round trip between the ends.\n",
-              out);
+        return TCPSHAKE_CAPTURE_POINT_UNKNOWN;
     }
-    return ferror(out) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
+    if (s < NEAR_ZERO_NS && c < NEAR_ZERO_NS) {
+        return TCPSHAKE_CAPTURE_POINT_ONE_HOST;
+    }
+    if (tenfold_at_most(c, s)) {
+        return TCPSHAKE_CAPTURE_POINT_NEAR_CLIENT;
+    }
+    if (tenfold_at_most(s, c)) {
+        return TCPSHAKE_CAPTURE_POINT_NEAR_SERVER;
+    }
+    return TCPSHAKE_CAPTURE_POINT_MIDDLE;
+}
+
+enum tcpshake_capture_point tcpshake_summary_capture_point(const struct tcpshake_summary *s)
+{
+    uint64_t ns = hist_count(&s->server_side), nc = hist_count(&s->client_side);
+    return tcpshake_capture_point_judge(hist_quantile(&s->server_side, 0.5),
+                                        hist_quantile(&s->client_side, 0.5), ns < nc ? ns : nc);
+}
+
+void tcpshake_summary_set_capture_point_fn(struct tcpshake_summary *s, tcpshake_capture_point_fn fn,
+                                           void *user)
+{
+    s->capture_point_fn = fn;
+    s->capture_point_user = user;
 }
 
 static void print_capture_point(const struct tcpshake_summary *s, FILE *out)
 {
-    uint64_t ns = hist_count(&s->server_side), nc = hist_count(&s->client_side);
-    tcpshake_capture_point_print(hist_quantile(&s->server_side, 0.5),
-                                 hist_quantile(&s->client_side, 0.5), ns < nc ? ns : nc, out);
+    enum tcpshake_capture_point cp = tcpshake_summary_capture_point(s);
+    if (s->capture_point_fn != NULL) {
+        s->capture_point_fn(cp, out, s->capture_point_user);
+    }
 }
 
 /* Orders entries for the "top" lists: larger value first, then by key, for stable output. */
@@ -509,8 +513,8 @@ void tcpshake_summary_add(struct tcpshake_summary *s, const struct tcpshake_reco
     server_add(server_entry(s, r), r);
 }
 
-int tcpshake_summary_print(const struct tcpshake_summary *s, const struct tcpshake_stats *stats,
-                           FILE *out)
+enum tcpshake_status tcpshake_summary_print(const struct tcpshake_summary *s,
+                                            const struct tcpshake_stats *stats, FILE *out)
 {
     if (s == NULL || out == NULL) {
         return TCPSHAKE_ERR_ARG;

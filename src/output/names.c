@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-const char *tcpshake_strerror(int status)
+const char *tcpshake_strerror(enum tcpshake_status status)
 {
     switch (status) {
 #define STATUS_TEXT(name, num, text)                                                               \

@@ -133,13 +133,13 @@ const char *tcpshake_event_name(enum tcpshake_event e)
     }
 }
 
-int tcpshake_sink_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
+enum tcpshake_status tcpshake_sink_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     return tcpshake_sink_write_event(s, TCPSHAKE_EVENT_CLOSE, r);
 }
 
-int tcpshake_sink_write_event(struct tcpshake_sink *s, enum tcpshake_event ev,
-                              const struct tcpshake_record *r)
+enum tcpshake_status tcpshake_sink_write_event(struct tcpshake_sink *s, enum tcpshake_event ev,
+                                               const struct tcpshake_record *r)
 {
     if (s == NULL || r == NULL || (unsigned)ev >= TCPSHAKE_EVENT_COUNT) {
         return TCPSHAKE_ERR_ARG;
@@ -159,7 +159,7 @@ int tcpshake_sink_write_event(struct tcpshake_sink *s, enum tcpshake_event ev,
     return sink_status(s);
 }
 
-int tcpshake_sink_finish(struct tcpshake_sink *s)
+enum tcpshake_status tcpshake_sink_finish(struct tcpshake_sink *s)
 {
     if (s == NULL) {
         return TCPSHAKE_ERR_ARG;

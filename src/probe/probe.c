@@ -514,7 +514,7 @@ static void report_summaries(struct tcpshake_probe *p)
     }
 }
 
-int tcpshake_probe_run(struct tcpshake_probe *p)
+enum tcpshake_status tcpshake_probe_run(struct tcpshake_probe *p)
 {
     if (p->ran) {
         return probe_fail(p, TCPSHAKE_ERR_STATE, "a probe runs only once");

@@ -29,7 +29,8 @@ static bool read_port(const char **s, uint16_t *out)
     return true;
 }
 
-int tcpshake_probe_parse_ports(const char *spec, uint16_t *ports, size_t cap, size_t *n_ports)
+enum tcpshake_status tcpshake_probe_parse_ports(const char *spec, uint16_t *ports, size_t cap,
+                                                size_t *n_ports)
 {
     uint8_t seen[65536 / 8];
     memset(seen, 0, sizeof(seen));

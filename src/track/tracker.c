@@ -681,6 +681,7 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
 {
     const struct conn_facts *f = &c->facts;
     memset(out, 0, sizeof(*out));
+    out->size = sizeof(*out);
     out->id = f->id;
     out->ip_version = f->ip_version;
     out->vlan = f->vlan;

@@ -199,10 +199,7 @@
     "  client side             3      0.035      0.035      0.035      0.035      0.035\n"         \
     "  handshake               3      0.547      0.547      0.547      0.547      0.547\n"         \
     "  app latency             3      1.235      1.235      1.235      1.235      1.235\n"         \
-    "capture point: near the client (client side ~ 0, server side ~ the round trip).\n"            \
-    "  Server side is the whole network round trip plus the server's time,\n"                      \
-    "  so a slow path and a slow server look alike; client side is only the\n"                     \
-    "  client's own stack time.\n"                                                                 \
+    "capture point 2 here\n"                                                                       \
     "top servers by connections (latency in ms, columns as above):\n"                              \
     "  10.0.0.2:80: 4 connections, 3 established, 1 failed\n"                                      \
     "    server side           3      0.512      0.516      0.999      0.999      1.000\n"         \
@@ -737,6 +734,12 @@ static char *summary_text(const struct tcpshake_summary *sum, const struct tcpsh
     return buf;
 }
 
+/* The summary leaves the capture point's words to its user: here a marker. */
+static void capture_point_marker(enum tcpshake_capture_point cp, FILE *out, void *user)
+{
+    fprintf(out, "capture point %d %s\n", (int)cp, (const char *)user);
+}
+
 static void test_summary(const struct tcpshake_record *recs)
 {
     struct tcpshake_summary *sum = tcpshake_summary_new();
@@ -744,6 +747,8 @@ static void test_summary(const struct tcpshake_record *recs)
     if (sum == NULL) {
         return;
     }
+    static char here[] = "here";
+    tcpshake_summary_set_capture_point_fn(sum, capture_point_marker, here);
     for (int i = 0; i < 3; i++) {
         tcpshake_summary_add(sum, &recs[i]);
     }
@@ -764,6 +769,7 @@ static void test_summary(const struct tcpshake_record *recs)
     st.skipped[TCPSHAKE_SKIP_NOT_TCP] = 3;
     st.connections = 6;
     st.flows_peak = 2;
+    CHECK_INT(tcpshake_summary_capture_point(sum), TCPSHAKE_CAPTURE_POINT_NEAR_CLIENT);
     char *got = summary_text(sum, &st);
     CHECK_STR(got, EXPECT_SUMMARY);
     free(got);
@@ -771,6 +777,12 @@ static void test_summary(const struct tcpshake_record *recs)
     /* Without stats the capture section is left out. */
     got = summary_text(sum, NULL);
     CHECK(got != NULL && strstr(got, "capture:") == NULL);
+    free(got);
+
+    /* Without a capture point function the summary says nothing about it. */
+    tcpshake_summary_set_capture_point_fn(sum, NULL, NULL);
+    got = summary_text(sum, NULL);
+    CHECK(got != NULL && strstr(got, "capture point") == NULL);
     free(got);
     tcpshake_summary_free(sum);
     tcpshake_summary_free(NULL);
@@ -820,8 +832,19 @@ static void test_summary_eviction(const struct tcpshake_record *recs)
     tcpshake_summary_free(sum);
 }
 
+/* The library's version is the header's, and the string spells the numbers. */
+static void test_version(void)
+{
+    char want[32];
+    snprintf(want, sizeof(want), "%d.%d.%d", TCPSHAKE_VERSION_MAJOR, TCPSHAKE_VERSION_MINOR,
+             TCPSHAKE_VERSION_PATCH);
+    CHECK_STR(TCPSHAKE_VERSION, want);
+    CHECK_STR(tcpshake_version(), TCPSHAKE_VERSION);
+}
+
 int main(void)
 {
+    test_version();
     struct tcpshake_record recs[3];
     make_established(&recs[0]);
     make_refused_v6(&recs[1]);

@@ -1,0 +1,53 @@
+/*
+ * tcpshake/sink.h - output formats and sinks that write records.
+ *
+ * Part of the public API: include <tcpshake.h>, not this file.
+ */
+#ifndef TCPSHAKE_PUBLIC_SINK_H
+#define TCPSHAKE_PUBLIC_SINK_H
+
+#include "tcpshake/record.h"
+#include "tcpshake/status.h"
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Output formats: each writes records to a FILE * the caller owns. */
+enum tcpshake_format {
+    TCPSHAKE_FORMAT_TABLE, /* aligned text, one line per connection */
+    TCPSHAKE_FORMAT_JSON,  /* JSON lines, one object per connection */
+    TCPSHAKE_FORMAT_CSV,   /* RFC 4180 with a header line */
+    TCPSHAKE_FORMAT_ZEEK,  /* Zeek conn.log TSV with its header lines */
+    TCPSHAKE_FORMAT_COUNT
+};
+
+enum tcpshake_sink_flags {
+    TCPSHAKE_SINK_COLOR = 1u << 0,  /* ANSI colour (table only) */
+    TCPSHAKE_SINK_EVENTS = 1u << 1, /* say which event each record is: a first "event"
+                                       member (JSON), column (CSV) or column (table) */
+};
+
+struct tcpshake_sink;
+
+/* Make a sink writing to out (borrowed; must outlive the sink). NULL on OOM or bad format. */
+TCPSHAKE_API struct tcpshake_sink *tcpshake_sink_new(enum tcpshake_format fmt, FILE *out,
+                                                     unsigned flags);
+/* Write one record. Returns OK or ERR_WRITE. */
+TCPSHAKE_API enum tcpshake_status tcpshake_sink_write(struct tcpshake_sink *s,
+                                                      const struct tcpshake_record *r);
+/* Write any trailer (Zeek's #close) and flush. Returns OK or ERR_WRITE. */
+TCPSHAKE_API enum tcpshake_status tcpshake_sink_finish(struct tcpshake_sink *s);
+TCPSHAKE_API void tcpshake_sink_free(struct tcpshake_sink *s);
+
+/* Write one record as event ev: the same as tcpshake_sink_write, and with
+ * TCPSHAKE_SINK_EVENTS the output says which event it is. OK or ERR_WRITE. */
+TCPSHAKE_API enum tcpshake_status tcpshake_sink_write_event(struct tcpshake_sink *s,
+                                                            enum tcpshake_event ev,
+                                                            const struct tcpshake_record *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
