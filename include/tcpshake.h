@@ -345,6 +345,15 @@ struct tcpshake_config {
 /* Fill *cfg with the defaults above. */
 TCPSHAKE_API void tcpshake_config_default(struct tcpshake_config *cfg);
 
+/*
+ * Check *cfg as tcpshake_new does: TCPSHAKE_OK, or TCPSHAKE_ERR_ARG with a
+ * one-line message in msg (msg_len bytes, truncated to fit; msg may be NULL
+ * when msg_len is 0) that starts with the field's name and value, e.g.
+ * "max_flows 1: want a number from 16 to 268435456".
+ */
+TCPSHAKE_API enum tcpshake_status tcpshake_config_check(const struct tcpshake_config *cfg,
+                                                        char *msg, size_t msg_len);
+
 typedef void (*tcpshake_record_fn)(const struct tcpshake_record *rec, void *user);
 
 struct tcpshake;
@@ -352,7 +361,7 @@ struct tcpshake;
 /*
  * Make a handle. cfg is copied (NULL = defaults). on_record is called once per
  * connection, in the order connections end; it may be NULL. Returns NULL when
- * memory runs out, max_flows or threads is unusable, a worker thread cannot
+ * memory runs out, tcpshake_config_check refuses cfg, a worker thread cannot
  * start, or hash_key is not set and getrandom() fails (errno then says why; we
  * never fall back to a guessable key). These are the only failures.
  * All memory for max_flows connections is allocated here.

@@ -1,9 +1,9 @@
 /*
  * tcpshake.c - the handle: source -> decode -> lane -> record callback, with
- * the clock, time jumps, the periodic interval callbacks, read progress and
- * the choice of packets to save (-w). Everything after decoding (the flow
- * table, trackers, expiry, eviction, worker threads) is behind the lane
- * (lane.h), whatever the number of threads.
+ * the configuration check, the clock, time jumps, the periodic interval
+ * callbacks, read progress and the choice of packets to save (-w). Everything
+ * after decoding (the flow table, trackers, expiry, eviction, worker threads)
+ * is behind the lane (lane.h), whatever the number of threads.
  *
  * Everything the handle needs is allocated in tcpshake_new; the per-packet
  * path allocates nothing. Time for expiry is the latest capture timestamp
@@ -69,6 +69,25 @@ void tcpshake_config_default(struct tcpshake_config *cfg)
     cfg->close_linger_ns = 5 * NS_PER_S;
 }
 
+enum tcpshake_status tcpshake_config_check(const struct tcpshake_config *cfg, char *msg,
+                                           size_t msg_len)
+{
+    if (cfg->max_flows < LANE_MIN_FLOWS || cfg->max_flows > LANE_MAX_FLOWS) {
+        snprintf(msg, msg_len, "max_flows %zu: want a number from %u to %u", cfg->max_flows,
+                 LANE_MIN_FLOWS, LANE_MAX_FLOWS);
+        return TCPSHAKE_ERR_ARG;
+    }
+    if (cfg->threads > LANE_MAX_THREADS) {
+        snprintf(msg, msg_len, "threads %u: want a number from 0 to %u", cfg->threads,
+                 LANE_MAX_THREADS);
+        return TCPSHAKE_ERR_ARG;
+    }
+    if (msg_len > 0) {
+        msg[0] = '\0';
+    }
+    return TCPSHAKE_OK;
+}
+
 /* Records and events, in emission-key order, to the user's callbacks. */
 static void deliver_record(void *ctx, enum tcpshake_event ev, const struct tcpshake_record *rec)
 {
@@ -112,8 +131,7 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         tcpshake_config_default(&defaults);
         cfg = &defaults;
     }
-    if (cfg->max_flows < LANE_MIN_FLOWS || cfg->max_flows > LANE_MAX_FLOWS ||
-        cfg->threads > LANE_MAX_THREADS) {
+    if (tcpshake_config_check(cfg, NULL, 0) != TCPSHAKE_OK) {
         return NULL;
     }
     struct tcpshake *h = ts_calloc(1, sizeof(*h));
