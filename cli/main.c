@@ -918,7 +918,7 @@ int main(int argc, char **argv)
     o.cfg.threads = pick_threads(&o);
     bool tty = isatty(STDOUT_FILENO);
     /* Records read from a file into a file or a pipe go out in big writes: with
-     * stdio's 4 KiB, a write call every three records cost about 5 % of a run.
+     * stdio's 4 KiB, a write call every three records was a visible share of a run.
      * Live records are flushed one by one anyway, a terminal line by line, and
      * standard input may be a live capture piped in: those keep stdio's buffer. */
     if (!tty && o.read_path != NULL && strcmp(o.read_path, "-") != 0) {
