@@ -58,7 +58,7 @@ struct tcpshake;
 /*
  * Make a handle. cfg is copied (NULL = defaults). on_record is called once per
  * connection, in the order connections end; it may be NULL. Returns NULL when
- * memory runs out, max_flows or threads is unusable, a worker thread cannot
+ * memory runs out, tcpshake_config_check refuses cfg, a worker thread cannot
  * start, or hash_key is not set and getrandom() fails (errno then says why; we
  * never fall back to a guessable key), or cfg->size is 0 (cfg never went
  * through tcpshake_config_default). These are the only failures.

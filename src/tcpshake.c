@@ -1,9 +1,9 @@
 /*
- * tcpshake.c - the handle: source -> decoder -> engine(s) -> record callback,
- * with the clock, the periodic interval callbacks, read progress and the
- * choice of packets to save (-w). The flow table, trackers, expiry and
- * eviction live in engine.c: one engine on the caller's thread, or one per
- * worker thread behind shard.c when tcpshake_config.threads > 1.
+ * tcpshake.c - the handle: source -> decode -> lane -> record callback, with
+ * the configuration check, the clock, time jumps, the periodic interval
+ * callbacks, read progress and the choice of packets to save (-w). Everything
+ * after decoding (the flow table, trackers, expiry, eviction, worker threads)
+ * is behind the lane (lane.h), whatever the number of threads.
  *
  * Everything the handle needs is allocated in tcpshake_new; the per-packet
  * path allocates nothing. Time for expiry is the latest capture timestamp
@@ -23,31 +23,22 @@
 #include "alloc.h"
 #include "config.h"
 #include "decode.h"
-#include "engine.h"
-#include "shard.h"
+#include "lane.h"
 #include "siphash.h"
 #include "source.h"
 
-#define NS_PER_S  1000000000ull
-#define BATCH_CAP 256 /* decoded packets queued for the one engine (see engine_packets) */
+#define NS_PER_S 1000000000ull
 
 struct tcpshake {
     struct tcpshake_config cfg;
     char *bpf; /* our copy of cfg.bpf */
     tcpshake_record_fn on_record;
     void *user;
-    struct engine eng;   /* threads <= 1: the one engine, on the caller's thread */
-    struct shard *shard; /* threads > 1: the workers, each with its engine */
-    /* threads <= 1, while tcpshake_run reads a file: packets decoded but not yet
-     * analysed. Anything that must see the engine up to date (an interval, a
-     * tick, the flush) runs the batch first, so queueing changes no output. */
-    struct engine_item *batch;
-    size_t batch_n;
-    bool batching;
+    struct lane *lane; /* where decoded packets go */
     struct source *src;
     struct tcpshake_stats stats;
     uint64_t now_ns;       /* latest timestamp seen */
-    uint64_t live_push_ns; /* threads > 1, live: when the last round went to the workers */
+    uint64_t live_push_ns; /* live: when queued packets were last pushed on */
     volatile sig_atomic_t stop;
     tcpshake_event_fn on_event; /* handshake-decided events, or NULL */
     void *event_user;
@@ -91,14 +82,6 @@ static void deliver_interval(void *ctx, uint64_t start_ns, uint64_t end_ns)
     }
 }
 
-/* One engine on the caller's thread: its records already come in key order. */
-static void engine_out(void *ctx, const struct emit_key *key, enum tcpshake_event ev,
-                       const struct tcpshake_record *rec)
-{
-    (void)key;
-    deliver_record(ctx, ev, rec);
-}
-
 /* The smallest timeout: a clock step beyond it can decide connections that no
  * packet of theirs would have (see admit). */
 static uint64_t jump_threshold(const struct tcpshake_config *cfg)
@@ -121,8 +104,7 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         return NULL;
     }
     cfg = &known;
-    if (cfg->max_flows < 16 || cfg->max_flows > (1u << 28) ||
-        cfg->threads > SHARD_MAX_WORKERS + 1) {
+    if (tcpshake_config_check(cfg, NULL, 0) != TCPSHAKE_OK) {
         return NULL;
     }
     struct tcpshake *h = ts_calloc(1, sizeof(*h));
@@ -153,18 +135,9 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
     }
     cfg = &h->cfg;
     h->jump_ns = jump_threshold(cfg);
-    bool ok;
-    if (cfg->threads > 1) {
-        struct shard_hooks hooks = { deliver_record, deliver_interval, h };
-        /* The caller's thread reads and decodes: one thread fewer to track. */
-        h->shard = shard_new(cfg, cfg->threads - 1, &hooks);
-        ok = h->shard != NULL;
-    } else {
-        h->batch = ts_calloc(BATCH_CAP, sizeof(*h->batch));
-        ok = h->batch != NULL &&
-             engine_init(&h->eng, cfg, cfg->max_flows, &h->stats, engine_out, h);
-    }
-    if (!ok) {
+    struct lane_hooks hooks = { deliver_record, deliver_interval, h };
+    h->lane = lane_new(cfg, &h->stats, &hooks);
+    if (h->lane == NULL) {
         tcpshake_free(h);
         return NULL;
     }
@@ -176,10 +149,8 @@ void tcpshake_free(struct tcpshake *h)
     if (h == NULL) {
         return;
     }
-    shard_free(h->shard);
+    lane_free(h->lane);
     source_close(h->src);
-    engine_release(&h->eng);
-    ts_free(h->batch);
     ts_free(h->held_buf);
     ts_free(h->bpf);
     ts_free(h);
@@ -207,11 +178,7 @@ void tcpshake_set_event_fn(struct tcpshake *h, tcpshake_event_fn fn, void *user)
 {
     h->on_event = fn;
     h->event_user = user;
-    if (h->shard != NULL) {
-        shard_set_events(h->shard, fn != NULL);
-    } else {
-        h->eng.events = fn != NULL;
-    }
+    lane_set_events(h->lane, fn != NULL);
 }
 
 void tcpshake_set_progress(struct tcpshake *h, tcpshake_progress_fn fn, void *user)
@@ -236,13 +203,6 @@ void tcpshake_set_interval(struct tcpshake *h, uint64_t interval_ns, tcpshake_in
     h->interval_user = user;
 }
 
-/* Analyse the packets queued for the one engine. */
-static void run_batch(struct tcpshake *h)
-{
-    engine_packets(&h->eng, h->batch, NULL, h->batch_n);
-    h->batch_n = 0;
-}
-
 /* Call the interval callback for every whole interval the clock has passed. */
 static void run_intervals(struct tcpshake *h, bool ticking)
 {
@@ -260,13 +220,8 @@ static void run_intervals(struct tcpshake *h, bool ticking)
     uint64_t end = h->interval_start_ns + elapsed / h->interval_ns * h->interval_ns;
     uint64_t start = h->interval_start_ns;
     h->interval_start_ns = end;
-    if (h->shard != NULL) {
-        /* In its turn among the workers' records. */
-        shard_interval(h->shard, h->stats.packets_read + (ticking ? 1 : 0), start, end);
-    } else {
-        run_batch(h);
-        h->on_interval(start, end, h->interval_user);
-    }
+    /* In its turn among the records: before the next packet's. */
+    lane_interval(h->lane, h->stats.packets_read + (ticking ? 1 : 0), start, end);
 }
 
 /* Move the clock forward (never back) and run what depends on it. */
@@ -307,12 +262,8 @@ static void feed_packet(struct tcpshake *h, const struct source_packet *pkt, boo
         st->last_ns = ts_ns;
     }
     advance_clock(h, ts_ns, false);
-    /* Queued (the one engine's batch, or the workers' round): decode straight into
-     * it; the slot counts only when it decodes. */
-    struct packet_view local;
-    struct packet_view *pv = h->shard != NULL ? shard_slot(h->shard)
-                             : h->batching    ? &h->batch[h->batch_n].pv
-                                              : &local;
+    /* Decoded straight into the lane; the slot counts only when it decodes. */
+    struct packet_view *pv = lane_slot(h->lane);
     enum decode_status ds = decode_packet(pkt->linktype, pkt->data, pkt->caplen, pkt->wire_len, pv);
     if (ds != DECODE_OK) {
         st->skipped[skip_of[ds]]++;
@@ -326,19 +277,7 @@ static void feed_packet(struct tcpshake *h, const struct source_packet *pkt, boo
     } else {
         st->packets_icmp++;
     }
-    if (h->shard != NULL) {
-        shard_commit(h->shard, st->packets_read, h->now_ns, ts_ns);
-    } else if (h->batching) {
-        struct engine_item *it = &h->batch[h->batch_n];
-        it->index = st->packets_read;
-        it->now_ns = h->now_ns;
-        it->ts_ns = ts_ns;
-        if (++h->batch_n == BATCH_CAP) {
-            run_batch(h);
-        }
-    } else {
-        *key = engine_packet(&h->eng, st->packets_read, h->now_ns, ts_ns, pv);
-    }
+    *key = lane_commit(h->lane, st->packets_read, h->now_ns, ts_ns);
 }
 
 /* True, with the error message set, for a link type the decoder does not know. */
@@ -430,7 +369,7 @@ static int dump_allowed(struct tcpshake *h, unsigned flags)
         snprintf(h->errmsg, sizeof(h->errmsg), "no source is open");
         return TCPSHAKE_ERR_STATE;
     }
-    if ((flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY) && h->shard != NULL) {
+    if ((flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY) && h->cfg.threads > 1) {
         snprintf(h->errmsg, sizeof(h->errmsg), "saving only handshake packets needs threads = 1");
         return TCPSHAKE_ERR_STATE;
     }
@@ -499,13 +438,13 @@ static int idle(struct tcpshake *h)
     return TCPSHAKE_OK;
 }
 
-/* Live with workers: records should not wait for a full round of packets. */
+/* Live: records should not wait for a full round of packets (with workers). */
 static void push_live(struct tcpshake *h)
 {
     uint64_t now = wall_clock_ns();
     if (now - h->live_push_ns >= 20 * NS_PER_S / 1000) {
         h->live_push_ns = now;
-        shard_push(h->shard);
+        lane_push(h->lane);
     }
 }
 
@@ -606,13 +545,7 @@ void tcpshake_tick(struct tcpshake *h, uint64_t now_ns)
     }
     (void)release(h, far_ahead(h, now_ns)); /* a failed save shows at the next flush */
     advance_clock(h, now_ns, true);
-    if (h->shard != NULL) {
-        shard_tick(h->shard, h->now_ns);
-        shard_push(h->shard);
-    } else {
-        run_batch(h);
-        engine_sweep(&h->eng, h->now_ns);
-    }
+    lane_tick(h->lane, h->now_ns);
 }
 
 enum tcpshake_status tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts_ns,
@@ -629,13 +562,7 @@ enum tcpshake_status tcpshake_feed(struct tcpshake *h, int linktype, uint64_t ts
 void tcpshake_flush(struct tcpshake *h)
 {
     (void)release(h, true); /* nothing came to contradict it */
-    if (h->shard != NULL) {
-        shard_flush(h->shard);
-        shard_stats(h->shard, &h->stats);
-    } else {
-        run_batch(h);
-        engine_flush(&h->eng);
-    }
+    lane_flush(h->lane);
 }
 
 /* Analyse one packet read from the source and save it when asked to. */
@@ -645,7 +572,7 @@ static int take_packet(struct tcpshake *h, const struct source_packet *pkt)
     if (rc != TCPSHAKE_OK) {
         return rc;
     }
-    if (h->shard != NULL && h->stats.live) {
+    if (h->stats.live) {
         push_live(h);
     }
     if ((h->stats.packets_read & 16383) == 0) {
@@ -663,8 +590,9 @@ enum tcpshake_status tcpshake_run(struct tcpshake *h)
     int status = TCPSHAKE_OK;
     /* Live records are due as packets arrive, and saving only handshake packets
      * needs each packet's verdict at once: those analyse one packet at a time. */
-    h->batching = h->shard == NULL && !source_is_live(h->src) &&
-                  !(h->dumping && (h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY));
+    bool at_once = source_is_live(h->src) ||
+                   (h->dumping && (h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY));
+    lane_set_batching(h->lane, !at_once);
     while (!h->stop &&
            (h->cfg.max_packets == 0 || h->stats.packets_read + h->holding < h->cfg.max_packets)) {
         struct source_packet pkt;
@@ -697,6 +625,6 @@ enum tcpshake_status tcpshake_run(struct tcpshake *h)
     }
     /* Whatever was read before a fault is still reported. */
     tcpshake_flush(h);
-    h->batching = false;
+    lane_set_batching(h->lane, false);
     return status;
 }

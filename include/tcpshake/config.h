@@ -81,6 +81,15 @@ struct tcpshake_config {
 #define tcpshake_config_default(cfg) tcpshake_config_init((cfg), sizeof(struct tcpshake_config))
 TCPSHAKE_API void tcpshake_config_init(struct tcpshake_config *cfg, size_t size);
 
+/*
+ * Check *cfg as tcpshake_new does: TCPSHAKE_OK, or TCPSHAKE_ERR_ARG with a
+ * one-line message in msg (msg_len bytes, truncated to fit; msg may be NULL
+ * when msg_len is 0) that starts with the field's name and value, e.g.
+ * "max_flows 1: want a number from 16 to 268435456".
+ */
+TCPSHAKE_API enum tcpshake_status tcpshake_config_check(const struct tcpshake_config *cfg,
+                                                        char *msg, size_t msg_len);
+
 /* Opening a network interface (tcpshake_open_live). */
 struct tcpshake_live_options {
     int snaplen;    /* bytes kept of each packet (default 262144) */

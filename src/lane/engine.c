@@ -2,8 +2,9 @@
  * engine.c - one shard of the analysis: decoded packets in, keyed records
  * out. Owns the flow table and the trackers in it, idle expiry, eviction when
  * the table is full, port reuse and the handshake-decided events. The handle
- * (tcpshake.c) owns the source, the clock and the callbacks; shard.c runs one
- * engine per worker thread. See engine.h for the emission key.
+ * (tcpshake.c) owns the source, the clock and the callbacks; the lane (lane.c)
+ * runs one engine inline, or shard.c one per worker thread. See engine.h for
+ * the emission key.
  */
 #include "engine.h"
 

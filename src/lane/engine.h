@@ -3,10 +3,10 @@
  * expiry, eviction, and the records they produce, each labelled with an
  * emission key.
  *
- * The handle (tcpshake.c) runs one engine on its own thread, or one engine
+ * The lane (lane.c) runs one engine on the caller's thread, or one engine
  * per worker thread (shard.c) with connections sharded by flow hash. The
  * emission key orders records the same way however the connections were
- * sharded, so both modes print the same thing:
+ * sharded, so both print the same thing:
  *
  *   a record a packet caused (eviction, port reuse, handshake event) at
  *     packet index i with clock now(i):     (now(i), PACKET, i, n-th of that packet)

@@ -24,10 +24,9 @@ _Static_assert(sizeof(struct flow_link) <= 64, "a lookup and a touch read one ca
 /*
  * A connection's place on its idle list. These live in an array of their own,
  * 16 bytes a connection, not in the connections: moving a connection to the
- * tail rewrites its two neighbours' links, and in this dense array (1.2 MB for
- * the bench trace's 76,000 connections) they stay in cache and can be
- * prefetched, where the neighbours' own connections, idle for a while, were a
- * cache miss each.
+ * tail rewrites its two neighbours' links, and in this dense array they stay
+ * in cache and can be prefetched, where the neighbours' own connections, idle
+ * for a while, were a cache miss each.
  */
 struct idle_link {
     uint64_t next_ns; /* no later than the next connection's last_ns: expiry can
@@ -98,12 +97,12 @@ static uint64_t load64(const uint8_t *p)
 
 /*
  * SipHash-1-3 of the key. It replaced an unkeyed multiply-xor hash whose
- * collisions anyone could compute (issue 14: 100 000 crafted SYNs took 120 x
- * as long as random ones). An IPv4 key is hashed as 16 bytes (the two
- * addresses, the ports and the VLAN: two blocks, where the whole 44-byte key
- * takes six), which keeps the keyed hash at about 3 % of a run; an IPv6 key as
- * all its bytes (flowtab_key zeroes the padding). The lengths differ, so the
- * two families never share a message.
+ * collisions anyone could compute, so that crafted SYNs made each new flow
+ * cost time in proportion to the flood (docs/internals.md). An IPv4 key is
+ * hashed as 16 bytes (the two addresses, the ports and the VLAN: two blocks,
+ * where the whole 44-byte key takes six), which keeps the keyed hash a small
+ * part of a run; an IPv6 key as all its bytes (flowtab_key zeroes the
+ * padding). The lengths differ, so the two families never share a message.
  */
 uint64_t flowtab_hash64(const struct siphash_key *sk, const struct flow_key *key)
 {

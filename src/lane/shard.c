@@ -1,28 +1,29 @@
 /*
- * shard.c - the worker pool behind tcpshake_config.threads > 1.
+ * shard.c - the worker pool behind the lane (lane.h) when
+ * tcpshake_config.threads > 1.
  *
  * The caller's thread reads and decodes (tcpshake.c) and hands each decoded
- * packet here. It goes to the worker that owns its flow: the keyed hash of its
- * canonical (direction-free) tuple (route_hash; for an ICMP error, of the
- * quoted tuple), so both directions and the ICMP errors about a connection
- * meet in one engine, and crafted traffic cannot pile its flows onto one
- * worker and its share of the flow table.
+ * packet here through the lane. It goes to the worker that owns its flow: the
+ * keyed hash of its canonical (direction-free) tuple (route_hash; for an ICMP
+ * error, of the quoted tuple), so both directions and the ICMP errors about a
+ * connection meet in one engine, and crafted traffic cannot pile its flows
+ * onto one worker and its share of the flow table.
  *
  * The caller's thread counts as one of tcpshake_config.threads: with two, one
  * worker tracks every connection while the caller reads, a pipeline. Reading
  * is the largest single stage (the file passes through the reader's core), so
- * a worker per CPU beside it only made threads fight over the cores: on two
- * CPUs, one worker against two took 10 M packets in 1.09 against 1.20 s, and
- * a 10 M-SYN flood in 6.4 against 7.7 s (bench/README.md).
+ * a worker per CPU beside it only makes the threads fight over the cores.
  *
  * Packets travel in rounds: the caller decodes each packet straight into the
  * round's one array of items, and lists its position in the batch of the
  * worker that owns it: no copy per packet, and one array of items per round
- * rather than one per worker. The round is sent to every worker at once, each
- * batch stamped with the clock of the last decoded packet (the sweep clock) and
- * the last packet index. Every worker sweeps at that
- * clock, so expiry happens at the same clock values in every worker; the
- * emission keys (engine.h) make the order independent of who reported what.
+ * rather than one per worker. A round of ROUND_CAP packets is far larger than
+ * the inline engine's batch (lane.c): it pays for waking the workers and
+ * taking the lock once per round. The round is sent to every worker at once,
+ * each batch stamped with the clock of the last decoded packet (the sweep
+ * clock) and the last packet index. Every worker sweeps at that clock, so
+ * expiry happens at the same clock values in every worker; the emission keys
+ * (engine.h) make the order independent of who reported what.
  *
  *   caller: read, decode, route ──> in[w]: ring of IN_SLOTS batches ──> worker w
  *   caller: merge by key, callbacks <── out[w]: ring of OUT_CAP records <── engine
@@ -48,12 +49,12 @@
 #include "flowtab.h"
 #include "siphash.h"
 
-#define BATCH_CAP 8192 /* packets per round, and per batch at most (fits a uint16_t index) */
+#define ROUND_CAP 8192 /* packets per round, and per batch at most (fits a uint16_t index) */
 #define IN_SLOTS  4    /* batches queued per worker */
 #define OUT_CAP   1024
 #define N_PENDING 64 /* interval callbacks waiting for their turn */
 
-_Static_assert(BATCH_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");
+_Static_assert(ROUND_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");
 
 /* One worker's part of a round: positions in the round's items. */
 struct batch {
@@ -61,7 +62,7 @@ struct batch {
     uint64_t sweep_ns;  /* sweep at this clock after the packets */
     uint64_t end_index; /* packets read so far */
     bool flush;         /* then report every open connection */
-    uint16_t pick[BATCH_CAP];
+    uint16_t pick[ROUND_CAP];
 };
 
 struct out_item {
@@ -106,11 +107,11 @@ struct shard {
     unsigned n;
     struct worker *w;
     struct siphash_key key; /* the flow tables' key: routing uses other bits of the hash */
-    /* IN_SLOTS rounds of BATCH_CAP items. Every round goes to every worker, so
+    /* IN_SLOTS rounds of ROUND_CAP items. Every round goes to every worker, so
      * round k is worker w's batch k (w->in[k % IN_SLOTS]) for all w, and a
      * round can be refilled once every worker has taken its batch. */
     struct engine_item *rounds;
-    struct shard_hooks hooks;
+    struct lane_hooks hooks;
     /* The caller's own. */
     bool round_open;
     size_t round_n;
@@ -175,8 +176,7 @@ static void run_batch(struct worker *w, const struct batch *b, const struct engi
  * preempt the caller, whose reading is the critical path of the whole run,
  * and the caller's core then waits for it. A SCHED_BATCH thread does not
  * preempt on wake-up; it needs no privilege and gets the same share of the
- * CPU otherwise (10 M trace, two workers: 1.08 -> 1.02 s, bench/README.md).
- * Best effort: without it the output is the same.
+ * CPU otherwise. Best effort: without it the output is the same.
  */
 static void make_batch_thread(void)
 {
@@ -200,7 +200,7 @@ static void *worker_main(void *arg)
             break;
         }
         const struct batch *b = &w->in[w->in_head % IN_SLOTS];
-        const struct engine_item *items = &s->rounds[w->in_head % IN_SLOTS * BATCH_CAP];
+        const struct engine_item *items = &s->rounds[w->in_head % IN_SLOTS * ROUND_CAP];
         w->w_head_seen = w->out_head;
         pthread_mutex_unlock(&s->mu);
         run_batch(w, b, items);
@@ -354,7 +354,7 @@ static void open_round(struct shard *s)
         w->c_fill->flush = false;
     }
     /* Every worker has sent as many batches: one in_tail names the round. */
-    s->c_items = &s->rounds[s->w[0].in_tail % IN_SLOTS * BATCH_CAP];
+    s->c_items = &s->rounds[s->w[0].in_tail % IN_SLOTS * ROUND_CAP];
     s->round_open = true;
     s->round_n = 0;
 }
@@ -410,7 +410,7 @@ void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
     w->c_fill->pick[w->c_fill->n++] = (uint16_t)s->round_n;
     s->sweep_ns = now_ns;
     s->end_index = index;
-    if (++s->round_n == BATCH_CAP) {
+    if (++s->round_n == ROUND_CAP) {
         send_round(s, false);
         deliver(s);
     }
@@ -500,7 +500,7 @@ static bool worker_init(struct shard *s, struct worker *w, const struct tcpshake
 }
 
 struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
-                        const struct shard_hooks *hooks)
+                        const struct lane_hooks *hooks)
 {
     if (n < 1 || n > SHARD_MAX_WORKERS) {
         return NULL;
@@ -514,12 +514,12 @@ struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
     s->hooks = *hooks;
     siphash_key_from_bytes(&s->key, cfg->hash_key);
     s->w = ts_calloc(n, sizeof(*s->w));
-    s->rounds = ts_calloc((size_t)IN_SLOTS * BATCH_CAP, sizeof(*s->rounds));
+    s->rounds = ts_calloc((size_t)IN_SLOTS * ROUND_CAP, sizeof(*s->rounds));
     if (s->w == NULL || s->rounds == NULL) {
         shard_free(s);
         return NULL;
     }
-    size_t cap = cfg->max_flows / n < 16 ? 16 : cfg->max_flows / n;
+    size_t cap = cfg->max_flows / n < LANE_MIN_FLOWS ? LANE_MIN_FLOWS : cfg->max_flows / n;
     for (unsigned i = 0; i < n; i++) {
         s->n = i + 1; /* so shard_free releases what was made */
         if (!worker_init(s, &s->w[i], cfg, cap, n > 1)) {

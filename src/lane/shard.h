@@ -4,9 +4,9 @@
  * trackers), and the workers' records merged back on the caller's thread in
  * emission-key order, so the output is the one a single engine would give.
  *
- * Only the handle (tcpshake.c) uses it, and only when tcpshake_config.threads
- * asks for more than one thread: the caller's thread is one of them. Every
- * function is called from that thread; the hooks run on it too.
+ * The lane (lane.c) uses it when tcpshake_config.threads asks for more than
+ * one thread: the caller's thread is one of them. Every function is called
+ * from that thread; the hooks run on it too.
  */
 #ifndef TCPSHAKE_SHARD_H
 #define TCPSHAKE_SHARD_H
@@ -15,22 +15,18 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "lane.h"
 #include "tcpshake.h"
 
-#define SHARD_MAX_WORKERS 63 /* with the caller's thread, 64 */
-
-struct shard_hooks {
-    void (*record)(void *ctx, enum tcpshake_event ev, const struct tcpshake_record *rec);
-    void (*interval)(void *ctx, uint64_t start_ns, uint64_t end_ns);
-    void *ctx;
-};
+#define SHARD_MAX_WORKERS (LANE_MAX_THREADS - 1) /* and the caller's thread */
 
 struct shard;
 
 /* Start n workers (1 .. SHARD_MAX_WORKERS), each tracking cfg->max_flows / n
- * connections (at least 16). NULL when memory runs out or a thread cannot start. */
+ * connections (at least LANE_MIN_FLOWS). NULL when memory runs out or a thread
+ * cannot start. */
 struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
-                        const struct shard_hooks *hooks);
+                        const struct lane_hooks *hooks);
 /* Stop and join the workers, drop what was not delivered. NULL is a no-op. */
 void shard_free(struct shard *s);
 

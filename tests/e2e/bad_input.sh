@@ -355,8 +355,10 @@ usage 2 "bogus" -r "$v" -o bogus
 finish "-o bogus"
 usage 2 "abc" -r "$v" -c abc
 finish "-c abc"
-usage 2 "--max-flows" -r "$v" --max-flows 1
+usage 2 "--max-flows 1: want a number from 16 to" -r "$v" --max-flows 1
 finish "--max-flows 1"
+usage 2 "--threads 65: want a number from 0 to 64" -r "$v" --threads 65
+finish "--threads 65"
 usage 2 "-r" -o json
 finish "no -r"
 usage 2 "-r" -r

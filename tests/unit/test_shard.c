@@ -4,7 +4,8 @@
  * in the same order from 1, 2, 3 and 5 threads (the reader and 1, 2 or 4
  * workers) on a generated workload with expiry in bulk (more records in one
  * sweep than a worker's output ring holds), port reuse, ticks and a large
- * final flush; with one worker, also when the flow table fills up.
+ * final flush; with one worker, also when the flow table fills up. And the
+ * configuration check that stands before the lane (tcpshake_config_check).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -271,12 +272,35 @@ static void test_new_out_of_memory(void)
     CHECK(n > 3 && n < 100);
 }
 
-static void test_bad_thread_count(void)
+/* tcpshake_config_check names the field at fault, and tcpshake_new refuses what it refuses. */
+static void test_config_check(void)
 {
-    struct tcpshake_config cfg;
-    tcpshake_config_default(&cfg);
-    cfg.threads = 65;
-    CHECK(tcpshake_new(&cfg, NULL, NULL) == NULL);
+    static const struct {
+        size_t max_flows;
+        unsigned threads;
+        const char *msg; /* "" for TCPSHAKE_OK */
+    } cases[] = {
+        { 262144, 0, "" },
+        { 16, 64, "" },
+        { 1u << 28, 1, "" },
+        { 15, 1, "max_flows 15: want a number from 16 to 268435456" },
+        { (1u << 28) + 1, 1, "max_flows 268435457: want a number from 16 to 268435456" },
+        { 1024, 65, "threads 65: want a number from 0 to 64" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct tcpshake_config cfg;
+        tcpshake_config_default(&cfg);
+        cfg.max_flows = cases[i].max_flows;
+        cfg.threads = cases[i].threads;
+        char msg[128] = "x";
+        enum tcpshake_status want = cases[i].msg[0] != '\0' ? TCPSHAKE_ERR_ARG : TCPSHAKE_OK;
+        CHECK_INT(tcpshake_config_check(&cfg, msg, sizeof(msg)), want);
+        CHECK_STR(msg, cases[i].msg);
+        CHECK_INT(tcpshake_config_check(&cfg, NULL, 0), want);
+        if (want != TCPSHAKE_OK) {
+            CHECK(tcpshake_new(&cfg, NULL, NULL) == NULL);
+        }
+    }
 }
 
 int main(void)
@@ -285,6 +309,6 @@ int main(void)
     test_same_as_one_thread();
     test_sparse_intervals();
     test_new_out_of_memory();
-    test_bad_thread_count();
+    test_config_check();
     return check_report("shard");
 }
