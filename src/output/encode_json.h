@@ -208,4 +208,23 @@ static inline void json_put_iso_time(struct text_cursor *b, struct json_key k, u
     }
 }
 
+static inline void json_put_iso_stamp(struct text_cursor *b, struct json_key k, uint64_t ns)
+{
+    char iso[SINK_ISO_LEN];
+    json_put_word(b, k, sink_iso8601(ns, iso));
+}
+
+static inline void json_put_pct(struct text_cursor *b, struct json_key k, uint64_t part,
+                                uint64_t whole)
+{
+    json_put_key(b, k);
+    text_real(b, whole > 0 ? 100.0 * (double)part / (double)whole : 0.0, 2);
+}
+
+static inline void json_put_real(struct text_cursor *b, struct json_key k, double v)
+{
+    json_put_key(b, k);
+    text_real(b, v, -1);
+}
+
 #endif
