@@ -1,13 +1,16 @@
 /*
  * fields.c - prints what the output field lists describe, for the docs and
- * the tests: the CSV header, the JSON Schema of a record, the field names,
- * and Zeek's #fields / #types lines. Built from the same headers as the
- * sinks (record_fields.h, zeek_fields.h), so it cannot drift from them.
+ * the tests: the CSV headers, the JSON Schemas of a record and a health row,
+ * the field names, and Zeek's #fields / #types lines. Built from the same
+ * headers as the writers (record_fields.h, health_fields.h, zeek_fields.h),
+ * so it cannot drift from them.
  *
  *   fields csv-header [--events]   the first line of tcpshake -o csv
  *   fields schema                  docs/record.schema.json (JSON Schema 2020-12)
- *   fields names                   every field name, one a line (the man page
- *                                  must document each)
+ *   fields health-csv-header       the first line of tcpshake --by -o csv
+ *   fields health-schema           docs/health.schema.json
+ *   fields names                   every field name of every list, one a line
+ *                                  (the man page must document each)
  *   fields zeek-header             the #fields and #types lines of -o zeek
  *
  * The schema is one more encoding of the field list: describe_<kind> gives
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "health_fields.h"
 #include "record_fields.h"
 #include "tcpshake.h"
 #include "zeek_fields.h"
@@ -32,7 +36,8 @@ struct field {
     const char *schema; /* JSON Schema keywords of the value, without braces */
     const char *names[MAX_NAMES]; /* name fields: the allowed values */
     unsigned n_names;
-    bool list; /* an array of such names */
+    bool list;     /* an array of such names */
+    bool optional; /* may be left out of the object */
 };
 
 struct doc {
@@ -135,6 +140,29 @@ static void describe_addr(struct doc *d, const char *name, const struct tcpshake
     add(d, name, "\"type\": \"string\", \"description\": \"dotted quad, or IPv6 as in RFC 5952\"");
 }
 
+static void describe_iso_stamp(struct doc *d, const char *name, uint64_t ns)
+{
+    (void)ns;
+    add(d, name,
+        "\"type\": \"string\", "
+        "\"pattern\": \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{9}Z$\"");
+}
+
+static void describe_pct(struct doc *d, const char *name, uint64_t part, uint64_t whole)
+{
+    (void)part;
+    (void)whole;
+    add(d, name,
+        "\"type\": \"number\", \"minimum\": 0, \"maximum\": 100, "
+        "\"description\": \"percent, 2 decimals; 0 when there is nothing to divide by\"");
+}
+
+static void describe_real(struct doc *d, const char *name, double v)
+{
+    (void)v;
+    add(d, name, "\"type\": \"number\"");
+}
+
 static void describe_iso_time(struct doc *d, const char *name, uint64_t ns)
 {
     (void)ns;
@@ -162,6 +190,22 @@ static void describe_record(struct doc *d, struct doc *side, bool events)
     SIDE_FIELDS(DESCRIBE)
 }
 
+/* With json, the JSON-only fields too. */
+static void describe_health(struct doc *d, struct doc *trailer, bool json)
+{
+    static const struct health_row zero_row;
+    const struct health_view view = { .row = &zero_row };
+    const struct health_view *v = &view;
+    static const struct health_trailer zero_trailer;
+    const struct health_trailer *tr = &zero_trailer;
+    HEALTH_FIELDS(DESCRIBE)
+    if (json) {
+        HEALTH_JSON_FIELDS(DESCRIBE)
+    }
+    d = trailer;
+    HEALTH_TRAILER_FIELDS(DESCRIBE)
+}
+
 static void print_csv_header(const struct doc *d, const struct doc *side)
 {
     const char *sep = "";
@@ -180,13 +224,10 @@ static void print_csv_header(const struct doc *d, const struct doc *side)
     putchar('\n');
 }
 
-static void print_names(const struct doc *d, const struct doc *side)
+static void print_names(const struct doc *d)
 {
     for (unsigned i = 0; i < d->n_fields; i++) {
         printf("%s\n", d->fields[i].name);
-    }
-    for (unsigned j = 0; j < side->n_fields; j++) {
-        printf("%s\n", side->fields[j].name);
     }
 }
 
@@ -218,56 +259,97 @@ static void print_property(const struct field *f, const char *indent, bool last)
     printf("%s\n", last ? "" : ",");
 }
 
-static void print_required(const struct doc *d, const char *indent, unsigned from)
+/*
+ * The members of an object schema at indent (2 or more spaces): type,
+ * properties of docs[0..n-1] in turn, required (but the first `from` fields
+ * of docs[0]), additionalProperties false; then a comma when more follows.
+ */
+static void print_object(const struct doc *const *docs, unsigned n, const char *indent,
+                         unsigned from, bool more)
 {
-    printf("%s\"required\": [", indent);
-    for (unsigned i = from; i < d->n_fields; i++) {
-        printf("%s\"%s\"", i > from ? ", " : "", d->fields[i].name);
+    char inner[32];
+    snprintf(inner, sizeof(inner), "%s  ", indent);
+    printf("%s\"type\": \"object\",\n"
+           "%s\"properties\": {\n",
+           indent, indent);
+    for (unsigned k = 0; k < n; k++) {
+        for (unsigned i = 0; i < docs[k]->n_fields; i++) {
+            bool last = k + 1 == n && i + 1 == docs[k]->n_fields;
+            print_property(&docs[k]->fields[i], inner, last);
+        }
     }
-    printf("],\n");
+    printf("%s},\n", indent);
+    for (unsigned k = 0; k < n; k++) {
+        /* One required list: the docs' fields joined. */
+        if (k == 0) {
+            printf("%s\"required\": [", indent);
+        }
+        const char *sep = k == 0 ? "" : ", ";
+        for (unsigned i = k == 0 ? from : 0; i < docs[k]->n_fields; i++) {
+            if (!docs[k]->fields[i].optional) {
+                printf("%s\"%s\"", sep, docs[k]->fields[i].name);
+                sep = ", ";
+            }
+        }
+    }
+    printf("],\n"
+           "%s\"additionalProperties\": false%s\n",
+           indent, more ? "," : "");
+}
+
+static void print_header(const char *title, const char *description)
+{
+    printf("{\n"
+           "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
+           "  \"title\": \"%s\",\n"
+           "  \"description\": \"%s\",\n",
+           title, description);
 }
 
 static void print_schema(const struct doc *d, const struct doc *side)
 {
-    printf("{\n"
-           "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
-           "  \"title\": \"tcpshake connection record\",\n"
-           "  \"description\": \"One line of tcpshake -o json. Generated by tools/fields.c from "
-           "src/output/record_fields.h: do not edit. The first member, event, is there with "
-           "--events only.\",\n"
-           "  \"type\": \"object\",\n"
-           "  \"properties\": {\n");
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        print_property(&d->fields[i], "    ", i + 1 == d->n_fields);
-    }
-    printf("  },\n");
+    print_header("tcpshake connection record",
+                 "One line of tcpshake -o json. Generated by tools/fields.c from "
+                 "src/output/record_fields.h: do not edit. The first member, event, is there "
+                 "with --events only.");
     /* fields[0] is the event, present with --events only. */
-    print_required(d, "  ", 1);
-    printf("  \"additionalProperties\": false,\n"
+    print_object(&d, 1, "  ", 1, true);
+    printf("  \"$defs\": {\n"
+           "    \"side\": {\n");
+    print_object(&side, 1, "      ", 0, false);
+    printf("    }\n"
+           "  }\n"
+           "}\n");
+}
+
+static void print_health_schema(const struct doc *row, const struct doc *trailer)
+{
+    print_header("tcpshake health row",
+                 "One line of tcpshake --by -o json: a row per group and time bucket, then one "
+                 "trailer, told apart by its member health_rows. Generated by tools/fields.c "
+                 "from src/output/health_fields.h: do not edit.");
+    printf("  \"oneOf\": [{ \"$ref\": \"#/$defs/row\" }, { \"$ref\": \"#/$defs/trailer\" }],\n"
            "  \"$defs\": {\n"
-           "    \"side\": {\n"
-           "      \"type\": \"object\",\n"
-           "      \"properties\": {\n");
-    for (unsigned j = 0; j < side->n_fields; j++) {
-        print_property(&side->fields[j], "        ", j + 1 == side->n_fields);
-    }
-    printf("      },\n");
-    print_required(side, "      ", 0);
-    printf("      \"additionalProperties\": false\n"
-           "    }\n"
+           "    \"row\": {\n");
+    print_object(&row, 1, "      ", 0, false);
+    printf("    },\n"
+           "    \"trailer\": {\n");
+    print_object(&trailer, 1, "      ", 0, false);
+    printf("    }\n"
            "  }\n"
            "}\n");
 }
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: fields csv-header [--events] | schema | names | zeek-header\n");
+    fprintf(stderr, "usage: fields csv-header [--events] | schema | health-csv-header |\n"
+                    "              health-schema | names | zeek-header\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    static struct doc record, side;
+    static struct doc record, side, health, trailer;
     if (argc < 2) {
         return usage();
     }
@@ -279,9 +361,19 @@ int main(int argc, char **argv)
     } else if (strcmp(what, "schema") == 0) {
         describe_record(&record, &side, true);
         print_schema(&record, &side);
+    } else if (strcmp(what, "health-csv-header") == 0) {
+        describe_health(&health, &trailer, false);
+        print_csv_header(&health, NULL);
+    } else if (strcmp(what, "health-schema") == 0) {
+        describe_health(&health, &trailer, true);
+        print_health_schema(&health, &trailer);
     } else if (strcmp(what, "names") == 0) {
         describe_record(&record, &side, true);
-        print_names(&record, &side);
+        describe_health(&health, &trailer, true);
+        print_names(&record);
+        print_names(&side);
+        print_names(&health);
+        print_names(&trailer);
     } else if (strcmp(what, "zeek-header") == 0) {
         fputs(ZEEK_FIELDS_LINE ZEEK_TYPES_LINE, stdout);
     } else {
