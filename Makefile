@@ -94,6 +94,7 @@ $(FIELDS): $(BUILD)/tools/fields.o $(LIB_A)
 schema: $(FIELDS)
 	$(FIELDS) schema >docs/record.schema.json
 	$(FIELDS) health-schema >docs/health.schema.json
+	$(FIELDS) alert-schema >docs/alert.schema.json
 
 # ------------------------------------------------------------------- tests
 

@@ -1,14 +1,15 @@
 /*
  * fields.c - prints what the output field lists describe, for the docs and
- * the tests: the CSV headers, the JSON Schemas of a record and a health row,
- * the field names, and Zeek's #fields / #types lines. Built from the same
- * headers as the writers (record_fields.h, health_fields.h, zeek_fields.h),
- * so it cannot drift from them.
+ * the tests: the CSV headers, the JSON Schemas of a record, a health row and
+ * an alert, the field names, and Zeek's #fields / #types lines. Built from
+ * the same headers as the writers (record_fields.h, health_fields.h,
+ * alert_fields.h, zeek_fields.h), so it cannot drift from them.
  *
  *   fields csv-header [--events]   the first line of tcpshake -o csv
  *   fields schema                  docs/record.schema.json (JSON Schema 2020-12)
  *   fields health-csv-header       the first line of tcpshake --by -o csv
  *   fields health-schema           docs/health.schema.json
+ *   fields alert-schema            docs/alert.schema.json
  *   fields names                   every field name of every list, one a line
  *                                  (the man page must document each)
  *   fields zeek-header             the #fields and #types lines of -o zeek
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alert_fields.h"
 #include "health_fields.h"
 #include "record_fields.h"
 #include "tcpshake.h"
@@ -163,6 +165,46 @@ static void describe_real(struct doc *d, const char *name, double v)
     add(d, name, "\"type\": \"number\"");
 }
 
+static void describe_ip(struct doc *d, const char *name, bool present, const uint8_t *addr,
+                        uint8_t ip_version)
+{
+    (void)present;
+    (void)addr;
+    (void)ip_version;
+    add(d, name,
+        "\"type\": [\"string\", \"null\"], \"description\": \"dotted quad, or IPv6 as in RFC "
+        "5952\"");
+}
+
+static void describe_some(struct doc *d, const char *name, bool present, uint64_t v)
+{
+    (void)present;
+    (void)v;
+    add(d, name, "\"type\": \"integer\", \"minimum\": 0")->optional = true;
+}
+
+/* A macro, as for names: each caller has its own name function. */
+#define describe_flags(d, field_name, name_fn, bits, n)                                            \
+    do {                                                                                           \
+        (void)(bits);                                                                              \
+        struct field *f_ = add(d, field_name, NULL);                                               \
+        f_->list = true;                                                                           \
+        for (unsigned i_ = 0; i_ < (n) && i_ < MAX_NAMES; i_++) {                                  \
+            f_->names[f_->n_names++] = name_fn(i_);                                                \
+        }                                                                                          \
+    } while (0)
+
+static void describe_ports(struct doc *d, const char *name, const uint16_t *ports, uint32_t n,
+                           uint32_t max)
+{
+    (void)ports;
+    (void)n;
+    (void)max;
+    add(d, name,
+        "\"type\": \"array\", \"items\": { \"type\": \"integer\", \"minimum\": 0, \"maximum\": "
+        "65535 }, \"maxItems\": " TEXT_OF(TCPSHAKE_ALERT_MAX_PORTS));
+}
+
 static void describe_iso_time(struct doc *d, const char *name, uint64_t ns)
 {
     (void)ns;
@@ -204,6 +246,30 @@ static void describe_health(struct doc *d, struct doc *trailer, bool json)
     }
     d = trailer;
     HEALTH_TRAILER_FIELDS(DESCRIBE)
+}
+
+/* Each alert kind's fields; own[k]: kind k has a list of its own, else it has `other`'s. */
+struct alert_docs {
+    struct doc common;
+    struct doc kinds[TCPSHAKE_ALERT_COUNT];
+    bool own[TCPSHAKE_ALERT_COUNT];
+    struct doc other;
+};
+
+#define DESCRIBE_KIND(kind, fields)                                                                \
+    d = &docs->kinds[kind];                                                                        \
+    docs->own[kind] = true;                                                                        \
+    fields(DESCRIBE)
+
+static void describe_alerts(struct alert_docs *docs)
+{
+    static const struct tcpshake_alert zero;
+    const struct tcpshake_alert *a = &zero;
+    struct doc *d = &docs->common;
+    ALERT_FIELDS(DESCRIBE)
+    ALERT_KINDS(DESCRIBE_KIND)
+    d = &docs->other;
+    ALERT_RECORD_FIELDS(DESCRIBE)
 }
 
 static void print_csv_header(const struct doc *d, const struct doc *side)
@@ -340,16 +406,59 @@ static void print_health_schema(const struct doc *row, const struct doc *trailer
            "}\n");
 }
 
+/* One object per alert kind (or group of kinds), its "alert" member naming which. */
+static void print_alert_def(const struct alert_docs *docs, const struct doc *fields,
+                            const char *def, bool own, bool more)
+{
+    struct doc common = docs->common;
+    struct field *alert = &common.fields[0];
+    alert->n_names = 0;
+    for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
+        if (own ? strcmp(tcpshake_alert_kind_name(k), def) == 0 : !docs->own[k]) {
+            alert->names[alert->n_names++] = tcpshake_alert_kind_name(k);
+        }
+    }
+    const struct doc *both[2] = { &common, fields };
+    printf("    \"%s\": {\n", def);
+    print_object(both, 2, "      ", 0, false);
+    printf("    }%s\n", more ? "," : "");
+}
+
+static void print_alert_schema(const struct alert_docs *docs)
+{
+    print_header("tcpshake alert",
+                 "One line of tcpshake --detect on standard error: the members every alert has, "
+                 "then those of its kind, named by the member alert. Generated by tools/fields.c "
+                 "from src/output/alert_fields.h: do not edit.");
+    printf("  \"oneOf\": [");
+    for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
+        if (docs->own[k]) {
+            printf("{ \"$ref\": \"#/$defs/%s\" }, ", tcpshake_alert_kind_name(k));
+        }
+    }
+    printf("{ \"$ref\": \"#/$defs/record\" }],\n"
+           "  \"$defs\": {\n");
+    for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
+        if (docs->own[k]) {
+            print_alert_def(docs, &docs->kinds[k], tcpshake_alert_kind_name(k), true, true);
+        }
+    }
+    print_alert_def(docs, &docs->other, "record", false, false);
+    printf("  }\n"
+           "}\n");
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: fields csv-header [--events] | schema | health-csv-header |\n"
-                    "              health-schema | names | zeek-header\n");
+                    "              health-schema | alert-schema | names | zeek-header\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     static struct doc record, side, health, trailer;
+    static struct alert_docs alerts;
     if (argc < 2) {
         return usage();
     }
@@ -367,6 +476,9 @@ int main(int argc, char **argv)
     } else if (strcmp(what, "health-schema") == 0) {
         describe_health(&health, &trailer, true);
         print_health_schema(&health, &trailer);
+    } else if (strcmp(what, "alert-schema") == 0) {
+        describe_alerts(&alerts);
+        print_alert_schema(&alerts);
     } else if (strcmp(what, "names") == 0) {
         describe_record(&record, &side, true);
         describe_health(&health, &trailer, true);
@@ -374,6 +486,12 @@ int main(int argc, char **argv)
         print_names(&side);
         print_names(&health);
         print_names(&trailer);
+        describe_alerts(&alerts);
+        print_names(&alerts.common);
+        for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
+            print_names(&alerts.kinds[k]);
+        }
+        print_names(&alerts.other);
     } else if (strcmp(what, "zeek-header") == 0) {
         fputs(ZEEK_FIELDS_LINE ZEEK_TYPES_LINE, stdout);
     } else {

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The output field lists (src/output/record_fields.h, health_fields.h,
-# zeek_fields.h) against what ships and what runs: docs/record.schema.json and
-# docs/health.schema.json are what tools/fields prints; every JSON record of
-# the tests/data captures, plain and with --events all, and every --by row and
-# trailer (several groupings, with and without --bucket) validates against
-# them (Debian's python3-jsonschema); the CSV headers and Zeek's #fields /
-# #types lines the CLI prints are the generated ones; and the man page
-# documents every field name.
+# alert_fields.h, zeek_fields.h) against what ships and what runs:
+# docs/{record,health,alert}.schema.json are what tools/fields prints; every
+# JSON record of the tests/data captures, plain and with --events all, every
+# --by row and trailer (several groupings, with and without --bucket) and every
+# --detect alert of those captures and of a generated flood and scan
+# validates against them (Debian's python3-jsonschema); the CSV headers and
+# Zeek's #fields / #types lines the CLI prints are the generated ones; and the
+# man page documents every field name.
 #
-# usage: tests/e2e/schema.sh CLI FIELDS
+# usage: tests/e2e/schema.sh CLI FIELDS GEN_TRACE
 set -u
 cli=$1
 fields=$2
+gen_trace=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../need.sh"
 needs schema python3
@@ -28,7 +30,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 "$fields" schema >"$tmp/schema.json"
 "$fields" health-schema >"$tmp/health.schema.json"
-for doc in schema health.schema; do
+"$fields" alert-schema >"$tmp/alert.schema.json"
+for doc in schema health.schema alert.schema; do
     name=$doc.json
     [ "$doc" = schema ] && name=record.schema.json
     if diff -u "$top/docs/$name" "$tmp/$doc.json" >"$tmp/diff"; then ok; else
@@ -87,7 +90,24 @@ for cap in "$data"/*.pcap "$data"/*.pcapng; do
         "$cli" -r "$cap" --by $by -o json -q >>"$tmp/health.json" 2>>"$tmp/err" ||
             not_ok "$name --by $by -o json failed"
     done
+    "$cli" -r "$cap" --detect -o json -q 2>>"$tmp/alerts.json" >/dev/null ||
+        not_ok "$name --detect -o json failed"
 done
+# Alerts: the captures of ../shared/corpus hold a few (skipped when it is
+# absent), a generated trace floods and scans.
+corpus=${TCPSHAKE_CORPUS:-$top/../shared/corpus}
+for cap in "$corpus"/*/*.pcap "$corpus"/*/*.pcapng; do
+    [ -e "$cap" ] || continue
+    "$cli" -r "$cap" --detect -o json -q 2>>"$tmp/alerts.json" >/dev/null
+done
+if "$gen_trace" -o "$tmp/attacks.pcap" -p 20000 -c 2000 -s 3 --flood 3000 --scan 200 \
+    >/dev/null 2>&1 && "$cli" -r "$tmp/attacks.pcap" --detect -o json -q 2>>"$tmp/alerts.json" \
+    >/dev/null; then ok; else
+    not_ok "--detect on a generated flood and scan failed"
+fi
+# Anything else on standard error (an unreadable corpus capture) is not an alert.
+grep '^{"alert":' "$tmp/alerts.json" >"$tmp/alerts.only.json"
+mv "$tmp/alerts.only.json" "$tmp/alerts.json"
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
     if [ -n "${CI:-}" ]; then
         not_ok "python3 jsonschema is missing (Debian: python3-jsonschema; make deps)"
@@ -95,14 +115,14 @@ if ! python3 -c 'import jsonschema' 2>/dev/null; then
         echo "schema: records not validated: python3 jsonschema is missing (make deps)"
     fi
 elif python3 - "$tmp/schema.json" "$tmp/health.schema.json" "$tmp/health.json" \
-    "$tmp"/out/*.json >"$tmp/validate" 2>&1 <<'PY'; then
+    "$tmp/alert.schema.json" "$tmp/alerts.json" "$tmp"/out/*.json >"$tmp/validate" 2>&1 <<'PY'; then
 import json
 import sys
 
 import jsonschema
 
-record_schema, health_schema, health_output = sys.argv[1:4]
-outputs = sys.argv[4:]
+record_schema, health_schema, health_output, alert_schema, alert_output = sys.argv[1:6]
+outputs = sys.argv[6:]
 
 
 def load(path):
@@ -156,13 +176,30 @@ for wrong in ({**record, "outcome": "bogus"},
     if validator.is_valid(wrong):
         bad += 1
         print("schema accepts a wrong record:", json.dumps(wrong)[:200])
-print(f"{n} records and {n_health} health lines validated, {bad} errors")
+alert = load(alert_schema)
+n_alerts, bad_alerts = check(alert, [alert_output], 3)
+bad += bad_alerts
+alerts = [json.loads(line) for line in open(alert_output)]
+kinds = {doc["alert"] for doc in alerts}
+if not {"syn_flood", "port_scan"} <= kinds:
+    bad += 1
+    print(f"alerts: only {sorted(kinds)}: want syn_flood and port_scan")
+flood = next(doc for doc in alerts if doc["alert"] == "syn_flood")
+scan = next(doc for doc in alerts if doc["alert"] == "port_scan")
+for wrong in ({**flood, "alert": "port_scan"},
+              {k: v for k, v in flood.items() if k != "evidence"},
+              {**flood, "evidence": ["bogus"]},
+              {**scan, "id": 1}):
+    if alert.is_valid(wrong):
+        bad += 1
+        print("alert schema accepts a wrong line:", json.dumps(wrong)[:200])
+print(f"{n} records, {n_health} health lines and {n_alerts} alerts validated, {bad} errors")
 sys.exit(1 if bad else 0)
 PY
     ok
     tail -1 "$tmp/validate"
 else
-    not_ok "records and --by rows against docs/*.schema.json ($n_files outputs):"
+    not_ok "records, --by rows and alerts against docs/*.schema.json ($n_files outputs):"
     head -20 "$tmp/validate"
 fi
 
