@@ -238,8 +238,7 @@ static inline void json_put_ip(struct text_cursor *b, struct json_key k, bool pr
     }
 }
 
-static inline void json_put_some(struct text_cursor *b, struct json_key k, bool present,
-                                 uint64_t v)
+static inline void json_put_some(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
 {
     if (present) {
         json_put_count(b, k, v);
