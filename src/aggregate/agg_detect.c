@@ -47,6 +47,7 @@
 #include "alloc.h"
 #include "encode_json.h"
 #include "hll.h"
+#include "outcome.h"
 #include "sink.h"
 #include "text.h"
 
@@ -496,17 +497,11 @@ static void cookie_count(struct tcpshake_detect *d, struct target *t,
 
 /* -------------------------------------------------------------- floods */
 
-static bool is_established(enum tcpshake_outcome o)
-{
-    return o == TCPSHAKE_OUTCOME_ESTABLISHED || o == TCPSHAKE_OUTCOME_FAST_OPEN ||
-           o == TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN;
-}
-
 static void flood_add(struct tcpshake_detect *d, const struct tcpshake_record *r)
 {
     bool failed =
             r->outcome == TCPSHAKE_OUTCOME_HALF_OPEN || r->outcome == TCPSHAKE_OUTCOME_UNANSWERED;
-    if (!failed && !is_established(r->outcome)) {
+    if (!failed && !outcome_established(r->outcome)) {
         return;
     }
     struct target *svc =

@@ -26,6 +26,7 @@
 #include "encode_json.h"
 #include "health_fields.h"
 #include "keytab.h"
+#include "outcome.h"
 #include "sink.h"
 #include "text.h"
 
@@ -150,19 +151,13 @@ static struct health_row *find_row(struct tcpshake_health *h, const struct tcpsh
     return row;
 }
 
-static bool is_established(enum tcpshake_outcome o)
-{
-    return o == TCPSHAKE_OUTCOME_ESTABLISHED || o == TCPSHAKE_OUTCOME_FAST_OPEN ||
-           o == TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN;
-}
-
 static void row_add(struct health_row *row, const struct tcpshake_record *r)
 {
     if (r->first_ns < row->first_ns) {
         row->first_ns = r->first_ns;
     }
     row->connections++;
-    row->established += is_established(r->outcome);
+    row->established += outcome_established(r->outcome);
     row->refused += r->outcome == TCPSHAKE_OUTCOME_REFUSED;
     row->unanswered += r->outcome == TCPSHAKE_OUTCOME_UNANSWERED;
     row->icmp_rejected += r->outcome == TCPSHAKE_OUTCOME_ICMP_REJECTED;
