@@ -3,8 +3,9 @@
  *
  * Owns the SYN flood, SYN cookie and backscatter rules, the per-record alerts
  * (injected RST by TTL, RST out of window, SYN-ACK with the wrong ACK), the
- * alert list kept for the summary, and writing alerts as JSON lines. Scans
- * and repeated failures live in agg_scan.c. The man page (DETECTION) is the
+ * alert list kept for the summary, and writing alerts as JSON lines (the
+ * members are the field lists of alert_fields.h) and in words. Scans and
+ * repeated failures live in agg_scan.c. The man page (DETECTION) is the
  * user's statement of every rule below; keep them in step.
  *
  * Rate rules use a sliding window of DETECT_BUCKETS buckets (default 6 x 10 s)

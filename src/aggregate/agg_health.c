@@ -337,6 +337,8 @@ static void row_view(const struct tcpshake_health *h, const struct health_row *r
     v->row = row;
     for (size_t l = 0; l < HEALTH_N_LATENCIES; l++) {
         v->samples[l] = hist_count(row_hist(row, l));
+        /* NO_TIME (-1) is never a quantile: -1 is never a sample (the record's
+         * "not measured"), and quantiles stay within the exact min and max. */
         if (!quantiles(row_hist(row, l), v->q_ns[l])) {
             for (size_t q = 0; q < HEALTH_N_QUANTILES; q++) {
                 v->q_ns[l][q] = TCPSHAKE_NO_TIME;
