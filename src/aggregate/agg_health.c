@@ -32,7 +32,6 @@
 
 #define HEALTH_DEFAULT_ROWS 4096
 #define HEALTH_MAX_ROWS     (1u << 20)
-#define HEALTH_GROUP_LEN    96 /* an IPv6 address in brackets, a colon and a port */
 
 struct tcpshake_health {
     struct tcpshake_health_config cfg;

@@ -27,12 +27,14 @@ enum { HEALTH_SERVER_SIDE, HEALTH_CLIENT_SIDE, HEALTH_APP_LATENCY, HEALTH_N_LATE
 /* The quantiles written of each, in output order. */
 enum { HEALTH_P50, HEALTH_P95, HEALTH_P99, HEALTH_MAX, HEALTH_N_QUANTILES };
 
+#define HEALTH_GROUP_LEN 96 /* a group's text: an IPv6 address in brackets, a colon, a port */
+
 /* One row as the formats see it. */
 struct health_view {
     enum tcpshake_health_by by;
-    const char *group;            /* e.g. 10.0.0.1:443, 443, 10.0.0.0/24, 192.168.1.5 */
-    uint64_t start_ns;            /* the bucket's start; without buckets, the first record's */
-    uint64_t bucket_ns;           /* 0: one bucket */
+    const char *group;  /* e.g. 10.0.0.1:443, 443, 10.0.0.0/24, 192.168.1.5; HEALTH_GROUP_LEN */
+    uint64_t start_ns;  /* the bucket's start; without buckets, the first record's */
+    uint64_t bucket_ns; /* 0: one bucket */
     const struct health_row *row; /* the counters */
     uint64_t samples[HEALTH_N_LATENCIES];
     int64_t q_ns[HEALTH_N_LATENCIES][HEALTH_N_QUANTILES]; /* TCPSHAKE_NO_TIME: no sample */
@@ -53,7 +55,7 @@ struct health_trailer {
 
 #define HEALTH_FIELDS(X)                                                                           \
     X(name, "by", tcpshake_health_by_name, v->by, TCPSHAKE_HEALTH_BY_COUNT)                        \
-    X(text, "group", v->group, SIZE_MAX)                                                           \
+    X(text, "group", v->group, HEALTH_GROUP_LEN)                                                   \
     X(iso_stamp, "bucket_start", v->start_ns)                                                      \
     X(count, "bucket_start_ns", v->start_ns)                                                       \
     X(opt, "bucket_ns", v->bucket_ns > 0, v->bucket_ns)                                            \
