@@ -345,12 +345,9 @@ static void print_object(const struct doc *const *docs, unsigned n, const char *
         }
     }
     printf("%s},\n", indent);
+    printf("%s\"required\": [", indent);
+    const char *sep = "";
     for (unsigned k = 0; k < n; k++) {
-        /* One required list: the docs' fields joined. */
-        if (k == 0) {
-            printf("%s\"required\": [", indent);
-        }
-        const char *sep = k == 0 ? "" : ", ";
         for (unsigned i = k == 0 ? from : 0; i < docs[k]->n_fields; i++) {
             if (!docs[k]->fields[i].optional) {
                 printf("%s\"%s\"", sep, docs[k]->fields[i].name);
@@ -406,15 +403,20 @@ static void print_health_schema(const struct doc *row, const struct doc *trailer
            "}\n");
 }
 
-/* One object per alert kind (or group of kinds), its "alert" member naming which. */
-static void print_alert_def(const struct alert_docs *docs, const struct doc *fields,
-                            const char *def, bool own, bool more)
+/*
+ * The object of one alert kind with a list of its own (kind), or of the kinds
+ * without (kind == TCPSHAKE_ALERT_COUNT); its "alert" member names which.
+ */
+static void print_alert_def(const struct alert_docs *docs, unsigned kind, bool more)
 {
+    bool others = kind == TCPSHAKE_ALERT_COUNT;
+    const char *def = others ? "record" : tcpshake_alert_kind_name(kind);
+    const struct doc *fields = others ? &docs->other : &docs->kinds[kind];
     struct doc common = docs->common;
     struct field *alert = &common.fields[0];
     alert->n_names = 0;
     for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
-        if (own ? strcmp(tcpshake_alert_kind_name(k), def) == 0 : !docs->own[k]) {
+        if (others ? !docs->own[k] : k == kind) {
             alert->names[alert->n_names++] = tcpshake_alert_kind_name(k);
         }
     }
@@ -440,10 +442,10 @@ static void print_alert_schema(const struct alert_docs *docs)
            "  \"$defs\": {\n");
     for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
         if (docs->own[k]) {
-            print_alert_def(docs, &docs->kinds[k], tcpshake_alert_kind_name(k), true, true);
+            print_alert_def(docs, k, true);
         }
     }
-    print_alert_def(docs, &docs->other, "record", false, false);
+    print_alert_def(docs, TCPSHAKE_ALERT_COUNT, false);
     printf("  }\n"
            "}\n");
 }
