@@ -101,9 +101,11 @@ $(BUILD)/tests/hash_flood: $(BUILD)/tests/tools/hash_flood.o $(LIB_A)
 $(FIELDS): $(BUILD)/tools/fields.o $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-# Rewrites docs/record.schema.json after a change to src/output/record_fields.h.
+# Rewrites docs/*.schema.json after a change to a field list (src/output/*_fields.h).
 schema: $(FIELDS)
 	$(FIELDS) schema >docs/record.schema.json
+	$(FIELDS) health-schema >docs/health.schema.json
+	$(FIELDS) alert-schema >docs/alert.schema.json
 
 # ------------------------------------------------------------------- tests
 

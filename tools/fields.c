@@ -1,13 +1,17 @@
 /*
  * fields.c - prints what the output field lists describe, for the docs and
- * the tests: the CSV header, the JSON Schema of a record, the field names,
- * and Zeek's #fields / #types lines. Built from the same headers as the
- * sinks (record_fields.h, zeek_fields.h), so it cannot drift from them.
+ * the tests: the CSV headers, the JSON Schemas of a record, a health row and
+ * an alert, the field names, and Zeek's #fields / #types lines. Built from
+ * the same headers as the writers (record_fields.h, health_fields.h,
+ * alert_fields.h, zeek_fields.h), so it cannot drift from them.
  *
  *   fields csv-header [--events]   the first line of tcpshake -o csv
  *   fields schema                  docs/record.schema.json (JSON Schema 2020-12)
- *   fields names                   every field name, one a line (the man page
- *                                  must document each)
+ *   fields health-csv-header       the first line of tcpshake --by -o csv
+ *   fields health-schema           docs/health.schema.json
+ *   fields alert-schema            docs/alert.schema.json
+ *   fields names                   every field name of every list, one a line
+ *                                  (the man page must document each)
  *   fields zeek-header             the #fields and #types lines of -o zeek
  *
  * The schema is one more encoding of the field list: describe_<kind> gives
@@ -16,6 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alert_fields.h"
+#include "health_fields.h"
 #include "record_fields.h"
 #include "tcpshake.h"
 #include "zeek_fields.h"
@@ -32,7 +38,8 @@ struct field {
     const char *schema; /* JSON Schema keywords of the value, without braces */
     const char *names[MAX_NAMES]; /* name fields: the allowed values */
     unsigned n_names;
-    bool list; /* an array of such names */
+    bool list;     /* an array of such names */
+    bool optional; /* may be left out of the object */
 };
 
 struct doc {
@@ -135,6 +142,69 @@ static void describe_addr(struct doc *d, const char *name, const struct tcpshake
     add(d, name, "\"type\": \"string\", \"description\": \"dotted quad, or IPv6 as in RFC 5952\"");
 }
 
+static void describe_iso_stamp(struct doc *d, const char *name, uint64_t ns)
+{
+    (void)ns;
+    add(d, name,
+        "\"type\": \"string\", "
+        "\"pattern\": \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{9}Z$\"");
+}
+
+static void describe_pct(struct doc *d, const char *name, uint64_t part, uint64_t whole)
+{
+    (void)part;
+    (void)whole;
+    add(d, name,
+        "\"type\": \"number\", \"minimum\": 0, \"maximum\": 100, "
+        "\"description\": \"percent, 2 decimals; 0 when there is nothing to divide by\"");
+}
+
+static void describe_real(struct doc *d, const char *name, double v)
+{
+    (void)v;
+    add(d, name, "\"type\": \"number\"");
+}
+
+static void describe_ip(struct doc *d, const char *name, bool present, const uint8_t *addr,
+                        uint8_t ip_version)
+{
+    (void)present;
+    (void)addr;
+    (void)ip_version;
+    add(d, name,
+        "\"type\": [\"string\", \"null\"], \"description\": \"dotted quad, or IPv6 as in RFC "
+        "5952\"");
+}
+
+static void describe_some(struct doc *d, const char *name, bool present, uint64_t v)
+{
+    (void)present;
+    (void)v;
+    add(d, name, "\"type\": \"integer\", \"minimum\": 0")->optional = true;
+}
+
+/* A macro, as for names: each caller has its own name function. */
+#define describe_flags(d, field_name, name_fn, bits, n)                                            \
+    do {                                                                                           \
+        (void)(bits);                                                                              \
+        struct field *f_ = add(d, field_name, NULL);                                               \
+        f_->list = true;                                                                           \
+        for (unsigned i_ = 0; i_ < (n) && i_ < MAX_NAMES; i_++) {                                  \
+            f_->names[f_->n_names++] = name_fn(i_);                                                \
+        }                                                                                          \
+    } while (0)
+
+static void describe_ports(struct doc *d, const char *name, const uint16_t *ports, uint32_t n,
+                           uint32_t max)
+{
+    (void)ports;
+    (void)n;
+    (void)max;
+    add(d, name,
+        "\"type\": \"array\", \"items\": { \"type\": \"integer\", \"minimum\": 0, \"maximum\": "
+        "65535 }, \"maxItems\": " TEXT_OF(TCPSHAKE_ALERT_MAX_PORTS));
+}
+
 static void describe_iso_time(struct doc *d, const char *name, uint64_t ns)
 {
     (void)ns;
@@ -162,6 +232,46 @@ static void describe_record(struct doc *d, struct doc *side, bool events)
     SIDE_FIELDS(DESCRIBE)
 }
 
+/* With json, the JSON-only fields too. */
+static void describe_health(struct doc *d, struct doc *trailer, bool json)
+{
+    static const struct health_row zero_row;
+    const struct health_view view = { .row = &zero_row };
+    const struct health_view *v = &view;
+    static const struct health_trailer zero_trailer;
+    const struct health_trailer *tr = &zero_trailer;
+    HEALTH_FIELDS(DESCRIBE)
+    if (json) {
+        HEALTH_JSON_FIELDS(DESCRIBE)
+    }
+    d = trailer;
+    HEALTH_TRAILER_FIELDS(DESCRIBE)
+}
+
+/* Each alert kind's fields; own[k]: kind k has a list of its own, else it has `other`'s. */
+struct alert_docs {
+    struct doc common;
+    struct doc kinds[TCPSHAKE_ALERT_COUNT];
+    bool own[TCPSHAKE_ALERT_COUNT];
+    struct doc other;
+};
+
+#define DESCRIBE_KIND(kind, fields)                                                                \
+    d = &docs->kinds[kind];                                                                        \
+    docs->own[kind] = true;                                                                        \
+    fields(DESCRIBE)
+
+static void describe_alerts(struct alert_docs *docs)
+{
+    static const struct tcpshake_alert zero;
+    const struct tcpshake_alert *a = &zero;
+    struct doc *d = &docs->common;
+    ALERT_FIELDS(DESCRIBE)
+    ALERT_KINDS(DESCRIBE_KIND)
+    d = &docs->other;
+    ALERT_RECORD_FIELDS(DESCRIBE)
+}
+
 static void print_csv_header(const struct doc *d, const struct doc *side)
 {
     const char *sep = "";
@@ -180,13 +290,10 @@ static void print_csv_header(const struct doc *d, const struct doc *side)
     putchar('\n');
 }
 
-static void print_names(const struct doc *d, const struct doc *side)
+static void print_names(const struct doc *d)
 {
     for (unsigned i = 0; i < d->n_fields; i++) {
         printf("%s\n", d->fields[i].name);
-    }
-    for (unsigned j = 0; j < side->n_fields; j++) {
-        printf("%s\n", side->fields[j].name);
     }
 }
 
@@ -218,56 +325,142 @@ static void print_property(const struct field *f, const char *indent, bool last)
     printf("%s\n", last ? "" : ",");
 }
 
-static void print_required(const struct doc *d, const char *indent, unsigned from)
+/*
+ * The members of an object schema at indent (2 or more spaces): type,
+ * properties of docs[0..n-1] in turn, required (but the first `from` fields
+ * of docs[0]), additionalProperties false; then a comma when more follows.
+ */
+static void print_object(const struct doc *const *docs, unsigned n, const char *indent,
+                         unsigned from, bool more)
 {
-    printf("%s\"required\": [", indent);
-    for (unsigned i = from; i < d->n_fields; i++) {
-        printf("%s\"%s\"", i > from ? ", " : "", d->fields[i].name);
+    char inner[32];
+    snprintf(inner, sizeof(inner), "%s  ", indent);
+    printf("%s\"type\": \"object\",\n"
+           "%s\"properties\": {\n",
+           indent, indent);
+    for (unsigned k = 0; k < n; k++) {
+        for (unsigned i = 0; i < docs[k]->n_fields; i++) {
+            bool last = k + 1 == n && i + 1 == docs[k]->n_fields;
+            print_property(&docs[k]->fields[i], inner, last);
+        }
     }
-    printf("],\n");
+    printf("%s},\n", indent);
+    printf("%s\"required\": [", indent);
+    const char *sep = "";
+    for (unsigned k = 0; k < n; k++) {
+        for (unsigned i = k == 0 ? from : 0; i < docs[k]->n_fields; i++) {
+            if (!docs[k]->fields[i].optional) {
+                printf("%s\"%s\"", sep, docs[k]->fields[i].name);
+                sep = ", ";
+            }
+        }
+    }
+    printf("],\n"
+           "%s\"additionalProperties\": false%s\n",
+           indent, more ? "," : "");
+}
+
+static void print_header(const char *title, const char *description)
+{
+    printf("{\n"
+           "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
+           "  \"title\": \"%s\",\n"
+           "  \"description\": \"%s\",\n",
+           title, description);
 }
 
 static void print_schema(const struct doc *d, const struct doc *side)
 {
-    printf("{\n"
-           "  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n"
-           "  \"title\": \"tcpshake connection record\",\n"
-           "  \"description\": \"One line of tcpshake -o json. Generated by tools/fields.c from "
-           "src/output/record_fields.h: do not edit. The first member, event, is there with "
-           "--events only.\",\n"
-           "  \"type\": \"object\",\n"
-           "  \"properties\": {\n");
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        print_property(&d->fields[i], "    ", i + 1 == d->n_fields);
-    }
-    printf("  },\n");
+    print_header("tcpshake connection record",
+                 "One line of tcpshake -o json. Generated by tools/fields.c from "
+                 "src/output/record_fields.h: do not edit. The first member, event, is there "
+                 "with --events only.");
     /* fields[0] is the event, present with --events only. */
-    print_required(d, "  ", 1);
-    printf("  \"additionalProperties\": false,\n"
-           "  \"$defs\": {\n"
-           "    \"side\": {\n"
-           "      \"type\": \"object\",\n"
-           "      \"properties\": {\n");
-    for (unsigned j = 0; j < side->n_fields; j++) {
-        print_property(&side->fields[j], "        ", j + 1 == side->n_fields);
-    }
-    printf("      },\n");
-    print_required(side, "      ", 0);
-    printf("      \"additionalProperties\": false\n"
-           "    }\n"
+    print_object(&d, 1, "  ", 1, true);
+    printf("  \"$defs\": {\n"
+           "    \"side\": {\n");
+    print_object(&side, 1, "      ", 0, false);
+    printf("    }\n"
            "  }\n"
+           "}\n");
+}
+
+static void print_health_schema(const struct doc *row, const struct doc *trailer)
+{
+    print_header("tcpshake health row",
+                 "One line of tcpshake --by -o json: a row per group and time bucket, then one "
+                 "trailer, told apart by its member health_rows. Generated by tools/fields.c "
+                 "from src/output/health_fields.h: do not edit.");
+    printf("  \"oneOf\": [{ \"$ref\": \"#/$defs/row\" }, { \"$ref\": \"#/$defs/trailer\" }],\n"
+           "  \"$defs\": {\n"
+           "    \"row\": {\n");
+    print_object(&row, 1, "      ", 0, false);
+    printf("    },\n"
+           "    \"trailer\": {\n");
+    print_object(&trailer, 1, "      ", 0, false);
+    printf("    }\n"
+           "  }\n"
+           "}\n");
+}
+
+/*
+ * The object of one alert kind with a list of its own (kind), or of the kinds
+ * without (kind == TCPSHAKE_ALERT_COUNT); its "alert" member names which.
+ */
+static void print_alert_def(const struct alert_docs *docs, unsigned kind, bool more)
+{
+    bool others = kind == TCPSHAKE_ALERT_COUNT;
+    const char *def = others ? "record" : tcpshake_alert_kind_name(kind);
+    const struct doc *fields = others ? &docs->other : &docs->kinds[kind];
+    struct doc common = docs->common;
+    struct field *alert = &common.fields[0];
+    alert->n_names = 0;
+    for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
+        if (others ? !docs->own[k] : k == kind) {
+            alert->names[alert->n_names++] = tcpshake_alert_kind_name(k);
+        }
+    }
+    const struct doc *both[2] = { &common, fields };
+    printf("    \"%s\": {\n", def);
+    print_object(both, 2, "      ", 0, false);
+    printf("    }%s\n", more ? "," : "");
+}
+
+static void print_alert_schema(const struct alert_docs *docs)
+{
+    print_header("tcpshake alert",
+                 "One line of tcpshake --detect on standard error: the members every alert has, "
+                 "then those of its kind, named by the member alert. Generated by tools/fields.c "
+                 "from src/output/alert_fields.h: do not edit.");
+    printf("  \"oneOf\": [");
+    for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
+        if (docs->own[k]) {
+            printf("{ \"$ref\": \"#/$defs/%s\" }, ", tcpshake_alert_kind_name(k));
+        }
+    }
+    printf("{ \"$ref\": \"#/$defs/record\" }],\n"
+           "  \"$defs\": {\n");
+    for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
+        if (docs->own[k]) {
+            print_alert_def(docs, k, true);
+        }
+    }
+    print_alert_def(docs, TCPSHAKE_ALERT_COUNT, false);
+    printf("  }\n"
            "}\n");
 }
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: fields csv-header [--events] | schema | names | zeek-header\n");
+    fprintf(stderr, "usage: fields csv-header [--events] | schema | health-csv-header |\n"
+                    "              health-schema | alert-schema | names | zeek-header\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    static struct doc record, side;
+    static struct doc record, side, health, trailer;
+    static struct alert_docs alerts;
     if (argc < 2) {
         return usage();
     }
@@ -279,9 +472,28 @@ int main(int argc, char **argv)
     } else if (strcmp(what, "schema") == 0) {
         describe_record(&record, &side, true);
         print_schema(&record, &side);
+    } else if (strcmp(what, "health-csv-header") == 0) {
+        describe_health(&health, &trailer, false);
+        print_csv_header(&health, NULL);
+    } else if (strcmp(what, "health-schema") == 0) {
+        describe_health(&health, &trailer, true);
+        print_health_schema(&health, &trailer);
+    } else if (strcmp(what, "alert-schema") == 0) {
+        describe_alerts(&alerts);
+        print_alert_schema(&alerts);
     } else if (strcmp(what, "names") == 0) {
         describe_record(&record, &side, true);
-        print_names(&record, &side);
+        describe_health(&health, &trailer, true);
+        print_names(&record);
+        print_names(&side);
+        print_names(&health);
+        print_names(&trailer);
+        describe_alerts(&alerts);
+        print_names(&alerts.common);
+        for (unsigned k = 0; k < TCPSHAKE_ALERT_COUNT; k++) {
+            print_names(&alerts.kinds[k]);
+        }
+        print_names(&alerts.other);
     } else if (strcmp(what, "zeek-header") == 0) {
         fputs(ZEEK_FIELDS_LINE ZEEK_TYPES_LINE, stdout);
     } else {

@@ -3,8 +3,9 @@
  *
  * Owns the SYN flood, SYN cookie and backscatter rules, the per-record alerts
  * (injected RST by TTL, RST out of window, SYN-ACK with the wrong ACK), the
- * alert list kept for the summary, and writing alerts as JSON lines. Scans
- * and repeated failures live in agg_scan.c. The man page (DETECTION) is the
+ * alert list kept for the summary, and writing alerts as JSON lines (the
+ * members are the field lists of alert_fields.h) and in words. Scans and
+ * repeated failures live in agg_scan.c. The man page (DETECTION) is the
  * user's statement of every rule below; keep them in step.
  *
  * Rate rules use a sliding window of DETECT_BUCKETS buckets (default 6 x 10 s)
@@ -43,9 +44,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alert_fields.h"
 #include "alloc.h"
+#include "encode_json.h"
 #include "hll.h"
+#include "outcome.h"
 #include "sink.h"
+#include "text.h"
 
 #define DETECT_BUCKETS  6
 #define SVC_ENTRIES     1024 /* flood / backscatter targets tracked at once */
@@ -493,17 +498,11 @@ static void cookie_count(struct tcpshake_detect *d, struct target *t,
 
 /* -------------------------------------------------------------- floods */
 
-static bool is_established(enum tcpshake_outcome o)
-{
-    return o == TCPSHAKE_OUTCOME_ESTABLISHED || o == TCPSHAKE_OUTCOME_FAST_OPEN ||
-           o == TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN;
-}
-
 static void flood_add(struct tcpshake_detect *d, const struct tcpshake_record *r)
 {
     bool failed =
             r->outcome == TCPSHAKE_OUTCOME_HALF_OPEN || r->outcome == TCPSHAKE_OUTCOME_UNANSWERED;
-    if (!failed && !is_established(r->outcome)) {
+    if (!failed && !outcome_established(r->outcome)) {
         return;
     }
     struct target *svc =
@@ -641,115 +640,42 @@ void tcpshake_detect_free(struct tcpshake_detect *d)
 
 /* --------------------------------------------------------------- output */
 
-static const char *addr_text(const uint8_t *addr, uint8_t ip_version, char *buf, size_t len)
-{
-    struct tcpshake_side side;
-    memset(&side, 0, sizeof(side));
-    memcpy(side.addr, addr, sizeof(side.addr));
-    return tcpshake_addr_str(&side, ip_version, buf, len);
-}
-
-static void json_evidence(FILE *out, unsigned ev)
-{
-    fputs(",\"evidence\":[", out);
-    bool first = true;
-    if (ev & TCPSHAKE_COOKIE_NO_RETRANSMIT) {
-        fputs("\"synack_not_retransmitted\"", out);
-        first = false;
-    }
-    if (ev & TCPSHAKE_COOKIE_OPTIONS_DROPPED) {
-        fprintf(out, "%s\"options_dropped\"", first ? "" : ",");
-    }
-    fputc(']', out);
-}
-
-static void json_scan(const struct tcpshake_alert *a, FILE *out)
-{
-    fprintf(out, ",\"scan_type\":\"%s\",\"shape\":\"%s\",\"probes\":%" PRIu64 ",\"%s\":%" PRIu64,
-            tcpshake_scan_type_name(a->scan_type), tcpshake_scan_shape_name(a->scan_shape),
-            a->count,
-            a->scan_shape == TCPSHAKE_SCAN_HORIZONTAL ? "distinct_hosts" : "distinct_ports",
-            a->distinct);
-    fprintf(out, ",\"n_open_ports\":%" PRIu32 ",\"open_ports\":[", a->n_open_ports);
-    uint32_t n =
-            a->n_open_ports < TCPSHAKE_ALERT_MAX_PORTS ? a->n_open_ports : TCPSHAKE_ALERT_MAX_PORTS;
-    for (uint32_t i = 0; i < n; i++) {
-        fprintf(out, "%s%u", i > 0 ? "," : "", (unsigned)a->open_ports[i]);
-    }
-    fputc(']', out);
-}
-
-static void json_kind_fields(const struct tcpshake_alert *a, FILE *out)
-{
-    switch (a->kind) {
-    case TCPSHAKE_ALERT_SYN_FLOOD:
-        fprintf(out,
-                ",\"failed\":%" PRIu64 ",\"completed\":%" PRIu64 ",\"distinct_sources\":%" PRIu64
-                ",\"sources_error_pct\":%g",
-                a->count, a->completed, a->distinct, HLL_ERROR_PCT);
-        json_evidence(out, a->evidence);
-        break;
-    case TCPSHAKE_ALERT_SYN_COOKIES:
-        fprintf(out, ",\"synacks\":%" PRIu64, a->count);
-        json_evidence(out, a->evidence);
-        break;
-    case TCPSHAKE_ALERT_BACKSCATTER:
-        fprintf(out, ",\"segments\":%" PRIu64 ",\"distinct_sources\":%" PRIu64, a->count,
-                a->distinct);
-        break;
-    case TCPSHAKE_ALERT_PORT_SCAN:
-        json_scan(a, out);
-        break;
-    case TCPSHAKE_ALERT_RST_TTL:
-        fprintf(out, ",\"ttl_usual\":%u,\"ttl_seen\":%u,\"id\":%" PRIu64, (unsigned)a->ttl_usual,
-                (unsigned)a->ttl_seen, a->record_id);
-        break;
-    case TCPSHAKE_ALERT_REPEATED_FAILURES:
-        fprintf(out, ",\"failures\":%" PRIu64, a->count);
-        break;
-    default:
-        fprintf(out, ",\"id\":%" PRIu64, a->record_id);
-        break;
-    }
-}
+#define ALERT_CASE(kind, fields)                                                                   \
+    case kind:                                                                                     \
+        fields(JSON_FIELD) break;
 
 enum tcpshake_status tcpshake_alert_write_json(const struct tcpshake_alert *a, FILE *out)
 {
     if (a == NULL || out == NULL) {
         return TCPSHAKE_ERR_ARG;
     }
-    char iso[SINK_ISO_LEN], addr[64];
-    fprintf(out, "{\"alert\":\"%s\",\"ts\":\"%s\",\"first_ns\":%" PRIu64 ",\"last_ns\":%" PRIu64,
-            tcpshake_alert_kind_name(a->kind), sink_iso8601(a->first_ns, iso), a->first_ns,
-            a->last_ns);
-    if (a->has_source) {
-        fprintf(out, ",\"source\":\"%s\"", addr_text(a->source, a->ip_version, addr, sizeof(addr)));
-    } else {
-        fputs(",\"source\":null", out);
+    struct text_buf text;
+    struct text_cursor line = text_start(&text);
+    struct text_cursor *b = &line;
+    ALERT_FIELDS(JSON_FIELD)
+    switch (a->kind) {
+        ALERT_KINDS(ALERT_CASE)
+    default:
+        ALERT_RECORD_FIELDS(JSON_FIELD)
+        break;
     }
-    if (a->has_target) {
-        fprintf(out, ",\"target\":\"%s\"", addr_text(a->target, a->ip_version, addr, sizeof(addr)));
-    } else {
-        fputs(",\"target\":null", out);
+    json_close(b, line.start);
+    text_char(b, '\n');
+    if (line.overflow) {
+        return TCPSHAKE_ERR_WRITE; /* cannot happen with SINK_TEXT_CAP */
     }
-    if (a->target_port != 0) {
-        fprintf(out, ",\"target_port\":%u", (unsigned)a->target_port);
-    } else {
-        fputs(",\"target_port\":null", out);
-    }
-    json_kind_fields(a, out);
-    fputs("}\n", out);
+    fwrite(line.start, 1, (size_t)(line.p - line.start), out);
     return ferror(out) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
 }
 
 static void print_alert_line(const struct tcpshake_alert *a, FILE *out)
 {
-    char src[64] = "-", dst[64] = "-";
+    char src[SINK_ADDR_LEN] = "-", dst[SINK_ADDR_LEN] = "-";
     if (a->has_source) {
-        addr_text(a->source, a->ip_version, src, sizeof(src));
+        sink_ip(a->source, a->ip_version, src);
     }
     if (a->has_target) {
-        addr_text(a->target, a->ip_version, dst, sizeof(dst));
+        sink_ip(a->target, a->ip_version, dst);
     }
     fprintf(out, "  %-18s", tcpshake_alert_kind_name(a->kind));
     switch (a->kind) {

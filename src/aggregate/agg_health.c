@@ -3,7 +3,9 @@
  *
  * Owns grouping records into (group, bucket) rows, the counters and
  * histograms of each row, and writing the rows as a table, JSON lines, CSV or
- * Zeek-style TSV. Records come from the caller; nothing here reads packets.
+ * Zeek-style TSV: JSON and CSV encode the field list of health_fields.h,
+ * Zeek's TSV is the CSV line with tabs; the table keeps its own narrower
+ * columns in ms. Records come from the caller; nothing here reads packets.
  *
  * A record belongs to the bucket of its first_ns (floor(first_ns / bucket_ns)).
  * Rows live in a fixed array behind a keytab index (keytab.c); when it is
@@ -20,8 +22,13 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "encode_csv.h"
+#include "encode_json.h"
+#include "health_fields.h"
 #include "keytab.h"
+#include "outcome.h"
 #include "sink.h"
+#include "text.h"
 
 #define HEALTH_DEFAULT_ROWS 4096
 #define HEALTH_MAX_ROWS     (1u << 20)
@@ -143,19 +150,13 @@ static struct health_row *find_row(struct tcpshake_health *h, const struct tcpsh
     return row;
 }
 
-static bool is_established(enum tcpshake_outcome o)
-{
-    return o == TCPSHAKE_OUTCOME_ESTABLISHED || o == TCPSHAKE_OUTCOME_FAST_OPEN ||
-           o == TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN;
-}
-
 static void row_add(struct health_row *row, const struct tcpshake_record *r)
 {
     if (r->first_ns < row->first_ns) {
         row->first_ns = r->first_ns;
     }
     row->connections++;
-    row->established += is_established(r->outcome);
+    row->established += outcome_established(r->outcome);
     row->refused += r->outcome == TCPSHAKE_OUTCOME_REFUSED;
     row->unanswered += r->outcome == TCPSHAKE_OUTCOME_UNANSWERED;
     row->icmp_rejected += r->outcome == TCPSHAKE_OUTCOME_ICMP_REJECTED;
@@ -264,7 +265,6 @@ static bool quantiles(const struct hist *hs, int64_t v[4])
 }
 
 static const char *const q_names[4] = { "p50", "p95", "p99", "max" };
-static const char *const lat_names[3] = { "server_side", "client_side", "app_latency" };
 
 static const struct hist *row_hist(const struct health_row *row, size_t i)
 {
@@ -301,7 +301,7 @@ static void table_header(const struct tcpshake_health *h, FILE *out)
 
 static void table_row(const struct tcpshake_health *h, const struct health_row *row, FILE *out)
 {
-    char group[96], iso[SINK_ISO_LEN];
+    char group[HEALTH_GROUP_LEN], iso[SINK_ISO_LEN];
     sink_iso8601(bucket_start(h, row), iso);
     iso[19] = '\0'; /* to the second: 2024-05-01T12:00:00 */
     fprintf(out,
@@ -325,145 +325,128 @@ static void table_row(const struct tcpshake_health *h, const struct health_row *
     fputc('\n', out);
 }
 
-static void json_row(const struct tcpshake_health *h, const struct health_row *row, FILE *out)
+/* The row as the formats see it (health_fields.h); group is its buffer. */
+static void row_view(const struct tcpshake_health *h, const struct health_row *row,
+                     char group[HEALTH_GROUP_LEN], struct health_view *v)
 {
-    char group[96], iso[SINK_ISO_LEN];
-    uint64_t start = bucket_start(h, row);
-    fprintf(out,
-            "{\"by\":\"%s\",\"group\":\"%s\",\"bucket_start\":\"%s\",\"bucket_start_ns\":%" PRIu64
-            ",\"bucket_ns\":",
-            tcpshake_health_by_name(h->cfg.by), group_name(h, row, group, sizeof(group)),
-            sink_iso8601(start, iso), start);
-    if (h->cfg.bucket_ns > 0) {
-        fprintf(out, "%" PRIu64, h->cfg.bucket_ns);
-    } else {
-        fputs("null", out);
-    }
-    fprintf(out,
-            ",\"connections\":%" PRIu64 ",\"established\":%" PRIu64
-            ",\"established_pct\":%.2f,\"refused\":%" PRIu64 ",\"unanswered\":%" PRIu64
-            ",\"icmp_rejected\":%" PRIu64 ",\"half_open\":%" PRIu64 ",\"reset\":%" PRIu64
-            ",\"syns\":%" PRIu64 ",\"syn_retransmits\":%" PRIu64
-            ",\"syn_retransmit_pct\":%.2f,\"synacks\":%" PRIu64 ",\"synack_retransmits\":%" PRIu64
-            ",\"synack_retransmit_pct\":%.2f",
-            row->connections, row->established, pct(row->established, row->connections),
-            row->refused, row->unanswered, row->icmp_rejected, row->half_open, row->reset,
-            row->syns, row->syn_retransmits, pct(row->syn_retransmits, row->syns), row->synacks,
-            row->synack_retransmits, pct(row->synack_retransmits, row->synacks));
-    for (size_t l = 0; l < 3; l++) {
-        int64_t v[4];
-        bool any = quantiles(row_hist(row, l), v);
-        fprintf(out, ",\"%s_count\":%" PRIu64, lat_names[l], hist_count(row_hist(row, l)));
-        for (size_t q = 0; q < 4; q++) {
-            if (any) {
-                fprintf(out, ",\"%s_%s_ns\":%" PRId64, lat_names[l], q_names[q], v[q]);
-            } else {
-                fprintf(out, ",\"%s_%s_ns\":null", lat_names[l], q_names[q]);
+    v->by = h->cfg.by;
+    v->group = group_name(h, row, group, HEALTH_GROUP_LEN);
+    v->start_ns = bucket_start(h, row);
+    v->bucket_ns = h->cfg.bucket_ns;
+    v->row = row;
+    for (size_t l = 0; l < HEALTH_N_LATENCIES; l++) {
+        v->samples[l] = hist_count(row_hist(row, l));
+        /* NO_TIME (-1) is never a quantile: -1 is never a sample (the record's
+         * "not measured"), and quantiles stay within the exact min and max. */
+        if (!quantiles(row_hist(row, l), v->q_ns[l])) {
+            for (size_t q = 0; q < HEALTH_N_QUANTILES; q++) {
+                v->q_ns[l][q] = TCPSHAKE_NO_TIME;
             }
         }
     }
-    fprintf(out, ",\"latency_error_pct\":%g}\n", HIST_ERROR_PCT);
 }
 
-/* CSV and Zeek-style TSV share the columns; sep is ',' or '\t'. */
-static void delimited_header(FILE *out, char sep, bool zeek)
+/* One line, all of it or (overflowed, which SINK_TEXT_CAP rules out) nothing. */
+static bool put_line(FILE *out, const struct text_cursor *line, size_t skip)
 {
-    static const char *const cols[] = {
-        "by",
-        "group",
-        "bucket_start",
-        "bucket_start_ns",
-        "bucket_ns",
-        "connections",
-        "established",
-        "established_pct",
-        "refused",
-        "unanswered",
-        "icmp_rejected",
-        "half_open",
-        "reset",
-        "syns",
-        "syn_retransmits",
-        "syn_retransmit_pct",
-        "synacks",
-        "synack_retransmits",
-        "synack_retransmit_pct",
-    };
-    fputs(zeek ? "#separator \\x09\n#path\ttcpshake_health\n#fields" : "", out);
-    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-        fprintf(out, "%s%s", i > 0 || zeek ? (sep == ',' ? "," : "\t") : "", cols[i]);
+    if (line->overflow) {
+        return false;
     }
-    for (size_t l = 0; l < 3; l++) {
-        fprintf(out, "%c%s_count", sep, lat_names[l]);
-        for (size_t q = 0; q < 4; q++) {
-            fprintf(out, "%c%s_%s_ns", sep, lat_names[l], q_names[q]);
+    fwrite(line->start + skip, 1, (size_t)(line->p - line->start) - skip, out);
+    return true;
+}
+
+/*
+ * A CSV line as Zeek-style TSV: tabs for commas and '-' for an empty field.
+ * No health field holds a comma or a quote, so the CSV line has no quoting to
+ * undo. lead: keep a tab for the line's leading comma.
+ */
+static bool put_tsv(FILE *out, const struct text_cursor *line, bool lead)
+{
+    if (line->overflow) {
+        return false;
+    }
+    for (const char *p = line->start; p < line->p; p++) {
+        if (*p != ',') {
+            fputc(*p, out);
+            continue;
+        }
+        if (p > line->start || lead) {
+            fputc('\t', out);
+        }
+        if (p + 1 == line->p || p[1] == ',' || p[1] == '\n') {
+            fputc('-', out);
         }
     }
-    fputc('\n', out);
+    return true;
 }
 
-static void delimited_row(const struct tcpshake_health *h, const struct health_row *row, FILE *out,
-                          char sep, bool zeek)
+static bool json_row(const struct health_view *v, FILE *out)
 {
-    char group[96], iso[SINK_ISO_LEN];
-    uint64_t start = bucket_start(h, row);
-    const char *none = zeek ? "-" : "";
-    fprintf(out, "%s%c%s%c%s%c%" PRIu64 "%c", tcpshake_health_by_name(h->cfg.by), sep,
-            group_name(h, row, group, sizeof(group)), sep, sink_iso8601(start, iso), sep, start,
-            sep);
-    if (h->cfg.bucket_ns > 0) {
-        fprintf(out, "%" PRIu64, h->cfg.bucket_ns);
-    } else {
-        fputs(none, out);
-    }
-    const uint64_t counts[] = { row->connections, row->established };
-    fprintf(out, "%c%" PRIu64 "%c%" PRIu64 "%c%.2f", sep, counts[0], sep, counts[1], sep,
-            pct(row->established, row->connections));
-    const uint64_t more[] = { row->refused, row->unanswered, row->icmp_rejected,  row->half_open,
-                              row->reset,   row->syns,       row->syn_retransmits };
-    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
-        fprintf(out, "%c%" PRIu64, sep, more[i]);
-    }
-    fprintf(out, "%c%.2f%c%" PRIu64 "%c%" PRIu64 "%c%.2f", sep,
-            pct(row->syn_retransmits, row->syns), sep, row->synacks, sep, row->synack_retransmits,
-            sep, pct(row->synack_retransmits, row->synacks));
-    for (size_t l = 0; l < 3; l++) {
-        int64_t v[4];
-        bool any = quantiles(row_hist(row, l), v);
-        fprintf(out, "%c%" PRIu64, sep, hist_count(row_hist(row, l)));
-        for (size_t q = 0; q < 4; q++) {
-            if (any) {
-                fprintf(out, "%c%" PRId64, sep, v[q]);
-            } else {
-                fprintf(out, "%c%s", sep, none);
-            }
-        }
-    }
-    fputc('\n', out);
+    struct text_buf text;
+    struct text_cursor line = text_start(&text);
+    struct text_cursor *b = &line;
+    HEALTH_FIELDS(JSON_FIELD)
+    HEALTH_JSON_FIELDS(JSON_FIELD)
+    json_close(b, line.start);
+    text_char(b, '\n');
+    return put_line(out, &line, 0);
 }
 
-static void write_trailer(const struct tcpshake_health *h, FILE *out, enum tcpshake_format fmt,
+/* CSV and Zeek-style TSV share the columns. */
+#define CSV_COLUMN(kind, name, ...) csv_put_column(c, "", name);
+
+static bool delimited_header(FILE *out, bool zeek)
+{
+    struct text_buf text;
+    struct text_cursor line = text_start(&text);
+    struct text_cursor *c = &line;
+    HEALTH_FIELDS(CSV_COLUMN)
+    text_char(c, '\n');
+    if (zeek) {
+        fputs("#separator \\x09\n#path\ttcpshake_health\n#fields", out);
+        return put_tsv(out, &line, true);
+    }
+    return put_line(out, &line, 1);
+}
+
+static bool delimited_row(const struct health_view *v, FILE *out, bool zeek)
+{
+    struct text_buf text;
+    struct text_cursor line = text_start(&text);
+    struct text_cursor *c = &line;
+    HEALTH_FIELDS(CSV_FIELD)
+    text_char(c, '\n');
+    return zeek ? put_tsv(out, &line, false) : put_line(out, &line, 1);
+}
+
+static bool write_trailer(const struct tcpshake_health *h, FILE *out, enum tcpshake_format fmt,
                           size_t n)
 {
+    const struct health_trailer trailer = { n, h->evicted_rows, h->evicted_connections };
+    const struct health_trailer *tr = &trailer;
     switch (fmt) {
     case TCPSHAKE_FORMAT_TABLE:
         fprintf(out,
                 "%zu rows; %" PRIu64 " rows evicted from the full table (%" PRIu64
                 " connections)\n",
                 n, h->evicted_rows, h->evicted_connections);
-        break;
-    case TCPSHAKE_FORMAT_JSON:
-        fprintf(out,
-                "{\"health_rows\":%zu,\"evicted_rows\":%" PRIu64 ",\"evicted_connections\":%" PRIu64
-                "}\n",
-                n, h->evicted_rows, h->evicted_connections);
-        break;
+        return true;
+    case TCPSHAKE_FORMAT_JSON: {
+        struct text_buf text;
+        struct text_cursor line = text_start(&text);
+        struct text_cursor *b = &line;
+        HEALTH_TRAILER_FIELDS(JSON_FIELD)
+        json_close(b, line.start);
+        text_char(b, '\n');
+        return put_line(out, &line, 0);
+    }
     case TCPSHAKE_FORMAT_ZEEK:
         fprintf(out, "#evicted_rows\t%" PRIu64 "\n#evicted_connections\t%" PRIu64 "\n",
                 h->evicted_rows, h->evicted_connections);
-        break;
+        return true;
     default:
-        break; /* CSV stays one table: header and rows only */
+        return true; /* CSV stays one table: header and rows only */
     }
 }
 
@@ -514,24 +497,26 @@ enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE
         return TCPSHAKE_ERR_NOMEM;
     }
     health_rows(h, rows, n);
+    bool zeek = fmt == TCPSHAKE_FORMAT_ZEEK;
+    bool whole = true; /* no line overflowed */
     if (fmt == TCPSHAKE_FORMAT_TABLE) {
         table_header(h, out);
     } else if (fmt != TCPSHAKE_FORMAT_JSON) {
-        delimited_header(out, fmt == TCPSHAKE_FORMAT_CSV ? ',' : '\t', fmt == TCPSHAKE_FORMAT_ZEEK);
+        whole = delimited_header(out, zeek);
     }
     for (size_t i = 0; i < n; i++) {
         if (fmt == TCPSHAKE_FORMAT_TABLE) {
             table_row(h, rows[i], out);
-        } else if (fmt == TCPSHAKE_FORMAT_JSON) {
-            json_row(h, rows[i], out);
-        } else {
-            bool zeek = fmt == TCPSHAKE_FORMAT_ZEEK;
-            delimited_row(h, rows[i], out, zeek ? '\t' : ',', zeek);
+            continue;
         }
+        char group[HEALTH_GROUP_LEN];
+        struct health_view v;
+        row_view(h, rows[i], group, &v);
+        whole &= fmt == TCPSHAKE_FORMAT_JSON ? json_row(&v, out) : delimited_row(&v, out, zeek);
     }
-    write_trailer(h, out, fmt, n);
+    whole &= write_trailer(h, out, fmt, n);
     ts_free(rows);
-    if (fflush(out) != 0 || ferror(out)) {
+    if (fflush(out) != 0 || ferror(out) || !whole) {
         return TCPSHAKE_ERR_WRITE;
     }
     return TCPSHAKE_OK;

@@ -8,8 +8,8 @@
  * nothing is allocated per record.
  *
  * Per-server table: SUMMARY_SERVERS entries keyed by (ip version, address,
- * port) of the server side, found through an open-addressing index with
- * linear probing. When it is full, a new server replaces the entry with the
+ * port) of the server side, found through a keytab index (keytab.c), which
+ * numbers entries by arrival. When it is full, a new server replaces the entry with the
  * fewest connections, Space-Saving style (Metwally, Agrawal, El Abbadi,
  * "Efficient computation of frequent and top-k elements in data streams",
  * ICDT 2005): it inherits that count as `overcount`, so a heavy server that
@@ -26,17 +26,16 @@
 
 #include "alloc.h"
 #include "hist.h"
-#include "siphash.h"
+#include "keytab.h"
+#include "outcome.h"
 
 #define SUMMARY_SERVERS 1024 /* per-server entries */
-#define SUMMARY_SLOTS   2048 /* index slots: a power of two, at most half full */
 #define SUMMARY_TOP     5    /* lines in each "top" list */
 
 struct server {
     uint8_t addr[16];
     uint16_t port;
     uint8_t ip_version;
-    uint32_t hash;        /* of the key, for the index */
     uint64_t connections; /* records, plus overcount */
     uint64_t overcount;   /* inherited from the evicted entry (Space-Saving) */
     uint64_t established; /* established, fast_open or simultaneous_open */
@@ -59,10 +58,8 @@ struct tcpshake_summary {
     struct hist client_side;
     struct hist handshake;
     struct hist app_latency;
-    size_t n_servers;              /* entries in use */
-    uint64_t server_evictions;     /* Space-Saving replacements */
-    struct siphash_key secret;     /* of key_hash, drawn in tcpshake_summary_new */
-    uint16_t index[SUMMARY_SLOTS]; /* entry number + 1; 0 = empty slot */
+    uint64_t server_evictions; /* Space-Saving replacements */
+    struct keytab index;       /* server key -> servers[]: index.n entries in use */
     struct server servers[SUMMARY_SERVERS];
     tcpshake_capture_point_fn capture_point_fn; /* puts the capture point into words */
     void *capture_point_user;
@@ -75,65 +72,20 @@ static size_t addr_len(uint8_t ip_version)
     return ip_version == 6 ? 16 : 4;
 }
 
-/* SipHash-1-3 of the server's (version, port, address) under the summary's own
- * secret: server addresses come from packets, and an unkeyed hash (FNV-1a
- * here before) let crafted servers share one probe run. Entries are numbered
- * by arrival, so nothing printed depends on the secret. */
-static uint32_t key_hash(const struct tcpshake_summary *s, const struct tcpshake_record *r)
+/* The server's (version, port, address), unused bytes zero as keytab compares them. */
+static void server_key(const struct tcpshake_record *r, struct keytab_key *k)
 {
-    uint8_t b[19];
-    size_t n = addr_len(r->ip_version);
-    b[0] = r->ip_version;
-    b[1] = (uint8_t)(r->server.port >> 8);
-    b[2] = (uint8_t)r->server.port;
-    memcpy(b + 3, r->server.addr, n);
-    return (uint32_t)siphash13(&s->secret, b, 3 + n);
-}
-
-static bool key_equal(const struct server *e, const struct tcpshake_record *r)
-{
-    return e->ip_version == r->ip_version && e->port == r->server.port &&
-           memcmp(e->addr, r->server.addr, addr_len(r->ip_version)) == 0;
-}
-
-/* The index slot holding `r`'s server, or the empty slot where it would go. */
-static size_t find_slot(const struct tcpshake_summary *s, const struct tcpshake_record *r,
-                        uint32_t hash)
-{
-    size_t mask = SUMMARY_SLOTS - 1;
-    size_t i = hash & mask;
-    /* Terminates: the index is never more than half full. */
-    while (s->index[i] != 0 && !key_equal(&s->servers[s->index[i] - 1], r)) {
-        i = (i + 1) & mask;
-    }
-    return i;
-}
-
-/* Linear-probing deletion by backward shift: no tombstones to accumulate. */
-static void index_remove(struct tcpshake_summary *s, size_t hole)
-{
-    size_t mask = SUMMARY_SLOTS - 1;
-    size_t j = hole;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (s->index[j] == 0) {
-            break;
-        }
-        size_t home = s->servers[s->index[j] - 1].hash & mask;
-        /* The entry at j may move into the hole unless its home lies in (hole, j]. */
-        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (!stays) {
-            s->index[hole] = s->index[j];
-            hole = j;
-        }
-    }
-    s->index[hole] = 0;
+    memset(k, 0, sizeof(*k));
+    k->b[0] = r->ip_version;
+    k->b[1] = (uint8_t)(r->server.port >> 8);
+    k->b[2] = (uint8_t)r->server.port;
+    memcpy(k->b + 3, r->server.addr, addr_len(r->ip_version));
 }
 
 static size_t smallest_entry(const struct tcpshake_summary *s)
 {
     size_t min = 0;
-    for (size_t i = 1; i < s->n_servers; i++) {
+    for (size_t i = 1; i < s->index.n; i++) {
         if (s->servers[i].connections < s->servers[min].connections) {
             min = i;
         }
@@ -141,58 +93,37 @@ static size_t smallest_entry(const struct tcpshake_summary *s)
     return min;
 }
 
-/* The index slot that points at entry n (which must be indexed). */
-static size_t slot_of_entry(const struct tcpshake_summary *s, size_t n)
-{
-    size_t mask = SUMMARY_SLOTS - 1;
-    size_t i = s->servers[n].hash & mask;
-    while (s->index[i] != n + 1) {
-        i = (i + 1) & mask;
-    }
-    return i;
-}
-
 /* An entry for r's server: found, new, or taken over from the smallest. */
 static struct server *server_entry(struct tcpshake_summary *s, const struct tcpshake_record *r)
 {
-    uint32_t hash = key_hash(s, r);
-    size_t slot = find_slot(s, r, hash);
-    if (s->index[slot] != 0) {
-        return &s->servers[s->index[slot] - 1];
+    struct keytab_key key;
+    server_key(r, &key);
+    size_t n = keytab_find(&s->index, &key);
+    if (n != KEYTAB_NONE) {
+        return &s->servers[n];
     }
-    size_t n;
     uint64_t inherited = 0;
-    if (s->n_servers < SUMMARY_SERVERS) {
-        n = s->n_servers++;
-    } else {
+    n = keytab_add(&s->index, &key);
+    if (n == KEYTAB_NONE) {
         n = smallest_entry(s);
         inherited = s->servers[n].connections;
-        index_remove(s, slot_of_entry(s, n));
+        keytab_rekey(&s->index, n, &key);
         s->server_evictions++;
-        slot = find_slot(s, r, hash); /* the backward shift may have moved it */
     }
     struct server *e = &s->servers[n];
     memset(e, 0, sizeof(*e));
     memcpy(e->addr, r->server.addr, addr_len(r->ip_version));
     e->port = r->server.port;
     e->ip_version = r->ip_version;
-    e->hash = hash;
     e->connections = inherited;
     e->overcount = inherited;
-    s->index[slot] = (uint16_t)(n + 1);
     return e;
-}
-
-static bool is_established(enum tcpshake_outcome o)
-{
-    return o == TCPSHAKE_OUTCOME_ESTABLISHED || o == TCPSHAKE_OUTCOME_FAST_OPEN ||
-           o == TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN;
 }
 
 static void server_add(struct server *e, const struct tcpshake_record *r)
 {
     e->connections++;
-    e->established += is_established(r->outcome);
+    e->established += outcome_established(r->outcome);
     e->refused += r->outcome == TCPSHAKE_OUTCOME_REFUSED;
     e->unanswered += r->outcome == TCPSHAKE_OUTCOME_UNANSWERED;
     e->icmp_rejected += r->outcome == TCPSHAKE_OUTCOME_ICMP_REJECTED;
@@ -354,7 +285,7 @@ static size_t select_top(const struct tcpshake_summary *s, uint64_t (*value)(con
                          const struct server *top[SUMMARY_TOP])
 {
     size_t n = 0;
-    for (size_t i = 0; i < s->n_servers; i++) {
+    for (size_t i = 0; i < s->index.n; i++) {
         const struct server *e = &s->servers[i];
         uint64_t v = value(e);
         if (v == 0) {
@@ -478,14 +409,14 @@ static void print_stats(const struct tcpshake_summary *s, const struct tcpshake_
 
 struct tcpshake_summary *tcpshake_summary_new(void)
 {
-    uint8_t secret[SIPHASH_KEY_LEN];
-    if (siphash_key_random(secret) != 0) {
-        return NULL;
-    }
     /* Zeroed memory is an empty summary: hist_init is a memset to 0. */
     struct tcpshake_summary *s = ts_calloc(1, sizeof(*s));
-    if (s != NULL) {
-        siphash_key_from_bytes(&s->secret, secret);
+    if (s == NULL) {
+        return NULL;
+    }
+    if (keytab_init(&s->index, SUMMARY_SERVERS) != TCPSHAKE_OK) {
+        ts_free(s);
+        return NULL;
     }
     return s;
 }
@@ -535,5 +466,9 @@ enum tcpshake_status tcpshake_summary_print(const struct tcpshake_summary *s,
 
 void tcpshake_summary_free(struct tcpshake_summary *s)
 {
+    if (s == NULL) {
+        return;
+    }
+    keytab_release(&s->index);
     ts_free(s);
 }

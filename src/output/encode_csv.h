@@ -153,4 +153,22 @@ static inline void csv_put_iso_time(struct text_cursor *c, uint64_t ns)
     }
 }
 
+static inline void csv_put_iso_stamp(struct text_cursor *c, uint64_t ns)
+{
+    char iso[SINK_ISO_LEN];
+    csv_put_word(c, sink_iso8601(ns, iso));
+}
+
+static inline void csv_put_pct(struct text_cursor *c, uint64_t part, uint64_t whole)
+{
+    text_char(c, ',');
+    text_real(c, whole > 0 ? 100.0 * (double)part / (double)whole : 0.0, 2);
+}
+
+static inline void csv_put_real(struct text_cursor *c, double v)
+{
+    text_char(c, ',');
+    text_real(c, v, -1);
+}
+
 #endif

@@ -208,4 +208,75 @@ static inline void json_put_iso_time(struct text_cursor *b, struct json_key k, u
     }
 }
 
+static inline void json_put_iso_stamp(struct text_cursor *b, struct json_key k, uint64_t ns)
+{
+    char iso[SINK_ISO_LEN];
+    json_put_word(b, k, sink_iso8601(ns, iso));
+}
+
+static inline void json_put_pct(struct text_cursor *b, struct json_key k, uint64_t part,
+                                uint64_t whole)
+{
+    json_put_key(b, k);
+    text_real(b, whole > 0 ? 100.0 * (double)part / (double)whole : 0.0, 2);
+}
+
+static inline void json_put_real(struct text_cursor *b, struct json_key k, double v)
+{
+    json_put_key(b, k);
+    text_real(b, v, -1);
+}
+
+static inline void json_put_ip(struct text_cursor *b, struct json_key k, bool present,
+                               const uint8_t addr[16], uint8_t ip_version)
+{
+    if (present) {
+        char text[SINK_ADDR_LEN];
+        json_put_word(b, k, sink_ip(addr, ip_version, text));
+    } else {
+        json_put_null(b, k);
+    }
+}
+
+static inline void json_put_some(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
+{
+    if (present) {
+        json_put_count(b, k, v);
+    }
+}
+
+/* A macro, as for names: each caller has its own name function. */
+#define json_put_flags(b, k, name_fn, bits, n)                                                     \
+    do {                                                                                           \
+        json_put_key(b, k);                                                                        \
+        text_char(b, '[');                                                                         \
+        bool first_ = true;                                                                        \
+        for (unsigned i_ = 0; i_ < (n); i_++) {                                                    \
+            if ((bits) & (1u << i_)) {                                                             \
+                if (!first_) {                                                                     \
+                    text_char(b, ',');                                                             \
+                }                                                                                  \
+                first_ = false;                                                                    \
+                const char *name_ = name_fn(i_);                                                   \
+                json_string(b, name_, strlen(name_));                                              \
+            }                                                                                      \
+        }                                                                                          \
+        text_char(b, ']');                                                                         \
+    } while (0)
+
+static inline void json_put_ports(struct text_cursor *b, struct json_key k, const uint16_t *ports,
+                                  uint32_t n, uint32_t max)
+{
+    json_put_key(b, k);
+    text_char(b, '[');
+    uint32_t valid = n < max ? n : max;
+    for (uint32_t i = 0; i < valid; i++) {
+        if (i > 0) {
+            text_char(b, ',');
+        }
+        text_u64(b, ports[i]);
+    }
+    text_char(b, ']');
+}
+
 #endif

@@ -22,8 +22,14 @@
  *   anomalies (bits)             names of the TCPSHAKE_ANOMALY_* bits set
  *   addr      (r, side)          a side's address as text
  *   iso_time  (ns)               ISO-8601 UTC with 9 decimals, null when 0
+ *   iso_stamp (ns)               the same, never null (0 is 1970-01-01T00:00:00Z)
+ *   pct       (part, whole)      100 * part / whole with 2 decimals; 0.00 when whole is 0
+ *   real      (v)                a double as printf's %g writes it
  * Values are expressions of `r` (the record), `sd` (the side, in SIDE_FIELDS)
  * and `ev` (the event); only the format that writes a field evaluates them.
+ *
+ * The aggregators' documents are lists of the same kinds: health_fields.h
+ * (--by rows) and alert_fields.h (--detect alerts).
  *
  * A new field is one line here (and its paragraph in docs/tcpshake.1; make
  * check says when that is missing, and when docs/record.schema.json is stale).

@@ -40,6 +40,14 @@ const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_sid
     return tcpshake_addr_str(side, r->ip_version, buf, SINK_ADDR_LEN);
 }
 
+const char *sink_ip(const uint8_t addr[16], uint8_t ip_version, char buf[SINK_ADDR_LEN])
+{
+    struct tcpshake_side side;
+    memset(&side, 0, sizeof(side));
+    memcpy(side.addr, addr, sizeof(side.addr));
+    return tcpshake_addr_str(&side, ip_version, buf, SINK_ADDR_LEN);
+}
+
 /* n as exactly width decimal digits (n < 10^width), at p; returns the end. */
 static char *put_digits(char *p, uint64_t n, int width)
 {

@@ -59,6 +59,8 @@ void sink_put_text(struct tcpshake_sink *s, const struct text_cursor *line);
 /* Address of one side as text (RFC 5952 for IPv6, no brackets). */
 const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_side *side,
                       char buf[SINK_ADDR_LEN]);
+/* An address of either family held in 16 bytes (IPv4 in the first 4), as sink_addr writes it. */
+const char *sink_ip(const uint8_t addr[16], uint8_t ip_version, char buf[SINK_ADDR_LEN]);
 /* ns since the epoch as ISO-8601 UTC with 9 decimals, e.g. 2024-05-01T12:00:00.000000001Z. */
 const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN]);
 /*

@@ -1,9 +1,11 @@
 /*
- * text.c - integers as decimal text for text.h: in place, eight
+ * text.c - numbers as decimal text for text.h: integers in place, eight
  * digits per 64-bit division and two per table lookup (nanosecond times have
- * 19 digits, and a record has dozens of numbers).
+ * 19 digits, and a record has dozens of numbers); reals through snprintf.
  */
 #include "text.h"
+
+#include <stdio.h>
 
 static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
                                   "25262728293031323334353637383940414243444546474849"
@@ -75,4 +77,18 @@ char *text_digits(char *p, uint64_t v)
         p[-1] = (char)('0' + w);
     }
     return end;
+}
+
+void text_real(struct text_cursor *c, double v, int places)
+{
+    if (!text_room(c, SINK_TEXT_REAL)) {
+        return;
+    }
+    int n = places >= 0 ? snprintf(c->p, SINK_TEXT_REAL, "%.*f", places, v)
+                        : snprintf(c->p, SINK_TEXT_REAL, "%g", v);
+    if (n < 0 || n >= SINK_TEXT_REAL) {
+        c->overflow = true;
+        return;
+    }
+    c->p += n;
 }

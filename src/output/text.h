@@ -85,6 +85,16 @@ static inline void text_u64(struct text_cursor *c, uint64_t v)
     }
 }
 
+/* The longest text_real writes: a percentage with 2 decimals, or %g (at most 13 bytes). */
+#define SINK_TEXT_REAL 32
+
+/*
+ * v as printf writes it with "%.*f" (places >= 0) or "%g" (places < 0); a
+ * text longer than SINK_TEXT_REAL - 1 bytes marks the line overflowed.
+ * Out of line: only the aggregators' rows and alerts write reals.
+ */
+void text_real(struct text_cursor *c, double v, int places);
+
 static inline void text_i64(struct text_cursor *c, int64_t v)
 {
     if (text_room(c, SINK_TEXT_NUMBER)) {

@@ -98,7 +98,7 @@ if [ -f "$data/sample.pcap" ]; then
 fi
 
 # The output field lists: shipped schema, headers, man page, every JSON record validated.
-if "$here/schema.sh" "$cli" "$fields" >"$tmp/schema" 2>&1; then
+if "$here/schema.sh" "$cli" "$fields" "$gen_trace" >"$tmp/schema" 2>&1; then
     ok
 else
     not_ok "schema suite:"

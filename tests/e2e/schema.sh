@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# The output field lists (src/output/record_fields.h, zeek_fields.h) against
-# what ships and what runs: docs/record.schema.json is what tools/fields
-# prints; every JSON record of the tests/data captures, plain and with
-# --events all, validates against it (Debian's python3-jsonschema); the CSV
-# header and Zeek's #fields / #types lines the CLI prints are the generated
-# ones; and the man page documents every field name.
+# The output field lists (src/output/record_fields.h, health_fields.h,
+# alert_fields.h, zeek_fields.h) against what ships and what runs:
+# docs/{record,health,alert}.schema.json are what tools/fields prints; every
+# JSON record of the tests/data captures, plain and with --events all, every
+# --by row and trailer (several groupings, with and without --bucket) and every
+# --detect alert of those captures and of a generated flood and scan
+# validates against them (Debian's python3-jsonschema); the CSV headers and
+# Zeek's #fields / #types lines the CLI prints are the generated ones; and the
+# man page documents every field name.
 #
-# usage: tests/e2e/schema.sh CLI FIELDS
+# usage: tests/e2e/schema.sh CLI FIELDS GEN_TRACE
 set -u
 cli=$1
 fields=$2
+gen_trace=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../need.sh"
 needs schema python3
@@ -25,10 +29,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$fields" schema >"$tmp/schema.json"
-if diff -u "$top/docs/record.schema.json" "$tmp/schema.json" >"$tmp/diff"; then ok; else
-    not_ok "docs/record.schema.json is not what $fields schema prints (make schema):"
-    head -20 "$tmp/diff"
-fi
+"$fields" health-schema >"$tmp/health.schema.json"
+"$fields" alert-schema >"$tmp/alert.schema.json"
+for doc in schema health.schema alert.schema; do
+    name=$doc.json
+    [ "$doc" = schema ] && name=record.schema.json
+    if diff -u "$top/docs/$name" "$tmp/$doc.json" >"$tmp/diff"; then ok; else
+        not_ok "docs/$name is not what $fields prints (make schema):"
+        head -20 "$tmp/diff"
+    fi
+done
 
 # The headers, on a capture and on a capture without records.
 printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\001\000\000\000' \
@@ -45,6 +55,14 @@ for cap in "$data/sample.pcap" "$tmp/empty.pcap"; do
     if "$cli" -r "$cap" -o zeek -q | grep -E '^#(fields|types)' |
         cmp -s - <("$fields" zeek-header); then ok; else
         not_ok "$name -o zeek: #fields / #types are not what $fields zeek-header prints"
+    fi
+    if "$cli" -r "$cap" --by server -o csv -q | head -1 |
+        cmp -s - <("$fields" health-csv-header); then ok; else
+        not_ok "$name --by server -o csv: header is not what $fields health-csv-header prints"
+    fi
+    if "$cli" -r "$cap" --by port -o zeek -q | grep '^#fields' | tr '\t' , |
+        cmp -s - <("$fields" health-csv-header | sed 's/^/#fields,/'); then ok; else
+        not_ok "$name --by port -o zeek: #fields is not what $fields health-csv-header prints"
     fi
 done
 
@@ -67,35 +85,88 @@ for cap in "$data"/*.pcap "$data"/*.pcapng; do
     "$cli" -r "$cap" --events all -o json -q >"$tmp/out/$name.events.json" 2>>"$tmp/err" ||
         not_ok "$name --events all -o json failed"
     n_files=$((n_files + 2))
+    for by in server "port --bucket 1s" "subnet/24 --bucket 10s" "client --bucket 100ms"; do
+        # shellcheck disable=SC2086 # the grouping and its bucket are two words
+        "$cli" -r "$cap" --by $by -o json -q >>"$tmp/health.json" 2>>"$tmp/err" ||
+            not_ok "$name --by $by -o json failed"
+    done
+    "$cli" -r "$cap" --detect -o json -q 2>>"$tmp/alerts.json" >/dev/null ||
+        not_ok "$name --detect -o json failed"
 done
+# Alerts: the captures of ../shared/corpus hold a few (skipped when it is
+# absent), a generated trace floods and scans.
+corpus=${TCPSHAKE_CORPUS:-$top/../shared/corpus}
+for cap in "$corpus"/*/*.pcap "$corpus"/*/*.pcapng; do
+    [ -e "$cap" ] || continue
+    "$cli" -r "$cap" --detect -o json -q 2>>"$tmp/alerts.json" >/dev/null
+done
+if "$gen_trace" -o "$tmp/attacks.pcap" -p 20000 -c 2000 -s 3 --flood 3000 --scan 200 \
+    >/dev/null 2>&1 && "$cli" -r "$tmp/attacks.pcap" --detect -o json -q 2>>"$tmp/alerts.json" \
+    >/dev/null; then ok; else
+    not_ok "--detect on a generated flood and scan failed"
+fi
+# Anything else on standard error (an unreadable corpus capture) is not an alert.
+grep '^{"alert":' "$tmp/alerts.json" >"$tmp/alerts.only.json"
+mv "$tmp/alerts.only.json" "$tmp/alerts.json"
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
     if [ -n "${CI:-}" ]; then
         not_ok "python3 jsonschema is missing (Debian: python3-jsonschema; make deps)"
     else
         echo "schema: records not validated: python3 jsonschema is missing (make deps)"
     fi
-elif python3 - "$tmp/schema.json" "$tmp"/out/*.json >"$tmp/validate" 2>&1 <<'PY'; then
+elif python3 - "$tmp/schema.json" "$tmp/health.schema.json" "$tmp/health.json" \
+    "$tmp/alert.schema.json" "$tmp/alerts.json" "$tmp"/out/*.json >"$tmp/validate" 2>&1 <<'PY'; then
 import json
 import sys
 
 import jsonschema
 
-schema_path, outputs = sys.argv[1], sys.argv[2:]
-with open(schema_path) as f:
-    schema = json.load(f)
-jsonschema.Draft202012Validator.check_schema(schema)
-validator = jsonschema.Draft202012Validator(schema)
-n = 0
-bad = 0
-for path in outputs:
+record_schema, health_schema, health_output, alert_schema, alert_output = sys.argv[1:6]
+outputs = sys.argv[6:]
+
+
+def load(path):
     with open(path) as f:
-        for lineno, line in enumerate(f, 1):
-            n += 1
-            for err in validator.iter_errors(json.loads(line)):
-                bad += 1
-                print(f"{path}:{lineno}: {err.json_path}: {err.message}")
-if n < 20:
-    sys.exit(f"schema: only {n} records to validate")
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def check(validator, paths, at_least):
+    """Validates every line of paths; returns (lines, errors)."""
+    n = 0
+    errors = 0
+    for path in paths:
+        with open(path) as f:
+            for lineno, line in enumerate(f, 1):
+                n += 1
+                for err in validator.iter_errors(json.loads(line)):
+                    errors += 1
+                    print(f"{path}:{lineno}: {err.json_path}: {err.message}")
+    if n < at_least:
+        sys.exit(f"schema: only {n} lines of {paths[0]} to validate")
+    return n, errors
+
+
+validator = load(record_schema)
+n, bad = check(validator, outputs, 20)
+health = load(health_schema)
+n_health, bad_health = check(health, [health_output], 40)
+bad += bad_health
+# Each trailer is the line after a group's rows; a row is never taken for one.
+lines = [json.loads(line) for line in open(health_output)]
+n_trailers = sum("health_rows" in doc for doc in lines)
+rows = [doc for doc in lines if "health_rows" not in doc]
+if n_trailers == 0 or not rows or sum(doc["bucket_ns"] is not None for doc in rows) == 0:
+    bad += 1
+    print(f"health: {n_trailers} trailers, {len(rows)} rows: want both, some with buckets")
+for wrong in ({**rows[0], "by": "bogus"},
+              {k: v for k, v in rows[0].items() if k != "server_side_p50_ns"},
+              {**rows[0], "health_rows": 1},
+              {**lines[-1], "extra": 1}):
+    if health.is_valid(wrong):
+        bad += 1
+        print("health schema accepts a wrong line:", json.dumps(wrong)[:200])
 # The schema must be able to say no: a wrong name, a missing field, an unknown one.
 record = json.loads(open(outputs[-1]).readline())
 for wrong in ({**record, "outcome": "bogus"},
@@ -105,13 +176,30 @@ for wrong in ({**record, "outcome": "bogus"},
     if validator.is_valid(wrong):
         bad += 1
         print("schema accepts a wrong record:", json.dumps(wrong)[:200])
-print(f"{n} records validated, {bad} errors")
+alert = load(alert_schema)
+n_alerts, bad_alerts = check(alert, [alert_output], 3)
+bad += bad_alerts
+alerts = [json.loads(line) for line in open(alert_output)]
+kinds = {doc["alert"] for doc in alerts}
+if not {"syn_flood", "port_scan"} <= kinds:
+    bad += 1
+    print(f"alerts: only {sorted(kinds)}: want syn_flood and port_scan")
+flood = next(doc for doc in alerts if doc["alert"] == "syn_flood")
+scan = next(doc for doc in alerts if doc["alert"] == "port_scan")
+for wrong in ({**flood, "alert": "port_scan"},
+              {k: v for k, v in flood.items() if k != "evidence"},
+              {**flood, "evidence": ["bogus"]},
+              {**scan, "id": 1}):
+    if alert.is_valid(wrong):
+        bad += 1
+        print("alert schema accepts a wrong line:", json.dumps(wrong)[:200])
+print(f"{n} records, {n_health} health lines and {n_alerts} alerts validated, {bad} errors")
 sys.exit(1 if bad else 0)
 PY
     ok
     tail -1 "$tmp/validate"
 else
-    not_ok "records against docs/record.schema.json ($n_files outputs):"
+    not_ok "records, --by rows and alerts against docs/*.schema.json ($n_files outputs):"
     head -20 "$tmp/validate"
 fi
 

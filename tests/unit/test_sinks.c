@@ -15,6 +15,8 @@
 
 #include "alloc.h"
 #include "check.h"
+#include "encode_csv.h"
+#include "encode_json.h"
 #include "sink.h"
 #include "text.h"
 
@@ -642,6 +644,51 @@ static void test_text_digits(void)
     CHECK(c.overflow && c.p == c.end - (SINK_TEXT_NUMBER - 1));
 }
 
+static const char *two_names(unsigned i)
+{
+    return i == 0 ? "zero" : "one";
+}
+
+/* The kinds the aggregators' rows and alerts add (record_fields.h), each as
+ * the printf it replaced wrote it. */
+static void test_aggregate_kinds(void)
+{
+    struct text_buf t;
+    struct text_cursor line = text_start(&t);
+    struct text_cursor *b = &line;
+    static const uint8_t v6[16] = { 0xfd, 0x99, [15] = 2 };
+    static const uint16_t ports[] = { 22, 80, 443 };
+    json_put_pct(b, JSON_KEY("a"), 1, 3);
+    json_put_pct(b, JSON_KEY("b"), 5, 0);
+    json_put_real(b, JSON_KEY("c"), 3.125);
+    json_put_iso_stamp(b, JSON_KEY("d"), 0);
+    json_put_ip(b, JSON_KEY("e"), true, v6, 6);
+    json_put_ip(b, JSON_KEY("f"), false, v6, 6);
+    json_put_some(b, JSON_KEY("g"), false, 1);
+    json_put_some(b, JSON_KEY("h"), true, 2);
+    json_put_flags(b, JSON_KEY("i"), two_names, 3u, 2);
+    json_put_flags(b, JSON_KEY("j"), two_names, 4u, 2);
+    json_put_ports(b, JSON_KEY("k"), ports, 5, 3);
+    json_close(b, line.start);
+    text_char(b, 0);
+    CHECK(!line.overflow);
+    CHECK_STR(t.buf, "{\"a\":33.33,\"b\":0.00,\"c\":3.125,\"d\":\"1970-01-01T00:00:00.000000000Z\","
+                     "\"e\":\"fd99::2\",\"f\":null,\"h\":2,\"i\":[\"zero\",\"one\"],\"j\":[],"
+                     "\"k\":[22,80,443]}");
+    line = text_start(&t);
+    struct text_cursor *c = &line;
+    csv_put_pct(c, 2, 3);
+    csv_put_real(c, 3.25);
+    csv_put_iso_stamp(c, 1);
+    text_char(c, 0);
+    CHECK_STR(t.buf, ",66.67,3.25,1970-01-01T00:00:00.000000001Z");
+    /* A real that does not fit is refused whole. */
+    line = text_start(&t);
+    line.p = line.end - (SINK_TEXT_REAL - 1);
+    text_real(&line, 1.0, 2);
+    CHECK(line.overflow && line.p == line.end - (SINK_TEXT_REAL - 1));
+}
+
 /* Addresses are formatted by hand: the same text as inet_ntop for every shape of
  * IPv6 address (zero runs anywhere, ties, v4-mapped and v4-compatible) and IPv4. */
 static void test_addr_text(void)
@@ -855,6 +902,7 @@ int main(void)
     test_zeek(recs);
     test_json_numbers(&recs[0]);
     test_text_digits();
+    test_aggregate_kinds();
     test_addr_text();
     test_sink_api(recs);
     test_summary(recs);
