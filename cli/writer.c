@@ -3,7 +3,7 @@
  *
  * With worker threads, the library's calling thread reads, decodes, routes and
  * merges; formatting every record as text there too made it the bottleneck
- * while the workers waited (bench/README.md). So the CLI copies each record
+ * while the workers waited. So the CLI copies each record
  * into a bounded ring and a writer thread formats and writes them, in the
  * order they were given. Whatever else the CLI prints to the same stream
  * (interval blocks, the summary) waits for writer_sync first.

@@ -9,7 +9,7 @@
  * cannot aim at one probe run. We use SipHash-1-3 (one compression round per
  * 8-byte block, three finalisation rounds), the variant Rust's HashMap,
  * CPython's str hash and Ruby use against hash flooding: the attacker here
- * never sees an output, only timing, and 1-3 costs about 60 % of 2-4 on our
+ * never sees an output, only timing, and 1-3 is the cheaper of the two on our
  * 44-byte flow keys. siphash24 shares the core and exists so the unit test can
  * check that core against the reference implementation's 64 vectors.
  *

@@ -1,7 +1,7 @@
 /*
  * text.h - a text buffer for one record, built in memory and written with one
  * fwrite: formatting through stdio field by field cost more than all the
- * analysis (bench/README.md). The JSON and CSV sinks build their lines here.
+ * analysis. The JSON and CSV sinks build their lines here.
  *
  * SINK_TEXT_CAP holds the longest possible record several times over; the
  * appenders still refuse to overflow, and set overflow instead, so that a

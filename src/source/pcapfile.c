@@ -18,9 +18,8 @@
  * rotation with copytruncate) kills the process with SIGBUS, losing every
  * record not yet written. A read past the new end simply returns short: the
  * reader then says the file was truncated, and the caller reports what was
- * analysed. Reading a 2 M packet trace costs the same either way (within
- * noise, bench/README.md): the block just copied in is still in the CPU cache
- * when its records are decoded.
+ * analysed. Reading costs no more than mapping did: the block just copied in
+ * is still in the CPU cache when its records are decoded.
  *
  *   file header (24 bytes): magic, version 2.4, thiszone, sigfigs, snaplen, linktype
  *   record header (16 bytes): ts_sec, ts_frac (us or ns), caplen, len; then caplen bytes

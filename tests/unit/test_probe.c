@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "check.h"
+#include "hex.h"
 
 struct port_case {
     const char *spec;
@@ -293,35 +294,6 @@ static const struct reply_case reply_cases[] = {
       .hex = "45 00 0038 0000 0000 40 01 0000  c6336401 c0000201  03 03 0000 00000000 "
              "45 00 002c 0000 4000 40 06 0000  c0000201 c000020b  9c40 0050 11223344" },
 };
-
-/* Hex text (spaces allowed) to bytes; returns the count, or SIZE_MAX on bad text. */
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (const char *c = hex; *c != '\0'; c++) {
-        int v;
-        if (*c >= '0' && *c <= '9') {
-            v = *c - '0';
-        } else if (*c >= 'a' && *c <= 'f') {
-            v = *c - 'a' + 10;
-        } else if (*c == ' ') {
-            continue;
-        } else {
-            return SIZE_MAX;
-        }
-        if (hi < 0) {
-            hi = v;
-            continue;
-        }
-        if (n == cap) {
-            return SIZE_MAX;
-        }
-        out[n++] = (uint8_t)(hi << 4 | v);
-        hi = -1;
-    }
-    return hi < 0 ? n : SIZE_MAX;
-}
 
 static void test_syn_reply(void)
 {
