@@ -111,6 +111,18 @@ static int compile_filter(pcap_t *p, const char *bpf, struct bpf_program *prog, 
     return TCPSHAKE_OK;
 }
 
+/* A zeroed source with no descriptor to poll; NULL, with the message, when memory runs out. */
+static struct source *new_source(char *err, size_t err_len)
+{
+    struct source *s = ts_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return NULL;
+    }
+    s->fd = -1;
+    return s;
+}
+
 static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *err, size_t err_len)
 {
     if (bpf != NULL && bpf[0] != '\0') {
@@ -128,16 +140,14 @@ static int finish_open(struct source **out, pcap_t *p, const char *bpf, char *er
             return TCPSHAKE_ERR_FILTER;
         }
     }
-    struct source *s = ts_calloc(1, sizeof(*s));
+    struct source *s = new_source(err, err_len);
     if (s == NULL) {
         pcap_close(p);
-        snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
         return TCPSHAKE_ERR_NOMEM;
     }
     s->pcap = p;
     s->linktype = pcap_datalink(p);
     s->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
-    s->fd = -1;
     *out = s;
     return TCPSHAKE_OK;
 }
@@ -167,16 +177,14 @@ int source_open_file(struct source **out, const char *path, const char *bpf, cha
     if (bpf == NULL || bpf[0] == '\0') {
         struct pcapfile *pf = pcapfile_open(fd);
         if (pf != NULL) {
-            struct source *s = ts_calloc(1, sizeof(*s));
+            struct source *s = new_source(err, err_len);
             if (s == NULL) {
                 pcapfile_close(pf);
-                snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
                 return TCPSHAKE_ERR_NOMEM;
             }
             s->pf = pf;
             s->linktype = pcapfile_linktype(pf);
             s->nano = true;
-            s->fd = -1;
             *out = s;
             return TCPSHAKE_OK;
         }
@@ -268,16 +276,14 @@ static const struct bpf_program *link_filter(struct source *s, int linktype, cha
 /* A pcapng stream: tcpshake's reader (interfaces of several link types), filters per link type. */
 static int open_pcapng(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
 {
-    struct source *s = ts_calloc(1, sizeof(*s));
+    struct source *s = new_source(err, err_len);
     if (s == NULL) {
         if (fp != stdin) {
             fclose(fp);
         }
-        snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
         return TCPSHAKE_ERR_NOMEM;
     }
     s->ng_fp = fp;
-    s->fd = -1;
     s->nano = true;
     s->ng = pcapng_open(fp, libpcap_link, NULL, err, err_len);
     if (s->ng == NULL) {
