@@ -332,7 +332,7 @@ void tcpshake_live_options_default(struct tcpshake_live_options *opt)
     opt->snaplen = 262144;
     opt->promisc = true;
     opt->timeout_ms = 100;
-    opt->buffer_kib = 32768;
+    opt->buffer_kib = TCPSHAKE_LIVE_BUFFER_KIB;
 }
 
 enum tcpshake_status tcpshake_open_live(struct tcpshake *h, const char *iface,
@@ -352,7 +352,7 @@ enum tcpshake_status tcpshake_open_live(struct tcpshake *h, const char *iface,
         return TCPSHAKE_ERR_ARG;
     }
     /* 0 (a struct filled without tcpshake_live_options_default): the default. */
-    int buffer_kib = opt->buffer_kib > 0 ? opt->buffer_kib : 32768;
+    int buffer_kib = opt->buffer_kib > 0 ? opt->buffer_kib : TCPSHAKE_LIVE_BUFFER_KIB;
     struct source_live sl = { opt->snaplen, opt->promisc, opt->timeout_ms, buffer_kib };
     int rc = check_opened(
             h, source_open_live(&h->src, iface, &sl, h->bpf, h->errmsg, sizeof(h->errmsg)));

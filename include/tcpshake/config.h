@@ -99,6 +99,9 @@ struct tcpshake_live_options {
                        pcap_set_buffer_size): what it holds while the reader is busy or stalled */
 };
 
+/* The default kernel capture buffer, KiB (buffer_kib). */
+#define TCPSHAKE_LIVE_BUFFER_KIB 32768
+
 /* A snaplen that keeps every header the analysis reads (Ethernet with two
  * VLAN tags, an outer IPv6 header and a UDP tunnel, an inner IPv6 header with
  * 100 bytes of extension headers and TCP with 40 bytes of options: 292 bytes)
