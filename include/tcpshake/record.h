@@ -95,6 +95,85 @@ enum tcpshake_anomaly {
 };
 #define TCPSHAKE_ANOMALY_BITS 13
 
+/* ------------------------------------------------------------------ TLS */
+
+/* How the TLS handshake on a connection ended (record.tls.outcome). */
+enum tcpshake_tls_outcome {
+    TCPSHAKE_TLS_NONE,            /* no TLS: the client's stream does not start with a
+                                     ClientHello, or the connection carried no payload */
+    TCPSHAKE_TLS_ESTABLISHED,     /* ServerHello seen and the client's second flight too */
+    TCPSHAKE_TLS_ALERT,           /* an alert ended the handshake (see alert_*) */
+    TCPSHAKE_TLS_RESET,           /* a RST during the handshake (by: closed_by) */
+    TCPSHAKE_TLS_FIN,             /* a FIN during the handshake (by: closed_by) */
+    TCPSHAKE_TLS_NO_SERVER_HELLO, /* ClientHello sent, no ServerHello before the end */
+    TCPSHAKE_TLS_INCOMPLETE,      /* ServerHello seen, the client's second flight never */
+    TCPSHAKE_TLS_TRUNCATED,       /* the capture's snaplen cut the handshake's bytes */
+    TCPSHAKE_TLS_MALFORMED,       /* a record or hello whose lengths lie */
+    TCPSHAKE_TLS_CAPPED,          /* the hello did not fit in the per-side byte cap */
+    TCPSHAKE_TLS_OUTCOME_COUNT
+};
+
+#define TCPSHAKE_TLS_SNI_MAX  255
+#define TCPSHAKE_TLS_ALPN_MAX 63
+#define TCPSHAKE_TLS_LIST_MAX 8
+
+/*
+ * The TLS handshake at the start of a connection, as seen on the wire.
+ * outcome NONE means the rest is zero. Times are ns since the epoch (0: not
+ * seen), durations ns (TCPSHAKE_NO_TIME: not measurable). Versions, ciphers
+ * and groups are the IANA code points; text is NUL-terminated, with bytes
+ * outside printable ASCII replaced by '?'. GREASE values are left out.
+ */
+struct tcpshake_tls {
+    enum tcpshake_tls_outcome outcome;
+    /* ClientHello (the first one; after a HelloRetryRequest the second
+       is timed in client_hello2_ns) */
+    uint16_t ch_legacy_version;
+    uint16_t ch_versions[TCPSHAKE_TLS_LIST_MAX]; /* supported_versions offered */
+    uint8_t n_ch_versions;
+    char sni[TCPSHAKE_TLS_SNI_MAX + 1];
+    char alpn_offered[TCPSHAKE_TLS_ALPN_MAX + 1]; /* "h2,http/1.1" */
+    uint16_t n_ciphers;
+    uint16_t n_extensions;
+    uint16_t groups_offered[TCPSHAKE_TLS_LIST_MAX]; /* key_share groups */
+    uint8_t n_groups_offered;
+    bool session_id_offered;
+    bool ticket_offered;
+    bool psk_offered;
+    bool early_data_offered;
+    char ja4[40]; /* JA4 (FoxIO JA4 specification, TLS client fingerprint) */
+    /* ServerHello */
+    bool hrr;         /* a HelloRetryRequest came first */
+    uint16_t version; /* negotiated: supported_versions, else legacy_version; 0 unknown */
+    uint16_t cipher;
+    uint16_t group;                       /* key_share selected group; 0 when none */
+    char alpn[TCPSHAKE_TLS_ALPN_MAX + 1]; /* chosen (visible up to TLS 1.2) */
+    bool resumed;                         /* see resumption */
+    uint8_t resumption;                   /* 0 none, 1 session id echo, 2 ticket, 3 PSK */
+    /* Timing */
+    uint64_t client_hello_ns;  /* segment completing the first ClientHello */
+    uint64_t client_hello2_ns; /* the ClientHello answering a HelloRetryRequest */
+    uint64_t server_hello_ns;  /* segment completing the (real) ServerHello */
+    uint64_t server_flight_ns; /* last server handshake record before the client's
+                                  second flight */
+    uint64_t client_flight_ns; /* the client's second flight (its CCS/Finished, or
+                                  its first record after the server's flight) */
+    uint64_t client_data_ns;   /* first application data from the client */
+    uint64_t server_data_ns;   /* first application data from the server */
+    int64_t server_side_ns;    /* client_hello_ns -> server_hello_ns */
+    int64_t client_side_ns;    /* server_flight_ns -> client_flight_ns */
+    int64_t handshake_ns;      /* client_hello_ns -> client_flight_ns */
+    int64_t syn_to_data_ns;    /* syn_ns -> first application data either way */
+    /* How it ended */
+    uint8_t alert_level; /* 1 warning, 2 fatal; 0 none or encrypted */
+    uint8_t alert_desc;
+    enum tcpshake_who alert_by; /* NONE when no alert */
+    uint64_t alert_ns;
+    enum tcpshake_who closed_by; /* RESET / FIN outcomes: who */
+};
+
+TCPSHAKE_API const char *tcpshake_tls_outcome_name(enum tcpshake_tls_outcome o);
+
 /* What one side of the connection said and did. */
 struct tcpshake_side {
     uint8_t addr[16]; /* network order; IPv4 uses the first 4 bytes */
@@ -192,6 +271,8 @@ struct tcpshake_record {
                                    SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20 ...);
                                    tells FIN, NULL and Xmas scan probes apart */
     enum tcpshake_who first_by; /* who sent that first segment */
+
+    struct tcpshake_tls tls; /* the TLS handshake, when the connection starts with one */
 };
 
 TCPSHAKE_API const char *tcpshake_outcome_name(enum tcpshake_outcome o);
