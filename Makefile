@@ -97,6 +97,10 @@ $(BUILD)/tests/make_hostile: $(BUILD)/tests/tools/make_hostile.o
 $(BUILD)/tests/hash_flood: $(BUILD)/tests/tools/hash_flood.o $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# The TLS observer over client byte streams: JA4 per ClientHello (tests/corpus/ja4_check.sh).
+$(BUILD)/tests/ja4_stream: $(BUILD)/tests/tools/ja4_stream.o $(LIB_A)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 # Prints the CSV header, JSON Schema and field names the output field lists describe.
 $(FIELDS): $(BUILD)/tools/fields.o $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -116,8 +120,9 @@ unit: $(UNIT_BIN) $(ABI_TEST)
 e2e: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace $(FIELDS)
 
-corpus: $(CLI)
+corpus: $(CLI) $(BUILD)/tests/ja4_stream
 	@python3 tests/corpus/differential.py $(CLI)
+	@tests/corpus/ja4_check.sh $(BUILD)/tests/ja4_stream
 
 golden: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace \
