@@ -96,6 +96,7 @@ enum {
     EXT_PRE_SHARED_KEY = 41,
     EXT_EARLY_DATA = 42,
     EXT_SUPPORTED_VERSIONS = 43,
+    EXT_KEY_SHARE_DRAFT = 40, /* key_share in TLS 1.3 drafts up to 22 */
     EXT_KEY_SHARE = 51,
 };
 
@@ -760,6 +761,7 @@ static bool ch_extension(uint16_t type, struct wire data, struct tls_client_hell
     case EXT_SUPPORTED_VERSIONS:
         return ch_versions(data, out, ja4);
     case EXT_KEY_SHARE:
+    case EXT_KEY_SHARE_DRAFT:
         return ch_key_share(data, out);
     case EXT_SIG_ALGS:
         return ch_sig_algs(data, ja4);
@@ -863,6 +865,7 @@ static bool sh_extension(uint16_t type, struct wire data, struct tls_server_hell
         out->version = wire_be16(&data);
         return !data.bad;
     case EXT_KEY_SHARE:
+    case EXT_KEY_SHARE_DRAFT:
         /* RFC 8446 4.2.8: a KeyShareEntry, or in a HelloRetryRequest the group alone. */
         out->group = wire_be16(&data);
         return !data.bad;
