@@ -180,13 +180,21 @@ static bool side_parse_hello(struct tls_side *s, const uint8_t *msg, uint32_t le
     const uint8_t *body = msg + TLS_HS_HDR;
     size_t body_len = len - TLS_HS_HDR;
     if (s->client) {
-        if (s->n_hellos == 0) {
-            return tls_parse_client_hello(body, body_len, &s->ch);
+        if (s->n_hellos > 0) {
+            struct tls_client_hello again;
+            return tls_parse_client_hello(body, body_len, &again);
         }
-        struct tls_client_hello again;
-        return tls_parse_client_hello(body, body_len, &again);
+        if (tls_parse_client_hello(body, body_len, &s->ch)) {
+            return true;
+        }
+        memset(&s->ch, 0, sizeof(s->ch)); /* no half-parsed hello for the caller */
+        return false;
     }
-    return tls_parse_server_hello(body, body_len, &s->sh);
+    if (tls_parse_server_hello(body, body_len, &s->sh)) {
+        return true;
+    }
+    memset(&s->sh, 0, sizeof(s->sh));
+    return false;
 }
 
 static uint32_t be24_at(const uint8_t *p)
@@ -821,10 +829,11 @@ bool tls_parse_client_hello(const uint8_t *body, size_t len, struct tls_client_h
     out->legacy_version = wire_be16(&w);
     ja4.version = out->legacy_version;
     wire_skip(&w, 32); /* random */
-    out->session_id_len = wire_u8(&w);
-    if (out->session_id_len > sizeof(out->session_id)) {
-        return false;
+    uint8_t sid_len = wire_u8(&w);
+    if (sid_len > sizeof(out->session_id)) {
+        return false; /* RFC 8446 4.1.2: legacy_session_id<0..32> */
     }
+    out->session_id_len = sid_len;
     wire_copy(&w, out->session_id, out->session_id_len);
     uint16_t cs_len = wire_be16(&w);
     if (cs_len % 2 != 0) {
@@ -890,10 +899,11 @@ bool tls_parse_server_hello(const uint8_t *body, size_t len, struct tls_server_h
     out->version = out->legacy_version;
     const uint8_t *random = wire_take(&w, 32);
     out->hrr = random != NULL && memcmp(random, hrr_random, sizeof(hrr_random)) == 0;
-    out->session_id_len = wire_u8(&w);
-    if (out->session_id_len > sizeof(out->session_id)) {
-        return false;
+    uint8_t sid_len = wire_u8(&w);
+    if (sid_len > sizeof(out->session_id)) {
+        return false; /* RFC 8446 4.1.2: legacy_session_id<0..32> */
     }
+    out->session_id_len = sid_len;
     wire_copy(&w, out->session_id, out->session_id_len);
     out->cipher = wire_be16(&w);
     wire_skip(&w, 1); /* compression method */

@@ -562,10 +562,16 @@ static void test_malformed(void)
     ext_at += 1 + b[ext_at];
     b[ext_at] = 0xff;
     CHECK(!tls_parse_client_hello(b + 9, len - 9, &ch));
-    /* A session id longer than 32 bytes. */
+    /* A session id longer than 32 bytes; through the observer the side keeps
+     * no half-parsed hello (found by fuzz_tls: session_id_len was 33). */
     memcpy(b, rec, len);
     b[9 + 2 + 32] = 33;
     CHECK(!tls_parse_client_hello(b + 9, len - 9, &ch));
+    tls_side_init(&s, true);
+    CHECK_INT(tls_side_scan(&s, b, (uint32_t)len, ev, 4), 1);
+    CHECK_INT(ev[0].kind, TLS_EV_MALFORMED);
+    CHECK_INT(s.ch.session_id_len, 0);
+    CHECK_STR(s.ch.ja4, "");
     /* Cut short anywhere: never a crash, never a pass with a tail missing, except
      * at the end of the compression methods (a hello without extensions is legal). */
     size_t no_ext = ext_at - 9;
