@@ -231,13 +231,14 @@ deps-check:
 #                      seeds in build/fuzz/corpus; crashes go to build/fuzz/crashes/<target>/
 # See fuzz/README.md.
 
-FUZZ_TARGETS ?= decode tracker pipeline readers
+FUZZ_TARGETS ?= decode tracker pipeline readers tls
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_MAXLEN_decode = 4096
 FUZZ_MAXLEN_tracker = 4096
 FUZZ_MAXLEN_pipeline = 65536
 FUZZ_MAXLEN_readers = 65536
+FUZZ_MAXLEN_tls = 20000
 FUZZ_SANITIZE = $(SANITIZE) -fsanitize=fuzzer-no-link
 
 # The pipeline target also links alloc.c with fault injection (see fuzz_pipeline.c).
@@ -249,6 +250,7 @@ FUZZ_EXTRA_decode =
 FUZZ_EXTRA_tracker =
 FUZZ_EXTRA_pipeline = $(BUILD)/fuzzbin/alloc_fault.o
 FUZZ_EXTRA_readers =
+FUZZ_EXTRA_tls =
 
 .SECONDEXPANSION:
 $(BUILD)/fuzzbin/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $$(FUZZ_EXTRA_$$*) $(LIB_A)
@@ -280,7 +282,8 @@ fuzz:
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		build/fuzz/fuzzbin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 			-max_len=$$(case $$t in pipeline|readers) echo $(FUZZ_MAXLEN_pipeline);; \
-				tracker) echo $(FUZZ_MAXLEN_tracker);; *) echo $(FUZZ_MAXLEN_decode);; esac) \
+				tracker) echo $(FUZZ_MAXLEN_tracker);; tls) echo $(FUZZ_MAXLEN_tls);; \
+				*) echo $(FUZZ_MAXLEN_decode);; esac) \
 			-timeout=10 -print_final_stats=1 $(FUZZ_FLAGS) \
 			-artifact_prefix=build/fuzz/crashes/$$t/ build/fuzz/corpus/$$t; \
 	done

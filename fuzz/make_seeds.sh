@@ -10,14 +10,19 @@
 #   tracker/   hand-made segment sequences (see fuzz_tracker.c for the layout)
 #   readers/   the pipeline captures, and classic pcap headers libpcap reads in its
 #              own ways (versions, snapshot lengths, time stamp fields, byte orders)
+#   tls/       the hellos of tests/unit/tls_hellos.h as client and server streams, whole,
+#              re-sent in small records, after a HelloRetryRequest, and streams that are
+#              not TLS (see fuzz_tls.c for the 3-byte prefix)
 # Existing seeds are replaced (the lf-* inputs stay). Needs python3.
 set -eu
 cd "$(dirname "$0")/.."
 HOSTILE=${1:-build/tests/make_hostile}
 SHARED=../shared/corpus
-mkdir -p fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker fuzz/corpus/readers
+mkdir -p fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker fuzz/corpus/readers \
+    fuzz/corpus/tls
 # lf-* are inputs kept from long libFuzzer runs (fuzz/README.md), not seeds: they stay.
-find fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker fuzz/corpus/readers -type f \
+find fuzz/corpus/decode fuzz/corpus/pipeline fuzz/corpus/tracker fuzz/corpus/readers \
+    fuzz/corpus/tls -type f \
     ! -name 'lf-*' -delete
 
 # ------------------------------------------------------------------ decode
@@ -216,6 +221,42 @@ write('reuse_backwards', 1000, 5000, hs + [seg(0, RST, 1, 0)] +
       [seg(0, SYN, 3000, 0, dt=-50)] + hs[1:] + fin)
 write('midstream', 1000, 5000, data + [seg(1, RST | ACK, 201, 101)])
 PY
+# --------------------------------------------------------------------- tls
+python3 - <<'PY'
+import re
+text = open('tests/unit/tls_hellos.h').read()
+def cases(table):
+    body = text[text.index(table):]
+    body = body[:body.index('};')]
+    out = {}
+    for m in re.finditer(r'\{ "([^"]+)",\s*((?:"[0-9a-f]+"\s*)+),', body):
+        out[m.group(1)] = bytes.fromhex(''.join(re.findall(r'"([0-9a-f]+)"', m.group(2))))
+    return out
+ch, sh = cases('ch_cases[]'), cases('sh_cases[]')
+def rec(t, frag):
+    return bytes([t, 3, 3]) + len(frag).to_bytes(2, 'big') + frag
+def refrag(r, size):
+    m = r[5:]
+    return b''.join(rec(22, m[i:i + size]) for i in range(0, len(m), size))
+def safe(name):
+    return re.sub(r'[^A-Za-z0-9]+', '_', name).strip('_')
+def write(name, prefix, stream):
+    open('fuzz/corpus/tls/' + name, 'wb').write(bytes(prefix) + stream)
+ccs = rec(20, b'\x01')
+for i, (name, r) in enumerate(ch.items()):
+    write('ch_' + safe(name), [i % 8, 0x12, i], r + ccs + rec(23, bytes(40)))
+for i, name in enumerate(['tls12.pcap:0#1', 'latest.pcapng:3#1', 'arkime/tls-split-client-hello.pcap:0#1']):
+    write('ch_records_%d' % (i + 1), [8 if i == 0 else 3, 0x40, i], refrag(ch[name], 1 + 90 * i))
+for i, (name, r) in enumerate(sh.items()):
+    write('sh_' + safe(name), [i % 8, 0x34, i], r + ccs + rec(22, bytes(40)) + rec(21, b'\x01\x00'))
+write('hrr_client', [1, 0x56, 1], ch['tls-handshake.pcapng:38#1'] + ccs + ch['tls-handshake.pcapng:38#2'])
+write('hrr_server', [2, 0x56, 2], sh['tls-handshake.pcapng:38#1'] + ccs + sh['tls-handshake.pcapng:38#2'])
+write('alert_first', [0, 0, 0], rec(21, b'\x02\x46'))
+write('sslv2_hello', [0, 0, 0], bytes.fromhex('802e0100020015000000100700c0'))
+write('http', [0, 0, 0], b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+write('big_hello', [0, 0, 0], bytes.fromhex('16030140000100') + b'\x3f\xfc' + bytes(64))
+PY
 echo "seeds: decode $(ls fuzz/corpus/decode | wc -l), pipeline $(ls fuzz/corpus/pipeline | wc -l)," \
-     "tracker $(ls fuzz/corpus/tracker | wc -l), readers $(ls fuzz/corpus/readers | wc -l);" \
+     "tracker $(ls fuzz/corpus/tracker | wc -l), readers $(ls fuzz/corpus/readers | wc -l)," \
+     "tls $(ls fuzz/corpus/tls | wc -l);" \
      "$(du -sk fuzz/corpus | cut -f1) KB"
