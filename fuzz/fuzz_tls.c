@@ -14,9 +14,11 @@
  * tls_looks_like as a message body. Invariants (abort on violation): an
  * event's end never goes backwards and never passes the prefix; after a stop
  * event nothing more is reported and `stopped` is set; pos never passes the
- * prefix; the number of hellos never exceeds the hello events; text fields
- * are NUL-terminated within their arrays and printable; ja4 is empty or
- * TLS_JA4_LEN characters; lists stay within their arrays.
+ * prefix; the number of hellos equals the hello events; text fields are
+ * NUL-terminated within their arrays and printable; ja4 is empty or
+ * TLS_JA4_LEN characters; lists stay within their arrays; and the events and
+ * the hellos are the same as when the whole stream is scanned at once: where
+ * the segments end changes nothing but when an event is seen.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,8 +63,51 @@ static void check_server_hello(const struct tls_server_hello *sh)
     check(sh->session_id_len <= 32);
 }
 
+/* At most one event per 5-byte record header, plus a stop. */
+#define MAX_EVENTS (TLS_SIDE_CAP / 5 + 2)
+
+struct run {
+    struct tls_side side;
+    struct tls_event ev[MAX_EVENTS];
+    size_t n_ev;
+};
+
+/* Scan the whole of bytes[0 .. len) at once. */
+static void run_whole(bool client, const uint8_t *bytes, uint32_t len, struct run *r)
+{
+    uint8_t *stream = malloc(len > 0 ? len : 1);
+    if (stream == NULL) {
+        abort();
+    }
+    memcpy(stream, bytes, len);
+    tls_side_init(&r->side, client);
+    r->n_ev = 0;
+    size_t got;
+    do {
+        check(r->n_ev + 8 <= MAX_EVENTS);
+        got = tls_side_scan(&r->side, stream, len, r->ev + r->n_ev, 8);
+        r->n_ev += got;
+    } while (got == 8);
+    free(stream);
+}
+
+static void same_as_whole(const struct run *inc, const struct run *whole)
+{
+    check(inc->n_ev == whole->n_ev);
+    for (size_t i = 0; i < inc->n_ev; i++) {
+        check(inc->ev[i].kind == whole->ev[i].kind);
+        check(inc->ev[i].end == whole->ev[i].end);
+        check(inc->ev[i].alert_level == whole->ev[i].alert_level);
+        check(inc->ev[i].alert_desc == whole->ev[i].alert_desc);
+    }
+    const struct tls_side *a = &inc->side, *b = &whole->side;
+    check(a->stopped == b->stopped && a->pos == b->pos && a->n_hellos == b->n_hellos);
+    check(memcmp(&a->ch, &b->ch, sizeof(a->ch)) == 0);
+    check(memcmp(&a->sh, &b->sh, sizeof(a->sh)) == 0);
+}
+
 static void run_side(bool client, const uint8_t *bytes, uint32_t len, size_t ev_cap, bool bytewise,
-                     uint16_t seed)
+                     uint16_t seed, struct run *r)
 {
     uint8_t *stream = malloc(len > 0 ? len : 1);
     if (stream == NULL) {
@@ -71,6 +116,7 @@ static void run_side(bool client, const uint8_t *bytes, uint32_t len, size_t ev_
     memcpy(stream, bytes, len);
     struct tls_side s;
     tls_side_init(&s, client);
+    r->n_ev = 0;
     uint32_t have = 0, last_end = 0, hello_events = 0;
     bool stop_seen = false;
     while (have < len) {
@@ -87,6 +133,8 @@ static void run_side(bool client, const uint8_t *bytes, uint32_t len, size_t ev_
             check(got <= ev_cap);
             check(got == 0 || !stop_seen);
             for (size_t i = 0; i < got; i++) {
+                check(r->n_ev < MAX_EVENTS);
+                r->ev[r->n_ev++] = ev[i];
                 check(ev[i].end >= last_end || ev[i].kind >= TLS_EV_NOT_TLS);
                 check(ev[i].end <= have);
                 if (ev[i].kind < TLS_EV_NOT_TLS) {
@@ -111,6 +159,7 @@ static void run_side(bool client, const uint8_t *bytes, uint32_t len, size_t ev_
     }
     check_client_hello(&s.ch);
     check_server_hello(&s.sh);
+    r->side = s;
     free(stream);
 }
 
@@ -125,8 +174,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *bytes = data + 3;
     size_t n = size - 3;
     uint32_t len = n > TLS_SIDE_CAP ? TLS_SIDE_CAP : (uint32_t)n;
-    run_side(true, bytes, len, ev_cap, bytewise, seed);
-    run_side(false, bytes, len, ev_cap, bytewise, seed);
+    static struct run inc, whole; /* large: kept off the stack (this harness runs alone) */
+    for (int client = 1; client >= 0; client--) {
+        run_side(client, bytes, len, ev_cap, bytewise, seed, &inc);
+        run_whole(client, bytes, len, &whole);
+        same_as_whole(&inc, &whole);
+    }
 
     /* The same bytes as hello bodies, in an exact-size copy. */
     uint8_t *body = malloc(n > 0 ? n : 1);

@@ -430,8 +430,11 @@ static bool side_step(struct tls_side *s, uint8_t *stream, uint32_t have, struct
 {
     uint32_t pos = s->pos;
     uint32_t avail = have - pos;
-    if (pos == 0 && s->client && looks_sslv2_hello(stream, avail)) {
-        *ev = side_stop(s, TLS_EV_MALFORMED, 0);
+    if (pos == 0 && s->client && avail > 0 && (stream[0] & 0x80u) != 0) {
+        if (avail < 3) {
+            return false; /* an SSLv2 header? its third byte decides */
+        }
+        *ev = side_stop(s, looks_sslv2_hello(stream, avail) ? TLS_EV_MALFORMED : TLS_EV_NOT_TLS, 0);
         return true;
     }
     if (avail < TLS_RECORD_HDR) {

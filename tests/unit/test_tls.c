@@ -506,6 +506,8 @@ static void test_first_record(void)
         /* SSLv2-format ClientHello (RFC 5246 E.2): recognised, not parsed. */
         { "SSLv2 ClientHello", true, "80 2e 01 00 02 00 15 00 00 00 10 07 00 c0", 1,
           TLS_EV_MALFORMED },
+        { "SSLv2 header, two bytes: wait", true, "80 2e", 0, TLS_EV_MALFORMED },
+        { "SSLv2 header, not a hello", true, "80 2e 04 00", 1, TLS_EV_NOT_TLS },
     };
     for (size_t i = 0; i < N_OF(cases); i++) {
         uint8_t b[64];
