@@ -42,8 +42,9 @@
  *   ciphertext), an empty handshake or alert record, a handshake message cut
  *   by a record of another type, or a hello whose inner lengths lie. An
  *   SSLv2-format ClientHello (RFC 5246 E.2: first byte with the high bit,
- *   third byte 1) at the start of the stream is reported as MALFORMED too:
- *   it is recognised but not parsed.
+ *   third byte 1) at the start of the client's stream is reported as
+ *   MALFORMED too: it is recognised but not parsed (any other first byte
+ *   with the high bit is NOT_TLS).
  * - TLS_EV_CAP: the side still expects a hello and the next record (or the
  *   hello message) cannot end within TLS_SIDE_CAP bytes. A handshake record
  *   longer than the cap (a server's ServerHello, Certificate... packed into
@@ -53,8 +54,11 @@
  * without an event: the caller sees the prefix stop growing at the cap.
  *
  * Each record gives exactly one event, so the walk is resumable with any
- * ev_cap. Events other than the record kinds carry end = the offset of the
- * record header at which the side stopped.
+ * ev_cap: a handshake record that completes no hello (a piece of one that
+ * spans records included) is TLS_EV_HANDSHAKE. The stop events carry end =
+ * the offset of the record header at which the side stopped. Where the
+ * prefix grows changes only when an event is reported, never which (the
+ * fuzz target checks this against one scan of the whole stream).
  *
  * JA4 (FoxIO's JA4 specification, technical_details/JA4.md, TLS client
  * fingerprint only): "t", two characters of version (the highest
