@@ -106,6 +106,7 @@ schema: $(FIELDS)
 	$(FIELDS) schema >docs/record.schema.json
 	$(FIELDS) health-schema >docs/health.schema.json
 	$(FIELDS) alert-schema >docs/alert.schema.json
+	$(FIELDS) summary-schema >docs/summary.schema.json
 
 # ------------------------------------------------------------------- tests
 

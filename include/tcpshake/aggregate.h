@@ -40,6 +40,8 @@ enum tcpshake_capture_point {
 TCPSHAKE_API enum tcpshake_capture_point tcpshake_capture_point_judge(int64_t server_side_p50_ns,
                                                                       int64_t client_side_p50_ns,
                                                                       uint64_t n_samples);
+/* "unknown", "one_host", "near_client", "near_server", "middle"; "?" out of range. */
+TCPSHAKE_API const char *tcpshake_capture_point_name(enum tcpshake_capture_point cp);
 
 /* -------------------------------------------------------------- summary */
 
@@ -56,6 +58,12 @@ TCPSHAKE_API void tcpshake_summary_add(struct tcpshake_summary *s, const struct 
 TCPSHAKE_API enum tcpshake_status tcpshake_summary_print(const struct tcpshake_summary *s,
                                                          const struct tcpshake_stats *stats,
                                                          FILE *out);
+/* Write the summary as one JSON object on one line (docs/summary.schema.json:
+ * the figures of the text summary, and the capture point's verdict by name).
+ * Returns OK, ERR_ARG (a NULL argument: stats is needed) or ERR_WRITE. */
+TCPSHAKE_API enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *s,
+                                                              const struct tcpshake_stats *stats,
+                                                              FILE *out);
 TCPSHAKE_API void tcpshake_summary_free(struct tcpshake_summary *s);
 
 /* The capture point judged from the summary's server side and client side
