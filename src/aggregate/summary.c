@@ -2,7 +2,8 @@
  * summary.c - the end-of-run summary: outcome and end-reason counts, latency
  * histograms overall, and a bounded per-server table.
  *
- * Owns aggregation and its text rendering; records come from the caller and
+ * Owns aggregation and its text rendering, and builds the view its JSON form
+ * is written from (summary_fields.h); records come from the caller and
  * capture counters from tcpshake_get_stats(). Memory is fixed at
  * tcpshake_summary_new (about 5 MB, mostly per-server histograms) and
  * nothing is allocated per record.
