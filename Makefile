@@ -110,6 +110,7 @@ schema: $(FIELDS)
 	$(FIELDS) schema >docs/record.schema.json
 	$(FIELDS) health-schema >docs/health.schema.json
 	$(FIELDS) alert-schema >docs/alert.schema.json
+	$(FIELDS) summary-schema >docs/summary.schema.json
 
 # ------------------------------------------------------------------- tests
 
@@ -301,7 +302,7 @@ BENCH_HASH_SYNS     ?= 100000
 BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop \
                $(BUILD)/bench/hashbench $(BUILD)/tests/hash_flood
 
-.PHONY: bench bench-peers bench-deps
+.PHONY: bench bench-peers bench-deps bench-compare
 
 $(BUILD)/bench/gen_trace: $(BUILD)/bench/gen_trace.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lm
@@ -321,6 +322,14 @@ bench: $(CLI) $(BENCH_TOOLS)
 
 bench-peers: $(CLI) $(BENCH_TOOLS)
 	@bench/peers.sh $(BUILD) $(BENCH_PEERS_PACKETS) $(BENCH_SEED)
+
+# An older binary and this one interleaved on the same traces (bench/compare.sh):
+# make bench-compare OLD=path/to/old/tcpshake [BENCH_ROUNDS=5] [BENCH_COMPARE_TRACES=...]
+BENCH_ROUNDS         ?= 5
+BENCH_COMPARE_TRACES ?= gen:2000000 flood:1000000 ooo:1000000
+bench-compare: $(CLI) $(BENCH_TOOLS)
+	@test -n "$(OLD)" || { echo "make bench-compare OLD=path/to/old/tcpshake" >&2; exit 2; }
+	@bench/compare.sh $(BUILD) $(OLD) $(CLI) $(BENCH_ROUNDS) $(BENCH_COMPARE_TRACES)
 
 # The peers bench-peers compares with (Debian packages; not needed by anything else).
 BENCH_PEER_PKGS = tshark tcptrace argus-server argus-client

@@ -48,6 +48,7 @@ struct options {
     bool format_set;
     int color; /* -1 auto, 0 off, 1 on */
     bool quiet;
+    const char *summary_json; /* --summary-json FILE */
     struct tcpshake_config cfg;
     struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
     char *bpf;              /* joined from the remaining arguments; heap */
@@ -58,6 +59,7 @@ struct run {
     struct writer *writer; /* with worker threads: writes to sink on its own thread */
     struct tcpshake_summary *summary;
     struct tcpshake_summary *interval; /* --stats-interval: this interval's handshakes */
+    FILE *summary_json;                /* --summary-json: opened before the run */
     FILE *interval_out;                /* where interval blocks go */
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
@@ -109,6 +111,8 @@ static void usage(FILE *out)
             "  -c N                    stop after N packets\n"
             "  -n                      do not resolve names (always the case; kept for habit)\n"
             "  -q                      no summary\n"
+            "  --summary-json FILE     also write the summary as one JSON object to FILE\n"
+            "                          ('-': standard output, after the records)\n"
             "  --max-flows N           connections tracked at once (default 262144);\n"
             "                          when full, half-open ones are evicted first\n"
             "  --handshake-timeout S   seconds before an unfinished handshake is decided\n"
@@ -241,6 +245,7 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_HANDSHAKE_ONLY,
     OPT_THREADS,
+    OPT_SUMMARY_JSON,
 };
 
 /* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
@@ -364,6 +369,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
+        { "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
         AGG_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
@@ -441,6 +447,9 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return EXIT_USAGE;
             }
             o->cfg.threads = (unsigned)v;
+            break;
+        case OPT_SUMMARY_JSON:
+            o->summary_json = optarg;
             break;
         case OPT_COLOR:
             o->color = 1;
@@ -748,6 +757,10 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
         complain("write failed: %s", strerror(run->write_errno));
         status = EXIT_RUNTIME;
     }
+    if (run->summary_json != NULL && !cli_summary_json_write(run->summary_json, o->summary_json,
+                                                             run->summary, tcpshake_get_stats(h))) {
+        status = EXIT_RUNTIME;
+    }
     if (!o->quiet) {
         FILE *out = o->format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
         if (o->format == TCPSHAKE_FORMAT_TABLE) {
@@ -942,13 +955,18 @@ int main(int argc, char **argv)
     run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
     bool sink_wanted = !agg_replaces_records(&o.agg);
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
-    /* -q prints no summary, so do not build one (tcpshake_summary_add(NULL, ..) is a no-op). */
-    run.summary = o.quiet ? NULL : cli_summary_new();
+    /* -q prints no summary, so unless --summary-json wants one, do not build one
+     * (tcpshake_summary_add(NULL, ..) is a no-op). */
+    run.summary = o.quiet && o.summary_json == NULL ? NULL : cli_summary_new();
     if (o.stats_interval != 0) {
         run.interval = cli_summary_new();
     }
-    if ((sink_wanted && run.sink == NULL) || (!o.quiet && run.summary == NULL) ||
-        (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {
+    if (o.summary_json != NULL &&
+        (run.summary_json = cli_summary_json_open(o.summary_json)) == NULL) {
+        status = EXIT_RUNTIME; /* it said why */
+    } else if ((sink_wanted && run.sink == NULL) ||
+               ((!o.quiet || o.summary_json != NULL) && run.summary == NULL) ||
+               (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
     } else {
@@ -957,6 +975,7 @@ int main(int argc, char **argv)
     tcpshake_sink_free(run.sink);
     tcpshake_summary_free(run.summary);
     tcpshake_summary_free(run.interval);
+    cli_summary_json_close(run.summary_json);
     agg_free(&run.agg);
     free(o.bpf);
     return end_streams(status, run.out_gone);

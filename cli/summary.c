@@ -5,6 +5,9 @@
  */
 #include "cli_summary.h"
 
+#include <errno.h>
+#include <string.h>
+
 static void capture_point_words(enum tcpshake_capture_point cp, FILE *out, void *user)
 {
     (void)user;
@@ -50,4 +53,35 @@ struct tcpshake_summary *cli_summary_new(void)
         tcpshake_summary_set_capture_point_fn(s, capture_point_words, NULL);
     }
     return s;
+}
+
+FILE *cli_summary_json_open(const char *path)
+{
+    if (strcmp(path, "-") == 0) {
+        return stdout;
+    }
+    FILE *fp = fopen(path, "w");
+    if (fp == NULL) {
+        fprintf(stderr, "tcpshake: --summary-json %s: %s\n", path, strerror(errno));
+    }
+    return fp;
+}
+
+bool cli_summary_json_write(FILE *fp, const char *path, const struct tcpshake_summary *s,
+                            const struct tcpshake_stats *stats)
+{
+    errno = 0;
+    if (tcpshake_summary_write_json(s, stats, fp) == TCPSHAKE_OK) {
+        return true;
+    }
+    fprintf(stderr, "tcpshake: --summary-json %s: write failed: %s\n", path,
+            strerror(errno != 0 ? errno : EIO));
+    return false;
+}
+
+void cli_summary_json_close(FILE *fp)
+{
+    if (fp != NULL && fp != stdout) {
+        fclose(fp);
+    }
 }

@@ -18,33 +18,54 @@
 
 #define NS_PER_S 1000000000ull
 
-void tcpshake_config_init(struct tcpshake_config *cfg, size_t size)
+void options_init(void *dst, size_t size, const void *defaults, size_t full)
+{
+    if (size < sizeof(size_t)) {
+        return;
+    }
+    memcpy(dst, defaults, size < full ? size : full);
+    memcpy(dst, &size, sizeof(size));
+}
+
+bool options_read(void *out, const void *in, const void *defaults, size_t full)
+{
+    memcpy(out, defaults, full);
+    memcpy(out, &full, sizeof(full));
+    if (in == NULL) {
+        return true;
+    }
+    size_t size;
+    memcpy(&size, in, sizeof(size));
+    if (size < sizeof(size)) {
+        return false;
+    }
+    memcpy(out, in, size < full ? size : full);
+    memcpy(out, &full, sizeof(full));
+    return true;
+}
+
+static struct tcpshake_config config_defaults(void)
 {
     struct tcpshake_config d;
     memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
     d.max_flows = 262144;
     d.handshake_timeout_ns = 60 * NS_PER_S;
     d.idle_timeout_ns = 300 * NS_PER_S;
     d.close_linger_ns = 5 * NS_PER_S;
-    if (size < sizeof(d.size)) {
-        return;
-    }
-    d.size = size;
-    memcpy(cfg, &d, size < sizeof(d) ? size : sizeof(d));
+    return d;
+}
+
+void tcpshake_config_init(struct tcpshake_config *cfg, size_t size)
+{
+    const struct tcpshake_config d = config_defaults();
+    options_init(cfg, size, &d, sizeof(d));
 }
 
 bool config_read(struct tcpshake_config *out, const struct tcpshake_config *in)
 {
-    tcpshake_config_init(out, sizeof(*out));
-    if (in == NULL) {
-        return true;
-    }
-    if (in->size < sizeof(in->size)) {
-        return false;
-    }
-    memcpy(out, in, in->size < sizeof(*out) ? in->size : sizeof(*out));
-    out->size = sizeof(*out);
-    return true;
+    const struct tcpshake_config d = config_defaults();
+    return options_read(out, in, &d, sizeof(d));
 }
 
 enum tcpshake_status tcpshake_config_check(const struct tcpshake_config *cfg, char *msg,

@@ -326,13 +326,22 @@ enum tcpshake_status tcpshake_open_stream(struct tcpshake *h, FILE *fp)
     return check_opened(h, source_open_stream(&h->src, fp, h->bpf, h->errmsg, sizeof(h->errmsg)));
 }
 
-void tcpshake_live_options_default(struct tcpshake_live_options *opt)
+static struct tcpshake_live_options live_defaults(void)
 {
-    memset(opt, 0, sizeof(*opt));
-    opt->snaplen = 262144;
-    opt->promisc = true;
-    opt->timeout_ms = 100;
-    opt->buffer_kib = TCPSHAKE_LIVE_BUFFER_KIB;
+    struct tcpshake_live_options d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.snaplen = 262144;
+    d.promisc = true;
+    d.timeout_ms = 100;
+    d.buffer_kib = TCPSHAKE_LIVE_BUFFER_KIB;
+    return d;
+}
+
+void tcpshake_live_options_init(struct tcpshake_live_options *opt, size_t size)
+{
+    const struct tcpshake_live_options d = live_defaults();
+    options_init(opt, size, &d, sizeof(d));
 }
 
 enum tcpshake_status tcpshake_open_live(struct tcpshake *h, const char *iface,
@@ -341,11 +350,15 @@ enum tcpshake_status tcpshake_open_live(struct tcpshake *h, const char *iface,
     if (refuse_second_source(h)) {
         return TCPSHAKE_ERR_STATE;
     }
-    struct tcpshake_live_options defaults;
-    if (opt == NULL) {
-        tcpshake_live_options_default(&defaults);
-        opt = &defaults;
+    const struct tcpshake_live_options defaults = live_defaults();
+    struct tcpshake_live_options known;
+    if (!options_read(&known, opt, &defaults, sizeof(known))) {
+        snprintf(h->errmsg, sizeof(h->errmsg),
+                 "live options of size %zu: they did not come from tcpshake_live_options_default",
+                 opt->size);
+        return TCPSHAKE_ERR_ARG;
     }
+    opt = &known;
     if (iface == NULL || opt->snaplen <= 0 || opt->timeout_ms <= 0 ||
         opt->buffer_kib > INT_MAX / 1024) {
         snprintf(h->errmsg, sizeof(h->errmsg), "bad live capture options");

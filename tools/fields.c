@@ -3,13 +3,15 @@
  * the tests: the CSV headers, the JSON Schemas of a record, a health row and
  * an alert, the field names, and Zeek's #fields / #types lines. Built from
  * the same headers as the writers (record_fields.h, health_fields.h,
- * alert_fields.h, zeek_fields.h), so it cannot drift from them.
+ * alert_fields.h, summary_fields.h, zeek_fields.h), so it cannot drift from
+ * them.
  *
  *   fields csv-header [--events]   the first line of tcpshake -o csv
  *   fields schema                  docs/record.schema.json (JSON Schema 2020-12)
  *   fields health-csv-header       the first line of tcpshake --by -o csv
  *   fields health-schema           docs/health.schema.json
  *   fields alert-schema            docs/alert.schema.json
+ *   fields summary-schema          docs/summary.schema.json
  *   fields names                   every field name of every list, one a line
  *                                  (the man page must document each)
  *   fields zeek-header             the #fields and #types lines of -o zeek
@@ -23,6 +25,7 @@
 #include "alert_fields.h"
 #include "health_fields.h"
 #include "record_fields.h"
+#include "summary_fields.h"
 #include "tcpshake.h"
 #include "zeek_fields.h"
 
@@ -35,6 +38,9 @@
 struct field {
     const char *name;
     const char *group;  /* a group's name ("client"), whose fields are the side's; or NULL */
+    const char *def;    /* an object of its own, "#/$defs/<def>" (LIST, OBJECT); or NULL */
+    unsigned max_items; /* with def: an array of at most max_items such objects; 0: one */
+    bool tally;         /* an object of one count per name */
     const char *schema; /* JSON Schema keywords of the value, without braces */
     const char *names[MAX_NAMES]; /* name fields: the allowed values */
     unsigned n_names;
@@ -205,6 +211,17 @@ static void describe_ports(struct doc *d, const char *name, const uint16_t *port
         "65535 }, \"maxItems\": " TEXT_OF(TCPSHAKE_ALERT_MAX_PORTS));
 }
 
+/* A macro, as for names: each caller has its own name function. */
+#define describe_tally(d, field_name, name_fn, counts, n)                                          \
+    do {                                                                                           \
+        (void)(counts);                                                                            \
+        struct field *f_ = add(d, field_name, NULL);                                               \
+        f_->tally = true;                                                                          \
+        for (unsigned i_ = 0; i_ < (n) && i_ < MAX_NAMES; i_++) {                                  \
+            f_->names[f_->n_names++] = name_fn(i_);                                                \
+        }                                                                                          \
+    } while (0)
+
 static void describe_iso_time(struct doc *d, const char *name, uint64_t ns)
 {
     (void)ns;
@@ -246,6 +263,31 @@ static void describe_health(struct doc *d, struct doc *trailer, bool json)
     }
     d = trailer;
     HEALTH_TRAILER_FIELDS(DESCRIBE)
+}
+
+/* LIST and OBJECT name the $defs their fields are described in (describe_summary). */
+#define DESCRIBE_LIST(name, fields, type, array, n)                                                \
+    {                                                                                              \
+        struct field *f_ = add(d, name, NULL);                                                     \
+        f_->def = #fields;                                                                         \
+        f_->max_items = sizeof(array) / sizeof((array)[0]);                                        \
+    }
+#define DESCRIBE_OBJECT(name, fields) add(d, name, NULL)->def = #fields;
+
+/* The summary's members; its servers' and its capture counters' in docs of their own. */
+static void describe_summary(struct doc *d, struct doc *server, struct doc *capture)
+{
+    static const struct summary_view zero;
+    const struct summary_view *v = &zero;
+    static const struct summary_server_view zero_server;
+    const struct summary_server_view *e = &zero_server;
+    static const struct tcpshake_stats zero_stats;
+    const struct tcpshake_stats *st = &zero_stats;
+    SUMMARY_FIELDS(DESCRIBE, DESCRIBE_LIST, DESCRIBE_OBJECT)
+    d = server;
+    SUMMARY_SERVER_FIELDS(DESCRIBE)
+    d = capture;
+    SUMMARY_CAPTURE_FIELDS(DESCRIBE)
 }
 
 /* Each alert kind's fields; own[k]: kind k has a list of its own, else it has `other`'s. */
@@ -301,6 +343,22 @@ static void print_value_schema(const struct field *f)
 {
     if (f->group != NULL) {
         printf("{ \"$ref\": \"#/$defs/side\" }");
+    } else if (f->def != NULL && f->max_items > 0) {
+        printf("{ \"type\": \"array\", \"items\": { \"$ref\": \"#/$defs/%s\" }, \"maxItems\": %u }",
+               f->def, f->max_items);
+    } else if (f->def != NULL) {
+        printf("{ \"$ref\": \"#/$defs/%s\" }", f->def);
+    } else if (f->tally) {
+        printf("{ \"type\": \"object\", \"properties\": {");
+        for (unsigned i = 0; i < f->n_names; i++) {
+            printf("%s\"%s\": { \"type\": \"integer\", \"minimum\": 0 }", i > 0 ? ", " : " ",
+                   f->names[i]);
+        }
+        printf(" }, \"required\": [");
+        for (unsigned i = 0; i < f->n_names; i++) {
+            printf("%s\"%s\"", i > 0 ? ", " : "", f->names[i]);
+        }
+        printf("], \"additionalProperties\": false }");
     } else if (f->schema != NULL) {
         printf("{ %s }", f->schema);
     } else {
@@ -450,10 +508,30 @@ static void print_alert_schema(const struct alert_docs *docs)
            "}\n");
 }
 
+static void print_summary_schema(const struct doc *summary, const struct doc *server,
+                                 const struct doc *capture)
+{
+    print_header("tcpshake summary",
+                 "The end-of-run summary as one JSON object (tcpshake --summary-json), told "
+                 "apart from every other JSON document by its member summary. Generated by "
+                 "tools/fields.c from src/output/summary_fields.h: do not edit.");
+    print_object(&summary, 1, "  ", 0, true);
+    printf("  \"$defs\": {\n"
+           "    \"SUMMARY_SERVER_FIELDS\": {\n");
+    print_object(&server, 1, "      ", 0, false);
+    printf("    },\n"
+           "    \"SUMMARY_CAPTURE_FIELDS\": {\n");
+    print_object(&capture, 1, "      ", 0, false);
+    printf("    }\n"
+           "  }\n"
+           "}\n");
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: fields csv-header [--events] | schema | health-csv-header |\n"
-                    "              health-schema | alert-schema | names | zeek-header\n");
+                    "              health-schema | alert-schema | summary-schema | names |\n"
+                    "              zeek-header\n");
     return 2;
 }
 
@@ -461,6 +539,7 @@ int main(int argc, char **argv)
 {
     static struct doc record, side, health, trailer;
     static struct alert_docs alerts;
+    static struct doc summary, server, capture;
     if (argc < 2) {
         return usage();
     }
@@ -481,6 +560,9 @@ int main(int argc, char **argv)
     } else if (strcmp(what, "alert-schema") == 0) {
         describe_alerts(&alerts);
         print_alert_schema(&alerts);
+    } else if (strcmp(what, "summary-schema") == 0) {
+        describe_summary(&summary, &server, &capture);
+        print_summary_schema(&summary, &server, &capture);
     } else if (strcmp(what, "names") == 0) {
         describe_record(&record, &side, true);
         describe_health(&health, &trailer, true);
@@ -494,6 +576,10 @@ int main(int argc, char **argv)
             print_names(&alerts.kinds[k]);
         }
         print_names(&alerts.other);
+        describe_summary(&summary, &server, &capture);
+        print_names(&summary);
+        print_names(&server);
+        print_names(&capture);
     } else if (strcmp(what, "zeek-header") == 0) {
         fputs(ZEEK_FIELDS_LINE ZEEK_TYPES_LINE, stdout);
     } else {

@@ -40,6 +40,8 @@ enum tcpshake_capture_point {
 TCPSHAKE_API enum tcpshake_capture_point tcpshake_capture_point_judge(int64_t server_side_p50_ns,
                                                                       int64_t client_side_p50_ns,
                                                                       uint64_t n_samples);
+/* "unknown", "one_host", "near_client", "near_server", "middle"; "?" out of range. */
+TCPSHAKE_API const char *tcpshake_capture_point_name(enum tcpshake_capture_point cp);
 
 /* -------------------------------------------------------------- summary */
 
@@ -56,6 +58,12 @@ TCPSHAKE_API void tcpshake_summary_add(struct tcpshake_summary *s, const struct 
 TCPSHAKE_API enum tcpshake_status tcpshake_summary_print(const struct tcpshake_summary *s,
                                                          const struct tcpshake_stats *stats,
                                                          FILE *out);
+/* Write the summary as one JSON object on one line (docs/summary.schema.json:
+ * the figures of the text summary, and the capture point's verdict by name).
+ * Returns OK, ERR_ARG (a NULL argument: stats is needed) or ERR_WRITE. */
+TCPSHAKE_API enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *s,
+                                                              const struct tcpshake_stats *stats,
+                                                              FILE *out);
 TCPSHAKE_API void tcpshake_summary_free(struct tcpshake_summary *s);
 
 /* The capture point judged from the summary's server side and client side
@@ -94,22 +102,28 @@ enum tcpshake_health_by {
     TCPSHAKE_HEALTH_BY_COUNT
 };
 
+/* Grows as struct tcpshake_config does: start from tcpshake_health_config_default. */
 struct tcpshake_health_config {
+    size_t size; /* sizeof(struct tcpshake_health_config) where the caller was built */
     enum tcpshake_health_by by; /* default BY_SERVER */
     unsigned prefix_len; /* BY_SUBNET: bits kept (0..128; IPv4 uses at most 32); default 24 */
     uint64_t bucket_ns;  /* bucket length; 0 = one bucket for the whole input (default) */
     size_t max_rows;     /* (group, bucket) rows kept at most (default 4096, 1 .. 2^20) */
 };
 
-/* Fill *cfg with the defaults above. */
-TCPSHAKE_API void tcpshake_health_config_default(struct tcpshake_health_config *cfg);
+/* Fill *cfg with the defaults above; a macro, as tcpshake_config_default is:
+ * tcpshake_health_config_init writes size bytes and sets cfg->size. */
+#define tcpshake_health_config_default(cfg)                                                        \
+    tcpshake_health_config_init((cfg), sizeof(struct tcpshake_health_config))
+TCPSHAKE_API void tcpshake_health_config_init(struct tcpshake_health_config *cfg, size_t size);
 
 /* "server", "port", "subnet", "client"; "?" when out of range. */
 TCPSHAKE_API const char *tcpshake_health_by_name(enum tcpshake_health_by by);
 
 struct tcpshake_health;
 
-/* cfg is copied (NULL = defaults). NULL when memory runs out or cfg is unusable. */
+/* cfg is copied (NULL = defaults; the fields past cfg->size too). NULL when
+ * memory runs out or cfg is unusable (also a size of 0). */
 TCPSHAKE_API struct tcpshake_health *tcpshake_health_new(const struct tcpshake_health_config *cfg);
 /* Count one record (borrowed for the call). */
 TCPSHAKE_API void tcpshake_health_add(struct tcpshake_health *h, const struct tcpshake_record *r);
@@ -208,7 +222,9 @@ struct tcpshake_alert {
 
 typedef void (*tcpshake_alert_fn)(const struct tcpshake_alert *a, void *user);
 
+/* Grows as struct tcpshake_config does: start from tcpshake_detect_config_default. */
 struct tcpshake_detect_config {
+    size_t size;              /* sizeof(struct tcpshake_detect_config) where the caller was built */
     uint64_t window_ns;       /* sliding window of the rate rules (default 60 s, 6 buckets) */
     uint64_t flood_min;       /* syn_flood: failed handshakes in the window (default 200) */
     double flood_ratio;       /* syn_flood: failed / completed at least (default 1.0) */
@@ -222,8 +238,11 @@ struct tcpshake_detect_config {
                                      the rest are counted */
 };
 
-/* Fill *cfg with the defaults above. */
-TCPSHAKE_API void tcpshake_detect_config_default(struct tcpshake_detect_config *cfg);
+/* Fill *cfg with the defaults above; a macro, as tcpshake_config_default is:
+ * tcpshake_detect_config_init writes size bytes and sets cfg->size. */
+#define tcpshake_detect_config_default(cfg)                                                        \
+    tcpshake_detect_config_init((cfg), sizeof(struct tcpshake_detect_config))
+TCPSHAKE_API void tcpshake_detect_config_init(struct tcpshake_detect_config *cfg, size_t size);
 
 /* "syn_flood", "syn_cookies", "backscatter", "port_scan", "rst_ttl",
  * "rst_out_of_window", "synack_bad_ack", "repeated_failures"; "?" otherwise. */

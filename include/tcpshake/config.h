@@ -91,7 +91,9 @@ TCPSHAKE_API enum tcpshake_status tcpshake_config_check(const struct tcpshake_co
                                                         char *msg, size_t msg_len);
 
 /* Opening a network interface (tcpshake_open_live). */
+/* Grows as struct tcpshake_config does: start from tcpshake_live_options_default. */
 struct tcpshake_live_options {
+    size_t size;    /* sizeof(struct tcpshake_live_options) where the caller was built */
     int snaplen;    /* bytes kept of each packet (default 262144) */
     bool promisc;   /* promiscuous mode (default true) */
     int timeout_ms; /* longest wait for a packet before the clock advances (default 100) */
@@ -109,8 +111,11 @@ struct tcpshake_live_options {
  * saved: smaller slots make the same buffer hold many more packets. */
 #define TCPSHAKE_SNAPLEN_HEADERS 384
 
-/* Fill *opt with the defaults above. */
-TCPSHAKE_API void tcpshake_live_options_default(struct tcpshake_live_options *opt);
+/* Fill *opt with the defaults above; a macro, as tcpshake_config_default is:
+ * tcpshake_live_options_init writes size bytes and sets opt->size. */
+#define tcpshake_live_options_default(opt)                                                         \
+    tcpshake_live_options_init((opt), sizeof(struct tcpshake_live_options))
+TCPSHAKE_API void tcpshake_live_options_init(struct tcpshake_live_options *opt, size_t size);
 
 #ifdef __cplusplus
 }

@@ -59,7 +59,9 @@ enum tcpshake_probe_mode {
 #define TCPSHAKE_PROBE_MAX_ATTEMPTS 1000000u /* n_ports * count at most */
 #define TCPSHAKE_PROBE_MAX_PARALLEL 1024u
 
+/* Grows as struct tcpshake_config does: start from tcpshake_probe_config_default. */
 struct tcpshake_probe_config {
+    size_t size;           /* sizeof(struct tcpshake_probe_config) where the caller was built */
     const char *host;      /* name or address; copied by tcpshake_probe_new */
     const uint16_t *ports; /* ports to probe (1..65535); copied */
     size_t n_ports;        /* at least 1 */
@@ -72,8 +74,12 @@ struct tcpshake_probe_config {
     enum tcpshake_probe_mode mode; /* default TCPSHAKE_PROBE_CONNECT */
 };
 
-/* Fill *cfg with the defaults above (host NULL, no ports). */
-TCPSHAKE_API void tcpshake_probe_config_default(struct tcpshake_probe_config *cfg);
+/* Fill *cfg with the defaults above (host NULL, no ports); a macro, as
+ * tcpshake_config_default is: tcpshake_probe_config_init writes size bytes
+ * and sets cfg->size. */
+#define tcpshake_probe_config_default(cfg)                                                         \
+    tcpshake_probe_config_init((cfg), sizeof(struct tcpshake_probe_config))
+TCPSHAKE_API void tcpshake_probe_config_init(struct tcpshake_probe_config *cfg, size_t size);
 
 /* One attempt. Borrowed by the callback until it returns. */
 struct tcpshake_probe_result {

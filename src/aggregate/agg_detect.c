@@ -46,6 +46,7 @@
 
 #include "alert_fields.h"
 #include "alloc.h"
+#include "config.h"
 #include "encode_json.h"
 #include "hll.h"
 #include "outcome.h"
@@ -140,19 +141,28 @@ const char *tcpshake_scan_shape_name(enum tcpshake_scan_shape s)
     return (unsigned)s < TCPSHAKE_SCAN_SHAPE_COUNT ? shape_names[s] : "?";
 }
 
-void tcpshake_detect_config_default(struct tcpshake_detect_config *cfg)
+static struct tcpshake_detect_config detect_defaults(void)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->window_ns = UINT64_C(60) * 1000000000;
-    cfg->flood_min = 200;
-    cfg->flood_ratio = 1.0;
-    cfg->backscatter_min = 100;
-    cfg->backscatter_sources = 10;
-    cfg->scan_min = 20;
-    cfg->fail_min = 10;
-    cfg->cookie_min = 8;
-    cfg->ttl_delta = 2;
-    cfg->max_record_alerts = 100;
+    struct tcpshake_detect_config d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.window_ns = UINT64_C(60) * 1000000000;
+    d.flood_min = 200;
+    d.flood_ratio = 1.0;
+    d.backscatter_min = 100;
+    d.backscatter_sources = 10;
+    d.scan_min = 20;
+    d.fail_min = 10;
+    d.cookie_min = 8;
+    d.ttl_delta = 2;
+    d.max_record_alerts = 100;
+    return d;
+}
+
+void tcpshake_detect_config_init(struct tcpshake_detect_config *cfg, size_t size)
+{
+    const struct tcpshake_detect_config d = detect_defaults();
+    options_init(cfg, size, &d, sizeof(d));
 }
 
 /* ------------------------------------------------------------- alerts */
@@ -569,15 +579,16 @@ static bool flooded(const void *ctx, uint8_t ip_version, const uint8_t *addr, ui
 struct tcpshake_detect *tcpshake_detect_new(const struct tcpshake_detect_config *cfg,
                                             tcpshake_alert_fn on_alert, void *user)
 {
+    const struct tcpshake_detect_config defaults = detect_defaults();
+    struct tcpshake_detect_config c;
+    if (!options_read(&c, cfg, &defaults, sizeof(c))) {
+        return NULL;
+    }
     struct tcpshake_detect *d = ts_calloc(1, sizeof(*d));
     if (d == NULL) {
         return NULL;
     }
-    if (cfg != NULL) {
-        d->cfg = *cfg;
-    } else {
-        tcpshake_detect_config_default(&d->cfg);
-    }
+    d->cfg = c;
     if (d->cfg.window_ns < DETECT_BUCKETS) {
         d->cfg.window_ns = DETECT_BUCKETS;
     }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "config.h"
 #include "encode_csv.h"
 #include "encode_json.h"
 #include "health_fields.h"
@@ -48,13 +49,22 @@ static const char *const by_names[TCPSHAKE_HEALTH_BY_COUNT] = {
     [TCPSHAKE_HEALTH_BY_CLIENT] = "client",
 };
 
-void tcpshake_health_config_default(struct tcpshake_health_config *cfg)
+static struct tcpshake_health_config health_defaults(void)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->by = TCPSHAKE_HEALTH_BY_SERVER;
-    cfg->prefix_len = 24;
-    cfg->bucket_ns = 0;
-    cfg->max_rows = HEALTH_DEFAULT_ROWS;
+    struct tcpshake_health_config d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.by = TCPSHAKE_HEALTH_BY_SERVER;
+    d.prefix_len = 24;
+    d.bucket_ns = 0;
+    d.max_rows = HEALTH_DEFAULT_ROWS;
+    return d;
+}
+
+void tcpshake_health_config_init(struct tcpshake_health_config *cfg, size_t size)
+{
+    const struct tcpshake_health_config d = health_defaults();
+    options_init(cfg, size, &d, sizeof(d));
 }
 
 const char *tcpshake_health_by_name(enum tcpshake_health_by by)
@@ -454,11 +464,10 @@ static bool write_trailer(const struct tcpshake_health *h, FILE *out, enum tcpsh
 
 struct tcpshake_health *tcpshake_health_new(const struct tcpshake_health_config *cfg)
 {
+    const struct tcpshake_health_config defaults = health_defaults();
     struct tcpshake_health_config c;
-    if (cfg == NULL) {
-        tcpshake_health_config_default(&c);
-    } else {
-        c = *cfg;
+    if (!options_read(&c, cfg, &defaults, sizeof(c))) {
+        return NULL;
     }
     if ((unsigned)c.by >= TCPSHAKE_HEALTH_BY_COUNT || c.prefix_len > 128 || c.max_rows < 1 ||
         c.max_rows > HEALTH_MAX_ROWS) {

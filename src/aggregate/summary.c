@@ -2,7 +2,8 @@
  * summary.c - the end-of-run summary: outcome and end-reason counts, latency
  * histograms overall, and a bounded per-server table.
  *
- * Owns aggregation and its text rendering; records come from the caller and
+ * Owns aggregation and its text rendering, and builds the view its JSON form
+ * is written from (summary_fields.h); records come from the caller and
  * capture counters from tcpshake_get_stats(). Memory is fixed at
  * tcpshake_summary_new (about 5 MB, mostly per-server histograms) and
  * nothing is allocated per record.
@@ -25,12 +26,16 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "encode_json.h"
 #include "hist.h"
 #include "keytab.h"
 #include "outcome.h"
+#include "summary_fields.h"
 
 #define SUMMARY_SERVERS 1024 /* per-server entries */
-#define SUMMARY_TOP     5    /* lines in each "top" list */
+/* The JSON object's bound: its longest possible text is under 16 KiB (ten servers of about
+ * 1.1 KiB, the run's figures about 3 KiB). */
+#define SUMMARY_JSON_CAP 32768
 
 struct server {
     uint8_t addr[16];
@@ -176,18 +181,35 @@ static void print_counts(const struct tcpshake_summary *s, FILE *out)
     }
 }
 
+/* The count and the quantiles of h, as the text and the JSON summary show them. */
+static void latency_view(const struct hist *h, struct summary_latency *l)
+{
+    l->count = hist_count(h);
+    if (l->count == 0) {
+        for (size_t q = 0; q < SUMMARY_N_QUANTILES; q++) {
+            l->q_ns[q] = TCPSHAKE_NO_TIME;
+        }
+        return;
+    }
+    l->q_ns[SUMMARY_MIN] = hist_min(h);
+    l->q_ns[SUMMARY_P50] = hist_quantile(h, 0.50);
+    l->q_ns[SUMMARY_P90] = hist_quantile(h, 0.90);
+    l->q_ns[SUMMARY_P99] = hist_quantile(h, 0.99);
+    l->q_ns[SUMMARY_MAX] = hist_max(h);
+}
+
 static void print_hist_row(FILE *out, const char *label, const struct hist *h)
 {
-    fprintf(out, "  %-14s %10" PRIu64, label, hist_count(h));
-    if (hist_count(h) == 0) {
+    struct summary_latency l;
+    latency_view(h, &l);
+    fprintf(out, "  %-14s %10" PRIu64, label, l.count);
+    if (l.count == 0) {
         fprintf(out, " %10s %10s %10s %10s %10s\n", "-", "-", "-", "-", "-");
         return;
     }
-    const int64_t v[5] = { hist_min(h), hist_quantile(h, 0.50), hist_quantile(h, 0.90),
-                           hist_quantile(h, 0.99), hist_max(h) };
-    for (size_t i = 0; i < 5; i++) {
+    for (size_t i = 0; i < SUMMARY_N_QUANTILES; i++) {
         char buf[32];
-        fprintf(out, " %10s", fmt_ms(buf, sizeof(buf), v[i]));
+        fprintf(out, " %10s", fmt_ms(buf, sizeof(buf), l.q_ns[i]));
     }
     fputc('\n', out);
 }
@@ -316,7 +338,7 @@ static const char *fmt_server(char *buf, size_t len, const struct server *e)
     struct tcpshake_side side;
     memset(&side, 0, sizeof(side));
     memcpy(side.addr, e->addr, sizeof(side.addr));
-    char addr[64];
+    char addr[48]; /* INET6_ADDRSTRLEN, 46, and room */
     tcpshake_addr_str(&side, e->ip_version, addr, sizeof(addr));
     if (e->ip_version == 6) {
         snprintf(buf, len, "[%s]:%u", addr, (unsigned)e->port);
@@ -334,7 +356,7 @@ static void print_top_servers(const struct tcpshake_summary *s, FILE *out)
     bool inherited = false;
     for (size_t i = 0; i < n; i++) {
         const struct server *e = top[i];
-        char name[96];
+        char name[SUMMARY_SERVER_LEN];
         inherited = inherited || e->overcount > 0;
         fprintf(out,
                 "  %s: %" PRIu64 "%s connections, %" PRIu64 " established, %" PRIu64 " failed\n",
@@ -357,7 +379,7 @@ static void print_top_failing(const struct tcpshake_summary *s, FILE *out)
             "unanswered", "icmp", "reset", "half_open", "syn_rtx");
     for (size_t i = 0; i < n; i++) {
         const struct server *e = top[i];
-        char name[96];
+        char name[SUMMARY_SERVER_LEN];
         fprintf(out,
                 "  %-30s %8" PRIu64 " %8" PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64
                 " %9" PRIu64 " %8" PRIu64 "\n",
@@ -403,6 +425,79 @@ static void print_stats(const struct tcpshake_summary *s, const struct tcpshake_
         fprintf(out, "  %-28s %12" PRIu64 "\n", "kernel dropped", st->live_dropped);
         fprintf(out, "  %-28s %12" PRIu64 "\n", "interface dropped", st->live_if_dropped);
     }
+}
+
+/* ------------------------------------------------------------ JSON output */
+
+static void server_view(const struct server *e, struct summary_server_view *sv)
+{
+    fmt_server(sv->server, sizeof(sv->server), e);
+    sv->connections = e->connections;
+    sv->overcount = e->overcount;
+    sv->established = e->established;
+    sv->failed = server_failures(e);
+    sv->refused = e->refused;
+    sv->unanswered = e->unanswered;
+    sv->icmp_rejected = e->icmp_rejected;
+    sv->reset = e->reset;
+    sv->half_open = e->half_open;
+    sv->syn_retransmits = e->syn_retransmits;
+    sv->synack_retransmits = e->synack_retransmits;
+    latency_view(&e->server_side, &sv->server_side);
+    latency_view(&e->client_side, &sv->client_side);
+}
+
+/* The servers of a "top" list (select_top's order) as the formats see them; returns how many. */
+static size_t top_view(const struct tcpshake_summary *s, uint64_t (*value)(const struct server *),
+                       struct summary_server_view views[SUMMARY_TOP])
+{
+    const struct server *top[SUMMARY_TOP];
+    size_t n = select_top(s, value, top);
+    for (size_t i = 0; i < n; i++) {
+        server_view(top[i], &views[i]);
+    }
+    return n;
+}
+
+static void summary_view(const struct tcpshake_summary *s, struct summary_view *v)
+{
+    v->connections = s->connections;
+    v->by_outcome = s->by_outcome;
+    v->by_end = s->by_end;
+    latency_view(&s->server_side, &v->latency[SUMMARY_SERVER_SIDE]);
+    latency_view(&s->client_side, &v->latency[SUMMARY_CLIENT_SIDE]);
+    latency_view(&s->handshake, &v->latency[SUMMARY_HANDSHAKE]);
+    latency_view(&s->app_latency, &v->latency[SUMMARY_APP_LATENCY]);
+    v->capture_point = tcpshake_summary_capture_point(s);
+    v->n_top = top_view(s, server_connections, v->top);
+    v->n_failing = top_view(s, server_failures, v->failing);
+    v->server_evictions = s->server_evictions;
+}
+
+enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *s,
+                                                 const struct tcpshake_stats *stats, FILE *out)
+{
+    if (s == NULL || stats == NULL || out == NULL) {
+        return TCPSHAKE_ERR_ARG;
+    }
+    struct summary_view view;
+    summary_view(s, &view);
+    const struct summary_view *v = &view;
+    const struct tcpshake_stats *st = stats;
+    char buf[SUMMARY_JSON_CAP];
+    struct text_cursor line = { buf, buf, buf + sizeof(buf), false };
+    struct text_cursor *b = &line;
+    SUMMARY_FIELDS(JSON_FIELD, JSON_LIST, JSON_OBJECT)
+    json_close(b, line.start);
+    text_char(b, '\n');
+    if (line.overflow) {
+        return TCPSHAKE_ERR_WRITE; /* SUMMARY_JSON_CAP rules it out */
+    }
+    fwrite(line.start, 1, (size_t)(line.p - line.start), out);
+    if (fflush(out) != 0 || ferror(out)) {
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
 }
 
 /* ------------------------------------------------------------------- API */

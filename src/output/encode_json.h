@@ -32,6 +32,29 @@ struct json_key {
 
 #define JSON_FIELD(kind, name, ...) json_put_##kind(b, JSON_KEY(name), __VA_ARGS__);
 
+/* A member holding an array of n objects, each fields(JSON_FIELD) of `e`,
+ * a `const type *` to the element (summary_fields.h explains LIST). */
+#define JSON_LIST(name, fields, type, array, n)                                                    \
+    json_put_key(b, JSON_KEY(name));                                                               \
+    text_char(b, '[');                                                                             \
+    for (size_t i_ = 0; i_ < (n); i_++) {                                                          \
+        const type *e = &(array)[i_];                                                              \
+        if (i_ > 0) {                                                                              \
+            text_char(b, ',');                                                                     \
+        }                                                                                          \
+        char *open_ = b->p;                                                                        \
+        fields(JSON_FIELD) json_close(b, open_);                                                   \
+    }                                                                                              \
+    text_char(b, ']');
+
+/* A member holding an object of fields(JSON_FIELD). */
+#define JSON_OBJECT(name, fields)                                                                  \
+    json_put_key(b, JSON_KEY(name));                                                               \
+    {                                                                                              \
+        char *open_ = b->p;                                                                        \
+        fields(JSON_FIELD) json_close(b, open_);                                                   \
+    }
+
 static inline void json_string(struct text_cursor *b, const char *str, size_t max_len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -262,6 +285,19 @@ static inline void json_put_some(struct text_cursor *b, struct json_key k, bool 
             }                                                                                      \
         }                                                                                          \
         text_char(b, ']');                                                                         \
+    } while (0)
+
+/* A macro, as for names: an object of the n names' counts, in name order. */
+#define json_put_tally(b, k, name_fn, counts, n)                                                   \
+    do {                                                                                           \
+        json_put_key(b, k);                                                                        \
+        for (unsigned i_ = 0; i_ < (n); i_++) {                                                    \
+            text_append(b, i_ > 0 ? ",\"" : "{\"", 2);                                             \
+            text_cstr(b, name_fn(i_));                                                             \
+            text_append(b, "\":", 2);                                                              \
+            text_u64(b, (counts)[i_]);                                                             \
+        }                                                                                          \
+        text_char(b, '}');                                                                         \
     } while (0)
 
 static inline void json_put_ports(struct text_cursor *b, struct json_key k, const uint16_t *ports,

@@ -66,6 +66,14 @@ static const char *const who_names[TCPSHAKE_WHO_COUNT] = {
     [TCPSHAKE_WHO_BOTH] = "both",
 };
 
+static const char *const capture_point_names[TCPSHAKE_CAPTURE_POINT_COUNT] = {
+    [TCPSHAKE_CAPTURE_POINT_UNKNOWN] = "unknown",
+    [TCPSHAKE_CAPTURE_POINT_ONE_HOST] = "one_host",
+    [TCPSHAKE_CAPTURE_POINT_NEAR_CLIENT] = "near_client",
+    [TCPSHAKE_CAPTURE_POINT_NEAR_SERVER] = "near_server",
+    [TCPSHAKE_CAPTURE_POINT_MIDDLE] = "middle",
+};
+
 static const char *const skip_names[TCPSHAKE_SKIP_COUNT] = {
     [TCPSHAKE_SKIP_TRUNCATED] = "truncated", [TCPSHAKE_SKIP_MALFORMED] = "malformed",
     [TCPSHAKE_SKIP_NOT_TCP] = "not_tcp",     [TCPSHAKE_SKIP_UNSUPPORTED] = "unsupported",
@@ -101,6 +109,11 @@ const char *tcpshake_tfo_name(enum tcpshake_tfo t)
 const char *tcpshake_who_name(enum tcpshake_who w)
 {
     return pick(who_names, TCPSHAKE_WHO_COUNT, (unsigned)w);
+}
+
+const char *tcpshake_capture_point_name(enum tcpshake_capture_point cp)
+{
+    return pick(capture_point_names, TCPSHAKE_CAPTURE_POINT_COUNT, (unsigned)cp);
 }
 
 const char *tcpshake_skip_name(enum tcpshake_skip s)

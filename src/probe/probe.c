@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "config.h"
 
 #define NS_PER_SEC  1000000000u
 #define MAX_POLL_MS 1000 /* wake at least this often */
@@ -54,16 +55,25 @@ const char *tcpshake_probe_state_name(enum tcpshake_probe_state s)
     return state_names[s];
 }
 
-void tcpshake_probe_config_default(struct tcpshake_probe_config *cfg)
+static struct tcpshake_probe_config probe_defaults(void)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->count = 1;
-    cfg->interval_ns = NS_PER_SEC;
-    cfg->timeout_ns = 2ull * NS_PER_SEC;
-    cfg->rate = 100;
-    cfg->parallel = 64;
-    cfg->family = 0;
-    cfg->mode = TCPSHAKE_PROBE_CONNECT;
+    struct tcpshake_probe_config d;
+    memset(&d, 0, sizeof(d));
+    d.size = sizeof(d);
+    d.count = 1;
+    d.interval_ns = NS_PER_SEC;
+    d.timeout_ns = 2ull * NS_PER_SEC;
+    d.rate = 100;
+    d.parallel = 64;
+    d.family = 0;
+    d.mode = TCPSHAKE_PROBE_CONNECT;
+    return d;
+}
+
+void tcpshake_probe_config_init(struct tcpshake_probe_config *cfg, size_t size)
+{
+    const struct tcpshake_probe_config d = probe_defaults();
+    options_init(cfg, size, &d, sizeof(d));
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -199,9 +209,12 @@ struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_probe_config *cf
                                           tcpshake_probe_result_fn on_result,
                                           tcpshake_probe_summary_fn on_summary, void *user)
 {
-    if (!config_ok(cfg)) {
+    const struct tcpshake_probe_config defaults = probe_defaults();
+    struct tcpshake_probe_config known;
+    if (cfg == NULL || !options_read(&known, cfg, &defaults, sizeof(known)) || !config_ok(&known)) {
         return NULL;
     }
+    cfg = &known;
     struct tcpshake_probe *p = ts_calloc(1, sizeof(*p));
     if (p == NULL) {
         return NULL;

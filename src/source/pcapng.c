@@ -77,6 +77,7 @@ struct pcapng {
     uint32_t first_snapshot;
     pcapng_link_fn link;
     void *link_ctx;
+    enum pcapng_status fault; /* of the call under way, when it fails: PCAPNG_ERR unless set */
 };
 
 static uint16_t get16(const struct pcapng *ng, const uint8_t *p)
@@ -100,13 +101,14 @@ static uint64_t get64(const struct pcapng *ng, const uint8_t *p)
 }
 
 /* fread; 1 = all, 0 = nothing at the end (when allowed), -1 with err set. */
-static int read_bytes(FILE *fp, uint8_t *dst, size_t n, bool fail_on_eof, char *err, size_t err_len)
+static int read_bytes(struct pcapng *ng, uint8_t *dst, size_t n, bool fail_on_eof, char *err,
+                      size_t err_len)
 {
-    size_t got = fread(dst, 1, n, fp);
+    size_t got = fread(dst, 1, n, ng->fp);
     if (got == n) {
         return 1;
     }
-    if (ferror(fp)) {
+    if (ferror(ng->fp)) {
         snprintf(err, err_len, "error reading dump file: %s", strerror(errno));
         return -1;
     }
@@ -115,6 +117,7 @@ static int read_bytes(FILE *fp, uint8_t *dst, size_t n, bool fail_on_eof, char *
     }
     snprintf(err, err_len, "truncated pcapng dump file; tried to read %zu bytes, only got %zu", n,
              got);
+    ng->fault = PCAPNG_ERR_TRUNCATED;
     return -1;
 }
 
@@ -138,6 +141,7 @@ static bool grow(struct pcapng *ng, size_t need, char *err, size_t err_len)
     uint8_t *bigger = ts_calloc(1, need);
     if (bigger == NULL) {
         snprintf(err, err_len, "out of memory");
+        ng->fault = PCAPNG_ERR_NOMEM;
         return false;
     }
     ts_free(ng->buf);
@@ -150,7 +154,7 @@ static bool grow(struct pcapng *ng, size_t need, char *err, size_t err_len)
 static int read_block(struct pcapng *ng, struct cursor *c, char *err, size_t err_len)
 {
     uint8_t hdr[8];
-    int rc = read_bytes(ng->fp, hdr, sizeof(hdr), false, err, err_len);
+    int rc = read_bytes(ng, hdr, sizeof(hdr), false, err, err_len);
     if (rc <= 0) {
         return rc;
     }
@@ -170,7 +174,7 @@ static int read_block(struct pcapng *ng, struct cursor *c, char *err, size_t err
         return -1;
     }
     if (!grow(ng, total, err, err_len) ||
-        read_bytes(ng->fp, ng->buf, total - 8, true, err, err_len) < 0) {
+        read_bytes(ng, ng->buf, total - 8, true, err, err_len) < 0) {
         return -1;
     }
     uint32_t trailer = get32(ng, ng->buf + total - 12);
@@ -301,6 +305,7 @@ static bool add_interface(struct pcapng *ng, struct cursor *c, char *err, size_t
     if (!ng->link(get16(ng, fixed), get32(ng, fixed + 4), &ifc->dlt, &ifc->snapshot,
                   ng->link_ctx)) {
         snprintf(err, err_len, "out of memory");
+        ng->fault = PCAPNG_ERR_NOMEM;
         return false;
     }
     ifc->tsresol = 1000000; /* microseconds unless if_tsresol says otherwise */
@@ -352,7 +357,7 @@ static bool read_shb(struct pcapng *ng, char *err, size_t err_len)
         return false;
     }
     if (!grow(ng, total, err, err_len) ||
-        read_bytes(ng->fp, ng->buf, total - 12, true, err, err_len) < 0) {
+        read_bytes(ng, ng->buf, total - 12, true, err, err_len) < 0) {
         return false;
     }
     uint16_t major = get16(ng, ng->buf), minor = get16(ng, ng->buf + 2);
@@ -393,26 +398,32 @@ static bool first_interface(struct pcapng *ng, char *err, size_t err_len)
     }
 }
 
-struct pcapng *pcapng_open(FILE *fp, pcapng_link_fn link, void *link_ctx, char *err, size_t err_len)
+enum pcapng_status pcapng_open(struct pcapng **out, FILE *fp, pcapng_link_fn link, void *link_ctx,
+                               char *err, size_t err_len)
 {
+    *out = NULL;
     struct pcapng *ng = ts_calloc(1, sizeof(*ng));
     if (ng == NULL) {
         snprintf(err, err_len, "out of memory");
-        return NULL;
+        return PCAPNG_ERR_NOMEM;
     }
     ng->fp = fp;
     ng->link = link;
     ng->link_ctx = link_ctx;
+    ng->fault = PCAPNG_ERR;
     ng->ifaces = ts_calloc(MAX_IFACES, sizeof(*ng->ifaces));
+    if (ng->ifaces == NULL) {
+        snprintf(err, err_len, "out of memory");
+        ng->fault = PCAPNG_ERR_NOMEM;
+    }
     if (ng->ifaces == NULL || !grow(ng, BUF_START, err, err_len) || !read_shb(ng, err, err_len) ||
         !first_interface(ng, err, err_len)) {
-        if (ng->ifaces == NULL) {
-            snprintf(err, err_len, "out of memory");
-        }
+        enum pcapng_status fault = ng->fault;
         pcapng_close(ng);
-        return NULL;
+        return fault;
     }
-    return ng;
+    *out = ng;
+    return PCAPNG_OK;
 }
 
 int pcapng_linktype(const struct pcapng *ng)
@@ -537,29 +548,22 @@ static bool packet(struct pcapng *ng, struct cursor *c, struct pcapng_record *re
     return rec->data != NULL;
 }
 
-/* The status for the fault err describes. */
-static int fail(const char *err)
+enum pcapng_status pcapng_next(struct pcapng *ng, struct pcapng_record *rec, char *err,
+                               size_t err_len)
 {
-    if (strstr(err, "truncated") != NULL) {
-        return -TCPSHAKE_ERR_TRUNCATED;
-    }
-    return strcmp(err, "out of memory") == 0 ? -TCPSHAKE_ERR_NOMEM : -TCPSHAKE_ERR_READ;
-}
-
-int pcapng_next(struct pcapng *ng, struct pcapng_record *rec, char *err, size_t err_len)
-{
+    ng->fault = PCAPNG_ERR;
     for (;;) {
         struct cursor c;
         int rc = read_block(ng, &c, err, err_len);
         if (rc == 0) {
-            return 0;
+            return PCAPNG_END;
         }
         bool ok = rc > 0;
         if (ok && (c.type == BT_EPB || c.type == BT_SPB || c.type == BT_PB)) {
             if (!packet(ng, &c, rec, err, err_len)) {
-                return fail(err);
+                return ng->fault;
             }
-            return 1;
+            return PCAPNG_OK;
         }
         if (ok && c.type == BT_IDB) {
             ok = add_interface(ng, &c, err, err_len);
@@ -567,7 +571,7 @@ int pcapng_next(struct pcapng *ng, struct pcapng_record *rec, char *err, size_t 
             ok = next_section(ng, &c, err, err_len);
         }
         if (!ok) {
-            return fail(err);
+            return ng->fault;
         }
     }
 }

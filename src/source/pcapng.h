@@ -13,6 +13,16 @@
 
 struct pcapng;
 
+/* How a call ended. An error comes with libpcap's words for it in *err; the
+ * status says what kind of fault it was, so that nobody compares the words. */
+enum pcapng_status {
+    PCAPNG_OK,            /* pcapng_open: the reader is ready; pcapng_next: rec holds a packet */
+    PCAPNG_END,           /* pcapng_next: the input ended between blocks */
+    PCAPNG_ERR,           /* the bytes are not (valid) pcapng, or reading failed */
+    PCAPNG_ERR_TRUNCATED, /* the input ended inside a block */
+    PCAPNG_ERR_NOMEM,     /* an allocation failed */
+};
+
 /* What libpcap makes of an IDB's link type field: the DLT_ value it reports
  * and the snapshot length it adjusts snaplen to (0 or too big: the link
  * type's maximum). Returns false when that cannot be found out (no memory). */
@@ -32,19 +42,19 @@ struct pcapng_record {
 /*
  * Start reading a pcapng stream at its first byte: the Section Header Block,
  * then blocks up to and including the first Interface Description Block.
- * fp stays the caller's (closed by the caller after pcapng_close). On failure
- * NULL, with libpcap's words for the fault in *err ("unknown file format"
- * when the bytes are not pcapng at all).
+ * fp stays the caller's (closed by the caller after pcapng_close). PCAPNG_OK
+ * with the reader in *out, or an error with *out NULL and libpcap's words for
+ * the fault in *err ("unknown file format" when the bytes are not pcapng).
  */
-struct pcapng *pcapng_open(FILE *fp, pcapng_link_fn link, void *link_ctx, char *err,
-                           size_t err_len);
+enum pcapng_status pcapng_open(struct pcapng **out, FILE *fp, pcapng_link_fn link, void *link_ctx,
+                               char *err, size_t err_len);
 /* The first interface's link type and snapshot length, as libpcap reports them. */
 int pcapng_linktype(const struct pcapng *ng);
 uint32_t pcapng_snaplen(const struct pcapng *ng);
-/* 1 = a packet, 0 = end of input, or a negative tcpshake status
- * (-TCPSHAKE_ERR_TRUNCATED, -TCPSHAKE_ERR_READ, -TCPSHAKE_ERR_NOMEM) with *err
- * in libpcap's words (the caller names the packet). */
-int pcapng_next(struct pcapng *ng, struct pcapng_record *rec, char *err, size_t err_len);
+/* PCAPNG_OK (a packet), PCAPNG_END, or an error with *err in libpcap's words (the
+ * caller names the packet). */
+enum pcapng_status pcapng_next(struct pcapng *ng, struct pcapng_record *rec, char *err,
+                               size_t err_len);
 void pcapng_close(struct pcapng *ng);
 
 #endif

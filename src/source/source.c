@@ -273,6 +273,23 @@ static const struct bpf_program *link_filter(struct source *s, int linktype, cha
     return &f->prog;
 }
 
+/* The library's status for a fault of the pcapng reader: the one place they are mapped. */
+static enum tcpshake_status pcapng_fault_status(enum pcapng_status st)
+{
+    switch (st) {
+    case PCAPNG_ERR_TRUNCATED:
+        return TCPSHAKE_ERR_TRUNCATED;
+    case PCAPNG_ERR_NOMEM:
+        return TCPSHAKE_ERR_NOMEM;
+    case PCAPNG_OK:
+    case PCAPNG_END:
+        return TCPSHAKE_OK;
+    case PCAPNG_ERR:
+    default:
+        return TCPSHAKE_ERR_READ;
+    }
+}
+
 /* A pcapng stream: tcpshake's reader (interfaces of several link types), filters per link type. */
 static int open_pcapng(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
 {
@@ -285,13 +302,14 @@ static int open_pcapng(struct source **out, FILE *fp, const char *bpf, char *err
     }
     s->ng_fp = fp;
     s->nano = true;
-    s->ng = pcapng_open(fp, libpcap_link, NULL, err, err_len);
-    if (s->ng == NULL) {
+    enum pcapng_status st = pcapng_open(&s->ng, fp, libpcap_link, NULL, err, err_len);
+    if (st != PCAPNG_OK) {
         source_close(s);
-        if (strcmp(err, "out of memory") == 0) {
+        if (pcapng_fault_status(st) == TCPSHAKE_ERR_NOMEM) {
             snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
             return TCPSHAKE_ERR_NOMEM;
         }
+        /* Opening words its other faults as libpcap would, and is classified as libpcap's are. */
         return classify_open_error(err);
     }
     s->linktype = pcapng_linktype(s->ng);
@@ -319,7 +337,8 @@ static int pcapng_read(struct source *s, struct source_packet *pkt, char *err, s
     for (;;) {
         struct pcapng_record rec;
         char why[256] = "";
-        int rc = pcapng_next(s->ng, &rec, why, sizeof(why));
+        enum pcapng_status st = pcapng_next(s->ng, &rec, why, sizeof(why));
+        int rc = st == PCAPNG_OK ? 1 : st == PCAPNG_END ? 0 : -(int)pcapng_fault_status(st);
         if (rc == 1 && s->bpf != NULL) {
             const struct bpf_program *prog = link_filter(s, rec.linktype, why, sizeof(why));
             if (prog == NULL) {

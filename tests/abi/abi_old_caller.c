@@ -3,6 +3,7 @@
  * and linked with the current shared library: its shorter config must be read
  * as it is, with defaults for what it lacks, and the records and stats it is
  * handed must read the same through its layout as through the current one.
+ * The same for its shorter live, health, detect and probe options.
  *
  * Usage: abi_old_caller CAPTURE (one with TCP handshakes; tests/data/handshakes.pcap).
  */
@@ -120,6 +121,141 @@ static struct tcpshake_stats run(const struct tcpshake_config *cfg, const char *
     return st;
 }
 
+/* size bytes of options followed by poison, and whether the poison is still all there. */
+static void *poisoned(size_t size)
+{
+    unsigned char *mem = malloc(size + TAIL);
+    if (mem != NULL) {
+        memset(mem, POISON, size + TAIL);
+    }
+    return mem;
+}
+
+static bool tail_intact(const void *opt, size_t size)
+{
+    const unsigned char *tail = (const unsigned char *)opt + size;
+    for (size_t i = 0; i < TAIL; i++) {
+        if (tail[i] != POISON) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Read past its size, the poison would be timeout_ms -1, which is refused
+ * (ERR_ARG) before the interface is looked for; within it, the interface is
+ * looked for, and does not exist. */
+static void test_live(void)
+{
+    struct tcpshake_live_options *opt = poisoned(sizeof(*opt));
+    CHECK(opt != NULL);
+    if (opt == NULL) {
+        return;
+    }
+    tcpshake_live_options_default(opt);
+    CHECK_U64(opt->size, sizeof(*opt));
+    CHECK_INT(opt->snaplen, 262144);
+    CHECK(opt->promisc);
+    CHECK(tail_intact(opt, sizeof(*opt)));
+    struct tcpshake *h = tcpshake_new(NULL, NULL, NULL);
+    int rc = tcpshake_open_live(h, "tcpshakeabi0", opt);
+    CHECK(rc != TCPSHAKE_OK && rc != TCPSHAKE_ERR_ARG);
+    tcpshake_free(h);
+    opt->size = 0;
+    h = tcpshake_new(NULL, NULL, NULL);
+    CHECK_INT(tcpshake_open_live(h, "tcpshakeabi0", opt), TCPSHAKE_ERR_ARG);
+    tcpshake_free(h);
+    free(opt);
+}
+
+static void add_health(const struct tcpshake_record *r, void *user)
+{
+    tcpshake_health_add(user, r);
+}
+
+/* Read past its size, the poison would be max_rows 2^64 - 1, which is refused. */
+static void test_health(const char *path)
+{
+    struct tcpshake_health_config *cfg = poisoned(sizeof(*cfg));
+    CHECK(cfg != NULL);
+    if (cfg == NULL) {
+        return;
+    }
+    tcpshake_health_config_default(cfg);
+    CHECK_U64(cfg->size, sizeof(*cfg));
+    CHECK_INT(cfg->by, TCPSHAKE_HEALTH_BY_SERVER);
+    CHECK_INT(cfg->prefix_len, 24);
+    CHECK(tail_intact(cfg, sizeof(*cfg)));
+    cfg->by = TCPSHAKE_HEALTH_BY_PORT;
+    struct tcpshake_health *health = tcpshake_health_new(cfg);
+    CHECK(health != NULL);
+    if (health != NULL) {
+        struct tcpshake *h = tcpshake_new(NULL, add_health, health);
+        CHECK_INT(tcpshake_open_file(h, path), TCPSHAKE_OK);
+        CHECK_INT(tcpshake_run(h), TCPSHAKE_OK);
+        tcpshake_free(h);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        CHECK_INT(tcpshake_health_write(health, out, TCPSHAKE_FORMAT_JSON), TCPSHAKE_OK);
+        fclose(out);
+        /* Rows by port, as the caller's field asked, and the trailer. */
+        static const char row[] = "{\"by\":\"port\",";
+        CHECK(text != NULL && strncmp(text, row, sizeof(row) - 1) == 0);
+        CHECK(text != NULL && strstr(text, "{\"health_rows\":") != NULL);
+        free(text);
+        tcpshake_health_free(health);
+    }
+    cfg->size = 0;
+    CHECK(tcpshake_health_new(cfg) == NULL);
+    free(cfg);
+}
+
+static void test_detect(void)
+{
+    struct tcpshake_detect_config *cfg = poisoned(sizeof(*cfg));
+    CHECK(cfg != NULL);
+    if (cfg == NULL) {
+        return;
+    }
+    tcpshake_detect_config_default(cfg);
+    CHECK_U64(cfg->size, sizeof(*cfg));
+    CHECK_U64(cfg->flood_min, 200);
+    CHECK_INT(cfg->ttl_delta, 2);
+    CHECK(tail_intact(cfg, sizeof(*cfg)));
+    struct tcpshake_detect *d = tcpshake_detect_new(cfg, NULL, NULL);
+    CHECK(d != NULL);
+    tcpshake_detect_free(d);
+    cfg->size = 0;
+    CHECK(tcpshake_detect_new(cfg, NULL, NULL) == NULL);
+    free(cfg);
+}
+
+/* Read past its size, the poison would be mode 0xffffffff, which is refused. */
+static void test_probe(void)
+{
+    static const uint16_t ports[] = { 80 };
+    struct tcpshake_probe_config *cfg = poisoned(sizeof(*cfg));
+    CHECK(cfg != NULL);
+    if (cfg == NULL) {
+        return;
+    }
+    tcpshake_probe_config_default(cfg);
+    CHECK_U64(cfg->size, sizeof(*cfg));
+    CHECK_U64(cfg->count, 1);
+    CHECK_U64(cfg->parallel, 64);
+    CHECK(tail_intact(cfg, sizeof(*cfg)));
+    cfg->host = "127.0.0.1";
+    cfg->ports = ports;
+    cfg->n_ports = 1;
+    struct tcpshake_probe *p = tcpshake_probe_new(cfg, NULL, NULL, NULL);
+    CHECK(p != NULL);
+    tcpshake_probe_free(p);
+    cfg->size = 0;
+    CHECK(tcpshake_probe_new(cfg, NULL, NULL, NULL) == NULL);
+    free(cfg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -174,5 +310,10 @@ int main(int argc, char **argv)
     cfg->size = 0;
     CHECK(tcpshake_new(cfg, NULL, NULL) == NULL);
     free(cfg);
+
+    test_live();
+    test_health(path);
+    test_detect();
+    test_probe();
     return check_report("abi");
 }

@@ -6,8 +6,11 @@
  * 0.1.0. struct tcpshake_config is 0.1.0's cut before "threads", as if
  * threads, hash_key_set and hash_key had been appended later: the caller's
  * config is shorter than the library's, which must read only what the caller
- * has. abi_old_caller.c, built against this header and linked with the
- * current library, checks that it does (docs/internals.md, "The public API").
+ * has. The option structs that say their size (live, health, detect, probe)
+ * are cut the same way before their last member or two: timeout_ms and
+ * buffer_kib, max_rows, max_record_alerts, mode. abi_old_caller.c, built
+ * against this header and linked with the current library, checks that it
+ * does (docs/internals.md, "The public API").
  */
 #ifndef TCPSHAKE_H
 #define TCPSHAKE_H
@@ -15,8 +18,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-enum tcpshake_status { TCPSHAKE_OK = 0 };
+enum tcpshake_status { TCPSHAKE_OK = 0, TCPSHAKE_ERR_ARG = 2 };
 
 enum tcpshake_outcome {
     TCPSHAKE_OUTCOME_ESTABLISHED,
@@ -180,6 +184,48 @@ struct tcpshake_config {
     const char *bpf;
 };
 
+struct tcpshake_live_options {
+    size_t size;
+    int snaplen;
+    bool promisc;
+};
+
+enum tcpshake_health_by { TCPSHAKE_HEALTH_BY_SERVER, TCPSHAKE_HEALTH_BY_PORT };
+struct tcpshake_health_config {
+    size_t size;
+    enum tcpshake_health_by by;
+    unsigned prefix_len;
+    uint64_t bucket_ns;
+};
+
+struct tcpshake_detect_config {
+    size_t size;
+    uint64_t window_ns;
+    uint64_t flood_min;
+    double flood_ratio;
+    uint64_t backscatter_min;
+    uint64_t backscatter_sources;
+    uint64_t scan_min;
+    uint64_t fail_min;
+    uint64_t cookie_min;
+    unsigned ttl_delta;
+};
+
+struct tcpshake_probe_config {
+    size_t size;
+    const char *host;
+    const uint16_t *ports;
+    size_t n_ports;
+    uint32_t count;
+    uint64_t interval_ns;
+    uint64_t timeout_ns;
+    uint32_t rate;
+    uint32_t parallel;
+    int family;
+};
+
+enum tcpshake_format { TCPSHAKE_FORMAT_TABLE, TCPSHAKE_FORMAT_JSON };
+
 struct tcpshake;
 typedef void (*tcpshake_record_fn)(const struct tcpshake_record *rec, void *user);
 
@@ -192,5 +238,40 @@ enum tcpshake_status tcpshake_run(struct tcpshake *h);
 const struct tcpshake_stats *tcpshake_get_stats(const struct tcpshake *h);
 const char *tcpshake_errmsg(const struct tcpshake *h);
 void tcpshake_free(struct tcpshake *h);
+
+void tcpshake_live_options_init(struct tcpshake_live_options *opt, size_t size);
+#define tcpshake_live_options_default(opt)                                                         \
+    tcpshake_live_options_init((opt), sizeof(struct tcpshake_live_options))
+enum tcpshake_status tcpshake_open_live(struct tcpshake *h, const char *iface,
+                                        const struct tcpshake_live_options *opt);
+
+struct tcpshake_health;
+void tcpshake_health_config_init(struct tcpshake_health_config *cfg, size_t size);
+#define tcpshake_health_config_default(cfg)                                                        \
+    tcpshake_health_config_init((cfg), sizeof(struct tcpshake_health_config))
+struct tcpshake_health *tcpshake_health_new(const struct tcpshake_health_config *cfg);
+void tcpshake_health_add(struct tcpshake_health *h, const struct tcpshake_record *r);
+enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE *out,
+                                           enum tcpshake_format fmt);
+void tcpshake_health_free(struct tcpshake_health *h);
+
+struct tcpshake_detect;
+void tcpshake_detect_config_init(struct tcpshake_detect_config *cfg, size_t size);
+#define tcpshake_detect_config_default(cfg)                                                        \
+    tcpshake_detect_config_init((cfg), sizeof(struct tcpshake_detect_config))
+struct tcpshake_detect *tcpshake_detect_new(const struct tcpshake_detect_config *cfg,
+                                            void (*on_alert)(const void *alert, void *user),
+                                            void *user);
+void tcpshake_detect_free(struct tcpshake_detect *d);
+
+struct tcpshake_probe;
+void tcpshake_probe_config_init(struct tcpshake_probe_config *cfg, size_t size);
+#define tcpshake_probe_config_default(cfg)                                                         \
+    tcpshake_probe_config_init((cfg), sizeof(struct tcpshake_probe_config))
+struct tcpshake_probe *tcpshake_probe_new(const struct tcpshake_probe_config *cfg,
+                                          void (*on_result)(const void *r, void *user),
+                                          void (*on_summary)(const void *s, void *user),
+                                          void *user);
+void tcpshake_probe_free(struct tcpshake_probe *p);
 
 #endif

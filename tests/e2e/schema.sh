@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The output field lists (src/output/record_fields.h, health_fields.h,
-# alert_fields.h, zeek_fields.h) against what ships and what runs:
-# docs/{record,health,alert}.schema.json are what tools/fields prints; every
-# JSON record of the tests/data captures, plain and with --events all, every
-# --by row and trailer (several groupings, with and without --bucket) and every
-# --detect alert of those captures and of a generated flood and scan
-# validates against them (Debian's python3-jsonschema); the CSV headers and
+# alert_fields.h, summary_fields.h, zeek_fields.h) against what ships and what
+# runs: docs/{record,health,alert,summary}.schema.json are what tools/fields
+# prints; every JSON record of the tests/data captures, plain and with --events
+# all, every --by row and trailer (several groupings, with and without
+# --bucket), every --detect alert of those captures and of a generated flood
+# and scan, and every --summary-json object (which agrees with the records and
+# the text summary, and leaves the text summary as it was) validates against
+# them (Debian's python3-jsonschema); the CSV headers and
 # Zeek's #fields / #types lines the CLI prints are the generated ones; and the
 # man page documents every field name.
 #
@@ -31,7 +33,8 @@ trap 'rm -rf "$tmp"' EXIT
 "$fields" schema >"$tmp/schema.json"
 "$fields" health-schema >"$tmp/health.schema.json"
 "$fields" alert-schema >"$tmp/alert.schema.json"
-for doc in schema health.schema alert.schema; do
+"$fields" summary-schema >"$tmp/summary.schema.json"
+for doc in schema health.schema alert.schema summary.schema; do
     name=$doc.json
     [ "$doc" = schema ] && name=record.schema.json
     if diff -u "$top/docs/$name" "$tmp/$doc.json" >"$tmp/diff"; then ok; else
@@ -75,6 +78,18 @@ if [ -z "$missing" ]; then ok; else
     not_ok "docs/tcpshake.1 does not document:$missing"
 fi
 
+# summary_line RECORDS: a line for the checks below from the last run's files: the
+# records' file, the text summary's "connections", "packets read" and capture
+# "connections", and the summary object.
+summary_line() {
+    {
+        printf '%s\t' "$1"
+        grep -E '^(connections|  packets read|  connections) ' "$tmp/text.without" |
+            awk '{ printf "%s\t", $NF }'
+        cat "$tmp/sum"
+    } >>"$tmp/summaries"
+}
+
 # The records.
 n_files=0
 mkdir "$tmp/out"
@@ -92,6 +107,21 @@ for cap in "$data"/*.pcap "$data"/*.pcapng; do
     done
     "$cli" -r "$cap" --detect -o json -q 2>>"$tmp/alerts.json" >/dev/null ||
         not_ok "$name --detect -o json failed"
+    # The summary object: to a file beside the records and the text summary, and to
+    # standard output after the records, where its own line follows theirs.
+    "$cli" -r "$cap" -o json --summary-json "$tmp/sum" >/dev/null 2>"$tmp/text.with" ||
+        not_ok "$name --summary-json FILE failed"
+    "$cli" -r "$cap" -o json >/dev/null 2>"$tmp/text.without"
+    if cmp -s "$tmp/text.with" "$tmp/text.without"; then ok; else
+        not_ok "$name: --summary-json changes the text summary"
+    fi
+    "$cli" -r "$cap" -o json -q --summary-json - >"$tmp/both" 2>>"$tmp/err" ||
+        not_ok "$name --summary-json - failed"
+    if tail -n 1 "$tmp/both" | cmp -s - "$tmp/sum" &&
+        head -n -1 "$tmp/both" | cmp -s - "$tmp/out/$name.json"; then ok; else
+        not_ok "$name -q --summary-json -: not the records, then the summary object"
+    fi
+    summary_line "$tmp/out/$name.json"
 done
 # Alerts: the captures of ../shared/corpus hold a few (skipped when it is
 # absent), a generated trace floods and scans.
@@ -105,6 +135,23 @@ if "$gen_trace" -o "$tmp/attacks.pcap" -p 20000 -c 2000 -s 3 --flood 3000 --scan
     >/dev/null; then ok; else
     not_ok "--detect on a generated flood and scan failed"
 fi
+# A summary with full top lists and evicted servers: a scan of 1500 ports is more
+# servers than the summary's 1024.
+if "$gen_trace" -o "$tmp/scan.pcap" -p 6000 -c 300 -s 4 --flood 10 --scan 1500 >/dev/null 2>&1 &&
+    "$cli" -r "$tmp/scan.pcap" -o json --summary-json "$tmp/sum" >"$tmp/scan.json" \
+        2>"$tmp/text.without"; then ok; else
+    not_ok "--summary-json on a generated scan failed"
+fi
+summary_line "$tmp/scan.json"
+# A summary file that cannot be made fails before any reading, in one line.
+"$cli" -r "$data/sample.pcap" -o json --summary-json "$tmp/no/such" >"$tmp/none" 2>"$tmp/e"
+rc=$?
+if [ $rc -eq 1 ] && [ ! -s "$tmp/none" ] &&
+    [ "$(cat "$tmp/e")" = "tcpshake: --summary-json $tmp/no/such: No such file or directory" ]; then
+    ok
+else
+    not_ok "--summary-json to a missing directory: exit $rc, $(head -c 200 "$tmp/e")"
+fi
 # Anything else on standard error (an unreadable corpus capture) is not an alert.
 grep '^{"alert":' "$tmp/alerts.json" >"$tmp/alerts.only.json"
 mv "$tmp/alerts.only.json" "$tmp/alerts.json"
@@ -115,14 +162,16 @@ if ! python3 -c 'import jsonschema' 2>/dev/null; then
         echo "schema: records not validated: python3 jsonschema is missing (make deps)"
     fi
 elif python3 - "$tmp/schema.json" "$tmp/health.schema.json" "$tmp/health.json" \
-    "$tmp/alert.schema.json" "$tmp/alerts.json" "$tmp"/out/*.json >"$tmp/validate" 2>&1 <<'PY'; then
+    "$tmp/alert.schema.json" "$tmp/alerts.json" "$tmp/summary.schema.json" "$tmp/summaries" \
+    "$tmp"/out/*.json >"$tmp/validate" 2>&1 <<'PY'; then
 import json
 import sys
 
 import jsonschema
 
 record_schema, health_schema, health_output, alert_schema, alert_output = sys.argv[1:6]
-outputs = sys.argv[6:]
+summary_schema, summaries = sys.argv[6:8]
+outputs = sys.argv[8:]
 
 
 def load(path):
@@ -193,13 +242,61 @@ for wrong in ({**flood, "alert": "port_scan"},
     if alert.is_valid(wrong):
         bad += 1
         print("alert schema accepts a wrong line:", json.dumps(wrong)[:200])
-print(f"{n} records, {n_health} health lines and {n_alerts} alerts validated, {bad} errors")
+# The summary objects: valid, and in agreement with the records and the text summary
+# (lines of records file, text's "connections", "packets read", capture
+# "connections", then the object).
+summary = load(summary_schema)
+n_summaries = 0
+with open(summaries) as f:
+    for line in f:
+        path, text_conns, text_read, text_tracked, obj = line.rstrip("\n").split("\t")
+        doc = json.loads(obj)
+        n_summaries += 1
+        for err in summary.iter_errors(doc):
+            bad += 1
+            print(f"{path}: summary: {err.json_path}: {err.message}")
+        records = [json.loads(r) for r in open(path)]
+        want = {
+            "connections": (doc["connections"], len(records), int(text_conns)),
+            "outcomes": (sum(doc["outcomes"].values()), doc["connections"]),
+            "established": (doc["outcomes"]["established"],
+                            sum(r["outcome"] == "established" for r in records)),
+            "packets_read": (doc["capture"]["packets_read"], int(text_read)),
+            "capture connections": (doc["capture"]["connections"], int(text_tracked)),
+            "handshake_count": (doc["handshake_count"],
+                                sum(r["handshake_ns"] is not None for r in records)),
+        }
+        for what, values in want.items():
+            if len(set(values)) != 1:
+                bad += 1
+                print(f"{path}: summary {what}: {values} disagree")
+        tops = [s["connections"] for s in doc["top_servers"]]
+        if tops != sorted(tops, reverse=True) or len(tops) > 5:
+            bad += 1
+            print(f"{path}: summary top_servers not the largest first: {tops}")
+        if doc["handshake_count"] > 0 and not (doc["handshake_min_ns"] <= doc["handshake_p50_ns"]
+                                               <= doc["handshake_max_ns"]):
+            bad += 1
+            print(f"{path}: summary handshake quantiles out of order")
+if n_summaries < 6 or len(doc["top_servers"]) != 5 or doc["server_evictions"] == 0:
+    bad += 1
+    print(f"summary: {n_summaries} objects validated, the last with "
+          f"{len(doc['top_servers'])} top servers, {doc['server_evictions']} evictions")
+for wrong in ({**doc, "summary": "interval"},
+              {**doc, "outcomes": {**doc["outcomes"], "bogus": 1}},
+              {k: v for k, v in doc.items() if k != "capture_point"},
+              {**doc, "capture": {**doc["capture"], "flow_probes": 1}}):
+    if summary.is_valid(wrong):
+        bad += 1
+        print("summary schema accepts a wrong object:", json.dumps(wrong)[:200])
+print(f"{n} records, {n_health} health lines, {n_alerts} alerts and {n_summaries} summaries "
+      f"validated, {bad} errors")
 sys.exit(1 if bad else 0)
 PY
     ok
     tail -1 "$tmp/validate"
 else
-    not_ok "records, --by rows and alerts against docs/*.schema.json ($n_files outputs):"
+    not_ok "records, --by rows, alerts and summaries against docs/*.schema.json ($n_files outputs):"
     head -20 "$tmp/validate"
 fi
 

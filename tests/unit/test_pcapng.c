@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "check.h"
 #include "source.h"
 #include "tcpshake.h"
@@ -199,10 +200,73 @@ static void test_run(void)
     tcpshake_free(h);
 }
 
+/* A packet block bigger than the reader's first buffer (2048 bytes), so that
+ * reading it allocates: a failed allocation is ERR_NOMEM, an input cut inside
+ * the block ERR_TRUNCATED, each with libpcap's words after the packet number. */
+static void big_image(struct image *im)
+{
+    static uint8_t frame[3000];
+    memcpy(frame, SYN, sizeof(SYN));
+    im->len = 0;
+    size_t at = open_block(im, 0x0a0d0d0a);
+    le(im, 0x1a2b3c4d, 4);
+    le(im, 1, 2);
+    le(im, 0, 2);
+    le(im, UINT64_MAX, 8);
+    close_block(im, at);
+    at = open_block(im, 1);
+    le(im, 1, 2);
+    le(im, 0, 2);
+    le(im, 65535, 4);
+    close_block(im, at);
+    epb(im, 0, 1700000000000001ull, frame, sizeof(frame));
+}
+
+static void test_faults(void)
+{
+    static struct image im;
+    big_image(&im);
+    struct source_packet pkt;
+    char err[256] = "";
+    struct source *s = open_image(&im, NULL);
+    if (s != NULL && alloc_fault_injection()) {
+        alloc_fail_after(1);
+        CHECK_INT(source_next(s, &pkt, err, sizeof(err)), -TCPSHAKE_ERR_NOMEM);
+        alloc_fail_after(0);
+        CHECK_STR(err, "packet 1: out of memory");
+    }
+    source_close(s);
+    s = open_image(&im, NULL);
+    if (s != NULL) {
+        CHECK_INT(source_next(s, &pkt, err, sizeof(err)), 1);
+        CHECK_INT(pkt.caplen, 3000);
+        CHECK_INT(source_next(s, &pkt, err, sizeof(err)), 0);
+    }
+    source_close(s);
+    im.len -= 100; /* the packet block cut short */
+    s = open_image(&im, NULL);
+    if (s != NULL) {
+        CHECK_INT(source_next(s, &pkt, err, sizeof(err)), -TCPSHAKE_ERR_TRUNCATED);
+        CHECK_STR(err, "packet 1: truncated pcapng dump file; tried to read 3024 bytes, only "
+                       "got 2924");
+    }
+    source_close(s);
+    if (alloc_fault_injection()) {
+        FILE *fp = fmemopen(im.b, im.len, "rb");
+        s = NULL;
+        alloc_fail_after(2); /* the source, then the reader's state */
+        CHECK_INT(source_open_stream(&s, fp, NULL, err, sizeof(err)), TCPSHAKE_ERR_NOMEM);
+        alloc_fail_after(0);
+        CHECK(s == NULL);
+        CHECK_STR(err, tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+    }
+}
+
 int main(void)
 {
     test_two_link_types();
     test_filter_per_link_type();
     test_run();
+    test_faults();
     return check_report("pcapng");
 }

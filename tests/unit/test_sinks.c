@@ -826,6 +826,27 @@ static void test_summary(const struct tcpshake_record *recs)
     CHECK(got != NULL && strstr(got, "capture:") == NULL);
     free(got);
 
+    /* The same figures as one JSON object; it needs the stats. */
+    char *json = NULL;
+    size_t json_len = 0;
+    FILE *fp = open_memstream(&json, &json_len);
+    CHECK_INT(tcpshake_summary_write_json(sum, NULL, fp), TCPSHAKE_ERR_ARG);
+    CHECK_INT(tcpshake_summary_write_json(sum, &st, fp), TCPSHAKE_OK);
+    fclose(fp);
+    static const char *const members[] = {
+        "{\"summary\":\"run\",\"connections\":6,\"outcomes\":{\"established\":",
+        "\"capture_point\":\"near_client\",\"top_servers\":[{\"server\":",
+        ",\"skipped\":{\"truncated\":0,\"malformed\":0,\"not_tcp\":3,",
+        ",\"server_evictions\":0,\"capture\":{\"packets_read\":40,\"packets_tcp\":37,",
+        ",\"flows_peak\":2,\"first_ns\":null,\"last_ns\":null,\"live\":false,"
+        "\"live_received\":null,\"live_dropped\":null,\"live_if_dropped\":null}}\n",
+    };
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        CHECK(json != NULL && strstr(json, members[i]) != NULL);
+    }
+    CHECK(json != NULL && strchr(json, '\n') == json + json_len - 1);
+    free(json);
+
     /* Without a capture point function the summary says nothing about it. */
     tcpshake_summary_set_capture_point_fn(sum, NULL, NULL);
     got = summary_text(sum, NULL);

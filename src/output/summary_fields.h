@@ -1,0 +1,145 @@
+/*
+ * summary_fields.h - the end-of-run summary (summary.c) as its JSON object
+ * carries it (tcpshake_summary_write_json, the CLI's --summary-json): one
+ * list of typed fields in the kinds of record_fields.h, which encode_json.h
+ * writes and tools/fields.c turns into docs/summary.schema.json and the
+ * names the man page must document.
+ *
+ * SUMMARY_FIELDS(X, LIST, OBJECT) is the object's members in output order.
+ * Besides X(kind, "name", args...), two entries hold fields of their own:
+ *   LIST(name, FIELDS, type, array, n)  an array of n objects, each FIELDS(X)
+ *                                       of `e`, a `const type *` into array
+ *   OBJECT(name, FIELDS)                an object of FIELDS(X)
+ * and one kind is used here beyond the record's:
+ *   tally (name_fn, counts, n)          an object {"name_fn(i)": counts[i]}
+ *                                       for each of the n names, in order
+ * Values are expressions of `v` (the view below), `e` (a server, in
+ * SUMMARY_SERVER_FIELDS) and `st` (the run's counters, in
+ * SUMMARY_CAPTURE_FIELDS). Its first member, "summary", tells it from every
+ * other JSON document tcpshake writes.
+ *
+ * The text summary (tcpshake_summary_print) shows the same figures laid out
+ * for people and is written by hand: see docs/internals.md.
+ */
+#ifndef TCPSHAKE_SUMMARY_FIELDS_H
+#define TCPSHAKE_SUMMARY_FIELDS_H
+
+#include <stddef.h>
+
+#include "hist.h"
+#include "tcpshake.h"
+
+#define SUMMARY_TOP        5  /* servers in each "top" list */
+#define SUMMARY_SERVER_LEN 64 /* a server's text: an IPv6 address in brackets, a colon, a port */
+
+/* The quantiles of a latency distribution, in output order. */
+enum { SUMMARY_MIN, SUMMARY_P50, SUMMARY_P90, SUMMARY_P99, SUMMARY_MAX, SUMMARY_N_QUANTILES };
+/* The distributions of the whole run, in output order. */
+enum {
+    SUMMARY_SERVER_SIDE,
+    SUMMARY_CLIENT_SIDE,
+    SUMMARY_HANDSHAKE,
+    SUMMARY_APP_LATENCY,
+    SUMMARY_N_LATENCIES
+};
+
+struct summary_latency {
+    uint64_t count;
+    int64_t q_ns[SUMMARY_N_QUANTILES]; /* min and max exact; TCPSHAKE_NO_TIME: no sample */
+};
+
+/* One server of a "top" list. */
+struct summary_server_view {
+    char server[SUMMARY_SERVER_LEN]; /* 10.0.0.1:443, [2001:db8::1]:443 */
+    uint64_t connections;            /* an upper bound when overcount > 0 */
+    uint64_t overcount;              /* inherited from evicted servers (Space-Saving) */
+    uint64_t established, failed, refused, unanswered, icmp_rejected, reset, half_open;
+    uint64_t syn_retransmits, synack_retransmits;
+    struct summary_latency server_side, client_side;
+};
+
+/* The summary as the formats see it, built once when it is written. */
+struct summary_view {
+    uint64_t connections;
+    const uint64_t *by_outcome; /* TCPSHAKE_OUTCOME_COUNT */
+    const uint64_t *by_end;     /* TCPSHAKE_END_COUNT */
+    struct summary_latency latency[SUMMARY_N_LATENCIES];
+    enum tcpshake_capture_point capture_point;
+    struct summary_server_view top[SUMMARY_TOP]; /* by connections */
+    size_t n_top;
+    struct summary_server_view failing[SUMMARY_TOP]; /* by failures */
+    size_t n_failing;
+    uint64_t server_evictions;
+};
+
+/* What the object summarises: the whole run (the value of its member "summary"). */
+#define SUMMARY_N_SCOPES 1
+static inline const char *summary_scope_name(unsigned scope)
+{
+    return scope == 0 ? "run" : "?";
+}
+
+#define SUMMARY_LATENCY_FIELDS(X, name, l)                                                         \
+    X(count, name "_count", (l).count)                                                             \
+    X(duration, name "_min_ns", (l).q_ns[SUMMARY_MIN])                                             \
+    X(duration, name "_p50_ns", (l).q_ns[SUMMARY_P50])                                             \
+    X(duration, name "_p90_ns", (l).q_ns[SUMMARY_P90])                                             \
+    X(duration, name "_p99_ns", (l).q_ns[SUMMARY_P99])                                             \
+    X(duration, name "_max_ns", (l).q_ns[SUMMARY_MAX])
+
+#define SUMMARY_FIELDS(X, LIST, OBJECT)                                                            \
+    X(name, "summary", summary_scope_name, 0, SUMMARY_N_SCOPES)                                    \
+    X(count, "connections", v->connections)                                                        \
+    X(tally, "outcomes", tcpshake_outcome_name, v->by_outcome, TCPSHAKE_OUTCOME_COUNT)             \
+    X(tally, "end_reasons", tcpshake_end_name, v->by_end, TCPSHAKE_END_COUNT)                      \
+    SUMMARY_LATENCY_FIELDS(X, "server_side", v->latency[SUMMARY_SERVER_SIDE])                      \
+    SUMMARY_LATENCY_FIELDS(X, "client_side", v->latency[SUMMARY_CLIENT_SIDE])                      \
+    SUMMARY_LATENCY_FIELDS(X, "handshake", v->latency[SUMMARY_HANDSHAKE])                          \
+    SUMMARY_LATENCY_FIELDS(X, "app_latency", v->latency[SUMMARY_APP_LATENCY])                      \
+    X(real, "latency_error_pct", HIST_ERROR_PCT)                                                   \
+    X(name, "capture_point", tcpshake_capture_point_name, v->capture_point,                        \
+      TCPSHAKE_CAPTURE_POINT_COUNT)                                                                \
+    LIST("top_servers", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->top, v->n_top)       \
+    LIST("top_failing", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->failing,             \
+         v->n_failing)                                                                             \
+    X(count, "server_evictions", v->server_evictions)                                              \
+    OBJECT("capture", SUMMARY_CAPTURE_FIELDS)
+
+#define SUMMARY_SERVER_FIELDS(X)                                                                   \
+    X(text, "server", e->server, SUMMARY_SERVER_LEN)                                               \
+    X(count, "connections", e->connections)                                                        \
+    X(count, "overcount", e->overcount)                                                            \
+    X(count, "established", e->established)                                                        \
+    X(count, "failed", e->failed)                                                                  \
+    X(count, "refused", e->refused)                                                                \
+    X(count, "unanswered", e->unanswered)                                                          \
+    X(count, "icmp_rejected", e->icmp_rejected)                                                    \
+    X(count, "reset", e->reset)                                                                    \
+    X(count, "half_open", e->half_open)                                                            \
+    X(count, "syn_retransmits", e->syn_retransmits)                                                \
+    X(count, "synack_retransmits", e->synack_retransmits)                                          \
+    SUMMARY_LATENCY_FIELDS(X, "server_side", e->server_side)                                       \
+    SUMMARY_LATENCY_FIELDS(X, "client_side", e->client_side)
+
+/* tcpshake_stats but flow_probes, which depends on the hash key. */
+#define SUMMARY_CAPTURE_FIELDS(X)                                                                  \
+    X(count, "packets_read", st->packets_read)                                                     \
+    X(count, "packets_tcp", st->packets_tcp)                                                       \
+    X(count, "packets_icmp", st->packets_icmp)                                                     \
+    X(tally, "skipped", tcpshake_skip_name, st->skipped, TCPSHAKE_SKIP_COUNT)                      \
+    X(count, "snaplen_cut", st->snaplen_cut)                                                       \
+    X(count, "time_backwards", st->time_backwards)                                                 \
+    X(count, "timestamps_jumped", st->timestamps_jumped)                                           \
+    X(count, "connections", st->connections)                                                       \
+    X(count, "evictions", st->evictions)                                                           \
+    X(count, "evictions_half_open", st->evictions_half_open)                                       \
+    X(count, "evictions_crowded", st->evictions_crowded)                                           \
+    X(count, "flows_peak", st->flows_peak)                                                         \
+    X(time, "first_ns", st->first_ns)                                                              \
+    X(time, "last_ns", st->last_ns)                                                                \
+    X(flag, "live", st->live)                                                                      \
+    X(opt, "live_received", st->live, st->live_received)                                           \
+    X(opt, "live_dropped", st->live, st->live_dropped)                                             \
+    X(opt, "live_if_dropped", st->live, st->live_if_dropped)
+
+#endif
