@@ -27,7 +27,7 @@ SRC_DIRS := src $(sort $(dir $(wildcard src/*/*.c src/*/*.h)))
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude $(patsubst %/,%,$(SRC_DIRS:%=-I%))
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(if $(WERROR),-Werror) -fvisibility=hidden -fPIC -MMD -MP \
              $(CFLAGS)
-LDLIBS  += -lpcap -pthread
+LDLIBS  += -lpcap -lz -lzstd -pthread
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -69,7 +69,7 @@ $(LIB_SO): $(LIB_OBJ)
 	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
 
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
-	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(LIB_A)
+	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(BUILD)/cli/inputs.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -185,10 +185,10 @@ demo: deps
 # with `needs`/`optional` (tests/need.sh); `make deps-check` (tests/deps_check.py, part of
 # check) fails when a test script runs a command it does not declare, declares one missing
 # from TEST_TOOLS, or when dpkg says a command comes from another package than listed.
-BUILD_PKGS     = gcc libc6-dev make libpcap-dev
+BUILD_PKGS     = gcc libc6-dev make libpcap-dev zlib1g-dev libzstd-dev
 TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
                  ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
-                 nmap:nmap hping3:hping3
+                 nmap:nmap hping3:hping3 editcap:wireshark-common zstd:zstd
 # Not part of check: make valgrind installs these.
 VALGRIND_TOOLS = valgrind:valgrind
 tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli_agg.h"
+#include "cli_inputs.h"
 #include "cli_probe.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
@@ -33,8 +34,10 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 enum { EVENTS_HANDSHAKE = 1u << 0, EVENTS_CLOSE = 1u << 1 };
 
 struct options {
-    const char *read_path;
-    const char *iface; /* -i: live capture */
+    const char *read_path; /* the first file read (-r, -V) */
+    struct inputs inputs;  /* every one of them (cli/inputs.c) */
+    bool list_given;       /* -V */
+    const char *iface;     /* -i: live capture */
     struct tcpshake_live_options live;
     bool snaplen_set;        /* --snaplen given */
     unsigned events;         /* EVENTS_* bits; EVENTS_CLOSE by default */
@@ -84,7 +87,12 @@ static void usage(FILE *out)
             "who was slow (server side SYN->SYN-ACK, client side SYN-ACK->ACK)\n"
             "and who was at fault (refused, unanswered, reset, ICMP-rejected ...).\n"
             "\n"
-            "  -r FILE                 read a pcap or pcapng file; '-' reads standard input\n"
+            "  -r FILE                 read a pcap or pcapng file, also gzip or zstd\n"
+            "                          compressed; '-' reads standard input. Given again,\n"
+            "                          the files are merged by packet time into one\n"
+            "                          analysis (a connection may cross files)\n"
+            "  -V LISTFILE             read the files listed in LISTFILE, one per line,\n"
+            "                          merged as with several -r\n"
             "  -i IFACE                capture live on an interface ('any': all of them);\n"
             "                          Ctrl-C (or SIGTERM) ends it: open connections are\n"
             "                          reported with end=open, then the summary\n"
@@ -347,6 +355,24 @@ static int check_config(const struct tcpshake_config *cfg)
     return EXIT_USAGE;
 }
 
+/* -r FILE or -V LISTFILE: one more input, or all those listed. -1 or an exit status. */
+static int add_input(struct options *o, int ch, const char *arg)
+{
+    const char *what = NULL;
+    char why[256];
+    if (ch == 'r' && !inputs_add(&o->inputs, arg, &what)) {
+        complain("-r %s: %s", arg, what);
+        return EXIT_USAGE;
+    }
+    if (ch == 'V' && !inputs_add_list(&o->inputs, arg, why, sizeof(why))) {
+        complain("-V %s: %s", arg, why);
+        return EXIT_RUNTIME;
+    }
+    o->list_given = o->list_given || ch == 'V';
+    o->read_path = o->inputs.paths[0];
+    return -1;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -373,7 +399,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
         const char *arg = optind < argc ? argv[optind] : "";
         bool is_long = strncmp(arg, "--", 2) == 0;
-        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:", longopts, NULL);
+        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:V:", longopts, NULL);
         if (ch == -1) {
             break;
         }
@@ -389,8 +415,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         switch (ch) {
         case 'r':
-            o->read_path = optarg;
+        case 'V': {
+            int in_rc = add_input(o, ch, optarg);
+            if (in_rc >= 0) {
+                return in_rc;
+            }
             break;
+        }
         case 'o':
             if (!parse_format(optarg, &o->format)) {
                 complain("-o %s: unknown format (table, json, csv or zeek)", optarg);
@@ -489,6 +520,12 @@ static int parse_args(int argc, char **argv, struct options *o)
      * kernel's buffer hold far more packets while the reader is held up. */
     if (!o->snaplen_set && o->write_path == NULL) {
         o->live.snaplen = TCPSHAKE_SNAPLEN_HEADERS;
+    }
+    if (optind < argc && o->read_path != NULL && inputs_file_not_filter(argv[optind])) {
+        complain("%s: a file, not a filter expression; to read several captures give -r "
+                 "once for each (or -V LISTFILE)",
+                 argv[optind]);
+        return EXIT_USAGE;
     }
     if (optind < argc) {
         o->bpf = join_args(argc - optind, argv + optind);
@@ -671,15 +708,28 @@ static const char *input_name(const struct options *o)
     return strcmp(o->read_path, "-") == 0 ? "standard input" : o->read_path;
 }
 
+/* Several files (-r twice, -V): the library's messages name the file themselves. */
+static bool several_files(const struct options *o)
+{
+    return o->inputs.n > 1 || o->list_given;
+}
+
+/* What went wrong with the input, named once. */
+static void complain_input(const struct options *o, struct tcpshake *h)
+{
+    if (several_files(o)) {
+        complain("%s", tcpshake_errmsg(h));
+    } else {
+        complain("%s: %s", input_name(o), tcpshake_errmsg(h));
+    }
+}
+
 /* -w: the file opened, checked and truncated in cli/streams.c, then handed over. */
 static int open_dump(const struct options *o, struct tcpshake *h)
 {
-    /* With several -r inputs, every one of them goes in this list. */
-    const char *const inputs[] = { o->read_path };
-    size_t n_inputs = o->read_path != NULL ? 1 : 0;
     const char *why;
     bool refused;
-    FILE *fp = streams_open_dump(o->write_path, inputs, n_inputs, &why, &refused);
+    FILE *fp = streams_open_dump(o->write_path, o->inputs.paths, o->inputs.n, &why, &refused);
     if (fp == NULL) {
         complain("-w %s: %s", o->write_path, why);
         return refused ? EXIT_USAGE : EXIT_RUNTIME;
@@ -696,8 +746,10 @@ static int open_dump(const struct options *o, struct tcpshake *h)
 static int open_input(const struct options *o, struct tcpshake *h)
 {
     enum tcpshake_status rc = o->iface != NULL ? tcpshake_open_live(h, o->iface, &o->live)
-                                               : tcpshake_open_file(h, o->read_path);
-    if (rc == TCPSHAKE_ERR_FILTER) {
+                              : several_files(o)
+                                      ? tcpshake_open_files(h, o->inputs.paths, o->inputs.n)
+                                      : tcpshake_open_file(h, o->read_path);
+    if (rc == TCPSHAKE_ERR_FILTER || rc == TCPSHAKE_ERR_ARG) {
         complain("%s", tcpshake_errmsg(h));
         return EXIT_USAGE;
     }
@@ -706,7 +758,7 @@ static int open_input(const struct options *o, struct tcpshake *h)
         return EXIT_RUNTIME;
     }
     if (rc != TCPSHAKE_OK) {
-        complain("%s: %s", input_name(o), tcpshake_errmsg(h));
+        complain_input(o, h);
         return EXIT_RUNTIME;
     }
     if (o->iface != NULL && tcpshake_errmsg(h)[0] != '\0') {
@@ -806,7 +858,7 @@ static int analyse(const struct options *o, struct run *run)
         complain("%s: %s", o->write_path, tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
     } else if (ran != TCPSHAKE_OK) {
-        complain("%s: %s", input_name(o), tcpshake_errmsg(h));
+        complain_input(o, h);
         status = EXIT_RUNTIME;
     }
     tcpshake_free(h); /* closes the -w file */
@@ -914,6 +966,7 @@ int main(int argc, char **argv)
     }
     if (status >= 0) {
         free(o.bpf);
+        inputs_free(&o.inputs);
         return end_streams(status, false);
     }
     o.cfg.threads = pick_threads(&o);
@@ -959,5 +1012,6 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.interval);
     agg_free(&run.agg);
     free(o.bpf);
+    inputs_free(&o.inputs);
     return end_streams(status, run.out_gone);
 }

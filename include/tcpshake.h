@@ -72,11 +72,23 @@ TCPSHAKE_API void tcpshake_free(struct tcpshake *h);
 
 /*
  * Open a pcap or pcapng file ("-" = standard input) with nanosecond time
- * stamps, and compile cfg->bpf on it. Fails with ERR_OPEN, ERR_FORMAT,
+ * stamps, and compile cfg->bpf on it. A gzip or zstd compressed capture is
+ * read directly (known by its magic number). Fails with ERR_OPEN, ERR_FORMAT,
  * ERR_FILTER, ERR_LINKTYPE or ERR_STATE (a source is already open); see
  * tcpshake_errmsg().
  */
 TCPSHAKE_API enum tcpshake_status tcpshake_open_file(struct tcpshake *h, const char *path);
+
+/*
+ * Open n files (1 to TCPSHAKE_MAX_FILES; "-" at most once) as one capture,
+ * merged by packet time: a connection whose packets are in several files is
+ * one connection, and record ids count packets in the merged order. The files'
+ * link types may differ. Fails as tcpshake_open_file does, the message naming
+ * the file; ERR_ARG for n out of range.
+ */
+#define TCPSHAKE_MAX_FILES 256
+TCPSHAKE_API enum tcpshake_status tcpshake_open_files(struct tcpshake *h, const char *const *paths,
+                                                      size_t n);
 
 /* The same from an already open stream (h owns it afterwards: closed by tcpshake_free). */
 TCPSHAKE_API enum tcpshake_status tcpshake_open_stream(struct tcpshake *h, FILE *fp);

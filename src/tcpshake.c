@@ -318,6 +318,66 @@ enum tcpshake_status tcpshake_open_file(struct tcpshake *h, const char *path)
     return check_opened(h, source_open_file(&h->src, path, h->bpf, h->errmsg, sizeof(h->errmsg)));
 }
 
+/* Open paths[i] for tcpshake_open_files; the message names the file. */
+static int open_one(struct tcpshake *h, const char *path, struct source **out)
+{
+    char why[256];
+    int rc = source_open_file(out, path, h->bpf, why, sizeof(why));
+    if (rc == TCPSHAKE_OK && !decode_link_supported(source_linktype(*out))) {
+        snprintf(why, sizeof(why), "link type %d is not supported", source_linktype(*out));
+        source_close(*out);
+        *out = NULL;
+        rc = TCPSHAKE_ERR_LINKTYPE;
+    }
+    if (rc != TCPSHAKE_OK) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "%s: %s",
+                 strcmp(path, "-") == 0 ? "standard input" : path, why);
+    }
+    return rc;
+}
+
+enum tcpshake_status tcpshake_open_files(struct tcpshake *h, const char *const *paths, size_t n)
+{
+    if (refuse_second_source(h)) {
+        return TCPSHAKE_ERR_STATE;
+    }
+    if (n == 0 || n > TCPSHAKE_MAX_FILES) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "want 1 to %d files, not %zu", TCPSHAKE_MAX_FILES,
+                 n);
+        return TCPSHAKE_ERR_ARG;
+    }
+    size_t n_stdin = 0;
+    for (size_t i = 0; i < n; i++) {
+        n_stdin += strcmp(paths[i], "-") == 0;
+    }
+    if (n_stdin > 1) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "standard input ('-') can be read only once");
+        return TCPSHAKE_ERR_ARG;
+    }
+    struct source **subs = ts_calloc(n, sizeof(*subs));
+    if (subs == NULL) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    int rc = TCPSHAKE_OK;
+    size_t opened = 0;
+    while (rc == TCPSHAKE_OK && opened < n) {
+        rc = open_one(h, paths[opened], &subs[opened]);
+        opened += rc == TCPSHAKE_OK;
+    }
+    if (rc == TCPSHAKE_OK && n == 1) {
+        h->src = subs[0];
+    } else if (rc == TCPSHAKE_OK) {
+        rc = source_merge(&h->src, subs, paths, n, h->errmsg, sizeof(h->errmsg));
+    } else {
+        for (size_t i = 0; i < opened; i++) {
+            source_close(subs[i]);
+        }
+    }
+    ts_free(subs);
+    return rc;
+}
+
 enum tcpshake_status tcpshake_open_stream(struct tcpshake *h, FILE *fp)
 {
     if (refuse_second_source(h)) {

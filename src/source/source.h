@@ -27,6 +27,12 @@ struct source_packet {
 int source_open_file(struct source **out, const char *path, const char *bpf, char *err,
                      size_t err_len);
 int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len);
+/* Several open files (n >= 2) read as one, merged by packet time (the first
+ * file's packet on a tie); names (copied) label their errors. The new source
+ * owns subs, and closes them even when it fails (out of memory only). The
+ * files' link types may differ: a packet carries its own. */
+int source_merge(struct source **out, struct source **subs, const char *const *names, size_t n,
+                 char *err, size_t err_len);
 /* The link type of a file (a pcapng file: of its first interface) or interface. */
 int source_linktype(const struct source *s);
 

@@ -115,6 +115,15 @@ else
 fi
 tail -1 "$tmp/write"
 
+# Several captures merged (-r twice, -V), gzip and zstd captures, and their bad input.
+if "$here/inputs.sh" "$cli" >"$tmp/inputs" 2>&1; then
+    ok
+else
+    not_ok "inputs suite:"
+    grep -v '^inputs:' "$tmp/inputs"
+fi
+grep '^inputs:' "$tmp/inputs"
+
 # --threads 2 and 3 print what --threads 1 prints (tests/data and ../shared/corpus).
 if "$here/threads.sh" "$cli" >"$tmp/threads" 2>&1; then
     ok
