@@ -188,7 +188,8 @@ demo: deps
 BUILD_PKGS     = gcc libc6-dev make libpcap-dev zlib1g-dev libzstd-dev
 TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
                  ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
-                 nmap:nmap hping3:hping3 editcap:wireshark-common zstd:zstd
+                 nmap:nmap hping3:hping3 editcap:wireshark-common zstd:zstd \
+                 make:make pkg-config:pkgconf
 # Not part of check: make valgrind installs these.
 VALGRIND_TOOLS = valgrind:valgrind
 tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))
@@ -321,25 +322,30 @@ bench-deps:
 
 # ----------------------------------------------------------------- install
 
+# LIBDIR: where the libraries and tcpshake.pc go (Debian multiarch: LIBDIR=$(PREFIX)/lib/x86_64-linux-gnu).
+LIBDIR  ?= $(PREFIX)/lib
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/tcpshake
-	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libtcpshake.a
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libtcpshake.so.0
-	ln -sf libtcpshake.so.0 $(DESTDIR)$(PREFIX)/lib/libtcpshake.so
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtcpshake.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libtcpshake.so.0
+	ln -sf libtcpshake.so.0 $(DESTDIR)$(LIBDIR)/libtcpshake.so
 	install -d $(DESTDIR)$(PREFIX)/include/tcpshake
 	install -m 644 include/tcpshake.h $(DESTDIR)$(PREFIX)/include/tcpshake.h
 	install -m 644 $(API_HEADERS) $(DESTDIR)$(PREFIX)/include/tcpshake/
 	install -m 644 docs/tcpshake.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: tcpshake\nDescription: TCP handshake and teardown analysis\nVersion: %s\nRequires.private: libpcap\nLibs: -L$${libdir} -ltcpshake\nCflags: -I$${includedir}\n' \
-		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc
+	install -m 644 completions/tcpshake $(DESTDIR)$(BASHCOMPDIR)/tcpshake
+	printf 'prefix=%s\nlibdir=%s\nincludedir=$${prefix}/include\n\nName: tcpshake\nDescription: TCP handshake and teardown analysis\nVersion: %s\nLibs: -L$${libdir} -ltcpshake\nLibs.private: %s\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(LIBDIR)' '$(VERSION)' '$(LDLIBS)' > $(DESTDIR)$(LIBDIR)/pkgconfig/tcpshake.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/tcpshake $(DESTDIR)$(PREFIX)/lib/libtcpshake.a \
-		$(DESTDIR)$(PREFIX)/lib/libtcpshake.so $(DESTDIR)$(PREFIX)/lib/libtcpshake.so.0 \
+	rm -f $(DESTDIR)$(PREFIX)/bin/tcpshake $(DESTDIR)$(LIBDIR)/libtcpshake.a \
+		$(DESTDIR)$(LIBDIR)/libtcpshake.so $(DESTDIR)$(LIBDIR)/libtcpshake.so.0 \
 		$(DESTDIR)$(PREFIX)/include/tcpshake.h $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1 \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/tcpshake.pc $(DESTDIR)$(BASHCOMPDIR)/tcpshake \
 		$(API_HEADERS:include/%=$(DESTDIR)$(PREFIX)/include/%)
 	-rmdir $(DESTDIR)$(PREFIX)/include/tcpshake
 
@@ -347,7 +353,7 @@ uninstall:
 
 FORMAT_FILES = $(wildcard include/*.h include/*/*.h src/*.c src/*.h src/*/*.c src/*/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
                tests/abi/*.c tests/abi/*.h \
-               tests/tools/*.c tools/*.c)
+               tests/tools/*.c tools/*.c examples/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 

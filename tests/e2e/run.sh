@@ -124,6 +124,15 @@ else
 fi
 grep '^inputs:' "$tmp/inputs"
 
+# make install into a temporary root; a program built on it with pkg-config.
+if "$here/install.sh" "$cli" >"$tmp/install" 2>&1; then
+    ok
+else
+    not_ok "install suite:"
+    grep -v '^install:' "$tmp/install"
+fi
+grep '^install:' "$tmp/install"
+
 # --threads 2 and 3 print what --threads 1 prints (tests/data and ../shared/corpus).
 if "$here/threads.sh" "$cli" >"$tmp/threads" 2>&1; then
     ok
