@@ -23,6 +23,7 @@
 #include "cli_agg.h"
 #include "cli_inputs.h"
 #include "cli_probe.h"
+#include "cli_rotate.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
 #include "cli_writer.h"
@@ -39,13 +40,14 @@ struct options {
     bool list_given;       /* -V */
     const char *iface;     /* -i: live capture */
     struct tcpshake_live_options live;
-    bool snaplen_set;        /* --snaplen given */
-    unsigned events;         /* EVENTS_* bits; EVENTS_CLOSE by default */
-    uint64_t stats_interval; /* --stats-interval seconds; 0 = none */
-    const char *write_path;  /* -w */
-    bool handshake_only;     /* --handshake-only */
-    const char *user;        /* -Z */
-    uid_t uid;               /* of -Z USER, looked up while parsing */
+    bool snaplen_set;          /* --snaplen given */
+    unsigned events;           /* EVENTS_* bits; EVENTS_CLOSE by default */
+    uint64_t stats_interval;   /* --stats-interval seconds; 0 = none */
+    const char *write_path;    /* -w */
+    struct rotate_options rot; /* -C, -G, -W (cli/rotate.c) */
+    bool handshake_only;       /* --handshake-only */
+    const char *user;          /* -Z */
+    uid_t uid;                 /* of -Z USER, looked up while parsing */
     gid_t gid;
     enum tcpshake_format format;
     bool format_set;
@@ -65,12 +67,13 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;    /* of the first write that failed */
-    bool out_gone;      /* standard output's reader went away (EPIPE) */
-    struct agg_run agg; /* health rows and detectors (cli/agg.c) */
-    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;  /* progress line: when reading started */
-    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
+    int write_errno;        /* of the first write that failed */
+    bool out_gone;          /* standard output's reader went away (EPIPE) */
+    struct agg_run agg;     /* health rows and detectors (cli/agg.c) */
+    struct rotator rotator; /* -w rotation: the next file (cli/rotate.c) */
+    struct tcpshake *h;     /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;      /* progress line: when reading started */
+    uint64_t drawn_ns;      /* when it was last drawn; 0 = not on screen */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -103,6 +106,12 @@ static void usage(FILE *out)
             "  -Z USER                 live: drop privileges to USER once the capture is open\n"
             "  -w FILE                 save the packets read (after the filter) to a pcap\n"
             "                          file; never the capture being read (by any name)\n"
+            "  -C MB                   with -w: a new file before one would pass MB million\n"
+            "                          bytes: FILE, FILE1, FILE2 ... as tcpdump names them\n"
+            "  -G SECONDS              with -w: a new file every SECONDS of capture time,\n"
+            "                          FILE an strftime(3) pattern (local time)\n"
+            "  -W N                    with -C: a ring of N files FILE0 ... (oldest\n"
+            "                          overwritten); with -G: stop after N files\n"
             "  --handshake-only        with -w: save only SYNs, SYN-ACKs, the ACK completing\n"
             "                          a handshake, FINs, RSTs and ICMP errors about them\n"
             "  --events close|handshake|all\n"
@@ -399,13 +408,16 @@ static int parse_args(int argc, char **argv, struct options *o)
         /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
         const char *arg = optind < argc ? argv[optind] : "";
         bool is_long = strncmp(arg, "--", 2) == 0;
-        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:V:", longopts, NULL);
+        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:V:C:G:W:", longopts, NULL);
         if (ch == -1) {
             break;
         }
         int live_rc = parse_live_option(ch, optarg, o);
         if (live_rc == -1) {
             live_rc = agg_parse_option(ch, optarg, &o->agg);
+        }
+        if (live_rc == -1) {
+            live_rc = rotate_parse_option(ch, optarg, &o->rot);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -512,6 +524,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     rc = check_live_options(o);
     if (rc < 0) {
         rc = agg_check_options(&o->agg);
+    }
+    if (rc < 0 && rotate_check(&o->rot, o->write_path != NULL) != 0) {
+        rc = EXIT_USAGE;
     }
     if (rc >= 0) {
         return rc;
@@ -724,9 +739,37 @@ static void complain_input(const struct options *o, struct tcpshake *h)
     }
 }
 
-/* -w: the file opened, checked and truncated in cli/streams.c, then handed over. */
-static int open_dump(const struct options *o, struct tcpshake *h)
+/* -C, -G: the files come from cli/rotate.c; the first one now, unless its name
+ * depends on the first packet's time (-G). -1 or an exit status. */
+static int open_rotation(const struct options *o, struct run *run, struct tcpshake *h)
 {
+    struct rotator *r = &run->rotator;
+    r->opt = &o->rot;
+    r->pattern = o->write_path;
+    r->inputs = o->inputs.paths;
+    r->n_inputs = o->inputs.n;
+    unsigned flags = o->handshake_only ? TCPSHAKE_DUMP_HANDSHAKE_ONLY : 0;
+    FILE *fp = NULL;
+    if (o->rot.every_s == 0 && rotate_next(0, TCPSHAKE_ROTATE_FIRST, &fp, r) != TCPSHAKE_OK) {
+        complain("-w %s", r->why);
+        return r->refused ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    struct tcpshake_dump_rotation rot = { o->rot.max_bytes, o->rot.every_s * 1000000000u,
+                                          rotate_next, r };
+    if ((fp != NULL && tcpshake_dump_stream(h, fp, flags) != TCPSHAKE_OK) ||
+        tcpshake_dump_rotate(h, &rot, flags) != TCPSHAKE_OK) {
+        complain("-w %s: %s", o->write_path, tcpshake_errmsg(h));
+        return EXIT_RUNTIME;
+    }
+    return -1;
+}
+
+/* -w: the file opened, checked and truncated in cli/streams.c, then handed over. */
+static int open_dump(const struct options *o, struct run *run, struct tcpshake *h)
+{
+    if (rotate_wanted(&o->rot)) {
+        return open_rotation(o, run, h);
+    }
     const char *why;
     bool refused;
     FILE *fp = streams_open_dump(o->write_path, o->inputs.paths, o->inputs.n, &why, &refused);
@@ -743,7 +786,7 @@ static int open_dump(const struct options *o, struct tcpshake *h)
 }
 
 /* Open the file or interface, the -w file, then drop privileges. -1 or an exit status. */
-static int open_input(const struct options *o, struct tcpshake *h)
+static int open_input(const struct options *o, struct run *run, struct tcpshake *h)
 {
     enum tcpshake_status rc = o->iface != NULL ? tcpshake_open_live(h, o->iface, &o->live)
                               : several_files(o)
@@ -765,7 +808,7 @@ static int open_input(const struct options *o, struct tcpshake *h)
         complain("warning: %s", tcpshake_errmsg(h)); /* e.g. promiscuous mode unsupported */
     }
     if (o->write_path != NULL) {
-        rc = open_dump(o, h);
+        rc = open_dump(o, run, h);
         if (rc >= 0) {
             return rc;
         }
@@ -830,7 +873,7 @@ static int analyse(const struct options *o, struct run *run)
     if (o->stats_interval != 0) {
         tcpshake_set_interval(h, o->stats_interval * 1000000000u, on_interval, run);
     }
-    int rc = open_input(o, h);
+    int rc = open_input(o, run, h);
     if (rc >= 0) {
         tcpshake_free(h);
         return rc;
@@ -854,7 +897,10 @@ static int analyse(const struct options *o, struct run *run)
     run->h = NULL;
     clear_progress(run);
     int status = report(o, run, h);
-    if (ran == TCPSHAKE_ERR_WRITE) {
+    if (ran == TCPSHAKE_ERR_WRITE && run->rotator.why[0] != '\0') {
+        complain("-w %s", run->rotator.why); /* the next file of a rotation */
+        status = EXIT_RUNTIME;
+    } else if (ran == TCPSHAKE_ERR_WRITE) {
         complain("%s: %s", o->write_path, tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
     } else if (ran != TCPSHAKE_OK) {

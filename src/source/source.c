@@ -979,6 +979,28 @@ int source_dump_packet(struct source *s, const struct source_packet *pkt, char *
     return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
 }
 
+bool source_dump_active(const struct source *s)
+{
+    return s->dump != NULL;
+}
+
+uint64_t source_dump_size(struct source *s)
+{
+    int64_t n = s->dump != NULL ? pcap_dump_ftell64(s->dump) : -1;
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+int source_dump_close(struct source *s)
+{
+    if (s->dump == NULL) {
+        return TCPSHAKE_OK;
+    }
+    bool ok = pcap_dump_flush(s->dump) == 0 && !ferror(pcap_dump_file(s->dump));
+    pcap_dump_close(s->dump); /* everything was flushed: closing writes nothing more */
+    s->dump = NULL;
+    return ok ? TCPSHAKE_OK : TCPSHAKE_ERR_WRITE;
+}
+
 int source_dump_flush(struct source *s)
 {
     if (s->dump == NULL) {

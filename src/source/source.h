@@ -70,6 +70,12 @@ int source_dump_last(struct source *s, char *err, size_t err_len);
 /* Append a packet read earlier (a copy of its bytes): the same results. */
 int source_dump_packet(struct source *s, const struct source_packet *pkt, char *err,
                        size_t err_len);
+/* -w rotation: whether a dump file is open, its size in bytes so far, and
+ * closing it (OK, or ERR_WRITE when what was buffered could not be written);
+ * source_dump_stream then starts the next one. */
+bool source_dump_active(const struct source *s);
+uint64_t source_dump_size(struct source *s);
+int source_dump_close(struct source *s);
 /* Flush the dump file. OK (also when none is open) or ERR_WRITE. */
 int source_dump_flush(struct source *s);
 
