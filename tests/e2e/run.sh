@@ -124,6 +124,15 @@ else
 fi
 grep '^inputs:' "$tmp/inputs"
 
+# -w rotation: -C, -G, -W, tcpdump's file names.
+if "$here/rotate.sh" "$cli" >"$tmp/rotate" 2>&1; then
+    ok
+else
+    not_ok "rotate suite:"
+    grep -v '^rotate:' "$tmp/rotate"
+fi
+grep '^rotate:' "$tmp/rotate"
+
 # make install into a temporary root; a program built on it with pkg-config.
 if "$here/install.sh" "$cli" >"$tmp/install" 2>&1; then
     ok
