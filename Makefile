@@ -27,7 +27,7 @@ SRC_DIRS := src $(sort $(dir $(wildcard src/*/*.c src/*/*.h)))
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude $(patsubst %/,%,$(SRC_DIRS:%=-I%))
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(if $(WERROR),-Werror) -fvisibility=hidden -fPIC -MMD -MP \
              $(CFLAGS)
-LDLIBS  += -lpcap -pthread
+LDLIBS  += -lpcap -lz -lzstd -pthread
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -69,7 +69,8 @@ $(LIB_SO): $(LIB_OBJ)
 	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
 
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
-	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(LIB_A)
+	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(BUILD)/cli/inputs.o \
+	$(BUILD)/cli/rotate.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -191,10 +192,11 @@ demo: deps
 # with `needs`/`optional` (tests/need.sh); `make deps-check` (tests/deps_check.py, part of
 # check) fails when a test script runs a command it does not declare, declares one missing
 # from TEST_TOOLS, or when dpkg says a command comes from another package than listed.
-BUILD_PKGS     = gcc libc6-dev make libpcap-dev
+BUILD_PKGS     = gcc libc6-dev make libpcap-dev zlib1g-dev libzstd-dev
 TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
                  ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
-                 nmap:nmap hping3:hping3
+                 nmap:nmap hping3:hping3 editcap:wireshark-common zstd:zstd \
+                 make:make pkg-config:pkgconf
 # Not part of check: make valgrind installs these.
 VALGRIND_TOOLS = valgrind:valgrind
 tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))
@@ -338,25 +340,30 @@ bench-deps:
 
 # ----------------------------------------------------------------- install
 
+# LIBDIR: where the libraries and tcpshake.pc go (Debian multiarch: LIBDIR=$(PREFIX)/lib/x86_64-linux-gnu).
+LIBDIR  ?= $(PREFIX)/lib
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/tcpshake
-	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libtcpshake.a
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libtcpshake.so.0
-	ln -sf libtcpshake.so.0 $(DESTDIR)$(PREFIX)/lib/libtcpshake.so
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtcpshake.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libtcpshake.so.0
+	ln -sf libtcpshake.so.0 $(DESTDIR)$(LIBDIR)/libtcpshake.so
 	install -d $(DESTDIR)$(PREFIX)/include/tcpshake
 	install -m 644 include/tcpshake.h $(DESTDIR)$(PREFIX)/include/tcpshake.h
 	install -m 644 $(API_HEADERS) $(DESTDIR)$(PREFIX)/include/tcpshake/
 	install -m 644 docs/tcpshake.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: tcpshake\nDescription: TCP handshake and teardown analysis\nVersion: %s\nRequires.private: libpcap\nLibs: -L$${libdir} -ltcpshake\nCflags: -I$${includedir}\n' \
-		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc
+	install -m 644 completions/tcpshake $(DESTDIR)$(BASHCOMPDIR)/tcpshake
+	printf 'prefix=%s\nlibdir=%s\nincludedir=$${prefix}/include\n\nName: tcpshake\nDescription: TCP handshake and teardown analysis\nVersion: %s\nLibs: -L$${libdir} -ltcpshake\nLibs.private: %s\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(LIBDIR)' '$(VERSION)' '$(LDLIBS)' > $(DESTDIR)$(LIBDIR)/pkgconfig/tcpshake.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/tcpshake $(DESTDIR)$(PREFIX)/lib/libtcpshake.a \
-		$(DESTDIR)$(PREFIX)/lib/libtcpshake.so $(DESTDIR)$(PREFIX)/lib/libtcpshake.so.0 \
+	rm -f $(DESTDIR)$(PREFIX)/bin/tcpshake $(DESTDIR)$(LIBDIR)/libtcpshake.a \
+		$(DESTDIR)$(LIBDIR)/libtcpshake.so $(DESTDIR)$(LIBDIR)/libtcpshake.so.0 \
 		$(DESTDIR)$(PREFIX)/include/tcpshake.h $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1 \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/tcpshake.pc $(DESTDIR)$(BASHCOMPDIR)/tcpshake \
 		$(API_HEADERS:include/%=$(DESTDIR)$(PREFIX)/include/%)
 	-rmdir $(DESTDIR)$(PREFIX)/include/tcpshake
 
@@ -364,7 +371,7 @@ uninstall:
 
 FORMAT_FILES = $(wildcard include/*.h include/*/*.h src/*.c src/*.h src/*/*.c src/*/*.h cli/*.c tests/unit/*.c tests/unit/*.h \
                tests/abi/*.c tests/abi/*.h \
-               tests/tools/*.c tools/*.c)
+               tests/tools/*.c tools/*.c examples/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 

@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "cli_agg.h"
+#include "cli_inputs.h"
 #include "cli_probe.h"
+#include "cli_rotate.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
 #include "cli_writer.h"
@@ -33,16 +35,19 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 enum { EVENTS_HANDSHAKE = 1u << 0, EVENTS_CLOSE = 1u << 1 };
 
 struct options {
-    const char *read_path;
-    const char *iface; /* -i: live capture */
+    const char *read_path; /* the first file read (-r, -V) */
+    struct inputs inputs;  /* every one of them (cli/inputs.c) */
+    bool list_given;       /* -V */
+    const char *iface;     /* -i: live capture */
     struct tcpshake_live_options live;
-    bool snaplen_set;        /* --snaplen given */
-    unsigned events;         /* EVENTS_* bits; EVENTS_CLOSE by default */
-    uint64_t stats_interval; /* --stats-interval seconds; 0 = none */
-    const char *write_path;  /* -w */
-    bool handshake_only;     /* --handshake-only */
-    const char *user;        /* -Z */
-    uid_t uid;               /* of -Z USER, looked up while parsing */
+    bool snaplen_set;          /* --snaplen given */
+    unsigned events;           /* EVENTS_* bits; EVENTS_CLOSE by default */
+    uint64_t stats_interval;   /* --stats-interval seconds; 0 = none */
+    const char *write_path;    /* -w */
+    struct rotate_options rot; /* -C, -G, -W (cli/rotate.c) */
+    bool handshake_only;       /* --handshake-only */
+    const char *user;          /* -Z */
+    uid_t uid;                 /* of -Z USER, looked up while parsing */
     gid_t gid;
     enum tcpshake_format format;
     bool format_set;
@@ -64,12 +69,13 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;    /* of the first write that failed */
-    bool out_gone;      /* standard output's reader went away (EPIPE) */
-    struct agg_run agg; /* health rows and detectors (cli/agg.c) */
-    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;  /* progress line: when reading started */
-    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
+    int write_errno;        /* of the first write that failed */
+    bool out_gone;          /* standard output's reader went away (EPIPE) */
+    struct agg_run agg;     /* health rows and detectors (cli/agg.c) */
+    struct rotator rotator; /* -w rotation: the next file (cli/rotate.c) */
+    struct tcpshake *h;     /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;      /* progress line: when reading started */
+    uint64_t drawn_ns;      /* when it was last drawn; 0 = not on screen */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -86,7 +92,12 @@ static void usage(FILE *out)
             "who was slow (server side SYN->SYN-ACK, client side SYN-ACK->ACK)\n"
             "and who was at fault (refused, unanswered, reset, ICMP-rejected ...).\n"
             "\n"
-            "  -r FILE                 read a pcap or pcapng file; '-' reads standard input\n"
+            "  -r FILE                 read a pcap or pcapng file, also gzip or zstd\n"
+            "                          compressed; '-' reads standard input. Given again,\n"
+            "                          the files are merged by packet time into one\n"
+            "                          analysis (a connection may cross files)\n"
+            "  -V LISTFILE             read the files listed in LISTFILE, one per line,\n"
+            "                          merged as with several -r\n"
             "  -i IFACE                capture live on an interface ('any': all of them);\n"
             "                          Ctrl-C (or SIGTERM) ends it: open connections are\n"
             "                          reported with end=open, then the summary\n"
@@ -97,6 +108,12 @@ static void usage(FILE *out)
             "  -Z USER                 live: drop privileges to USER once the capture is open\n"
             "  -w FILE                 save the packets read (after the filter) to a pcap\n"
             "                          file; never the capture being read (by any name)\n"
+            "  -C MB                   with -w: a new file before one would pass MB million\n"
+            "                          bytes: FILE, FILE1, FILE2 ... as tcpdump names them\n"
+            "  -G SECONDS              with -w: a new file every SECONDS of capture time,\n"
+            "                          FILE an strftime(3) pattern (local time)\n"
+            "  -W N                    with -C: a ring of N files FILE0 ... (oldest\n"
+            "                          overwritten); with -G: stop after N files\n"
             "  --handshake-only        with -w: save only SYNs, SYN-ACKs, the ACK completing\n"
             "                          a handshake, FINs, RSTs and ICMP errors about them\n"
             "  --events close|handshake|all\n"
@@ -352,6 +369,24 @@ static int check_config(const struct tcpshake_config *cfg)
     return EXIT_USAGE;
 }
 
+/* -r FILE or -V LISTFILE: one more input, or all those listed. -1 or an exit status. */
+static int add_input(struct options *o, int ch, const char *arg)
+{
+    const char *what = NULL;
+    char why[256];
+    if (ch == 'r' && !inputs_add(&o->inputs, arg, &what)) {
+        complain("-r %s: %s", arg, what);
+        return EXIT_USAGE;
+    }
+    if (ch == 'V' && !inputs_add_list(&o->inputs, arg, why, sizeof(why))) {
+        complain("-V %s: %s", arg, why);
+        return EXIT_RUNTIME;
+    }
+    o->list_given = o->list_given || ch == 'V';
+    o->read_path = o->inputs.paths[0];
+    return -1;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -379,13 +414,16 @@ static int parse_args(int argc, char **argv, struct options *o)
         /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
         const char *arg = optind < argc ? argv[optind] : "";
         bool is_long = strncmp(arg, "--", 2) == 0;
-        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:", longopts, NULL);
+        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:V:C:G:W:", longopts, NULL);
         if (ch == -1) {
             break;
         }
         int live_rc = parse_live_option(ch, optarg, o);
         if (live_rc == -1) {
             live_rc = agg_parse_option(ch, optarg, &o->agg);
+        }
+        if (live_rc == -1) {
+            live_rc = rotate_parse_option(ch, optarg, &o->rot);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -395,8 +433,13 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         switch (ch) {
         case 'r':
-            o->read_path = optarg;
+        case 'V': {
+            int in_rc = add_input(o, ch, optarg);
+            if (in_rc >= 0) {
+                return in_rc;
+            }
             break;
+        }
         case 'o':
             if (!parse_format(optarg, &o->format)) {
                 complain("-o %s: unknown format (table, json, csv or zeek)", optarg);
@@ -491,6 +534,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (rc < 0) {
         rc = agg_check_options(&o->agg);
     }
+    if (rc < 0 && rotate_check(&o->rot, o->write_path != NULL) != 0) {
+        rc = EXIT_USAGE;
+    }
     if (rc >= 0) {
         return rc;
     }
@@ -498,6 +544,12 @@ static int parse_args(int argc, char **argv, struct options *o)
      * kernel's buffer hold far more packets while the reader is held up. */
     if (!o->snaplen_set && o->write_path == NULL) {
         o->live.snaplen = TCPSHAKE_SNAPLEN_HEADERS;
+    }
+    if (optind < argc && o->read_path != NULL && inputs_file_not_filter(argv[optind])) {
+        complain("%s: a file, not a filter expression; to read several captures give -r "
+                 "once for each (or -V LISTFILE)",
+                 argv[optind]);
+        return EXIT_USAGE;
     }
     if (optind < argc) {
         o->bpf = join_args(argc - optind, argv + optind);
@@ -680,15 +732,56 @@ static const char *input_name(const struct options *o)
     return strcmp(o->read_path, "-") == 0 ? "standard input" : o->read_path;
 }
 
-/* -w: the file opened, checked and truncated in cli/streams.c, then handed over. */
-static int open_dump(const struct options *o, struct tcpshake *h)
+/* Several files (-r twice, -V): the library's messages name the file themselves. */
+static bool several_files(const struct options *o)
 {
-    /* With several -r inputs, every one of them goes in this list. */
-    const char *const inputs[] = { o->read_path };
-    size_t n_inputs = o->read_path != NULL ? 1 : 0;
+    return o->inputs.n > 1 || o->list_given;
+}
+
+/* What went wrong with the input, named once. */
+static void complain_input(const struct options *o, struct tcpshake *h)
+{
+    if (several_files(o)) {
+        complain("%s", tcpshake_errmsg(h));
+    } else {
+        complain("%s: %s", input_name(o), tcpshake_errmsg(h));
+    }
+}
+
+/* -C, -G: the files come from cli/rotate.c; the first one now, unless its name
+ * depends on the first packet's time (-G). -1 or an exit status. */
+static int open_rotation(const struct options *o, struct run *run, struct tcpshake *h)
+{
+    struct rotator *r = &run->rotator;
+    r->opt = &o->rot;
+    r->pattern = o->write_path;
+    r->inputs = o->inputs.paths;
+    r->n_inputs = o->inputs.n;
+    unsigned flags = o->handshake_only ? TCPSHAKE_DUMP_HANDSHAKE_ONLY : 0;
+    FILE *fp = NULL;
+    if (o->rot.every_s == 0 && rotate_next(0, TCPSHAKE_ROTATE_FIRST, &fp, r) != TCPSHAKE_OK) {
+        complain("-w %s", r->why);
+        return r->refused ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    struct tcpshake_dump_rotation rot = { o->rot.max_bytes, o->rot.every_s * 1000000000u,
+                                          rotate_next, r };
+    if ((fp != NULL && tcpshake_dump_stream(h, fp, flags) != TCPSHAKE_OK) ||
+        tcpshake_dump_rotate(h, &rot, flags) != TCPSHAKE_OK) {
+        complain("-w %s: %s", o->write_path, tcpshake_errmsg(h));
+        return EXIT_RUNTIME;
+    }
+    return -1;
+}
+
+/* -w: the file opened, checked and truncated in cli/streams.c, then handed over. */
+static int open_dump(const struct options *o, struct run *run, struct tcpshake *h)
+{
+    if (rotate_wanted(&o->rot)) {
+        return open_rotation(o, run, h);
+    }
     const char *why;
     bool refused;
-    FILE *fp = streams_open_dump(o->write_path, inputs, n_inputs, &why, &refused);
+    FILE *fp = streams_open_dump(o->write_path, o->inputs.paths, o->inputs.n, &why, &refused);
     if (fp == NULL) {
         complain("-w %s: %s", o->write_path, why);
         return refused ? EXIT_USAGE : EXIT_RUNTIME;
@@ -702,11 +795,13 @@ static int open_dump(const struct options *o, struct tcpshake *h)
 }
 
 /* Open the file or interface, the -w file, then drop privileges. -1 or an exit status. */
-static int open_input(const struct options *o, struct tcpshake *h)
+static int open_input(const struct options *o, struct run *run, struct tcpshake *h)
 {
     enum tcpshake_status rc = o->iface != NULL ? tcpshake_open_live(h, o->iface, &o->live)
-                                               : tcpshake_open_file(h, o->read_path);
-    if (rc == TCPSHAKE_ERR_FILTER) {
+                              : several_files(o)
+                                      ? tcpshake_open_files(h, o->inputs.paths, o->inputs.n)
+                                      : tcpshake_open_file(h, o->read_path);
+    if (rc == TCPSHAKE_ERR_FILTER || rc == TCPSHAKE_ERR_ARG) {
         complain("%s", tcpshake_errmsg(h));
         return EXIT_USAGE;
     }
@@ -715,14 +810,14 @@ static int open_input(const struct options *o, struct tcpshake *h)
         return EXIT_RUNTIME;
     }
     if (rc != TCPSHAKE_OK) {
-        complain("%s: %s", input_name(o), tcpshake_errmsg(h));
+        complain_input(o, h);
         return EXIT_RUNTIME;
     }
     if (o->iface != NULL && tcpshake_errmsg(h)[0] != '\0') {
         complain("warning: %s", tcpshake_errmsg(h)); /* e.g. promiscuous mode unsupported */
     }
     if (o->write_path != NULL) {
-        rc = open_dump(o, h);
+        rc = open_dump(o, run, h);
         if (rc >= 0) {
             return rc;
         }
@@ -791,7 +886,7 @@ static int analyse(const struct options *o, struct run *run)
     if (o->stats_interval != 0) {
         tcpshake_set_interval(h, o->stats_interval * 1000000000u, on_interval, run);
     }
-    int rc = open_input(o, h);
+    int rc = open_input(o, run, h);
     if (rc >= 0) {
         tcpshake_free(h);
         return rc;
@@ -815,11 +910,14 @@ static int analyse(const struct options *o, struct run *run)
     run->h = NULL;
     clear_progress(run);
     int status = report(o, run, h);
-    if (ran == TCPSHAKE_ERR_WRITE) {
+    if (ran == TCPSHAKE_ERR_WRITE && run->rotator.why[0] != '\0') {
+        complain("-w %s", run->rotator.why); /* the next file of a rotation */
+        status = EXIT_RUNTIME;
+    } else if (ran == TCPSHAKE_ERR_WRITE) {
         complain("%s: %s", o->write_path, tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
     } else if (ran != TCPSHAKE_OK) {
-        complain("%s: %s", input_name(o), tcpshake_errmsg(h));
+        complain_input(o, h);
         status = EXIT_RUNTIME;
     }
     tcpshake_free(h); /* closes the -w file */
@@ -927,6 +1025,7 @@ int main(int argc, char **argv)
     }
     if (status >= 0) {
         free(o.bpf);
+        inputs_free(&o.inputs);
         return end_streams(status, false);
     }
     o.cfg.threads = pick_threads(&o);
@@ -978,5 +1077,6 @@ int main(int argc, char **argv)
     cli_summary_json_close(run.summary_json);
     agg_free(&run.agg);
     free(o.bpf);
+    inputs_free(&o.inputs);
     return end_streams(status, run.out_gone);
 }

@@ -72,11 +72,23 @@ TCPSHAKE_API void tcpshake_free(struct tcpshake *h);
 
 /*
  * Open a pcap or pcapng file ("-" = standard input) with nanosecond time
- * stamps, and compile cfg->bpf on it. Fails with ERR_OPEN, ERR_FORMAT,
+ * stamps, and compile cfg->bpf on it. A gzip or zstd compressed capture is
+ * read directly (known by its magic number). Fails with ERR_OPEN, ERR_FORMAT,
  * ERR_FILTER, ERR_LINKTYPE or ERR_STATE (a source is already open); see
  * tcpshake_errmsg().
  */
 TCPSHAKE_API enum tcpshake_status tcpshake_open_file(struct tcpshake *h, const char *path);
+
+/*
+ * Open n files (1 to TCPSHAKE_MAX_FILES; "-" at most once) as one capture,
+ * merged by packet time: a connection whose packets are in several files is
+ * one connection, and record ids count packets in the merged order. The files'
+ * link types may differ. Fails as tcpshake_open_file does, the message naming
+ * the file; ERR_ARG for n out of range.
+ */
+#define TCPSHAKE_MAX_FILES 256
+TCPSHAKE_API enum tcpshake_status tcpshake_open_files(struct tcpshake *h, const char *const *paths,
+                                                      size_t n);
 
 /* The same from an already open stream (h owns it afterwards: closed by tcpshake_free). */
 TCPSHAKE_API enum tcpshake_status tcpshake_open_stream(struct tcpshake *h, FILE *fp);
@@ -202,6 +214,41 @@ TCPSHAKE_API enum tcpshake_status tcpshake_dump_open(struct tcpshake *h, const c
  */
 TCPSHAKE_API enum tcpshake_status tcpshake_dump_stream(struct tcpshake *h, FILE *fp,
                                                        unsigned flags);
+
+/*
+ * -w rotation, as tcpdump's -C and -G: the trace goes to a sequence of files.
+ * Before a packet is saved, a new file is started when the current one would
+ * grow past max_bytes with it (0: no limit; a file always takes at least one
+ * packet), or when the packet is every_ns or more after the first packet of
+ * the last file started for time (or the first file; 0: never); also for the
+ * first packet saved when no file is open yet (tcpshake_dump_stream not
+ * called). next(ts_ns, why, &fp, user) then hands over the next file, open for
+ * writing (h owns it from then on), with ts_ns the packet's time stamp and why
+ * the TCPSHAKE_ROTATE_* reasons; it returns OK with fp NULL when there are no
+ * more files (tcpshake_run then stops after this packet, which is not saved),
+ * or an error status, which ends the run with ERR_WRITE. The previous file is
+ * closed first. A file holds the source's link type, snaplen and precision.
+ */
+enum tcpshake_rotate_why {
+    TCPSHAKE_ROTATE_FIRST = 1u << 0, /* no file was open yet */
+    TCPSHAKE_ROTATE_SIZE = 1u << 1,  /* the file would grow past max_bytes */
+    TCPSHAKE_ROTATE_TIME = 1u << 2,  /* every_ns have passed since the last time rotation */
+};
+typedef enum tcpshake_status (*tcpshake_dump_next_fn)(uint64_t ts_ns, unsigned why, FILE **fp,
+                                                      void *user);
+
+struct tcpshake_dump_rotation {
+    uint64_t max_bytes;
+    uint64_t every_ns;
+    tcpshake_dump_next_fn next;
+    void *user;
+};
+
+/* Call after opening a source, with or after tcpshake_dump_stream (the first
+ * file) or alone (the first file comes from next too). flags as for
+ * tcpshake_dump_open. ERR_STATE or ERR_ARG (next NULL). */
+TCPSHAKE_API enum tcpshake_status
+tcpshake_dump_rotate(struct tcpshake *h, const struct tcpshake_dump_rotation *rot, unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -56,8 +56,11 @@ struct tcpshake {
     struct source_packet held;
     uint8_t *held_buf;
     size_t held_cap;
-    bool dumping;        /* the source writes a trace (tcpshake_dump_open) */
-    unsigned dump_flags; /* TCPSHAKE_DUMP_* */
+    bool dumping;                      /* the source writes a trace (tcpshake_dump_open) */
+    unsigned dump_flags;               /* TCPSHAKE_DUMP_* */
+    struct tcpshake_dump_rotation rot; /* -w rotation; rot.next NULL: none */
+    uint64_t rot_start_ns;             /* the current file's first packet */
+    bool rot_started;                  /* rot_start_ns is set */
     char errmsg[512];
 };
 
@@ -318,6 +321,66 @@ enum tcpshake_status tcpshake_open_file(struct tcpshake *h, const char *path)
     return check_opened(h, source_open_file(&h->src, path, h->bpf, h->errmsg, sizeof(h->errmsg)));
 }
 
+/* Open paths[i] for tcpshake_open_files; the message names the file. */
+static int open_one(struct tcpshake *h, const char *path, struct source **out)
+{
+    char why[256];
+    int rc = source_open_file(out, path, h->bpf, why, sizeof(why));
+    if (rc == TCPSHAKE_OK && !decode_link_supported(source_linktype(*out))) {
+        snprintf(why, sizeof(why), "link type %d is not supported", source_linktype(*out));
+        source_close(*out);
+        *out = NULL;
+        rc = TCPSHAKE_ERR_LINKTYPE;
+    }
+    if (rc != TCPSHAKE_OK) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "%s: %s",
+                 strcmp(path, "-") == 0 ? "standard input" : path, why);
+    }
+    return rc;
+}
+
+enum tcpshake_status tcpshake_open_files(struct tcpshake *h, const char *const *paths, size_t n)
+{
+    if (refuse_second_source(h)) {
+        return TCPSHAKE_ERR_STATE;
+    }
+    if (n == 0 || n > TCPSHAKE_MAX_FILES) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "want 1 to %d files, not %zu", TCPSHAKE_MAX_FILES,
+                 n);
+        return TCPSHAKE_ERR_ARG;
+    }
+    size_t n_stdin = 0;
+    for (size_t i = 0; i < n; i++) {
+        n_stdin += strcmp(paths[i], "-") == 0;
+    }
+    if (n_stdin > 1) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "standard input ('-') can be read only once");
+        return TCPSHAKE_ERR_ARG;
+    }
+    struct source **subs = ts_calloc(n, sizeof(*subs));
+    if (subs == NULL) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    int rc = TCPSHAKE_OK;
+    size_t opened = 0;
+    while (rc == TCPSHAKE_OK && opened < n) {
+        rc = open_one(h, paths[opened], &subs[opened]);
+        opened += rc == TCPSHAKE_OK;
+    }
+    if (rc == TCPSHAKE_OK && n == 1) {
+        h->src = subs[0];
+    } else if (rc == TCPSHAKE_OK) {
+        rc = source_merge(&h->src, subs, paths, n, h->errmsg, sizeof(h->errmsg));
+    } else {
+        for (size_t i = 0; i < opened; i++) {
+            source_close(subs[i]);
+        }
+    }
+    ts_free(subs);
+    return rc;
+}
+
 enum tcpshake_status tcpshake_open_stream(struct tcpshake *h, FILE *fp)
 {
     if (refuse_second_source(h)) {
@@ -417,6 +480,24 @@ enum tcpshake_status tcpshake_dump_stream(struct tcpshake *h, FILE *fp, unsigned
     return rc;
 }
 
+enum tcpshake_status tcpshake_dump_rotate(struct tcpshake *h,
+                                          const struct tcpshake_dump_rotation *rot, unsigned flags)
+{
+    int rc = dump_allowed(h, flags);
+    if (rc != TCPSHAKE_OK) {
+        return rc;
+    }
+    if (rot == NULL || rot->next == NULL) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "rotation without a next-file function");
+        return TCPSHAKE_ERR_ARG;
+    }
+    h->rot = *rot;
+    h->rot_started = false;
+    h->dumping = true;
+    h->dump_flags = flags;
+    return TCPSHAKE_OK;
+}
+
 static uint64_t wall_clock_ns(void)
 {
     struct timespec ts;
@@ -484,6 +565,61 @@ static bool far_ahead(const struct tcpshake *h, uint64_t ts_ns)
     return h->stats.packets_read > 0 && ts_ns > h->now_ns && ts_ns - h->now_ns > h->jump_ns;
 }
 
+/* Why pkt belongs in a new file of a rotated trace (TCPSHAKE_ROTATE_* bits), or 0. */
+static unsigned rotation_due(struct tcpshake *h, const struct source_packet *pkt)
+{
+    if (!source_dump_active(h->src)) {
+        return TCPSHAKE_ROTATE_FIRST;
+    }
+    if (!h->rot_started) {
+        h->rot_started = true; /* a first file opened by tcpshake_dump_stream */
+        h->rot_start_ns = pkt->ts_ns;
+    }
+    const uint64_t file_header = 24, record_header = 16;
+    uint64_t size = source_dump_size(h->src);
+    unsigned why = 0;
+    if (h->rot.max_bytes != 0 && size > file_header &&
+        size + record_header + pkt->caplen > h->rot.max_bytes) {
+        why |= TCPSHAKE_ROTATE_SIZE;
+    }
+    if (h->rot.every_ns != 0 && pkt->ts_ns >= h->rot_start_ns &&
+        pkt->ts_ns - h->rot_start_ns >= h->rot.every_ns) {
+        why |= TCPSHAKE_ROTATE_TIME;
+    }
+    return why;
+}
+
+/* -w rotation before pkt is saved: OK (*stop when there are no more files) or an error. */
+static int rotate(struct tcpshake *h, const struct source_packet *pkt, bool *stop)
+{
+    *stop = false;
+    unsigned why = h->rot.next != NULL ? rotation_due(h, pkt) : 0;
+    if (why == 0) {
+        return TCPSHAKE_OK;
+    }
+    errno = 0;
+    if (source_dump_close(h->src) != TCPSHAKE_OK) {
+        return write_failed(h);
+    }
+    FILE *fp = NULL;
+    if (h->rot.next(pkt->ts_ns, why, &fp, h->rot.user) != TCPSHAKE_OK) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "cannot start the next file");
+        return TCPSHAKE_ERR_WRITE;
+    }
+    if (fp == NULL) {
+        *stop = true; /* no more files: the run ends here */
+        h->stop = 1;
+        h->rot.next = NULL;
+        h->dumping = false;
+        return TCPSHAKE_OK;
+    }
+    if (why & (TCPSHAKE_ROTATE_FIRST | TCPSHAKE_ROTATE_TIME)) {
+        h->rot_started = true;
+        h->rot_start_ns = pkt->ts_ns;
+    }
+    return source_dump_stream(h->src, fp, h->errmsg, sizeof(h->errmsg));
+}
+
 /* Analyse one packet and, for a packet of the source, save it when asked to. */
 static int feed_and_save(struct tcpshake *h, const struct source_packet *pkt, bool jumped,
                          bool save)
@@ -491,10 +627,16 @@ static int feed_and_save(struct tcpshake *h, const struct source_packet *pkt, bo
     bool key;
     feed_packet(h, pkt, jumped, &key);
     if (save && h->dumping && (key || !(h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY))) {
+        bool no_more;
+        int rc = rotate(h, pkt, &no_more);
+        if (rc != TCPSHAKE_OK || no_more) {
+            return rc;
+        }
         errno = 0;
-        int rc = pkt->data == h->held_buf
-                         ? source_dump_packet(h->src, pkt, h->errmsg, sizeof(h->errmsg))
-                         : source_dump_last(h->src, h->errmsg, sizeof(h->errmsg));
+        /* A rotated trace may open its first file only now, after the read. */
+        rc = pkt->data == h->held_buf || h->rot.next != NULL
+                     ? source_dump_packet(h->src, pkt, h->errmsg, sizeof(h->errmsg))
+                     : source_dump_last(h->src, h->errmsg, sizeof(h->errmsg));
         if (rc == TCPSHAKE_ERR_LINKTYPE) {
             return rc;
         }

@@ -273,6 +273,16 @@ struct tcpshake_record {
     enum tcpshake_who first_by; /* who sent that first segment */
 
     struct tcpshake_tls tls; /* the TLS handshake, when the connection starts with one */
+
+    /* Zeek's Connection::LastTime for -o zeek's duration (not a json or csv field): the last
+       packet before both endpoints had closed (FIN or RST each); later packets (the ACK of
+       the last FIN ...) do not extend Zeek's duration. last_ns when Zeek saw no segment. */
+    uint64_t zeek_last_ns;
+    /* Zeek's orig_bytes and resp_bytes (-o zeek; not json or csv fields): sequence space each
+       side covered (TCP_Endpoint::Size), SYN and FIN excluded, retransmissions counted once,
+       gaps included; orig and resp as Zeek orients them (zeek_flipped). */
+    uint64_t zeek_orig_bytes;
+    uint64_t zeek_resp_bytes;
 };
 
 TCPSHAKE_API const char *tcpshake_outcome_name(enum tcpshake_outcome o);

@@ -167,7 +167,8 @@ static void zeek_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
     const struct tcpshake_side *resp = r->zeek_flipped ? &r->client : &r->server;
     /* Zeek leaves duration and sizes unset unless the duration is positive. */
     uint64_t first_us = r->first_ns / 1000u;
-    uint64_t last_us = r->last_ns / 1000u;
+    /* Zeek's last time (record.h); 0 in a record the tracker did not make. */
+    uint64_t last_us = (r->zeek_last_ns != 0 ? r->zeek_last_ns : r->last_ns) / 1000u;
     uint64_t lasted_us = last_us > first_us ? last_us - first_us : 0;
     struct text_buf t;
     struct text_cursor line = text_start(&t);

@@ -18,7 +18,7 @@
  *                               tcpshake always leaves unset
  * Values are expressions of `r` (the record), `orig` and `resp` (its sides as
  * Zeek orients them) and `lasted_us` (whole microseconds from the first to
- * the last packet), all set by the row writer.
+ * Zeek's last time), all set by the row writer.
  */
 #ifndef TCPSHAKE_ZEEK_FIELDS_H
 #define TCPSHAKE_ZEEK_FIELDS_H
@@ -33,8 +33,8 @@
     X("proto", "enum", word, "tcp")                                                                \
     X("service", "string", word, "-")                                                              \
     X("duration", "interval", interval, lasted_us)                                                 \
-    X("orig_bytes", "count", opt, lasted_us > 0, orig->payload_bytes)                              \
-    X("resp_bytes", "count", opt, lasted_us > 0, resp->payload_bytes)                              \
+    X("orig_bytes", "count", opt, lasted_us > 0, r->zeek_orig_bytes)                               \
+    X("resp_bytes", "count", opt, lasted_us > 0, r->zeek_resp_bytes)                               \
     X("conn_state", "string", text, r->zeek_state, sizeof(r->zeek_state))                          \
     X("local_orig", "bool", word, "-")                                                             \
     X("local_resp", "bool", word, "-")                                                             \

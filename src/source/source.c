@@ -31,6 +31,7 @@
 #include "pcapfile.h"
 #include "pcapng.h"
 #include "tcpshake.h"
+#include "zstream.h"
 
 #define DLT_RAW_OPENBSD  14   /* raw IP, as OpenBSD numbers it (LINKTYPE 14 in a file) */
 #define PCAPNG_FIRST     0x0a /* first byte of a pcapng file in either byte order */
@@ -61,6 +62,15 @@ struct source {
     struct link_filter filters[MAX_FILTER_LINKS];
     unsigned n_filters;
     int last_linktype; /* of the last packet read, for source_dump_last */
+    struct zstream *z; /* a compressed file's decompressor (owned by its stream), or NULL */
+    /* Several files merged by time (source_merge): the files, each one's next packet. */
+    struct source **subs;
+    struct source_packet *heads;
+    bool *pending; /* heads[i] holds subs[i]'s next packet */
+    char **names;  /* of the files, for error messages */
+    size_t n_subs;
+    size_t last; /* the file whose packet was returned last; n_subs at first, SIZE_MAX at the end */
+    struct source_packet last_pkt; /* that packet, for source_dump_last */
 };
 
 /* libpcap says "truncated dump file" (or similar) for a record cut short. */
@@ -380,14 +390,10 @@ static int pcapng_read(struct source *s, struct source_packet *pkt, char *err, s
  * classic pcap magic starts so) goes to tcpshake's reader, anything else to
  * libpcap. One byte of look-ahead, which ungetc always allows.
  */
-int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
+static int open_plain(struct source **out, FILE *fp, int first, const char *bpf, char *err,
+                      size_t err_len)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
-    *out = NULL;
-    int first = getc(fp);
-    if (first != EOF) {
-        ungetc(first, fp);
-    }
     if (first == PCAPNG_FIRST) {
         return open_pcapng(out, fp, bpf, err, err_len);
     }
@@ -400,6 +406,84 @@ int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err
         return classify_open_error(ebuf);
     }
     return finish_open(out, p, bpf, err, err_len);
+}
+
+/* The first byte of a gzip (0x1f) or zstd (0x28) file, which no capture starts with. */
+static bool compressed_first(int first)
+{
+    return first == 0x1f || first == 0x28;
+}
+
+/* A stream whose failure may be the decompressor's: say so in its words. */
+static int compressed_fault(const struct zstream *z, int rc, char *err, size_t err_len)
+{
+    const char *why;
+    enum zstream_fault fault = zstream_fault(z, &why);
+    if (fault == ZSTREAM_OK) {
+        return rc;
+    }
+    snprintf(err, err_len, "%s", why);
+    return fault == ZSTREAM_TRUNCATED ? TCPSHAKE_ERR_TRUNCATED : TCPSHAKE_ERR_FORMAT;
+}
+
+/*
+ * A gzip or zstd stream (fp has given its first byte): read on through a
+ * decompressing stream (zstream.c), which must hold a capture itself; a
+ * capture compressed twice is refused.
+ */
+static int open_compressed(struct source **out, FILE *fp, int first, const char *bpf, char *err,
+                           size_t err_len)
+{
+    uint8_t head[4] = { (uint8_t)first };
+    size_t n = 1 + fread(head + 1, 1, sizeof(head) - 1, fp);
+    enum zstream_kind kind = zstream_detect(head, n);
+    struct zstream *z = NULL;
+    FILE *zfp = kind != ZSTREAM_NONE ? zstream_open(fp, kind, head, n, &z) : NULL;
+    if (zfp == NULL) {
+        if (fp != stdin) {
+            fclose(fp);
+        }
+        snprintf(err, err_len, "%s",
+                 kind == ZSTREAM_NONE ? "unknown file format (not pcap, pcapng, gzip or zstd)"
+                                      : tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return kind == ZSTREAM_NONE ? TCPSHAKE_ERR_FORMAT : TCPSHAKE_ERR_NOMEM;
+    }
+    int inner = getc(zfp);
+    int rc;
+    if (inner == EOF || compressed_first(inner)) {
+        fclose(zfp);
+        snprintf(err, err_len, "%s holds no capture (%s)", zstream_name(kind),
+                 inner == EOF ? "it is empty" : "it is compressed twice");
+        rc = compressed_fault(z, TCPSHAKE_ERR_FORMAT, err, err_len);
+    } else {
+        ungetc(inner, zfp);
+        rc = open_plain(out, zfp, inner, bpf, err, err_len);
+        if (rc == TCPSHAKE_ERR_FORMAT) {
+            char inner_err[200];
+            snprintf(inner_err, sizeof(inner_err), "%s", err);
+            snprintf(err, err_len, "%s content: %s", zstream_name(kind), inner_err);
+        }
+        rc = rc == TCPSHAKE_OK ? rc : compressed_fault(z, rc, err, err_len);
+    }
+    if (rc != TCPSHAKE_OK) {
+        zstream_free(z);
+        return rc;
+    }
+    (*out)->z = z;
+    return TCPSHAKE_OK;
+}
+
+int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len)
+{
+    *out = NULL;
+    int first = getc(fp);
+    if (compressed_first(first)) {
+        return open_compressed(out, fp, first, bpf, err, err_len);
+    }
+    if (first != EOF) {
+        ungetc(first, fp);
+    }
+    return open_plain(out, fp, first, bpf, err, err_len);
 }
 
 int source_linktype(const struct source *s)
@@ -431,6 +515,112 @@ static int pcapfile_read(struct source *s, struct source_packet *pkt, char *err,
     return 1;
 }
 
+/* ------------------------------------------------------------ merged files */
+
+/*
+ * Several files read as one (source_merge), as mergecap would merge them: each
+ * file keeps its own order, and the next packet is the earliest of the files'
+ * next packets (the first file's on a tie). A packet's bytes stay valid until
+ * the next source_next, because only the file it came from is read on then.
+ */
+
+/* Read file i's next packet into heads[i]; 1, 0 at its end, or a negative status. */
+static int merge_advance(struct source *s, size_t i, char *err, size_t err_len)
+{
+    char why[256] = "";
+    int rc = source_next(s->subs[i], &s->heads[i], why, sizeof(why));
+    s->pending[i] = rc == 1;
+    if (rc < 0) {
+        snprintf(err, err_len, "%s: %s", s->names[i], why);
+    }
+    return rc;
+}
+
+static int merge_next(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
+{
+    if (s->last == s->n_subs) {
+        for (size_t i = 0; i < s->n_subs; i++) {
+            int rc = merge_advance(s, i, err, err_len);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+    } else if (s->last < s->n_subs) {
+        int rc = merge_advance(s, s->last, err, err_len);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    size_t best = s->n_subs;
+    for (size_t i = 0; i < s->n_subs; i++) {
+        if (s->pending[i] && (best == s->n_subs || s->heads[i].ts_ns < s->heads[best].ts_ns)) {
+            best = i;
+        }
+    }
+    if (best == s->n_subs) {
+        s->last = SIZE_MAX; /* every file has ended: nothing to read on */
+        return 0;
+    }
+    s->last = best;
+    s->n_read++;
+    s->last_pkt = s->heads[best];
+    *pkt = s->heads[best];
+    return 1;
+}
+
+static void merge_progress(struct source *s, uint64_t *done, uint64_t *total)
+{
+    bool known = true;
+    for (size_t i = 0; i < s->n_subs; i++) {
+        uint64_t d, t;
+        source_progress(s->subs[i], &d, &t);
+        *done += d;
+        *total += t;
+        known = known && t > 0;
+    }
+    if (!known) {
+        *total = 0;
+    }
+}
+
+int source_merge(struct source **out, struct source **subs, const char *const *names, size_t n,
+                 char *err, size_t err_len)
+{
+    *out = NULL;
+    struct source *s = new_source(err, err_len);
+    if (s != NULL) {
+        s->subs = ts_calloc(n, sizeof(*s->subs));
+        s->heads = ts_calloc(n, sizeof(*s->heads));
+        s->pending = ts_calloc(n, sizeof(*s->pending));
+        s->names = ts_calloc(n, sizeof(*s->names));
+    }
+    bool ok = s != NULL && s->subs != NULL && s->heads != NULL && s->pending != NULL &&
+              s->names != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t len = strlen(names[i]) + 1;
+        s->names[i] = ts_calloc(1, len);
+        ok = s->names[i] != NULL;
+        if (ok) {
+            memcpy(s->names[i], names[i], len);
+        }
+    }
+    if (!ok) {
+        for (size_t i = 0; i < n; i++) {
+            source_close(subs[i]);
+        }
+        source_close(s);
+        snprintf(err, err_len, "%s", tcpshake_strerror(TCPSHAKE_ERR_NOMEM));
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    memcpy(s->subs, subs, n * sizeof(*subs));
+    s->n_subs = n;
+    s->last = n;
+    s->linktype = subs[0]->linktype;
+    s->nano = true;
+    *out = s;
+    return TCPSHAKE_OK;
+}
+
 bool source_progress(struct source *s, uint64_t *done, uint64_t *total)
 {
     *done = *total = 0;
@@ -439,6 +629,14 @@ bool source_progress(struct source *s, uint64_t *done, uint64_t *total)
     }
     if (s->pf != NULL) {
         pcapfile_progress(s->pf, done, total);
+        return true;
+    }
+    if (s->subs != NULL) {
+        merge_progress(s, done, total);
+        return true;
+    }
+    if (s->z != NULL) {
+        zstream_progress(s->z, done, total);
         return true;
     }
     FILE *fp = s->ng != NULL ? s->ng_fp : pcap_file(s->pcap);
@@ -454,7 +652,30 @@ bool source_progress(struct source *s, uint64_t *done, uint64_t *total)
     return true;
 }
 
+/* A compressed file's read error: the decompressor's words, for the packet that was due. */
+static int decompress_error(struct source *s, int rc, char *err, size_t err_len)
+{
+    const char *why;
+    enum zstream_fault fault = zstream_fault(s->z, &why);
+    if (rc >= 0 || fault == ZSTREAM_OK) {
+        return rc;
+    }
+    snprintf(err, err_len, "packet %llu: %s", (unsigned long long)(s->n_read + 1), why);
+    return fault == ZSTREAM_TRUNCATED ? -TCPSHAKE_ERR_TRUNCATED : -TCPSHAKE_ERR_READ;
+}
+
+static int read_one(struct source *s, struct source_packet *pkt, char *err, size_t err_len);
+
 int source_next(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
+{
+    if (s->subs != NULL) {
+        return merge_next(s, pkt, err, err_len);
+    }
+    int rc = read_one(s, pkt, err, err_len);
+    return s->z != NULL ? decompress_error(s, rc, err, err_len) : rc;
+}
+
+static int read_one(struct source *s, struct source_packet *pkt, char *err, size_t err_len)
 {
     if (s->pf != NULL) {
         return pcapfile_read(s, pkt, err, err_len);
@@ -519,6 +740,15 @@ void source_close(struct source *s)
     for (unsigned i = 0; i < s->n_filters; i++) {
         pcap_freecode(&s->filters[i].prog);
     }
+    zstream_free(s->z); /* its stream is closed by now */
+    for (size_t i = 0; i < s->n_subs; i++) {
+        source_close(s->subs[i]);
+        ts_free(s->names[i]);
+    }
+    ts_free(s->subs);
+    ts_free(s->heads);
+    ts_free(s->pending);
+    ts_free(s->names);
     ts_free(s->bpf);
     ts_free(s);
 }
@@ -616,7 +846,7 @@ bool source_is_live(const struct source *s)
 void source_breakloop(struct source *s)
 {
     /* tcpshake's readers never block: the engine's stop flag is enough there. */
-    if (s->pf == NULL && s->ng == NULL) {
+    if (s->pf == NULL && s->ng == NULL && s->subs == NULL) {
         pcap_breakloop(s->pcap);
     }
 }
@@ -635,6 +865,26 @@ bool source_stats(struct source *s, uint64_t *received, uint64_t *dropped, uint6
 
 /* ------------------------------------------------------------- trace writer */
 
+/* The snapshot length of what is read: of several files, the largest. */
+static uint32_t snaplen_of(const struct source *s)
+{
+    if (s->pf != NULL) {
+        return pcapfile_snaplen(s->pf);
+    }
+    if (s->ng != NULL) {
+        return pcapng_snaplen(s->ng);
+    }
+    if (s->pcap != NULL) {
+        return (uint32_t)pcap_snapshot(s->pcap);
+    }
+    uint32_t max = 0;
+    for (size_t i = 0; i < s->n_subs; i++) {
+        uint32_t v = snaplen_of(s->subs[i]);
+        max = v > max ? v : max;
+    }
+    return max;
+}
+
 /* The fast reader has no libpcap handle: a dead one carries the link type. */
 static int dump_handle(struct source *s, char *err, size_t err_len)
 {
@@ -644,7 +894,7 @@ static int dump_handle(struct source *s, char *err, size_t err_len)
     }
     if (s->pcap == NULL) {
         /* tcpshake's readers have no libpcap handle: a dead one carries the link type. */
-        uint32_t snaplen = s->pf != NULL ? pcapfile_snaplen(s->pf) : pcapng_snaplen(s->ng);
+        uint32_t snaplen = snaplen_of(s);
         s->pcap = pcap_open_dead_with_tstamp_precision(s->linktype, (int)snaplen,
                                                        PCAP_TSTAMP_PRECISION_NANO);
         if (s->pcap == NULL) {
@@ -704,6 +954,15 @@ int source_dump_stream(struct source *s, FILE *fp, char *err, size_t err_len)
 
 int source_dump_last(struct source *s, char *err, size_t err_len)
 {
+    if (s->subs != NULL && s->dump != NULL && s->n_read > 0) {
+        int rc = source_dump_packet(s, &s->last_pkt, err, err_len);
+        if (rc == TCPSHAKE_ERR_LINKTYPE) {
+            snprintf(err, err_len,
+                     "packet %llu: link type %d cannot be saved in a trace of link type %d",
+                     (unsigned long long)s->n_read, s->last_pkt.linktype, s->linktype);
+        }
+        return rc;
+    }
     if (s->dump == NULL || s->last_hdr == NULL) {
         return TCPSHAKE_OK;
     }
@@ -737,6 +996,28 @@ int source_dump_packet(struct source *s, const struct source_packet *pkt, char *
     hdr.len = (bpf_u_int32)pkt->wire_len;
     pcap_dump((u_char *)s->dump, &hdr, pkt->data);
     return ferror(pcap_dump_file(s->dump)) ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
+}
+
+bool source_dump_active(const struct source *s)
+{
+    return s->dump != NULL;
+}
+
+uint64_t source_dump_size(struct source *s)
+{
+    int64_t n = s->dump != NULL ? pcap_dump_ftell64(s->dump) : -1;
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+int source_dump_close(struct source *s)
+{
+    if (s->dump == NULL) {
+        return TCPSHAKE_OK;
+    }
+    bool ok = pcap_dump_flush(s->dump) == 0 && !ferror(pcap_dump_file(s->dump));
+    pcap_dump_close(s->dump); /* everything was flushed: closing writes nothing more */
+    s->dump = NULL;
+    return ok ? TCPSHAKE_OK : TCPSHAKE_ERR_WRITE;
 }
 
 int source_dump_flush(struct source *s)

@@ -27,6 +27,12 @@ struct source_packet {
 int source_open_file(struct source **out, const char *path, const char *bpf, char *err,
                      size_t err_len);
 int source_open_stream(struct source **out, FILE *fp, const char *bpf, char *err, size_t err_len);
+/* Several open files (n >= 2) read as one, merged by packet time (the first
+ * file's packet on a tie); names (copied) label their errors. The new source
+ * owns subs, and closes them even when it fails (out of memory only). The
+ * files' link types may differ: a packet carries its own. */
+int source_merge(struct source **out, struct source **subs, const char *const *names, size_t n,
+                 char *err, size_t err_len);
 /* The link type of a file (a pcapng file: of its first interface) or interface. */
 int source_linktype(const struct source *s);
 
@@ -64,6 +70,12 @@ int source_dump_last(struct source *s, char *err, size_t err_len);
 /* Append a packet read earlier (a copy of its bytes): the same results. */
 int source_dump_packet(struct source *s, const struct source_packet *pkt, char *err,
                        size_t err_len);
+/* -w rotation: whether a dump file is open, its size in bytes so far, and
+ * closing it (OK, or ERR_WRITE when what was buffered could not be written);
+ * source_dump_stream then starts the next one. */
+bool source_dump_active(const struct source *s);
+uint64_t source_dump_size(struct source *s);
+int source_dump_close(struct source *s);
 /* Flush the dump file. OK (also when none is open) or ERR_WRITE. */
 int source_dump_flush(struct source *s);
 

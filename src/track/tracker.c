@@ -726,5 +726,7 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
     out->end = decide_end(out, c, reason);
     bool zeek_orig_is_b = false;
     zeek_result(&c->zeek, out->zeek_state, out->zeek_history, &zeek_orig_is_b);
+    out->zeek_last_ns = c->zeek.last_ns >= out->first_ns ? c->zeek.last_ns : out->last_ns;
+    zeek_sizes(&c->zeek, &out->zeek_orig_bytes, &out->zeek_resp_bytes);
     out->zeek_flipped = zeek_orig_is_b != (client == EP_B);
 }

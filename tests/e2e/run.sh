@@ -115,6 +115,33 @@ else
 fi
 tail -1 "$tmp/write"
 
+# Several captures merged (-r twice, -V), gzip and zstd captures, and their bad input.
+if "$here/inputs.sh" "$cli" >"$tmp/inputs" 2>&1; then
+    ok
+else
+    not_ok "inputs suite:"
+    grep -v '^inputs:' "$tmp/inputs"
+fi
+grep '^inputs:' "$tmp/inputs"
+
+# -w rotation: -C, -G, -W, tcpdump's file names.
+if "$here/rotate.sh" "$cli" >"$tmp/rotate" 2>&1; then
+    ok
+else
+    not_ok "rotate suite:"
+    grep -v '^rotate:' "$tmp/rotate"
+fi
+grep '^rotate:' "$tmp/rotate"
+
+# make install into a temporary root; a program built on it with pkg-config.
+if "$here/install.sh" "$cli" >"$tmp/install" 2>&1; then
+    ok
+else
+    not_ok "install suite:"
+    grep -v '^install:' "$tmp/install"
+fi
+grep '^install:' "$tmp/install"
+
 # --threads 2 and 3 print what --threads 1 prints (tests/data and ../shared/corpus).
 if "$here/threads.sh" "$cli" >"$tmp/threads" 2>&1; then
     ok

@@ -529,15 +529,37 @@ static void test_csv(const struct tcpshake_record *recs)
     free(got);
 }
 
-static void test_zeek(const struct tcpshake_record *recs)
+static void test_zeek(const struct tcpshake_record *base)
 {
+    /* Zeek's own last time and sizes, as the tracker sets them (here: the wire's). */
+    struct tcpshake_record recs[3];
+    for (int i = 0; i < 3; i++) {
+        recs[i] = base[i];
+        recs[i].zeek_last_ns = recs[i].last_ns;
+        recs[i].zeek_orig_bytes = recs[i].client.payload_bytes;
+        recs[i].zeek_resp_bytes = recs[i].server.payload_bytes;
+    }
     check_render(TCPSHAKE_FORMAT_ZEEK, 0, recs, 3, EXPECT_ZEEK);
+
+    /* duration ends at Zeek's last time (both sides closed), not at the last packet. */
+    struct tcpshake_record z = recs[0];
+    z.zeek_last_ns = z.first_ns + 2500000;
+    z.zeek_orig_bytes = 7;
+    char *dur = render(TCPSHAKE_FORMAT_ZEEK, 0, &z, 1);
+    CHECK(dur != NULL && strstr(dur, "\ttcp\t-\t0.002500\t7\t1200\tSF\t") != NULL);
+    free(dur);
+    /* A record made elsewhere, without Zeek's last time: the last packet's. */
+    z.zeek_last_ns = 0;
+    dur = render(TCPSHAKE_FORMAT_ZEEK, 0, &z, 1);
+    CHECK(dur != NULL && strstr(dur, "\ttcp\t-\t0.100600\t7\t1200\tSF\t") != NULL);
+    free(dur);
 
     /* Flipped: Zeek's originator is our server. Zero duration: sizes unset. */
     struct tcpshake_record r = recs[0];
     r.zeek_flipped = true;
     r.id = 62 * 62 + 61;          /* base 62 "10Z" */
     r.last_ns = r.first_ns + 200; /* within the same microsecond */
+    r.zeek_last_ns = r.last_ns;
     r.zeek_history[0] = '\0';
     char *got = render(TCPSHAKE_FORMAT_ZEEK, 0, &r, 1);
     CHECK(got != NULL &&
