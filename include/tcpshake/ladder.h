@@ -135,8 +135,8 @@ enum tcpshake_ladder_dir {
     X(COMPLETES, 10, "completes the handshake")                                                    \
     X(REFUSES, 11, "refuses the connection")                                                       \
     X(RESETS_HANDSHAKE, 12, "resets the handshake")                                                \
-    X(RST_VALID, 13, "RST in window (valid)")                                                      \
-    X(RST_INVALID, 14, "RST out of window (ignored by the receiver)")                              \
+    X(RST_VALID, 13, "valid RST: the receiver accepts it")                                         \
+    X(RST_INVALID, 14, "invalid RST: out of window, the receiver ignores it")                      \
     X(ICMP_ERROR, 15, "ICMP error quoting this connection")                                        \
     X(REJECTS, 16, "rejects the SYN")                                                              \
     X(FIN_FIRST, 17, "FIN: closes first")                                                          \
@@ -169,7 +169,8 @@ struct tcpshake_ladder_row {
     uint16_t flags;         /* TCP flags as on the wire: FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08,
                                ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80, AE 0x100 */
     uint32_t seq, ack;      /* raw */
-    uint32_t rel_seq;       /* seq minus the sender's ISN (its first seq when no SYN seen) */
+    uint32_t rel_seq;       /* seq minus the sender's ISN; with no SYN seen, minus
+                             its first seq less 1 (as Wireshark counts) */
     uint32_t rel_ack;       /* ack minus the receiver's ISN; meaningful with the ACK flag */
     bool rel_ack_known;     /* the receiver's ISN (or first seq) is known */
     uint32_t payload_len;   /* bytes of payload, from the IP length */
