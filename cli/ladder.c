@@ -380,8 +380,11 @@ static const char *bracket_mark(const struct tcpshake_ladder_bracket *b, size_t 
 static void fmt_times(char *t, size_t tlen, char *d, size_t dlen,
                       const struct tcpshake_ladder_row *r, size_t i)
 {
-    uint64_t us = ((uint64_t)r->rel_ns + 500u) / 1000u;
-    snprintf(t, tlen, "%" PRIu64 ".%06" PRIu64, us / 1000000u, us % 1000000u);
+    /* Below 0 when capture time went backwards (record anomaly time_went_backwards). */
+    uint64_t rel = r->rel_ns < 0 ? (uint64_t)0 - (uint64_t)r->rel_ns : (uint64_t)r->rel_ns;
+    uint64_t us = (rel + 500u) / 1000u;
+    snprintf(t, tlen, "%s%" PRIu64 ".%06" PRIu64, r->rel_ns < 0 ? "-" : "", us / 1000000u,
+             us % 1000000u);
     if (i == 0) {
         d[0] = '\0';
         return;
@@ -408,6 +411,8 @@ static void fmt_notes(char *buf, size_t len, const struct tcpshake_ladder *l, si
         const char *sep = at > 0 ? "; " : "";
         if (bit == TCPSHAKE_LADDER_NOTE_SERVER_TO && l->server_side.present) {
             ADD("%sserver side %s", sep, fmt_dur(d, sizeof(d), l->server_side.ns));
+        } else if (bit == TCPSHAKE_LADDER_NOTE_CLIENT_TO && l->client_side.present) {
+            ADD("%sclient side %s", sep, fmt_dur(d, sizeof(d), l->client_side.ns));
         } else if (bit == TCPSHAKE_LADDER_NOTE_SYN_RETRANSMIT ||
                    bit == TCPSHAKE_LADDER_NOTE_SYNACK_RETRANSMIT) {
             ADD("%s%s (+%s)", sep, tcpshake_ladder_note_text(bit),
@@ -415,9 +420,6 @@ static void fmt_notes(char *buf, size_t len, const struct tcpshake_ladder *l, si
         } else {
             ADD("%s%s", sep, tcpshake_ladder_note_text(bit));
         }
-    }
-    if (l->client_side.present && i == l->client_side.to_row) {
-        ADD("%sclient side %s", at > 0 ? "; " : "", fmt_dur(d, sizeof(d), l->client_side.ns));
     }
 #undef ADD
 }

@@ -37,7 +37,9 @@
  *   - l->server_side and l->client_side are brackets from one row to another
  *     (from_row <= to_row, indices into rows) labelled with ns, which is
  *     exactly the record's server_side_ns / client_side_ns. present is false
- *     when the record has no such figure or the rows were not kept.
+ *     when the record has no such figure or the rows were not kept. The
+ *     notes SERVER_FROM / SERVER_TO and CLIENT_FROM / CLIENT_TO mark the
+ *     segments that start and end each (where a renderer puts the figure).
  *
  * Which segments become rows. Notable segments always get a row of their
  * own: SYN, SYN-ACK, RST, FIN, the ACK that completed the handshake, the
@@ -144,14 +146,15 @@ enum tcpshake_ladder_dir {
     X(FIN_ACKED, 19, "acknowledges the peer's FIN")                                                \
     X(HALF_CLOSE, 20, "half-close: sends after the peer's FIN")                                    \
     X(DATA_RETRANSMIT, 21, "retransmission")                                                       \
-    X(NO_ANSWER, 22, "no answer before the connection ended")
+    X(NO_ANSWER, 22, "no answer before the connection ended")                                      \
+    X(CLIENT_TO, 23, "client side ends: the ACK of the server's SYN")
 
 enum tcpshake_ladder_note {
 #define TCPSHAKE_LADDER_NOTE_ENUM(name, bit, text) TCPSHAKE_LADDER_NOTE_##name = 1u << (bit),
     TCPSHAKE_LADDER_NOTE_MAP(TCPSHAKE_LADDER_NOTE_ENUM)
 #undef TCPSHAKE_LADDER_NOTE_ENUM
 };
-#define TCPSHAKE_LADDER_NOTE_BITS 23
+#define TCPSHAKE_LADDER_NOTE_BITS 24
 
 /* The words of one note bit; NULL for a bit that is not a note. */
 TCPSHAKE_API const char *tcpshake_ladder_note_text(uint32_t bit);
@@ -198,7 +201,10 @@ struct tcpshake_ladder_row {
 /* A latency drawn from one row to another. */
 struct tcpshake_ladder_bracket {
     bool present;
-    size_t from_row, to_row; /* indices into rows, from_row <= to_row */
+    size_t from_row, to_row; /* indices into rows, from_row <= to_row: the rows of the
+                                two segments in row order (the SYN, or the SYN-ACK, is
+                                to_row only when capture time went backwards between
+                                them; the notes *_FROM and *_TO say which is which) */
     int64_t ns;              /* the record's server_side_ns / client_side_ns */
 };
 

@@ -694,6 +694,26 @@ static bool ack_segment(const struct tcpshake_ladder_row *o)
     return o->kind == TCPSHAKE_LADDER_KIND_SEGMENT && !(o->flags & (TCP_SYN | TCP_RST));
 }
 
+/* A bracket between rows a and b, in row order (capture time may have gone
+ * backwards between them: record anomaly time_went_backwards). */
+static struct tcpshake_ladder_bracket bracket(size_t a, size_t b, int64_t ns)
+{
+    struct tcpshake_ladder_bracket br = { true, a < b ? a : b, a < b ? b : a, ns };
+    return br;
+}
+
+/* The row that starts a bracket ending at row to: the last match before it,
+ * else (time went backwards) the first after it. */
+static size_t find_start(const struct tcpshake_ladder_row *rows, size_t n, size_t to,
+                         bool (*pick)(const struct tcpshake_ladder_row *), int dir, uint64_t t)
+{
+    if (to == SIZE_MAX) {
+        return SIZE_MAX;
+    }
+    size_t from = find_row(rows, 0, to, pick, dir, t, true);
+    return from != SIZE_MAX ? from : find_row(rows, to + 1, n, pick, dir, t, false);
+}
+
 /* The brackets, found by the record's own times, so they equal its figures. */
 static void note_brackets(const struct build *b, struct tcpshake_ladder *l,
                           struct tcpshake_ladder_row *rows, size_t n)
@@ -705,12 +725,10 @@ static void note_brackets(const struct build *b, struct tcpshake_ladder *l,
             rec->rtt_rule == TCPSHAKE_RTT_LAST_SYNACK || rec->rtt_rule == TCPSHAKE_RTT_LAST_BOTH;
     if (rec->server_side_ns != TCPSHAKE_NO_TIME) {
         size_t to = find_row(rows, 0, n, synack, TCPSHAKE_LADDER_TO_CLIENT, rec->synack_ns, false);
-        size_t from = to == SIZE_MAX ? SIZE_MAX
-                                     : find_row(rows, 0, to, bare_syn, TCPSHAKE_LADDER_TO_SERVER,
-                                                rec->syn_last_ns, true);
+        size_t from =
+                find_start(rows, n, to, bare_syn, TCPSHAKE_LADDER_TO_SERVER, rec->syn_last_ns);
         if (from != SIZE_MAX) {
-            l->server_side =
-                    (struct tcpshake_ladder_bracket){ true, from, to, rec->server_side_ns };
+            l->server_side = bracket(from, to, rec->server_side_ns);
             rows[from].notes |= TCPSHAKE_LADDER_NOTE_SERVER_FROM;
             rows[from].notes |= karn_syn ? TCPSHAKE_LADDER_NOTE_KARN_SYN : 0;
             rows[to].notes |= TCPSHAKE_LADDER_NOTE_SERVER_TO;
@@ -719,12 +737,11 @@ static void note_brackets(const struct build *b, struct tcpshake_ladder *l,
     if (rec->client_side_ns != TCPSHAKE_NO_TIME) {
         size_t to =
                 find_row(rows, 0, n, ack_segment, TCPSHAKE_LADDER_TO_SERVER, rec->ack_ns, false);
-        size_t from = to == SIZE_MAX ? SIZE_MAX
-                                     : find_row(rows, 0, to, synack, TCPSHAKE_LADDER_TO_CLIENT,
-                                                rec->synack_last_ns, true);
+        size_t from =
+                find_start(rows, n, to, synack, TCPSHAKE_LADDER_TO_CLIENT, rec->synack_last_ns);
         if (from != SIZE_MAX) {
-            l->client_side =
-                    (struct tcpshake_ladder_bracket){ true, from, to, rec->client_side_ns };
+            l->client_side = bracket(from, to, rec->client_side_ns);
+            rows[to].notes |= TCPSHAKE_LADDER_NOTE_CLIENT_TO;
             rows[from].notes |= TCPSHAKE_LADDER_NOTE_CLIENT_FROM;
             rows[from].notes |= karn_synack ? TCPSHAKE_LADDER_NOTE_KARN_SYNACK : 0;
         }
@@ -774,7 +791,7 @@ static void set_times(struct tcpshake_ladder_row *rows, size_t n)
 {
     uint64_t prev_end = n > 0 ? rows[0].t_ns : 0;
     for (size_t i = 0; i < n; i++) {
-        rows[i].rel_ns = (int64_t)(rows[i].t_ns - rows[0].t_ns);
+        rows[i].rel_ns = (int64_t)(rows[i].t_ns - rows[0].t_ns); /* < 0: time went back */
         rows[i].delta_ns = (int64_t)(rows[i].t_ns - prev_end);
         bool span = rows[i].kind == TCPSHAKE_LADDER_KIND_RUN ||
                     rows[i].kind == TCPSHAKE_LADDER_KIND_LOST;

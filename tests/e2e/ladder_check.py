@@ -48,8 +48,10 @@ def parse(path):
 
 
 def usec(row):
-    sec, frac = row[:10].strip().split(".")
-    return int(sec) * 1000000 + int(frac)
+    text = row[:10].strip()
+    sign = -1 if text.startswith("-") else 1
+    sec, frac = text.lstrip("-").split(".")
+    return sign * (int(sec) * 1000000 + int(frac))
 
 
 def check_side(lad, rec, key, col, label, errors):
@@ -67,11 +69,17 @@ def check_side(lad, rec, key, col, label, errors):
     if len(top) != 1 or len(bottom) != 1:
         errors.append("%s: want one bracket, got marks %r" % (where, marks))
         return
-    span = usec(lad["rows"][bottom[0]]) - usec(lad["rows"][top[0]])
+    # The figure is stated on the row that ends it: the lower one, unless capture
+    # time went backwards between the two.
+    rows = [lad["rows"][top[0]], lad["rows"][bottom[0]]]
+    closing = [r for r in rows if "%s %s" % (label, dur(ns)) in r]
+    if len(closing) != 1:
+        errors.append("%s: no bracket row says %s" % (where, dur(ns)))
+        return
+    opening = rows[1] if closing[0] is rows[0] else rows[0]
+    span = usec(closing[0]) - usec(opening)
     if abs(span - (ns + 500) // 1000) > 1:
         errors.append("%s: rows %d us apart, record %d ns" % (where, span, ns))
-    if "%s %s" % (label, dur(ns)) not in lad["rows"][bottom[0]]:
-        errors.append("%s: closing row does not say %s" % (where, dur(ns)))
 
 
 def main():
