@@ -100,7 +100,8 @@ struct tcpshake_ladder_config {
     size_t max_rows;     /* rows per ladder, 16 .. 1000000 (default 64; 4096 with
                             all_segments when left at 0) */
     size_t pool_rows;    /* rows held for connections not yet ended, 1024 ..
-                            16777216 (default 262144, about 20 MB) */
+                            16777216 (default 262144: 96 bytes each, 25 MB,
+                            and at most twice that allocated as rows grow) */
 };
 
 TCPSHAKE_API void tcpshake_ladder_config_default(struct tcpshake_ladder_config *cfg);
