@@ -962,7 +962,8 @@ int main(int argc, char **argv)
     struct run run = { 0 };
     run.events = o.events;
     run.live = o.iface != NULL;
-    run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
+    /* Beside a table on standard output; elsewhere (json ..., ladders) on standard error. */
+    run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE && !o.ladder.on ? stdout : stderr;
     bool sink_wanted = !agg_replaces_records(&o.agg) && !o.ladder.on;
     run.color = (flags & TCPSHAKE_SINK_COLOR) != 0;
     if (o.ladder.on) {

@@ -238,8 +238,8 @@ tcpshake_ladder_config_check(const struct tcpshake_ladder_config *cfg, char *msg
  * Collect ladders from h's run: every segment and ICMP error the handle
  * tracks is offered to ls, every connection record decides whether its
  * ladder is kept. Call before tcpshake_run / the first tcpshake_feed; ls must
- * outlive the run (h does not own it). ERR_STATE when h has worker threads or
- * already has a ladder set.
+ * outlive the run (h does not own it). ERR_ARG when ls is NULL; ERR_STATE when
+ * h has worker threads or already has a ladder set (tcpshake_errmsg says which).
  */
 TCPSHAKE_API enum tcpshake_status tcpshake_set_ladders(struct tcpshake *h,
                                                        struct tcpshake_ladders *ls);
