@@ -72,7 +72,7 @@ golden failed -r "$hs" --ladder failed
 golden sample_all -r "$data/sample.pcap" --ladder all
 
 # Standard input (pcapng through its own reader) and a pcapng file: the same ladders.
-for how in stdin file; do
+for how in stdin named; do
     if [ $how = stdin ]; then
         "$cli" -q --no-color -r - --ladder all <"$data/sample.pcapng" >"$tmp/in" 2>"$tmp/err"
     else
