@@ -70,7 +70,7 @@ $(LIB_SO): $(LIB_OBJ)
 
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
 	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(BUILD)/cli/inputs.o \
-	$(BUILD)/cli/rotate.o $(LIB_A)
+	$(BUILD)/cli/rotate.o $(BUILD)/cli/ladder.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

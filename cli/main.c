@@ -22,6 +22,7 @@
 
 #include "cli_agg.h"
 #include "cli_inputs.h"
+#include "cli_ladder.h"
 #include "cli_probe.h"
 #include "cli_rotate.h"
 #include "cli_streams.h"
@@ -55,8 +56,9 @@ struct options {
     bool quiet;
     const char *summary_json; /* --summary-json FILE */
     struct tcpshake_config cfg;
-    struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
-    char *bpf;              /* joined from the remaining arguments; heap */
+    struct agg_options agg;       /* --by, --bucket, --detect ... (cli/agg.c) */
+    struct ladder_options ladder; /* --ladder (cli/ladder.c) */
+    char *bpf;                    /* joined from the remaining arguments; heap */
 };
 
 struct run {
@@ -69,13 +71,15 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;        /* of the first write that failed */
-    bool out_gone;          /* standard output's reader went away (EPIPE) */
-    struct agg_run agg;     /* health rows and detectors (cli/agg.c) */
-    struct rotator rotator; /* -w rotation: the next file (cli/rotate.c) */
-    struct tcpshake *h;     /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;      /* progress line: when reading started */
-    uint64_t drawn_ns;      /* when it was last drawn; 0 = not on screen */
+    int write_errno;                  /* of the first write that failed */
+    bool out_gone;                    /* standard output's reader went away (EPIPE) */
+    struct agg_run agg;               /* health rows and detectors (cli/agg.c) */
+    struct rotator rotator;           /* -w rotation: the next file (cli/rotate.c) */
+    struct tcpshake_ladders *ladders; /* --ladder: collected during the run */
+    bool color;                       /* --ladder: colour the ladders */
+    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;  /* progress line: when reading started */
+    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -143,6 +147,7 @@ static void usage(FILE *out)
             "                          --handshake-only always uses one\n"
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);
+    ladder_usage(out);
     fprintf(out, "  -h, --help              this help\n"
                  "  --version               print the version\n"
                  "\n"
@@ -405,7 +410,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
         { "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
-        AGG_LONGOPTS{ NULL, 0, NULL, 0 },
+        AGG_LONGOPTS LADDER_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -424,6 +429,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         if (live_rc == -1) {
             live_rc = rotate_parse_option(ch, optarg, &o->rot);
+        }
+        if (live_rc == -1) {
+            live_rc = ladder_parse_option(ch, optarg, &o->ladder);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -536,6 +544,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     if (rc < 0 && rotate_check(&o->rot, o->write_path != NULL) != 0) {
         rc = EXIT_USAGE;
+    }
+    if (rc < 0) {
+        rc = ladder_check_options(&o->ladder, o->format_set, o->agg.by);
     }
     if (rc >= 0) {
         return rc;
@@ -856,9 +867,14 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
                                                              run->summary, tcpshake_get_stats(h))) {
         status = EXIT_RUNTIME;
     }
+    if (run->ladders != NULL && ladder_print(&o->ladder, run->ladders, stdout, run->color) != 0) {
+        status = EXIT_RUNTIME; /* an id asked for was not in the input */
+    }
     if (!o->quiet) {
-        FILE *out = o->format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
-        if (o->format == TCPSHAKE_FORMAT_TABLE) {
+        /* After ladders, as after json: the summary goes to standard error. */
+        bool table = o->format == TCPSHAKE_FORMAT_TABLE && run->ladders == NULL;
+        FILE *out = table ? stdout : stderr;
+        if (table) {
             fputc('\n', out);
         }
         tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
@@ -885,6 +901,11 @@ static int analyse(const struct options *o, struct run *run)
     }
     if (o->stats_interval != 0) {
         tcpshake_set_interval(h, o->stats_interval * 1000000000u, on_interval, run);
+    }
+    if (o->ladder.on && tcpshake_set_ladders(h, run->ladders) != TCPSHAKE_OK) {
+        complain("--ladder: %s", tcpshake_errmsg(h));
+        tcpshake_free(h);
+        return EXIT_RUNTIME;
     }
     int rc = open_input(o, run, h);
     if (rc >= 0) {
@@ -998,7 +1019,8 @@ static unsigned pick_threads(const struct options *o)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
     }
-    return o->handshake_only ? 1 : n;
+    /* --ladder: the ladders follow the one engine's segments on this thread. */
+    return o->handshake_only || o->ladder.on ? 1 : n;
 }
 
 int main(int argc, char **argv)
@@ -1017,6 +1039,7 @@ int main(int argc, char **argv)
     o.color = -1;
     o.events = EVENTS_CLOSE;
     agg_options_default(&o.agg);
+    ladder_options_default(&o.ladder);
     tcpshake_config_default(&o.cfg);
     tcpshake_live_options_default(&o.live);
     int status = parse_args(argc, argv, &o);
@@ -1051,8 +1074,13 @@ int main(int argc, char **argv)
     struct run run = { 0 };
     run.events = o.events;
     run.live = o.iface != NULL;
-    run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
-    bool sink_wanted = !agg_replaces_records(&o.agg);
+    /* Beside a table on standard output; elsewhere (json ..., ladders) on standard error. */
+    run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE && !o.ladder.on ? stdout : stderr;
+    bool sink_wanted = !agg_replaces_records(&o.agg) && !o.ladder.on;
+    run.color = (flags & TCPSHAKE_SINK_COLOR) != 0;
+    if (o.ladder.on) {
+        run.ladders = tcpshake_ladders_new(&o.ladder.cfg);
+    }
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
     /* -q prints no summary, so unless --summary-json wants one, do not build one
      * (tcpshake_summary_add(NULL, ..) is a no-op). */
@@ -1065,7 +1093,8 @@ int main(int argc, char **argv)
         status = EXIT_RUNTIME; /* it said why */
     } else if ((sink_wanted && run.sink == NULL) ||
                ((!o.quiet || o.summary_json != NULL) && run.summary == NULL) ||
-               (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {
+               (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg) ||
+               (o.ladder.on && run.ladders == NULL)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
     } else {
@@ -1076,6 +1105,7 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.interval);
     cli_summary_json_close(run.summary_json);
     agg_free(&run.agg);
+    tcpshake_ladders_free(run.ladders);
     free(o.bpf);
     inputs_free(&o.inputs);
     return end_streams(status, run.out_gone);
