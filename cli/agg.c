@@ -8,6 +8,7 @@
  * raised (whatever -o says), and the summary ends with an alerts section.
  */
 #include "cli_agg.h"
+#include "cli_habits.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -42,42 +43,6 @@ void agg_usage(FILE *out)
           "  --scan-min N            port scan: distinct ports or hosts (default 20)\n"
           "  --fail-min N            repeated failures client -> service (default 10)\n",
           out);
-}
-
-/* "10s", "1m", "500ms", "2h", "1d"; a bare number is seconds. */
-static bool parse_duration(const char *s, uint64_t *ns)
-{
-    static const struct {
-        const char *suffix;
-        uint64_t ns;
-    } units[] = {
-        { "", 1000000000u },
-        { "s", 1000000000u },
-        { "ms", 1000000u },
-        { "us", 1000u },
-        { "m", 60u * 1000000000u },
-        { "h", 3600u * 1000000000u },
-        { "d", 86400u * 1000000000u },
-    };
-    char *end;
-    errno = 0;
-    if (s[0] < '0' || s[0] > '9') {
-        return false;
-    }
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || v == 0) {
-        return false;
-    }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(end, units[i].suffix) == 0) {
-            if (v > UINT64_MAX / units[i].ns) {
-                return false;
-            }
-            *ns = v * units[i].ns;
-            return true;
-        }
-    }
-    return false;
 }
 
 static bool parse_count(const char *s, uint64_t *out)
@@ -127,8 +92,9 @@ static int parse_threshold(int ch, const char *arg, struct tcpshake_detect_confi
     char *end;
     switch (ch) {
     case AGG_OPT_DETECT_WINDOW:
-        if (!parse_duration(arg, &v) || v < 6000000u) {
-            return bad("--detect-window", arg, "want a duration of at least 6ms, e.g. 60s");
+        if (!habits_duration(arg, &v) || v < 6000000u) {
+            return bad("--detect-window", arg,
+                       "want " HABITS_DURATION_WORDS ", of at least 6ms, e.g. 60s");
         }
         d->window_ns = v;
         return 0;
@@ -165,8 +131,8 @@ int agg_parse_option(int ch, const char *arg, struct agg_options *o)
         o->by = true;
         return 0;
     case AGG_OPT_BUCKET:
-        if (!parse_duration(arg, &v)) {
-            return bad("--bucket", arg, "want a duration such as 10s, 1m, 500ms or 1h");
+        if (!habits_duration(arg, &v) || v == 0) {
+            return bad("--bucket", arg, "want " HABITS_DURATION_WORDS);
         }
         o->health.bucket_ns = v;
         o->bucket = true;

@@ -16,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli_agg.h"
+#include "cli_habits.h"
 #include "cli_probe.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
@@ -28,6 +30,9 @@
 #include "tcpshake.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* The longest time option: a year. */
+#define MAX_DURATION_NS (365ull * 86400u * 1000000000u)
 
 /* Which records --events prints (bits). */
 enum { EVENTS_HANDSHAKE = 1u << 0, EVENTS_CLOSE = 1u << 1 };
@@ -38,7 +43,7 @@ struct options {
     struct tcpshake_live_options live;
     bool snaplen_set;        /* --snaplen given */
     unsigned events;         /* EVENTS_* bits; EVENTS_CLOSE by default */
-    uint64_t stats_interval; /* --stats-interval seconds; 0 = none */
+    uint64_t stats_interval; /* --stats-interval in ns; 0 = none */
     const char *write_path;  /* -w */
     bool handshake_only;     /* --handshake-only */
     const char *user;        /* -Z */
@@ -49,8 +54,10 @@ struct options {
     int color; /* -1 auto, 0 off, 1 on */
     bool quiet;
     struct tcpshake_config cfg;
-    struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
-    char *bpf;              /* joined from the remaining arguments; heap */
+    struct agg_options agg;           /* --by, --bucket, --detect ... (cli/agg.c) */
+    char *bpf;                        /* joined from the filter words, or read by -F; heap */
+    const char *filter_file;          /* -F */
+    struct habits_words filter_words; /* the arguments that are not options */
 };
 
 struct run {
@@ -59,6 +66,7 @@ struct run {
     struct tcpshake_summary *summary;
     struct tcpshake_summary *interval; /* --stats-interval: this interval's handshakes */
     FILE *interval_out;                /* where interval blocks go */
+    uint64_t interval_ns;              /* --stats-interval */
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
@@ -171,32 +179,12 @@ static bool parse_format(const char *s, enum tcpshake_format *out)
         [TCPSHAKE_FORMAT_ZEEK] = "zeek",
     };
     for (int i = 0; i < TCPSHAKE_FORMAT_COUNT; i++) {
-        if (strcmp(s, names[i]) == 0) {
+        if (strcasecmp(s, names[i]) == 0) {
             *out = (enum tcpshake_format)i;
             return true;
         }
     }
     return false;
-}
-
-/* The BPF expression is the remaining arguments joined by spaces, as tcpdump does. */
-static char *join_args(int argc, char **argv)
-{
-    size_t len = 1;
-    for (int i = 0; i < argc; i++) {
-        len += strlen(argv[i]) + 1;
-    }
-    char *s = calloc(1, len);
-    if (s == NULL) {
-        return NULL;
-    }
-    for (int i = 0; i < argc; i++) {
-        if (i > 0) {
-            strcat(s, " ");
-        }
-        strcat(s, argv[i]);
-    }
-    return s;
 }
 
 static bool parse_events(const char *s, unsigned *out)
@@ -281,8 +269,8 @@ static int parse_live_option(int ch, const char *arg, struct options *o)
         }
         return 0;
     case OPT_STATS_INTERVAL:
-        if (!parse_u64(arg, 1, 365u * 86400u, &v)) {
-            complain("--stats-interval %s: want whole seconds from 1 to 31536000", arg);
+        if (!habits_duration(arg, &v) || v < 1000000u || v > MAX_DURATION_NS) {
+            complain("--stats-interval %s: want %s, from 1ms to 365d", arg, HABITS_DURATION_WORDS);
             return EXIT_USAGE;
         }
         o->stats_interval = v;
@@ -347,6 +335,32 @@ static int check_config(const struct tcpshake_config *cfg)
     return EXIT_USAGE;
 }
 
+/* The filter: the words among the arguments, or -F's file; -1 or an exit status. */
+static int take_filter(struct options *o)
+{
+    if (o->filter_file != NULL && o->filter_words.n > 0) {
+        complain("-F %s: the filter is in the file; the command line has one too ('%s' ...)",
+                 o->filter_file, o->filter_words.words[0]);
+        return EXIT_USAGE;
+    }
+    if (o->filter_file != NULL) {
+        const char *why;
+        o->bpf = habits_read_filter(o->filter_file, &why);
+        if (o->bpf == NULL) {
+            complain("-F %s: %s", o->filter_file, why);
+            return strcmp(why, "out of memory") == 0 ? EXIT_RUNTIME : EXIT_USAGE;
+        }
+    } else if (o->filter_words.n > 0) {
+        o->bpf = habits_words_join(&o->filter_words);
+        if (o->bpf == NULL) {
+            complain("out of memory");
+            return EXIT_RUNTIME;
+        }
+    }
+    o->cfg.bpf = o->bpf;
+    return -1;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -373,8 +387,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
         const char *arg = optind < argc ? argv[optind] : "";
         bool is_long = strncmp(arg, "--", 2) == 0;
-        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:", longopts, NULL);
+        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:F:", longopts, NULL);
         if (ch == -1) {
+            /* A filter word: options may follow it, as tcpdump allows ("--" ends them). */
+            if (habits_take_word(&o->filter_words, argc, argv, &optind, arg)) {
+                continue;
+            }
             break;
         }
         int live_rc = parse_live_option(ch, optarg, o);
@@ -390,6 +408,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         switch (ch) {
         case 'r':
             o->read_path = optarg;
+            break;
+        case 'F':
+            o->filter_file = optarg;
             break;
         case 'o':
             if (!parse_format(optarg, &o->format)) {
@@ -423,15 +444,16 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_HANDSHAKE_TIMEOUT:
         case OPT_IDLE_TIMEOUT:
-            if (!parse_u64(optarg, 1, 365u * 86400u, &v)) {
-                complain("%s %s: want whole seconds from 1 to 31536000",
-                         ch == OPT_IDLE_TIMEOUT ? "--idle-timeout" : "--handshake-timeout", optarg);
+            if (!habits_duration(optarg, &v) || v < 1000000u || v > MAX_DURATION_NS) {
+                complain("%s %s: want %s, from 1ms to 365d",
+                         ch == OPT_IDLE_TIMEOUT ? "--idle-timeout" : "--handshake-timeout", optarg,
+                         HABITS_DURATION_WORDS);
                 return EXIT_USAGE;
             }
             if (ch == OPT_IDLE_TIMEOUT) {
-                o->cfg.idle_timeout_ns = v * 1000000000u;
+                o->cfg.idle_timeout_ns = v;
             } else {
-                o->cfg.handshake_timeout_ns = v * 1000000000u;
+                o->cfg.handshake_timeout_ns = v;
             }
             break;
         case OPT_THREADS:
@@ -462,8 +484,14 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (is_long) {
                 /* optopt is 0 for an unknown name, the option's value for "--name=x". */
                 int n = (int)strcspn(arg, "=");
-                complain("%.*s: %s (see tcpshake --help)", n, arg,
-                         optopt != 0 && arg[n] == '=' ? "takes no value" : "unknown option");
+                const char *near = optopt == 0 ? habits_suggest(arg, longopts) : NULL;
+                if (near != NULL) {
+                    complain("%.*s: unknown option; did you mean --%s? (see tcpshake --help)", n,
+                             arg, near);
+                } else {
+                    complain("%.*s: %s (see tcpshake --help)", n, arg,
+                             optopt != 0 && arg[n] == '=' ? "takes no value" : "unknown option");
+                }
             } else {
                 complain("-%c: unknown option (see tcpshake --help)", optopt);
             }
@@ -490,15 +518,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (!o->snaplen_set && o->write_path == NULL) {
         o->live.snaplen = TCPSHAKE_SNAPLEN_HEADERS;
     }
-    if (optind < argc) {
-        o->bpf = join_args(argc - optind, argv + optind);
-        if (o->bpf == NULL) {
-            complain("out of memory");
-            return EXIT_RUNTIME;
-        }
-        o->cfg.bpf = o->bpf;
-    }
-    return -1;
+    return take_filter(o);
 }
 
 /* A write to standard output that failed, as its errno (0: none). When its
@@ -562,12 +582,19 @@ static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, vo
     tcpshake_summary_add(run->interval, r);
 }
 
-static const char *iso_seconds(uint64_t ns, char *buf, size_t len)
+/* ISO-8601 UTC to the second; to the millisecond when the interval is not whole seconds. */
+static const char *iso_seconds(uint64_t ns, bool ms, char *buf, size_t len)
 {
     time_t sec = (time_t)(ns / 1000000000u);
     struct tm tm;
-    if (gmtime_r(&sec, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    char whole[32];
+    if (gmtime_r(&sec, &tm) == NULL ||
+        strftime(whole, sizeof(whole), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
         snprintf(buf, len, "?");
+    } else if (ms) {
+        snprintf(buf, len, "%s.%03uZ", whole, (unsigned)(ns / 1000000u % 1000u));
+    } else {
+        snprintf(buf, len, "%sZ", whole);
     }
     return buf;
 }
@@ -584,8 +611,9 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
     if (run->writer != NULL) {
         take_write_error(run, writer_sync(run->writer));
     }
-    fprintf(run->interval_out, "\ninterval %s to %s:\n", iso_seconds(start_ns, a, sizeof(a)),
-            iso_seconds(end_ns, b, sizeof(b)));
+    bool ms = run->interval_ns % 1000000000u != 0;
+    fprintf(run->interval_out, "\ninterval %s to %s:\n", iso_seconds(start_ns, ms, a, sizeof(a)),
+            iso_seconds(end_ns, ms, b, sizeof(b)));
     tcpshake_summary_print(run->interval, NULL, run->interval_out);
     tcpshake_summary_free(run->interval);
     run->interval = cli_summary_new(); /* NULL (out of memory) only skips blocks */
@@ -776,7 +804,7 @@ static int analyse(const struct options *o, struct run *run)
         tcpshake_set_event_fn(h, on_event, run);
     }
     if (o->stats_interval != 0) {
-        tcpshake_set_interval(h, o->stats_interval * 1000000000u, on_interval, run);
+        tcpshake_set_interval(h, o->stats_interval, on_interval, run);
     }
     int rc = open_input(o, h);
     if (rc >= 0) {
@@ -908,12 +936,18 @@ int main(int argc, char **argv)
     agg_options_default(&o.agg);
     tcpshake_config_default(&o.cfg);
     tcpshake_live_options_default(&o.live);
-    int status = parse_args(argc, argv, &o);
+    int status = EXIT_RUNTIME;
+    if (habits_words_init(&o.filter_words, argc)) {
+        status = parse_args(argc, argv, &o);
+    } else {
+        complain("out of memory");
+    }
     if (status < 0) {
         status = hash_key_from_env(&o.cfg);
     }
     if (status >= 0) {
         free(o.bpf);
+        habits_words_release(&o.filter_words);
         return end_streams(status, false);
     }
     o.cfg.threads = pick_threads(&o);
@@ -939,6 +973,7 @@ int main(int argc, char **argv)
     struct run run = { 0 };
     run.events = o.events;
     run.live = o.iface != NULL;
+    run.interval_ns = o.stats_interval;
     run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
     bool sink_wanted = !agg_replaces_records(&o.agg);
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
@@ -959,5 +994,6 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.interval);
     agg_free(&run.agg);
     free(o.bpf);
+    habits_words_release(&o.filter_words);
     return end_streams(status, run.out_gone);
 }

@@ -18,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cli_habits.h"
 #include "tcpshake.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -55,8 +57,8 @@ static void usage(FILE *out)
             "\n"
             "  -p PORTS          ports: a list and ranges such as 22,80,8000-8010 (default 80)\n"
             "  -c COUNT          attempts per port (default 1)\n"
-            "  -i SECONDS        between attempts on a port (default 1; decimals allowed)\n"
-            "  --timeout SECONDS no answer within this is 'filtered' (default 2)\n"
+            "  -i DURATION       between attempts on a port (default 1s; 500ms, 1.5s ...)\n"
+            "  --timeout D       no answer within this is 'filtered' (default 2s)\n"
             "  --rate N          new attempts per second at most (default 100)\n"
             "  --parallel N      attempts in flight at most (default 64, at most 1024;\n"
             "                    kept below the open-file limit, ulimit -n)\n"
@@ -99,21 +101,18 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max, uint
     return true;
 }
 
-/* Seconds with decimals, to nanoseconds. NaN fails the range test. */
-static bool parse_seconds(const char *s, double min, double max, uint64_t *out_ns)
+/* A duration (cli_habits.h: 500ms, 1.5s ...) from min_ns to max_ns. */
+static bool parse_duration(const char *s, uint64_t min_ns, uint64_t max_ns, uint64_t *out_ns)
 {
-    char *end;
-    if ((s[0] < '0' || s[0] > '9') && s[0] != '.') {
+    uint64_t v;
+    if (!habits_duration(s, &v) || v < min_ns || v > max_ns) {
         return false;
     }
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || *end != '\0' || !(v >= min && v <= max)) {
-        return false;
-    }
-    *out_ns = (uint64_t)(v * 1e9 + 0.5);
+    *out_ns = v;
     return true;
 }
+
+#define NS_PER_S 1000000000ull
 
 enum { OPT_TIMEOUT = 256, OPT_RATE, OPT_PARALLEL, OPT_SYN };
 
@@ -136,14 +135,14 @@ static int take_option(int ch, const char *arg, struct probe_opts *o)
         }
         return -1;
     case 'i':
-        if (!parse_seconds(arg, 0.0, 3600.0, &o->cfg.interval_ns)) {
-            complain("-i %s: want seconds from 0 to 3600", arg);
+        if (!parse_duration(arg, 0, 3600 * NS_PER_S, &o->cfg.interval_ns)) {
+            complain("-i %s: want %s, from 0 to 1h", arg, HABITS_DURATION_WORDS);
             return EXIT_USAGE;
         }
         return -1;
     case OPT_TIMEOUT:
-        if (!parse_seconds(arg, 0.001, 60.0, &o->cfg.timeout_ns)) {
-            complain("--timeout %s: want seconds from 0.001 to 60", arg);
+        if (!parse_duration(arg, NS_PER_S / 1000, 60 * NS_PER_S, &o->cfg.timeout_ns)) {
+            complain("--timeout %s: want %s, from 1ms to 60s", arg, HABITS_DURATION_WORDS);
             return EXIT_USAGE;
         }
         return -1;
@@ -160,11 +159,11 @@ static int take_option(int ch, const char *arg, struct probe_opts *o)
         }
         return -1;
     case 'o':
-        if (strcmp(arg, "table") == 0) {
+        if (strcasecmp(arg, "table") == 0) {
             o->format = FMT_TABLE;
-        } else if (strcmp(arg, "json") == 0) {
+        } else if (strcasecmp(arg, "json") == 0) {
             o->format = FMT_JSON;
-        } else if (strcmp(arg, "csv") == 0) {
+        } else if (strcasecmp(arg, "csv") == 0) {
             o->format = FMT_CSV;
         } else {
             complain("-o %s: unknown format (table, json or csv)", arg);
@@ -203,7 +202,11 @@ static int parse_args(int argc, char **argv, struct probe_opts *o)
         } else if (ch == ':' || ch == '?') {
             /* optopt is 0 for a long option: name it from the argument getopt just read. */
             const char *what = optopt != 0 ? NULL : argv[optind - 1];
-            if (what != NULL) {
+            const char *near = what != NULL && ch == '?' ? habits_suggest(what, longopts) : NULL;
+            if (near != NULL) {
+                complain("%.*s: unknown option; did you mean --%s? (see tcpshake probe --help)",
+                         (int)strcspn(what, "="), what, near);
+            } else if (what != NULL) {
                 complain("%.*s: %s (see tcpshake probe --help)", (int)strcspn(what, "="), what,
                          ch == ':' ? "needs a value" : "unknown option");
             } else {
