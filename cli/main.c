@@ -24,6 +24,7 @@
 #include "cli_agg.h"
 #include "cli_habits.h"
 #include "cli_probe.h"
+#include "cli_select.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
 #include "cli_writer.h"
@@ -55,6 +56,7 @@ struct options {
     bool quiet;
     struct tcpshake_config cfg;
     struct agg_options agg;           /* --by, --bucket, --detect ... (cli/agg.c) */
+    struct select_options sel;        /* --outcome, --slower, --top (cli/select.c) */
     char *bpf;                        /* joined from the filter words, or read by -F; heap */
     const char *filter_file;          /* -F */
     struct habits_words filter_words; /* the arguments that are not options */
@@ -70,12 +72,13 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;    /* of the first write that failed */
-    bool out_gone;      /* standard output's reader went away (EPIPE) */
-    struct agg_run agg; /* health rows and detectors (cli/agg.c) */
-    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;  /* progress line: when reading started */
-    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
+    int write_errno;       /* of the first write that failed */
+    bool out_gone;         /* standard output's reader went away (EPIPE) */
+    struct agg_run agg;    /* health rows and detectors (cli/agg.c) */
+    struct select_run sel; /* which records are written (cli/select.c) */
+    struct tcpshake *h;    /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;     /* progress line: when reading started */
+    uint64_t drawn_ns;     /* when it was last drawn; 0 = not on screen */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -130,6 +133,7 @@ static void usage(FILE *out)
             "                          --handshake-only always uses one\n"
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);
+    select_usage(out);
     fprintf(out, "  -h, --help              this help\n"
                  "  --version               print the version\n"
                  "\n"
@@ -378,7 +382,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
-        AGG_LONGOPTS{ NULL, 0, NULL, 0 },
+        AGG_LONGOPTS SELECT_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -398,6 +402,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         int live_rc = parse_live_option(ch, optarg, o);
         if (live_rc == -1) {
             live_rc = agg_parse_option(ch, optarg, &o->agg);
+        }
+        if (live_rc == -1) {
+            live_rc = select_parse_option(ch, optarg, &o->sel);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -510,6 +517,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (rc < 0) {
         rc = agg_check_options(&o->agg);
     }
+    if (rc < 0) {
+        rc = select_check_options(&o->sel, o->agg.by);
+    }
     if (rc >= 0) {
         return rc;
     }
@@ -543,8 +553,9 @@ static void take_write_error(struct run *run, int error)
     }
 }
 
-static void put_record(struct run *run, enum tcpshake_event ev, const struct tcpshake_record *r)
+static void write_record(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
 {
+    struct run *run = user;
     if (run->sink == NULL || run->out_gone) {
         return; /* --by: health rows instead of records; or nobody reads them */
     }
@@ -560,6 +571,14 @@ static void put_record(struct run *run, enum tcpshake_event ev, const struct tcp
     }
     if (!ok) {
         take_write_error(run, errno != 0 ? errno : EIO);
+    }
+}
+
+/* A record through the selection (--outcome, --slower, --top) to the sink. */
+static void put_record(struct run *run, enum tcpshake_event ev, const struct tcpshake_record *r)
+{
+    if (select_take(&run->sel, ev, r)) {
+        write_record(ev, r, run);
     }
 }
 
@@ -782,6 +801,7 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
             fputc('\n', out);
         }
         tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
+        select_summary(&run->sel, run->events == EVENTS_CLOSE, out);
         agg_summary(&run->agg, out);
     }
     return status;
@@ -827,6 +847,7 @@ static int analyse(const struct options *o, struct run *run)
     running_handle = NULL;
     take_write_error(run, writer_stop(run->writer));
     run->writer = NULL;
+    select_drain(&run->sel, write_record, run); /* --top: the records kept, in order */
     run->h = NULL;
     clear_progress(run);
     int status = report(o, run, h);
@@ -934,6 +955,7 @@ int main(int argc, char **argv)
     o.color = -1;
     o.events = EVENTS_CLOSE;
     agg_options_default(&o.agg);
+    select_options_default(&o.sel);
     tcpshake_config_default(&o.cfg);
     tcpshake_live_options_default(&o.live);
     int status = EXIT_RUNTIME;
@@ -983,7 +1005,8 @@ int main(int argc, char **argv)
         run.interval = cli_summary_new();
     }
     if ((sink_wanted && run.sink == NULL) || (!o.quiet && run.summary == NULL) ||
-        (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {
+        (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg) ||
+        !select_start(&run.sel, &o.sel)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
     } else {
@@ -993,6 +1016,7 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.summary);
     tcpshake_summary_free(run.interval);
     agg_free(&run.agg);
+    select_free(&run.sel);
     free(o.bpf);
     habits_words_release(&o.filter_words);
     return end_streams(status, run.out_gone);
