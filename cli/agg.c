@@ -173,8 +173,14 @@ bool agg_replaces_records(const struct agg_options *o)
 static void on_alert(const struct tcpshake_alert *a, void *user)
 {
     struct agg_run *run = user;
+    if (run->around_alert != NULL) {
+        run->around_alert(true, run->around_user);
+    }
     if (tcpshake_alert_write_json(a, stderr) != TCPSHAKE_OK || fflush(stderr) != 0) {
         run->write_failed = true;
+    }
+    if (run->around_alert != NULL) {
+        run->around_alert(false, run->around_user);
     }
 }
 
@@ -194,6 +200,12 @@ bool agg_start(struct agg_run *run, const struct agg_options *o)
         }
     }
     return true;
+}
+
+void agg_set_alert_hook(struct agg_run *run, void (*fn)(bool before, void *user), void *user)
+{
+    run->around_alert = fn;
+    run->around_user = user;
 }
 
 void agg_record(struct agg_run *run, const struct tcpshake_record *r)

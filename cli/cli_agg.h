@@ -46,6 +46,8 @@ struct agg_run {
     struct tcpshake_health *health;
     struct tcpshake_detect *detect;
     bool write_failed; /* an alert line could not be written */
+    void (*around_alert)(bool before, void *user); /* or NULL */
+    void *around_user;
 };
 
 void agg_options_default(struct agg_options *o);
@@ -61,6 +63,9 @@ bool agg_replaces_records(const struct agg_options *o);
 /* Make what the options ask for; false when memory runs out. */
 bool agg_start(struct agg_run *run, const struct agg_options *o);
 void agg_record(struct agg_run *run, const struct tcpshake_record *r);
+/* fn(true, user) before an alert line is written to standard error, fn(false, user) after
+ * (the progress line steps aside). */
+void agg_set_alert_hook(struct agg_run *run, void (*fn)(bool before, void *user), void *user);
 /* The input ended: last alerts (standard error), health rows (stdout). False on a write failure. */
 bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st);
 /* The alerts section after the summary. */

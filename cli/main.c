@@ -79,6 +79,8 @@ struct run {
     struct tcpshake *h;    /* while it runs: to stop it, and the progress line's packet count */
     uint64_t start_ns;     /* progress line: when reading started */
     uint64_t drawn_ns;     /* when it was last drawn; 0 = not on screen */
+    char progress_line[128]; /* its text, to draw it again after an alert */
+    bool alert_hid_progress; /* an alert is being written where it was */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -661,15 +663,19 @@ static void on_progress(uint64_t done, uint64_t total, void *user)
     run->drawn_ns = now;
     double secs = (double)elapsed / 1e9;
     double pps = (double)tcpshake_get_stats(run->h)->packets_read / secs;
-    fprintf(stderr, "\r%.0f", (double)done / 1e6);
+    char *line = run->progress_line;
+    size_t len = sizeof(run->progress_line);
     if (total >= done && total > 0) {
         double left = done > 0 ? (double)(total - done) * secs / (double)done : 0;
         unsigned eta = (unsigned)left;
-        fprintf(stderr, " / %.0f MB (%.0f%%), %.2f M packets/s, ETA %u:%02u ", (double)total / 1e6,
-                100.0 * (double)done / (double)total, pps / 1e6, eta / 60, eta % 60);
+        snprintf(line, len, "%.0f / %.0f MB (%.0f%%), %.2f M packets/s, ETA %u:%02u ",
+                 (double)done / 1e6, (double)total / 1e6, 100.0 * (double)done / (double)total,
+                 pps / 1e6, eta / 60, eta % 60);
     } else {
-        fprintf(stderr, " MB, %.2f M packets/s ", pps / 1e6);
+        /* A pipe: no size to compare with, so the bytes read so far, finer. */
+        snprintf(line, len, "%.1f MB read, %.2f M packets/s ", (double)done / 1e6, pps / 1e6);
     }
+    fprintf(stderr, "\r%s", line);
 }
 
 /* Take the progress line off the screen before anything else goes to standard error. */
@@ -678,6 +684,21 @@ static void clear_progress(struct run *run)
     if (run->drawn_ns != 0) {
         fputs("\r\033[K", stderr);
         run->drawn_ns = 0;
+    }
+}
+
+/* --detect: an alert goes to standard error: take the progress line off
+ * first (before), draw it again after, so that the alert stays readable. */
+static void around_alert(bool before, void *user)
+{
+    struct run *run = user;
+    if (before) {
+        run->alert_hid_progress = run->drawn_ns != 0;
+        clear_progress(run);
+    } else if (run->alert_hid_progress) {
+        fprintf(stderr, "\r%s", run->progress_line);
+        run->drawn_ns = monotonic_ns();
+        run->alert_hid_progress = false;
     }
 }
 
@@ -835,6 +856,7 @@ static int analyse(const struct options *o, struct run *run)
     /* Only when the records do not share the terminal: they would tear the line. */
     if (o->read_path != NULL && !o->quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)) {
         tcpshake_set_progress(h, on_progress, run);
+        agg_set_alert_hook(&run->agg, around_alert, run);
     }
     running_handle = h;
     catch_signals();

@@ -77,6 +77,7 @@ struct pcapng {
     uint32_t first_snapshot;
     pcapng_link_fn link;
     void *link_ctx;
+    uint64_t n_bytes; /* read from fp so far (progress on a pipe, where ftello cannot say) */
 };
 
 static uint16_t get16(const struct pcapng *ng, const uint8_t *p)
@@ -100,9 +101,12 @@ static uint64_t get64(const struct pcapng *ng, const uint8_t *p)
 }
 
 /* fread; 1 = all, 0 = nothing at the end (when allowed), -1 with err set. */
-static int read_bytes(FILE *fp, uint8_t *dst, size_t n, bool fail_on_eof, char *err, size_t err_len)
+static int read_bytes(struct pcapng *ng, uint8_t *dst, size_t n, bool fail_on_eof, char *err,
+                      size_t err_len)
 {
+    FILE *fp = ng->fp;
     size_t got = fread(dst, 1, n, fp);
+    ng->n_bytes += got;
     if (got == n) {
         return 1;
     }
@@ -150,7 +154,7 @@ static bool grow(struct pcapng *ng, size_t need, char *err, size_t err_len)
 static int read_block(struct pcapng *ng, struct cursor *c, char *err, size_t err_len)
 {
     uint8_t hdr[8];
-    int rc = read_bytes(ng->fp, hdr, sizeof(hdr), false, err, err_len);
+    int rc = read_bytes(ng, hdr, sizeof(hdr), false, err, err_len);
     if (rc <= 0) {
         return rc;
     }
@@ -170,7 +174,7 @@ static int read_block(struct pcapng *ng, struct cursor *c, char *err, size_t err
         return -1;
     }
     if (!grow(ng, total, err, err_len) ||
-        read_bytes(ng->fp, ng->buf, total - 8, true, err, err_len) < 0) {
+        read_bytes(ng, ng->buf, total - 8, true, err, err_len) < 0) {
         return -1;
     }
     uint32_t trailer = get32(ng, ng->buf + total - 12);
@@ -318,6 +322,7 @@ static bool read_shb(struct pcapng *ng, char *err, size_t err_len)
 {
     uint8_t head[12];
     size_t got = fread(head, 1, 4, ng->fp);
+    ng->n_bytes += got;
     if (got != 4) {
         if (ferror(ng->fp)) {
             snprintf(err, err_len, "error reading dump file: %s", strerror(errno));
@@ -352,7 +357,7 @@ static bool read_shb(struct pcapng *ng, char *err, size_t err_len)
         return false;
     }
     if (!grow(ng, total, err, err_len) ||
-        read_bytes(ng->fp, ng->buf, total - 12, true, err, err_len) < 0) {
+        read_bytes(ng, ng->buf, total - 12, true, err, err_len) < 0) {
         return false;
     }
     uint16_t major = get16(ng, ng->buf), minor = get16(ng, ng->buf + 2);
@@ -423,6 +428,11 @@ int pcapng_linktype(const struct pcapng *ng)
 uint32_t pcapng_snaplen(const struct pcapng *ng)
 {
     return ng->first_snapshot;
+}
+
+uint64_t pcapng_bytes_read(const struct pcapng *ng)
+{
+    return ng->n_bytes;
 }
 
 /* A later SHB: a new section, same byte order, no interfaces yet. */

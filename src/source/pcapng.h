@@ -41,6 +41,8 @@ struct pcapng *pcapng_open(FILE *fp, pcapng_link_fn link, void *link_ctx, char *
 /* The first interface's link type and snapshot length, as libpcap reports them. */
 int pcapng_linktype(const struct pcapng *ng);
 uint32_t pcapng_snaplen(const struct pcapng *ng);
+/* Bytes read from the stream so far: the blocks read (whole ones, but for a fault). */
+uint64_t pcapng_bytes_read(const struct pcapng *ng);
 /* 1 = a packet, 0 = end of input, or a negative tcpshake status
  * (-TCPSHAKE_ERR_TRUNCATED, -TCPSHAKE_ERR_READ, -TCPSHAKE_ERR_NOMEM) with *err
  * in libpcap's words (the caller names the packet). */
