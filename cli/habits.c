@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NS_PER_S 1000000000u
+#define NS_PER_S 1000000000ull
 
 /* Longest -F file read: a filter is a line or two; a bigger file is a mistake. */
 #define FILTER_FILE_MAX (1u << 20)

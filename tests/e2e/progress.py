@@ -180,7 +180,7 @@ def main():
         lines = PIPE_LINE.findall(err)
         check(len(lines) > 0, name + ": no progress line in %r" % err[:300])
         mbs = [float(mb) for mb, _ in lines]
-        check(all(mb > 0 for mb in mbs) and mbs == sorted(mbs) and
+        check(mbs and all(mb > 0 for mb in mbs) and mbs == sorted(mbs) and
               mbs[-1] <= os.path.getsize(flood) / 1e6 + 0.05,
               name + ": megabytes read not growing from above 0 to the size: %r" % mbs)
         n, shown, over = alerts_clear_of_progress(err)

@@ -124,6 +124,16 @@ else
 fi
 grep '^threads:' "$tmp/threads"
 
+# Options after the filter, -F, durations, did you mean, -o JSON; --outcome, --slower,
+# --top against jq.
+if "$here/everyday.sh" "$cli" >"$tmp/everyday" 2>&1; then
+    ok
+else
+    not_ok "everyday suite:"
+    grep -v '^everyday:' "$tmp/everyday"
+fi
+grep '^everyday:' "$tmp/everyday"
+
 # The progress line of a long read from a file, on a terminal (a generated trace).
 if python3 "$here/progress.py" "$cli" "$gen_trace" >"$tmp/progress" 2>&1; then
     ok
