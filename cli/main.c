@@ -72,13 +72,13 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;       /* of the first write that failed */
-    bool out_gone;         /* standard output's reader went away (EPIPE) */
-    struct agg_run agg;    /* health rows and detectors (cli/agg.c) */
-    struct select_run sel; /* which records are written (cli/select.c) */
-    struct tcpshake *h;    /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;     /* progress line: when reading started */
-    uint64_t drawn_ns;     /* when it was last drawn; 0 = not on screen */
+    int write_errno;         /* of the first write that failed */
+    bool out_gone;           /* standard output's reader went away (EPIPE) */
+    struct agg_run agg;      /* health rows and detectors (cli/agg.c) */
+    struct select_run sel;   /* which records are written (cli/select.c) */
+    struct tcpshake *h;      /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;       /* progress line: when reading started */
+    uint64_t drawn_ns;       /* when it was last drawn; 0 = not on screen */
     char progress_line[128]; /* its text, to draw it again after an alert */
     bool alert_hid_progress; /* an alert is being written where it was */
 };

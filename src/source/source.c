@@ -436,8 +436,9 @@ bool source_progress(struct source *s, uint64_t *done, uint64_t *total)
     *done = off > 0 ? (uint64_t)off : 0;
     if (off < 0) {
         /* A pipe: count what was read. libpcap's records, not the ones its filter skipped. */
-        *done = s->ng != NULL ? pcapng_bytes_read(s->ng)
-                              : s->n_read > 0 ? PCAP_FILE_HEADER_LEN + s->n_bytes : 0;
+        *done = s->ng != NULL   ? pcapng_bytes_read(s->ng)
+                : s->n_read > 0 ? PCAP_FILE_HEADER_LEN + s->n_bytes
+                                : 0;
     }
     if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         *total = (uint64_t)st.st_size;
