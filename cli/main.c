@@ -27,6 +27,7 @@
 #include "cli_select.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
+#include "cli_table.h"
 #include "cli_writer.h"
 #include "tcpshake.h"
 
@@ -57,6 +58,7 @@ struct options {
     struct tcpshake_config cfg;
     struct agg_options agg;           /* --by, --bucket, --detect ... (cli/agg.c) */
     struct select_options sel;        /* --outcome, --slower, --top (cli/select.c) */
+    struct table_options columns;     /* --columns, -v: the terminal table's (cli/table.c) */
     char *bpf;                        /* joined from the filter words, or read by -F; heap */
     const char *filter_file;          /* -F */
     struct habits_words filter_words; /* the arguments that are not options */
@@ -76,6 +78,7 @@ struct run {
     bool out_gone;           /* standard output's reader went away (EPIPE) */
     struct agg_run agg;      /* health rows and detectors (cli/agg.c) */
     struct select_run sel;   /* which records are written (cli/select.c) */
+    struct table *table;     /* the terminal's table instead of the sink, or NULL */
     struct tcpshake *h;      /* while it runs: to stop it, and the progress line's packet count */
     uint64_t start_ns;       /* progress line: when reading started */
     uint64_t drawn_ns;       /* when it was last drawn; 0 = not on screen */
@@ -235,6 +238,7 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_HANDSHAKE_ONLY,
     OPT_THREADS,
+    OPT_COLUMNS,
 };
 
 /* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
@@ -384,6 +388,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
+        { "columns", required_argument, NULL, OPT_COLUMNS },
         AGG_LONGOPTS SELECT_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
@@ -393,7 +398,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
         const char *arg = optind < argc ? argv[optind] : "";
         bool is_long = strncmp(arg, "--", 2) == 0;
-        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:F:", longopts, NULL);
+        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:F:v", longopts, NULL);
         if (ch == -1) {
             /* A filter word: options may follow it, as tcpdump allows ("--" ends them). */
             if (habits_take_word(&o->filter_words, argc, argv, &optind, arg)) {
@@ -421,6 +426,20 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'F':
             o->filter_file = optarg;
             break;
+        case 'v':
+            table_all_columns(&o->columns);
+            break;
+        case OPT_COLUMNS: {
+            char bad[64];
+            if (!table_parse_columns(optarg, &o->columns, bad, sizeof(bad))) {
+                fprintf(stderr, "tcpshake: --columns %s: unknown column '%s' (columns: ", optarg,
+                        bad);
+                table_print_names(stderr);
+                fputs(")\n", stderr);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case 'o':
             if (!parse_format(optarg, &o->format)) {
                 complain("-o %s: unknown format (table, json, csv or zeek)", optarg);
@@ -558,6 +577,14 @@ static void take_write_error(struct run *run, int error)
 static void write_record(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
 {
     struct run *run = user;
+    if (run->table != NULL && !run->out_gone) {
+        errno = 0;
+        bool ok = table_write(run->table, ev, r) && (!run->live || fflush(stdout) == 0);
+        if (!ok) {
+            take_write_error(run, errno != 0 ? errno : EIO);
+        }
+        return;
+    }
     if (run->sink == NULL || run->out_gone) {
         return; /* --by: health rows instead of records; or nobody reads them */
     }
@@ -804,6 +831,9 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
         if (run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) {
             ok = false;
         }
+        if (run->table != NULL && !table_finish(run->table)) {
+            ok = false;
+        }
         if (!ok) {
             take_write_error(run, errno != 0 ? errno : EIO);
         }
@@ -1020,6 +1050,14 @@ int main(int argc, char **argv)
     run.interval_ns = o.stats_interval;
     run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
     bool sink_wanted = !agg_replaces_records(&o.agg);
+    /* A table on a terminal (or with --columns, -v) fits it; into a pipe it is the sink's. */
+    struct table table;
+    if (sink_wanted && o.format == TCPSHAKE_FORMAT_TABLE && (tty || o.columns.chosen)) {
+        table_start(&table, &o.columns, table_terminal_width(STDOUT_FILENO),
+                    (o.events & EVENTS_HANDSHAKE) != 0, (flags & TCPSHAKE_SINK_COLOR) != 0, stdout);
+        run.table = &table;
+        sink_wanted = false;
+    }
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
     /* -q prints no summary, so do not build one (tcpshake_summary_add(NULL, ..) is a no-op). */
     run.summary = o.quiet ? NULL : cli_summary_new();
