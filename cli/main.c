@@ -92,8 +92,8 @@ static struct tcpshake *volatile running_handle;
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: tcpshake -r FILE [options] [BPF expression]\n"
-            "       tcpshake -i IFACE [options] [BPF expression]\n"
+            "usage: tcpshake -r FILE [options] [BPF expression] [options]\n"
+            "       tcpshake -i IFACE [options] [BPF expression] [options]\n"
             "       tcpshake probe HOST [options]   (active probing: tcpshake probe --help)\n"
             "\n"
             "Report every TCP connection's handshake and teardown in a capture:\n"
@@ -117,20 +117,24 @@ static void usage(FILE *out)
             "                          close: one record per connection when it ends\n"
             "                          (default); handshake: one when its handshake outcome\n"
             "                          is decided; all: both, with an \"event\" field\n"
-            "  --stats-interval S      every S seconds (capture time; wall time live) print\n"
-            "                          the handshakes decided in that interval: outcomes,\n"
+            "  --stats-interval D      every D (capture time; wall time live) print the\n"
+            "                          handshakes decided in that interval: outcomes,\n"
             "                          latency percentiles, top servers\n"
-            "  -o table|json|csv|zeek  output format (default: table on a terminal,\n"
-            "                          json otherwise)\n"
+            "  -o table|json|csv|zeek  output format, in any case (default: table on a\n"
+            "                          terminal, json otherwise)\n"
+            "  --columns LIST          table: these columns, e.g. time,client,server,outcome\n"
+            "                          (names as the JSON fields; see tcpshake(1))\n"
+            "  -v                      table: every column\n"
+            "  -F FILE                 read the BPF expression from FILE ('#' comments)\n"
             "  -c N                    stop after N packets\n"
             "  -n                      do not resolve names (always the case; kept for habit)\n"
             "  -q                      no summary\n"
             "  --max-flows N           connections tracked at once (default 262144);\n"
             "                          when full, half-open ones are evicted first\n"
-            "  --handshake-timeout S   seconds before an unfinished handshake is decided\n"
-            "                          (default 60)\n"
-            "  --idle-timeout S        seconds before an idle connection is reported\n"
-            "                          (default 300)\n"
+            "  --handshake-timeout D   time before an unfinished handshake is decided\n"
+            "                          (default 60s)\n"
+            "  --idle-timeout D        time before an idle connection is reported\n"
+            "                          (default 5m)\n"
             "  --threads N             analyse on N threads (1-64; default 0: one per\n"
             "                          online CPU): one reads, N-1 track connections;\n"
             "                          same output as one thread, unless --max-flows\n"
@@ -142,6 +146,12 @@ static void usage(FILE *out)
     fprintf(out, "  -h, --help              this help\n"
                  "  --version               print the version\n"
                  "\n"
+                 "Options may follow the BPF expression, as with tcpdump; '--' ends them.\n"
+                 "A duration D is a number and a unit: ns, us, ms, s, m, h or d (500ms,\n"
+                 "1.5s, 5m, 1h); a bare number is seconds.\n"
+                 "On a terminal the table fits its width: time (of the SYN, UTC), client,\n"
+                 "server, outcome, srv_ms, cli_ms, end, state; long addresses are\n"
+                 "shortened in the middle. Into a pipe or file all the columns, as ever.\n"
                  "The summary (and each --stats-interval block) goes to standard output\n"
                  "after a table, to standard error after json, csv or zeek output.\n"
                  "Exit status: 0 success (also when Ctrl-C ends a live capture), 1 input\n"
@@ -1035,7 +1045,8 @@ int main(int argc, char **argv)
         setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
     }
     if (!o.format_set) {
-        o.format = tty ? TCPSHAKE_FORMAT_TABLE : TCPSHAKE_FORMAT_JSON;
+        /* --columns and -v are the table's: they ask for one. */
+        o.format = tty || o.columns.chosen ? TCPSHAKE_FORMAT_TABLE : TCPSHAKE_FORMAT_JSON;
     }
     unsigned flags = 0;
     if (o.color == 1 || (o.color == -1 && tty && getenv("NO_COLOR") == NULL)) {
