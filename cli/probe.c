@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli_habits.h"
+#include "cli_table.h"
 #include "tcpshake.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -43,6 +44,7 @@ struct out {
     bool header_done;         /* table: heading and attempt column names written */
     bool summary_header_done; /* table: summary column names written */
     size_t n_open;            /* ports whose summary state is open */
+    unsigned width;           /* a terminal's columns; 0: no limit (not a terminal) */
 };
 
 /* The probe the signal handler stops; this file's only global. */
@@ -447,18 +449,31 @@ static void table_summary(struct out *o, const struct tcpshake_probe_summary *s)
     if (!o->header_done) {
         table_heading(o, s->ip_version, s->addr);
     }
+    /* The latency columns that fit a terminal: 91 characters hold all five; below
+     * that STDDEV_MS goes, below 81 P90_MS too. Not a terminal: all of them. */
+    static const char *const names[5] = { "MIN_MS", "MEDIAN_MS", "P90_MS", "MAX_MS", "STDDEV_MS" };
+    static const size_t all[5] = { 0, 1, 2, 3, 4 }, no_sd[4] = { 0, 1, 2, 3 }, few[3] = { 0, 1, 3 };
+    const size_t *cols = all;
+    size_t n = 5;
+    if (o->width != 0 && o->width < 91) {
+        cols = o->width < 81 ? few : no_sd;
+        n = o->width < 81 ? 3 : 4;
+    }
     if (!o->summary_header_done) {
-        fprintf(o->f, "\n%-6s %-11s %8s %6s %6s %9s %9s %9s %9s %9s\n", "PORT", "STATE", "ATTEMPTS",
-                "OPEN", "LOSS%", "MIN_MS", "MEDIAN_MS", "P90_MS", "MAX_MS", "STDDEV_MS");
+        fprintf(o->f, "\n%-6s %-11s %8s %6s %6s", "PORT", "STATE", "ATTEMPTS", "OPEN", "LOSS%");
+        for (size_t i = 0; i < n; i++) {
+            fprintf(o->f, " %9s", names[cols[i]]);
+        }
+        fputc('\n', o->f);
         o->summary_header_done = true;
     }
     fprintf(o->f, "%-6u %-11s %8" PRIu32 " %6" PRIu32 " %6.1f ", (unsigned)s->port,
             tcpshake_probe_state_name(s->state), s->attempts, s->n_state[TCPSHAKE_PROBE_OPEN],
             s->loss_pct);
     const int64_t v[5] = { s->min_ns, s->median_ns, s->p90_ns, s->max_ns, s->stddev_ns };
-    for (size_t i = 0; i < 5; i++) {
-        put_ms(o->f, v[i], 9);
-        fputc(i < 4 ? ' ' : '\n', o->f);
+    for (size_t i = 0; i < n; i++) {
+        put_ms(o->f, v[cols[i]], 9);
+        fputc(i + 1 < n ? ' ' : '\n', o->f);
     }
 }
 
@@ -550,6 +565,7 @@ static int run(const struct probe_opts *po)
     o.format = po->format;
     o.cfg = &po->cfg;
     o.mode = po->cfg.mode == TCPSHAKE_PROBE_SYN ? "syn" : "connect";
+    o.width = isatty(STDOUT_FILENO) ? table_terminal_width(STDOUT_FILENO) : 0;
     struct tcpshake_probe *p = tcpshake_probe_new(&po->cfg, on_result, on_summary, &o);
     if (p == NULL) {
         complain("out of memory");

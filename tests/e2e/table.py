@@ -6,7 +6,8 @@ the default columns are there (at 80 the least needed go: end, state); every
 row's columns start (left-aligned) or end (right-aligned numbers) where the
 header's do, for IPv4 and IPv6 addresses alike; a long address is shortened in
 the middle with an ellipsis and keeps its port; the rows are the records of
-the JSON output, in order. --columns and -v choose the columns. Into a pipe,
+the JSON output, in order. --columns and -v choose the columns. The probe's
+summary table drops latency columns to fit. Into a pipe,
 -o table is the library's table, unchanged (run.sh's golden files).
 
 usage: tests/e2e/table.py CLI CAPTURE...
@@ -136,6 +137,19 @@ def main():
     check(bad.returncode == 2 and bad.stderr.startswith(
         b"tcpshake: --columns id,rtt: unknown column 'rtt' (columns: event, id, time,"),
         "--columns id,rtt: %d %r" % (bad.returncode, bad.stderr))
+
+    # The probe's summary table (port 1 of the loopback: closed, at once): at 80 columns
+    # without P90_MS and STDDEV_MS, at 85 without STDDEV_MS, at 200 with all.
+    for width, want in ((80, ["MIN_MS", "MEDIAN_MS", "MAX_MS"]),
+                        (85, ["MIN_MS", "MEDIAN_MS", "P90_MS", "MAX_MS"]),
+                        (200, ["MIN_MS", "MEDIAN_MS", "P90_MS", "MAX_MS", "STDDEV_MS"])):
+        rc, out, _ = on_pty([cli, "probe", "127.0.0.1", "-p", "1", "-c", "2", "-i", "10ms"], width)
+        lines = out.split("\n")
+        head = [line for line in lines if line.startswith("PORT   STATE")]
+        check(rc == 1 and len(head) == 1 and head[0].split() ==
+              ["PORT", "STATE", "ATTEMPTS", "OPEN", "LOSS%"] + want and
+              all(len(line) <= width for line in lines),
+              "probe at %d columns: %r" % (width, out[-400:]))
 
     print("table: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
