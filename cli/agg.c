@@ -9,6 +9,7 @@
  */
 #include "cli_agg.h"
 #include "cli_habits.h"
+#include "cli_table.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -230,10 +231,38 @@ static void warn_evictions(const struct agg_run *run, const struct tcpshake_stat
             rows, conns, st != NULL ? st->connections : 0);
 }
 
+void agg_set_terminal(struct agg_run *run, unsigned width, bool bucket)
+{
+    run->terminal = true;
+    run->width = width;
+    run->bucket = bucket;
+}
+
+/* The health rows as a table laid out for the terminal (cli/table.c). */
+static bool write_fitted(const struct agg_run *run)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) {
+        return tcpshake_health_write(run->health, stdout, TCPSHAKE_FORMAT_TABLE) == TCPSHAKE_OK;
+    }
+    bool ok = tcpshake_health_write(run->health, mem, TCPSHAKE_FORMAT_TABLE) == TCPSHAKE_OK;
+    ok = fclose(mem) == 0 && ok;
+    ok = ok && table_fit_by(text, len, run->width, run->bucket, stdout) && fflush(stdout) == 0;
+    free(text);
+    return ok;
+}
+
 bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st)
 {
     tcpshake_detect_finish(run->detect, st != NULL ? st->last_ns : 0);
-    if (run->health != NULL && tcpshake_health_write(run->health, stdout, fmt) != TCPSHAKE_OK) {
+    if (run->health != NULL && fmt == TCPSHAKE_FORMAT_TABLE && run->terminal) {
+        if (!write_fitted(run)) {
+            return false;
+        }
+    } else if (run->health != NULL &&
+               tcpshake_health_write(run->health, stdout, fmt) != TCPSHAKE_OK) {
         return false;
     }
     warn_evictions(run, st);

@@ -48,6 +48,9 @@ struct agg_run {
     bool write_failed; /* an alert line could not be written */
     void (*around_alert)(bool before, void *user); /* or NULL */
     void *around_user;
+    bool terminal;  /* the --by table goes to a terminal: fit it (agg_set_terminal) */
+    unsigned width; /* its columns; 0: no limit */
+    bool bucket;    /* --bucket given: show the bucket column */
 };
 
 void agg_options_default(struct agg_options *o);
@@ -66,6 +69,8 @@ void agg_record(struct agg_run *run, const struct tcpshake_record *r);
 /* fn(true, user) before an alert line is written to standard error, fn(false, user) after
  * (the progress line steps aside). */
 void agg_set_alert_hook(struct agg_run *run, void (*fn)(bool before, void *user), void *user);
+/* The --by table goes to a terminal `width` columns wide (0: unknown): lay it out to fit. */
+void agg_set_terminal(struct agg_run *run, unsigned width, bool bucket);
 /* The input ended: last alerts (standard error), health rows (stdout). False on a write failure. */
 bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st);
 /* The alerts section after the summary. */

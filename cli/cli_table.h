@@ -50,4 +50,14 @@ bool table_write(struct table *t, enum tcpshake_event ev, const struct tcpshake_
 /* The header, if no row came. False when the stream failed. */
 bool table_finish(struct table *t);
 
+/*
+ * --by on a terminal: the library's table of health rows (text, len) laid out
+ * again for `width` columns (0: no limit): every column as wide as its widest
+ * value, the group shortened in the middle when needed (to 16 at least), the
+ * least needed columns left out (the percentiles above p95 and the app ones
+ * first); the bucket column only when bucket. Text of another shape is
+ * written as it is. False when the stream failed.
+ */
+bool table_fit_by(const char *text, size_t len, unsigned width, bool bucket, FILE *out);
+
 #endif

@@ -1081,6 +1081,9 @@ int main(int argc, char **argv)
         complain("out of memory");
         status = EXIT_RUNTIME;
     } else {
+        if (tty && o.format == TCPSHAKE_FORMAT_TABLE) {
+            agg_set_terminal(&run.agg, table_terminal_width(STDOUT_FILENO), o.agg.bucket);
+        }
         status = analyse(&o, &run);
     }
     tcpshake_sink_free(run.sink);

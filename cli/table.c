@@ -515,3 +515,199 @@ bool table_finish(struct table *t)
     }
     return ferror(t->out) == 0;
 }
+
+/* ------------------------------------------------------- --by on a terminal */
+
+#define BY_MAX_COLS  32
+#define BY_GROUP_MIN 16
+
+/* The --by columns that stay longest when the terminal is narrow, first to last
+ * (group, conns and, with --bucket, bucket always stay); one not named here goes first. */
+static const char *const by_keep[] = {
+    "est%",   "s_p50", "c_p50", "refused", "unansw", "s_p95", "c_p95", "icmp",  "half",  "reset",
+    "syn_r%", "a_p50", "s_max", "c_max",   "sa_r%",  "s_p99", "c_p99", "a_p95", "a_max", "a_p99",
+};
+
+struct by_text {
+    char *lines[3]; /* title, header, trailer: borrowed from the text */
+    char **rows;    /* each row's line */
+    size_t n_rows;
+    char *head[BY_MAX_COLS];
+    int n_cols;
+    int width[BY_MAX_COLS];
+    bool shown[BY_MAX_COLS];
+};
+
+static int by_rank(const char *name)
+{
+    if (strcmp(name, "group") == 0 || strcmp(name, "conns") == 0 || strcmp(name, "bucket") == 0) {
+        return 1000;
+    }
+    for (size_t i = 0; i < sizeof(by_keep) / sizeof(by_keep[0]); i++) {
+        if (strcmp(name, by_keep[i]) == 0) {
+            return (int)(sizeof(by_keep) / sizeof(by_keep[0]) - i);
+        }
+    }
+    return 0;
+}
+
+/* Split a line into at most max words (in place); the number of words. */
+static int words(char *line, char **out, int max)
+{
+    int n = 0;
+    for (char *save = NULL, *w = strtok_r(line, " ", &save); w != NULL;
+         w = strtok_r(NULL, " ", &save)) {
+        if (n == max) {
+            return max + 1;
+        }
+        out[n++] = w;
+    }
+    return n;
+}
+
+static int by_total(const struct by_text *b)
+{
+    int sum = -1;
+    for (int i = 0; i < b->n_cols; i++) {
+        sum += b->shown[i] ? b->width[i] + 1 : 0;
+    }
+    return sum;
+}
+
+/* Drop the least needed columns until the table fits (the group at BY_GROUP_MIN at least). */
+static void by_lay_out(struct by_text *b, unsigned width, int group)
+{
+    for (;;) {
+        int over = by_total(b) - (int)width;
+        if (over <= 0) {
+            return;
+        }
+        if (b->width[group] - over >= BY_GROUP_MIN) {
+            b->width[group] -= over;
+            return;
+        }
+        int victim = -1;
+        for (int i = 0; i < b->n_cols; i++) {
+            if (b->shown[i] && by_rank(b->head[i]) < 1000 &&
+                (victim < 0 || by_rank(b->head[i]) < by_rank(b->head[victim]))) {
+                victim = i;
+            }
+        }
+        if (victim < 0) {
+            b->width[group] = BY_GROUP_MIN < b->width[group] ? BY_GROUP_MIN : b->width[group];
+            return; /* group and conns only: the rows wrap */
+        }
+        b->shown[victim] = false;
+    }
+}
+
+static void by_line(const struct table *t, const struct by_text *b, char **cells)
+{
+    bool first = true;
+    for (int i = 0; i < b->n_cols; i++) {
+        if (!b->shown[i]) {
+            continue;
+        }
+        char cell[CELL_LEN];
+        snprintf(cell, sizeof(cell), "%s", cells[i]);
+        bool text = strcmp(b->head[i], "group") == 0 || strcmp(b->head[i], "bucket") == 0;
+        if (text) {
+            int budget = b->width[i] - (t->utf8 ? 1 : 3);
+            shorten(t, cell, b->width[i], (budget + 1) / 2);
+        }
+        int pad = b->width[i] - display_len(cell);
+        pad = pad < 0 ? 0 : pad;
+        fprintf(t->out, "%s%*s%s", first ? "" : " ", text ? 0 : pad, "", cell);
+        if (text && i + 1 < b->n_cols) {
+            fprintf(t->out, "%*s", pad, "");
+        }
+        first = false;
+    }
+    fputc('\n', t->out);
+}
+
+/* Parse the library's --by table: title, header, rows, trailer. False: not that shape. */
+static bool by_parse(char *text, struct by_text *b)
+{
+    size_t n_lines = 0;
+    for (char *p = text; *p != '\0'; p++) {
+        n_lines += *p == '\n';
+    }
+    if (n_lines < 3) {
+        return false;
+    }
+    b->rows = calloc(n_lines, sizeof(*b->rows));
+    if (b->rows == NULL) {
+        return false;
+    }
+    char *save = NULL;
+    b->lines[0] = strtok_r(text, "\n", &save);
+    b->lines[1] = strtok_r(NULL, "\n", &save);
+    for (char *l = strtok_r(NULL, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+        b->rows[b->n_rows++] = l;
+    }
+    if (b->lines[1] == NULL || b->n_rows == 0) {
+        return false;
+    }
+    b->lines[2] = b->rows[--b->n_rows];
+    b->n_cols = words(b->lines[1], b->head, BY_MAX_COLS);
+    if (b->n_cols > BY_MAX_COLS) {
+        return false;
+    }
+    for (int i = 0; i < b->n_cols; i++) {
+        b->width[i] = (int)strlen(b->head[i]);
+        b->shown[i] = true;
+    }
+    return true;
+}
+
+bool table_fit_by(const char *text, size_t len, unsigned width, bool bucket, FILE *out)
+{
+    struct table t = { .out = out, .utf8 = utf8_locale() };
+    struct by_text b;
+    memset(&b, 0, sizeof(b));
+    char *copy = malloc(len + 1);
+    char **cells = NULL; /* row r's column i at [r * n_cols + i] */
+    bool shaped = copy != NULL;
+    if (shaped) {
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        shaped = by_parse(copy, &b);
+    }
+    if (shaped) {
+        cells = calloc(b.n_rows * (size_t)b.n_cols + 1, sizeof(*cells));
+        shaped = cells != NULL;
+    }
+    for (size_t r = 0; shaped && r < b.n_rows; r++) {
+        char **row = cells + r * (size_t)b.n_cols;
+        shaped = words(b.rows[r], row, b.n_cols) == b.n_cols;
+        for (int i = 0; shaped && i < b.n_cols; i++) {
+            int w = (int)strlen(row[i]);
+            b.width[i] = w > b.width[i] ? w : b.width[i];
+        }
+    }
+    int group = -1;
+    for (int i = 0; shaped && i < b.n_cols; i++) {
+        group = strcmp(b.head[i], "group") == 0 ? i : group;
+        if (strcmp(b.head[i], "bucket") == 0) {
+            b.shown[i] = bucket;
+        }
+    }
+    if (!shaped || group < 0) {
+        fwrite(text, 1, len, out); /* not the shape expected: as the library wrote it */
+    } else {
+        if (width > 0) {
+            by_lay_out(&b, width, group);
+        }
+        fprintf(out, "%s\n", b.lines[0]);
+        by_line(&t, &b, b.head);
+        for (size_t r = 0; r < b.n_rows; r++) {
+            by_line(&t, &b, cells + r * (size_t)b.n_cols);
+        }
+        fprintf(out, "%s\n", b.lines[2]);
+    }
+    free(cells);
+    free(b.rows);
+    free(copy);
+    return ferror(out) == 0;
+}

@@ -21,7 +21,8 @@ import subprocess
 import sys
 import termios
 
-LEFT = {"event", "time", "client", "server", "outcome", "end", "by", "state", "history"}
+LEFT = {"event", "time", "client", "server", "outcome", "end", "by", "state", "history",
+        "bucket", "group"}
 
 
 def on_pty(cmd, width):
@@ -137,6 +138,37 @@ def main():
     check(bad.returncode == 2 and bad.stderr.startswith(
         b"tcpshake: --columns id,rtt: unknown column 'rtt' (columns: event, id, time,"),
         "--columns id,rtt: %d %r" % (bad.returncode, bad.stderr))
+
+    # --by on a terminal: the library's rows laid out again to fit, the same rows and
+    # figures as CSV's; the group shortened in the middle; --bucket keeps its column.
+    for cap in captures:
+        for by in (["--by", "server"], ["--by", "client", "--bucket", "1s"]):
+            csv = subprocess.run([cli, "-r", cap, "-o", "csv", "-q"] + by, capture_output=True,
+                                 check=True).stdout.decode().splitlines()
+            groups = [line.split(",")[1] for line in csv[1:]]
+            for width in (80, 250):
+                what = "%s %s at %d columns" % (os.path.basename(cap), " ".join(by), width)
+                rc, out, _ = on_pty([cli, "-r", cap, "-q"] + by, width)
+                lines = out.rstrip("\n").split("\n")
+                header, rows = lines[1], lines[2:-1]
+                names = header.split()
+                check(rc == 0 and lines[0].startswith("health by ") and
+                      lines[-1].startswith("%d rows; " % len(groups)),
+                      "%s: title and trailer %r" % (what, lines[:1] + lines[-1:]))
+                check(names[:2] == (["bucket", "group"] if "--bucket" in by else ["group", "conns"])
+                      and (width < 250 or len(names) == (23 if "--bucket" in by else 22)),
+                      "%s: header %r" % (what, header))
+                check(all(len(line) <= width for line in lines[1:]) or width == 250,
+                      "%s: wider than the terminal" % what)
+                check(len(rows) == len(groups), "%s: %d rows, CSV %d" % (what, len(rows), len(groups)))
+                g = names.index("group")
+                for row, group in zip(rows, groups):
+                    bad = aligned(header, row)
+                    check(bad is None, "%s: %s in %r (header %r)" % (what, bad, row, header))
+                    cell = row.split()[g]
+                    check(cell == group or ("\u2026" in cell and group.startswith(cell.split("\u2026")[0])
+                                            and group.endswith(cell.split("\u2026")[1])),
+                          "%s: group %r for %r" % (what, cell, group))
 
     # The probe's summary table (port 1 of the loopback: closed, at once): at 80 columns
     # without P90_MS and STDDEV_MS, at 85 without STDDEV_MS, at 200 with all.
