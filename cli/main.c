@@ -323,6 +323,10 @@ static int check_live_options(const struct options *o)
         complain("--events: zeek output has one row per connection (use json, csv or table)");
         return EXIT_USAGE;
     }
+    if (o->columns.chosen && o->format_set && o->format != TCPSHAKE_FORMAT_TABLE) {
+        complain("--columns, -v: they choose the table's columns (-o table)");
+        return EXIT_USAGE;
+    }
     if (o->user != NULL && o->iface == NULL) {
         complain("-Z %s: only with -i (live capture)", o->user);
         return EXIT_USAGE;

@@ -134,6 +134,15 @@ def main():
            "end", "by", "dur_ms", "pkts", "bytes", "state", "history"], "-v: header %r" % out[:300])
     rc, out, _ = on_pty([cli, "-r", cap, "-q", "--events", "all"], 120)
     check(rc == 0 and out.split("\n")[0].split()[0] == "event", "--events: header %r" % out[:200])
+    bad = subprocess.run([cli, "-r", cap, "-v", "-o", "json"], capture_output=True)
+    check(bad.returncode == 2 and bad.stderr ==
+          b"tcpshake: --columns, -v: they choose the table's columns (-o table)\n",
+          "-v -o json: %d %r" % (bad.returncode, bad.stderr))
+    # Into a pipe, --columns asks for the table laid out for COLUMNS.
+    piped = subprocess.run([cli, "-r", cap, "-q", "--columns", "id,outcome"], capture_output=True,
+                           env=dict(os.environ, COLUMNS="80"))
+    check(piped.returncode == 0 and piped.stdout.decode().split("\n")[0].split() == ["id", "outcome"],
+          "--columns into a pipe: %r" % piped.stdout[:200])
     bad = subprocess.run([cli, "-r", cap, "--columns", "id,rtt"], capture_output=True)
     check(bad.returncode == 2 and bad.stderr.startswith(
         b"tcpshake: --columns id,rtt: unknown column 'rtt' (columns: event, id, time,"),
