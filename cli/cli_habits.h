@@ -51,11 +51,12 @@ void habits_words_release(struct habits_words *w);
 /*
  * Call when getopt_long (in "+" mode, so that nothing is permuted) has
  * returned -1: the argument it stopped at goes to the filter words and
- * *optind moves past it; after "--", every remaining argument does. `next`
- * is argv[*optind] as it was before that getopt_long call. Returns true when
- * options may follow (call getopt_long again), false when argv is done.
+ * *next_arg (getopt's optind) moves past it; after "--", every remaining
+ * argument does. `next` is argv[*next_arg] as it was before that getopt_long
+ * call. Returns true when options may follow (call getopt_long again), false
+ * when argv is done.
  */
-bool habits_take_word(struct habits_words *w, int argc, char **argv, int *optind,
+bool habits_take_word(struct habits_words *w, int argc, char **argv, int *next_arg,
                       const char *next);
 /* The words joined by spaces (tcpdump's rule), on the heap; NULL when out of memory. */
 char *habits_words_join(const struct habits_words *w);

@@ -197,20 +197,21 @@ void habits_words_release(struct habits_words *w)
     w->n = 0;
 }
 
-bool habits_take_word(struct habits_words *w, int argc, char **argv, int *optind, const char *next)
+bool habits_take_word(struct habits_words *w, int argc, char **argv, int *next_arg,
+                      const char *next)
 {
     if (next != NULL && strcmp(next, "--") == 0) {
         /* getopt_long stepped over "--": the rest is the filter, whatever it looks like. */
-        while (*optind < argc) {
-            w->words[w->n++] = argv[(*optind)++];
+        while (*next_arg < argc) {
+            w->words[w->n++] = argv[(*next_arg)++];
         }
         return false;
     }
-    if (*optind >= argc) {
+    if (*next_arg >= argc) {
         return false;
     }
-    w->words[w->n++] = argv[(*optind)++];
-    return *optind < argc;
+    w->words[w->n++] = argv[(*next_arg)++];
+    return *next_arg < argc;
 }
 
 char *habits_words_join(const struct habits_words *w)
