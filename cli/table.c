@@ -7,9 +7,10 @@
  * whatever the addresses. The layout for a width W: the default columns at
  * their widths, client and server sharing what is left (21 to 47 characters:
  * all of an IPv4 endpoint, up to all of an IPv6 one); when that does not fit,
- * the outcome column narrows to 13, the endpoints to 16, then the least
- * needed default columns go (state, end, time, cli_ms). Columns asked for
- * with --columns or -v are never dropped: the rows may then wrap.
+ * the outcome column narrows to 13, then the least needed default columns go
+ * (state, end, time, cli_ms) until the endpoints have 21; a terminal too
+ * narrow even then gets endpoints of 16 and fewer columns dropped. Columns
+ * asked for with --columns or -v are never dropped: the rows may then wrap.
  */
 #include "cli_table.h"
 
@@ -226,29 +227,43 @@ static int endpoint_room(struct table *t, unsigned width, int min)
     return each > EP_MAX ? EP_MAX : each;
 }
 
-/* Fit the columns in width (see the top of the file). */
+/* Endpoints of at least min characters each, the outcome narrowed and (defaults only)
+ * columns dropped as needed. False when even the fewest columns leave less than min. */
+static bool fit(struct table *t, unsigned width, bool may_drop, int min)
+{
+    for (size_t d = 0;; d++) {
+        set_outcome(t, columns[COL_OUTCOME].width);
+        int each = endpoint_room(t, width, min);
+        if (each == 0) {
+            set_outcome(t, OUTCOME_NARROW);
+            each = endpoint_room(t, width, min);
+        }
+        if (each != 0) {
+            set_endpoints(t, each);
+            return true;
+        }
+        if (!may_drop || d == sizeof(drop_order) / sizeof(drop_order[0])) {
+            return false;
+        }
+        drop(t, drop_order[d]);
+    }
+}
+
+/* Fit the columns in width (see the top of the file): whole IPv4 endpoints if dropping
+ * columns allows, else shortened ones with fewer columns dropped. */
 static void lay_out(struct table *t, unsigned width, bool may_drop)
 {
     if (width == 0) {
         set_endpoints(t, EP_MAX);
         return;
     }
-    for (size_t d = 0;; d++) {
-        int each = endpoint_room(t, width, EP_IPV4);
-        if (each == 0) {
-            set_outcome(t, OUTCOME_NARROW);
-            each = endpoint_room(t, width, EP_MIN);
-        }
-        if (each != 0) {
-            set_endpoints(t, each);
-            return;
-        }
-        if (!may_drop || d == sizeof(drop_order) / sizeof(drop_order[0])) {
-            set_endpoints(t, EP_MIN); /* too narrow for even these: the rows wrap */
-            return;
-        }
-        set_outcome(t, columns[COL_OUTCOME].width);
-        drop(t, drop_order[d]);
+    struct table all = *t;
+    if (fit(t, width, may_drop, EP_IPV4)) {
+        return;
+    }
+    *t = all;
+    if (!fit(t, width, may_drop, EP_MIN)) {
+        set_endpoints(t, EP_MIN); /* too narrow for even the fewest: the rows wrap */
     }
 }
 

@@ -2,7 +2,8 @@
 """The connection table on a terminal (cli/table.c): as wide as the terminal.
 
 On a pseudo-terminal of 80 and of 200 columns: no line of the table is wider;
-the default columns are there (at 80 the least needed go: end, state); every
+the default columns are there (at 80 the least needed go: state, end, time, so
+that client and server keep 21 characters; at 100 only state); every
 row's columns start (left-aligned) or end (right-aligned numbers) where the
 header's do, for IPv4 and IPv6 addresses alike; a long address is shortened in
 the middle with an ellipsis and keeps its port; the rows are the records of
@@ -95,7 +96,9 @@ def main():
         name = os.path.basename(cap)
         records = [json.loads(line) for line in subprocess.run(
             [cli, "-r", cap, "-o", "json", "-q"], capture_output=True, check=True).stdout.splitlines()]
-        for width, want in ((80, ["time", "client", "server", "outcome", "srv_ms", "cli_ms"]),
+        for width, want in ((80, ["client", "server", "outcome", "srv_ms", "cli_ms"]),
+                            (100, ["time", "client", "server", "outcome", "srv_ms", "cli_ms",
+                                   "end"]),
                             (200, ["time", "client", "server", "outcome", "srv_ms", "cli_ms",
                                    "end", "state"])):
             rc, out, err = on_pty([cli, "-r", cap], width)
@@ -112,13 +115,14 @@ def main():
                 bad = aligned(table[0], row)
                 check(bad is None, "%s: %s in %r (header %r)" % (what, bad, row, table[0]))
                 cells = row.split()
-                for side, cell in (("client", cells[1]), ("server", cells[2])):
+                c = want.index("client")
+                for side, cell in (("client", cells[c]), ("server", cells[c + 1])):
                     port = ":%d" % rec[side]["port"]
                     full = rec[side]["addr"] if rec["ip_version"] == 4 else "[%s]" % rec[side]["addr"]
                     check(cell == full + port or ("\u2026" in cell and cell.endswith(port) and
                                                   cell[0] == full[0]),
                           "%s: %s %r is not %s%s" % (what, side, cell, full, port))
-                check(cells[3] == rec["outcome"], "%s: outcome %r" % (what, cells[3]))
+                check(cells[c + 2] == rec["outcome"], "%s: outcome %r" % (what, cells[c + 2]))
 
     # --columns: these, in this order; JSON names or the header's; -v: all of them.
     # (tot_ms is followed by '~' when Karn's rule made the figure ambiguous.)
