@@ -8,6 +8,8 @@
  * raised (whatever -o says), and the summary ends with an alerts section.
  */
 #include "cli_agg.h"
+#include "cli_habits.h"
+#include "cli_table.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -42,42 +44,6 @@ void agg_usage(FILE *out)
           "  --scan-min N            port scan: distinct ports or hosts (default 20)\n"
           "  --fail-min N            repeated failures client -> service (default 10)\n",
           out);
-}
-
-/* "10s", "1m", "500ms", "2h", "1d"; a bare number is seconds. */
-static bool parse_duration(const char *s, uint64_t *ns)
-{
-    static const struct {
-        const char *suffix;
-        uint64_t ns;
-    } units[] = {
-        { "", 1000000000u },
-        { "s", 1000000000u },
-        { "ms", 1000000u },
-        { "us", 1000u },
-        { "m", 60u * 1000000000u },
-        { "h", 3600u * 1000000000u },
-        { "d", 86400u * 1000000000u },
-    };
-    char *end;
-    errno = 0;
-    if (s[0] < '0' || s[0] > '9') {
-        return false;
-    }
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || v == 0) {
-        return false;
-    }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(end, units[i].suffix) == 0) {
-            if (v > UINT64_MAX / units[i].ns) {
-                return false;
-            }
-            *ns = v * units[i].ns;
-            return true;
-        }
-    }
-    return false;
 }
 
 static bool parse_count(const char *s, uint64_t *out)
@@ -127,8 +93,9 @@ static int parse_threshold(int ch, const char *arg, struct tcpshake_detect_confi
     char *end;
     switch (ch) {
     case AGG_OPT_DETECT_WINDOW:
-        if (!parse_duration(arg, &v) || v < 6000000u) {
-            return bad("--detect-window", arg, "want a duration of at least 6ms, e.g. 60s");
+        if (!habits_duration(arg, &v) || v < 6000000u) {
+            return bad("--detect-window", arg,
+                       "want " HABITS_DURATION_WORDS ", of at least 6ms, e.g. 60s");
         }
         d->window_ns = v;
         return 0;
@@ -165,8 +132,8 @@ int agg_parse_option(int ch, const char *arg, struct agg_options *o)
         o->by = true;
         return 0;
     case AGG_OPT_BUCKET:
-        if (!parse_duration(arg, &v)) {
-            return bad("--bucket", arg, "want a duration such as 10s, 1m, 500ms or 1h");
+        if (!habits_duration(arg, &v) || v == 0) {
+            return bad("--bucket", arg, "want " HABITS_DURATION_WORDS);
         }
         o->health.bucket_ns = v;
         o->bucket = true;
@@ -207,8 +174,14 @@ bool agg_replaces_records(const struct agg_options *o)
 static void on_alert(const struct tcpshake_alert *a, void *user)
 {
     struct agg_run *run = user;
+    if (run->around_alert != NULL) {
+        run->around_alert(true, run->around_user);
+    }
     if (tcpshake_alert_write_json(a, stderr) != TCPSHAKE_OK || fflush(stderr) != 0) {
         run->write_failed = true;
+    }
+    if (run->around_alert != NULL) {
+        run->around_alert(false, run->around_user);
     }
 }
 
@@ -228,6 +201,12 @@ bool agg_start(struct agg_run *run, const struct agg_options *o)
         }
     }
     return true;
+}
+
+void agg_set_alert_hook(struct agg_run *run, void (*fn)(bool before, void *user), void *user)
+{
+    run->around_alert = fn;
+    run->around_user = user;
 }
 
 void agg_record(struct agg_run *run, const struct tcpshake_record *r)
@@ -252,10 +231,38 @@ static void warn_evictions(const struct agg_run *run, const struct tcpshake_stat
             rows, conns, st != NULL ? st->connections : 0);
 }
 
+void agg_set_terminal(struct agg_run *run, unsigned width, bool bucket)
+{
+    run->terminal = true;
+    run->width = width;
+    run->bucket = bucket;
+}
+
+/* The health rows as a table laid out for the terminal (cli/table.c). */
+static bool write_fitted(const struct agg_run *run)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL) {
+        return tcpshake_health_write(run->health, stdout, TCPSHAKE_FORMAT_TABLE) == TCPSHAKE_OK;
+    }
+    bool ok = tcpshake_health_write(run->health, mem, TCPSHAKE_FORMAT_TABLE) == TCPSHAKE_OK;
+    ok = fclose(mem) == 0 && ok;
+    ok = ok && table_fit_by(text, len, run->width, run->bucket, stdout) && fflush(stdout) == 0;
+    free(text);
+    return ok;
+}
+
 bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st)
 {
     tcpshake_detect_finish(run->detect, st != NULL ? st->last_ns : 0);
-    if (run->health != NULL && tcpshake_health_write(run->health, stdout, fmt) != TCPSHAKE_OK) {
+    if (run->health != NULL && fmt == TCPSHAKE_FORMAT_TABLE && run->terminal) {
+        if (!write_fitted(run)) {
+            return false;
+        }
+    } else if (run->health != NULL &&
+               tcpshake_health_write(run->health, stdout, fmt) != TCPSHAKE_OK) {
         return false;
     }
     warn_evictions(run, st);

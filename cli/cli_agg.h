@@ -46,6 +46,11 @@ struct agg_run {
     struct tcpshake_health *health;
     struct tcpshake_detect *detect;
     bool write_failed; /* an alert line could not be written */
+    void (*around_alert)(bool before, void *user); /* or NULL */
+    void *around_user;
+    bool terminal;  /* the --by table goes to a terminal: fit it (agg_set_terminal) */
+    unsigned width; /* its columns; 0: no limit */
+    bool bucket;    /* --bucket given: show the bucket column */
 };
 
 void agg_options_default(struct agg_options *o);
@@ -61,6 +66,11 @@ bool agg_replaces_records(const struct agg_options *o);
 /* Make what the options ask for; false when memory runs out. */
 bool agg_start(struct agg_run *run, const struct agg_options *o);
 void agg_record(struct agg_run *run, const struct tcpshake_record *r);
+/* fn(true, user) before an alert line is written to standard error, fn(false, user) after
+ * (the progress line steps aside). */
+void agg_set_alert_hook(struct agg_run *run, void (*fn)(bool before, void *user), void *user);
+/* The --by table goes to a terminal `width` columns wide (0: unknown): lay it out to fit. */
+void agg_set_terminal(struct agg_run *run, unsigned width, bool bucket);
 /* The input ended: last alerts (standard error), health rows (stdout). False on a write failure. */
 bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st);
 /* The alerts section after the summary. */

@@ -16,21 +16,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli_agg.h"
+#include "cli_habits.h"
 #include "cli_inputs.h"
 #include "cli_ladder.h"
 #include "cli_probe.h"
 #include "cli_rotate.h"
+#include "cli_select.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
+#include "cli_table.h"
 #include "cli_writer.h"
 #include "tcpshake.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* The longest time option: a year. */
+#define MAX_DURATION_NS (365ull * 86400u * 1000000000u)
 
 /* Which records --events prints (bits). */
 enum { EVENTS_HANDSHAKE = 1u << 0, EVENTS_CLOSE = 1u << 1 };
@@ -43,7 +50,7 @@ struct options {
     struct tcpshake_live_options live;
     bool snaplen_set;          /* --snaplen given */
     unsigned events;           /* EVENTS_* bits; EVENTS_CLOSE by default */
-    uint64_t stats_interval;   /* --stats-interval seconds; 0 = none */
+    uint64_t stats_interval;   /* --stats-interval in ns; 0 = none */
     const char *write_path;    /* -w */
     struct rotate_options rot; /* -C, -G, -W (cli/rotate.c) */
     bool handshake_only;       /* --handshake-only */
@@ -56,9 +63,13 @@ struct options {
     bool quiet;
     const char *summary_json; /* --summary-json FILE */
     struct tcpshake_config cfg;
-    struct agg_options agg;       /* --by, --bucket, --detect ... (cli/agg.c) */
-    struct ladder_options ladder; /* --ladder (cli/ladder.c) */
-    char *bpf;                    /* joined from the remaining arguments; heap */
+    struct agg_options agg;           /* --by, --bucket, --detect ... (cli/agg.c) */
+    struct ladder_options ladder;     /* --ladder (cli/ladder.c) */
+    struct select_options sel;        /* --outcome, --slower, --top (cli/select.c) */
+    struct table_options columns;     /* --columns, -v: the terminal table's (cli/table.c) */
+    char *bpf;                        /* joined from the filter words, or read by -F; heap */
+    const char *filter_file;          /* -F */
+    struct habits_words filter_words; /* the arguments that are not options */
 };
 
 struct run {
@@ -68,18 +79,23 @@ struct run {
     struct tcpshake_summary *interval; /* --stats-interval: this interval's handshakes */
     FILE *summary_json;                /* --summary-json: opened before the run */
     FILE *interval_out;                /* where interval blocks go */
+    uint64_t interval_ns;              /* --stats-interval */
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
     int write_errno;                  /* of the first write that failed */
     bool out_gone;                    /* standard output's reader went away (EPIPE) */
     struct agg_run agg;               /* health rows and detectors (cli/agg.c) */
+    struct select_run sel;            /* which records are written (cli/select.c) */
+    struct table *table;              /* the terminal's table instead of the sink, or NULL */
     struct rotator rotator;           /* -w rotation: the next file (cli/rotate.c) */
     struct tcpshake_ladders *ladders; /* --ladder: collected during the run */
     bool color;                       /* --ladder: colour the ladders */
-    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;  /* progress line: when reading started */
-    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
+    struct tcpshake *h;      /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;       /* progress line: when reading started */
+    uint64_t drawn_ns;       /* when it was last drawn; 0 = not on screen */
+    char progress_line[128]; /* its text, to draw it again after an alert */
+    bool alert_hid_progress; /* an alert is being written where it was */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -88,8 +104,8 @@ static struct tcpshake *volatile running_handle;
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: tcpshake -r FILE [options] [BPF expression]\n"
-            "       tcpshake -i IFACE [options] [BPF expression]\n"
+            "usage: tcpshake -r FILE [options] [BPF expression] [options]\n"
+            "       tcpshake -i IFACE [options] [BPF expression] [options]\n"
             "       tcpshake probe HOST [options]   (active probing: tcpshake probe --help)\n"
             "\n"
             "Report every TCP connection's handshake and teardown in a capture:\n"
@@ -124,33 +140,46 @@ static void usage(FILE *out)
             "                          close: one record per connection when it ends\n"
             "                          (default); handshake: one when its handshake outcome\n"
             "                          is decided; all: both, with an \"event\" field\n"
-            "  --stats-interval S      every S seconds (capture time; wall time live) print\n"
-            "                          the handshakes decided in that interval: outcomes,\n"
+            "  --stats-interval D      every D (capture time; wall time live) print the\n"
+            "                          handshakes decided in that interval: outcomes,\n"
             "                          latency percentiles, top servers\n"
-            "  -o table|json|csv|zeek  output format (default: table on a terminal,\n"
-            "                          json otherwise)\n"
+            "  -o table|json|csv|zeek  output format, in any case (default: table on a\n"
+            "                          terminal, json otherwise)\n"
+            "  --columns LIST          table: these columns, e.g. time,client,server,outcome\n"
+            "                          (names as the JSON fields; see tcpshake(1))\n"
+            "  -v                      table: every column\n"
+            "  -F FILE                 read the BPF expression from FILE ('#' comments)\n"
             "  -c N                    stop after N packets\n"
             "  -n                      do not resolve names (always the case; kept for habit)\n"
-            "  -q                      no summary\n"
-            "  --summary-json FILE     also write the summary as one JSON object to FILE\n"
-            "                          ('-': standard output, after the records)\n"
-            "  --max-flows N           connections tracked at once (default 262144);\n"
-            "                          when full, half-open ones are evicted first\n"
-            "  --handshake-timeout S   seconds before an unfinished handshake is decided\n"
-            "                          (default 60)\n"
-            "  --idle-timeout S        seconds before an idle connection is reported\n"
-            "                          (default 300)\n"
-            "  --threads N             analyse on N threads (1-64; default 0: one per\n"
-            "                          online CPU): one reads, N-1 track connections;\n"
-            "                          same output as one thread, unless --max-flows\n"
-            "                          (split between 2 or more trackers) fills up;\n"
-            "                          --handshake-only always uses one\n"
-            "  --color, --no-color     colour the table (default: only on a terminal)\n");
+            "  -q                      no summary\n");
+    fputs("  --summary-json FILE     also write the summary as one JSON object to FILE\n"
+          "                          ('-': standard output, after the records)\n"
+          "  --max-flows N           connections tracked at once (default 262144);\n"
+          "                          when full, half-open ones are evicted first\n"
+          "  --handshake-timeout D   time before an unfinished handshake is decided\n"
+          "                          (default 60s)\n"
+          "  --idle-timeout D        time before an idle connection is reported\n"
+          "                          (default 5m)\n"
+          "  --threads N             analyse on N threads (1-64; default 0: one per\n"
+          "                          online CPU): one reads, N-1 track connections;\n"
+          "                          same output as one thread, unless --max-flows\n"
+          "                          (split between 2 or more trackers) fills up;\n"
+          "                          --handshake-only always uses one\n"
+          "  --color, --no-color     colour the table (default: only on a terminal)\n",
+          out);
     agg_usage(out);
     ladder_usage(out);
+    select_usage(out);
     fprintf(out, "  -h, --help              this help\n"
                  "  --version               print the version\n"
                  "\n"
+                 "Options may follow the BPF expression, as with tcpdump; '--' ends them.\n"
+                 "A duration D is a number and a unit: ns, us, ms, s, m, h or d (500ms,\n"
+                 "1.5s, 5m, 1h); a bare number is seconds.\n"
+                 "On a terminal the table fits its width: time (of the SYN, UTC), client,\n"
+                 "server, outcome, srv_ms, cli_ms, end, state (state, end, time go first\n"
+                 "when narrow); long addresses are shortened in the middle. Into a pipe\n"
+                 "or a file all the columns, as ever.\n"
                  "The summary (and each --stats-interval block) goes to standard output\n"
                  "after a table, to standard error after json, csv or zeek output.\n"
                  "Exit status: 0 success (also when Ctrl-C ends a live capture), 1 input\n"
@@ -197,32 +226,12 @@ static bool parse_format(const char *s, enum tcpshake_format *out)
         [TCPSHAKE_FORMAT_ZEEK] = "zeek",
     };
     for (int i = 0; i < TCPSHAKE_FORMAT_COUNT; i++) {
-        if (strcmp(s, names[i]) == 0) {
+        if (strcasecmp(s, names[i]) == 0) {
             *out = (enum tcpshake_format)i;
             return true;
         }
     }
     return false;
-}
-
-/* The BPF expression is the remaining arguments joined by spaces, as tcpdump does. */
-static char *join_args(int argc, char **argv)
-{
-    size_t len = 1;
-    for (int i = 0; i < argc; i++) {
-        len += strlen(argv[i]) + 1;
-    }
-    char *s = calloc(1, len);
-    if (s == NULL) {
-        return NULL;
-    }
-    for (int i = 0; i < argc; i++) {
-        if (i > 0) {
-            strcat(s, " ");
-        }
-        strcat(s, argv[i]);
-    }
-    return s;
 }
 
 static bool parse_events(const char *s, unsigned *out)
@@ -268,6 +277,7 @@ enum {
     OPT_HANDSHAKE_ONLY,
     OPT_THREADS,
     OPT_SUMMARY_JSON,
+    OPT_COLUMNS,
 };
 
 /* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
@@ -308,8 +318,8 @@ static int parse_live_option(int ch, const char *arg, struct options *o)
         }
         return 0;
     case OPT_STATS_INTERVAL:
-        if (!parse_u64(arg, 1, 365u * 86400u, &v)) {
-            complain("--stats-interval %s: want whole seconds from 1 to 31536000", arg);
+        if (!habits_duration(arg, &v) || v < 1000000u || v > MAX_DURATION_NS) {
+            complain("--stats-interval %s: want %s, from 1ms to 365d", arg, HABITS_DURATION_WORDS);
             return EXIT_USAGE;
         }
         o->stats_interval = v;
@@ -340,6 +350,10 @@ static int check_live_options(const struct options *o)
     }
     if ((o->events & EVENTS_HANDSHAKE) && o->format_set && o->format == TCPSHAKE_FORMAT_ZEEK) {
         complain("--events: zeek output has one row per connection (use json, csv or table)");
+        return EXIT_USAGE;
+    }
+    if (o->columns.chosen && o->format_set && o->format != TCPSHAKE_FORMAT_TABLE) {
+        complain("--columns, -v: they choose the table's columns (-o table)");
         return EXIT_USAGE;
     }
     if (o->user != NULL && o->iface == NULL) {
@@ -392,6 +406,32 @@ static int add_input(struct options *o, int ch, const char *arg)
     return -1;
 }
 
+/* The filter: the words among the arguments, or -F's file; -1 or an exit status. */
+static int take_filter(struct options *o)
+{
+    if (o->filter_file != NULL && o->filter_words.n > 0) {
+        complain("-F %s: the filter is in the file; the command line has one too ('%s' ...)",
+                 o->filter_file, o->filter_words.words[0]);
+        return EXIT_USAGE;
+    }
+    if (o->filter_file != NULL) {
+        const char *why;
+        o->bpf = habits_read_filter(o->filter_file, &why);
+        if (o->bpf == NULL) {
+            complain("-F %s: %s", o->filter_file, why);
+            return strcmp(why, "out of memory") == 0 ? EXIT_RUNTIME : EXIT_USAGE;
+        }
+    } else if (o->filter_words.n > 0) {
+        o->bpf = habits_words_join(&o->filter_words);
+        if (o->bpf == NULL) {
+            complain("out of memory");
+            return EXIT_RUNTIME;
+        }
+    }
+    o->cfg.bpf = o->bpf;
+    return -1;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -410,7 +450,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
         { "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
-        AGG_LONGOPTS LADDER_LONGOPTS{ NULL, 0, NULL, 0 },
+        { "columns", required_argument, NULL, OPT_COLUMNS },
+        AGG_LONGOPTS LADDER_LONGOPTS SELECT_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -419,8 +460,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         /* With '+' nothing is permuted: argv[optind] is the element parsed next. */
         const char *arg = optind < argc ? argv[optind] : "";
         bool is_long = strncmp(arg, "--", 2) == 0;
-        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:V:C:G:W:", longopts, NULL);
+        ch = getopt_long(argc, argv, "+:r:o:c:nqhi:w:Z:B:V:C:G:W:F:v", longopts, NULL);
         if (ch == -1) {
+            /* A filter word: options may follow it, as tcpdump allows ("--" ends them). */
+            if (habits_take_word(&o->filter_words, argc, argv, &optind, arg)) {
+                continue;
+            }
             break;
         }
         int live_rc = parse_live_option(ch, optarg, o);
@@ -432,6 +477,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         if (live_rc == -1) {
             live_rc = ladder_parse_option(ch, optarg, &o->ladder);
+        }
+        if (live_rc == -1) {
+            live_rc = select_parse_option(ch, optarg, &o->sel);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -445,6 +493,23 @@ static int parse_args(int argc, char **argv, struct options *o)
             int in_rc = add_input(o, ch, optarg);
             if (in_rc >= 0) {
                 return in_rc;
+            }
+            break;
+        }
+        case 'F':
+            o->filter_file = optarg;
+            break;
+        case 'v':
+            table_all_columns(&o->columns);
+            break;
+        case OPT_COLUMNS: {
+            char bad[64];
+            if (!table_parse_columns(optarg, &o->columns, bad, sizeof(bad))) {
+                fprintf(stderr, "tcpshake: --columns %s: unknown column '%s' (columns: ", optarg,
+                        bad);
+                table_print_names(stderr);
+                fputs(")\n", stderr);
+                return EXIT_USAGE;
             }
             break;
         }
@@ -480,15 +545,16 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_HANDSHAKE_TIMEOUT:
         case OPT_IDLE_TIMEOUT:
-            if (!parse_u64(optarg, 1, 365u * 86400u, &v)) {
-                complain("%s %s: want whole seconds from 1 to 31536000",
-                         ch == OPT_IDLE_TIMEOUT ? "--idle-timeout" : "--handshake-timeout", optarg);
+            if (!habits_duration(optarg, &v) || v < 1000000u || v > MAX_DURATION_NS) {
+                complain("%s %s: want %s, from 1ms to 365d",
+                         ch == OPT_IDLE_TIMEOUT ? "--idle-timeout" : "--handshake-timeout", optarg,
+                         HABITS_DURATION_WORDS);
                 return EXIT_USAGE;
             }
             if (ch == OPT_IDLE_TIMEOUT) {
-                o->cfg.idle_timeout_ns = v * 1000000000u;
+                o->cfg.idle_timeout_ns = v;
             } else {
-                o->cfg.handshake_timeout_ns = v * 1000000000u;
+                o->cfg.handshake_timeout_ns = v;
             }
             break;
         case OPT_THREADS:
@@ -522,8 +588,14 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (is_long) {
                 /* optopt is 0 for an unknown name, the option's value for "--name=x". */
                 int n = (int)strcspn(arg, "=");
-                complain("%.*s: %s (see tcpshake --help)", n, arg,
-                         optopt != 0 && arg[n] == '=' ? "takes no value" : "unknown option");
+                const char *near = optopt == 0 ? habits_suggest(arg, longopts) : NULL;
+                if (near != NULL) {
+                    complain("%.*s: unknown option; did you mean --%s? (see tcpshake --help)", n,
+                             arg, near);
+                } else {
+                    complain("%.*s: %s (see tcpshake --help)", n, arg,
+                             optopt != 0 && arg[n] == '=' ? "takes no value" : "unknown option");
+                }
             } else {
                 complain("-%c: unknown option (see tcpshake --help)", optopt);
             }
@@ -548,6 +620,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (rc < 0) {
         rc = ladder_check_options(&o->ladder, o->format_set, o->agg.by);
     }
+    if (rc < 0) {
+        rc = select_check_options(&o->sel, o->agg.by);
+    }
     if (rc >= 0) {
         return rc;
     }
@@ -556,21 +631,14 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (!o->snaplen_set && o->write_path == NULL) {
         o->live.snaplen = TCPSHAKE_SNAPLEN_HEADERS;
     }
-    if (optind < argc && o->read_path != NULL && inputs_file_not_filter(argv[optind])) {
+    if (o->filter_words.n > 0 && o->read_path != NULL &&
+        inputs_file_not_filter(o->filter_words.words[0])) {
         complain("%s: a file, not a filter expression; to read several captures give -r "
                  "once for each (or -V LISTFILE)",
-                 argv[optind]);
+                 o->filter_words.words[0]);
         return EXIT_USAGE;
     }
-    if (optind < argc) {
-        o->bpf = join_args(argc - optind, argv + optind);
-        if (o->bpf == NULL) {
-            complain("out of memory");
-            return EXIT_RUNTIME;
-        }
-        o->cfg.bpf = o->bpf;
-    }
-    return -1;
+    return take_filter(o);
 }
 
 /* A write to standard output that failed, as its errno (0: none). When its
@@ -595,8 +663,17 @@ static void take_write_error(struct run *run, int error)
     }
 }
 
-static void put_record(struct run *run, enum tcpshake_event ev, const struct tcpshake_record *r)
+static void write_record(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
 {
+    struct run *run = user;
+    if (run->table != NULL && !run->out_gone) {
+        errno = 0;
+        bool ok = table_write(run->table, ev, r) && (!run->live || fflush(stdout) == 0);
+        if (!ok) {
+            take_write_error(run, errno != 0 ? errno : EIO);
+        }
+        return;
+    }
     if (run->sink == NULL || run->out_gone) {
         return; /* --by: health rows instead of records; or nobody reads them */
     }
@@ -612,6 +689,14 @@ static void put_record(struct run *run, enum tcpshake_event ev, const struct tcp
     }
     if (!ok) {
         take_write_error(run, errno != 0 ? errno : EIO);
+    }
+}
+
+/* A record through the selection (--outcome, --slower, --top) to the sink. */
+static void put_record(struct run *run, enum tcpshake_event ev, const struct tcpshake_record *r)
+{
+    if (select_take(&run->sel, ev, r)) {
+        write_record(ev, r, run);
     }
 }
 
@@ -634,12 +719,19 @@ static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, vo
     tcpshake_summary_add(run->interval, r);
 }
 
-static const char *iso_seconds(uint64_t ns, char *buf, size_t len)
+/* ISO-8601 UTC to the second; to the millisecond when the interval is not whole seconds. */
+static const char *iso_seconds(uint64_t ns, bool ms, char *buf, size_t len)
 {
     time_t sec = (time_t)(ns / 1000000000u);
     struct tm tm;
-    if (gmtime_r(&sec, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    char whole[32];
+    if (gmtime_r(&sec, &tm) == NULL ||
+        strftime(whole, sizeof(whole), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
         snprintf(buf, len, "?");
+    } else if (ms) {
+        snprintf(buf, len, "%s.%03uZ", whole, (unsigned)(ns / 1000000u % 1000u));
+    } else {
+        snprintf(buf, len, "%sZ", whole);
     }
     return buf;
 }
@@ -656,8 +748,9 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
     if (run->writer != NULL) {
         take_write_error(run, writer_sync(run->writer));
     }
-    fprintf(run->interval_out, "\ninterval %s to %s:\n", iso_seconds(start_ns, a, sizeof(a)),
-            iso_seconds(end_ns, b, sizeof(b)));
+    bool ms = run->interval_ns % 1000000000u != 0;
+    fprintf(run->interval_out, "\ninterval %s to %s:\n", iso_seconds(start_ns, ms, a, sizeof(a)),
+            iso_seconds(end_ns, ms, b, sizeof(b)));
     tcpshake_summary_print(run->interval, NULL, run->interval_out);
     tcpshake_summary_free(run->interval);
     run->interval = cli_summary_new(); /* NULL (out of memory) only skips blocks */
@@ -686,15 +779,19 @@ static void on_progress(uint64_t done, uint64_t total, void *user)
     run->drawn_ns = now;
     double secs = (double)elapsed / 1e9;
     double pps = (double)tcpshake_get_stats(run->h)->packets_read / secs;
-    fprintf(stderr, "\r%.0f", (double)done / 1e6);
+    char *line = run->progress_line;
+    size_t len = sizeof(run->progress_line);
     if (total >= done && total > 0) {
         double left = done > 0 ? (double)(total - done) * secs / (double)done : 0;
         unsigned eta = (unsigned)left;
-        fprintf(stderr, " / %.0f MB (%.0f%%), %.2f M packets/s, ETA %u:%02u ", (double)total / 1e6,
-                100.0 * (double)done / (double)total, pps / 1e6, eta / 60, eta % 60);
+        snprintf(line, len, "%.0f / %.0f MB (%.0f%%), %.2f M packets/s, ETA %u:%02u ",
+                 (double)done / 1e6, (double)total / 1e6, 100.0 * (double)done / (double)total,
+                 pps / 1e6, eta / 60, eta % 60);
     } else {
-        fprintf(stderr, " MB, %.2f M packets/s ", pps / 1e6);
+        /* A pipe: no size to compare with, so the bytes read so far, finer. */
+        snprintf(line, len, "%.1f MB read, %.2f M packets/s ", (double)done / 1e6, pps / 1e6);
     }
+    fprintf(stderr, "\r%s", line);
 }
 
 /* Take the progress line off the screen before anything else goes to standard error. */
@@ -703,6 +800,21 @@ static void clear_progress(struct run *run)
     if (run->drawn_ns != 0) {
         fputs("\r\033[K", stderr);
         run->drawn_ns = 0;
+    }
+}
+
+/* --detect: an alert goes to standard error: take the progress line off
+ * first (before), draw it again after, so that the alert stays readable. */
+static void around_alert(bool before, void *user)
+{
+    struct run *run = user;
+    if (before) {
+        run->alert_hid_progress = run->drawn_ns != 0;
+        clear_progress(run);
+    } else if (run->alert_hid_progress) {
+        fprintf(stderr, "\r%s", run->progress_line);
+        run->drawn_ns = monotonic_ns();
+        run->alert_hid_progress = false;
     }
 }
 
@@ -851,6 +963,9 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
         if (run->sink != NULL && tcpshake_sink_finish(run->sink) != TCPSHAKE_OK) {
             ok = false;
         }
+        if (run->table != NULL && !table_finish(run->table)) {
+            ok = false;
+        }
         if (!ok) {
             take_write_error(run, errno != 0 ? errno : EIO);
         }
@@ -878,6 +993,7 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
             fputc('\n', out);
         }
         tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
+        select_summary(&run->sel, run->events == EVENTS_CLOSE, out);
         agg_summary(&run->agg, out);
     }
     return status;
@@ -900,7 +1016,7 @@ static int analyse(const struct options *o, struct run *run)
         tcpshake_set_event_fn(h, on_event, run);
     }
     if (o->stats_interval != 0) {
-        tcpshake_set_interval(h, o->stats_interval * 1000000000u, on_interval, run);
+        tcpshake_set_interval(h, o->stats_interval, on_interval, run);
     }
     if (o->ladder.on && tcpshake_set_ladders(h, run->ladders) != TCPSHAKE_OK) {
         complain("--ladder: %s", tcpshake_errmsg(h));
@@ -916,6 +1032,7 @@ static int analyse(const struct options *o, struct run *run)
     /* Only when the records do not share the terminal: they would tear the line. */
     if (o->read_path != NULL && !o->quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)) {
         tcpshake_set_progress(h, on_progress, run);
+        agg_set_alert_hook(&run->agg, around_alert, run);
     }
     running_handle = h;
     catch_signals();
@@ -928,6 +1045,7 @@ static int analyse(const struct options *o, struct run *run)
     running_handle = NULL;
     take_write_error(run, writer_stop(run->writer));
     run->writer = NULL;
+    select_drain(&run->sel, write_record, run); /* --top: the records kept, in order */
     run->h = NULL;
     clear_progress(run);
     int status = report(o, run, h);
@@ -1040,15 +1158,22 @@ int main(int argc, char **argv)
     o.events = EVENTS_CLOSE;
     agg_options_default(&o.agg);
     ladder_options_default(&o.ladder);
+    select_options_default(&o.sel);
     tcpshake_config_default(&o.cfg);
     tcpshake_live_options_default(&o.live);
-    int status = parse_args(argc, argv, &o);
+    int status = EXIT_RUNTIME;
+    if (habits_words_init(&o.filter_words, argc)) {
+        status = parse_args(argc, argv, &o);
+    } else {
+        complain("out of memory");
+    }
     if (status < 0) {
         status = hash_key_from_env(&o.cfg);
     }
     if (status >= 0) {
         free(o.bpf);
         inputs_free(&o.inputs);
+        habits_words_release(&o.filter_words);
         return end_streams(status, false);
     }
     o.cfg.threads = pick_threads(&o);
@@ -1062,7 +1187,8 @@ int main(int argc, char **argv)
         setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
     }
     if (!o.format_set) {
-        o.format = tty ? TCPSHAKE_FORMAT_TABLE : TCPSHAKE_FORMAT_JSON;
+        /* --columns and -v are the table's: they ask for one. */
+        o.format = tty || o.columns.chosen ? TCPSHAKE_FORMAT_TABLE : TCPSHAKE_FORMAT_JSON;
     }
     unsigned flags = 0;
     if (o.color == 1 || (o.color == -1 && tty && getenv("NO_COLOR") == NULL)) {
@@ -1074,12 +1200,21 @@ int main(int argc, char **argv)
     struct run run = { 0 };
     run.events = o.events;
     run.live = o.iface != NULL;
+    run.interval_ns = o.stats_interval;
     /* Beside a table on standard output; elsewhere (json ..., ladders) on standard error. */
     run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE && !o.ladder.on ? stdout : stderr;
     bool sink_wanted = !agg_replaces_records(&o.agg) && !o.ladder.on;
     run.color = (flags & TCPSHAKE_SINK_COLOR) != 0;
     if (o.ladder.on) {
         run.ladders = tcpshake_ladders_new(&o.ladder.cfg);
+    }
+    /* A table on a terminal (or with --columns, -v) fits it; into a pipe it is the sink's. */
+    struct table table;
+    if (sink_wanted && o.format == TCPSHAKE_FORMAT_TABLE && (tty || o.columns.chosen)) {
+        table_start(&table, &o.columns, table_terminal_width(STDOUT_FILENO),
+                    (o.events & EVENTS_HANDSHAKE) != 0, (flags & TCPSHAKE_SINK_COLOR) != 0, stdout);
+        run.table = &table;
+        sink_wanted = false;
     }
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
     /* -q prints no summary, so unless --summary-json wants one, do not build one
@@ -1094,10 +1229,13 @@ int main(int argc, char **argv)
     } else if ((sink_wanted && run.sink == NULL) ||
                ((!o.quiet || o.summary_json != NULL) && run.summary == NULL) ||
                (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg) ||
-               (o.ladder.on && run.ladders == NULL)) {
+               (o.ladder.on && run.ladders == NULL) || !select_start(&run.sel, &o.sel)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
     } else {
+        if (tty && o.format == TCPSHAKE_FORMAT_TABLE) {
+            agg_set_terminal(&run.agg, table_terminal_width(STDOUT_FILENO), o.agg.bucket);
+        }
         status = analyse(&o, &run);
     }
     tcpshake_sink_free(run.sink);
@@ -1106,7 +1244,9 @@ int main(int argc, char **argv)
     cli_summary_json_close(run.summary_json);
     agg_free(&run.agg);
     tcpshake_ladders_free(run.ladders);
+    select_free(&run.sel);
     free(o.bpf);
     inputs_free(&o.inputs);
+    habits_words_release(&o.filter_words);
     return end_streams(status, run.out_gone);
 }

@@ -18,9 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cli_habits.h"
+#include "cli_table.h"
 #include "tcpshake.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -41,6 +44,7 @@ struct out {
     bool header_done;         /* table: heading and attempt column names written */
     bool summary_header_done; /* table: summary column names written */
     size_t n_open;            /* ports whose summary state is open */
+    unsigned width;           /* a terminal's columns; 0: no limit (not a terminal) */
 };
 
 /* The probe the signal handler stops; this file's only global. */
@@ -55,8 +59,8 @@ static void usage(FILE *out)
             "\n"
             "  -p PORTS          ports: a list and ranges such as 22,80,8000-8010 (default 80)\n"
             "  -c COUNT          attempts per port (default 1)\n"
-            "  -i SECONDS        between attempts on a port (default 1; decimals allowed)\n"
-            "  --timeout SECONDS no answer within this is 'filtered' (default 2)\n"
+            "  -i DURATION       between attempts on a port (default 1s; 500ms, 1.5s ...)\n"
+            "  --timeout D       no answer within this is 'filtered' (default 2s)\n"
             "  --rate N          new attempts per second at most (default 100)\n"
             "  --parallel N      attempts in flight at most (default 64, at most 1024;\n"
             "                    kept below the open-file limit, ulimit -n)\n"
@@ -99,21 +103,18 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max, uint
     return true;
 }
 
-/* Seconds with decimals, to nanoseconds. NaN fails the range test. */
-static bool parse_seconds(const char *s, double min, double max, uint64_t *out_ns)
+/* A duration (cli_habits.h: 500ms, 1.5s ...) from min_ns to max_ns. */
+static bool parse_duration(const char *s, uint64_t min_ns, uint64_t max_ns, uint64_t *out_ns)
 {
-    char *end;
-    if ((s[0] < '0' || s[0] > '9') && s[0] != '.') {
+    uint64_t v;
+    if (!habits_duration(s, &v) || v < min_ns || v > max_ns) {
         return false;
     }
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || *end != '\0' || !(v >= min && v <= max)) {
-        return false;
-    }
-    *out_ns = (uint64_t)(v * 1e9 + 0.5);
+    *out_ns = v;
     return true;
 }
+
+#define NS_PER_S 1000000000ull
 
 enum { OPT_TIMEOUT = 256, OPT_RATE, OPT_PARALLEL, OPT_SYN };
 
@@ -136,14 +137,14 @@ static int take_option(int ch, const char *arg, struct probe_opts *o)
         }
         return -1;
     case 'i':
-        if (!parse_seconds(arg, 0.0, 3600.0, &o->cfg.interval_ns)) {
-            complain("-i %s: want seconds from 0 to 3600", arg);
+        if (!parse_duration(arg, 0, 3600 * NS_PER_S, &o->cfg.interval_ns)) {
+            complain("-i %s: want %s, from 0 to 1h", arg, HABITS_DURATION_WORDS);
             return EXIT_USAGE;
         }
         return -1;
     case OPT_TIMEOUT:
-        if (!parse_seconds(arg, 0.001, 60.0, &o->cfg.timeout_ns)) {
-            complain("--timeout %s: want seconds from 0.001 to 60", arg);
+        if (!parse_duration(arg, NS_PER_S / 1000, 60 * NS_PER_S, &o->cfg.timeout_ns)) {
+            complain("--timeout %s: want %s, from 1ms to 60s", arg, HABITS_DURATION_WORDS);
             return EXIT_USAGE;
         }
         return -1;
@@ -160,11 +161,11 @@ static int take_option(int ch, const char *arg, struct probe_opts *o)
         }
         return -1;
     case 'o':
-        if (strcmp(arg, "table") == 0) {
+        if (strcasecmp(arg, "table") == 0) {
             o->format = FMT_TABLE;
-        } else if (strcmp(arg, "json") == 0) {
+        } else if (strcasecmp(arg, "json") == 0) {
             o->format = FMT_JSON;
-        } else if (strcmp(arg, "csv") == 0) {
+        } else if (strcasecmp(arg, "csv") == 0) {
             o->format = FMT_CSV;
         } else {
             complain("-o %s: unknown format (table, json or csv)", arg);
@@ -203,7 +204,11 @@ static int parse_args(int argc, char **argv, struct probe_opts *o)
         } else if (ch == ':' || ch == '?') {
             /* optopt is 0 for a long option: name it from the argument getopt just read. */
             const char *what = optopt != 0 ? NULL : argv[optind - 1];
-            if (what != NULL) {
+            const char *near = what != NULL && ch == '?' ? habits_suggest(what, longopts) : NULL;
+            if (near != NULL) {
+                complain("%.*s: unknown option; did you mean --%s? (see tcpshake probe --help)",
+                         (int)strcspn(what, "="), what, near);
+            } else if (what != NULL) {
                 complain("%.*s: %s (see tcpshake probe --help)", (int)strcspn(what, "="), what,
                          ch == ':' ? "needs a value" : "unknown option");
             } else {
@@ -444,18 +449,31 @@ static void table_summary(struct out *o, const struct tcpshake_probe_summary *s)
     if (!o->header_done) {
         table_heading(o, s->ip_version, s->addr);
     }
+    /* The latency columns that fit a terminal: 91 characters hold all five; below
+     * that STDDEV_MS goes, below 81 P90_MS too. Not a terminal: all of them. */
+    static const char *const names[5] = { "MIN_MS", "MEDIAN_MS", "P90_MS", "MAX_MS", "STDDEV_MS" };
+    static const size_t all[5] = { 0, 1, 2, 3, 4 }, no_sd[4] = { 0, 1, 2, 3 }, few[3] = { 0, 1, 3 };
+    const size_t *cols = all;
+    size_t n = 5;
+    if (o->width != 0 && o->width < 91) {
+        cols = o->width < 81 ? few : no_sd;
+        n = o->width < 81 ? 3 : 4;
+    }
     if (!o->summary_header_done) {
-        fprintf(o->f, "\n%-6s %-11s %8s %6s %6s %9s %9s %9s %9s %9s\n", "PORT", "STATE", "ATTEMPTS",
-                "OPEN", "LOSS%", "MIN_MS", "MEDIAN_MS", "P90_MS", "MAX_MS", "STDDEV_MS");
+        fprintf(o->f, "\n%-6s %-11s %8s %6s %6s", "PORT", "STATE", "ATTEMPTS", "OPEN", "LOSS%");
+        for (size_t i = 0; i < n; i++) {
+            fprintf(o->f, " %9s", names[cols[i]]);
+        }
+        fputc('\n', o->f);
         o->summary_header_done = true;
     }
     fprintf(o->f, "%-6u %-11s %8" PRIu32 " %6" PRIu32 " %6.1f ", (unsigned)s->port,
             tcpshake_probe_state_name(s->state), s->attempts, s->n_state[TCPSHAKE_PROBE_OPEN],
             s->loss_pct);
     const int64_t v[5] = { s->min_ns, s->median_ns, s->p90_ns, s->max_ns, s->stddev_ns };
-    for (size_t i = 0; i < 5; i++) {
-        put_ms(o->f, v[i], 9);
-        fputc(i < 4 ? ' ' : '\n', o->f);
+    for (size_t i = 0; i < n; i++) {
+        put_ms(o->f, v[cols[i]], 9);
+        fputc(i + 1 < n ? ' ' : '\n', o->f);
     }
 }
 
@@ -547,6 +565,7 @@ static int run(const struct probe_opts *po)
     o.format = po->format;
     o.cfg = &po->cfg;
     o.mode = po->cfg.mode == TCPSHAKE_PROBE_SYN ? "syn" : "connect";
+    o.width = isatty(STDOUT_FILENO) ? table_terminal_width(STDOUT_FILENO) : 0;
     struct tcpshake_probe *p = tcpshake_probe_new(&po->cfg, on_result, on_summary, &o);
     if (p == NULL) {
         complain("out of memory");

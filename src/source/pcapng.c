@@ -78,6 +78,7 @@ struct pcapng {
     pcapng_link_fn link;
     void *link_ctx;
     enum pcapng_status fault; /* of the call under way, when it fails: PCAPNG_ERR unless set */
+    uint64_t n_bytes; /* read from fp so far (progress on a pipe, where ftello cannot say) */
 };
 
 static uint16_t get16(const struct pcapng *ng, const uint8_t *p)
@@ -104,7 +105,9 @@ static uint64_t get64(const struct pcapng *ng, const uint8_t *p)
 static int read_bytes(struct pcapng *ng, uint8_t *dst, size_t n, bool fail_on_eof, char *err,
                       size_t err_len)
 {
-    size_t got = fread(dst, 1, n, ng->fp);
+    FILE *fp = ng->fp;
+    size_t got = fread(dst, 1, n, fp);
+    ng->n_bytes += got;
     if (got == n) {
         return 1;
     }
@@ -323,6 +326,7 @@ static bool read_shb(struct pcapng *ng, char *err, size_t err_len)
 {
     uint8_t head[12];
     size_t got = fread(head, 1, 4, ng->fp);
+    ng->n_bytes += got;
     if (got != 4) {
         if (ferror(ng->fp)) {
             snprintf(err, err_len, "error reading dump file: %s", strerror(errno));
@@ -434,6 +438,11 @@ int pcapng_linktype(const struct pcapng *ng)
 uint32_t pcapng_snaplen(const struct pcapng *ng)
 {
     return ng->first_snapshot;
+}
+
+uint64_t pcapng_bytes_read(const struct pcapng *ng)
+{
+    return ng->n_bytes;
 }
 
 /* A later SHB: a new section, same byte order, no interfaces yet. */

@@ -55,6 +55,8 @@ uint32_t pcapng_snaplen(const struct pcapng *ng);
  * caller names the packet). */
 enum pcapng_status pcapng_next(struct pcapng *ng, struct pcapng_record *rec, char *err,
                                size_t err_len);
+/* Bytes read from the stream so far: the blocks read (whole ones, but for a fault). */
+uint64_t pcapng_bytes_read(const struct pcapng *ng);
 void pcapng_close(struct pcapng *ng);
 
 #endif

@@ -38,6 +38,10 @@
 #define MAX_FILTER_LINKS 8    /* link types a pcapng file's filter is compiled for */
 
 /* A pcapng file's filter, compiled for one link type. */
+/* Classic pcap: the file header, and each record's header (progress on a pipe). */
+#define PCAP_FILE_HEADER_LEN   24u
+#define PCAP_RECORD_HEADER_LEN 16u
+
 struct link_filter {
     int linktype;
     struct bpf_program prog;
@@ -71,6 +75,7 @@ struct source {
     size_t n_subs;
     size_t last; /* the file whose packet was returned last; n_subs at first, SIZE_MAX at the end */
     struct source_packet last_pkt; /* that packet, for source_dump_last */
+    uint64_t n_bytes;              /* libpcap reading a file: bytes of the records it returned */
 };
 
 /* libpcap says "truncated dump file" (or similar) for a record cut short. */
@@ -646,6 +651,12 @@ bool source_progress(struct source *s, uint64_t *done, uint64_t *total)
     struct stat st;
     off_t off = ftello(fp);
     *done = off > 0 ? (uint64_t)off : 0;
+    if (off < 0) {
+        /* A pipe: count what was read. libpcap's records, not the ones its filter skipped. */
+        *done = s->ng != NULL   ? pcapng_bytes_read(s->ng)
+                : s->n_read > 0 ? PCAP_FILE_HEADER_LEN + s->n_bytes
+                                : 0;
+    }
     if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         *total = (uint64_t)st.st_size;
     }
@@ -697,6 +708,7 @@ static int read_one(struct source *s, struct source_packet *pkt, char *err, size
     }
     if (rc == 1) {
         s->n_read++;
+        s->n_bytes += PCAP_RECORD_HEADER_LEN + hdr->caplen;
         pkt->ts_ns = ts_ns_of(hdr->ts.tv_sec, s->nano ? hdr->ts.tv_usec : hdr->ts.tv_usec * 1000);
         s->last_hdr = hdr;
         s->last_data = data;

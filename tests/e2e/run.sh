@@ -160,6 +160,36 @@ else
 fi
 grep '^threads:' "$tmp/threads"
 
+# Options after the filter, -F, durations, did you mean, -o JSON; --outcome, --slower,
+# --top against jq.
+if "$here/everyday.sh" "$cli" >"$tmp/everyday" 2>&1; then
+    ok
+else
+    not_ok "everyday suite:"
+    grep -v '^everyday:' "$tmp/everyday"
+fi
+grep '^everyday:' "$tmp/everyday"
+
+# The table on a terminal of 80 and 200 columns: fits, lines up for IPv4 and IPv6 (the
+# corpus's pinterest.pcap: long IPv6 addresses), --columns, -v.
+corpus=${TCPSHAKE_CORPUS:-$here/../../../shared/corpus}
+tables="$data/sample.pcap"
+for cap in "$corpus/ndpi/pinterest.pcap" "$corpus/ndpi/alexa-app.pcapng"; do
+    if [ -f "$cap" ]; then
+        tables="$tables $cap"
+    elif [ -n "${CI:-}" ]; then
+        not_ok "table suite: no $cap (TCPSHAKE_CORPUS)"
+    fi
+done
+# shellcheck disable=SC2086 # the capture list
+if python3 "$here/table.py" "$cli" $tables >"$tmp/table" 2>&1; then
+    ok
+else
+    not_ok "table suite:"
+    grep -v '^table:' "$tmp/table" | head -20
+fi
+grep '^table:' "$tmp/table"
+
 # The progress line of a long read from a file, on a terminal (a generated trace).
 if python3 "$here/progress.py" "$cli" "$gen_trace" >"$tmp/progress" 2>&1; then
     ok
