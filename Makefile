@@ -27,7 +27,7 @@ SRC_DIRS := src $(sort $(dir $(wildcard src/*/*.c src/*/*.h)))
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude $(patsubst %/,%,$(SRC_DIRS:%=-I%))
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(if $(WERROR),-Werror) -fvisibility=hidden -fPIC -MMD -MP \
              $(CFLAGS)
-LDLIBS  += -lpcap -pthread
+LDLIBS  += -lpcap -pthread -lm
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -69,7 +69,7 @@ $(LIB_SO): $(LIB_OBJ)
 	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
 
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
-	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(LIB_A)
+	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(BUILD)/cli/report.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -332,7 +332,7 @@ install: all
 	install -m 644 include/tcpshake.h $(DESTDIR)$(PREFIX)/include/tcpshake.h
 	install -m 644 $(API_HEADERS) $(DESTDIR)$(PREFIX)/include/tcpshake/
 	install -m 644 docs/tcpshake.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpshake.1
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: tcpshake\nDescription: TCP handshake and teardown analysis\nVersion: %s\nRequires.private: libpcap\nLibs: -L$${libdir} -ltcpshake\nCflags: -I$${includedir}\n' \
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: tcpshake\nDescription: TCP handshake and teardown analysis\nVersion: %s\nRequires.private: libpcap\nLibs: -L$${libdir} -ltcpshake\nLibs.private: -lm\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tcpshake.pc
 
 uninstall:

@@ -46,6 +46,7 @@ struct agg_run {
     struct tcpshake_health *health;
     struct tcpshake_detect *detect;
     bool write_failed; /* an alert line could not be written */
+    struct tcpshake_report *report; /* --html: alerts go on its timeline too (borrowed) */
 };
 
 void agg_options_default(struct agg_options *o);
@@ -58,8 +59,9 @@ void agg_usage(FILE *out);
 /* With --by the health rows replace the per-connection records. */
 bool agg_replaces_records(const struct agg_options *o);
 
-/* Make what the options ask for; false when memory runs out. */
-bool agg_start(struct agg_run *run, const struct agg_options *o);
+/* Make what the options ask for (alerts also go to report, which may be NULL);
+ * false when memory runs out. */
+bool agg_start(struct agg_run *run, const struct agg_options *o, struct tcpshake_report *report);
 void agg_record(struct agg_run *run, const struct tcpshake_record *r);
 /* The input ended: last alerts (standard error), health rows (stdout). False on a write failure. */
 bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st);

@@ -22,6 +22,7 @@
 
 #include "cli_agg.h"
 #include "cli_probe.h"
+#include "cli_report.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
 #include "cli_writer.h"
@@ -50,6 +51,7 @@ struct options {
     bool quiet;
     struct tcpshake_config cfg;
     struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
+    struct report_run html; /* --html FILE (cli/report.c): only its path while parsing */
     char *bpf;              /* joined from the remaining arguments; heap */
 };
 
@@ -65,6 +67,7 @@ struct run {
     int write_errno;    /* of the first write that failed */
     bool out_gone;      /* standard output's reader went away (EPIPE) */
     struct agg_run agg; /* health rows and detectors (cli/agg.c) */
+    struct report_run html; /* --html: the report and its file (cli/report.c) */
     struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
     uint64_t start_ns;  /* progress line: when reading started */
     uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
@@ -122,6 +125,7 @@ static void usage(FILE *out)
             "                          --handshake-only always uses one\n"
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);
+    report_usage(out);
     fprintf(out, "  -h, --help              this help\n"
                  "  --version               print the version\n"
                  "\n"
@@ -364,7 +368,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
-        AGG_LONGOPTS{ NULL, 0, NULL, 0 },
+        AGG_LONGOPTS REPORT_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -380,6 +384,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         int live_rc = parse_live_option(ch, optarg, o);
         if (live_rc == -1) {
             live_rc = agg_parse_option(ch, optarg, &o->agg);
+        }
+        if (live_rc == -1) {
+            live_rc = report_parse_option(ch, optarg, &o->html);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -551,6 +558,7 @@ static void on_record(const struct tcpshake_record *r, void *user)
     }
     tcpshake_summary_add(run->summary, r);
     agg_record(&run->agg, r);
+    tcpshake_report_add(run->html.report, r);
 }
 
 static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
@@ -740,10 +748,12 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
             take_write_error(run, errno != 0 ? errno : EIO);
         }
     }
+    /* Whatever became of standard output, the page has its own file. */
+    bool html_ok = report_finish(&run->html, tcpshake_get_stats(h));
     if (run->out_gone) {
         return 0; /* no summary either: end_streams ends tcpshake as SIGPIPE would */
     }
-    int status = 0;
+    int status = html_ok ? 0 : EXIT_RUNTIME;
     if (run->write_failed) {
         complain("write failed: %s", strerror(run->write_errno));
         status = EXIT_RUNTIME;
@@ -947,8 +957,13 @@ int main(int argc, char **argv)
     if (o.stats_interval != 0) {
         run.interval = cli_summary_new();
     }
-    if ((sink_wanted && run.sink == NULL) || (!o.quiet && run.summary == NULL) ||
-        (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {
+    run.html = o.html;
+    status = report_start(&run.html, input_name(&o));
+    if (status >= 0) {
+        /* said why */
+    } else if ((sink_wanted && run.sink == NULL) || (!o.quiet && run.summary == NULL) ||
+               (o.stats_interval != 0 && !run.interval) ||
+               !agg_start(&run.agg, &o.agg, run.html.report)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
     } else {
@@ -958,6 +973,7 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.summary);
     tcpshake_summary_free(run.interval);
     agg_free(&run.agg);
+    report_free(&run.html);
     free(o.bpf);
     return end_streams(status, run.out_gone);
 }

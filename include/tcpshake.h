@@ -43,6 +43,7 @@
 #include "tcpshake/aggregate.h"
 #include "tcpshake/config.h"
 #include "tcpshake/probe.h"
+#include "tcpshake/report.h"
 #include "tcpshake/record.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/status.h"
