@@ -763,6 +763,8 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
         if (o->format == TCPSHAKE_FORMAT_TABLE) {
             fputc('\n', out);
         }
+        /* On a terminal the latency shape too; in a file or a pipe nothing changes. */
+        tcpshake_summary_set_shape(run->summary, isatty(fileno(out)) == 1);
         tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
         agg_summary(&run->agg, out);
     }

@@ -21,9 +21,9 @@
 #define LADDER_ROWS (2 * (TCPSHAKE_MAX_GAPS + 2) + 10)
 #define ROW_H       32.0
 #define TOP         44.0
-#define CLIENT_X    200.0
-#define SERVER_X    560.0
-#define WIDTH       860.0
+#define CLIENT_X    270.0
+#define SERVER_X    620.0
+#define WIDTH       900.0
 
 enum dir { TO_SERVER, TO_CLIENT, NOTE };
 
@@ -202,10 +202,10 @@ static void draw_row(FILE *out, const struct row *r, size_t i, uint64_t t0, uint
     double y = row_y(i);
     char a[32], b[32], t[80];
     snprintf(t, sizeof(t), "+%s ms", report_ms(a, sizeof(a), (int64_t)(r->t - t0)));
-    draw_text(out, 6, y + 4, "lt", "start", t);
+    draw_text(out, 6, y - 1, "lt", "start", t);
     if (i > 0) {
         snprintf(t, sizeof(t), "Δ %s", report_dur(b, sizeof(b), (int64_t)(r->t - prev)));
-        draw_text(out, 100, y + 4, "ld", "start", t);
+        draw_text(out, 6, y + 11, "ld", "start", t);
     }
     if (r->dir != NOTE) {
         double x1 = r->dir == TO_SERVER ? CLIENT_X : SERVER_X;
