@@ -64,13 +64,13 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;    /* of the first write that failed */
-    bool out_gone;      /* standard output's reader went away (EPIPE) */
-    struct agg_run agg; /* health rows and detectors (cli/agg.c) */
+    int write_errno;        /* of the first write that failed */
+    bool out_gone;          /* standard output's reader went away (EPIPE) */
+    struct agg_run agg;     /* health rows and detectors (cli/agg.c) */
     struct report_run html; /* --html: the report and its file (cli/report.c) */
-    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;  /* progress line: when reading started */
-    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
+    struct tcpshake *h;     /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;      /* progress line: when reading started */
+    uint64_t drawn_ns;      /* when it was last drawn; 0 = not on screen */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */

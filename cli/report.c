@@ -29,8 +29,9 @@ int report_parse_option(int ch, const char *arg, struct report_run *rr)
         return -1;
     }
     if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
-        fprintf(stderr, "tcpshake: --html %s: give a file name (the records go to standard"
-                        " output)\n",
+        fprintf(stderr,
+                "tcpshake: --html %s: give a file name (the records go to standard"
+                " output)\n",
                 arg);
         return EXIT_USAGE;
     }

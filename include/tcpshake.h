@@ -43,8 +43,8 @@
 #include "tcpshake/aggregate.h"
 #include "tcpshake/config.h"
 #include "tcpshake/probe.h"
-#include "tcpshake/report.h"
 #include "tcpshake/record.h"
+#include "tcpshake/report.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/status.h"
 

@@ -41,34 +41,34 @@ static const char *const capture_point_names[TCPSHAKE_CAPTURE_POINT_COUNT] = {
 };
 
 static const char style[] =
-    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:960px;color:#222;"
-    "padding:0 1em}"
-    "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;"
-    "border-bottom:1px solid #ccc}h3{font-size:1.05em}"
-    "table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 8px;text-align:right;"
-    "border-bottom:1px solid #eee}th{background:#f4f4f4}td.l,th.l{text-align:left}"
-    "th.s{cursor:pointer}svg{display:block;max-width:100%;height:auto}"
-    "svg text{font:11px system-ui,sans-serif;fill:#333}"
-    ".axis{stroke:#888}.bar{fill:#3b75af}.q{stroke:#c00;stroke-dasharray:3 2}"
-    ".ql{fill:#c00}.frame{fill:none;stroke:#bbb}circle{fill:#3b75af;fill-opacity:.45}"
-    ".spark{fill:none;stroke:#3b75af;stroke-width:1.2}.f{fill:#d62728}"
-    ".alert{fill:#ff7f0e;fill-opacity:.6}.key span{display:inline-block;width:10px;"
-    "height:10px;margin:0 4px 0 12px}"
-    ".life{stroke:#999;stroke-width:2}.arrow{stroke:#222;fill:#222}.bad{stroke:#c00;fill:#c00}"
-    ".br{fill:none;stroke:#3b75af;stroke-width:2}.lb{fill:#3b75af;font-weight:bold}"
-    ".lh{font-weight:bold;font-size:13px}.lf{font-weight:bold}.ln{font-size:10px;fill:#555}"
-    ".ld{fill:#777}.conn{break-inside:avoid;page-break-inside:avoid}"
-    ".note{color:#555}@media print{body{max-width:none}th.s{cursor:auto}}";
+        "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:960px;color:#222;"
+        "padding:0 1em}"
+        "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;"
+        "border-bottom:1px solid #ccc}h3{font-size:1.05em}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 8px;text-align:right;"
+        "border-bottom:1px solid #eee}th{background:#f4f4f4}td.l,th.l{text-align:left}"
+        "th.s{cursor:pointer}svg{display:block;max-width:100%;height:auto}"
+        "svg text{font:11px system-ui,sans-serif;fill:#333}"
+        ".axis{stroke:#888}.bar{fill:#3b75af}.q{stroke:#c00;stroke-dasharray:3 2}"
+        ".ql{fill:#c00}.frame{fill:none;stroke:#bbb}circle{fill:#3b75af;fill-opacity:.45}"
+        ".spark{fill:none;stroke:#3b75af;stroke-width:1.2}.f{fill:#d62728}"
+        ".alert{fill:#ff7f0e;fill-opacity:.6}.key span{display:inline-block;width:10px;"
+        "height:10px;margin:0 4px 0 12px}"
+        ".life{stroke:#999;stroke-width:2}.arrow{stroke:#222;fill:#222}.bad{stroke:#c00;fill:#c00}"
+        ".br{fill:none;stroke:#3b75af;stroke-width:2}.lb{fill:#3b75af;font-weight:bold}"
+        ".lh{font-weight:bold;font-size:13px}.lf{font-weight:bold}.ln{font-size:10px;fill:#555}"
+        ".ld{fill:#777}.conn{break-inside:avoid;page-break-inside:avoid}"
+        ".note{color:#555}@media print{body{max-width:none}th.s{cursor:auto}}";
 
 /* Sorts the health table by the clicked column (numbers by data-v). */
 static const char script[] =
-    "document.querySelectorAll('table.sortable').forEach(function(t){"
-    "t.querySelectorAll('th.s').forEach(function(th,i){th.addEventListener('click',function(){"
-    "var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),d=th.dataset.dir==='a'?-1:1;"
-    "th.dataset.dir=d===1?'a':'d';rows.sort(function(x,y){var p=x.cells[i],q=y.cells[i];"
-    "var u=p.dataset.v,v=q.dataset.v;if(u!==undefined&&v!==undefined){return d*(v-u);}"
-    "return d*p.textContent.localeCompare(q.textContent);});"
-    "rows.forEach(function(r){b.appendChild(r);});});});});";
+        "document.querySelectorAll('table.sortable').forEach(function(t){"
+        "t.querySelectorAll('th.s').forEach(function(th,i){th.addEventListener('click',function(){"
+        "var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),d=th.dataset.dir==='a'?-1:1;"
+        "th.dataset.dir=d===1?'a':'d';rows.sort(function(x,y){var p=x.cells[i],q=y.cells[i];"
+        "var u=p.dataset.v,v=q.dataset.v;if(u!==undefined&&v!==undefined){return d*(v-u);}"
+        "return d*p.textContent.localeCompare(q.textContent);});"
+        "rows.forEach(function(r){b.appendChild(r);});});});});";
 
 /* ------------------------------------------------------------- helpers */
 
@@ -110,9 +110,9 @@ static void td_ms(FILE *out, const char *field, const struct hist *h, double q)
 static void capture_point(FILE *out, const struct tcpshake_report *r)
 {
     uint64_t ns = hist_count(&r->server_side), nc = hist_count(&r->client_side);
-    enum tcpshake_capture_point cp = tcpshake_capture_point_judge(
-            hist_quantile(&r->server_side, 0.5), hist_quantile(&r->client_side, 0.5),
-            ns < nc ? ns : nc);
+    enum tcpshake_capture_point cp =
+            tcpshake_capture_point_judge(hist_quantile(&r->server_side, 0.5),
+                                         hist_quantile(&r->client_side, 0.5), ns < nc ? ns : nc);
     fprintf(out, "<h3>Capture point</h3><p id=\"capture-point\" data-v=\"%s\">",
             capture_point_names[cp]);
     char *words = NULL;
@@ -179,8 +179,9 @@ static void overview(FILE *out, const struct tcpshake_report *r, const struct tc
             r->connections, r->connections, r->n_failures, r->n_failures);
     outcome_table(out, r);
     capture_point(out, r);
-    fprintf(out, "<h3>Outcomes over time</h3><p class=\"note\">Connections by the time of their "
-                 "first packet, %d slots of ",
+    fprintf(out,
+            "<h3>Outcomes over time</h3><p class=\"note\">Connections by the time of their "
+            "first packet, %d slots of ",
             REPORT_SLOTS);
     char buf[32];
     fputs(report_dur(buf, sizeof(buf), (int64_t)r->tl.width_ns), out);
@@ -277,8 +278,8 @@ static int by_failures(const void *a, const void *b)
     return a < b ? -1 : a > b;
 }
 
-static void health_row_html(FILE *out, const struct tcpshake_report *r,
-                            const struct health_row *h, size_t first, size_t last)
+static void health_row_html(FILE *out, const struct tcpshake_report *r, const struct health_row *h,
+                            size_t first, size_t last)
 {
     char name[96];
     report_endpoint(name, sizeof(name), h->ip_version, h->addr, h->port);
@@ -309,8 +310,8 @@ static void health_row_html(FILE *out, const struct tcpshake_report *r,
     fputs("</td></tr>", out);
 }
 
-static void health_table(FILE *out, const struct tcpshake_report *r,
-                         const struct health_row **rows, size_t n)
+static void health_table(FILE *out, const struct tcpshake_report *r, const struct health_row **rows,
+                         size_t n)
 {
     size_t shown = n < TCPSHAKE_REPORT_SERVERS ? n : TCPSHAKE_REPORT_SERVERS;
     size_t first = 0, last = 0;
@@ -322,7 +323,8 @@ static void health_table(FILE *out, const struct tcpshake_report *r,
             "failures (red).</p><table class=\"sortable\" id=\"health\"><thead><tr>"
             "<th class=\"l s\">server</th><th class=\"s\">conns</th><th class=\"s\">estab %%</th>"
             "<th class=\"s\">refused</th><th class=\"s\">unans</th><th class=\"s\">icmp</th>"
-            "<th class=\"s\">half-open</th><th class=\"s\">reset</th><th class=\"s\">SYN rtx %%</th>"
+            "<th class=\"s\">half-open</th><th class=\"s\">reset</th><th class=\"s\">SYN rtx "
+            "%%</th>"
             "<th class=\"s\">srv p50</th><th class=\"s\">srv p99</th><th class=\"s\">cli p50</th>"
             "<th class=\"s\">cli p99</th><th>over time</th></tr></thead><tbody>",
             shown, shown, n);
@@ -385,8 +387,7 @@ static void alert_list(FILE *out, const struct tcpshake_report *r)
     }
     fputs("</table>", out);
     if (r->alerts_dropped > 0) {
-        fprintf(out, "<p class=\"note\">%" PRIu64 " more alerts not shown.</p>",
-                r->alerts_dropped);
+        fprintf(out, "<p class=\"note\">%" PRIu64 " more alerts not shown.</p>", r->alerts_dropped);
     }
 }
 
@@ -398,9 +399,9 @@ static void connection(FILE *out, const struct tcpshake_record *rec, const char 
     report_endpoint(c, sizeof(c), rec->ip_version, rec->client.addr, rec->client.port);
     report_endpoint(s, sizeof(s), rec->ip_version, rec->server.addr, rec->server.port);
     fprintf(out,
-            "<div class=\"conn\" data-list=\"%s\" data-id=\"%" PRIu64 "\" data-server-side=\"%" PRId64
-            "\" data-client-side=\"%" PRId64 "\" data-handshake=\"%" PRId64 "\"><h3>Connection %" PRIu64
-            ": ",
+            "<div class=\"conn\" data-list=\"%s\" data-id=\"%" PRIu64
+            "\" data-server-side=\"%" PRId64 "\" data-client-side=\"%" PRId64
+            "\" data-handshake=\"%" PRId64 "\"><h3>Connection %" PRIu64 ": ",
             list, rec->id, rec->server_side_ns, rec->client_side_ns, rec->handshake_ns, rec->id);
     html_text(out, c);
     fputs(" → ", out);

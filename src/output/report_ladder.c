@@ -75,8 +75,8 @@ static void add_repeats(struct ladder *l, const struct tcpshake_record *rec, boo
         struct row *r = add(l, t, synack ? TO_CLIENT : TO_SERVER, name);
         if (r != NULL && k > 0) {
             char gap[32];
-            snprintf(r->note, sizeof(r->note), "retransmission %" PRIu32 ", %s after the last",
-                     k, report_dur(gap, sizeof(gap), gaps[k - 1]));
+            snprintf(r->note, sizeof(r->note), "retransmission %" PRIu32 ", %s after the last", k,
+                     report_dur(gap, sizeof(gap), gaps[k - 1]));
         }
         if (k < n_gaps) {
             t = gaps[k] > 0 ? t + (uint64_t)gaps[k] : t;
@@ -95,7 +95,8 @@ static void add_side_end(struct ladder *l, const struct tcpshake_side *s, enum d
     if (s->fin_ns != 0) {
         struct row *r = add(l, s->fin_ns, d, "FIN");
         if (r != NULL) {
-            snprintf(r->note, sizeof(r->note), "%s", s->fin_acked ? "acknowledged" : "never acknowledged");
+            snprintf(r->note, sizeof(r->note), "%s",
+                     s->fin_acked ? "acknowledged" : "never acknowledged");
         }
     }
     if (s->rst_ns != 0) {
@@ -222,7 +223,10 @@ static void draw_row(FILE *out, const struct row *r, size_t i, uint64_t t0, uint
     snprintf(note, sizeof(note), "%s%s%s%s", r->note,
              r->note[0] != '\0' && (r->marks & (MARK_SYN_TIMED | MARK_SYNACK_TIMED)) ? "; " : "",
              r->marks & MARK_SYN_TIMED ? "server side timed from this SYN" : "",
-             r->marks & MARK_SYNACK_TIMED ? (r->marks & MARK_SYN_TIMED ? ", client side from this SYN-ACK" : "client side timed from this SYN-ACK") : "");
+             r->marks & MARK_SYNACK_TIMED
+                     ? (r->marks & MARK_SYN_TIMED ? ", client side from this SYN-ACK"
+                                                  : "client side timed from this SYN-ACK")
+                     : "");
     if (note[0] != '\0') {
         draw_text(out, (CLIENT_X + SERVER_X) / 2, r->dir == NOTE ? y + 4 : y + 11, "ln", "middle",
                   note);
@@ -234,9 +238,8 @@ static void bracket(FILE *out, double x, size_t a, size_t b, const char *label, 
 {
     char ms[32], t[64];
     double y1 = row_y(a), y2 = row_y(b), tick = x > (CLIENT_X + SERVER_X) / 2 ? -6 : 6;
-    fprintf(out,
-            "<polyline points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f\" class=\"br\"/>", x + tick,
-            y1, x, y1, x, y2, x + tick, y2);
+    fprintf(out, "<polyline points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f\" class=\"br\"/>",
+            x + tick, y1, x, y1, x, y2, x + tick, y2);
     snprintf(t, sizeof(t), "%s %s ms", label, report_ms(ms, sizeof(ms), ns));
     double tx = x > (CLIENT_X + SERVER_X) / 2 ? x + 8 : x - 8;
     draw_text(out, tx, (y1 + y2) / 2 + 4, "lb", tx > x ? "start" : "end", t);
@@ -262,8 +265,8 @@ void svg_ladder(FILE *out, const struct tcpshake_record *rec)
     report_endpoint(s, sizeof(s), rec->ip_version, rec->server.addr, rec->server.port);
     fprintf(out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-            "height=\"%.0f\" role=\"img\" class=\"ladder\" aria-label=\"ladder of connection %" PRIu64
-            "\">",
+            "height=\"%.0f\" role=\"img\" class=\"ladder\" aria-label=\"ladder of connection "
+            "%" PRIu64 "\">",
             WIDTH, h, WIDTH, h, rec->id);
     draw_text(out, CLIENT_X, 16, "lh", "middle", "client");
     draw_text(out, CLIENT_X, 32, "lt", "middle", c);

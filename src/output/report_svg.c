@@ -12,12 +12,12 @@
 #include <math.h>
 #include <string.h>
 
-#define CHART_W   900.0
-#define CHART_H   200.0
-#define MARGIN_L  60.0
-#define MARGIN_B  30.0
-#define BINS_DEC  20 /* latency bins per decade */
-#define MAX_DECS  14 /* 1 ns .. 10^13 ns */
+#define CHART_W  900.0
+#define CHART_H  200.0
+#define MARGIN_L 60.0
+#define MARGIN_B 30.0
+#define BINS_DEC 20 /* latency bins per decade */
+#define MAX_DECS 14 /* 1 ns .. 10^13 ns */
 
 static const struct {
     const char *name, *colour;
@@ -190,8 +190,8 @@ void svg_outcomes(FILE *out, const struct tcpshake_report *r)
             fprintf(out,
                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
                     "<title>%s: %" PRIu64 "</title></rect>",
-                    MARGIN_L + bw * (double)(i - first), y, bw > 2 ? bw - 1 : bw, h, kinds[k].colour,
-                    kinds[k].name, c);
+                    MARGIN_L + bw * (double)(i - first), y, bw > 2 ? bw - 1 : bw, h,
+                    kinds[k].colour, kinds[k].name, c);
         }
     }
     char buf[32];
@@ -335,8 +335,9 @@ void svg_scatter(FILE *out, const struct tcpshake_report *r)
         text_at(out, x0 - 6, y + 4, "end", decade_label(d, buf, sizeof(buf)));
     }
     text_at(out, x0 + side / 2, y0 + side + 34, "middle", "server side (SYN → SYN-ACK)");
-    fprintf(out, "<text x=\"12\" y=\"%.1f\" transform=\"rotate(-90 12 %.1f)\" "
-                 "text-anchor=\"middle\">client side (SYN-ACK → ACK)</text>",
+    fprintf(out,
+            "<text x=\"12\" y=\"%.1f\" transform=\"rotate(-90 12 %.1f)\" "
+            "text-anchor=\"middle\">client side (SYN-ACK → ACK)</text>",
             y0 + side / 2, y0 + side / 2);
     fputs("</svg>", out);
 }
