@@ -162,7 +162,8 @@ def main():
         html = b.call("DOM.getOuterHTML", {"nodeId": root}, session=s)["outerHTML"]
         with open(os.path.join(out_dir, "dom.html"), "w", encoding="utf-8") as f:
             f.write(html)
-        shot = b.call("Page.captureScreenshot", {"format": "png"}, session=s)["data"]
+        shot = b.call("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True},
+                      session=s)["data"]
         with open(os.path.join(out_dir, "shot.png"), "wb") as f:
             f.write(base64.b64decode(shot))
         if sort_check:
