@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli_agg.h"
+#include "cli_ladder.h"
 #include "cli_probe.h"
 #include "cli_report.h"
 #include "cli_streams.h"
@@ -50,9 +51,10 @@ struct options {
     int color; /* -1 auto, 0 off, 1 on */
     bool quiet;
     struct tcpshake_config cfg;
-    struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
-    struct report_run html; /* --html FILE (cli/report.c): only its path while parsing */
-    char *bpf;              /* joined from the remaining arguments; heap */
+    struct agg_options agg;       /* --by, --bucket, --detect ... (cli/agg.c) */
+    struct ladder_options ladder; /* --ladder (cli/ladder.c) */
+    struct report_run html;       /* --html FILE (cli/report.c): only its path while parsing */
+    char *bpf;                    /* joined from the remaining arguments; heap */
 };
 
 struct run {
@@ -64,13 +66,15 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;        /* of the first write that failed */
-    bool out_gone;          /* standard output's reader went away (EPIPE) */
-    struct agg_run agg;     /* health rows and detectors (cli/agg.c) */
-    struct report_run html; /* --html: the report and its file (cli/report.c) */
-    struct tcpshake *h;     /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;      /* progress line: when reading started */
-    uint64_t drawn_ns;      /* when it was last drawn; 0 = not on screen */
+    int write_errno;                  /* of the first write that failed */
+    bool out_gone;                    /* standard output's reader went away (EPIPE) */
+    struct agg_run agg;               /* health rows and detectors (cli/agg.c) */
+    struct tcpshake_ladders *ladders; /* --ladder: collected during the run */
+    struct report_run html;           /* --html: the report and its file (cli/report.c) */
+    bool color;                       /* --ladder: colour the ladders */
+    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;  /* progress line: when reading started */
+    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -126,6 +130,7 @@ static void usage(FILE *out)
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);
     report_usage(out);
+    ladder_usage(out);
     fprintf(out, "  -h, --help              this help\n"
                  "  --version               print the version\n"
                  "\n"
@@ -368,7 +373,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
-        AGG_LONGOPTS REPORT_LONGOPTS{ NULL, 0, NULL, 0 },
+        AGG_LONGOPTS REPORT_LONGOPTS LADDER_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -387,6 +392,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         if (live_rc == -1) {
             live_rc = report_parse_option(ch, optarg, &o->html);
+        }
+        if (live_rc == -1) {
+            live_rc = ladder_parse_option(ch, optarg, &o->ladder);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -488,6 +496,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     rc = check_live_options(o);
     if (rc < 0) {
         rc = agg_check_options(&o->agg);
+    }
+    if (rc < 0) {
+        rc = ladder_check_options(&o->ladder, o->format_set, o->agg.by);
     }
     if (rc >= 0) {
         return rc;
@@ -758,9 +769,14 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
         complain("write failed: %s", strerror(run->write_errno));
         status = EXIT_RUNTIME;
     }
+    if (run->ladders != NULL && ladder_print(&o->ladder, run->ladders, stdout, run->color) != 0) {
+        status = EXIT_RUNTIME; /* an id asked for was not in the input */
+    }
     if (!o->quiet) {
-        FILE *out = o->format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
-        if (o->format == TCPSHAKE_FORMAT_TABLE) {
+        /* After ladders, as after json: the summary goes to standard error. */
+        bool table = o->format == TCPSHAKE_FORMAT_TABLE && run->ladders == NULL;
+        FILE *out = table ? stdout : stderr;
+        if (table) {
             fputc('\n', out);
         }
         /* On a terminal the latency shape too; in a file or a pipe nothing changes. */
@@ -789,6 +805,11 @@ static int analyse(const struct options *o, struct run *run)
     }
     if (o->stats_interval != 0) {
         tcpshake_set_interval(h, o->stats_interval * 1000000000u, on_interval, run);
+    }
+    if (o->ladder.on && tcpshake_set_ladders(h, run->ladders) != TCPSHAKE_OK) {
+        complain("--ladder: %s", tcpshake_errmsg(h));
+        tcpshake_free(h);
+        return EXIT_RUNTIME;
     }
     int rc = open_input(o, h);
     if (rc >= 0) {
@@ -899,7 +920,8 @@ static unsigned pick_threads(const struct options *o)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
     }
-    return o->handshake_only ? 1 : n;
+    /* --ladder: the ladders follow the one engine's segments on this thread. */
+    return o->handshake_only || o->ladder.on ? 1 : n;
 }
 
 int main(int argc, char **argv)
@@ -918,6 +940,7 @@ int main(int argc, char **argv)
     o.color = -1;
     o.events = EVENTS_CLOSE;
     agg_options_default(&o.agg);
+    ladder_options_default(&o.ladder);
     tcpshake_config_default(&o.cfg);
     tcpshake_live_options_default(&o.live);
     int status = parse_args(argc, argv, &o);
@@ -952,7 +975,11 @@ int main(int argc, char **argv)
     run.events = o.events;
     run.live = o.iface != NULL;
     run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
-    bool sink_wanted = !agg_replaces_records(&o.agg);
+    bool sink_wanted = !agg_replaces_records(&o.agg) && !o.ladder.on;
+    run.color = (flags & TCPSHAKE_SINK_COLOR) != 0;
+    if (o.ladder.on) {
+        run.ladders = tcpshake_ladders_new(&o.ladder.cfg);
+    }
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
     /* -q prints no summary, so do not build one (tcpshake_summary_add(NULL, ..) is a no-op). */
     run.summary = o.quiet ? NULL : cli_summary_new();
@@ -965,7 +992,8 @@ int main(int argc, char **argv)
         /* said why */
     } else if ((sink_wanted && run.sink == NULL) || (!o.quiet && run.summary == NULL) ||
                (o.stats_interval != 0 && !run.interval) ||
-               !agg_start(&run.agg, &o.agg, run.html.report)) {
+               !agg_start(&run.agg, &o.agg, run.html.report) ||
+               (o.ladder.on && run.ladders == NULL)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
     } else {
@@ -976,6 +1004,7 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.interval);
     agg_free(&run.agg);
     report_free(&run.html);
+    tcpshake_ladders_free(run.ladders);
     free(o.bpf);
     return end_streams(status, run.out_gone);
 }

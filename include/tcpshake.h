@@ -29,7 +29,8 @@
  * object, included below: tcpshake/status.h (status codes, the version),
  * record.h (the connection record, the run's counters), config.h (the
  * handle's configuration), sink.h (output formats), aggregate.h (summary,
- * health, detection) and probe.h (active probing). Public structs only grow
+ * health, detection) and probe.h (active probing), ladder.h (the ladder of a
+ * connection, segment by segment). Public structs only grow
  * at their end (see tcpshake_config and tcpshake_record).
  */
 #ifndef TCPSHAKE_H
@@ -42,6 +43,7 @@
 
 #include "tcpshake/aggregate.h"
 #include "tcpshake/config.h"
+#include "tcpshake/ladder.h"
 #include "tcpshake/probe.h"
 #include "tcpshake/record.h"
 #include "tcpshake/report.h"

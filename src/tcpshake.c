@@ -23,6 +23,7 @@
 #include "alloc.h"
 #include "config.h"
 #include "decode.h"
+#include "ladders.h"
 #include "lane.h"
 #include "siphash.h"
 #include "source.h"
@@ -56,8 +57,9 @@ struct tcpshake {
     struct source_packet held;
     uint8_t *held_buf;
     size_t held_cap;
-    bool dumping;        /* the source writes a trace (tcpshake_dump_open) */
-    unsigned dump_flags; /* TCPSHAKE_DUMP_* */
+    bool dumping;                     /* the source writes a trace (tcpshake_dump_open) */
+    unsigned dump_flags;              /* TCPSHAKE_DUMP_* */
+    struct tcpshake_ladders *ladders; /* tcpshake_set_ladders, not owned; or NULL */
     char errmsg[512];
 };
 
@@ -65,6 +67,9 @@ struct tcpshake {
 static void deliver_record(void *ctx, enum tcpshake_event ev, const struct tcpshake_record *rec)
 {
     struct tcpshake *h = ctx;
+    if (ev == TCPSHAKE_EVENT_CLOSE && h->ladders != NULL) {
+        ladders_record(h->ladders, rec);
+    }
     if (ev == TCPSHAKE_EVENT_HANDSHAKE) {
         if (h->on_event != NULL) {
             h->on_event(ev, rec, h->event_user);
@@ -179,6 +184,22 @@ void tcpshake_set_event_fn(struct tcpshake *h, tcpshake_event_fn fn, void *user)
     h->on_event = fn;
     h->event_user = user;
     lane_set_events(h->lane, fn != NULL);
+}
+
+enum tcpshake_status tcpshake_set_ladders(struct tcpshake *h, struct tcpshake_ladders *ls)
+{
+    if (h->ladders != NULL || ls == NULL) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "%s",
+                 ls == NULL ? "no ladder set" : "a ladder set is already attached");
+        return ls == NULL ? TCPSHAKE_ERR_ARG : TCPSHAKE_ERR_STATE;
+    }
+    if (!lane_set_tap(h->lane, ladders_tap, ls)) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "ladders need one thread (threads is %u)",
+                 h->cfg.threads);
+        return TCPSHAKE_ERR_STATE;
+    }
+    h->ladders = ls;
+    return TCPSHAKE_OK;
 }
 
 void tcpshake_set_progress(struct tcpshake *h, tcpshake_progress_fn fn, void *user)

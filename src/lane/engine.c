@@ -45,6 +45,12 @@ void engine_release(struct engine *e)
     e->due = NULL;
 }
 
+void engine_set_tap(struct engine *e, engine_tap_fn fn, void *ctx)
+{
+    e->tap = fn;
+    e->tap_ctx = ctx;
+}
+
 /* Hand one record on with key k, whose b field counts within a packet. */
 static void put(struct engine *e, struct emit_key *k, enum tcpshake_event ev)
 {
@@ -233,6 +239,12 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns,
     if (e->events) {
         report_decision(e, c);
     }
+    if (e->tap != NULL) {
+        struct engine_tap_item it = {
+            c->facts.id, e->key.a, ts_ns, v, NULL, info.key_segment, info.completes, info.rst_valid
+        };
+        e->tap(e->tap_ctx, &it);
+    }
     flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
     note_deadline(e, c);
     return info.key_segment;
@@ -248,6 +260,12 @@ static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_
     tracker_icmp(c, icmp, ts_ns);
     if (e->events) {
         report_decision(e, c);
+    }
+    if (e->tap != NULL) {
+        struct engine_tap_item it = {
+            c->facts.id, e->key.a, ts_ns, NULL, icmp, true, false, false
+        };
+        e->tap(e->tap_ctx, &it);
     }
     flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
     note_deadline(e, c);

@@ -77,6 +77,21 @@ struct engine_due {
     struct conn *conn;
 };
 
+/* A segment or ICMP error the engine has just tracked, for a tap (the ladders,
+ * src/ladder/): which connection it went to and what the tracker made of it. */
+struct engine_tap_item {
+    uint64_t conn_id;             /* the connection's record id */
+    uint64_t index;               /* the packet's position in the input */
+    uint64_t ts_ns;               /* as the tracker saw it */
+    const struct tcp_view *tcp;   /* a segment, or NULL */
+    const struct icmp_view *icmp; /* an ICMP error, or NULL */
+    bool key_segment;             /* tracker: a handshake or teardown segment */
+    bool completes;               /* tracker: completed the handshake */
+    bool rst_valid;               /* tracker: an acceptable RST */
+};
+
+typedef void (*engine_tap_fn)(void *ctx, const struct engine_tap_item *item);
+
 /* One decoded packet on its way to an engine (the arguments of engine_packet;
  * engine_packets works out the flow hash itself). */
 struct engine_item {
@@ -98,12 +113,18 @@ struct engine {
     engine_out_fn out;
     void *out_ctx;
     struct emit_key key; /* of the packet being handled */
+    engine_tap_fn tap;   /* every tracked packet, or NULL (engine_set_tap) */
+    void *tap_ctx;
 };
 
 /* Make an engine for cap connections. false when memory runs out. */
 bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap,
                  struct tcpshake_stats *st, engine_out_fn out, void *ctx);
 void engine_release(struct engine *e);
+
+/* Show every tracked segment and ICMP error to fn (NULL: none), after the
+ * tracker and any record it caused. */
+void engine_set_tap(struct engine *e, engine_tap_fn fn, void *ctx);
 
 /* Report every connection whose deadline is before now_ns (sorted by key). */
 void engine_sweep(struct engine *e, uint64_t now_ns);

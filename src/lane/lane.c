@@ -67,6 +67,15 @@ struct lane *lane_new(const struct tcpshake_config *cfg, struct tcpshake_stats *
     return l;
 }
 
+bool lane_set_tap(struct lane *l, engine_tap_fn fn, void *ctx)
+{
+    if (l->pool != NULL) {
+        return false; /* the engines run on the workers' threads */
+    }
+    engine_set_tap(&l->eng, fn, ctx);
+    return true;
+}
+
 void lane_free(struct lane *l)
 {
     if (l == NULL) {

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "engine.h"
 #include "tcpshake.h"
 
 #define LANE_MAX_THREADS 64 /* the caller's thread and up to 63 workers */
@@ -61,6 +62,10 @@ void lane_set_events(struct lane *l, bool on);
  * and saving only handshake packets needs each packet's verdict). Turning it
  * off analyses what waits. Workers always take packets in rounds. */
 void lane_set_batching(struct lane *l, bool on);
+
+/* Show every tracked packet to fn (engine_set_tap). Only without workers:
+ * false when the lane has them. */
+bool lane_set_tap(struct lane *l, engine_tap_fn fn, void *ctx);
 
 /* Where to decode the next packet. A slot not committed is handed out again. */
 struct packet_view *lane_slot(struct lane *l);

@@ -301,7 +301,8 @@ static bool rst_in_window(const struct conn *c, int ep, const struct tcp_view *v
     return true;
 }
 
-static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
+/* Returns whether the RST was acceptable (rst_in_window). */
+static bool on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts_ns)
 {
     struct side_facts *s = facts_of(c, ep);
     bool ok = rst_in_window(c, ep, v);
@@ -314,16 +315,17 @@ static void on_rst(struct conn *c, int ep, const struct tcp_view *v, uint64_t ts
     }
     if (!ok) {
         c->facts.anomalies |= TCPSHAKE_ANOMALY_RST_OUT_OF_WINDOW;
-        return;
+        return false;
     }
     if (!c->roles_known || c->simultaneous) {
-        return;
+        return true;
     }
     if (c->phase == HS_SYN && ep != c->client) {
         c->phase = HS_REFUSED;
     } else if (c->phase == HS_SYNACK) {
         c->rst_in_handshake = true;
     }
+    return true;
 }
 
 /* A non-SYN ACK: does it complete the handshake? */
@@ -455,6 +457,8 @@ enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v,
                                        struct track_info *info)
 {
     info->key_segment = (v->flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
+    info->completes = false;
+    info->rst_valid = false;
     uint8_t phase_before = c->phase;
     int ep = is_endpoint_a(c, v->tuple.src, v->tuple.sport) ? EP_A : EP_B;
     uint16_t f = v->flags;
@@ -488,7 +492,7 @@ enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v,
         }
     }
     if (f & TCP_RST) {
-        on_rst(c, ep, v, ts_ns);
+        info->rst_valid = on_rst(c, ep, v, ts_ns);
         if (v->payload_len > 0 && s->first_payload_ns == 0) {
             s->first_payload_ns = ts_ns; /* RFC 9293 3.5.3: RSTs may carry diagnostic data */
         }
@@ -501,6 +505,7 @@ enum track_result tracker_segment_info(struct conn *c, const struct tcp_view *v,
      * that proves it: a trace of key segments alone must reach the same outcome. */
     if (c->phase == HS_ESTABLISHED && phase_before != HS_ESTABLISHED) {
         info->key_segment = true;
+        info->completes = true;
     }
     if (v->payload_len > 0) {
         on_payload(c, ep, v, ts_ns);

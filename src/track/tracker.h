@@ -163,6 +163,8 @@ enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint
 struct track_info {
     bool key_segment; /* a handshake or teardown segment: SYN, SYN-ACK, the ACK that
                          completes the handshake, FIN or RST (what --handshake-only keeps) */
+    bool completes;   /* this segment completed the handshake (or proved it complete) */
+    bool rst_valid;   /* a RST whose sequence number the receiver could accept */
 };
 
 /* tracker_segment, and say in *info what kind of segment it was (info is

@@ -115,6 +115,15 @@ else
 fi
 tail -1 "$tmp/write"
 
+# --ladder: golden ladders, the brackets against the records, selections, the cap.
+if "$here/ladder.sh" "$cli" >"$tmp/ladder" 2>&1; then
+    ok
+else
+    not_ok "ladder suite:"
+    grep -v '^ladder' "$tmp/ladder"
+fi
+tail -1 "$tmp/ladder"
+
 # --threads 2 and 3 print what --threads 1 prints (tests/data and ../shared/corpus).
 if "$here/threads.sh" "$cli" >"$tmp/threads" 2>&1; then
     ok
