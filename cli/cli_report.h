@@ -18,12 +18,18 @@ struct report_run {
     const char *path;              /* --html FILE; NULL: no report */
     FILE *fp;                      /* opened before the input is read */
     struct tcpshake_report *report;
+    struct tcpshake_ladders *ladders; /* the slowest connections' ladders */
 };
 
 /* -1: ch is not a report option; 0: parsed; else an exit status (usage error). */
 int report_parse_option(int ch, const char *arg, struct report_run *rr);
 /* The --help lines. */
 void report_usage(FILE *out);
+/* --html with --ladder: a handle collects one set of ladders. -1, or an exit status. */
+int report_check_options(const struct report_run *rr, bool ladder_on);
+/* Collect the slowest connections' ladders from h (before it runs; h on one
+ * thread). False, after saying why, when that fails. */
+bool report_attach(struct report_run *rr, struct tcpshake *h);
 /* Open the file and make the report (title: the input's name). -1, or an exit status. */
 int report_start(struct report_run *rr, const char *title);
 /* Write the page and close the file; false (after saying why) when that failed. */

@@ -500,6 +500,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (rc < 0) {
         rc = ladder_check_options(&o->ladder, o->format_set, o->agg.by);
     }
+    if (rc < 0) {
+        rc = report_check_options(&o->html, o->ladder.on);
+    }
     if (rc >= 0) {
         return rc;
     }
@@ -811,6 +814,10 @@ static int analyse(const struct options *o, struct run *run)
         tcpshake_free(h);
         return EXIT_RUNTIME;
     }
+    if (!report_attach(&run->html, h)) {
+        tcpshake_free(h);
+        return EXIT_RUNTIME;
+    }
     int rc = open_input(o, h);
     if (rc >= 0) {
         tcpshake_free(h);
@@ -920,8 +927,8 @@ static unsigned pick_threads(const struct options *o)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
     }
-    /* --ladder: the ladders follow the one engine's segments on this thread. */
-    return o->handshake_only || o->ladder.on ? 1 : n;
+    /* --ladder, --html: the ladders follow the one engine's segments on this thread. */
+    return o->handshake_only || o->ladder.on || o->html.path != NULL ? 1 : n;
 }
 
 int main(int argc, char **argv)

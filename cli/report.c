@@ -39,6 +39,39 @@ int report_parse_option(int ch, const char *arg, struct report_run *rr)
     return 0;
 }
 
+int report_check_options(const struct report_run *rr, bool ladder_on)
+{
+    if (rr->path != NULL && ladder_on) {
+        fputs("tcpshake: --html and --ladder: one at a time (the report draws the slowest"
+              " connections' ladders itself)\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+bool report_attach(struct report_run *rr, struct tcpshake *h)
+{
+    if (rr->report == NULL) {
+        return true;
+    }
+    struct tcpshake_ladder_config lc;
+    tcpshake_ladder_config_default(&lc);
+    lc.slowest = true; /* ranked as the report ranks its slowest */
+    lc.max_ladders = TCPSHAKE_REPORT_TOP;
+    rr->ladders = tcpshake_ladders_new(&lc);
+    if (rr->ladders == NULL) {
+        fputs("tcpshake: out of memory\n", stderr);
+        return false;
+    }
+    if (tcpshake_set_ladders(h, rr->ladders) != TCPSHAKE_OK) {
+        fprintf(stderr, "tcpshake: --html: %s\n", tcpshake_errmsg(h));
+        return false;
+    }
+    tcpshake_report_set_ladders(rr->report, rr->ladders);
+    return true;
+}
+
 int report_start(struct report_run *rr, const char *title)
 {
     if (rr->path == NULL) {
@@ -88,4 +121,6 @@ void report_free(struct report_run *rr)
     }
     tcpshake_report_free(rr->report);
     rr->report = NULL;
+    tcpshake_ladders_free(rr->ladders);
+    rr->ladders = NULL;
 }

@@ -20,6 +20,7 @@
 #define TCPSHAKE_PUBLIC_REPORT_H
 
 #include "tcpshake/aggregate.h"
+#include "tcpshake/ladder.h"
 #include "tcpshake/record.h"
 #include "tcpshake/status.h"
 #include <stdio.h>
@@ -46,6 +47,15 @@ TCPSHAKE_API void tcpshake_report_set_capture_point_fn(struct tcpshake_report *r
                                                        tcpshake_capture_point_fn fn, void *user);
 /* Count one record (borrowed for the call). r NULL is a no-op. */
 TCPSHAKE_API void tcpshake_report_add(struct tcpshake_report *r, const struct tcpshake_record *rec);
+/*
+ * Draw the slowest connections segment by segment from ls (borrowed until
+ * the page is written): a ladder set made with slowest = true and
+ * max_ladders = TCPSHAKE_REPORT_TOP ranks as the report does, so it holds
+ * their ladders. A connection without one in ls (or with ls NULL, the
+ * default) is drawn from its record's times, as the failed ones always are.
+ */
+TCPSHAKE_API void tcpshake_report_set_ladders(struct tcpshake_report *r,
+                                              const struct tcpshake_ladders *ls);
 /* Keep one alert for the timeline (the first TCPSHAKE_REPORT_ALERTS; the rest counted). */
 TCPSHAKE_API void tcpshake_report_add_alert(struct tcpshake_report *r,
                                             const struct tcpshake_alert *a);

@@ -233,10 +233,15 @@ static void sample_add(struct tcpshake_report *r, const struct tcpshake_record *
     }
 }
 
+int64_t report_rank_ns(const struct tcpshake_record *r)
+{
+    return r->handshake_ns != TCPSHAKE_NO_TIME ? r->handshake_ns : r->server_side_ns;
+}
+
 static bool slower(const struct tcpshake_record *a, const struct tcpshake_record *b)
 {
-    if (a->handshake_ns != b->handshake_ns) {
-        return a->handshake_ns > b->handshake_ns;
+    if (report_rank_ns(a) != report_rank_ns(b)) {
+        return report_rank_ns(a) > report_rank_ns(b);
     }
     return a->id < b->id;
 }
@@ -345,12 +350,19 @@ void tcpshake_report_add(struct tcpshake_report *r, const struct tcpshake_record
     if (failed && s->failures[slot] < UINT32_MAX) {
         s->failures[slot]++;
     }
-    if (rec->handshake_ns != TCPSHAKE_NO_TIME) {
+    if (report_rank_ns(rec) != TCPSHAKE_NO_TIME) {
         keep_top(r->slow, &r->n_slow, rec, slower);
     }
     if (failed) {
         r->n_failures++;
         keep_top(r->failed, &r->n_failed, rec, earlier_id);
+    }
+}
+
+void tcpshake_report_set_ladders(struct tcpshake_report *r, const struct tcpshake_ladders *ls)
+{
+    if (r != NULL) {
+        r->ladders = ls;
     }
 }
 

@@ -83,11 +83,13 @@ struct tcpshake_report {
     struct report_series *series;   /* REPORT_SERIES entries */
     uint64_t series_evictions;
 
-    struct tcpshake_record slow[TCPSHAKE_REPORT_TOP]; /* largest handshake_ns first */
+    struct tcpshake_record slow[TCPSHAKE_REPORT_TOP]; /* slowest first (report_rank_ns) */
     size_t n_slow;
     struct tcpshake_record failed[TCPSHAKE_REPORT_TOP]; /* smallest id first */
     size_t n_failed;
     uint64_t n_failures;
+
+    const struct tcpshake_ladders *ladders; /* borrowed: the slowest, segment by segment */
 
     struct tcpshake_alert alerts[TCPSHAKE_REPORT_ALERTS];
     size_t n_alerts;
@@ -102,6 +104,9 @@ void report_server_key(uint8_t ip_version, const uint8_t addr[16], uint16_t port
 /* The series of a health row's server, or NULL (evicted from the series table). */
 const struct report_series *report_series_of(const struct tcpshake_report *r, uint8_t ip_version,
                                              const uint8_t addr[16], uint16_t port);
+/* What "slowest" ranks by, as the ladder set does: the handshake (SYN -> ACK),
+ * else the server side; TCPSHAKE_NO_TIME when neither was measured. */
+int64_t report_rank_ns(const struct tcpshake_record *r);
 /* Which group of the stacked chart an outcome is in. */
 enum report_kind report_kind_of(enum tcpshake_outcome o);
 

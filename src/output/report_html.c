@@ -393,16 +393,33 @@ static void alert_list(FILE *out, const struct tcpshake_report *r)
 
 /* ------------------------------------------------------- connections */
 
-static void connection(FILE *out, const struct tcpshake_record *rec, const char *list)
+/* rec's ladder in the ladder set, or NULL. */
+static const struct tcpshake_ladder *ladder_of(const struct tcpshake_report *r,
+                                               const struct tcpshake_record *rec)
 {
+    size_t n = r->ladders != NULL ? tcpshake_ladders_count(r->ladders) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct tcpshake_ladder *l = tcpshake_ladders_get(r->ladders, i);
+        if (l != NULL && l->rec.id == rec->id) {
+            return l;
+        }
+    }
+    return NULL;
+}
+
+static void connection(FILE *out, const struct tcpshake_report *r,
+                       const struct tcpshake_record *rec, const char *list)
+{
+    const struct tcpshake_ladder *l = strcmp(list, "slowest") == 0 ? ladder_of(r, rec) : NULL;
     char c[96], s[96], a[32], b[32], h[32];
     report_endpoint(c, sizeof(c), rec->ip_version, rec->client.addr, rec->client.port);
     report_endpoint(s, sizeof(s), rec->ip_version, rec->server.addr, rec->server.port);
     fprintf(out,
-            "<div class=\"conn\" data-list=\"%s\" data-id=\"%" PRIu64
+            "<div class=\"conn\" data-list=\"%s\" data-ladder=\"%s\" data-id=\"%" PRIu64
             "\" data-server-side=\"%" PRId64 "\" data-client-side=\"%" PRId64
             "\" data-handshake=\"%" PRId64 "\"><h3>Connection %" PRIu64 ": ",
-            list, rec->id, rec->server_side_ns, rec->client_side_ns, rec->handshake_ns, rec->id);
+            list, l != NULL ? "segments" : "record", rec->id, rec->server_side_ns,
+            rec->client_side_ns, rec->handshake_ns, rec->id);
     html_text(out, c);
     fputs(" → ", out);
     html_text(out, s);
@@ -418,7 +435,11 @@ static void connection(FILE *out, const struct tcpshake_record *rec, const char 
         html_text(out, rec->tls.sni);
     }
     fputs("</h3>", out);
-    svg_ladder(out, rec);
+    if (l != NULL) {
+        svg_ladder_segments(out, l);
+    } else {
+        svg_ladder(out, rec);
+    }
     fputs("</div>", out);
 }
 
@@ -426,18 +447,21 @@ static void connections(FILE *out, const struct tcpshake_report *r)
 {
     fprintf(out,
             "<h2 id=\"slowest\">Slowest connections</h2><p class=\"note\">The %zu with the longest"
-            " handshake (SYN → ACK). Each ladder is drawn from the record: rows in time order at "
-            "the capture point, brackets with the record's server and client side.</p>",
+            " handshake (SYN → ACK; the server side when there was no ACK), each segment by "
+            "segment as the capture point saw it (relative seq/ack, payload, window, options), "
+            "the plain segments in between summed up; the brackets are the record's server "
+            "and client side.</p>",
             r->n_slow);
     for (size_t i = 0; i < r->n_slow; i++) {
-        connection(out, &r->slow[i], "slowest");
+        connection(out, r, &r->slow[i], "slowest");
     }
     fprintf(out,
             "<h2 id=\"failed\">Failed connections</h2><p class=\"note\">The first %zu of %" PRIu64
-            " failed handshakes.</p>",
+            " failed handshakes, drawn from the record's times: its SYNs and SYN-ACKs with "
+            "their gaps, the ACK, ICMP errors, RSTs and FINs.</p>",
             r->n_failed, r->n_failures);
     for (size_t i = 0; i < r->n_failed; i++) {
-        connection(out, &r->failed[i], "failed");
+        connection(out, r, &r->failed[i], "failed");
     }
 }
 

@@ -18,8 +18,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#define LADDER_ROWS (2 * (TCPSHAKE_MAX_GAPS + 2) + 10)
-#define ROW_H       32.0
+#define LADDER_ROWS 80 /* a record gives at most 2 * (TCPSHAKE_MAX_GAPS + 2) + 8 */
+#define ROW_H       40.0
 #define TOP         44.0
 #define CLIENT_X    270.0
 #define SERVER_X    620.0
@@ -41,7 +41,8 @@ struct row {
     enum dir dir;
     unsigned marks;
     char label[48];
-    char note[96];
+    char detail[96]; /* seq, ack, length, window, options */
+    char note[200];
 };
 
 struct ladder {
@@ -227,9 +228,16 @@ static void draw_row(FILE *out, const struct row *r, size_t i, uint64_t t0, uint
                      ? (r->marks & MARK_SYN_TIMED ? ", client side from this SYN-ACK"
                                                   : "client side timed from this SYN-ACK")
                      : "");
+    double mid = (CLIENT_X + SERVER_X) / 2;
+    if (r->detail[0] != '\0') {
+        draw_text(out, mid, y + 11, "ln", "middle", r->detail);
+    }
     if (note[0] != '\0') {
-        draw_text(out, (CLIENT_X + SERVER_X) / 2, r->dir == NOTE ? y + 4 : y + 11, "ln", "middle",
-                  note);
+        draw_text(out, mid,
+                  r->dir == NOTE         ? y + 4
+                  : r->detail[0] != '\0' ? y + 22
+                                         : y + 11,
+                  "ln", "middle", note);
     }
 }
 
@@ -255,11 +263,15 @@ static size_t find(const struct ladder *l, unsigned mark)
     return l->n;
 }
 
-void svg_ladder(FILE *out, const struct tcpshake_record *rec)
+/* Rows a and b of a bracket; a >= l->n when there is none. */
+struct span {
+    size_t from, to;
+};
+
+static void draw(FILE *out, const struct ladder *l, const struct tcpshake_record *rec,
+                 struct span server, struct span client)
 {
-    struct ladder l;
-    build(&l, rec);
-    double h = TOP + ROW_H * (double)(l.n + 1);
+    double h = TOP + ROW_H * (double)(l->n + 1);
     char c[80], s[80];
     report_endpoint(c, sizeof(c), rec->ip_version, rec->client.addr, rec->client.port);
     report_endpoint(s, sizeof(s), rec->ip_version, rec->server.addr, rec->server.port);
@@ -276,17 +288,169 @@ void svg_ladder(FILE *out, const struct tcpshake_record *rec)
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"life\"/>"
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"life\"/>",
             CLIENT_X, TOP, CLIENT_X, h - 6, SERVER_X, TOP, SERVER_X, h - 6);
-    uint64_t t0 = l.n > 0 ? l.rows[0].t : 0;
-    for (size_t i = 0; i < l.n; i++) {
-        draw_row(out, &l.rows[i], i, t0, i > 0 ? l.rows[i - 1].t : t0);
+    uint64_t t0 = l->n > 0 ? l->rows[0].t : 0;
+    for (size_t i = 0; i < l->n; i++) {
+        draw_row(out, &l->rows[i], i, t0, i > 0 ? l->rows[i - 1].t : t0);
     }
-    size_t syn = find(&l, MARK_SYN_TIMED), synack = find(&l, MARK_SYNACK_FIRST);
-    if (syn < l.n && synack < l.n) {
-        bracket(out, SERVER_X + 16, syn, synack, "server side", rec->server_side_ns);
+    if (server.from < l->n && server.to < l->n) {
+        bracket(out, SERVER_X + 16, server.from, server.to, "server side", rec->server_side_ns);
     }
-    size_t timed = find(&l, MARK_SYNACK_TIMED), ack = find(&l, MARK_ACK);
-    if (timed < l.n && ack < l.n) {
-        bracket(out, CLIENT_X - 16, timed, ack, "client side", rec->client_side_ns);
+    if (client.from < l->n && client.to < l->n) {
+        bracket(out, CLIENT_X - 16, client.from, client.to, "client side", rec->client_side_ns);
     }
     fputs("</svg>", out);
+}
+
+void svg_ladder(FILE *out, const struct tcpshake_record *rec)
+{
+    struct ladder l;
+    build(&l, rec);
+    struct span server = { find(&l, MARK_SYN_TIMED), find(&l, MARK_SYNACK_FIRST) };
+    struct span client = { find(&l, MARK_SYNACK_TIMED), find(&l, MARK_ACK) };
+    draw(out, &l, rec, server, client);
+}
+
+/* ------------------------------------------------- segment by segment */
+
+/* "SYN", "SYN-ACK", "FIN-ACK", "PSH-ACK", "RST" ... from the TCP flags. */
+static void flag_words(uint16_t flags, char *buf, size_t len)
+{
+    static const struct {
+        uint16_t bit;
+        const char *name;
+    } names[] = { { 0x02, "SYN" }, { 0x01, "FIN" }, { 0x04, "RST" }, { 0x08, "PSH" },
+                  { 0x20, "URG" }, { 0x10, "ACK" }, { 0x40, "ECE" }, { 0x80, "CWR" } };
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (flags & names[i].bit) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, len - used, "%s%s", used > 0 ? "-" : "", names[i].name);
+        }
+    }
+    if (buf[0] == '\0') {
+        snprintf(buf, len, "(no flags)");
+    }
+}
+
+/* seq, ack, length, window and options of a segment row. */
+static void segment_words(const struct tcpshake_ladder_row *lr, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "seq %" PRIu32, lr->rel_seq);
+    if ((lr->flags & 0x10) && lr->rel_ack_known) {
+        n += snprintf(buf + n, len - (size_t)n, " ack %" PRIu32, lr->rel_ack);
+    }
+    n += snprintf(buf + n, len - (size_t)n, " len %" PRIu32 " win %" PRIu64, lr->payload_len,
+                  lr->window_scaled);
+    if (lr->mss != 0) {
+        n += snprintf(buf + n, len - (size_t)n, " mss %u", (unsigned)lr->mss);
+    }
+    if (lr->wscale >= 0) {
+        n += snprintf(buf + n, len - (size_t)n, " ws %d", lr->wscale);
+    }
+    snprintf(buf + n, len - (size_t)n, "%s%s%s", lr->sack_permitted ? " sack" : "",
+             lr->timestamps ? " ts" : "", lr->tfo ? " tfo" : "");
+}
+
+/* The notes of a row in their order, joined by "; ". */
+static void note_words(const struct tcpshake_ladder_row *lr, char *buf, size_t len)
+{
+    size_t used = strlen(buf);
+    for (uint32_t b = 0; b < TCPSHAKE_LADDER_NOTE_BITS; b++) {
+        const char *text = tcpshake_ladder_note_text(1u << b);
+        if (!(lr->notes & (1u << b)) || text == NULL || used + 3 >= len) {
+            continue;
+        }
+        char gap[32] = "";
+        bool rtx = (1u << b) == TCPSHAKE_LADDER_NOTE_SYN_RETRANSMIT ||
+                   (1u << b) == TCPSHAKE_LADDER_NOTE_SYNACK_RETRANSMIT;
+        if (rtx && lr->gap_ns > 0) {
+            char d[24];
+            snprintf(gap, sizeof(gap), " after %s", report_dur(d, sizeof(d), lr->gap_ns));
+        }
+        snprintf(buf + used, len - used, "%s%s%s", used > 0 ? "; " : "", text, gap);
+        used = strlen(buf);
+    }
+}
+
+enum {
+    BAD_NOTES = TCPSHAKE_LADDER_NOTE_REFUSES | TCPSHAKE_LADDER_NOTE_RESETS_HANDSHAKE |
+                TCPSHAKE_LADDER_NOTE_RST_INVALID | TCPSHAKE_LADDER_NOTE_ICMP_ERROR |
+                TCPSHAKE_LADDER_NOTE_REJECTS | TCPSHAKE_LADDER_NOTE_SYNACK_BAD_ACK
+};
+
+/* "… 2 segments, 26 bytes client → server; 1 segment, 40 bytes server → client …" */
+static void run_words(const struct tcpshake_ladder_row *lr, char *buf, size_t len)
+{
+    static const char *const way[2] = { "client → server", "server → client" };
+    int n = snprintf(buf, len, "… %s", lr->kind == TCPSHAKE_LADDER_KIND_LOST ? "not kept: " : "");
+    bool first = true;
+    for (int d = 0; d < 2; d++) {
+        if (lr->run_segments[d] == 0 || n < 0 || (size_t)n >= len) {
+            continue;
+        }
+        n += snprintf(buf + n, len - (size_t)n, "%s%" PRIu64 " segment%s, %" PRIu64 " bytes %s",
+                      first ? "" : "; ", lr->run_segments[d], lr->run_segments[d] == 1 ? "" : "s",
+                      lr->run_bytes[d], way[d]);
+        first = false;
+    }
+    if (n >= 0 && (size_t)n < len) {
+        snprintf(buf + n, len - (size_t)n, "%s …",
+                 lr->run_retransmits > 0 ? " (retransmissions)" : "");
+    }
+}
+
+static void convert_row(struct row *r, const struct tcpshake_ladder_row *lr)
+{
+    memset(r, 0, sizeof(*r));
+    r->t = lr->t_ns;
+    r->dir = lr->dir == TCPSHAKE_LADDER_TO_SERVER   ? TO_SERVER
+             : lr->dir == TCPSHAKE_LADDER_TO_CLIENT ? TO_CLIENT
+                                                    : NOTE;
+    r->marks = (lr->notes & BAD_NOTES) || (lr->flags & 0x04) ? MARK_BAD : 0;
+    switch (lr->kind) {
+    case TCPSHAKE_LADDER_KIND_SEGMENT:
+        flag_words(lr->flags, r->label, sizeof(r->label));
+        segment_words(lr, r->detail, sizeof(r->detail));
+        break;
+    case TCPSHAKE_LADDER_KIND_ICMP:
+        snprintf(r->label, sizeof(r->label), "ICMP%s type %u code %u",
+                 lr->icmp_version == 6 ? "v6" : "", lr->icmp_type, lr->icmp_code);
+        r->marks |= MARK_BAD;
+        break;
+    default:
+        r->dir = NOTE;
+        run_words(lr, r->note, sizeof(r->note));
+        return;
+    }
+    note_words(lr, r->note, sizeof(r->note));
+}
+
+void svg_ladder_segments(FILE *out, const struct tcpshake_ladder *tl)
+{
+    struct ladder l;
+    l.n = 0;
+    size_t n = tl->n_rows < LADDER_ROWS ? tl->n_rows : LADDER_ROWS - 1;
+    for (size_t i = 0; i < n; i++) {
+        convert_row(&l.rows[l.n++], &tl->rows[i]);
+    }
+    if (n < tl->n_rows) {
+        struct row *r = &l.rows[l.n++];
+        memset(r, 0, sizeof(*r));
+        r->t = tl->rows[tl->n_rows - 1].t_ns;
+        r->dir = NOTE;
+        snprintf(r->note, sizeof(r->note), "… %zu more rows", tl->n_rows - n);
+    }
+    struct span none = { l.n, l.n };
+    if (tl->server_side.to_row >= n || tl->client_side.to_row >= n) {
+        /* A bracket into rows left out is not drawn. */
+        draw(out, &l, &tl->rec, none, none);
+        return;
+    }
+    struct span server = tl->server_side.present
+                                 ? (struct span){ tl->server_side.from_row, tl->server_side.to_row }
+                                 : none;
+    struct span client = tl->client_side.present
+                                 ? (struct span){ tl->client_side.from_row, tl->client_side.to_row }
+                                 : none;
+    draw(out, &l, &tl->rec, server, client);
 }

@@ -33,5 +33,7 @@ void svg_failing(FILE *out, const struct tcpshake_report *r, const char *const *
                  const struct report_series *const *series, size_t n);
 /* One connection's handshake and teardown as a sequence diagram. */
 void svg_ladder(FILE *out, const struct tcpshake_record *rec);
+/* The same, segment by segment, from a ladder of the ladder set (tcpshake/ladder.h). */
+void svg_ladder_segments(FILE *out, const struct tcpshake_ladder *l);
 
 #endif
