@@ -19,7 +19,8 @@ void report_usage(FILE *out)
           "                          (no network needed to view it): outcomes over time,\n"
           "                          latency charts, server vs client side, per-server\n"
           "                          health, alerts, the slowest and failed connections\n"
-          "                          as ladders; at most 2 MB whatever the capture\n",
+          "                          as ladders; at most 2 MB whatever the capture;\n"
+          "                          runs on one thread, as --ladder does\n",
           out);
 }
 

@@ -256,5 +256,5 @@ int main(void)
     test_sample_and_lists();
     test_size_bound();
     test_ladder();
-    return check_report("test_report");
+    return check_report("report");
 }
