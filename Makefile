@@ -27,7 +27,7 @@ SRC_DIRS := src $(sort $(dir $(wildcard src/*/*.c src/*/*.h)))
 CPPFLAGS += -std=c11 -D_DEFAULT_SOURCE -Iinclude $(patsubst %/,%,$(SRC_DIRS:%=-I%))
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(if $(WERROR),-Werror) -fvisibility=hidden -fPIC -MMD -MP \
              $(CFLAGS)
-LDLIBS  += -lpcap -lz -lzstd -pthread
+LDLIBS  += -lpcap -lz -lzstd -pthread -lm
 
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -71,7 +71,7 @@ $(LIB_SO): $(LIB_OBJ)
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
 	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(BUILD)/cli/inputs.o \
 	$(BUILD)/cli/rotate.o $(BUILD)/cli/ladder.o $(BUILD)/cli/habits.o $(BUILD)/cli/select.o \
-	$(BUILD)/cli/table.o $(LIB_A)
+	$(BUILD)/cli/table.o $(BUILD)/cli/report.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -197,7 +197,7 @@ BUILD_PKGS     = gcc libc6-dev make libpcap-dev zlib1g-dev libzstd-dev
 TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
                  ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
                  nmap:nmap hping3:hping3 editcap:wireshark-common zstd:zstd \
-                 make:make pkg-config:pkgconf jq:jq
+                 make:make pkg-config:pkgconf jq:jq chromium:chromium
 # Not part of check: make valgrind installs these.
 VALGRIND_TOOLS = valgrind:valgrind
 tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))

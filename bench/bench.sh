@@ -62,6 +62,10 @@ done
 # shellcheck disable=SC2016 # $0 and $1 are the inner shell's
 $run -n "$n" -b "$size" -B "$base" "tcpshake -o json (with summary)" -- \
     sh -c 'exec "$0" -r "$1" -o json 2>/dev/null' "$cli" "$trace"
+# The HTML report (one thread, as --ladder): its cost against "--threads 1" above, its size.
+$run -n "$n" -b "$size" -B "$base" "tcpshake -o json -q --html" -- \
+    "$cli" -r "$trace" -o json -q --detect --html "$dir/report.html"
+echo "--html: $(stat -c %s "$dir/report.html") bytes"
 
 echo
 ftrace=$dir/flood-$flood-$seed.pcap
@@ -80,6 +84,9 @@ for cap in 65536 16384; do
 done
 $run -n "$n" -b "$size" -B "$base" "flood: zeek, default --max-flows" -- \
     "$cli" -r "$ftrace" -o zeek -q
+$run -n "$n" -b "$size" -B "$base" "flood: json, --html" -- \
+    "$cli" -r "$ftrace" -o json -q --detect --html "$dir/flood.html"
+echo "flood --html: $(stat -c %s "$dir/flood.html") bytes"
 
 # One connection, headers only (--snaplen 96), its segments reordered within a window of
 # 64, 5 % sent twice, 5 % overlapping: peak RSS for 1000 segments and for $ooo, read by the

@@ -177,6 +177,7 @@ static void on_alert(const struct tcpshake_alert *a, void *user)
     if (run->around_alert != NULL) {
         run->around_alert(true, run->around_user);
     }
+    tcpshake_report_add_alert(run->report, a);
     if (tcpshake_alert_write_json(a, stderr) != TCPSHAKE_OK || fflush(stderr) != 0) {
         run->write_failed = true;
     }
@@ -185,9 +186,10 @@ static void on_alert(const struct tcpshake_alert *a, void *user)
     }
 }
 
-bool agg_start(struct agg_run *run, const struct agg_options *o)
+bool agg_start(struct agg_run *run, const struct agg_options *o, struct tcpshake_report *report)
 {
     memset(run, 0, sizeof(*run));
+    run->report = report;
     if (o->by) {
         run->health = tcpshake_health_new(&o->health);
         if (run->health == NULL) {

@@ -51,6 +51,7 @@ struct agg_run {
     bool terminal;  /* the --by table goes to a terminal: fit it (agg_set_terminal) */
     unsigned width; /* its columns; 0: no limit */
     bool bucket;    /* --bucket given: show the bucket column */
+    struct tcpshake_report *report; /* --html: alerts go on its timeline too (borrowed) */
 };
 
 void agg_options_default(struct agg_options *o);
@@ -63,8 +64,9 @@ void agg_usage(FILE *out);
 /* With --by the health rows replace the per-connection records. */
 bool agg_replaces_records(const struct agg_options *o);
 
-/* Make what the options ask for; false when memory runs out. */
-bool agg_start(struct agg_run *run, const struct agg_options *o);
+/* Make what the options ask for (alerts also go to report, which may be NULL);
+ * false when memory runs out. */
+bool agg_start(struct agg_run *run, const struct agg_options *o, struct tcpshake_report *report);
 void agg_record(struct agg_run *run, const struct tcpshake_record *r);
 /* fn(true, user) before an alert line is written to standard error, fn(false, user) after
  * (the progress line steps aside). */

@@ -26,6 +26,7 @@
 #include "cli_inputs.h"
 #include "cli_ladder.h"
 #include "cli_probe.h"
+#include "cli_report.h"
 #include "cli_rotate.h"
 #include "cli_select.h"
 #include "cli_streams.h"
@@ -70,6 +71,7 @@ struct options {
     char *bpf;                        /* joined from the filter words, or read by -F; heap */
     const char *filter_file;          /* -F */
     struct habits_words filter_words; /* the arguments that are not options */
+    struct report_run html;           /* --html FILE (cli/report.c): only its path while parsing */
 };
 
 struct run {
@@ -90,6 +92,7 @@ struct run {
     struct table *table;              /* the terminal's table instead of the sink, or NULL */
     struct rotator rotator;           /* -w rotation: the next file (cli/rotate.c) */
     struct tcpshake_ladders *ladders; /* --ladder: collected during the run */
+    struct report_run html;           /* --html: the report and its file (cli/report.c) */
     bool color;                       /* --ladder: colour the ladders */
     struct tcpshake *h;      /* while it runs: to stop it, and the progress line's packet count */
     uint64_t start_ns;       /* progress line: when reading started */
@@ -168,6 +171,7 @@ static void usage(FILE *out)
           "  --color, --no-color     colour the table (default: only on a terminal)\n",
           out);
     agg_usage(out);
+    report_usage(out);
     ladder_usage(out);
     select_usage(out);
     fprintf(out, "  -h, --help              this help\n"
@@ -451,7 +455,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "threads", required_argument, NULL, OPT_THREADS },
         { "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
         { "columns", required_argument, NULL, OPT_COLUMNS },
-        AGG_LONGOPTS LADDER_LONGOPTS SELECT_LONGOPTS{ NULL, 0, NULL, 0 },
+        AGG_LONGOPTS REPORT_LONGOPTS LADDER_LONGOPTS SELECT_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -474,6 +478,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         if (live_rc == -1) {
             live_rc = rotate_parse_option(ch, optarg, &o->rot);
+        }
+        if (live_rc == -1) {
+            live_rc = report_parse_option(ch, optarg, &o->html);
         }
         if (live_rc == -1) {
             live_rc = ladder_parse_option(ch, optarg, &o->ladder);
@@ -623,6 +630,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (rc < 0) {
         rc = select_check_options(&o->sel, o->agg.by);
     }
+    if (rc < 0) {
+        rc = report_check_options(&o->html, o->ladder.on);
+    }
     if (rc >= 0) {
         return rc;
     }
@@ -708,6 +718,7 @@ static void on_record(const struct tcpshake_record *r, void *user)
     }
     tcpshake_summary_add(run->summary, r);
     agg_record(&run->agg, r);
+    tcpshake_report_add(run->html.report, r);
 }
 
 static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
@@ -970,10 +981,12 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
             take_write_error(run, errno != 0 ? errno : EIO);
         }
     }
+    /* Whatever became of standard output, the page has its own file. */
+    bool html_ok = report_finish(&run->html, tcpshake_get_stats(h));
     if (run->out_gone) {
         return 0; /* no summary either: end_streams ends tcpshake as SIGPIPE would */
     }
-    int status = 0;
+    int status = html_ok ? 0 : EXIT_RUNTIME;
     if (run->write_failed) {
         complain("write failed: %s", strerror(run->write_errno));
         status = EXIT_RUNTIME;
@@ -992,6 +1005,8 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
         if (table) {
             fputc('\n', out);
         }
+        /* On a terminal the latency shape too; in a file or a pipe nothing changes. */
+        tcpshake_summary_set_shape(run->summary, isatty(fileno(out)) == 1);
         tcpshake_summary_print(run->summary, tcpshake_get_stats(h), out);
         select_summary(&run->sel, run->events == EVENTS_CLOSE, out);
         agg_summary(&run->agg, out);
@@ -1020,6 +1035,10 @@ static int analyse(const struct options *o, struct run *run)
     }
     if (o->ladder.on && tcpshake_set_ladders(h, run->ladders) != TCPSHAKE_OK) {
         complain("--ladder: %s", tcpshake_errmsg(h));
+        tcpshake_free(h);
+        return EXIT_RUNTIME;
+    }
+    if (!report_attach(&run->html, h)) {
         tcpshake_free(h);
         return EXIT_RUNTIME;
     }
@@ -1137,8 +1156,8 @@ static unsigned pick_threads(const struct options *o)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
     }
-    /* --ladder: the ladders follow the one engine's segments on this thread. */
-    return o->handshake_only || o->ladder.on ? 1 : n;
+    /* --ladder, --html: the ladders follow the one engine's segments on this thread. */
+    return o->handshake_only || o->ladder.on || o->html.path != NULL ? 1 : n;
 }
 
 int main(int argc, char **argv)
@@ -1223,12 +1242,17 @@ int main(int argc, char **argv)
     if (o.stats_interval != 0) {
         run.interval = cli_summary_new();
     }
-    if (o.summary_json != NULL &&
-        (run.summary_json = cli_summary_json_open(o.summary_json)) == NULL) {
+    run.html = o.html;
+    status = report_start(&run.html, input_name(&o));
+    if (status >= 0) {
+        /* said why */
+    } else if (o.summary_json != NULL &&
+               (run.summary_json = cli_summary_json_open(o.summary_json)) == NULL) {
         status = EXIT_RUNTIME; /* it said why */
     } else if ((sink_wanted && run.sink == NULL) ||
                ((!o.quiet || o.summary_json != NULL) && run.summary == NULL) ||
-               (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg) ||
+               (o.stats_interval != 0 && !run.interval) ||
+               !agg_start(&run.agg, &o.agg, run.html.report) ||
                (o.ladder.on && run.ladders == NULL) || !select_start(&run.sel, &o.sel)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
@@ -1243,6 +1267,7 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.interval);
     cli_summary_json_close(run.summary_json);
     agg_free(&run.agg);
+    report_free(&run.html);
     tcpshake_ladders_free(run.ladders);
     select_free(&run.sel);
     free(o.bpf);

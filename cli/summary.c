@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-static void capture_point_words(enum tcpshake_capture_point cp, FILE *out, void *user)
+void cli_capture_point_words(enum tcpshake_capture_point cp, FILE *out, void *user)
 {
     (void)user;
     fputs("capture point: ", out);
@@ -50,7 +50,7 @@ struct tcpshake_summary *cli_summary_new(void)
 {
     struct tcpshake_summary *s = tcpshake_summary_new();
     if (s != NULL) {
-        tcpshake_summary_set_capture_point_fn(s, capture_point_words, NULL);
+        tcpshake_summary_set_capture_point_fn(s, cli_capture_point_words, NULL);
     }
     return s;
 }

@@ -30,8 +30,8 @@
  * record.h (the connection record, the run's counters), config.h (the
  * handle's configuration), sink.h (output formats), aggregate.h (summary,
  * health, detection) and probe.h (active probing), ladder.h (the ladder of a
- * connection, segment by segment). Public structs only grow
- * at their end (see tcpshake_config and tcpshake_record).
+ * connection, segment by segment), report.h (the HTML report). Public
+ * structs only grow at their end (see tcpshake_config and tcpshake_record).
  */
 #ifndef TCPSHAKE_H
 #define TCPSHAKE_H
@@ -46,6 +46,7 @@
 #include "tcpshake/ladder.h"
 #include "tcpshake/probe.h"
 #include "tcpshake/record.h"
+#include "tcpshake/report.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/status.h"
 

@@ -79,6 +79,12 @@ typedef void (*tcpshake_capture_point_fn)(enum tcpshake_capture_point cp, FILE *
 TCPSHAKE_API void tcpshake_summary_set_capture_point_fn(struct tcpshake_summary *s,
                                                         tcpshake_capture_point_fn fn, void *user);
 
+/* on: tcpshake_summary_print adds the shape of the server side and client
+ * side latency distributions, a row of block characters (U+2581 .. U+2588,
+ * UTF-8) each on a shared log axis, after the latency table. Meant for a
+ * terminal; off by default. */
+TCPSHAKE_API void tcpshake_summary_set_shape(struct tcpshake_summary *s, bool on);
+
 /* ----------------------------------------------------------------- health */
 
 /*

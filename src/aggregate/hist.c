@@ -40,8 +40,7 @@ static unsigned bucket_of(uint64_t v)
     return (e - HIST_SUB_BITS + 1) * HIST_SUB + (unsigned)(v >> shift) - HIST_SUB;
 }
 
-/* Smallest and largest value that land in bucket i. */
-static void bucket_bounds(unsigned i, int64_t *lo, int64_t *hi)
+void hist_bucket_bounds(unsigned i, int64_t *lo, int64_t *hi)
 {
     if (i < 2 * HIST_SUB) {
         *lo = (int64_t)i;
@@ -141,7 +140,7 @@ int64_t hist_quantile(const struct hist *h, double q)
         seen += h->bucket[i];
         if (seen >= rank) {
             int64_t lo, hi;
-            bucket_bounds(i, &lo, &hi);
+            hist_bucket_bounds(i, &lo, &hi);
             int64_t mid = lo + (hi - lo) / 2;
             if (mid < h->min) {
                 return h->min;

@@ -53,5 +53,7 @@ int64_t hist_max(const struct hist *h);
  * exactly min for q = 0 and max for q = 1. Returns 0 when empty.
  */
 int64_t hist_quantile(const struct hist *h, double q);
+/* Smallest and largest value that land in bucket i (< HIST_BUCKETS): for drawing. */
+void hist_bucket_bounds(unsigned i, int64_t *lo, int64_t *hi);
 
 #endif

@@ -22,6 +22,7 @@
 #include "tcpshake.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@
 /* The JSON object's bound: its longest possible text is under 16 KiB (ten servers of about
  * 1.1 KiB, the run's figures about 3 KiB). */
 #define SUMMARY_JSON_CAP 32768
+#define SHAPE_COLUMNS    48 /* columns of the latency shape */
 
 struct server {
     uint8_t addr[16];
@@ -68,6 +70,7 @@ struct tcpshake_summary {
     struct server servers[SUMMARY_SERVERS];
     tcpshake_capture_point_fn capture_point_fn; /* puts the capture point into words */
     void *capture_point_user;
+    bool shape; /* print the latency shape in block characters */
 };
 
 /* ------------------------------------------------------------ aggregation */
@@ -223,6 +226,70 @@ static void print_latency(const struct tcpshake_summary *s, FILE *out)
     print_hist_row(out, "client side", &s->client_side);
     print_hist_row(out, "handshake", &s->handshake);
     print_hist_row(out, "app latency", &s->app_latency);
+}
+
+/* Column of value v on the log axis from lo to hi (lo >= 1, hi > lo). */
+static size_t shape_column(double v, double lo, double hi)
+{
+    double x = (log(v < lo ? lo : v) - log(lo)) / (log(hi) - log(lo)) * SHAPE_COLUMNS;
+    return x >= SHAPE_COLUMNS ? SHAPE_COLUMNS - 1 : x < 0 ? 0 : (size_t)x;
+}
+
+static void print_shape_row(FILE *out, const char *label, const struct hist *h, double lo,
+                            double hi)
+{
+    static const char *const blocks[8] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+    uint64_t col[SHAPE_COLUMNS] = { 0 }, peak = 0;
+    for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+        if (h->bucket[i] == 0) {
+            continue;
+        }
+        int64_t blo, bhi;
+        hist_bucket_bounds(i, &blo, &bhi);
+        size_t c = shape_column((double)blo + (double)(bhi - blo) / 2.0, lo, hi);
+        col[c] += h->bucket[i];
+        peak = col[c] > peak ? col[c] : peak;
+    }
+    size_t end = SHAPE_COLUMNS;
+    while (end > 0 && col[end - 1] == 0) {
+        end--;
+    }
+    fprintf(out, "  %-14s ", label);
+    for (size_t c = 0; c < end; c++) {
+        if (col[c] == 0) {
+            fputc(' ', out);
+            continue;
+        }
+        uint64_t level = (col[c] * 8 + peak - 1) / peak; /* 1 .. 8 */
+        fputs(blocks[level - 1], out);
+    }
+    fputc('\n', out);
+}
+
+/* The server and client side distributions as one row of block characters
+ * each, on a shared log axis from the smaller minimum to the larger maximum. */
+static void print_shape(const struct tcpshake_summary *s, FILE *out)
+{
+    const struct hist *h[2] = { &s->server_side, &s->client_side };
+    double lo = 0, hi = 0;
+    for (size_t i = 0; i < 2; i++) {
+        if (hist_count(h[i]) == 0) {
+            continue;
+        }
+        double a = (double)hist_min(h[i]), b = (double)hist_max(h[i]);
+        lo = lo == 0 || a < lo ? a : lo;
+        hi = b > hi ? b : hi;
+    }
+    if (hi <= 0) {
+        return;
+    }
+    lo = lo < 1000 ? 1000 : lo; /* 1 us: below, every column is noise */
+    hi = hi < lo * 10 ? lo * 10 : hi;
+    char a[32], b[32];
+    fprintf(out, "latency shape (log axis, %s ms .. %s ms):\n", fmt_ms(a, sizeof(a), (int64_t)lo),
+            fmt_ms(b, sizeof(b), (int64_t)hi));
+    print_shape_row(out, "server side", h[0], lo, hi);
+    print_shape_row(out, "client side", h[1], lo, hi);
 }
 
 /*
@@ -547,6 +614,9 @@ enum tcpshake_status tcpshake_summary_print(const struct tcpshake_summary *s,
     }
     print_counts(s, out);
     print_latency(s, out);
+    if (s->shape) {
+        print_shape(s, out);
+    }
     print_capture_point(s, out);
     print_top_servers(s, out);
     print_top_failing(s, out);
@@ -557,6 +627,13 @@ enum tcpshake_status tcpshake_summary_print(const struct tcpshake_summary *s,
         return TCPSHAKE_ERR_WRITE;
     }
     return TCPSHAKE_OK;
+}
+
+void tcpshake_summary_set_shape(struct tcpshake_summary *s, bool on)
+{
+    if (s != NULL) {
+        s->shape = on;
+    }
 }
 
 void tcpshake_summary_free(struct tcpshake_summary *s)

@@ -86,7 +86,7 @@ if [ -n "${LIVE_THREADS:-}" ]; then
     mode=(--threads "$LIVE_THREADS")
 fi
 ip netns exec "$nsc" "$cli" -i "$vc" -o json --events all --handshake-timeout 2 -w "$tmp/live.pcap" \
-    "${mode[@]}" -Z nobody tcp >"$tmp/out" 2>"$tmp/err" &
+    --html "$tmp/live.html" "${mode[@]}" -Z nobody tcp >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 sleep 1
 
@@ -185,6 +185,17 @@ for fam, client in (("v4", sys.argv[2]), ("v6", sys.argv[3])):
             break
 if bad:
     print("\n".join(bad))
+    sys.exit(1)
+EOF
+
+# --html: written when the live capture ends (opened before -Z), counting what the records say.
+python3 - "$tmp/out" "$tmp/live.html" <<'EOF' && ok || not_ok "--html after a live capture"
+import re, sys
+closes = sum(1 for l in open(sys.argv[1]) if '"event":"close"' in l)
+page = open(sys.argv[2], encoding="utf-8").read()
+m = re.search(r'id="n-connections" data-v="(\d+)"', page)
+if not m or int(m.group(1)) != closes or closes < 6 or not page.rstrip().endswith("</html>"):
+    print("live.html: %s connections, %d close records" % (m and m.group(1), closes))
     sys.exit(1)
 EOF
 

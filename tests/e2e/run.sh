@@ -190,6 +190,15 @@ else
 fi
 grep '^table:' "$tmp/table"
 
+# --html: the report in headless Chromium, offline, against the records; its size bound.
+if "$here/html.sh" "$cli" "$gen_trace" >"$tmp/html" 2>&1; then
+    ok
+else
+    not_ok "html suite:"
+    grep -v '^html:' "$tmp/html"
+fi
+grep '^html:' "$tmp/html"
+
 # The progress line of a long read from a file, on a terminal (a generated trace).
 if python3 "$here/progress.py" "$cli" "$gen_trace" >"$tmp/progress" 2>&1; then
     ok
