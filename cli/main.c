@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli_agg.h"
+#include "cli_p0f.h"
 #include "cli_probe.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
@@ -51,6 +52,7 @@ struct options {
     struct tcpshake_config cfg;
     struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
     char *bpf;              /* joined from the remaining arguments; heap */
+    const char *p0f_db;     /* --p0f-db FILE or none; NULL: the default (cli/p0f.c) */
 };
 
 struct run {
@@ -120,6 +122,8 @@ static void usage(FILE *out)
             "                          same output as one thread, unless --max-flows\n"
             "                          (split between 2 or more trackers) fills up;\n"
             "                          --handshake-only always uses one\n"
+            "  --p0f-db FILE|none      p0f database labelling each side's p0f signature\n"
+            "                          (default: /etc/p0f/p0f.fp when readable, else none)\n"
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);
     fprintf(out, "  -h, --help              this help\n"
@@ -241,6 +245,7 @@ enum {
     OPT_STATS_INTERVAL,
     OPT_HANDSHAKE_ONLY,
     OPT_THREADS,
+    OPT_P0F_DB,
 };
 
 /* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
@@ -364,6 +369,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
+        { "p0f-db", required_argument, NULL, OPT_P0F_DB },
         AGG_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
@@ -441,6 +447,9 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return EXIT_USAGE;
             }
             o->cfg.threads = (unsigned)v;
+            break;
+        case OPT_P0F_DB:
+            o->p0f_db = optarg;
             break;
         case OPT_COLOR:
             o->color = 1;
@@ -770,6 +779,10 @@ static int analyse(const struct options *o, struct run *run)
     }
     if (h == NULL) {
         complain("out of memory for %zu flows (try a smaller --max-flows)", o->cfg.max_flows);
+        return EXIT_RUNTIME;
+    }
+    if (cli_p0f_db(h, o->p0f_db) != 0) {
+        tcpshake_free(h);
         return EXIT_RUNTIME;
     }
     if (run->events & EVENTS_HANDSHAKE || o->stats_interval != 0) {

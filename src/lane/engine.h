@@ -28,6 +28,8 @@
 #include "decode.h"
 #include "tcpshake.h"
 
+struct p0f_db;
+
 enum emit_phase {
     EMIT_PACKET, /* caused by a packet */
     EMIT_EXPIRY, /* decided by the clock */
@@ -97,7 +99,8 @@ struct engine {
     bool mark_new;             /* report ENGINE_EVENT_NEW (several engines) */
     engine_out_fn out;
     void *out_ctx;
-    struct emit_key key; /* of the packet being handled */
+    struct emit_key key;      /* of the packet being handled */
+    const struct p0f_db *p0f; /* labels for the records' p0f signatures, or NULL */
 };
 
 /* Make an engine for cap connections. false when memory runs out. */
