@@ -226,13 +226,14 @@ deps-check:
 #                      seeds in build/fuzz/corpus; crashes go to build/fuzz/crashes/<target>/
 # See fuzz/README.md.
 
-FUZZ_TARGETS ?= decode tracker pipeline readers
+FUZZ_TARGETS ?= decode tracker pipeline readers p0f
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_MAXLEN_decode = 4096
 FUZZ_MAXLEN_tracker = 4096
 FUZZ_MAXLEN_pipeline = 65536
 FUZZ_MAXLEN_readers = 65536
+FUZZ_MAXLEN_p0f = 4096
 FUZZ_SANITIZE = $(SANITIZE) -fsanitize=fuzzer-no-link
 
 # The pipeline target also links alloc.c with fault injection (see fuzz_pipeline.c).
@@ -244,6 +245,7 @@ FUZZ_EXTRA_decode =
 FUZZ_EXTRA_tracker =
 FUZZ_EXTRA_pipeline = $(BUILD)/fuzzbin/alloc_fault.o
 FUZZ_EXTRA_readers =
+FUZZ_EXTRA_p0f =
 
 .SECONDEXPANSION:
 $(BUILD)/fuzzbin/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $$(FUZZ_EXTRA_$$*) $(LIB_A)
