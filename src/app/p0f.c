@@ -227,25 +227,40 @@ void p0f_take(struct p0f_facts *f, const struct tcp_view *v)
 
 /* ------------------------------------------------------------ the text */
 
-/* A bounded writer: never past cap, NUL-terminated while cap > 0. */
+/* A bounded writer: never past cap, NUL-terminated while cap > 0. No printf:
+ * every record has two signatures, and printf cost more than the rest of the
+ * record put together. */
 struct out {
     char *buf;
     size_t cap;
     size_t len;
 };
 
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+/* o->cap > 0 (p0f_signature sees to it); the NUL is written at the end. */
+static void put_mem(struct out *o, const char *str, size_t n)
 {
-    if (o->len >= o->cap) {
-        return;
+    size_t room = o->cap - 1 - o->len;
+    if (n > room) {
+        n = room;
     }
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n > 0) {
-        o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
-    }
+    memcpy(o->buf + o->len, str, n);
+    o->len += n;
+}
+
+static void put_str(struct out *o, const char *str)
+{
+    put_mem(o, str, strlen(str));
+}
+
+static void put_uint(struct out *o, unsigned v)
+{
+    char digits[12];
+    size_t n = sizeof(digits);
+    do {
+        digits[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put_mem(o, digits + n, sizeof(digits) - n);
 }
 
 /* The distance to the nearest initial TTL at or above ttl (p0f's guess). */
@@ -318,14 +333,16 @@ static void put_layout(struct out *o, const struct p0f_facts *f)
     static const char *const known[] = { [OPT_NOP] = "nop", [OPT_MSS] = "mss",   [OPT_WS] = "ws",
                                          [OPT_SOK] = "sok", [OPT_SACK] = "sack", [OPT_TS] = "ts" };
     for (unsigned i = 0; i < f->n_opt; i++) {
-        const char *sep = i > 0 ? "," : "";
+        put_str(o, i > 0 ? "," : "");
         uint8_t k = f->layout[i];
         if (k == OPT_EOL) {
-            put(o, "%seol+%u", sep, f->eol_pad);
+            put_str(o, "eol+");
+            put_uint(o, f->eol_pad);
         } else if (k < sizeof(known) / sizeof(known[0]) && known[k] != NULL) {
-            put(o, "%s%s", sep, known[k]);
+            put_str(o, known[k]);
         } else {
-            put(o, "%s?%u", sep, k);
+            put_str(o, "?");
+            put_uint(o, k);
         }
     }
 }
@@ -339,41 +356,55 @@ static const char *const quirk_names[P0F_N_QUIRKS] = {
 size_t p0f_signature(const struct p0f_facts *f, uint16_t syn_mss, char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
-    if (cap > 0) {
-        buf[0] = '\0';
+    if (cap == 0) {
+        return 0;
     }
+    buf[0] = '\0';
     if (f->ip_version == 0) {
         return 0;
     }
+    put_uint(&o, f->ip_version);
+    put_str(&o, ":");
+    put_uint(&o, f->ttl);
     unsigned dist = guess_dist(f->ttl);
     if (dist > MAX_DIST) {
-        put(&o, "%u:%u+?:%u:", f->ip_version, f->ttl, f->ip_opt_len);
+        put_str(&o, "+?:");
     } else {
-        put(&o, "%u:%u+%u:%u:", f->ip_version, f->ttl, dist, f->ip_opt_len);
+        put_str(&o, "+");
+        put_uint(&o, dist);
+        put_str(&o, ":");
     }
+    put_uint(&o, f->ip_opt_len);
+    put_str(&o, ":");
     if (f->mss == SPECIAL_MSS && f->tcp_type == (T_SYN | T_ACK)) {
-        put(&o, "*:");
+        put_str(&o, "*");
     } else {
-        put(&o, "%u:", f->mss);
+        put_uint(&o, f->mss);
     }
+    put_str(&o, ":");
     bool mtu;
     int mult = detect_window(f, syn_mss, &mtu);
     if (mult > 0) {
-        put(&o, "%s*%d", mtu ? "mtu" : "mss", mult);
+        put_str(&o, mtu ? "mtu*" : "mss*");
+        put_uint(&o, (unsigned)mult);
     } else {
-        put(&o, "%u", f->window);
+        put_uint(&o, f->window);
     }
-    put(&o, ",%u:", f->wscale);
+    put_str(&o, ",");
+    put_uint(&o, f->wscale);
+    put_str(&o, ":");
     put_layout(&o, f);
-    put(&o, ":");
+    put_str(&o, ":");
     const char *sep = "";
     for (unsigned q = 0; q < P0F_N_QUIRKS; q++) {
         if (f->quirks & (1u << q)) {
-            put(&o, "%s%s", sep, quirk_names[q]);
+            put_str(&o, sep);
+            put_str(&o, quirk_names[q]);
             sep = ",";
         }
     }
-    put(&o, ":%s", f->payload ? "+" : "0");
+    put_str(&o, f->payload ? ":+" : ":0");
+    buf[o.len] = '\0';
     return o.len;
 }
 

@@ -386,6 +386,7 @@ bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_
                   enum decode_status *st)
 {
     struct tcp_view *t = &out->u.tcp;
+    const uint8_t *ip = p;
     size_t claimed;
     if (version == 4) {
         /* IHL 5, a length that is neither 0 nor short of the header, nothing cut,
@@ -421,7 +422,6 @@ bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_
     }
     out->kind = PACKET_TCP;
     t->tuple.ip_version = (uint8_t)version;
-    const uint8_t *ip = version == 4 ? p - IP4_MIN_HDR : p - IP6_HDR;
     struct wire w = wire_init(p, claimed); /* trimmed: link-layer padding is not payload */
     *st = tcp_decode(&w, claimed, t);
     if (*st == DECODE_OK && (t->flags & TCP_SYN)) {

@@ -106,7 +106,7 @@ struct conn_facts {
 };
 
 /*
- * One connection (768 bytes): the hot part first, what a mid-connection
+ * One connection (832 bytes): the hot part first, what a mid-connection
  * segment reads and writes (312 bytes, five cache lines); then the facts and
  * the handshake bookkeeping, which only the handshake, the teardown and
  * tracker_finish touch. The engine prefetches TRACKER_HOT_BYTES of each
