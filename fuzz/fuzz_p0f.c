@@ -3,8 +3,9 @@
  * the signature text (src/app/p0f.c).
  *
  * Input layout: bytes 0..43 are one struct p0f_facts' worth of bytes (layout
- * kinds, counts, TTL, MSS, window, quirks ...; n_opt is taken modulo 25 and
- * ip_version made 4 or 6), the rest is p0f.fp text, copied into a malloc of
+ * kinds, counts, TTL, MSS, window, quirks ...; made what p0f_take can make:
+ * n_opt modulo 25 and ending at an end-of-options, its padding at most 40,
+ * ip_version 4 or 6), the rest is p0f.fp text, copied into a malloc of
  * exactly its size. The text is parsed; when it parses, the facts (and the
  * same facts as a SYN-ACK, with a peer MSS) are matched against it. The
  * signature of the facts is always written. Aborts when a signature does not
@@ -27,7 +28,12 @@ static void facts_from(const uint8_t *d, struct p0f_facts *f)
     memset(f, 0, sizeof(*f));
     memcpy(f->layout, d, P0F_MAX_OPT);
     f->n_opt = (uint8_t)(d[24] % (P0F_MAX_OPT + 1));
-    f->eol_pad = d[25];
+    for (uint8_t i = 0; i < f->n_opt; i++) {
+        if (f->layout[i] == 0) {
+            f->n_opt = (uint8_t)(i + 1); /* p0f's walk ends at the end of options */
+        }
+    }
+    f->eol_pad = (uint8_t)(d[25] % 41); /* what is left of 40 option bytes */
     f->ip_version = (d[26] & 1) ? 6 : 4;
     f->ttl = d[27];
     f->ip_opt_len = d[28];
@@ -47,6 +53,13 @@ static void check_signature(const struct p0f_facts *f, uint16_t syn_mss)
     sig[P0F_SIG_CAP] = 'X';
     size_t n = p0f_signature(f, syn_mss, sig, P0F_SIG_CAP);
     if (n >= P0F_SIG_CAP - 1 || sig[n] != '\0' || strlen(sig) != n || sig[P0F_SIG_CAP] != 'X') {
+        abort();
+    }
+    /* A short buffer: cut, NUL-terminated, nothing written past it. */
+    char small[17];
+    small[16] = 'X';
+    n = p0f_signature(f, syn_mss, small, 16);
+    if (n > 15 || small[n] != '\0' || strlen(small) != n || small[16] != 'X') {
         abort();
     }
 }

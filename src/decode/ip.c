@@ -423,8 +423,9 @@ bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_
     out->kind = PACKET_TCP;
     t->tuple.ip_version = (uint8_t)version;
     struct wire w = wire_init(p, claimed); /* trimmed: link-layer padding is not payload */
-    *st = tcp_decode(&w, claimed, t);
-    if (*st == DECODE_OK && (t->flags & TCP_SYN)) {
+    enum decode_status tst = tcp_decode(&w, claimed, t);
+    *st = tst;
+    if (tst == DECODE_OK && (t->flags & TCP_SYN)) {
         if (version == 4) {
             uint16_t frag = wire_be16_at(ip + 6);
             syn_facts_v4(&t->syn, ip[1], wire_be16_at(ip + 4), (frag & 0x4000) != 0,
