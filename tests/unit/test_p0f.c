@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "decode.h"
@@ -384,11 +385,68 @@ static void test_bad_databases(void)
     CHECK(db == NULL);
 }
 
+/* ------------------------------------------------------------ through the handle */
+
+struct labels {
+    size_t records;
+    size_t client_sigs;
+    size_t client_labels;
+};
+
+static void count_labels(const struct tcpshake_record *r, void *user)
+{
+    struct labels *l = user;
+    l->records++;
+    l->client_sigs += r->client_p0f.sig[0] != '\0';
+    l->client_labels += r->client_p0f.label[0] != '\0';
+}
+
+/* sample.pcap's ten Linux SYNs: the eight over IPv4 match the small database's
+ * generic signature ("mss*44"), the two over IPv6 carry a flow label, which no
+ * signature allows (p0f says ??? for them too); on three threads as on one. */
+static void test_handle(unsigned threads)
+{
+    char path[] = "/tmp/test_p0f_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(fp != NULL);
+    if (fp == NULL) {
+        return;
+    }
+    fputs(small_db, fp);
+    fclose(fp);
+
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = threads;
+    struct labels l = { 0, 0, 0 };
+    struct tcpshake *h = tcpshake_new(&cfg, count_labels, &l);
+    CHECK(h != NULL);
+    if (h == NULL) {
+        unlink(path);
+        return;
+    }
+    CHECK_INT(tcpshake_set_p0f_db(h, "/nonexistent/p0f.fp"), TCPSHAKE_ERR_OPEN);
+    CHECK_STR(tcpshake_errmsg(h), "/nonexistent/p0f.fp: No such file or directory");
+    CHECK_INT(tcpshake_set_p0f_db(h, path), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_open_file(h, "tests/data/sample.pcap"), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_run(h), TCPSHAKE_OK);
+    CHECK_INT(l.records, 10);
+    CHECK_INT(l.client_sigs, 10);
+    CHECK_INT(l.client_labels, 8);
+    /* After the first packet the database stays as it is. */
+    CHECK_INT(tcpshake_set_p0f_db(h, NULL), TCPSHAKE_ERR_STATE);
+    tcpshake_free(h);
+    unlink(path);
+}
+
 int main(void)
 {
     test_signatures();
     test_signature_edges();
     test_match();
     test_bad_databases();
+    test_handle(1);
+    test_handle(3);
     return check_report("p0f");
 }
