@@ -71,7 +71,7 @@ $(LIB_SO): $(LIB_OBJ)
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
 	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(BUILD)/cli/inputs.o \
 	$(BUILD)/cli/rotate.o $(BUILD)/cli/ladder.o $(BUILD)/cli/habits.o $(BUILD)/cli/select.o \
-	$(BUILD)/cli/table.o $(BUILD)/cli/report.o $(LIB_A)
+	$(BUILD)/cli/table.o $(BUILD)/cli/report.o $(BUILD)/cli/p0f.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -197,7 +197,7 @@ BUILD_PKGS     = gcc libc6-dev make libpcap-dev zlib1g-dev libzstd-dev
 TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
                  ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
                  nmap:nmap hping3:hping3 editcap:wireshark-common zstd:zstd \
-                 make:make pkg-config:pkgconf jq:jq chromium:chromium
+                 make:make pkg-config:pkgconf jq:jq chromium:chromium p0f:p0f
 # Not part of check: make valgrind installs these.
 VALGRIND_TOOLS = valgrind:valgrind
 tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))
@@ -235,7 +235,7 @@ deps-check:
 #                      seeds in build/fuzz/corpus; crashes go to build/fuzz/crashes/<target>/
 # See fuzz/README.md.
 
-FUZZ_TARGETS ?= decode tracker pipeline readers tls
+FUZZ_TARGETS ?= decode tracker pipeline readers tls p0f
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_MAXLEN_decode = 4096
@@ -243,6 +243,7 @@ FUZZ_MAXLEN_tracker = 4096
 FUZZ_MAXLEN_pipeline = 65536
 FUZZ_MAXLEN_readers = 65536
 FUZZ_MAXLEN_tls = 20000
+FUZZ_MAXLEN_p0f = 4096
 FUZZ_SANITIZE = $(SANITIZE) -fsanitize=fuzzer-no-link
 
 # The pipeline target also links alloc.c with fault injection (see fuzz_pipeline.c).
@@ -255,6 +256,7 @@ FUZZ_EXTRA_tracker =
 FUZZ_EXTRA_pipeline = $(BUILD)/fuzzbin/alloc_fault.o
 FUZZ_EXTRA_readers =
 FUZZ_EXTRA_tls =
+FUZZ_EXTRA_p0f =
 
 .SECONDEXPANSION:
 $(BUILD)/fuzzbin/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $$(FUZZ_EXTRA_$$*) $(LIB_A)

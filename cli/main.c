@@ -25,6 +25,7 @@
 #include "cli_habits.h"
 #include "cli_inputs.h"
 #include "cli_ladder.h"
+#include "cli_p0f.h"
 #include "cli_probe.h"
 #include "cli_report.h"
 #include "cli_rotate.h"
@@ -72,6 +73,7 @@ struct options {
     const char *filter_file;          /* -F */
     struct habits_words filter_words; /* the arguments that are not options */
     struct report_run html;           /* --html FILE (cli/report.c): only its path while parsing */
+    const char *p0f_db;               /* --p0f-db FILE or none; NULL: the default (cli/p0f.c) */
 };
 
 struct run {
@@ -168,6 +170,8 @@ static void usage(FILE *out)
           "                          same output as one thread, unless --max-flows\n"
           "                          (split between 2 or more trackers) fills up;\n"
           "                          --handshake-only always uses one\n"
+          "  --p0f-db FILE|none      p0f database labelling each side's p0f signature\n"
+          "                          (default: /etc/p0f/p0f.fp when readable, else none)\n"
           "  --color, --no-color     colour the table (default: only on a terminal)\n",
           out);
     agg_usage(out);
@@ -282,6 +286,7 @@ enum {
     OPT_THREADS,
     OPT_SUMMARY_JSON,
     OPT_COLUMNS,
+    OPT_P0F_DB,
 };
 
 /* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
@@ -455,6 +460,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "threads", required_argument, NULL, OPT_THREADS },
         { "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
         { "columns", required_argument, NULL, OPT_COLUMNS },
+        { "p0f-db", required_argument, NULL, OPT_P0F_DB },
         AGG_LONGOPTS REPORT_LONGOPTS LADDER_LONGOPTS SELECT_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
@@ -574,6 +580,9 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_SUMMARY_JSON:
             o->summary_json = optarg;
+            break;
+        case OPT_P0F_DB:
+            o->p0f_db = optarg;
             break;
         case OPT_COLOR:
             o->color = 1;
@@ -1025,6 +1034,10 @@ static int analyse(const struct options *o, struct run *run)
     }
     if (h == NULL) {
         complain("out of memory for %zu flows (try a smaller --max-flows)", o->cfg.max_flows);
+        return EXIT_RUNTIME;
+    }
+    if (cli_p0f_db(h, o->p0f_db) != 0) {
+        tcpshake_free(h);
         return EXIT_RUNTIME;
     }
     if (run->events & EVENTS_HANDSHAKE || o->stats_interval != 0) {

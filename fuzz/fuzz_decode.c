@@ -26,6 +26,18 @@ static bool same_tuple(const struct flow_tuple *a, const struct flow_tuple *b)
            a->dport == b->dport && a->ip_version == b->ip_version && a->vlan == b->vlan;
 }
 
+/* A SYN's fingerprint facts (only segments with SYN carry them). */
+static bool same_syn_facts(const struct tcp_view *x, const struct tcp_view *y)
+{
+    if ((x->flags & TCP_SYN) == 0) {
+        return true;
+    }
+    const struct tcp_syn_facts *a = &x->syn, *b = &y->syn;
+    return a->opt_len == b->opt_len && memcmp(a->opt, b->opt, a->opt_len) == 0 &&
+           a->tcp_hdr_len == b->tcp_hdr_len && a->ip_opt_len == b->ip_opt_len &&
+           a->ip_tos == b->ip_tos && a->ip_bits == b->ip_bits && a->urg_ptr == b->urg_ptr;
+}
+
 static bool same_view(const struct packet_view *a, const struct packet_view *b)
 {
     if (a->kind != b->kind) {
@@ -44,7 +56,7 @@ static bool same_view(const struct packet_view *a, const struct packet_view *b)
            x->quirks == y->quirks && o->mss == p->mss && o->wscale == p->wscale &&
            o->sack_permitted == p->sack_permitted && o->timestamps == p->timestamps &&
            o->tsval == p->tsval && o->tsecr == p->tsecr && o->tfo == p->tfo &&
-           o->tfo_cookie_len == p->tfo_cookie_len;
+           o->tfo_cookie_len == p->tfo_cookie_len && same_syn_facts(x, y);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

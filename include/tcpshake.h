@@ -166,6 +166,19 @@ typedef void (*tcpshake_event_fn)(enum tcpshake_event ev, const struct tcpshake_
  */
 TCPSHAKE_API void tcpshake_set_event_fn(struct tcpshake *h, tcpshake_event_fn fn, void *user);
 
+/*
+ * Read a p0f v3 fingerprint database (p0f.fp; Debian's p0f package installs
+ * /etc/p0f/p0f.fp) once, to label the p0f signatures of every record
+ * (record.client_p0f, server_p0f). Call before the first packet; NULL drops
+ * the database (no labels, the default; signatures are always made). A
+ * file over 1 MiB or with more than 16384 signatures is refused. Fails with
+ * ERR_OPEN (unreadable), ERR_FORMAT (a line p0f would refuse, or no TCP
+ * signature: the message names the line), ERR_NOMEM or ERR_STATE (packets
+ * were read already); see tcpshake_errmsg(). On failure the database in use
+ * stays.
+ */
+TCPSHAKE_API enum tcpshake_status tcpshake_set_p0f_db(struct tcpshake *h, const char *path);
+
 typedef void (*tcpshake_interval_fn)(uint64_t start_ns, uint64_t end_ns, void *user);
 
 /*

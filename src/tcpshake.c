@@ -25,6 +25,7 @@
 #include "decode.h"
 #include "ladders.h"
 #include "lane.h"
+#include "p0f.h"
 #include "siphash.h"
 #include "source.h"
 
@@ -63,6 +64,7 @@ struct tcpshake {
     uint64_t rot_start_ns;             /* the current file's first packet */
     bool rot_started;                  /* rot_start_ns is set */
     struct tcpshake_ladders *ladders;  /* tcpshake_set_ladders, not owned; or NULL */
+    struct p0f_db *p0f;                /* labels for p0f signatures, or NULL */
     char errmsg[512];
 };
 
@@ -158,10 +160,33 @@ void tcpshake_free(struct tcpshake *h)
         return;
     }
     lane_free(h->lane);
+    p0f_db_free(h->p0f);
     source_close(h->src);
     ts_free(h->held_buf);
     ts_free(h->bpf);
     ts_free(h);
+}
+
+enum tcpshake_status tcpshake_set_p0f_db(struct tcpshake *h, const char *path)
+{
+    if (h->stats.packets_read > 0) {
+        snprintf(h->errmsg, sizeof(h->errmsg), "a p0f database is set before the first packet");
+        return TCPSHAKE_ERR_STATE;
+    }
+    struct p0f_db *db = NULL;
+    if (path != NULL) {
+        char why[256];
+        enum tcpshake_status rc = p0f_db_load(path, &db, why, sizeof(why));
+        if (rc != TCPSHAKE_OK) {
+            snprintf(h->errmsg, sizeof(h->errmsg), "%s: %s", path,
+                     rc == TCPSHAKE_ERR_NOMEM ? "out of memory" : why);
+            return rc;
+        }
+    }
+    lane_set_p0f_db(h->lane, db);
+    p0f_db_free(h->p0f);
+    h->p0f = db;
+    return TCPSHAKE_OK;
 }
 
 const char *tcpshake_errmsg(const struct tcpshake *h)

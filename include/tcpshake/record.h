@@ -174,6 +174,25 @@ struct tcpshake_tls {
 
 TCPSHAKE_API const char *tcpshake_tls_outcome_name(enum tcpshake_tls_outcome o);
 
+/* ------------------------------------------------------------------ p0f */
+
+#define TCPSHAKE_P0F_SIG_MAX   255 /* longest signature text */
+#define TCPSHAKE_P0F_LABEL_MAX 127 /* longest label */
+
+/*
+ * Who is on one end, passively: the p0f v3 signature of the side's SYN
+ * (client) or SYN-ACK (server), as p0f writes raw_sig,
+ * "ver:ittl:olen:mss:wsize,scale:olayout:quirks:pclass", and its label in a
+ * p0f database (tcpshake_set_p0f_db), as the database writes it,
+ * "type:class:name:flavor". Text is NUL-terminated; "" when not seen or not
+ * matched.
+ */
+struct tcpshake_p0f {
+    char sig[TCPSHAKE_P0F_SIG_MAX + 1];
+    char label[TCPSHAKE_P0F_LABEL_MAX + 1];
+    bool fuzzy; /* the label needed p0f's fuzzy rules (TTL, df / id+ gone, id- / ecn come) */
+};
+
 /* What one side of the connection said and did. */
 struct tcpshake_side {
     uint8_t addr[16]; /* network order; IPv4 uses the first 4 bytes */
@@ -283,6 +302,8 @@ struct tcpshake_record {
        gaps included; orig and resp as Zeek orients them (zeek_flipped). */
     uint64_t zeek_orig_bytes;
     uint64_t zeek_resp_bytes;
+    struct tcpshake_p0f client_p0f; /* passive fingerprint of the client's SYN */
+    struct tcpshake_p0f server_p0f; /* ... of the server's SYN-ACK */
 };
 
 TCPSHAKE_API const char *tcpshake_outcome_name(enum tcpshake_outcome o);

@@ -65,6 +65,29 @@ struct flow_tuple {
     int32_t vlan;       /* outermost 802.1Q/802.1ad id; -1 untagged */
 };
 
+/* Bits of tcp_syn_facts.ip_bits. */
+enum ip_fact {
+    IPF_DF = 1u << 0,      /* IPv4 don't fragment */
+    IPF_MBZ = 1u << 1,     /* IPv4 reserved ("must be zero") flag bit set */
+    IPF_ID_ZERO = 1u << 2, /* IPv4 identification is 0 */
+    IPF_FLOW = 1u << 3,    /* IPv6 flow label is not 0 */
+};
+
+/*
+ * Header facts of a segment carrying SYN, for a passive fingerprint of the
+ * sender (src/app/p0f.c). Set only when the SYN flag is: other segments leave
+ * them as they were, so the per-packet path does no more work.
+ */
+struct tcp_syn_facts {
+    uint8_t opt[40];     /* the TCP options area, as captured */
+    uint8_t opt_len;     /* bytes of opt captured (less than the header says when cut) */
+    uint8_t tcp_hdr_len; /* TCP data offset * 4 */
+    uint8_t ip_opt_len;  /* IPv4 option bytes, IPv6 extension header bytes */
+    uint8_t ip_tos;      /* IPv4 TOS / IPv6 traffic class (ECN in the low 2 bits) */
+    uint8_t ip_bits;     /* enum ip_fact */
+    uint16_t urg_ptr;    /* TCP urgent pointer */
+};
+
 /* What the tracker needs from one TCP segment (or from the TCP header quoted in an ICMP error). */
 struct tcp_view {
     struct flow_tuple tuple;
@@ -77,6 +100,7 @@ struct tcp_view {
     uint32_t payload_len; /* from the IP length, not from what was captured */
     uint32_t quirks;      /* enum tcp_quirk */
     struct tcp_options opt;
+    struct tcp_syn_facts syn; /* valid when flags has TCP_SYN */
 };
 
 /* An ICMP / ICMPv6 error that quotes the IP + TCP header of a segment we may track. */

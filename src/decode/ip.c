@@ -71,10 +71,12 @@ enum decode_status ip_v4_header(struct wire *w, struct ip_v4_hdr *h)
         return DECODE_TRUNCATED;
     }
     h->hdr_len = (size_t)(wire_u8(&fixed) & 0x0f) * 4;
-    wire_skip(&fixed, 1); /* TOS / DSCP + ECN */
+    h->tos = wire_u8(&fixed);
     h->total_len = wire_be16(&fixed);
-    wire_skip(&fixed, 2); /* identification */
+    h->id = wire_be16(&fixed);
     uint16_t frag = wire_be16(&fixed);
+    h->reserved_flag = (frag & 0x8000) != 0;
+    h->dont_frag = (frag & 0x4000) != 0;
     h->more_frags = (frag & 0x2000) != 0;
     h->frag_offset = frag & 0x1fff;
     h->ttl = wire_u8(&fixed);
@@ -110,7 +112,9 @@ enum decode_status ip_v6_header(struct wire *w, struct ip_v6_hdr *h)
     if (fixed.bad) {
         return DECODE_TRUNCATED;
     }
-    wire_skip(&fixed, 4); /* version, traffic class, flow label */
+    uint32_t first = wire_be32(&fixed); /* version, traffic class, flow label */
+    h->traffic_class = (uint8_t)(first >> 20);
+    h->flow_label = first & 0xfffff;
     h->payload_len = wire_be16(&fixed);
     h->next_header = wire_u8(&fixed);
     h->hop_limit = wire_u8(&fixed);
@@ -267,6 +271,23 @@ static enum decode_status tcp_payload(struct wire *w, size_t claimed, bool cut,
     return st;
 }
 
+/* The IP layer's part of a SYN's fingerprint facts (decode.h). */
+static void syn_facts_v4(struct tcp_syn_facts *f, uint8_t tos, uint16_t id, bool df, bool mbz,
+                         size_t opt_len)
+{
+    f->ip_tos = tos;
+    f->ip_opt_len = (uint8_t)opt_len; /* at most 40 */
+    f->ip_bits = (uint8_t)((df ? IPF_DF : 0) | (mbz ? IPF_MBZ : 0) | (id == 0 ? IPF_ID_ZERO : 0));
+}
+
+static void syn_facts_v6(struct tcp_syn_facts *f, uint8_t traffic_class, uint32_t flow_label,
+                         size_t ext_len)
+{
+    f->ip_tos = traffic_class;
+    f->ip_opt_len = (uint8_t)(ext_len > UINT8_MAX ? UINT8_MAX : ext_len);
+    f->ip_bits = flow_label != 0 ? IPF_FLOW : 0;
+}
+
 static enum decode_status v4(struct wire *w, unsigned depth, struct packet_view *out)
 {
     struct ip_v4_hdr h;
@@ -307,6 +328,9 @@ static enum decode_status v4(struct wire *w, unsigned depth, struct packet_view 
     enum decode_status tst = tcp_payload(w, claimed, cut, out);
     if (tst == DECODE_OK && h.len_zero) {
         t->quirks |= TCPQ_IP_LEN_ZERO;
+    }
+    if (tst == DECODE_OK && (t->flags & TCP_SYN)) {
+        syn_facts_v4(&t->syn, h.tos, h.id, h.dont_frag, h.reserved_flag, h.hdr_len - IP4_MIN_HDR);
     }
     return tst;
 }
@@ -350,13 +374,19 @@ static enum decode_status v6(struct wire *w, unsigned depth, struct packet_view 
     memcpy(t->tuple.dst, h.dst, 16);
     t->ttl = h.hop_limit;
     t->ip_len = ip_len > UINT32_MAX ? UINT32_MAX : (uint32_t)ip_len;
-    return tcp_payload(w, claimed, cut, out);
+    size_t ext_len = ip_len - IP6_HDR - claimed; /* what the extension headers took */
+    enum decode_status tst = tcp_payload(w, claimed, cut, out);
+    if (tst == DECODE_OK && (t->flags & TCP_SYN)) {
+        syn_facts_v6(&t->syn, h.traffic_class, h.flow_label, ext_len);
+    }
+    return tst;
 }
 
 bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_view *out,
                   enum decode_status *st)
 {
     struct tcp_view *t = &out->u.tcp;
+    const uint8_t *ip = p;
     size_t claimed;
     if (version == 4) {
         /* IHL 5, a length that is neither 0 nor short of the header, nothing cut,
@@ -393,7 +423,18 @@ bool ip_plain_tcp(const uint8_t *p, size_t len, unsigned version, struct packet_
     out->kind = PACKET_TCP;
     t->tuple.ip_version = (uint8_t)version;
     struct wire w = wire_init(p, claimed); /* trimmed: link-layer padding is not payload */
-    *st = tcp_decode(&w, claimed, t);
+    enum decode_status tst = tcp_decode(&w, claimed, t);
+    *st = tst;
+    if (tst == DECODE_OK && (t->flags & TCP_SYN)) {
+        if (version == 4) {
+            uint16_t frag = wire_be16_at(ip + 6);
+            syn_facts_v4(&t->syn, ip[1], wire_be16_at(ip + 4), (frag & 0x4000) != 0,
+                         (frag & 0x8000) != 0, 0);
+        } else {
+            uint32_t first = ((uint32_t)wire_be16_at(ip) << 16) | wire_be16_at(ip + 2);
+            syn_facts_v6(&t->syn, (uint8_t)(first >> 20), first & 0xfffff, 0);
+        }
+    }
     return true;
 }
 

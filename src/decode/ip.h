@@ -31,6 +31,10 @@ struct ip_v4_hdr {
     bool len_zero;        /* the header said 0 (TSO): total_len is the captured length */
     uint16_t frag_offset; /* in 8-byte units */
     bool more_frags;      /* MF flag */
+    bool dont_frag;       /* DF flag */
+    bool reserved_flag;   /* the flag bit that must be zero */
+    uint8_t tos;          /* TOS / DSCP + ECN */
+    uint16_t id;          /* identification */
     uint8_t ttl;
     uint8_t proto;
     uint8_t src[4];
@@ -39,6 +43,8 @@ struct ip_v4_hdr {
 
 /* The fixed IPv6 header (RFC 8200 3), host order. */
 struct ip_v6_hdr {
+    uint8_t traffic_class;
+    uint32_t flow_label;
     uint16_t payload_len; /* 0 in a jumbogram */
     uint8_t next_header;
     uint8_t hop_limit;

@@ -22,6 +22,7 @@
  */
 #include "decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "demux.h"
@@ -195,9 +196,10 @@ static enum decode_status decode_frame(int linktype, const uint8_t *data, size_t
                                        bool shortcut, struct packet_view *out)
 {
     /* A copy of an empty view, not memset: gcc makes the memset a `rep stos`,
-     * whose start-up cost shows on every packet, the copy a few vector moves. */
+     * whose start-up cost shows on every packet, the copy a few vector moves.
+     * Not the SYN facts at the end: only a SYN sets (and reads) them. */
     static const struct packet_view empty;
-    *out = empty;
+    memcpy(out, &empty, offsetof(struct packet_view, u.tcp.syn));
     int32_t vlan = -1;
     size_t at = 0;
     unsigned version = shortcut ? plain_ip(linktype, data, caplen, &at) : 0;

@@ -154,7 +154,7 @@ enum decode_status tcp_decode(struct wire *w, size_t claimed, struct tcp_view *t
     uint8_t off_ae = wire_u8(&fixed);
     uint8_t flags = wire_u8(&fixed);
     t->window = wire_be16(&fixed);
-    wire_skip(&fixed, 4); /* checksum, urgent pointer */
+    wire_skip(&fixed, 4); /* checksum, urgent pointer (read below for a SYN) */
 
     size_t hdr_len = (size_t)(off_ae >> 4) * 4;
     if (hdr_len < TCP_MIN_HDR || hdr_len > claimed) {
@@ -167,6 +167,16 @@ enum decode_status tcp_decode(struct wire *w, size_t claimed, struct tcp_view *t
     bool opts_cut = opt_len > wire_left(w);
     struct wire opts = wire_sub(w, opts_cut ? wire_left(w) : opt_len);
     t->flags = (uint16_t)(flags | ((off_ae & 1u) << 8));
+    if (flags & TCP_SYN) {
+        /* The fingerprint's raw material; the IP layer adds its part. */
+        size_t n = wire_left(&opts);
+        if (n > 0) {
+            memcpy(t->syn.opt, opts.p, n);
+        }
+        t->syn.opt_len = (uint8_t)n;
+        t->syn.tcp_hdr_len = (uint8_t)hdr_len;
+        t->syn.urg_ptr = wire_be16_at(fixed.p - 2); /* fixed: all 20 bytes were there */
+    }
     size_t payload_len = claimed - hdr_len; /* from the IP length, even when cut short */
     t->payload_len = payload_len > UINT32_MAX ? UINT32_MAX : (uint32_t)payload_len;
     t->quirks = 0;

@@ -62,9 +62,18 @@ static void put(struct engine *e, struct emit_key *k, enum tcpshake_event ev)
     e->out(e->out_ctx, k, ev, &e->scratch);
 }
 
-static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, struct emit_key *k)
+/* The connection's record into e->scratch. */
+static void finish(struct engine *e, const struct conn *c, enum tcpshake_end reason)
 {
     tracker_finish(c, reason, &e->scratch);
+    if (e->p0f != NULL) {
+        tracker_p0f_labels(c, e->p0f, &e->scratch);
+    }
+}
+
+static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, struct emit_key *k)
+{
+    finish(e, c, reason);
     e->st->connections++;
     if (k->phase != EMIT_PACKET) {
         k->a = c->facts.id;
@@ -93,7 +102,7 @@ static void report_decision(struct engine *e, struct conn *c)
         return;
     }
     c->decision_reported = true;
-    tracker_finish(c, TCPSHAKE_END_OPEN, &e->scratch);
+    finish(e, c, TCPSHAKE_END_OPEN);
     put(e, &e->key, TCPSHAKE_EVENT_HANDSHAKE);
 }
 

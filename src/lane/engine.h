@@ -28,6 +28,8 @@
 #include "decode.h"
 #include "tcpshake.h"
 
+struct p0f_db;
+
 enum emit_phase {
     EMIT_PACKET, /* caused by a packet */
     EMIT_EXPIRY, /* decided by the clock */
@@ -115,6 +117,7 @@ struct engine {
     struct emit_key key; /* of the packet being handled */
     engine_tap_fn tap;   /* every tracked packet, or NULL (engine_set_tap) */
     void *tap_ctx;
+    const struct p0f_db *p0f; /* labels for the records' p0f signatures, or NULL */
 };
 
 /* Make an engine for cap connections. false when memory runs out. */

@@ -96,6 +96,15 @@ void lane_set_events(struct lane *l, bool on)
     }
 }
 
+void lane_set_p0f_db(struct lane *l, const struct p0f_db *db)
+{
+    if (l->pool != NULL) {
+        shard_set_p0f_db(l->pool, db);
+    } else {
+        l->eng.p0f = db;
+    }
+}
+
 void lane_set_batching(struct lane *l, bool on)
 {
     if (l->pool == NULL && !on) {

@@ -57,6 +57,11 @@ void lane_free(struct lane *l);
 /* Report handshake events too. Call before the first packet. */
 void lane_set_events(struct lane *l, bool on);
 
+/* Label the records' p0f signatures from db (read-only while the lane lives;
+ * NULL: no labels). Call before the first packet. */
+struct p0f_db;
+void lane_set_p0f_db(struct lane *l, const struct p0f_db *db);
+
 /* With no workers: let committed packets wait in a batch (reading a file), or
  * analyse each at its commit (off, the default: live records are due at once,
  * and saving only handshake packets needs each packet's verdict). Turning it

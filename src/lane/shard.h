@@ -32,6 +32,8 @@ void shard_free(struct shard *s);
 
 /* Report handshake events too. Call before the first packet. */
 void shard_set_events(struct shard *s, bool on);
+/* The p0f database every worker labels its records from (before the first packet). */
+void shard_set_p0f_db(struct shard *s, const struct p0f_db *db);
 
 /* Where to decode the next packet. */
 struct packet_view *shard_slot(struct shard *s);

@@ -78,7 +78,13 @@
     X(anomalies, "anomalies", r->anomalies)                                                        \
     X(text, "zeek_state", r->zeek_state, sizeof(r->zeek_state))                                    \
     X(text, "zeek_history", r->zeek_history, sizeof(r->zeek_history))                              \
-    X(flag, "zeek_flipped", r->zeek_flipped)
+    X(flag, "zeek_flipped", r->zeek_flipped)                                                       \
+    X(text, "client_p0f_sig", r->client_p0f.sig, sizeof(r->client_p0f.sig))                        \
+    X(text, "client_p0f_label", r->client_p0f.label, sizeof(r->client_p0f.label))                  \
+    X(flag, "client_p0f_fuzzy", r->client_p0f.fuzzy)                                               \
+    X(text, "server_p0f_sig", r->server_p0f.sig, sizeof(r->server_p0f.sig))                        \
+    X(text, "server_p0f_label", r->server_p0f.label, sizeof(r->server_p0f.label))                  \
+    X(flag, "server_p0f_fuzzy", r->server_p0f.fuzzy)
 
 /* Values from the side's SYN (client) or SYN-ACK (server) are null when it was not seen. */
 #define SIDE_FIELDS(X)                                                                             \

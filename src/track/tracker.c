@@ -24,6 +24,7 @@
  */
 #include "tracker.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "seq.h"
@@ -85,6 +86,7 @@ static void take_syn_facts(struct conn *c, int ep, const struct tcp_view *v)
     s->tsecr = v->opt.tsecr;
     s->initial_window = v->window;
     s->ttl = v->ttl;
+    p0f_take(&s->p0f, v);
     c->isn_first[ep] = v->seq;
     c->syn_payload[ep] = v->payload_len;
 }
@@ -682,6 +684,23 @@ static void put_side(struct tcpshake_side *s, const struct side_facts *f,
     s->rst_ttl = f->rst_ttl;
 }
 
+/* The MSS p0f's window rules take from the SYN a SYN-ACK answers (0: none seen). */
+static uint16_t syn_mss_for(const struct conn *c, int client, const struct p0f_facts *server)
+{
+    const struct side_facts *cs = facts_of_c(c, client);
+    bool answers = (server->tcp_type & TCP_ACK) != 0 && cs->syn_seen;
+    return answers ? cs->p0f.mss : 0;
+}
+
+/* The p0f signatures of the client's SYN and the server's SYN-ACK (tracker_p0f_labels
+ * adds their labels). */
+static void put_p0f_sigs(const struct conn *c, int client, struct tcpshake_record *out)
+{
+    const struct p0f_facts *cf = &c->facts.ep[client].p0f, *sf = &c->facts.ep[1 - client].p0f;
+    p0f_signature(cf, 0, out->client_p0f.sig, sizeof(out->client_p0f.sig));
+    p0f_signature(sf, syn_mss_for(c, client, sf), out->server_p0f.sig, sizeof(out->server_p0f.sig));
+}
+
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out)
 {
     const struct conn_facts *f = &c->facts;
@@ -734,4 +753,21 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
     out->zeek_last_ns = c->zeek.last_ns >= out->first_ns ? c->zeek.last_ns : out->last_ns;
     zeek_sizes(&c->zeek, &out->zeek_orig_bytes, &out->zeek_resp_bytes);
     out->zeek_flipped = zeek_orig_is_b != (client == EP_B);
+    put_p0f_sigs(c, client, out);
+}
+
+void tracker_p0f_labels(const struct conn *c, const struct p0f_db *db, struct tcpshake_record *out)
+{
+    int client = guess_client(c);
+    const struct p0f_facts *cf = &c->facts.ep[client].p0f, *sf = &c->facts.ep[1 - client].p0f;
+    const char *label;
+    bool fuzzy;
+    if (p0f_match(db, cf, 0, &label, &fuzzy)) {
+        snprintf(out->client_p0f.label, sizeof(out->client_p0f.label), "%s", label);
+        out->client_p0f.fuzzy = fuzzy;
+    }
+    if (p0f_match(db, sf, syn_mss_for(c, client, sf), &label, &fuzzy)) {
+        snprintf(out->server_p0f.label, sizeof(out->server_p0f.label), "%s", label);
+        out->server_p0f.fuzzy = fuzzy;
+    }
 }

@@ -17,6 +17,7 @@
 
 #include "decode.h"
 #include "flowtab.h"
+#include "p0f.h"
 #include "tcpshake.h"
 #include "zeek.h"
 
@@ -70,6 +71,7 @@ struct side_facts {
     uint8_t rst_ttl;
     uint64_t fin_ns;
     uint64_t rst_ns;
+    struct p0f_facts p0f; /* of the SYN / SYN-ACK the rest was taken from */
 };
 
 /* The record's fields that tracking sets (named as in tcpshake_record). The
@@ -104,7 +106,7 @@ struct conn_facts {
 };
 
 /*
- * One connection (768 bytes): the hot part first, what a mid-connection
+ * One connection (832 bytes): the hot part first, what a mid-connection
  * segment reads and writes (312 bytes, five cache lines); then the facts and
  * the handshake bookkeeping, which only the handshake, the teardown and
  * tracker_finish touch. The engine prefetches TRACKER_HOT_BYTES of each
@@ -192,5 +194,9 @@ enum flow_class tracker_class(const struct conn *c);
  * connection closed by FIN or RST, or whose handshake failed, says so instead.
  */
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out);
+
+/* Put the labels of the p0f signatures tracker_finish wrote into *out, from db
+ * (read-only; NULL: none). */
+void tracker_p0f_labels(const struct conn *c, const struct p0f_db *db, struct tcpshake_record *out);
 
 #endif

@@ -651,6 +651,18 @@ static enum decode_status decode_exact(int linktype, const uint8_t *pkt, size_t 
     return decode_copy(linktype, pkt, n, false, v);
 }
 
+/* A SYN's fingerprint facts (decode.h: only segments with SYN carry them). */
+static bool same_syn_facts(const struct packet_view *x, const struct packet_view *y)
+{
+    if (x->kind != PACKET_TCP || (x->u.tcp.flags & TCP_SYN) == 0) {
+        return true;
+    }
+    const struct tcp_syn_facts *a = &x->u.tcp.syn, *b = &y->u.tcp.syn;
+    return a->opt_len == b->opt_len && memcmp(a->opt, b->opt, a->opt_len) == 0 &&
+           a->tcp_hdr_len == b->tcp_hdr_len && a->ip_opt_len == b->ip_opt_len &&
+           a->ip_tos == b->ip_tos && a->ip_bits == b->ip_bits && a->urg_ptr == b->urg_ptr;
+}
+
 /* Does decode_packet's shortcut give what walking every layer gives? Prints the
  * frame's case name when not. */
 static bool shortcut_agrees(const char *name, int linktype, const uint8_t *pkt, size_t n)
@@ -666,7 +678,7 @@ static bool shortcut_agrees(const char *name, int linktype, const uint8_t *pkt, 
         const struct flow_tuple *ta = packet_flow_tuple(&fast);
         const struct flow_tuple *tb = packet_flow_tuple(&walked);
         same = strcmp(a, b) == 0 && memcmp(ta->src, tb->src, sizeof(ta->src)) == 0 &&
-               memcmp(ta->dst, tb->dst, sizeof(ta->dst)) == 0;
+               memcmp(ta->dst, tb->dst, sizeof(ta->dst)) == 0 && same_syn_facts(&fast, &walked);
     }
     if (!same) {
         fprintf(stderr, "case \"%s\" (%zu bytes): shortcut and general decoder differ\n", name, n);
@@ -827,6 +839,44 @@ static void test_link_supported(void)
     CHECK(!decode_link_supported(-1));
 }
 
+/* A SYN's fingerprint facts (tcp_syn_facts): IP and TCP header bits, raw options. */
+static void test_syn_facts(void)
+{
+    /* IPv4: TOS 0x03 (ECN), id 0, reserved flag and DF, 4 bytes of IP options;
+     * SYN with urgent pointer 7 and 8 option bytes (MSS 1460, NOP, EOL, 00). */
+    const char *v4 = "46030034 0000 c000 4006 0000" A4 "01010100"
+                     "9c40 0050 00000064 00000000 7002 faf0 0000 0007 020405b4 01 00 0000";
+    /* IPv6, flow label 0xabcde, traffic class 0x01, one 8-byte destination options header. */
+    const char *v6 = "601abcde 001c 3c 40" A6 DST6 SYN20;
+    /* Not a SYN: the facts are left as they were. */
+    const char *ack = IP4("0028", "4000", "06") TCP("00000001", "50", "10");
+    uint8_t pkt[256];
+    struct packet_view v;
+    size_t n = unhex(v4, pkt, sizeof(pkt));
+    CHECK_INT(decode_exact(LINK_RAW, pkt, n, &v), DECODE_OK);
+    const struct tcp_syn_facts *f = &v.u.tcp.syn;
+    CHECK_INT(f->ip_tos, 3);
+    CHECK_INT(f->ip_bits, IPF_DF | IPF_MBZ | IPF_ID_ZERO);
+    CHECK_INT(f->ip_opt_len, 4);
+    CHECK_INT(f->tcp_hdr_len, 28);
+    CHECK_INT(f->urg_ptr, 7);
+    CHECK_INT(f->opt_len, 8);
+    CHECK(memcmp(f->opt, "\x02\x04\x05\xb4\x01\x00\x00\x00", 8) == 0);
+
+    n = unhex(v6, pkt, sizeof(pkt));
+    CHECK_INT(decode_exact(LINK_RAW, pkt, n, &v), DECODE_OK);
+    CHECK_INT(f->ip_tos, 1);
+    CHECK_INT(f->ip_bits, IPF_FLOW);
+    CHECK_INT(f->ip_opt_len, 8);
+    CHECK_INT(f->tcp_hdr_len, 20);
+    CHECK_INT(f->opt_len, 0);
+
+    n = unhex(ack, pkt, sizeof(pkt));
+    memset(&v, 0x5a, sizeof(v));
+    CHECK_INT(decode_exact(LINK_RAW, pkt, n, &v), DECODE_OK);
+    CHECK_INT(f->ip_tos, 0x5a);
+}
+
 int main(void)
 {
     test_wire();
@@ -835,5 +885,6 @@ int main(void)
     test_prefixes();
     test_jumbogram();
     test_shortcut();
+    test_syn_facts();
     return check_report("decode");
 }

@@ -71,7 +71,11 @@
     "\"handshake_ns\":546912,\"rtt_rule\":\"exact\",\"app_latency_ns\":1234567,"                   \
     "\"duration_ns\":100600000,\"icmp_type\":null,\"icmp_code\":null,\"icmp_ns\":null,"            \
     "\"first_fin\":\"client\",\"rst_by\":\"none\",\"half_close\":false,\"anomalies\":[],"          \
-    "\"zeek_state\":\"SF\",\"zeek_history\":\"ShADadFf\",\"zeek_flipped\":false}\n"
+    "\"zeek_state\":\"SF\",\"zeek_history\":\"ShADadFf\",\"zeek_flipped\":false,"                  \
+    "\"client_p0f_sig\":\"4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0\","                    \
+    "\"client_p0f_label\":\"s:unix:Linux:3.11 and newer\",\"client_p0f_fuzzy\":true,"              \
+    "\"server_p0f_sig\":\"4:63+1:0:1400:mss*46,9:mss,sok,ts,nop,ws:df:0\","                        \
+    "\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false}\n"
 
 #define EXPECT_JSON_REFUSED_V6                                                                     \
     "{\"id\":2,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":6,\"vlan\":100,"           \
@@ -95,7 +99,9 @@
     "\"duration_ns\":250000,\"icmp_type\":null,\"icmp_code\":null,\"icmp_ns\":null,"               \
     "\"first_fin\":\"none\",\"rst_by\":\"server\",\"half_close\":false,"                           \
     "\"anomalies\":[\"rst_out_of_window\",\"bad_tcp_option\"],\"zeek_state\":\"REJ\","             \
-    "\"zeek_history\":\"Sr\",\"zeek_flipped\":false}\n"
+    "\"zeek_history\":\"Sr\",\"zeek_flipped\":false,"                                              \
+    "\"client_p0f_sig\":\"\",\"client_p0f_label\":\"\",\"client_p0f_fuzzy\":false,"                \
+    "\"server_p0f_sig\":\"\",\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false}\n"
 
 #define EXPECT_JSON_UNANSWERED                                                                     \
     "{\"id\":3,\"ts\":\"2023-11-14T22:13:25.123456789Z\",\"ip_version\":4,\"vlan\":null,"          \
@@ -118,7 +124,9 @@
     "\"app_latency_ns\":null,\"duration_ns\":3000000000,\"icmp_type\":null,"                       \
     "\"icmp_code\":null,\"icmp_ns\":null,\"first_fin\":\"none\",\"rst_by\":\"none\","              \
     "\"half_close\":false,\"anomalies\":[],\"zeek_state\":\"S0\",\"zeek_history\":\"S\","          \
-    "\"zeek_flipped\":false}\n"
+    "\"zeek_flipped\":false,"                                                                      \
+    "\"client_p0f_sig\":\"\",\"client_p0f_label\":\"\",\"client_p0f_fuzzy\":false,"                \
+    "\"server_p0f_sig\":\"\",\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false}\n"
 
 #define EXPECT_CSV                                                                                 \
     "id,ts,ip_version,vlan,client_addr,client_port,client_syn_seen,client_isn,client_mss,"         \
@@ -133,25 +141,29 @@
     "roles_inferred,outcome,end,tfo,first_ns,last_ns,syn_ns,syn_last_ns,synack_ns,"                \
     "synack_last_ns,ack_ns,n_syn,n_synack,syn_gaps_ns,synack_gaps_ns,server_side_ns,"              \
     "client_side_ns,handshake_ns,rtt_rule,app_latency_ns,duration_ns,icmp_type,icmp_code,"         \
-    "icmp_ns,first_fin,rst_by,half_close,anomalies,zeek_state,zeek_history,zeek_flipped\n"         \
+    "icmp_ns,first_fin,rst_by,half_close,anomalies,zeek_state,zeek_history,zeek_flipped,"          \
+    "client_p0f_sig,client_p0f_label,client_p0f_fuzzy,server_p0f_sig,server_p0f_label,"            \
+    "server_p0f_fuzzy\n"                                                                           \
     "1,2023-11-14T22:13:20.123456789Z,4,,10.0.0.1,51234,true,1000,1460,7,true,true,111,222,"       \
     "64240,64,1700000000223456789,true,,false,6,75,387,1700000000124056789,0,10.0.0.2,80,"         \
     "true,5000,1400,9,true,true,333,111,65160,63,1700000000223956789,true,,false,5,1200,"          \
     "1460,1700000000125291356,0,false,established,fin,none,1700000000123456789,"                   \
     "1700000000224056789,1700000000123456789,1700000000123456789,1700000000123969134,"             \
     "1700000000123969134,1700000000124003701,1,1,,,512345,34567,546912,exact,1234567,"             \
-    "100600000,,,,client,none,false,,SF,ShADadFf,false\n"                                          \
+    "100600000,,,,client,none,false,,SF,ShADadFf,false,"                                           \
+    "\"4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0\",s:unix:Linux:3.11 and newer,true,"      \
+    "\"4:63+1:0:1400:mss*46,9:mss,sok,ts,nop,ws:df:0\",,false\n"                                   \
     "2,2023-11-14T22:13:20.123456789Z,6,100,2001:db8::1,40000,true,4294967295,1440,8,false,"       \
     "false,,,65535,255,,false,,false,1,0,80,,0,2001:db8::2,443,false,,,,false,false,,,,,,"         \
     "false,1700000000123706789,true,1,0,60,,0,false,refused,handshake,none,"                       \
     "1700000000123456789,1700000000123706789,1700000000123456789,1700000000123456789,,,,1,"        \
     "0,,,,,,none,,250000,,,,none,server,false,rst_out_of_window|bad_tcp_option,REJ,Sr,"            \
-    "false\n"                                                                                      \
+    "false,,,false,,,false\n"                                                                      \
     "3,2023-11-14T22:13:25.123456789Z,4,,192.168.1.10,33000,true,77,1460,,true,false,,,"           \
     "29200,64,,false,,false,3,0,180,,0,192.0.2.1,22,false,,,,false,false,,,,,,false,,false,"       \
     "0,0,0,,0,false,unanswered,handshake,none,1700000005123456789,1700000008123456789,"            \
     "1700000005123456789,1700000008123456789,,,,3,0,1000000000|2000000000,,,,,none,,"              \
-    "3000000000,,,,none,none,false,,S0,S,false\n"
+    "3000000000,,,,none,none,false,,S0,S,false,,,false,,,false\n"
 
 #define EXPECT_ZEEK                                                                                \
     "#separator \\x09\n"                                                                           \
@@ -331,6 +343,10 @@ static void make_established(struct tcpshake_record *r)
     r->first_fin = TCPSHAKE_WHO_CLIENT;
     strcpy(r->zeek_state, "SF");
     strcpy(r->zeek_history, "ShADadFf");
+    strcpy(r->client_p0f.sig, "4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0");
+    strcpy(r->client_p0f.label, "s:unix:Linux:3.11 and newer");
+    r->client_p0f.fuzzy = true;
+    strcpy(r->server_p0f.sig, "4:63+1:0:1400:mss*46,9:mss,sok,ts,nop,ws:df:0");
 }
 
 static void make_refused_v6(struct tcpshake_record *r)
@@ -512,7 +528,7 @@ static void test_csv(const struct tcpshake_record *recs)
     /* Every row has as many fields as the header. */
     char *got = render(TCPSHAKE_FORMAT_CSV, 0, recs, 3);
     size_t header = got != NULL ? csv_fields(got) : 0;
-    CHECK_INT(header, 77); /* 4 + 2 x 21 per side + 31 */
+    CHECK_INT(header, 83); /* 4 + 2 x 21 per side + 31 + 6 p0f */
     for (const char *line = got; line != NULL && *line != '\0';) {
         CHECK_INT(csv_fields(line), header);
         line = strchr(line, '\n');
@@ -525,7 +541,7 @@ static void test_csv(const struct tcpshake_record *recs)
     strcpy(r.zeek_history, "a,b\"c\nd");
     memcpy(r.zeek_state, "ABCDEFGH", 8);
     got = render(TCPSHAKE_FORMAT_CSV, 0, &r, 1);
-    CHECK(got != NULL && strstr(got, ",ABCDEFGH,\"a,b\"\"c\nd\",false\n") != NULL);
+    CHECK(got != NULL && strstr(got, ",ABCDEFGH,\"a,b\"\"c\nd\",false,\"4:64") != NULL);
     free(got);
 }
 

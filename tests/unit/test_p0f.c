@@ -1,0 +1,452 @@
+/*
+ * test_p0f.c - p0f signatures (src/app/p0f.c) from SYN and SYN-ACK frames,
+ * the p0f.fp parser and the matcher.
+ *
+ * The frames are raw IP (LINK_RAW). The expected signatures are the raw_sig
+ * p0f 3.09b logs for the same frames (written into a capture and read with
+ * p0f -r): the Linux frames come from tests/data/sample.pcap, the others
+ * were made to show one rule each.
+ */
+#include "p0f.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "decode.h"
+#include "hex.h"
+
+/* ------------------------------------------------------------ frames */
+
+/* Linux 6 SYN, 10.99.0.1 > 10.99.0.2: MSS 1460, SACK-permitted, timestamps,
+ * NOP, window scale 10; window 64240, DF, IP id 0x7f6e, TTL 64. */
+#define LINUX_SYN                                                                                  \
+    "4500003c7f6e40004006a6850a6300010a630002 842c1f44fe30fb9000000000a002faf0eda80000"            \
+    "020405b4 0402 080a43476a2100000000 01 03030a"
+
+/* Its SYN-ACK: window 65160 (45 x 1448: MSS less 12 for timestamps), IP id 0. */
+#define LINUX_SYNACK                                                                               \
+    "4500003c00004000400625f40a6300020a630001 1f45844acd6a00e60dd74053a012fe886ee70000"            \
+    "020405b4 0402 080a84f88db07cb4764c 01 03030a"
+
+/* The same over IPv6, fd99::1 > fd99::2, flow label 0xb5b66: MSS 1440, window 64800. */
+#define LINUX_SYN6                                                                                 \
+    "600b5b6600280640fd990000000000000000000000000001fd990000000000000000000000000002"             \
+    "acda1f49fccfe66c00000000a002fd2096ce0000 020405a0 0402 080a0c5bfd2f00000000 01 03030a"
+
+/* Every quirk a header can show at once: TTL 50, no DF but the reserved flag,
+ * IP id 0, ECN bit in the TOS; seq 0, ACK number 0x01000000 without ACK, PSH,
+ * urgent pointer 5 without URG; MSS 1000 (window 4000 = 4 x MSS), timestamps
+ * 0 / 7, window scale 15, EOL then 05 00; 2 bytes of payload. */
+#define QUIRKY_SYN                                                                                 \
+    "4501003e00008000320600000a0000010a000002 9c40005000000000 01000000 a00a 0fa0 0000 0005"       \
+    "020403e8 080a0000000000000007 03030f 00 0500 6869"
+
+/* TTL 200, 4 bytes of IP options (NOP NOP NOP EOL), window 0; options: MSS
+ * with length byte 5 (read as 4), kind 99 length 3, a timestamp kind with
+ * no room left. */
+#define BAD_SYN                                                                                    \
+    "4600003400014000c80600000a0000010a000002 01010100"                                            \
+    "9c40005000000064000000007002000000000000 020505b4 630300 08"
+
+/* Windows-like: TTL 128, MSS, NOP, WS 8, NOP, NOP, SACK-permitted; window 64240. */
+#define WINDOWS_SYN                                                                                \
+    "4500003400014000800600000a0000010a000002 9c40005000000064000000008002faf000000000"            \
+    "020405b4 01 030308 0101 0402"
+
+/* MSS 1460, window 15000: 10 x (MSS + 40), an MTU; DF with IP id 0. */
+#define MTU_SYN                                                                                    \
+    "4500002c00004000400600000a0000010a000002 9c400050000000640000000060023a9800000000 020405b4"
+
+/* ECE and CWR on the SYN, TTL 61, window 29200 = 20 x 1460. */
+#define ECN_SYN                                                                                    \
+    "4500002c000140003d0600000a0000010a000002 9c400050000000640000000060c2721000000000 020405b4"
+
+/* A SYN-ACK with MSS 1380 and window 7000: a multiple of nothing of its own,
+ * 7 x the SYN's MSS when that was 1000. */
+#define PEER_SYNACK                                                                                \
+    "4500002c000140004006 0000 0a000002 0a000001 0050 9c40 00000064 00000065 6012 1b58 0000 0000"  \
+    "02040564"
+
+static bool facts_of(const char *hex, struct p0f_facts *f)
+{
+    uint8_t pkt[256];
+    size_t n = unhex(hex, pkt, sizeof(pkt));
+    struct packet_view v;
+    if (n == SIZE_MAX || decode_packet(LINK_RAW, pkt, n, n, &v) != DECODE_OK ||
+        v.kind != PACKET_TCP || (v.u.tcp.flags & TCP_SYN) == 0) {
+        fprintf(stderr, "frame does not decode to a SYN: %.40s...\n", hex);
+        return false;
+    }
+    p0f_take(f, &v.u.tcp);
+    return true;
+}
+
+/* ------------------------------------------------------------ signatures */
+
+struct sig_case {
+    const char *name;
+    const char *hex;
+    uint16_t syn_mss; /* of the SYN a SYN-ACK answers */
+    const char *sig;
+};
+
+static const struct sig_case sig_cases[] = {
+    { "Linux SYN", LINUX_SYN, 0, "4:64+0:0:1460:mss*44,10:mss,sok,ts,nop,ws:df,id+:0" },
+    { "Linux SYN-ACK", LINUX_SYNACK, 1460, "4:64+0:0:1460:mss*45,10:mss,sok,ts,nop,ws:df:0" },
+    { "Linux SYN over IPv6", LINUX_SYN6, 0, "6:64+0:0:1440:mss*45,10:mss,sok,ts,nop,ws:flow:0" },
+    { "every quirk", QUIRKY_SYN, 0,
+      "4:50+14:0:1000:mss*4,15:mss,ts,ws,eol+2:id-,ecn,0+,seq-,ack+,uptr+,pushf+,ts1-,ts2+,opt+,"
+      "exws:+" },
+    { "bad options, far TTL, IP options", BAD_SYN, 0,
+      "4:200+?:4:1460:0,0:mss,?99,ts:df,id+,bad:0" },
+    { "Windows-like", WINDOWS_SYN, 0, "4:128+0:0:1460:mss*44,8:mss,nop,ws,nop,nop,sok:df,id+:0" },
+    { "window a multiple of the MTU", MTU_SYN, 0, "4:64+0:0:1460:mtu*10,0:mss:df:0" },
+    { "ECE and CWR", ECN_SYN, 0, "4:61+3:0:1460:mss*20,0:mss:df,id+,ecn:0" },
+    { "SYN-ACK, window from the peer's MSS", PEER_SYNACK, 1000,
+      "4:64+0:0:1380:mss*7,0:mss:df,id+:0" },
+    { "SYN-ACK, peer's MSS unknown", PEER_SYNACK, 0, "4:64+0:0:1380:7000,0:mss:df,id+:0" },
+};
+
+static void test_signatures(void)
+{
+    for (size_t i = 0; i < sizeof(sig_cases) / sizeof(sig_cases[0]); i++) {
+        const struct sig_case *c = &sig_cases[i];
+        struct p0f_facts f;
+        char sig[P0F_SIG_CAP];
+        if (!facts_of(c->hex, &f)) {
+            CHECK(false);
+            continue;
+        }
+        size_t n = p0f_signature(&f, c->syn_mss, sig, sizeof(sig));
+        if (strcmp(sig, c->sig) != 0) {
+            fprintf(stderr, "case \"%s\":\n", c->name);
+        }
+        CHECK_STR(sig, c->sig);
+        CHECK_INT(n, strlen(c->sig));
+    }
+}
+
+/* Nothing taken: no text. A short buffer: cut, NUL-terminated, never overrun. */
+static void test_signature_edges(void)
+{
+    struct p0f_facts none;
+    memset(&none, 0, sizeof(none));
+    char sig[P0F_SIG_CAP] = "x";
+    CHECK_INT(p0f_signature(&none, 0, sig, sizeof(sig)), 0);
+    CHECK_STR(sig, "");
+
+    struct p0f_facts f;
+    CHECK(facts_of(LINUX_SYN, &f));
+    char small[12];
+    memset(small, '#', sizeof(small));
+    size_t n = p0f_signature(&f, 0, small, 8);
+    CHECK_INT(n, 7);
+    CHECK_STR(small, "4:64+0:");
+    CHECK_INT(small[8], '#');
+
+    /* The longest text: 24 unknown options and every quirk fits in P0F_SIG_CAP. */
+    memset(&f, 0, sizeof(f));
+    f.ip_version = 6;
+    f.ttl = 255;
+    f.ip_opt_len = 255;
+    f.mss = 65535;
+    f.window = 65535;
+    f.wscale = 255;
+    f.n_opt = P0F_MAX_OPT;
+    memset(f.layout, 255, sizeof(f.layout));
+    f.quirks = (1u << P0F_N_QUIRKS) - 1;
+    f.payload = true;
+    n = p0f_signature(&f, 0, sig, sizeof(sig));
+    CHECK(n < P0F_SIG_CAP - 1);
+    CHECK(n > 200);
+    CHECK_INT(sig[n - 1], '+');
+}
+
+/* ------------------------------------------------------------ the database */
+
+static const char small_db[] = "; a small p0f.fp\n"
+                               "classes = win,unix,other\n"
+                               "\n"
+                               "[mtu]\n"
+                               "label = Ethernet or modem\n"
+                               "sig   = 1500\n"
+                               "\n"
+                               "[tcp:request]\n"
+                               "label = s:unix:Linux:3.11 and newer\n"
+                               "sig   = *:64:0:*:mss*20,10:mss,sok,ts,nop,ws:df,id+:0\n"
+                               "label = g:unix:Linux:2.2.x-3.x\n"
+                               "sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+:0\n"
+                               "label = s:!:NMap:SYN scan\n"
+                               "sys   = @unix,@win\n"
+                               "sig   = *:64-:0:1460:1024,0:mss::0\n"
+                               "label = s:win:Windows:7 or 8\n"
+                               "sig   = *:128:0:*:%8192,8:mss,nop,ws,nop,nop,sok:df,id+:0\n"
+                               "  \t\n"
+                               "[tcp:response]\n"
+                               "label = s:unix:Linux:3.x\n"
+                               "sig   = *:64:0:*:mss*10,0:mss:df:0\r\n"
+                               "label = s:unix:FreeBSD:9.x\n"
+                               "sig   = 4:64:0:*:65535,6:mss,nop,ws,sok,ts:df,id+:0\n"
+                               "\n"
+                               "[http:request]\n"
+                               "ua_os = Linux,Windows\n"
+                               "label = s:!:Firefox:2.x\n"
+                               "sys   = Windows,@unix\n"
+                               "sig   = *:Host,User-Agent:Accept-Charset:Firefox/\n";
+
+static struct p0f_db *parse(const char *text)
+{
+    struct p0f_db *db = NULL;
+    char msg[256];
+    enum tcpshake_status rc = p0f_db_parse(text, strlen(text), &db, msg, sizeof(msg));
+    if (rc != TCPSHAKE_OK) {
+        fprintf(stderr, "parse: %s\n", msg);
+    }
+    CHECK_INT(rc, TCPSHAKE_OK);
+    return db;
+}
+
+/* Look facts up; label "" when nothing matches. */
+static void expect_match(const struct p0f_db *db, const struct p0f_facts *f, uint16_t syn_mss,
+                         const char *want, bool want_fuzzy)
+{
+    const char *label = NULL;
+    bool fuzzy = false;
+    bool found = p0f_match(db, f, syn_mss, &label, &fuzzy);
+    CHECK_STR(found ? label : "", want);
+    CHECK_INT(fuzzy, want_fuzzy);
+}
+
+static void test_match(void)
+{
+    struct p0f_db *db = parse(small_db);
+    if (db == NULL) {
+        return;
+    }
+    CHECK_INT(p0f_db_count(db), 6);
+    struct p0f_facts f;
+
+    /* mss*44: only the generic signature's wildcard window takes it. */
+    CHECK(facts_of(LINUX_SYN, &f));
+    expect_match(db, &f, 0, "g:unix:Linux:2.2.x-3.x", false);
+    /* 20 x MSS: the specific one, exact; a TTL a hop lower still exact. */
+    f.window = 1460 * 20;
+    expect_match(db, &f, 0, "s:unix:Linux:3.11 and newer", false);
+    f.ttl = 60;
+    expect_match(db, &f, 0, "s:unix:Linux:3.11 and newer", false);
+    /* A TTL above the initial one: fuzzy, the first fuzzy match in file order. */
+    f.ttl = 100;
+    expect_match(db, &f, 0, "s:unix:Linux:3.11 and newer", true);
+    /* df and id+ may go, ecn may come: fuzzy. */
+    f.ttl = 64;
+    f.quirks = P0F_Q_ECN;
+    expect_match(db, &f, 0, "s:unix:Linux:3.11 and newer", true);
+    /* pushf+ may not come. */
+    f.quirks = P0F_Q_DF | P0F_Q_NZ_ID | P0F_Q_PUSH;
+    expect_match(db, &f, 0, "", false);
+    /* Over IPv6 the '*' signature's df and id+ are not asked for. */
+    CHECK(facts_of(LINUX_SYN6, &f));
+    f.window = 1440 * 20;
+    f.quirks = 0;
+    expect_match(db, &f, 0, "s:unix:Linux:3.11 and newer", false);
+    /* ...but flow is not ignored over IPv6. */
+    f.quirks = P0F_Q_FLOW;
+    expect_match(db, &f, 0, "", false);
+
+    /* A tool: "64-" accepts any TTL up to 64, refuses above, and is never fuzzy. */
+    memset(&f, 0, sizeof(f));
+    f.ip_version = 4;
+    f.ttl = 40;
+    f.tcp_type = 0x02;
+    f.mss = 1460;
+    f.window = 1024;
+    f.n_opt = 1;
+    f.layout[0] = 2;
+    expect_match(db, &f, 0, "s:!:NMap:SYN scan", false);
+    f.ttl = 70;
+    expect_match(db, &f, 0, "", false);
+    f.ttl = 40;
+    f.quirks = P0F_Q_ZERO_ID; /* would be fuzzy: no fuzzy match for tools */
+    expect_match(db, &f, 0, "", false);
+
+    /* "%8192": any multiple of 8192. */
+    CHECK(facts_of(WINDOWS_SYN, &f));
+    expect_match(db, &f, 0, "", false);
+    f.window = 8192 * 2;
+    expect_match(db, &f, 0, "s:win:Windows:7 or 8", false);
+
+    /* Responses are matched against [tcp:response] only. */
+    CHECK(facts_of(LINUX_SYNACK, &f));
+    expect_match(db, &f, 1460, "", false);
+    CHECK(facts_of(MTU_SYN, &f)); /* a SYN with the response's shape */
+    expect_match(db, &f, 0, "", false);
+    f.tcp_type = 0x12;
+    f.window = 14600; /* 10 x 1460 */
+    expect_match(db, &f, 0, "s:unix:Linux:3.x", false);
+    /* As p0f 3.09b does: a "4:" signature is not kept from an IPv6 SYN-ACK (its
+     * df and id+ gone make it fuzzy, not refused). */
+    memset(&f, 0, sizeof(f));
+    f.ip_version = 6;
+    f.ttl = 64;
+    f.tcp_type = 0x12;
+    f.mss = 1440;
+    f.window = 65535;
+    f.wscale = 6;
+    const uint8_t bsd[] = { 2, 1, 3, 4, 8 };
+    memcpy(f.layout, bsd, sizeof(bsd));
+    f.n_opt = sizeof(bsd);
+    expect_match(db, &f, 0, "s:unix:FreeBSD:9.x", true);
+
+    /* No database, no facts: no label. */
+    expect_match(NULL, &f, 0, "", false);
+    memset(&f, 0, sizeof(f));
+    expect_match(db, &f, 0, "", false);
+    p0f_db_free(db);
+    p0f_db_free(NULL);
+}
+
+struct bad_db {
+    const char *text;
+    const char *msg; /* the start of the message */
+};
+
+static const struct bad_db bad_dbs[] = {
+    { "[tcp:request]\nsig = *:64:0:*:*,*:mss::0\n", "line 2: signature before any label" },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:64:0:*:*,*:mss,bogus::0\n",
+      "line 3: malformed signature" },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = 6:64:0:*:*,*:mss:df:0\n",
+      "line 3: malformed signature" },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = 4:64:0:*:*,*:mss:flow:0\n",
+      "line 3: malformed signature" },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:300:0:*:*,*:mss::0\n",
+      "line 3: malformed signature" },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:64:0:*:mss*1001,*:mss::0\n",
+      "line 3: malformed signature" },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:64:0:*:*,*:eol+1,mss::0\n",
+      "line 3: malformed signature" },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:64:0:*:*,*:mss::0 \n", NULL },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nsig = *:64:0:*:*,*:mss::x\n",
+      "line 3: malformed signature" },
+    { "[tcp:request]\nlabel = x:unix:Linux:3.x\n", "line 2: malformed label" },
+    { "[tcp:request]\nlabel = s:unix::3.x\n", "line 2: malformed label" },
+    { "[tcp:sideways]\n", "line 1: unknown section" },
+    { "[tcp:request]\nlabel = s:unix:Linux:3.x\nwhat = 1\n", "line 3: unknown field" },
+    { "[tcp:request]\nlabel s:unix:Linux:3.x\n", "line 2: want name = value" },
+    { "label = s:unix:Linux:3.x\n", "line 1: 'label' outside a section" },
+    { "classes = win\n[mtu]\nlabel = x\nsig = 1500\n", "line 4: no TCP signatures" },
+    { "", "line 0: no TCP signatures" },
+};
+
+static void test_bad_databases(void)
+{
+    for (size_t i = 0; i < sizeof(bad_dbs) / sizeof(bad_dbs[0]); i++) {
+        const struct bad_db *c = &bad_dbs[i];
+        struct p0f_db *db = (struct p0f_db *)&db; /* must come back NULL */
+        char msg[256] = "";
+        enum tcpshake_status rc = p0f_db_parse(c->text, strlen(c->text), &db, msg, sizeof(msg));
+        if (c->msg == NULL) {
+            CHECK_INT(rc, TCPSHAKE_OK); /* trailing blanks are cut, as p0f's own files have them */
+            p0f_db_free(db);
+            continue;
+        }
+        CHECK_INT(rc, TCPSHAKE_ERR_FORMAT);
+        CHECK(db == NULL);
+        if (strncmp(msg, c->msg, strlen(c->msg)) != 0) {
+            fprintf(stderr, "database %zu: message \"%s\", want \"%s...\"\n", i, msg, c->msg);
+            CHECK(false);
+        }
+    }
+
+    /* Bounds: a long line, a long label, a file over 1 MiB. */
+    char line[2048];
+    memset(line, 'a', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\0';
+    struct p0f_db *db = NULL;
+    char msg[256];
+    CHECK_INT(p0f_db_parse(line, strlen(line), &db, msg, sizeof(msg)), TCPSHAKE_ERR_FORMAT);
+    CHECK_STR(msg, "line 1: line longer than 1023 bytes");
+    char label[300];
+    snprintf(label, sizeof(label), "[tcp:request]\nlabel = s:unix:%0200d:x\n", 0);
+    CHECK_INT(p0f_db_parse(label, strlen(label), &db, msg, sizeof(msg)), TCPSHAKE_ERR_FORMAT);
+    size_t big = P0F_DB_MAX_BYTES + 1;
+    char *huge = malloc(big);
+    if (huge != NULL) {
+        memset(huge, '\n', big);
+        CHECK_INT(p0f_db_parse(huge, big, &db, msg, sizeof(msg)), TCPSHAKE_ERR_FORMAT);
+        free(huge);
+    }
+    CHECK_INT(p0f_db_load("/nonexistent/p0f.fp", &db, msg, sizeof(msg)), TCPSHAKE_ERR_OPEN);
+    CHECK_STR(msg, "No such file or directory");
+    CHECK(db == NULL);
+}
+
+/* ------------------------------------------------------------ through the handle */
+
+struct labels {
+    size_t records;
+    size_t client_sigs;
+    size_t client_labels;
+};
+
+static void count_labels(const struct tcpshake_record *r, void *user)
+{
+    struct labels *l = user;
+    l->records++;
+    l->client_sigs += r->client_p0f.sig[0] != '\0';
+    l->client_labels += r->client_p0f.label[0] != '\0';
+}
+
+/* sample.pcap's ten Linux SYNs: the eight over IPv4 match the small database's
+ * generic signature ("mss*44"), the two over IPv6 carry a flow label, which no
+ * signature allows (p0f says ??? for them too); on three threads as on one. */
+static void test_handle(unsigned threads)
+{
+    char path[] = "/tmp/test_p0f_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(fp != NULL);
+    if (fp == NULL) {
+        return;
+    }
+    fputs(small_db, fp);
+    fclose(fp);
+
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = threads;
+    struct labels l = { 0, 0, 0 };
+    struct tcpshake *h = tcpshake_new(&cfg, count_labels, &l);
+    CHECK(h != NULL);
+    if (h == NULL) {
+        unlink(path);
+        return;
+    }
+    CHECK_INT(tcpshake_set_p0f_db(h, "/nonexistent/p0f.fp"), TCPSHAKE_ERR_OPEN);
+    CHECK_STR(tcpshake_errmsg(h), "/nonexistent/p0f.fp: No such file or directory");
+    CHECK_INT(tcpshake_set_p0f_db(h, path), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_open_file(h, "tests/data/sample.pcap"), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_run(h), TCPSHAKE_OK);
+    CHECK_INT(l.records, 10);
+    CHECK_INT(l.client_sigs, 10);
+    CHECK_INT(l.client_labels, 8);
+    /* After the first packet the database stays as it is. */
+    CHECK_INT(tcpshake_set_p0f_db(h, NULL), TCPSHAKE_ERR_STATE);
+    tcpshake_free(h);
+    unlink(path);
+}
+
+int main(void)
+{
+    test_signatures();
+    test_signature_edges();
+    test_match();
+    test_bad_databases();
+    test_handle(1);
+    test_handle(3);
+    return check_report("p0f");
+}
