@@ -110,6 +110,9 @@ enum tcpshake_tls_outcome {
     TCPSHAKE_TLS_TRUNCATED,       /* the capture's snaplen cut the handshake's bytes */
     TCPSHAKE_TLS_MALFORMED,       /* a record or hello whose lengths lie */
     TCPSHAKE_TLS_CAPPED,          /* the hello did not fit in the per-side byte cap */
+    TCPSHAKE_TLS_UNTRACKED,       /* the client's stream starts with a TLS handshake record,
+                                     but every handshake buffer was in use: not analysed
+                                     (counted in tcpshake_stats.tls_untracked) */
     TCPSHAKE_TLS_OUTCOME_COUNT
 };
 
@@ -332,6 +335,9 @@ struct tcpshake_stats {
     uint64_t live_received;       /* pcap_stats ps_recv: packets the kernel filter passed */
     uint64_t live_dropped;        /* ps_drop: dropped for lack of buffer space */
     uint64_t live_if_dropped;     /* ps_ifdrop: dropped by the interface or its driver */
+    uint64_t tls_untracked;       /* connections starting with a TLS handshake record that
+                                     found every handshake buffer in use (tls outcome
+                                     UNTRACKED) */
 };
 
 #ifdef __cplusplus

@@ -30,7 +30,14 @@ bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap
     siphash_key_from_bytes(&key, cfg->hash_key);
     e->ft = flowtab_new(cap, &key, &st->flow_probes);
     e->due = ts_calloc(cap, sizeof(*e->due));
-    if (e->ft == NULL || e->due == NULL) {
+    /* The TLS pools are divided among the engines as max_flows is. */
+    size_t engines = cap < cfg->max_flows ? cfg->max_flows / cap : 1;
+    uint32_t n_work = (uint32_t)(TLSFLOW_WORK / engines);
+    uint32_t n_facts = (uint32_t)(TLSFLOW_FACTS / engines);
+    n_work = n_work < 16 ? 16 : n_work;
+    n_facts = n_facts > cap ? (uint32_t)cap : n_facts < 16 ? 16 : n_facts;
+    bool tls = tlsflow_pool_init(&e->tls, n_work, n_facts, &st->tls_untracked);
+    if (e->ft == NULL || e->due == NULL || !tls) {
         engine_release(e);
         return false;
     }
@@ -41,6 +48,7 @@ void engine_release(struct engine *e)
 {
     flowtab_free(e->ft);
     ts_free(e->due);
+    tlsflow_pool_release(&e->tls);
     e->ft = NULL;
     e->due = NULL;
 }
@@ -59,6 +67,7 @@ static void put(struct engine *e, struct emit_key *k, enum tcpshake_event ev)
 static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, struct emit_key *k)
 {
     tracker_finish(c, reason, &e->scratch);
+    tlsflow_finish(&e->tls, c, &e->scratch);
     e->st->connections++;
     if (k->phase != EMIT_PACKET) {
         k->a = c->facts.id;
@@ -69,6 +78,7 @@ static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, str
         put(e, k, TCPSHAKE_EVENT_HANDSHAKE);
     }
     put(e, k, TCPSHAKE_EVENT_CLOSE);
+    tlsflow_release(&e->tls, c);
 }
 
 /* A connection started being tracked: tell a merge that counts them. */
@@ -88,6 +98,7 @@ static void report_decision(struct engine *e, struct conn *c)
     }
     c->decision_reported = true;
     tracker_finish(c, TCPSHAKE_END_OPEN, &e->scratch);
+    tlsflow_finish(&e->tls, c, &e->scratch);
     put(e, &e->key, TCPSHAKE_EVENT_HANDSHAKE);
 }
 
@@ -229,6 +240,10 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns,
         tracker_init(c, &v->tuple, e->key.a, ts_ns);
         mark_new(e);
         tracker_segment_info(c, v, ts_ns, &info);
+    }
+    /* One byte of the hot part keeps a connection that is not TLS out of here. */
+    if (c->tls_state == TLSFLOW_LOOKING || (c->tls_state == TLSFLOW_UNSEEN && v->payload_len > 0)) {
+        tlsflow_segment(&e->tls, c, v, ts_ns);
     }
     if (e->events) {
         report_decision(e, c);

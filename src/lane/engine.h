@@ -27,6 +27,7 @@
 
 #include "decode.h"
 #include "tcpshake.h"
+#include "tlsflow.h"
 
 enum emit_phase {
     EMIT_PACKET, /* caused by a packet */
@@ -97,7 +98,8 @@ struct engine {
     bool mark_new;             /* report ENGINE_EVENT_NEW (several engines) */
     engine_out_fn out;
     void *out_ctx;
-    struct emit_key key; /* of the packet being handled */
+    struct emit_key key;     /* of the packet being handled */
+    struct tlsflow_pool tls; /* TLS handshakes being read, and their facts */
 };
 
 /* Make an engine for cap connections. false when memory runs out. */
