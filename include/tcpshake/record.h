@@ -177,6 +177,17 @@ struct tcpshake_tls {
 
 TCPSHAKE_API const char *tcpshake_tls_outcome_name(enum tcpshake_tls_outcome o);
 
+/* record.tls.resumption: how a resumed session was found. */
+enum tcpshake_tls_resumption {
+    TCPSHAKE_TLS_RESUMPTION_NONE,
+    TCPSHAKE_TLS_RESUMPTION_SESSION_ID, /* TLS 1.2: abbreviated, the session id echoed */
+    TCPSHAKE_TLS_RESUMPTION_TICKET,     /* TLS 1.2: abbreviated, a session ticket offered */
+    TCPSHAKE_TLS_RESUMPTION_PSK,        /* TLS 1.3: the ServerHello selected a pre_shared_key */
+    TCPSHAKE_TLS_RESUMPTION_COUNT
+};
+
+TCPSHAKE_API const char *tcpshake_tls_resumption_name(unsigned r);
+
 /* What one side of the connection said and did. */
 struct tcpshake_side {
     uint8_t addr[16]; /* network order; IPv4 uses the first 4 bytes */

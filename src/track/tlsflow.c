@@ -287,12 +287,20 @@ static uint32_t stream_base(const struct conn *c, int ep, uint32_t data_seq)
     return s->syn_seen ? s->isn + 1 : data_seq;
 }
 
+/* A payload that opens with a ClientHello record (5-byte record header, then
+ * handshake type 1). */
+static bool starts_client_hello(const struct tcp_view *v)
+{
+    return v->payload != NULL && v->payload_cap > 5 && v->payload[5] == 1 &&
+           tls_looks_like(v->payload, v->payload_cap);
+}
+
 /* The client's first payload: does its stream start with a TLS handshake
  * record? Takes the pool's items when it does. */
-static void start(struct tlsflow_pool *p, struct conn *c, const struct tcp_view *v,
+static void start(struct tlsflow_pool *p, struct conn *c, const struct tcp_view *v, int client,
                   uint32_t data_seq)
 {
-    uint32_t base = stream_base(c, c->client, data_seq);
+    uint32_t base = stream_base(c, client, data_seq);
     int32_t off = (int32_t)(data_seq - base);
     if (off > 0) {
         /* The first bytes are still to come (reordered): wait for them, not for ever. */
@@ -322,7 +330,7 @@ static void start(struct tlsflow_pool *p, struct conn *c, const struct tcp_view 
     struct tlsflow_facts *f = slot_pool_at(&p->facts, fi);
     struct tlsflow_work *w = slot_pool_at(&p->work, wi);
     f->work = wi;
-    f->client_ep = c->client;
+    f->client_ep = (uint8_t)client;
     tls_side_init(&w->obs[SIDE_CLIENT], true);
     tls_side_init(&w->obs[SIDE_SERVER], false);
     reasm_init(&w->rs[SIDE_CLIENT], base, TLS_SIDE_CAP);
@@ -369,14 +377,19 @@ void tlsflow_segment(struct tlsflow_pool *p, struct conn *c, const struct tcp_vi
         if (v->payload_len == 0 || (v->flags & TCP_RST)) {
             return;
         }
+        int client = c->client;
         if (!c->roles_known) {
-            c->tls_state = TLSFLOW_NONE; /* mid-stream: the hellos were before the capture */
-            return;
-        }
-        if (ep != c->client) {
+            /* No SYN or SYN-ACK: the first payload says who the client is, if it
+             * is a ClientHello; anything else and the hellos are not here. */
+            if (!starts_client_hello(v)) {
+                c->tls_state = TLSFLOW_NONE;
+                return;
+            }
+            client = ep;
+        } else if (ep != client) {
             return; /* the server speaks first: wait for the client */
         }
-        start(p, c, v, data_seq);
+        start(p, c, v, client, data_seq);
         if (c->tls_state != TLSFLOW_LOOKING) {
             return;
         }
@@ -402,6 +415,13 @@ void tlsflow_segment(struct tlsflow_pool *p, struct conn *c, const struct tcp_vi
     if (decided(f, w)) {
         release_work(p, c, f);
     }
+}
+
+static enum tcpshake_who swap_who(enum tcpshake_who w)
+{
+    return w == TCPSHAKE_WHO_CLIENT   ? TCPSHAKE_WHO_SERVER
+           : w == TCPSHAKE_WHO_SERVER ? TCPSHAKE_WHO_CLIENT
+                                      : w;
 }
 
 static int64_t span(uint64_t from, uint64_t to)
@@ -436,6 +456,14 @@ void tlsflow_finish(const struct tlsflow_pool *p, const struct conn *c,
         return;
     }
     *t = f->tls;
+    /* Without a SYN the record's client is a guess by port; the TLS client
+     * is the one that sent the ClientHello. Name who did what in the
+     * record's terms. */
+    const struct side_facts *tc = &c->facts.ep[f->client_ep];
+    if (tc->port != out->client.port || memcmp(tc->addr, out->client.addr, sizeof(tc->addr)) != 0) {
+        t->alert_by = swap_who(t->alert_by);
+        t->closed_by = swap_who(t->closed_by);
+    }
     if (!f->final) {
         t->outcome = undecided_outcome(f);
     }
