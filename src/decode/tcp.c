@@ -178,8 +178,8 @@ enum decode_status tcp_decode(struct wire *w, size_t claimed, struct tcp_view *t
         t->quirks = (t->quirks & ~(uint32_t)TCPQ_BAD_OPTION) | TCPQ_SNAPLEN_CUT;
     }
     /* What was captured of the payload; link-layer padding past the IP length is not. */
-    size_t got = wire_left(w) < payload_len ? wire_left(w) : payload_len;
-    t->payload_cap = (uint32_t)(got > UINT32_MAX ? UINT32_MAX : got);
+    size_t got = w->left < payload_len ? w->left : payload_len; /* both below 2^32 */
+    t->payload_cap = (uint32_t)got;
     t->payload = got > 0 ? w->p : NULL;
     if (t->ack != 0 && (t->flags & TCP_ACK) == 0) {
         t->quirks |= TCPQ_ACK_NO_FLAG;

@@ -74,10 +74,6 @@ static bool opens_handshake(const uint8_t *p, size_t n)
     return p[0] == TLS_HANDSHAKE && (n <= TLS_HDR || p[TLS_HDR] == 1 || p[TLS_HDR] == 2);
 }
 
-static unsigned bucket_of(const struct tcp_view *v)
-{
-    return (unsigned)(v->tuple.sport * 40503u + v->tuple.dport) % CARRY_PREFILTER;
-}
 
 static uint64_t tag_of(const struct carry_gate *g, const struct tcp_view *v)
 {
@@ -154,11 +150,11 @@ static void remember(struct carry_gate *g, const struct tcp_view *v, struct carr
     g->bucket[bucket]++;
 }
 
-static bool wanted(struct carry_gate *g, const struct tcp_view *v)
+static bool wanted(struct carry_gate *g, const struct tcp_view *v, const uint8_t *payload)
 {
-    unsigned bucket = bucket_of(v);
-    bool head = carry_record_start(v->payload, v->payload_cap);
-    bool opens = head && opens_handshake(v->payload, v->payload_cap);
+    unsigned bucket = carry_bucket(v);
+    bool head = carry_record_start(payload, v->payload_cap);
+    bool opens = head && opens_handshake(payload, v->payload_cap);
     if (g->bucket[bucket] == 0 && !opens) {
         return head;
     }
@@ -174,23 +170,17 @@ static bool wanted(struct carry_gate *g, const struct tcp_view *v)
     return head;
 }
 
-void carry_packet(struct carry_gate *g, struct carry_arena *a, struct packet_view *pv)
+bool carry_slow(struct carry_gate *g, struct carry_arena *a, struct tcp_view *v,
+                const uint8_t *payload)
 {
-    if (pv->kind != PACKET_TCP) {
-        return;
-    }
-    struct tcp_view *v = &pv->u.tcp;
-    if (v->payload == NULL) {
-        return;
-    }
-    if (!wanted(g, v)) {
-        v->payload = NULL;
-        return;
+    if (!wanted(g, v, payload)) {
+        return false;
     }
     size_t n = v->payload_cap < CARRY_MAX_COPY ? v->payload_cap : CARRY_MAX_COPY;
     uint8_t *dst = a->buf + a->used;
-    memcpy(dst, v->payload, n);
+    memcpy(dst, payload, n);
     a->used += n;
     v->payload = dst;
     v->payload_cap = (uint32_t)n;
+    return true;
 }

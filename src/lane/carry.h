@@ -74,13 +74,38 @@ static inline bool carry_arena_room(const struct carry_arena *a)
  * 20..23, version 3.x and a plausible length). n may be short: then false. */
 bool carry_record_start(const uint8_t *p, size_t n);
 
+bool carry_slow(struct carry_gate *g, struct carry_arena *a, struct tcp_view *v,
+                const uint8_t *payload);
+
+static inline unsigned carry_bucket(const struct tcp_view *v)
+{
+    return (unsigned)(v->tuple.sport * 40503u + v->tuple.dport) % CARRY_PREFILTER;
+}
+
 /*
  * The view's payload (pointing into the frame, as decode_packet left it) is
  * copied into a (which has room: carry_arena_room) when the gate says so, and
  * the view then points at the copy, with payload_cap the bytes copied;
  * otherwise payload becomes NULL. Either way the view no longer points into
- * the frame.
+ * the frame. Returns true when something was copied. Inline: most segments
+ * are settled by their first payload byte and one count.
  */
-void carry_packet(struct carry_gate *g, struct carry_arena *a, struct packet_view *pv);
+static inline bool carry_packet(struct carry_gate *g, struct carry_arena *a,
+                                struct packet_view *pv)
+{
+    if (pv->kind != PACKET_TCP) {
+        return false;
+    }
+    struct tcp_view *v = &pv->u.tcp;
+    const uint8_t *p = v->payload;
+    if (p == NULL) {
+        return false;
+    }
+    v->payload = NULL;
+    if ((unsigned)(p[0] - 20) > 3 && (g->live == 0 || g->bucket[carry_bucket(v)] == 0)) {
+        return false; /* not a record header, and no TLS direction on these ports */
+    }
+    return carry_slow(g, a, v, p);
+}
 
 #endif

@@ -123,7 +123,7 @@ bool lane_commit(struct lane *l, uint64_t index, uint64_t now_ns, uint64_t ts_ns
         return false;
     }
     struct engine_item *it = &l->batch[l->batch_n];
-    carry_packet(&l->gate, &l->arena, &it->pv);
+    bool copied = carry_packet(&l->gate, &l->arena, &it->pv);
     if (!l->batching) {
         bool key = engine_packet(&l->eng, index, now_ns, ts_ns, &it->pv);
         l->arena.used = 0;
@@ -132,7 +132,7 @@ bool lane_commit(struct lane *l, uint64_t index, uint64_t now_ns, uint64_t ts_ns
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
-    if (++l->batch_n == LANE_BATCH_CAP || !carry_arena_room(&l->arena)) {
+    if (++l->batch_n == LANE_BATCH_CAP || (copied && !carry_arena_room(&l->arena))) {
         run_batch(l);
     }
     return false;

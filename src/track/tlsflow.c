@@ -443,8 +443,7 @@ static enum tcpshake_tls_outcome undecided_outcome(const struct tlsflow_facts *f
 void tlsflow_finish(const struct tlsflow_pool *p, const struct conn *c,
                     struct tcpshake_record *out)
 {
-    struct tcpshake_tls *t = &out->tls;
-    memset(t, 0, sizeof(*t));
+    struct tcpshake_tls *t = &out->tls; /* zero: tracker_finish cleared the record */
     if (c->tls_state == TLSFLOW_NO_ROOM) {
         t->outcome = TCPSHAKE_TLS_UNTRACKED;
         t->server_side_ns = t->client_side_ns = t->handshake_ns = t->syn_to_data_ns =
