@@ -34,11 +34,11 @@
 
 struct field {
     const char *name;
-    const char *group;  /* a group's name ("client"), whose fields are its members'; or NULL */
-    const struct doc *members; /* a group's fields */
-    const char *def;           /* a group's schema in $defs ("side", "tls") */
-    bool nullable;             /* a group that may be null */
-    const char *schema; /* JSON Schema keywords of the value, without braces */
+    const char *group; /* a group's name ("client"), whose fields are its members'; or NULL */
+    const struct doc *members;    /* a group's fields */
+    const char *def;              /* a group's schema in $defs ("side", "tls") */
+    bool nullable;                /* a group that may be null */
+    const char *schema;           /* JSON Schema keywords of the value, without braces */
     const char *names[MAX_NAMES]; /* name fields: the allowed values */
     unsigned n_names;
     bool list;     /* an array of such names */
@@ -218,7 +218,7 @@ static void describe_iso_time(struct doc *d, const char *name, uint64_t ns)
         "\"pattern\": \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{9}Z$\"");
 }
 
-#define DESCRIBE(kind, name, ...)  describe_##kind(d, name, __VA_ARGS__);
+#define DESCRIBE(kind, name, ...) describe_##kind(d, name, __VA_ARGS__);
 static void describe_group(struct doc *d, const char *name, const struct doc *members,
                            const char *def, bool nullable)
 {

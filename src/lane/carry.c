@@ -74,7 +74,6 @@ static bool opens_handshake(const uint8_t *p, size_t n)
     return p[0] == TLS_HANDSHAKE && (n <= TLS_HDR || p[TLS_HDR] == 1 || p[TLS_HDR] == 2);
 }
 
-
 static uint64_t tag_of(const struct carry_gate *g, const struct tcp_view *v)
 {
     struct {

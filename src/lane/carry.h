@@ -90,8 +90,7 @@ static inline unsigned carry_bucket(const struct tcp_view *v)
  * the frame. Returns true when something was copied. Inline: most segments
  * are settled by their first payload byte and one count.
  */
-static inline bool carry_packet(struct carry_gate *g, struct carry_arena *a,
-                                struct packet_view *pv)
+static inline bool carry_packet(struct carry_gate *g, struct carry_arena *a, struct packet_view *pv)
 {
     if (pv->kind != PACKET_TCP) {
         return false;

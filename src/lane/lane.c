@@ -28,8 +28,8 @@ struct lane {
     struct engine_item *batch; /* LANE_BATCH_CAP */
     size_t batch_n;
     bool batching;
-    struct carry_gate gate;    /* which payload travels with a view (carry.h) */
-    struct carry_arena arena;  /* no workers: the batch's payload copies */
+    struct carry_gate gate;   /* which payload travels with a view (carry.h) */
+    struct carry_arena arena; /* no workers: the batch's payload copies */
 };
 
 /* The inline engine's records already come in key order. */

@@ -50,10 +50,10 @@
 #include "flowtab.h"
 #include "siphash.h"
 
-#define ROUND_CAP 8192 /* packets per round, and per batch at most (fits a uint16_t index) */
-#define IN_SLOTS  4    /* batches queued per worker */
-#define OUT_CAP   1024
-#define N_PENDING 64 /* interval callbacks waiting for their turn */
+#define ROUND_CAP   8192 /* packets per round, and per batch at most (fits a uint16_t index) */
+#define IN_SLOTS    4    /* batches queued per worker */
+#define OUT_CAP     1024
+#define N_PENDING   64                    /* interval callbacks waiting for their turn */
 #define ROUND_ARENA (16 * CARRY_MAX_COPY) /* payload copies per round (carry.h) */
 
 _Static_assert(ROUND_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");

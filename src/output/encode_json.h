@@ -312,8 +312,8 @@ static inline void json_put_versions(struct text_cursor *b, struct json_key k, c
 static inline void json_code(struct text_cursor *b, uint16_t v)
 {
     static const char hex[] = "0123456789abcdef";
-    char s[8] = { '"', '0', 'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15],
-                  '"' };
+    char s[8] = { '"',         '0', 'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15],
+                  hex[v & 15], '"' };
     text_append(b, s, sizeof(s));
 }
 

@@ -51,7 +51,7 @@
 
 #define RECORD_EVENT_FIELD(X) X(name, "event", tcpshake_event_name, ev, TCPSHAKE_EVENT_COUNT)
 
-#define RECORD_FIELDS(X, GROUP, NGROUP)                                                                  \
+#define RECORD_FIELDS(X, GROUP, NGROUP)                                                            \
     X(count, "id", r->id)                                                                          \
     X(iso_time, "ts", r->first_ns)                                                                 \
     X(count, "ip_version", r->ip_version)                                                          \

@@ -25,12 +25,12 @@
 #define REASM_RANGES 8
 
 struct reasm {
-    uint32_t base;              /* sequence number of stream offset 0 */
-    uint32_t cap;               /* buffer size: bytes at or past it are dropped */
-    uint32_t have;              /* contiguous bytes from offset 0 */
-    uint32_t cut_at;            /* first offset a snaplen cut left missing (cap: none) */
-    uint32_t dropped;           /* pieces dropped for want of a range */
-    uint8_t n_ranges;           /* pieces received past a gap: [lo, hi), sorted, apart */
+    uint32_t base;    /* sequence number of stream offset 0 */
+    uint32_t cap;     /* buffer size: bytes at or past it are dropped */
+    uint32_t have;    /* contiguous bytes from offset 0 */
+    uint32_t cut_at;  /* first offset a snaplen cut left missing (cap: none) */
+    uint32_t dropped; /* pieces dropped for want of a range */
+    uint8_t n_ranges; /* pieces received past a gap: [lo, hi), sorted, apart */
     uint32_t lo[REASM_RANGES];
     uint32_t hi[REASM_RANGES];
 };

@@ -111,8 +111,8 @@ static void take_client_hello(struct tlsflow_facts *f, const struct tls_client_h
     f->ch_seen = true;
     t->client_hello_ns = ts_ns;
     t->ch_legacy_version = ch->legacy_version;
-    t->n_ch_versions = ch->n_versions < TCPSHAKE_TLS_LIST_MAX ? ch->n_versions
-                                                               : TCPSHAKE_TLS_LIST_MAX;
+    t->n_ch_versions =
+            ch->n_versions < TCPSHAKE_TLS_LIST_MAX ? ch->n_versions : TCPSHAKE_TLS_LIST_MAX;
     memcpy(t->ch_versions, ch->versions, t->n_ch_versions * sizeof(t->ch_versions[0]));
     memcpy(t->sni, ch->sni, sizeof(t->sni));
     t->sni[sizeof(t->sni) - 1] = '\0';
@@ -120,8 +120,8 @@ static void take_client_hello(struct tlsflow_facts *f, const struct tls_client_h
     t->alpn_offered[sizeof(t->alpn_offered) - 1] = '\0';
     t->n_ciphers = ch->n_ciphers;
     t->n_extensions = ch->n_extensions;
-    t->n_groups_offered = ch->n_groups < TCPSHAKE_TLS_LIST_MAX ? ch->n_groups
-                                                                : TCPSHAKE_TLS_LIST_MAX;
+    t->n_groups_offered =
+            ch->n_groups < TCPSHAKE_TLS_LIST_MAX ? ch->n_groups : TCPSHAKE_TLS_LIST_MAX;
     memcpy(t->groups_offered, ch->groups, t->n_groups_offered * sizeof(t->groups_offered[0]));
     t->session_id_offered = ch->session_id_len > 0;
     t->ticket_offered = ch->session_ticket;
@@ -440,8 +440,7 @@ static enum tcpshake_tls_outcome undecided_outcome(const struct tlsflow_facts *f
     return f->sh_seen ? TCPSHAKE_TLS_INCOMPLETE : TCPSHAKE_TLS_NO_SERVER_HELLO;
 }
 
-void tlsflow_finish(const struct tlsflow_pool *p, const struct conn *c,
-                    struct tcpshake_record *out)
+void tlsflow_finish(const struct tlsflow_pool *p, const struct conn *c, struct tcpshake_record *out)
 {
     struct tcpshake_tls *t = &out->tls; /* zero: tracker_finish cleared the record */
     if (c->tls_state == TLSFLOW_NO_ROOM) {

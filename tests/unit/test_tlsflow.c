@@ -31,12 +31,12 @@ static void make_hello(void)
     body[n++] = 3;
     memset(body + n, 0x42, 32); /* random */
     n += 32;
-    body[n++] = 0;         /* session id */
-    body[n++] = 0;         /* cipher suites: 2 bytes */
+    body[n++] = 0; /* session id */
+    body[n++] = 0; /* cipher suites: 2 bytes */
     body[n++] = 2;
-    body[n++] = 0xc0;      /* ECDHE-ECDSA-AES128-GCM-SHA256 */
+    body[n++] = 0xc0; /* ECDHE-ECDSA-AES128-GCM-SHA256 */
     body[n++] = 0x2b;
-    body[n++] = 1;         /* compression methods: null */
+    body[n++] = 1; /* compression methods: null */
     body[n++] = 0;
     size_t ext_at = n;
     n += 2;
