@@ -118,6 +118,7 @@ e2e: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 
 corpus: $(CLI)
 	@python3 tests/corpus/differential.py $(CLI)
+	@python3 tests/corpus/tls_tshark.py $(CLI)
 
 golden: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace \

@@ -407,9 +407,12 @@ void tlsflow_segment(struct tlsflow_pool *p, struct conn *c, const struct tcp_vi
         if (v->payload_len > 0) {
             payload(f, w, c, side, v, data_seq, ts_ns);
         }
-        if ((v->flags & TCP_FIN) && !f->final && f->tls.client_flight_ns == 0) {
+        /* A FIN is only half a close: the other side may still answer (a client
+         * that sends its ClientHello and FIN still gets a ServerHello), so reading
+         * goes on, and the outcome is FIN if nothing decides it before the end. */
+        if ((v->flags & TCP_FIN) && !f->final && f->tls.client_flight_ns == 0 &&
+            f->tls.closed_by == TCPSHAKE_WHO_NONE) {
             f->tls.closed_by = who;
-            end_with(f, TCPSHAKE_TLS_FIN);
         }
     }
     if (decided(f, w)) {
@@ -433,6 +436,9 @@ static enum tcpshake_tls_outcome undecided_outcome(const struct tlsflow_facts *f
 {
     if (f->tls.client_flight_ns != 0) {
         return TCPSHAKE_TLS_ESTABLISHED;
+    }
+    if (f->tls.closed_by != TCPSHAKE_WHO_NONE) {
+        return TCPSHAKE_TLS_FIN; /* a FIN came before the handshake was decided */
     }
     if (!f->ch_seen) {
         return f->ch_truncated ? TCPSHAKE_TLS_TRUNCATED : TCPSHAKE_TLS_INCOMPLETE;
