@@ -12,8 +12,8 @@
  *   - a work item (two TLS_SIDE_CAP buffers, the two observers and their
  *     reassembly state, about 35 KiB), held only until the handshake is
  *     decided: established with the first application data seen each way,
- *     or ended by an alert, a RST, a FIN, a malformed or capped stream, or a
- *     snaplen cut.
+ *     or ended by an alert, a RST, a malformed or capped stream, or a snaplen
+ *     cut (a FIN is noted, but the other side may still answer).
  * An engine has TLSFLOW_WORK items for handshakes in progress at once and
  * TLSFLOW_FACTS for connections with TLS facts (divided among the workers
  * as max_flows is). A connection that finds either pool empty is not

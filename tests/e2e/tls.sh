@@ -15,10 +15,15 @@
 #      hides the server's choice in EncryptedExtensions; 1.2 shows it)
 #   3. TLS 1.2 only against a server that takes TLS 1.3 only: the server's
 #      protocol_version alert (70)
+#   4. a key share for P-256 to that server, which takes X25519 only: a
+#      HelloRetryRequest, then the second ClientHello
+#   5. connection 1's session resumed (TLS 1.3 PSK)
+#   6. connection 2's session resumed (TLS 1.2 abbreviated handshake, ticket)
 # then reads the relay's capture with tcpshake -r and checks each record's
-# outcome, version, SNI, ALPN and cipher, that tls.server_side_ns (ClientHello
-# to ServerHello) is about the server leg's 60 ms and tls.client_side_ns about
-# the client leg's 20 ms, and that --threads 1, 2 and 3 print the same.
+# outcome, version, SNI, ALPN, cipher, HelloRetryRequest and resumption, that
+# tls.server_side_ns (ClientHello to ServerHello) holds the server leg's 60 ms
+# and tls.client_side_ns the client leg's 20 ms (lower bounds: the ends' own
+# work comes on top), and that --threads 1, 2 and 3 print the same.
 #
 # Needs root, gcc, ip, openssl; otherwise fails under CI and says "skipped"
 # elsewhere (tests/need.sh). Namespaces (random suffix), relay, servers and
@@ -123,7 +128,7 @@ setup() {
         -key "$tmp/srv.key" -www -alpn h2,http/1.1 </dev/null >"$tmp/s1.log" 2>&1 &
     servers="$servers $!"
     ip netns exec "$nss" openssl s_server -quiet -accept $port13 -cert "$tmp/srv.pem" \
-        -key "$tmp/srv.key" -www -tls1_3 </dev/null >"$tmp/s2.log" 2>&1 &
+        -key "$tmp/srv.key" -www -tls1_3 -groups X25519 </dev/null >"$tmp/s2.log" 2>&1 &
     servers="$servers $!"
     wait_until listening $port && wait_until listening $port13
 }
@@ -160,9 +165,12 @@ if [ $up = 0 ]; then
 fi
 ok
 
-client $port -tls1_3 -alpn h2 -ciphersuites TLS_AES_128_GCM_SHA256
-client $port -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -alpn http/1.1
+client $port -tls1_3 -alpn h2 -ciphersuites TLS_AES_128_GCM_SHA256 -sess_out "$tmp/sess13"
+client $port -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -alpn http/1.1 -sess_out "$tmp/sess12"
 client $port13 -tls1_2 # refused with an alert: exit status not checked
+client $port13 -tls1_3 -groups P-256:X25519
+client $port -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256 -sess_in "$tmp/sess13"
+client $port -tls1_2 -sess_in "$tmp/sess12"
 sleep 0.3
 kill -TERM "$relay" 2>/dev/null
 wait "$relay" 2>/dev/null
@@ -185,36 +193,55 @@ port, port13 = int(sys.argv[2]), int(sys.argv[3])
 ms = lambda ns: (ns or 0) / 1e6
 mine = [r for r in recs if r["tls"] is not None and r["tls"]["sni"] == "test.example"]
 bad, seen = [], []
-if len(mine) != 3:
-    print(f"{len(mine)} records with SNI test.example, want 3")
+if len(mine) != 6:
+    print(f"{len(mine)} records with SNI test.example, want 6")
     sys.exit(1)
 want = [
     ("TLS 1.3", (port, "established", "TLS1.3", "0x1301", "h2", "")),
     ("TLS 1.2", (port, "established", "TLS1.2", "0xc02b", "http/1.1", "http/1.1")),
     ("1.2 vs 1.3 only", (port13, "alert", None, None, "", "")),
+    ("HRR", (port13, "established", "TLS1.3", "0x1302", "", "")),
+    ("1.3 resumed", (port, "established", "TLS1.3", "0x1301", "", "")),
+    ("1.2 resumed", (port, "established", "TLS1.2", "0xc02b", "", "")),
 ]
+extra = {
+    "TLS 1.3": dict(hrr=False, resumption="none"),
+    "TLS 1.2": dict(hrr=False, resumption="none"),
+    "HRR": dict(hrr=True, group="0x001d", resumption="none"),
+    "1.3 resumed": dict(resumption="psk", resumed=True),
+    "1.2 resumed": dict(resumption="ticket", resumed=True),
+}
 for r, (what, w) in zip(mine, want):
     t = r["tls"]
     got = (r["server"]["port"], t["outcome"], t["version"], t["cipher"], t["alpn_offered"], t["alpn"])
     if got != w:
         bad.append(f"{what}: port, outcome, version, cipher, alpn offered, alpn {got}, want {w}")
     outcome = w[1]
-    if t["ja4"][:3] != ("t13" if what == "TLS 1.3" else "t12"):
+    if t["ja4"][:3] != ("t12" if what.startswith(("TLS 1.2", "1.2")) else "t13"):
         bad.append(f"{what}: ja4 {t['ja4']}")
-    if outcome == "established":
+    for k, v in extra.get(what, {}).items():
+        if t[k] != v:
+            bad.append(f"{what}: {k} {t[k]!r}, want {v!r}")
+    if what == "HRR" and (t["client_hello2_ns"] is None or t["server_side_ns"] is None or
+                          t["client_hello2_ns"] + t["server_side_ns"] != t["server_hello_ns"]):
+        bad.append(f"{what}: client_hello2_ns {t['client_hello2_ns']}, server_side_ns "
+                   f"{t['server_side_ns']}: want the ServerHello timed from the second ClientHello")
+    if outcome == "established" and what in ("TLS 1.3", "TLS 1.2"):
         ss, cs = t["server_side_ns"], t["client_side_ns"]
         seen.append(f"{what}: server_side {ms(ss):.1f} ms, client_side {ms(cs):.1f} ms")
-        # The server leg is 2 x 30 ms, the client leg 2 x 10 ms; the ends' own work on
-        # top (key exchange, signatures) may add a few ms on a loaded machine.
-        if ss is None or not 55e6 <= ss <= 90e6:
-            bad.append(f"{what}: tls server_side_ns {ss}, want about 60 ms")
-        if cs is None or not 15e6 <= cs <= 60e6:
-            bad.append(f"{what}: tls client_side_ns {cs}, want about 20 ms")
+        # The server leg is 2 x 30 ms, the client leg 2 x 10 ms. The ends' own work
+        # (key exchange, signatures, certificate checks) comes on top and grows on a
+        # loaded machine, so only the network part is held as a lower bound: sides
+        # swapped would put about 20 ms in server_side_ns.
+        if ss is None or not 55e6 <= ss <= 1e9:
+            bad.append(f"{what}: tls server_side_ns {ss}, want 60 ms and the server's work")
+        if cs is None or not 15e6 <= cs <= 1e9:
+            bad.append(f"{what}: tls client_side_ns {cs}, want 20 ms and the client's work")
         if t["client_data_ns"] is None or t["server_data_ns"] is None:
             bad.append(f"{what}: first data each way {t['client_data_ns']} {t['server_data_ns']}")
         if t["syn_to_data_ns"] is None or t["syn_to_data_ns"] < 60e6 + ss:
             bad.append(f"{what}: syn_to_data_ns {t['syn_to_data_ns']}")
-    else:
+    elif outcome == "alert":
         if (t["alert_by"], t["alert_level"], t["alert_desc"]) != ("server", 2, 70):
             bad.append(f"{what}: alert by {t['alert_by']} level {t['alert_level']} "
                        f"desc {t['alert_desc']}, want server 2 70")
