@@ -75,13 +75,13 @@ struct tcp_view {
     uint32_t ip_len; /* IP total length (header + payload) as the header says */
     uint32_t seq;
     uint32_t ack;
-    uint16_t flags;         /* enum tcp_flag */
-    uint16_t window;        /* raw, unscaled */
-    uint32_t payload_len;   /* from the IP length, not from what was captured */
-    uint32_t quirks;        /* enum tcp_quirk */
+    uint16_t flags;       /* enum tcp_flag */
+    uint16_t window;      /* raw, unscaled */
+    uint32_t payload_len; /* from the IP length, not from what was captured */
+    uint32_t quirks;      /* enum tcp_quirk */
+    struct tcp_options opt;
     uint32_t payload_cap;   /* payload bytes captured: payload_len, or fewer after a snaplen cut */
     const uint8_t *payload; /* payload_cap bytes (see above), NULL when payload_cap is 0 */
-    struct tcp_options opt;
 };
 
 /* An ICMP / ICMPv6 error that quotes the IP + TCP header of a segment we may track. */
