@@ -96,12 +96,12 @@ bool reasm_place(struct reasm *r, uint8_t *buf, uint32_t seq, const uint8_t *p, 
             r->cut_at = from;
         }
     }
+    if (len == 0 || end <= 0 || end <= (int64_t)r->have || off >= (int64_t)r->cap) {
+        return false; /* nothing new: before the base, past the cap, or a retransmission */
+    }
     if (off < 0) {
         p += -off;
         off = 0;
-    }
-    if (end <= off || end <= (int64_t)r->have) {
-        return false; /* nothing new: before the base, past the cap, or a retransmission */
     }
     uint32_t lo = (uint32_t)off, hi = (uint32_t)end;
     if (lo <= r->have) {

@@ -39,9 +39,9 @@ void reasm_init(struct reasm *r, uint32_t base, uint32_t cap);
 
 /*
  * Place a segment's payload: sequence number seq, len captured bytes at p,
- * wire_len bytes on the wire (more than len when the snaplen cut it). Bytes
- * the cut left missing inside [have, cap) set cut_at. Returns true when
- * `have` grew.
+ * wire_len bytes on the wire (more than len when the snaplen cut it; p may
+ * be NULL when len is 0). Bytes the cut left missing inside [have, cap) set
+ * cut_at. Returns true when `have` grew.
  */
 bool reasm_place(struct reasm *r, uint8_t *buf, uint32_t seq, const uint8_t *p, uint32_t len,
                  uint32_t wire_len);

@@ -155,6 +155,15 @@ static void test_snaplen_cut(void)
     CHECK(put(&r3, buf3, 0, 20));
     CHECK_INT(r3.have, 24);
     CHECK(reasm_stuck_cut(&r3));
+    /* A segment of which nothing was captured: only its length says what is missing. */
+    struct reasm r4;
+    uint8_t buf4[CAP];
+    reasm_init(&r4, BASE, CAP);
+    CHECK(put(&r4, buf4, 0, 10));
+    CHECK(!reasm_place(&r4, buf4, BASE + 10, NULL, 0, 30));
+    CHECK_INT(r4.have, 10);
+    CHECK_INT(r4.cut_at, 10);
+    CHECK(reasm_stuck_cut(&r4));
 }
 
 static void test_pool(void)
