@@ -126,6 +126,7 @@ e2e: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 corpus: $(CLI) $(BUILD)/tests/ja4_stream
 	@python3 tests/corpus/differential.py $(CLI)
 	@tests/corpus/ja4_check.sh $(BUILD)/tests/ja4_stream
+	@python3 tests/corpus/tls_tshark.py $(CLI)
 
 golden: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace \
@@ -197,7 +198,8 @@ BUILD_PKGS     = gcc libc6-dev make libpcap-dev zlib1g-dev libzstd-dev
 TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
                  ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
                  nmap:nmap hping3:hping3 editcap:wireshark-common zstd:zstd \
-                 make:make pkg-config:pkgconf jq:jq chromium:chromium p0f:p0f
+                 make:make pkg-config:pkgconf jq:jq chromium:chromium p0f:p0f \
+                 ss:iproute2 openssl:openssl
 # Not part of check: make valgrind installs these.
 VALGRIND_TOOLS = valgrind:valgrind
 tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))

@@ -37,11 +37,14 @@
 
 struct field {
     const char *name;
-    const char *group;  /* a group's name ("client"), whose fields are the side's; or NULL */
-    const char *def;    /* an object of its own, "#/$defs/<def>" (LIST, OBJECT); or NULL */
-    unsigned max_items; /* with def: an array of at most max_items such objects; 0: one */
-    bool tally;         /* an object of one count per name */
-    const char *schema; /* JSON Schema keywords of the value, without braces */
+    const char *group; /* a group's name ("client"), whose fields are its members'; or NULL */
+    const struct doc *members;    /* a group's fields */
+    const char *def;              /* a group's schema in $defs ("side", "tls"), or an object of
+                                     its own, "#/$defs/<def>" (LIST, OBJECT); or NULL */
+    unsigned max_items;           /* with def: an array of at most max_items such objects; 0: one */
+    bool nullable;                /* a group that may be null */
+    bool tally;                   /* an object of one count per name */
+    const char *schema;           /* JSON Schema keywords of the value, without braces */
     const char *names[MAX_NAMES]; /* name fields: the allowed values */
     unsigned n_names;
     bool list;     /* an array of such names */
@@ -52,6 +55,8 @@ struct doc {
     struct field fields[MAX_FIELDS];
     unsigned n_fields;
 };
+
+static struct doc side_doc, tls_doc; /* the groups' members */
 
 static struct field *add(struct doc *d, const char *name, const char *schema)
 {
@@ -230,23 +235,70 @@ static void describe_iso_time(struct doc *d, const char *name, uint64_t ns)
         "\"pattern\": \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{9}Z$\"");
 }
 
-#define DESCRIBE(kind, name, ...)  describe_##kind(d, name, __VA_ARGS__);
-#define DESCRIBE_GROUP(name, side) add(d, name, NULL)->group = name;
+#define DESCRIBE(kind, name, ...) describe_##kind(d, name, __VA_ARGS__);
+static void describe_group(struct doc *d, const char *name, const struct doc *members,
+                           const char *def, bool nullable)
+{
+    struct field *f = add(d, name, NULL);
+    f->group = name;
+    f->members = members;
+    f->def = def;
+    f->nullable = nullable;
+}
+
+static void describe_version(struct doc *d, const char *name, uint16_t v)
+{
+    (void)v;
+    add(d, name,
+        "\"type\": [\"string\", \"null\"], \"description\": \"TLS1.3, TLS1.2 ..., or 0x7f17 "
+        "for a version without a name; null when not seen\"");
+}
+
+static void describe_versions(struct doc *d, const char *name, const uint16_t *v, uint8_t n)
+{
+    (void)v;
+    (void)n;
+    add(d, name,
+        "\"type\": \"array\", \"items\": { \"type\": \"string\" }, \"maxItems\": " TEXT_OF(
+                TCPSHAKE_TLS_LIST_MAX));
+}
+
+static void describe_code(struct doc *d, const char *name, bool present, uint16_t v)
+{
+    (void)present;
+    (void)v;
+    add(d, name, "\"type\": [\"string\", \"null\"], \"pattern\": \"^0x[0-9a-f]{4}$\"");
+}
+
+static void describe_codes(struct doc *d, const char *name, const uint16_t *v, uint8_t n)
+{
+    (void)v;
+    (void)n;
+    add(d, name,
+        "\"type\": \"array\", \"items\": { \"type\": \"string\", \"pattern\": "
+        "\"^0x[0-9a-f]{4}$\" }, \"maxItems\": " TEXT_OF(TCPSHAKE_TLS_LIST_MAX));
+}
+
+#define DESCRIBE_GROUP(name, side)          describe_group(d, name, &side_doc, "side", false);
+#define DESCRIBE_NGROUP(name, present, tls) describe_group(d, name, &tls_doc, "tls", true);
 
 /* The values are never used: the expressions only need something to name. */
-static void describe_record(struct doc *d, struct doc *side, bool events)
+static void describe_record(struct doc *d, struct doc *side, struct doc *tls, bool events)
 {
     static const struct tcpshake_record zero;
     const struct tcpshake_record *r = &zero;
     const struct tcpshake_side *sd = &zero.client;
+    const struct tcpshake_tls *tl = &zero.tls;
     enum tcpshake_event ev = TCPSHAKE_EVENT_CLOSE;
     (void)ev; /* read by the encoders only */
     if (events) {
         RECORD_EVENT_FIELD(DESCRIBE)
     }
-    RECORD_FIELDS(DESCRIBE, DESCRIBE_GROUP)
+    RECORD_FIELDS(DESCRIBE, DESCRIBE_GROUP, DESCRIBE_NGROUP)
     d = side;
     SIDE_FIELDS(DESCRIBE)
+    d = tls;
+    TLS_FIELDS(DESCRIBE)
 }
 
 /* With json, the JSON-only fields too. */
@@ -314,7 +366,7 @@ static void describe_alerts(struct alert_docs *docs)
     ALERT_RECORD_FIELDS(DESCRIBE)
 }
 
-static void print_csv_header(const struct doc *d, const struct doc *side)
+static void print_csv_header(const struct doc *d)
 {
     const char *sep = "";
     for (unsigned i = 0; i < d->n_fields; i++) {
@@ -324,8 +376,8 @@ static void print_csv_header(const struct doc *d, const struct doc *side)
             sep = ",";
             continue;
         }
-        for (unsigned j = 0; j < side->n_fields; j++) {
-            printf("%s%s_%s", sep, f->group, side->fields[j].name);
+        for (unsigned j = 0; j < f->members->n_fields; j++) {
+            printf("%s%s_%s", sep, f->group, f->members->fields[j].name);
             sep = ",";
         }
     }
@@ -341,8 +393,10 @@ static void print_names(const struct doc *d)
 
 static void print_value_schema(const struct field *f)
 {
-    if (f->group != NULL) {
-        printf("{ \"$ref\": \"#/$defs/side\" }");
+    if (f->group != NULL && f->nullable) {
+        printf("{ \"oneOf\": [ { \"$ref\": \"#/$defs/%s\" }, { \"type\": \"null\" } ] }", f->def);
+    } else if (f->group != NULL) {
+        printf("{ \"$ref\": \"#/$defs/%s\" }", f->def);
     } else if (f->def != NULL && f->max_items > 0) {
         printf("{ \"type\": \"array\", \"items\": { \"$ref\": \"#/$defs/%s\" }, \"maxItems\": %u }",
                f->def, f->max_items);
@@ -427,7 +481,7 @@ static void print_header(const char *title, const char *description)
            title, description);
 }
 
-static void print_schema(const struct doc *d, const struct doc *side)
+static void print_schema(const struct doc *d, const struct doc *side, const struct doc *tls)
 {
     print_header("tcpshake connection record",
                  "One line of tcpshake -o json. Generated by tools/fields.c from "
@@ -438,6 +492,9 @@ static void print_schema(const struct doc *d, const struct doc *side)
     printf("  \"$defs\": {\n"
            "    \"side\": {\n");
     print_object(&side, 1, "      ", 0, false);
+    printf("    },\n"
+           "    \"tls\": {\n");
+    print_object(&tls, 1, "      ", 0, false);
     printf("    }\n"
            "  }\n"
            "}\n");
@@ -537,7 +594,8 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    static struct doc record, side, health, trailer;
+    static struct doc record, health, trailer;
+    struct doc *side = &side_doc, *tls = &tls_doc;
     static struct alert_docs alerts;
     static struct doc summary, server, capture;
     if (argc < 2) {
@@ -546,14 +604,14 @@ int main(int argc, char **argv)
     const char *what = argv[1];
     bool events = argc > 2 && strcmp(argv[2], "--events") == 0;
     if (strcmp(what, "csv-header") == 0) {
-        describe_record(&record, &side, events);
-        print_csv_header(&record, &side);
+        describe_record(&record, side, tls, events);
+        print_csv_header(&record);
     } else if (strcmp(what, "schema") == 0) {
-        describe_record(&record, &side, true);
-        print_schema(&record, &side);
+        describe_record(&record, side, tls, true);
+        print_schema(&record, side, tls);
     } else if (strcmp(what, "health-csv-header") == 0) {
         describe_health(&health, &trailer, false);
-        print_csv_header(&health, NULL);
+        print_csv_header(&health);
     } else if (strcmp(what, "health-schema") == 0) {
         describe_health(&health, &trailer, true);
         print_health_schema(&health, &trailer);
@@ -564,10 +622,11 @@ int main(int argc, char **argv)
         describe_summary(&summary, &server, &capture);
         print_summary_schema(&summary, &server, &capture);
     } else if (strcmp(what, "names") == 0) {
-        describe_record(&record, &side, true);
+        describe_record(&record, side, tls, true);
         describe_health(&health, &trailer, true);
         print_names(&record);
-        print_names(&side);
+        print_names(side);
+        print_names(tls);
         print_names(&health);
         print_names(&trailer);
         describe_alerts(&alerts);

@@ -110,6 +110,9 @@ enum tcpshake_tls_outcome {
     TCPSHAKE_TLS_TRUNCATED,       /* the capture's snaplen cut the handshake's bytes */
     TCPSHAKE_TLS_MALFORMED,       /* a record or hello whose lengths lie */
     TCPSHAKE_TLS_CAPPED,          /* the hello did not fit in the per-side byte cap */
+    TCPSHAKE_TLS_UNTRACKED,       /* the client's stream starts with a TLS handshake record,
+                                     but every handshake buffer was in use: not analysed
+                                     (counted in tcpshake_stats.tls_untracked) */
     TCPSHAKE_TLS_OUTCOME_COUNT
 };
 
@@ -192,6 +195,17 @@ struct tcpshake_p0f {
     char label[TCPSHAKE_P0F_LABEL_MAX + 1];
     bool fuzzy; /* the label needed p0f's fuzzy rules (TTL, df / id+ gone, id- / ecn come) */
 };
+
+/* record.tls.resumption: how a resumed session was found. */
+enum tcpshake_tls_resumption {
+    TCPSHAKE_TLS_RESUMPTION_NONE,
+    TCPSHAKE_TLS_RESUMPTION_SESSION_ID, /* TLS 1.2: abbreviated, the session id echoed */
+    TCPSHAKE_TLS_RESUMPTION_TICKET,     /* TLS 1.2: abbreviated, a session ticket offered */
+    TCPSHAKE_TLS_RESUMPTION_PSK,        /* TLS 1.3: the ServerHello selected a pre_shared_key */
+    TCPSHAKE_TLS_RESUMPTION_COUNT
+};
+
+TCPSHAKE_API const char *tcpshake_tls_resumption_name(unsigned r);
 
 /* What one side of the connection said and did. */
 struct tcpshake_side {
@@ -363,6 +377,9 @@ struct tcpshake_stats {
     uint64_t live_received;       /* pcap_stats ps_recv: packets the kernel filter passed */
     uint64_t live_dropped;        /* ps_drop: dropped for lack of buffer space */
     uint64_t live_if_dropped;     /* ps_ifdrop: dropped by the interface or its driver */
+    uint64_t tls_untracked;       /* connections starting with a TLS handshake record that
+                                     found every handshake buffer in use (tls outcome
+                                     UNTRACKED) */
 };
 
 #ifdef __cplusplus

@@ -485,6 +485,10 @@ static void print_stats(const struct tcpshake_summary *s, const struct tcpshake_
                 st->evictions_crowded);
     }
     fprintf(out, "  %-28s %12" PRIu64 "\n", "peak flows", st->flows_peak);
+    /* Only when it happened, as above: the TLS pools are sized for far more. */
+    if (st->tls_untracked != 0) {
+        fprintf(out, "  %-28s %12" PRIu64 "\n", "tls untracked", st->tls_untracked);
+    }
     fprintf(out, "  %-28s %12" PRIu64 "\n", "server table evictions", s->server_evictions);
     if (st->live) {
         /* The kernel's pcap_stats counters: what the capture itself lost. */

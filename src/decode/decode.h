@@ -3,7 +3,10 @@
  *
  * Pure functions: no allocation, no printing, no counters. The caller counts
  * rejects by the returned status. Every read goes through wire.h.
- * The view holds host-order values and never points into packet memory.
+ * The view holds host-order values. Its one pointer, tcp_view.payload, points
+ * into the frame only between decode_packet and lane_commit, which replaces it
+ * by the lane's own copy or NULL (lane.h): a view handed on never points into
+ * packet memory.
  */
 #ifndef TCPSHAKE_DECODE_H
 #define TCPSHAKE_DECODE_H
@@ -100,6 +103,8 @@ struct tcp_view {
     uint32_t payload_len; /* from the IP length, not from what was captured */
     uint32_t quirks;      /* enum tcp_quirk */
     struct tcp_options opt;
+    uint32_t payload_cap;   /* payload bytes captured: payload_len, or fewer after a snaplen cut */
+    const uint8_t *payload; /* payload_cap bytes (see above), NULL when payload_cap is 0 */
     struct tcp_syn_facts syn; /* valid when flags has TCP_SYN */
 };
 

@@ -187,6 +187,10 @@ enum decode_status tcp_decode(struct wire *w, size_t claimed, struct tcp_view *t
         /* An option running past the capture is cut, not bad. */
         t->quirks = (t->quirks & ~(uint32_t)TCPQ_BAD_OPTION) | TCPQ_SNAPLEN_CUT;
     }
+    /* What was captured of the payload; link-layer padding past the IP length is not. */
+    size_t got = w->left < payload_len ? w->left : payload_len; /* both below 2^32 */
+    t->payload_cap = (uint32_t)got;
+    t->payload = got > 0 ? w->p : NULL;
     if (t->ack != 0 && (t->flags & TCP_ACK) == 0) {
         t->quirks |= TCPQ_ACK_NO_FLAG;
     }

@@ -30,7 +30,14 @@ bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap
     siphash_key_from_bytes(&key, cfg->hash_key);
     e->ft = flowtab_new(cap, &key, &st->flow_probes);
     e->due = ts_calloc(cap, sizeof(*e->due));
-    if (e->ft == NULL || e->due == NULL) {
+    /* The TLS pools are divided among the engines as max_flows is. */
+    size_t engines = cap < cfg->max_flows ? cfg->max_flows / cap : 1;
+    uint32_t n_work = (uint32_t)(TLSFLOW_WORK / engines);
+    uint32_t n_facts = (uint32_t)(TLSFLOW_FACTS / engines);
+    n_work = n_work < 16 ? 16 : n_work;
+    n_facts = n_facts > cap ? (uint32_t)cap : n_facts < 16 ? 16 : n_facts;
+    bool tls = tlsflow_pool_init(&e->tls, n_work, n_facts, &st->tls_untracked);
+    if (e->ft == NULL || e->due == NULL || !tls) {
         engine_release(e);
         return false;
     }
@@ -41,6 +48,7 @@ void engine_release(struct engine *e)
 {
     flowtab_free(e->ft);
     ts_free(e->due);
+    tlsflow_pool_release(&e->tls);
     e->ft = NULL;
     e->due = NULL;
 }
@@ -69,6 +77,7 @@ static void finish(struct engine *e, const struct conn *c, enum tcpshake_end rea
     if (e->p0f != NULL) {
         tracker_p0f_labels(c, e->p0f, &e->scratch);
     }
+    tlsflow_finish(&e->tls, c, &e->scratch);
 }
 
 static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, struct emit_key *k)
@@ -84,6 +93,7 @@ static void emit(struct engine *e, struct conn *c, enum tcpshake_end reason, str
         put(e, k, TCPSHAKE_EVENT_HANDSHAKE);
     }
     put(e, k, TCPSHAKE_EVENT_CLOSE);
+    tlsflow_release(&e->tls, c);
 }
 
 /* A connection started being tracked: tell a merge that counts them. */
@@ -244,6 +254,10 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns,
         tracker_init(c, &v->tuple, e->key.a, ts_ns);
         mark_new(e);
         tracker_segment_info(c, v, ts_ns, &info);
+    }
+    /* One byte of the hot part keeps a connection that is not TLS out of here. */
+    if (c->tls_state == TLSFLOW_LOOKING || (c->tls_state == TLSFLOW_UNSEEN && v->payload_len > 0)) {
+        tlsflow_segment(&e->tls, c, v, ts_ns);
     }
     if (e->events) {
         report_decision(e, c);

@@ -27,6 +27,7 @@
 
 #include "decode.h"
 #include "tcpshake.h"
+#include "tlsflow.h"
 
 struct p0f_db;
 
@@ -118,6 +119,7 @@ struct engine {
     engine_tap_fn tap;   /* every tracked packet, or NULL (engine_set_tap) */
     void *tap_ctx;
     const struct p0f_db *p0f; /* labels for the records' p0f signatures, or NULL */
+    struct tlsflow_pool tls;  /* TLS handshakes being read, and their facts */
 };
 
 /* Make an engine for cap connections. false when memory runs out. */

@@ -6,6 +6,7 @@
 #include "lane.h"
 
 #include "alloc.h"
+#include "carry.h"
 #include "engine.h"
 #include "shard.h"
 
@@ -13,6 +14,9 @@
  * (engine_packets) to pay off, few enough to stay in the cache between
  * decoding and analysis. */
 #define LANE_BATCH_CAP 256
+/* Payload copied for the batch (carry.h): a batch whose arena has less than
+ * the largest copy left is analysed at once. */
+#define LANE_ARENA_BYTES (4 * CARRY_MAX_COPY)
 
 struct lane {
     struct shard *pool; /* the workers, or NULL: the engine below */
@@ -24,6 +28,8 @@ struct lane {
     struct engine_item *batch; /* LANE_BATCH_CAP */
     size_t batch_n;
     bool batching;
+    struct carry_gate gate;   /* which payload travels with a view (carry.h) */
+    struct carry_arena arena; /* no workers: the batch's payload copies */
 };
 
 /* The inline engine's records already come in key order. */
@@ -40,6 +46,7 @@ static void run_batch(struct lane *l)
 {
     engine_packets(&l->eng, l->batch, NULL, l->batch_n);
     l->batch_n = 0;
+    l->arena.used = 0;
 }
 
 struct lane *lane_new(const struct tcpshake_config *cfg, struct tcpshake_stats *st,
@@ -51,14 +58,17 @@ struct lane *lane_new(const struct tcpshake_config *cfg, struct tcpshake_stats *
     }
     l->st = st;
     l->hooks = *hooks;
-    bool ok;
-    if (cfg->threads > 1) {
+    bool ok = carry_gate_init(&l->gate, cfg->hash_key);
+    if (!ok) {
+        /* nothing more to make */
+    } else if (cfg->threads > 1) {
         /* The caller's thread reads and decodes: one thread fewer to track. */
         l->pool = shard_new(cfg, cfg->threads - 1, hooks);
         ok = l->pool != NULL;
     } else {
         l->batch = ts_calloc(LANE_BATCH_CAP, sizeof(*l->batch));
-        ok = l->batch != NULL && engine_init(&l->eng, cfg, cfg->max_flows, st, engine_out, l);
+        ok = l->batch != NULL && carry_arena_init(&l->arena, LANE_ARENA_BYTES) &&
+             engine_init(&l->eng, cfg, cfg->max_flows, st, engine_out, l);
     }
     if (!ok) {
         lane_free(l);
@@ -84,6 +94,8 @@ void lane_free(struct lane *l)
     shard_free(l->pool);
     engine_release(&l->eng);
     ts_free(l->batch);
+    carry_arena_release(&l->arena);
+    carry_gate_release(&l->gate);
     ts_free(l);
 }
 
@@ -124,17 +136,21 @@ struct packet_view *lane_slot(struct lane *l)
 bool lane_commit(struct lane *l, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
 {
     if (l->pool != NULL) {
+        carry_packet(&l->gate, shard_arena(l->pool), shard_slot(l->pool));
         shard_commit(l->pool, index, now_ns, ts_ns);
         return false;
     }
     struct engine_item *it = &l->batch[l->batch_n];
+    bool copied = carry_packet(&l->gate, &l->arena, &it->pv);
     if (!l->batching) {
-        return engine_packet(&l->eng, index, now_ns, ts_ns, &it->pv);
+        bool key = engine_packet(&l->eng, index, now_ns, ts_ns, &it->pv);
+        l->arena.used = 0;
+        return key;
     }
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
-    if (++l->batch_n == LANE_BATCH_CAP) {
+    if (++l->batch_n == LANE_BATCH_CAP || (copied && !carry_arena_room(&l->arena))) {
         run_batch(l);
     }
     return false;

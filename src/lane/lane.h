@@ -75,7 +75,10 @@ bool lane_set_tap(struct lane *l, engine_tap_fn fn, void *ctx);
 /* Where to decode the next packet. A slot not committed is handed out again. */
 struct packet_view *lane_slot(struct lane *l);
 
-/* The packet in lane_slot(l) decoded: analyse it, or queue it. index is its
+/* The packet in lane_slot(l) decoded: analyse it, or queue it. Its payload
+ * pointer (into the frame, which may go away after this call) is replaced by
+ * the lane's copy when the payload may belong to a TLS handshake, by NULL
+ * otherwise (carry.h). index is its
  * 1-based position in the input (a new connection's record id), now_ns the
  * clock at it (the latest time stamp so far), ts_ns its own time stamp.
  * Returns true for a handshake or teardown packet when it was analysed at

@@ -45,14 +45,16 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "carry.h"
 #include "engine.h"
 #include "flowtab.h"
 #include "siphash.h"
 
-#define ROUND_CAP 8192 /* packets per round, and per batch at most (fits a uint16_t index) */
-#define IN_SLOTS  4    /* batches queued per worker */
-#define OUT_CAP   1024
-#define N_PENDING 64 /* interval callbacks waiting for their turn */
+#define ROUND_CAP   8192 /* packets per round, and per batch at most (fits a uint16_t index) */
+#define IN_SLOTS    4    /* batches queued per worker */
+#define OUT_CAP     1024
+#define N_PENDING   64                    /* interval callbacks waiting for their turn */
+#define ROUND_ARENA (16 * CARRY_MAX_COPY) /* payload copies per round (carry.h) */
 
 _Static_assert(ROUND_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");
 
@@ -111,11 +113,13 @@ struct shard {
      * round k is worker w's batch k (w->in[k % IN_SLOTS]) for all w, and a
      * round can be refilled once every worker has taken its batch. */
     struct engine_item *rounds;
+    struct carry_arena arena[IN_SLOTS]; /* round k's payload copies: arena[k % IN_SLOTS] */
     struct lane_hooks hooks;
     /* The caller's own. */
     bool round_open;
     size_t round_n;
     struct engine_item *c_items; /* the open round's items */
+    struct carry_arena *c_arena; /* and its payload copies */
     uint64_t sweep_ns;           /* clock of the last decoded packet or tick */
     uint64_t end_index;          /* last packet index seen */
     uint64_t n_tracked;          /* two or more workers: connections tracked at the merge's key */
@@ -355,6 +359,8 @@ static void open_round(struct shard *s)
     }
     /* Every worker has sent as many batches: one in_tail names the round. */
     s->c_items = &s->rounds[s->w[0].in_tail % IN_SLOTS * ROUND_CAP];
+    s->c_arena = &s->arena[s->w[0].in_tail % IN_SLOTS];
+    s->c_arena->used = 0;
     s->round_open = true;
     s->round_n = 0;
 }
@@ -400,6 +406,14 @@ struct packet_view *shard_slot(struct shard *s)
     return &s->c_items[s->round_n].pv;
 }
 
+struct carry_arena *shard_arena(struct shard *s)
+{
+    if (!s->round_open) {
+        open_round(s);
+    }
+    return s->c_arena;
+}
+
 void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
 {
     struct engine_item *it = &s->c_items[s->round_n];
@@ -410,7 +424,7 @@ void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
     w->c_fill->pick[w->c_fill->n++] = (uint16_t)s->round_n;
     s->sweep_ns = now_ns;
     s->end_index = index;
-    if (++s->round_n == ROUND_CAP) {
+    if (++s->round_n == ROUND_CAP || !carry_arena_room(s->c_arena)) {
         send_round(s, false);
         deliver(s);
     }
@@ -473,7 +487,7 @@ void shard_set_p0f_db(struct shard *s, const struct p0f_db *db)
 void shard_stats(struct shard *s, struct tcpshake_stats *st)
 {
     st->connections = st->evictions = st->evictions_half_open = st->flows_peak = 0;
-    st->evictions_crowded = st->flow_probes = 0;
+    st->evictions_crowded = st->flow_probes = st->tls_untracked = 0;
     pthread_mutex_lock(&s->mu);
     for (unsigned i = 0; i < s->n; i++) {
         const struct tcpshake_stats *ws = &s->w[i].st;
@@ -483,6 +497,7 @@ void shard_stats(struct shard *s, struct tcpshake_stats *st)
         st->flows_peak = ws->flows_peak; /* one worker: its own peak */
         st->evictions_crowded += ws->evictions_crowded;
         st->flow_probes += ws->flow_probes;
+        st->tls_untracked += ws->tls_untracked;
     }
     pthread_mutex_unlock(&s->mu);
     if (s->n > 1) {
@@ -524,7 +539,11 @@ struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
     siphash_key_from_bytes(&s->key, cfg->hash_key);
     s->w = ts_calloc(n, sizeof(*s->w));
     s->rounds = ts_calloc((size_t)IN_SLOTS * ROUND_CAP, sizeof(*s->rounds));
-    if (s->w == NULL || s->rounds == NULL) {
+    bool arenas = true;
+    for (unsigned i = 0; i < IN_SLOTS; i++) {
+        arenas = arenas && carry_arena_init(&s->arena[i], ROUND_ARENA);
+    }
+    if (s->w == NULL || s->rounds == NULL || !arenas) {
         shard_free(s);
         return NULL;
     }
@@ -564,6 +583,9 @@ void shard_free(struct shard *s)
     }
     ts_free(s->w);
     ts_free(s->rounds);
+    for (unsigned i = 0; i < IN_SLOTS; i++) {
+        carry_arena_release(&s->arena[i]);
+    }
     pthread_cond_destroy(&s->caller_cv);
     pthread_mutex_destroy(&s->mu);
     ts_free(s);

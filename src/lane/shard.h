@@ -37,6 +37,9 @@ void shard_set_p0f_db(struct shard *s, const struct p0f_db *db);
 
 /* Where to decode the next packet. */
 struct packet_view *shard_slot(struct shard *s);
+/* Where the open round keeps payload copies (carry.h); it always has room for
+ * one more: shard_commit sends a round whose arena is nearly full. */
+struct carry_arena *shard_arena(struct shard *s);
 /* The packet in shard_slot(s) decoded: hand it over. index is its 1-based
  * position in the input, now_ns the clock at it (the latest time stamp so
  * far), ts_ns its own time stamp. A slot not committed is handed out again. */

@@ -18,6 +18,7 @@
 
 #include "sink.h"
 #include "text.h"
+#include "tls.h"
 
 #include <string.h>
 
@@ -169,6 +170,55 @@ static inline void csv_put_real(struct text_cursor *c, double v)
 {
     text_char(c, ',');
     text_real(c, v, -1);
+}
+
+/* TLS versions by name (tls.h), empty when 0. */
+static inline void csv_put_version(struct text_cursor *c, uint16_t v)
+{
+    char buf[12];
+    text_char(c, ',');
+    if (v != 0) {
+        text_cstr(c, tls_version_name(v, buf));
+    }
+}
+
+static inline void csv_put_versions(struct text_cursor *c, const uint16_t *v, uint8_t n)
+{
+    char buf[12];
+    text_char(c, ',');
+    for (unsigned i = 0; i < n && i < TCPSHAKE_TLS_LIST_MAX; i++) {
+        if (i > 0) {
+            text_char(c, '|');
+        }
+        text_cstr(c, tls_version_name(v[i], buf));
+    }
+}
+
+/* A 16-bit code point as 0x1301. */
+static inline void csv_code(struct text_cursor *c, uint16_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char s[6] = { '0', 'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15] };
+    text_append(c, s, sizeof(s));
+}
+
+static inline void csv_put_code(struct text_cursor *c, bool present, uint16_t v)
+{
+    text_char(c, ',');
+    if (present) {
+        csv_code(c, v);
+    }
+}
+
+static inline void csv_put_codes(struct text_cursor *c, const uint16_t *v, uint8_t n)
+{
+    text_char(c, ',');
+    for (unsigned i = 0; i < n && i < TCPSHAKE_TLS_LIST_MAX; i++) {
+        if (i > 0) {
+            text_char(c, '|');
+        }
+        csv_code(c, v[i]);
+    }
 }
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "sink.h"
 #include "text.h"
+#include "tls.h"
 
 #include <string.h>
 
@@ -311,6 +312,67 @@ static inline void json_put_ports(struct text_cursor *b, struct json_key k, cons
             text_char(b, ',');
         }
         text_u64(b, ports[i]);
+    }
+    text_char(b, ']');
+}
+
+/* TLS versions by name (tls.h), null when 0. */
+static inline void json_put_version(struct text_cursor *b, struct json_key k, uint16_t v)
+{
+    char buf[12];
+    if (v == 0) {
+        json_put_null(b, k);
+    } else {
+        json_put_word(b, k, tls_version_name(v, buf));
+    }
+}
+
+static inline void json_put_versions(struct text_cursor *b, struct json_key k, const uint16_t *v,
+                                     uint8_t n)
+{
+    char buf[12];
+    json_put_key(b, k);
+    text_char(b, '[');
+    for (unsigned i = 0; i < n && i < TCPSHAKE_TLS_LIST_MAX; i++) {
+        if (i > 0) {
+            text_char(b, ',');
+        }
+        text_char(b, '"');
+        text_cstr(b, tls_version_name(v[i], buf));
+        text_char(b, '"');
+    }
+    text_char(b, ']');
+}
+
+/* A 16-bit code point as "0x1301". */
+static inline void json_code(struct text_cursor *b, uint16_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char s[8] = { '"',         '0', 'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15],
+                  hex[v & 15], '"' };
+    text_append(b, s, sizeof(s));
+}
+
+static inline void json_put_code(struct text_cursor *b, struct json_key k, bool present, uint16_t v)
+{
+    if (!present) {
+        json_put_null(b, k);
+        return;
+    }
+    json_put_key(b, k);
+    json_code(b, v);
+}
+
+static inline void json_put_codes(struct text_cursor *b, struct json_key k, const uint16_t *v,
+                                  uint8_t n)
+{
+    json_put_key(b, k);
+    text_char(b, '[');
+    for (unsigned i = 0; i < n && i < TCPSHAKE_TLS_LIST_MAX; i++) {
+        if (i > 0) {
+            text_char(b, ',');
+        }
+        json_code(b, v[i]);
     }
     text_char(b, ']');
 }

@@ -106,6 +106,37 @@ const char *tcpshake_tfo_name(enum tcpshake_tfo t)
     return pick(tfo_names, TCPSHAKE_TFO_COUNT, (unsigned)t);
 }
 
+static const char *const tls_outcome_names[TCPSHAKE_TLS_OUTCOME_COUNT] = {
+    [TCPSHAKE_TLS_NONE] = "none",
+    [TCPSHAKE_TLS_ESTABLISHED] = "established",
+    [TCPSHAKE_TLS_ALERT] = "alert",
+    [TCPSHAKE_TLS_RESET] = "reset",
+    [TCPSHAKE_TLS_FIN] = "fin",
+    [TCPSHAKE_TLS_NO_SERVER_HELLO] = "no_server_hello",
+    [TCPSHAKE_TLS_INCOMPLETE] = "incomplete",
+    [TCPSHAKE_TLS_TRUNCATED] = "truncated",
+    [TCPSHAKE_TLS_MALFORMED] = "malformed",
+    [TCPSHAKE_TLS_CAPPED] = "capped",
+    [TCPSHAKE_TLS_UNTRACKED] = "untracked",
+};
+
+static const char *const tls_resumption_names[TCPSHAKE_TLS_RESUMPTION_COUNT] = {
+    [TCPSHAKE_TLS_RESUMPTION_NONE] = "none",
+    [TCPSHAKE_TLS_RESUMPTION_SESSION_ID] = "session_id",
+    [TCPSHAKE_TLS_RESUMPTION_TICKET] = "ticket",
+    [TCPSHAKE_TLS_RESUMPTION_PSK] = "psk",
+};
+
+const char *tcpshake_tls_outcome_name(enum tcpshake_tls_outcome o)
+{
+    return pick(tls_outcome_names, TCPSHAKE_TLS_OUTCOME_COUNT, (unsigned)o);
+}
+
+const char *tcpshake_tls_resumption_name(unsigned r)
+{
+    return pick(tls_resumption_names, TCPSHAKE_TLS_RESUMPTION_COUNT, r);
+}
+
 const char *tcpshake_who_name(enum tcpshake_who w)
 {
     return pick(who_names, TCPSHAKE_WHO_COUNT, (unsigned)w);

@@ -2,10 +2,13 @@
  * record_fields.h - the connection record as every output document carries
  * it: one list of typed fields, in output order, that each format expands.
  *
- * RECORD_FIELDS(X, GROUP) lists the record's fields; GROUP(name, side) is a
- * group of fields about one side (a JSON object "client" / "server", CSV
- * columns client_* / server_*), whose fields are SIDE_FIELDS(X). With
- * TCPSHAKE_SINK_EVENTS, RECORD_EVENT_FIELD(X) comes first.
+ * RECORD_FIELDS(X, GROUP, NGROUP) lists the record's fields; GROUP(name, side)
+ * is a group of fields about one side (a JSON object "client" / "server", CSV
+ * columns client_* / server_*), whose fields are SIDE_FIELDS(X).
+ * NGROUP(name, present, tls) is a group that may be absent: the JSON object
+ * "tls" (null when !present), CSV columns tls_* (all empty when !present),
+ * whose fields are TLS_FIELDS(X). With TCPSHAKE_SINK_EVENTS,
+ * RECORD_EVENT_FIELD(X) comes first.
  *
  * An entry is X(kind, "name", args...). The kind says how a value is encoded
  * (encode_json.h, encode_csv.h; the schema in tools/fields.c) and which args
@@ -25,8 +28,15 @@
  *   iso_stamp (ns)               the same, never null (0 is 1970-01-01T00:00:00Z)
  *   pct       (part, whole)      100 * part / whole with 2 decimals; 0.00 when whole is 0
  *   real      (v)                a double as printf's %g writes it
- * Values are expressions of `r` (the record), `sd` (the side, in SIDE_FIELDS)
- * and `ev` (the event); only the format that writes a field evaluates them.
+ *   version   (v)                a TLS version's name ("TLS1.3"; "0x7f17" for one
+ *                                without a name), null when 0
+ *   versions  (array, n)         the first n of them, as names
+ *   code      (present, v)       a 16-bit code point (cipher suite, group) as
+ *                                "0x1301", null when !present
+ *   codes     (array, n)         the first n of them (at most TCPSHAKE_TLS_LIST_MAX)
+ * Values are expressions of `r` (the record), `sd` (the side, in SIDE_FIELDS),
+ * `tl` (the TLS object, in TLS_FIELDS) and `ev` (the event); only the format
+ * that writes a field evaluates them.
  *
  * The aggregators' documents are lists of the same kinds: health_fields.h
  * (--by rows) and alert_fields.h (--detect alerts).
@@ -41,7 +51,7 @@
 
 #define RECORD_EVENT_FIELD(X) X(name, "event", tcpshake_event_name, ev, TCPSHAKE_EVENT_COUNT)
 
-#define RECORD_FIELDS(X, GROUP)                                                                    \
+#define RECORD_FIELDS(X, GROUP, NGROUP)                                                            \
     X(count, "id", r->id)                                                                          \
     X(iso_time, "ts", r->first_ns)                                                                 \
     X(count, "ip_version", r->ip_version)                                                          \
@@ -84,7 +94,8 @@
     X(flag, "client_p0f_fuzzy", r->client_p0f.fuzzy)                                               \
     X(text, "server_p0f_sig", r->server_p0f.sig, sizeof(r->server_p0f.sig))                        \
     X(text, "server_p0f_label", r->server_p0f.label, sizeof(r->server_p0f.label))                  \
-    X(flag, "server_p0f_fuzzy", r->server_p0f.fuzzy)
+    X(flag, "server_p0f_fuzzy", r->server_p0f.fuzzy)                                               \
+    NGROUP("tls", r->tls.outcome != TCPSHAKE_TLS_NONE, &r->tls)
 
 /* Values from the side's SYN (client) or SYN-ACK (server) are null when it was not seen. */
 #define SIDE_FIELDS(X)                                                                             \
@@ -109,5 +120,46 @@
     X(count, "ip_bytes", sd->ip_bytes)                                                             \
     X(time, "first_payload_ns", sd->first_payload_ns)                                              \
     X(count, "retransmits", sd->retransmits)
+
+/* The TLS handshake (record.h, struct tcpshake_tls); the group is null when
+ * its outcome is none. Versions are names, cipher suites and groups hex. */
+#define TLS_FIELDS(X)                                                                              \
+    X(name, "outcome", tcpshake_tls_outcome_name, tl->outcome, TCPSHAKE_TLS_OUTCOME_COUNT)         \
+    X(version, "ch_legacy_version", tl->ch_legacy_version)                                         \
+    X(versions, "ch_versions", tl->ch_versions, tl->n_ch_versions)                                 \
+    X(text, "sni", tl->sni, sizeof(tl->sni))                                                       \
+    X(text, "alpn_offered", tl->alpn_offered, sizeof(tl->alpn_offered))                            \
+    X(count, "n_ciphers", tl->n_ciphers)                                                           \
+    X(count, "n_extensions", tl->n_extensions)                                                     \
+    X(codes, "groups_offered", tl->groups_offered, tl->n_groups_offered)                           \
+    X(flag, "session_id_offered", tl->session_id_offered)                                          \
+    X(flag, "ticket_offered", tl->ticket_offered)                                                  \
+    X(flag, "psk_offered", tl->psk_offered)                                                        \
+    X(flag, "early_data_offered", tl->early_data_offered)                                          \
+    X(text, "ja4", tl->ja4, sizeof(tl->ja4))                                                       \
+    X(flag, "hrr", tl->hrr)                                                                        \
+    X(version, "version", tl->version)                                                             \
+    X(code, "cipher", tl->server_hello_ns != 0, tl->cipher)                                        \
+    X(code, "group", tl->group != 0, tl->group)                                                    \
+    X(text, "alpn", tl->alpn, sizeof(tl->alpn))                                                    \
+    X(flag, "resumed", tl->resumed)                                                                \
+    X(name, "resumption", tcpshake_tls_resumption_name, tl->resumption,                            \
+      TCPSHAKE_TLS_RESUMPTION_COUNT)                                                               \
+    X(time, "client_hello_ns", tl->client_hello_ns)                                                \
+    X(time, "client_hello2_ns", tl->client_hello2_ns)                                              \
+    X(time, "server_hello_ns", tl->server_hello_ns)                                                \
+    X(time, "server_flight_ns", tl->server_flight_ns)                                              \
+    X(time, "client_flight_ns", tl->client_flight_ns)                                              \
+    X(time, "client_data_ns", tl->client_data_ns)                                                  \
+    X(time, "server_data_ns", tl->server_data_ns)                                                  \
+    X(duration, "server_side_ns", tl->server_side_ns)                                              \
+    X(duration, "client_side_ns", tl->client_side_ns)                                              \
+    X(duration, "handshake_ns", tl->handshake_ns)                                                  \
+    X(duration, "syn_to_data_ns", tl->syn_to_data_ns)                                              \
+    X(opt, "alert_level", tl->alert_by != TCPSHAKE_WHO_NONE, tl->alert_level)                      \
+    X(opt, "alert_desc", tl->alert_by != TCPSHAKE_WHO_NONE, tl->alert_desc)                        \
+    X(name, "alert_by", tcpshake_who_name, tl->alert_by, TCPSHAKE_WHO_COUNT)                       \
+    X(time, "alert_ns", tl->alert_ns)                                                              \
+    X(name, "closed_by", tcpshake_who_name, tl->closed_by, TCPSHAKE_WHO_COUNT)
 
 #endif

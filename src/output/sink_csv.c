@@ -5,6 +5,7 @@
  * flattened (client.port -> client_port), so JSON and CSV share one
  * vocabulary (the man page lists both); encode_csv.h writes each kind.
  * Lines end with LF, not the CRLF of RFC 4180, as Unix tools expect.
+ * The tls group's columns (tls_*) are all empty when the record has no TLS.
  * With TCPSHAKE_SINK_EVENTS a first column "event" says handshake or close.
  */
 #include "sink.h"
@@ -22,6 +23,13 @@ static void put_side_columns(struct text_cursor *c, const char *prefix)
 }
 
 #define CSV_SIDE_COLUMNS(name, side) put_side_columns(c, name "_");
+
+static void put_tls_columns(struct text_cursor *c, const char *prefix)
+{
+    TLS_FIELDS(CSV_COLUMN)
+}
+
+#define CSV_TLS_COLUMNS(name, present, tls) put_tls_columns(c, name "_");
 
 /* Writes the line but its first byte, the separator before the first field. */
 static void put_row(struct tcpshake_sink *s, struct text_cursor line)
@@ -41,7 +49,7 @@ static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *fir
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         RECORD_EVENT_FIELD(CSV_COLUMN)
     }
-    RECORD_FIELDS(CSV_COLUMN, CSV_SIDE_COLUMNS)
+    RECORD_FIELDS(CSV_COLUMN, CSV_SIDE_COLUMNS, CSV_TLS_COLUMNS)
     put_row(s, line);
 }
 
@@ -56,6 +64,23 @@ static struct text_cursor put_side(struct text_cursor line, const struct tcpshak
 
 #define CSV_SIDE(name, side) line = put_side(line, r, side);
 
+/* Every column of an absent group is empty. */
+#define CSV_EMPTY(kind, name, ...) text_char(c, ',');
+
+static struct text_cursor put_tls(struct text_cursor line, bool present,
+                                  const struct tcpshake_tls *tl)
+{
+    struct text_cursor *c = &line;
+    if (present) {
+        TLS_FIELDS(CSV_FIELD)
+    } else {
+        TLS_FIELDS(CSV_EMPTY)
+    }
+    return line;
+}
+
+#define CSV_TLS(name, present, tls) line = put_tls(line, present, tls);
+
 static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     enum tcpshake_event ev = s->event;
@@ -65,7 +90,7 @@ static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         RECORD_EVENT_FIELD(CSV_FIELD)
     }
-    RECORD_FIELDS(CSV_FIELD, CSV_SIDE)
+    RECORD_FIELDS(CSV_FIELD, CSV_SIDE, CSV_TLS)
     put_row(s, line);
 }
 

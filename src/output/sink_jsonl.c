@@ -14,6 +14,8 @@
  *     VLAN (-1) and the ICMP type / code when no ICMP error was seen;
  *   - the gap arrays hold n_syn_gaps / n_synack_gaps entries (the counts are
  *     the array lengths); anomalies is an array of names;
+ *   - "tls" is an object (TLS_FIELDS) when the connection started a TLS
+ *     handshake, else null;
  *   - with TCPSHAKE_SINK_EVENTS the first member is "event": "handshake"
  *     (the outcome was just decided) or "close" (the connection ended).
  */
@@ -37,6 +39,24 @@ static struct text_cursor put_side(struct text_cursor line, struct json_key k,
 
 #define JSON_SIDE(name, side) line = put_side(line, JSON_KEY(name), r, side);
 
+static struct text_cursor put_tls(struct text_cursor line, struct json_key k,
+                                  const struct tcpshake_tls *tl)
+{
+    struct text_cursor *b = &line;
+    json_put_key(b, k);
+    char *open = line.p;
+    TLS_FIELDS(JSON_FIELD)
+    json_close(b, open);
+    return line;
+}
+
+#define JSON_NGROUP(name, present, tls)                                                            \
+    if (present) {                                                                                 \
+        line = put_tls(line, JSON_KEY(name), tls);                                                 \
+    } else {                                                                                       \
+        json_put_null(b, JSON_KEY(name));                                                          \
+    }
+
 static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     enum tcpshake_event ev = s->event;
@@ -46,7 +66,7 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         RECORD_EVENT_FIELD(JSON_FIELD)
     }
-    RECORD_FIELDS(JSON_FIELD, JSON_SIDE)
+    RECORD_FIELDS(JSON_FIELD, JSON_SIDE, JSON_NGROUP)
     json_close(b, line.start);
     text_char(b, '\n');
     sink_put_text(s, &line);

@@ -133,6 +133,7 @@ struct conn {
     bool rst_closed;        /* a RST the receiver could have accepted was seen */
     bool server_responded;  /* server_resp_ns is set */
     bool decision_reported; /* the engine has sent this connection's handshake event */
+    uint8_t tls_state;      /* enum tlsflow_state: whether its TLS handshake is read */
 
     /* Cold: the facts of both endpoints, still as A and B. */
     struct conn_facts facts;
@@ -144,6 +145,7 @@ struct conn {
     uint32_t synacks_before_ack; /* SYN-ACKs up to the final ACK */
     uint32_t isn_first[2];       /* per endpoint: ISN of its first SYN / SYN-ACK (ISN changes) */
     uint32_t syn_payload[2];     /* per endpoint: payload its SYN carried (TFO) */
+    uint32_t tls;                /* its TLS facts in the engine's pool (tlsflow.h), 0: none */
 };
 
 /* The bytes of a connection that mid-connection segments touch. */

@@ -297,6 +297,11 @@ grep '^probe:' "$tmp/probe"
 if "$here/delay.sh" "$cli" >"$tmp/delay" 2>&1; then ok; else not_ok "delay suite:"; grep -v '^delay:' "$tmp/delay"; fi
 tail -1 "$tmp/delay"
 
+# TLS from openssl s_server / s_client through the relay: negotiated values, alerts, and
+# the TLS handshake's delays on the right side (needs root and openssl).
+if "$here/tls.sh" "$cli" >"$tmp/tls" 2>&1; then ok; else not_ok "tls suite:"; grep -v '^tls:' "$tmp/tls"; fi
+tail -1 "$tmp/tls"
+
 # SYN flood, scans and a busy client between namespaces, then --detect (needs root).
 if "$here/attacks.sh" "$cli" >"$tmp/attacks" 2>&1; then ok; else not_ok "attacks suite:"; grep -v '^attacks:' "$tmp/attacks"; fi
 grep '^attacks:' "$tmp/attacks"

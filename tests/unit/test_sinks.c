@@ -75,7 +75,7 @@
     "\"client_p0f_sig\":\"4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0\","                    \
     "\"client_p0f_label\":\"s:unix:Linux:3.11 and newer\",\"client_p0f_fuzzy\":true,"              \
     "\"server_p0f_sig\":\"4:63+1:0:1400:mss*46,9:mss,sok,ts,nop,ws:df:0\","                        \
-    "\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false}\n"
+    "\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false,\"tls\":null}\n"
 
 #define EXPECT_JSON_REFUSED_V6                                                                     \
     "{\"id\":2,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":6,\"vlan\":100,"           \
@@ -101,7 +101,7 @@
     "\"anomalies\":[\"rst_out_of_window\",\"bad_tcp_option\"],\"zeek_state\":\"REJ\","             \
     "\"zeek_history\":\"Sr\",\"zeek_flipped\":false,"                                              \
     "\"client_p0f_sig\":\"\",\"client_p0f_label\":\"\",\"client_p0f_fuzzy\":false,"                \
-    "\"server_p0f_sig\":\"\",\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false}\n"
+    "\"server_p0f_sig\":\"\",\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false,\"tls\":null}\n"
 
 #define EXPECT_JSON_UNANSWERED                                                                     \
     "{\"id\":3,\"ts\":\"2023-11-14T22:13:25.123456789Z\",\"ip_version\":4,\"vlan\":null,"          \
@@ -126,7 +126,16 @@
     "\"half_close\":false,\"anomalies\":[],\"zeek_state\":\"S0\",\"zeek_history\":\"S\","          \
     "\"zeek_flipped\":false,"                                                                      \
     "\"client_p0f_sig\":\"\",\"client_p0f_label\":\"\",\"client_p0f_fuzzy\":false,"                \
-    "\"server_p0f_sig\":\"\",\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false}\n"
+    "\"server_p0f_sig\":\"\",\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false,\"tls\":null}\n"
+
+#define TLS_COLUMNS                                                                                \
+    "tls_outcome,tls_ch_legacy_version,tls_ch_versions,tls_sni,tls_alpn_offered,tls_n_ciphers,"    \
+    "tls_n_extensions,tls_groups_offered,tls_session_id_offered,tls_ticket_offered,"               \
+    "tls_psk_offered,tls_early_data_offered,tls_ja4,tls_hrr,tls_version,tls_cipher,tls_group,"     \
+    "tls_alpn,tls_resumed,tls_resumption,tls_client_hello_ns,tls_client_hello2_ns,"                \
+    "tls_server_hello_ns,tls_server_flight_ns,tls_client_flight_ns,tls_client_data_ns,"            \
+    "tls_server_data_ns,tls_server_side_ns,tls_client_side_ns,tls_handshake_ns,"                   \
+    "tls_syn_to_data_ns,tls_alert_level,tls_alert_desc,tls_alert_by,tls_alert_ns,tls_closed_by"
 
 #define EXPECT_CSV                                                                                 \
     "id,ts,ip_version,vlan,client_addr,client_port,client_syn_seen,client_isn,client_mss,"         \
@@ -143,7 +152,7 @@
     "client_side_ns,handshake_ns,rtt_rule,app_latency_ns,duration_ns,icmp_type,icmp_code,"         \
     "icmp_ns,first_fin,rst_by,half_close,anomalies,zeek_state,zeek_history,zeek_flipped,"          \
     "client_p0f_sig,client_p0f_label,client_p0f_fuzzy,server_p0f_sig,server_p0f_label,"            \
-    "server_p0f_fuzzy\n"                                                                           \
+    "server_p0f_fuzzy," TLS_COLUMNS "\n"                                                           \
     "1,2023-11-14T22:13:20.123456789Z,4,,10.0.0.1,51234,true,1000,1460,7,true,true,111,222,"       \
     "64240,64,1700000000223456789,true,,false,6,75,387,1700000000124056789,0,10.0.0.2,80,"         \
     "true,5000,1400,9,true,true,333,111,65160,63,1700000000223956789,true,,false,5,1200,"          \
@@ -152,18 +161,20 @@
     "1700000000123969134,1700000000124003701,1,1,,,512345,34567,546912,exact,1234567,"             \
     "100600000,,,,client,none,false,,SF,ShADadFf,false,"                                           \
     "\"4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0\",s:unix:Linux:3.11 and newer,true,"      \
-    "\"4:63+1:0:1400:mss*46,9:mss,sok,ts,nop,ws:df:0\",,false\n"                                   \
+    "\"4:63+1:0:1400:mss*46,9:mss,sok,ts,nop,ws:df:0\",,false,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,," \
+    "\n"                                                                                           \
     "2,2023-11-14T22:13:20.123456789Z,6,100,2001:db8::1,40000,true,4294967295,1440,8,false,"       \
     "false,,,65535,255,,false,,false,1,0,80,,0,2001:db8::2,443,false,,,,false,false,,,,,,"         \
     "false,1700000000123706789,true,1,0,60,,0,false,refused,handshake,none,"                       \
     "1700000000123456789,1700000000123706789,1700000000123456789,1700000000123456789,,,,1,"        \
     "0,,,,,,none,,250000,,,,none,server,false,rst_out_of_window|bad_tcp_option,REJ,Sr,"            \
-    "false,,,false,,,false\n"                                                                      \
+    "false,,,false,,,false,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n"                                  \
     "3,2023-11-14T22:13:25.123456789Z,4,,192.168.1.10,33000,true,77,1460,,true,false,,,"           \
     "29200,64,,false,,false,3,0,180,,0,192.0.2.1,22,false,,,,false,false,,,,,,false,,false,"       \
     "0,0,0,,0,false,unanswered,handshake,none,1700000005123456789,1700000008123456789,"            \
     "1700000005123456789,1700000008123456789,,,,3,0,1000000000|2000000000,,,,,none,,"              \
-    "3000000000,,,,none,none,false,,S0,S,false,,,false,,,false\n"
+    "3000000000,,,,none,none,false,,S0,S,false,,,false,,,false,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,," \
+    ",\n"
 
 #define EXPECT_ZEEK                                                                                \
     "#separator \\x09\n"                                                                           \
@@ -521,14 +532,17 @@ static void test_json(const struct tcpshake_record *recs)
     check_render(TCPSHAKE_FORMAT_JSON, 0, NULL, 0, "");
 }
 
+static void test_tls(const struct tcpshake_record *recs);
+
 static void test_csv(const struct tcpshake_record *recs)
 {
+    test_tls(recs);
     check_render(TCPSHAKE_FORMAT_CSV, 0, recs, 3, EXPECT_CSV);
 
     /* Every row has as many fields as the header. */
     char *got = render(TCPSHAKE_FORMAT_CSV, 0, recs, 3);
     size_t header = got != NULL ? csv_fields(got) : 0;
-    CHECK_INT(header, 83); /* 4 + 2 x 21 per side + 31 + 6 p0f */
+    CHECK_INT(header, 119); /* 4 + 2 x 21 per side + 31 + 6 p0f + 36 of the tls group */
     for (const char *line = got; line != NULL && *line != '\0';) {
         CHECK_INT(csv_fields(line), header);
         line = strchr(line, '\n');
@@ -542,6 +556,70 @@ static void test_csv(const struct tcpshake_record *recs)
     memcpy(r.zeek_state, "ABCDEFGH", 8);
     got = render(TCPSHAKE_FORMAT_CSV, 0, &r, 1);
     CHECK(got != NULL && strstr(got, ",ABCDEFGH,\"a,b\"\"c\nd\",false,\"4:64") != NULL);
+    free(got);
+}
+
+/* A record with a TLS handshake: the tls object in JSON, the tls_* columns in CSV. */
+static void test_tls(const struct tcpshake_record *recs)
+{
+    struct tcpshake_record r = recs[0];
+    struct tcpshake_tls *t = &r.tls;
+    t->outcome = TCPSHAKE_TLS_ESTABLISHED;
+    t->ch_legacy_version = 0x0303;
+    t->ch_versions[0] = 0x0304;
+    t->ch_versions[1] = 0x0303;
+    t->n_ch_versions = 2;
+    strcpy(t->sni, "a\"b,c.example");
+    strcpy(t->alpn_offered, "h2,http/1.1");
+    t->n_ciphers = 15;
+    t->n_extensions = 16;
+    t->groups_offered[0] = 0x11ec;
+    t->groups_offered[1] = 0x001d;
+    t->n_groups_offered = 2;
+    t->ticket_offered = true;
+    strcpy(t->ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    t->version = 0x0304;
+    t->cipher = 0x1301;
+    t->group = 0x11ec;
+    t->resumption = TCPSHAKE_TLS_RESUMPTION_PSK;
+    t->resumed = true;
+    t->client_hello_ns = 1700000000124056789;
+    t->server_hello_ns = 1700000000125056789;
+    t->server_side_ns = 1000000;
+    t->client_side_ns = TCPSHAKE_NO_TIME;
+    t->handshake_ns = TCPSHAKE_NO_TIME;
+    t->syn_to_data_ns = TCPSHAKE_NO_TIME;
+    t->alert_by = TCPSHAKE_WHO_SERVER;
+    t->alert_level = 2;
+    t->alert_desc = 40;
+    t->alert_ns = 1700000000126056789;
+    char *got = render(TCPSHAKE_FORMAT_JSON, 0, &r, 1);
+    CHECK(got != NULL &&
+          strstr(got,
+                 ",\"tls\":{\"outcome\":\"established\",\"ch_legacy_version\":\"TLS1.2\","
+                 "\"ch_versions\":[\"TLS1.3\",\"TLS1.2\"],\"sni\":\"a\\\"b,c.example\","
+                 "\"alpn_offered\":\"h2,http/1.1\",\"n_ciphers\":15,\"n_extensions\":16,"
+                 "\"groups_offered\":[\"0x11ec\",\"0x001d\"],\"session_id_offered\":false,"
+                 "\"ticket_offered\":true,\"psk_offered\":false,\"early_data_offered\":false,"
+                 "\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\",\"hrr\":false,"
+                 "\"version\":\"TLS1.3\",\"cipher\":\"0x1301\",\"group\":\"0x11ec\",\"alpn\":\"\","
+                 "\"resumed\":true,\"resumption\":\"psk\","
+                 "\"client_hello_ns\":1700000000124056789,\"client_hello2_ns\":null,"
+                 "\"server_hello_ns\":1700000000125056789,\"server_flight_ns\":null,"
+                 "\"client_flight_ns\":null,\"client_data_ns\":null,\"server_data_ns\":null,"
+                 "\"server_side_ns\":1000000,\"client_side_ns\":null,\"handshake_ns\":null,"
+                 "\"syn_to_data_ns\":null,\"alert_level\":2,\"alert_desc\":40,"
+                 "\"alert_by\":\"server\",\"alert_ns\":1700000000126056789,"
+                 "\"closed_by\":\"none\"}}\n") != NULL);
+    free(got);
+    got = render(TCPSHAKE_FORMAT_CSV, 0, &r, 1);
+    CHECK(got != NULL &&
+          strstr(got,
+                 ",false,established,TLS1.2,TLS1.3|TLS1.2,\"a\"\"b,c.example\",\"h2,http/1.1\","
+                 "15,16,0x11ec|0x001d,false,true,false,false,"
+                 "t13d1516h2_8daaf6152771_e5627efa2ab1,false,TLS1.3,0x1301,0x11ec,,true,psk,"
+                 "1700000000124056789,,1700000000125056789,,,,,1000000,,,,2,40,server,"
+                 "1700000000126056789,none\n") != NULL);
     free(got);
 }
 
