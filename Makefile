@@ -69,7 +69,8 @@ $(LIB_SO): $(LIB_OBJ)
 	$(Q)$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libtcpshake.so.0 $^ -o $@ $(LDLIBS)
 
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
-	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(LIB_A)
+	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(BUILD)/cli/metrics.o \
+	$(BUILD)/cli/metrics_http.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 

@@ -207,6 +207,9 @@ bool agg_replaces_records(const struct agg_options *o)
 static void on_alert(const struct tcpshake_alert *a, void *user)
 {
     struct agg_run *run = user;
+    if (a->kind < TCPSHAKE_ALERT_COUNT) {
+        run->alerts[a->kind]++;
+    }
     if (tcpshake_alert_write_json(a, stderr) != TCPSHAKE_OK || fflush(stderr) != 0) {
         run->write_failed = true;
     }

@@ -46,6 +46,7 @@ struct agg_run {
     struct tcpshake_health *health;
     struct tcpshake_detect *detect;
     bool write_failed; /* an alert line could not be written */
+    uint64_t alerts[TCPSHAKE_ALERT_COUNT]; /* raised so far, by kind */
 };
 
 void agg_options_default(struct agg_options *o);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli_agg.h"
+#include "cli_metrics.h"
 #include "cli_probe.h"
 #include "cli_streams.h"
 #include "cli_summary.h"
@@ -49,8 +50,9 @@ struct options {
     int color; /* -1 auto, 0 off, 1 on */
     bool quiet;
     struct tcpshake_config cfg;
-    struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
-    char *bpf;              /* joined from the remaining arguments; heap */
+    struct agg_options agg;         /* --by, --bucket, --detect ... (cli/agg.c) */
+    struct metrics_options metrics; /* --metrics-listen, --metrics-file (cli/metrics.c) */
+    char *bpf;                      /* joined from the remaining arguments; heap */
 };
 
 struct run {
@@ -62,12 +64,13 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;    /* of the first write that failed */
-    bool out_gone;      /* standard output's reader went away (EPIPE) */
-    struct agg_run agg; /* health rows and detectors (cli/agg.c) */
-    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;  /* progress line: when reading started */
-    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
+    int write_errno;         /* of the first write that failed */
+    bool out_gone;           /* standard output's reader went away (EPIPE) */
+    struct agg_run agg;      /* health rows and detectors (cli/agg.c) */
+    struct metrics *metrics; /* --metrics-listen / --metrics-file; NULL without */
+    struct tcpshake *h;      /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;       /* progress line: when reading started */
+    uint64_t drawn_ns;       /* when it was last drawn; 0 = not on screen */
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -122,6 +125,7 @@ static void usage(FILE *out)
             "                          --handshake-only always uses one\n"
             "  --color, --no-color     colour the table (default: only on a terminal)\n");
     agg_usage(out);
+    metrics_usage(out);
     fprintf(out, "  -h, --help              this help\n"
                  "  --version               print the version\n"
                  "\n"
@@ -364,7 +368,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
-        AGG_LONGOPTS{ NULL, 0, NULL, 0 },
+        AGG_LONGOPTS METRICS_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -380,6 +384,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         int live_rc = parse_live_option(ch, optarg, o);
         if (live_rc == -1) {
             live_rc = agg_parse_option(ch, optarg, &o->agg);
+        }
+        if (live_rc == -1) {
+            live_rc = metrics_parse_option(ch, optarg, &o->metrics);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -551,6 +558,9 @@ static void on_record(const struct tcpshake_record *r, void *user)
     }
     tcpshake_summary_add(run->summary, r);
     agg_record(&run->agg, r);
+    if (run->metrics != NULL) {
+        metrics_record(run->metrics, r, tcpshake_get_stats(run->h));
+    }
 }
 
 static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
@@ -577,6 +587,9 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
 {
     struct run *run = user;
     char a[40], b[40];
+    if (run->metrics != NULL) {
+        metrics_tick(run->metrics, tcpshake_get_stats(run->h));
+    }
     if (run->interval == NULL) {
         return;
     }
@@ -759,6 +772,24 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
     return status;
 }
 
+/* --metrics-listen / --metrics-file: bind the socket, start the thread. */
+static bool start_metrics(const struct options *o, struct run *run)
+{
+    char why[200];
+    uint64_t every = o->stats_interval != 0 ? o->stats_interval : 10;
+    run->metrics = metrics_start(&o->metrics, every, why, sizeof(why));
+    if (run->metrics == NULL) {
+        if (o->metrics.listen != NULL) {
+            complain("--metrics-listen %s: %s", o->metrics.listen, why);
+        } else {
+            complain("--metrics-file %s: %s", o->metrics.file, why);
+        }
+        return false;
+    }
+    metrics_set_alerts(run->metrics, o->agg.detect ? run->agg.alerts : NULL);
+    return true;
+}
+
 /* Open, analyse, print; returns the exit status. */
 static int analyse(const struct options *o, struct run *run)
 {
@@ -777,6 +808,9 @@ static int analyse(const struct options *o, struct run *run)
     }
     if (o->stats_interval != 0) {
         tcpshake_set_interval(h, o->stats_interval * 1000000000u, on_interval, run);
+    } else if (run->metrics != NULL && o->iface != NULL) {
+        /* Live: fresh metrics every second of wall time, even while the link is idle. */
+        tcpshake_set_interval(h, 1000000000u, on_interval, run);
     }
     int rc = open_input(o, h);
     if (rc >= 0) {
@@ -802,6 +836,11 @@ static int analyse(const struct options *o, struct run *run)
     run->h = NULL;
     clear_progress(run);
     int status = report(o, run, h);
+    char why[200];
+    if (!metrics_finish(run->metrics, tcpshake_get_stats(h), why, sizeof(why))) {
+        complain("--metrics-file %s: %s", o->metrics.file, why);
+        status = EXIT_RUNTIME;
+    }
     if (ran == TCPSHAKE_ERR_WRITE) {
         complain("%s: %s", o->write_path, tcpshake_errmsg(h));
         status = EXIT_RUNTIME;
@@ -951,6 +990,8 @@ int main(int argc, char **argv)
         (o.stats_interval != 0 && !run.interval) || !agg_start(&run.agg, &o.agg)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
+    } else if (metrics_wanted(&o.metrics) && !start_metrics(&o, &run)) {
+        status = EXIT_RUNTIME;
     } else {
         status = analyse(&o, &run);
     }
@@ -958,6 +999,7 @@ int main(int argc, char **argv)
     tcpshake_summary_free(run.summary);
     tcpshake_summary_free(run.interval);
     agg_free(&run.agg);
+    metrics_free(run.metrics);
     free(o.bpf);
     return end_streams(status, run.out_gone);
 }
