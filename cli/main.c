@@ -50,9 +50,10 @@ struct options {
     int color; /* -1 auto, 0 off, 1 on */
     bool quiet;
     struct tcpshake_config cfg;
-    struct agg_options agg;         /* --by, --bucket, --detect ... (cli/agg.c) */
-    struct metrics_options metrics; /* --metrics-listen, --metrics-file (cli/metrics.c) */
-    char *bpf;                      /* joined from the remaining arguments; heap */
+    struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
+    char *bpf;              /* joined from the remaining arguments; heap */
+    /* --metrics-listen, --metrics-file (cli/metrics.c) */
+    struct metrics_options metrics;
 };
 
 struct run {
@@ -64,13 +65,14 @@ struct run {
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
     bool write_failed;
-    int write_errno;         /* of the first write that failed */
-    bool out_gone;           /* standard output's reader went away (EPIPE) */
-    struct agg_run agg;      /* health rows and detectors (cli/agg.c) */
-    struct metrics *metrics; /* --metrics-listen / --metrics-file; NULL without */
-    struct tcpshake *h;      /* while it runs: to stop it, and the progress line's packet count */
-    uint64_t start_ns;       /* progress line: when reading started */
-    uint64_t drawn_ns;       /* when it was last drawn; 0 = not on screen */
+    int write_errno;    /* of the first write that failed */
+    bool out_gone;      /* standard output's reader went away (EPIPE) */
+    struct agg_run agg; /* health rows and detectors (cli/agg.c) */
+    struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
+    uint64_t start_ns;  /* progress line: when reading started */
+    uint64_t drawn_ns;  /* when it was last drawn; 0 = not on screen */
+    /* --metrics-listen / --metrics-file; NULL without */
+    struct metrics *metrics;
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
