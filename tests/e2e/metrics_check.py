@@ -163,12 +163,21 @@ def api(url, query):
 
 
 def summary_p99_ms(path):
-    """The p99 column of the summary's "server side" latency row."""
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if parts[:2] == ["server", "side"] and len(parts) == 8:
-                return float(parts[6])
+    """The p99 column of the last "server side" latency row (the end-of-run summary),
+    waiting up to 20 s for the run to end."""
+    for _ in range(40):
+        with open(path) as f:
+            text = f.read()
+        if "kernel dropped" in text:  # the end-of-run summary's live counters
+            break
+        time.sleep(0.5)
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("connections ")]
+    for line in lines[starts[-1]:] if starts else []:
+        parts = line.split()
+        if parts[:2] == ["server", "side"] and len(parts) == 8:
+            # the first: the whole run's, before the per-server rows
+            return float(parts[6]) if parts[6] != "-" else None
     return None
 
 
@@ -202,6 +211,7 @@ def cmd_prom(url, jsonl, summary):
           f"Prometheus: server side sum {res}, records {sum(ss) / 1e9}")
     res = api(url, "histogram_quantile(0.99, sum by (le) (tcpshake_server_side_seconds_bucket))")
     prom_p99 = float(res[0]["value"][1]) * 1e3 if res else None
+    print("prometheus agrees" if not failures else "prometheus disagrees", flush=True)
     return prom_p99, len(recs)
 
 
