@@ -85,7 +85,7 @@ for cap in "$data"/*.pcap "$data"/*.pcapng; do
         not_ok "$name --metrics-file: exit $rc, $(head -c 200 "$tmp/err")"
         continue
     fi
-    if python3 "$check" file "$tmp/m.prom" "$tmp/m.json"; then ok; else not_ok "$name: metrics file vs records"; fi
+    if python3 "$check" exposition "$tmp/m.prom" "$tmp/m.json"; then ok; else not_ok "$name: metrics file vs records"; fi
     if promtool check metrics <"$tmp/m.prom" >"$tmp/lint" 2>&1; then ok; else
         not_ok "$name: promtool check metrics: $(head -c 300 "$tmp/lint")"
     fi
@@ -265,7 +265,7 @@ rc=$?
 if [ $rc -eq 0 ]; then ok; else not_ok "Prometheus vs records: $(head -c 600 "$tmp/promq")"; fi
 grep '^prometheus:' "$tmp/promq"
 
-if python3 "$check" file "$tmp/live.prom" "$tmp/live"; then ok; else not_ok "final live metrics file vs records"; fi
+if python3 "$check" exposition "$tmp/live.prom" "$tmp/live"; then ok; else not_ok "final live metrics file vs records"; fi
 if grep -q '^tcpshake_kernel_dropped_packets_total{where="buffer"} 0$' "$tmp/live.prom" &&
     grep -q '^tcpshake_kernel_dropped_packets_total{where="interface"} 0$' "$tmp/live.prom"; then ok; else
     not_ok "kernel drops: $(grep '^tcpshake_kernel_dropped' "$tmp/live.prom")"

@@ -1,6 +1,6 @@
 """The metrics suite's checks (tests/e2e/metrics.sh).
 
-  file PROM JSONL         the exposition in PROM against the JSON records of the same
+  exposition PROM JSONL   the exposition in PROM against the JSON records of the same
                           run: outcome counts, histogram buckets, _count and _sum
   scrape HOST PORT OUT    GET /metrics once, the body to OUT (fails on a non-200)
   prom URL JSONL SUMMARY  Prometheus' HTTP API at URL against the records (waits up to
@@ -335,7 +335,7 @@ def cmd_abuse(host, port, pid):
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"file": cmd_file, "scrape": cmd_scrape, "prom": cmd_prom_main, "abuse": cmd_abuse}[cmd](*args)
+    {"exposition": cmd_file, "scrape": cmd_scrape, "prom": cmd_prom_main, "abuse": cmd_abuse}[cmd](*args)
     sys.exit(1 if failures else 0)
 
 
