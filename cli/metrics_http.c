@@ -16,6 +16,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,7 +386,12 @@ bool metrics_http_start(struct metrics *m, const char *listen_arg, char *why, si
         snprintf(why, why_len, "pipe: %s", strerror(errno));
         return false;
     }
+    /* Ctrl-C and SIGTERM go to the capture thread, whose read they interrupt. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     int rc = pthread_create(&m->thread, NULL, serve, m);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
         snprintf(why, why_len, "cannot start a thread: %s", strerror(rc));
         return false;
