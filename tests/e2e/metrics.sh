@@ -3,8 +3,10 @@
 #
 #   files:  every capture in tests/data with -o json --metrics-file: the file's
 #           counters and histograms equal the records of the same run
-#           (tests/e2e/metrics_check.py file), promtool check metrics passes, the
-#           records are byte-identical to a run without the option; bad
+#           (tests/e2e/metrics_check.py exposition), promtool check metrics passes, the
+#           records are byte-identical to a run without the option; the same
+#           with a generated trace of many servers, a SYN flood and a port scan
+#           (per-server series and "other", alerts by kind); bad
 #           --metrics-listen / --metrics-file arguments are refused.
 #   live:   two network namespaces joined through tests/tools/tap_relay (each
 #           handshake round trip 80 ms, as in delay.sh); tcpshake -i on the
@@ -23,9 +25,10 @@
 # under CI and says "skipped" elsewhere (tests/need.sh). Everything lives in
 # namespaces created here (random suffix) and is removed on exit, failure included.
 #
-# usage: tests/e2e/metrics.sh CLI      prints "metrics: N passed, M failed"
+# usage: tests/e2e/metrics.sh CLI GEN_TRACE      prints "metrics: N passed, M failed"
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+gen_trace=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../need.sh"
 . "$here/netns.sh"
@@ -94,16 +97,28 @@ for cap in "$data"/*.pcap "$data"/*.pcapng; do
 done
 ls "$tmp" | grep -q '\.tmp\.' && not_ok "a temporary metrics file was left behind" || ok
 
-# --detect: alerts by kind, every kind listed, summing to the alert lines.
-"$cli" -r "$data/handshakes.pcap" -o json -q --detect --fail-min 1 --metrics-file "$tmp/d.prom" \
-    >/dev/null 2>"$tmp/alerts"
-n_alerts=$(grep -c '"alert"' "$tmp/alerts")
-if python3 - "$tmp/d.prom" "$n_alerts" <<'EOF'; then ok; else not_ok "tcpshake_alerts_total vs the alert lines ($n_alerts)"; fi
+# A generated trace with more servers than get series of their own, a SYN flood and a port
+# scan: the "other" series and the alerts by kind, summing to the alert lines.
+if "$gen_trace" -o "$tmp/gen.pcap" -c 600 -p 8000 -s 7 --flood 300 --scan 40 2>"$tmp/err"; then
+    "$cli" -r "$tmp/gen.pcap" -o json -q --detect --flood-min 100 --metrics-file "$tmp/d.prom" \
+        >"$tmp/d.json" 2>"$tmp/alerts"
+    if python3 "$check" exposition "$tmp/d.prom" "$tmp/d.json"; then ok; else not_ok "generated trace: metrics file vs records"; fi
+    n_alerts=$(grep -c '"alert"' "$tmp/alerts")
+    if python3 - "$tmp/d.prom" "$n_alerts" <<'EOF'; then ok; else not_ok "tcpshake_alerts_total vs the $n_alerts alert lines"; fi
 import sys
-lines = [l for l in open(sys.argv[1]) if l.startswith("tcpshake_alerts_total{")]
-total = sum(float(l.split()[-1]) for l in lines)
-sys.exit(0 if len(lines) == 8 and total == int(sys.argv[2]) else 1)
+lines = [l.split() for l in open(sys.argv[1]) if l.startswith("tcpshake_alerts_total{")]
+counts = {l[0]: float(l[1]) for l in lines}
+ok = (len(lines) == 8 and sum(counts.values()) == int(sys.argv[2]) >= 2 and
+      counts['tcpshake_alerts_total{kind="syn_flood"}'] >= 1 and
+      counts['tcpshake_alerts_total{kind="port_scan"}'] >= 1)
+sys.exit(0 if ok else 1)
 EOF
+    if [ "$(grep -c '^tcpshake_server_side_seconds_count{' "$tmp/d.prom")" = 17 ]; then ok; else
+        not_ok "want 16 servers and \"other\" in the generated trace's metrics"
+    fi
+else
+    not_ok "gen_trace: $(head -c 200 "$tmp/err")"
+fi
 
 # Refused arguments: usage errors (2) before anything runs; an unwritable file (1) after
 # the records are out.

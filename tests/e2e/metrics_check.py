@@ -105,15 +105,26 @@ def cmd_file(prom, jsonl):
     for o, n in outcomes.items():
         got = total(m, "tcpshake_handshakes_total", outcome=o)
         check(got == n, f"tcpshake_handshakes_total outcome={o}: {got}, records {n}")
-    # Per server: every server with a completed handshake has its own series (fewer than 16 here).
-    done = [r for r in recs if r["outcome"] in ("established", "fast_open", "simultaneous_open")]
-    named = {server_of(r) for r in done}
-    for s in named:
-        mine = [r for r in recs if server_of(r) == s]
-        got = total(m, "tcpshake_handshakes_total", server=s)
-        # Records before the server's first completed handshake went to "other".
-        check(len([r for r in mine if r in done]) <= got <= len(mine),
-              f"server {s}: {got} handshakes, records to it {len(mine)}")
+    # Per server, as tcpshake assigns them in record order: the first 16 servers seen
+    # completing a handshake get their own series, every other record is "other".
+    slots, want, counted = [], {}, {}
+    for r in recs:
+        s = server_of(r)
+        done = r["outcome"] in ("established", "fast_open", "simultaneous_open")
+        if s not in slots and len(slots) < 16 and done:
+            slots.append(s)
+        series = s if s in slots else "other"
+        counted.setdefault(series, []).append(r)
+        key = (series, r["outcome"])
+        want[key] = want.get(key, 0) + 1
+    for (s, o), n in want.items():
+        got = total(m, "tcpshake_handshakes_total", server=s, outcome=o)
+        check(got == n, f"tcpshake_handshakes_total server={s} outcome={o}: {got}, records {n}")
+    shown = {d["server"] for d, _ in samples(m, "tcpshake_server_side_seconds_count")}
+    check(shown == set(slots) | {"other"}, f"server series {sorted(shown)}, want {sorted(slots)}")
+    for s in slots + ["other"]:
+        check_hist(m, "tcpshake_server_side_seconds",
+                   measured(counted.get(s, []), "server_side_ns"), server=s)
     check_hist(m, "tcpshake_server_side_seconds", measured(recs, "server_side_ns"))
     check_hist(m, "tcpshake_client_side_seconds", measured(recs, "client_side_ns"))
     check_hist(m, "tcpshake_handshake_seconds", measured(recs, "handshake_ns"))

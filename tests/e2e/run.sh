@@ -223,7 +223,7 @@ grep '^attacks:' "$tmp/attacks"
 
 # Prometheus metrics: files against the records, a live capture scraped by a real
 # Prometheus, the endpoint under abuse (needs root and prometheus).
-if "$here/metrics.sh" "$cli" >"$tmp/metrics" 2>&1; then ok; else not_ok "metrics suite:"; grep -v '^metrics:' "$tmp/metrics"; fi
+if "$here/metrics.sh" "$cli" "$gen_trace" >"$tmp/metrics" 2>&1; then ok; else not_ok "metrics suite:"; grep -v '^metrics:' "$tmp/metrics"; fi
 grep '^metrics:' "$tmp/metrics"
 
 echo "e2e: $pass passed, $fail failed"
