@@ -561,7 +561,7 @@ static void on_record(const struct tcpshake_record *r, void *user)
     tcpshake_summary_add(run->summary, r);
     agg_record(&run->agg, r);
     if (run->metrics != NULL) {
-        metrics_record(run->metrics, r, tcpshake_get_stats(run->h));
+        metrics_record(run->metrics, r, run->h != NULL ? tcpshake_get_stats(run->h) : NULL);
     }
 }
 
@@ -590,7 +590,7 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
     struct run *run = user;
     char a[40], b[40];
     if (run->metrics != NULL) {
-        metrics_tick(run->metrics, tcpshake_get_stats(run->h));
+        metrics_tick(run->metrics, run->h != NULL ? tcpshake_get_stats(run->h) : NULL);
     }
     if (run->interval == NULL) {
         return;

@@ -279,11 +279,6 @@ static void put_counter(struct mbuf *b, const char *name, const char *help, uint
 
 static void render_stats(struct mbuf *b, const struct metrics *m, const struct tcpshake_stats *st)
 {
-    struct tcpshake_stats zero;
-    if (st == NULL) {
-        memset(&zero, 0, sizeof(zero));
-        st = &zero;
-    }
     put_counter(b, "tcpshake_packets_read_total", "Packets read from the capture.",
                 st->packets_read);
     put_head(b, "tcpshake_packets_skipped_total", "counter", "Packets not analysed, by reason.");
@@ -310,7 +305,11 @@ static void render(struct metrics *m, struct mbuf *b, const struct tcpshake_stat
 {
     b->len = 0;
     b->failed = false;
-    if (st != NULL && st->live) {
+    if (st != NULL) {
+        m->stats = *st; /* without: the last figures seen, so that no counter goes back */
+    }
+    st = &m->stats;
+    if (st->live) {
         m->live = true;
     }
     put_head(b, "tcpshake_build_info", "gauge", "The tcpshake version, as a label.");

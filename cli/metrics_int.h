@@ -56,6 +56,7 @@ struct metrics {
     struct mhist client_side, handshake, tls_handshake;
     const uint64_t *alerts; /* TCPSHAKE_ALERT_COUNT, or NULL */
     bool live;
+    struct tcpshake_stats stats; /* the last seen (zeros before the first) */
     struct mbuf draft;     /* rendered here, then swapped with shown */
     uint64_t published_ms; /* CLOCK_MONOTONIC of the last render */
     /* Shared: shown under lock. */
