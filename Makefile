@@ -71,7 +71,8 @@ $(LIB_SO): $(LIB_OBJ)
 $(CLI): $(BUILD)/cli/main.o $(BUILD)/cli/probe.o $(BUILD)/cli/agg.o $(BUILD)/cli/writer.o \
 	$(BUILD)/cli/streams.o $(BUILD)/cli/summary.o $(BUILD)/cli/inputs.o \
 	$(BUILD)/cli/rotate.o $(BUILD)/cli/ladder.o $(BUILD)/cli/habits.o $(BUILD)/cli/select.o \
-	$(BUILD)/cli/table.o $(BUILD)/cli/report.o $(BUILD)/cli/p0f.o $(LIB_A)
+	$(BUILD)/cli/table.o $(BUILD)/cli/report.o $(BUILD)/cli/p0f.o \
+	$(BUILD)/cli/metrics.o $(BUILD)/cli/metrics_http.o $(LIB_A)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -199,7 +200,8 @@ TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
                  ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
                  nmap:nmap hping3:hping3 editcap:wireshark-common zstd:zstd \
                  make:make pkg-config:pkgconf jq:jq chromium:chromium p0f:p0f \
-                 ss:iproute2 openssl:openssl
+                 ss:iproute2 openssl:openssl \
+                 prometheus:prometheus promtool:prometheus
 # Not part of check: make valgrind installs these.
 VALGRIND_TOOLS = valgrind:valgrind
 tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))

@@ -178,6 +178,9 @@ static void on_alert(const struct tcpshake_alert *a, void *user)
         run->around_alert(true, run->around_user);
     }
     tcpshake_report_add_alert(run->report, a);
+    if (a->kind < TCPSHAKE_ALERT_COUNT) {
+        run->alerts[a->kind]++;
+    }
     if (tcpshake_alert_write_json(a, stderr) != TCPSHAKE_OK || fflush(stderr) != 0) {
         run->write_failed = true;
     }

@@ -52,6 +52,7 @@ struct agg_run {
     unsigned width; /* its columns; 0: no limit */
     bool bucket;    /* --bucket given: show the bucket column */
     struct tcpshake_report *report; /* --html: alerts go on its timeline too (borrowed) */
+    uint64_t alerts[TCPSHAKE_ALERT_COUNT]; /* raised so far, by kind */
 };
 
 void agg_options_default(struct agg_options *o);

@@ -25,6 +25,7 @@
 #include "cli_habits.h"
 #include "cli_inputs.h"
 #include "cli_ladder.h"
+#include "cli_metrics.h"
 #include "cli_p0f.h"
 #include "cli_probe.h"
 #include "cli_report.h"
@@ -74,6 +75,8 @@ struct options {
     struct habits_words filter_words; /* the arguments that are not options */
     struct report_run html;           /* --html FILE (cli/report.c): only its path while parsing */
     const char *p0f_db;               /* --p0f-db FILE or none; NULL: the default (cli/p0f.c) */
+    /* --metrics-listen, --metrics-file (cli/metrics.c) */
+    struct metrics_options metrics;
 };
 
 struct run {
@@ -101,6 +104,8 @@ struct run {
     uint64_t drawn_ns;       /* when it was last drawn; 0 = not on screen */
     char progress_line[128]; /* its text, to draw it again after an alert */
     bool alert_hid_progress; /* an alert is being written where it was */
+    /* --metrics-listen / --metrics-file; NULL without */
+    struct metrics *metrics;
 };
 
 /* The handle the signal handler stops; the CLI's only global. */
@@ -178,6 +183,7 @@ static void usage(FILE *out)
     report_usage(out);
     ladder_usage(out);
     select_usage(out);
+    metrics_usage(out);
     fprintf(out, "  -h, --help              this help\n"
                  "  --version               print the version\n"
                  "\n"
@@ -461,7 +467,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
         { "columns", required_argument, NULL, OPT_COLUMNS },
         { "p0f-db", required_argument, NULL, OPT_P0F_DB },
-        AGG_LONGOPTS REPORT_LONGOPTS LADDER_LONGOPTS SELECT_LONGOPTS{ NULL, 0, NULL, 0 },
+        AGG_LONGOPTS REPORT_LONGOPTS LADDER_LONGOPTS SELECT_LONGOPTS METRICS_LONGOPTS{ NULL, 0,
+                                                                                       NULL, 0 },
     };
     uint64_t v;
     int ch;
@@ -493,6 +500,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         if (live_rc == -1) {
             live_rc = select_parse_option(ch, optarg, &o->sel);
+        }
+        if (live_rc == -1) {
+            live_rc = metrics_parse_option(ch, optarg, &o->metrics);
         }
         if (live_rc != -1) {
             if (live_rc != 0) {
@@ -728,6 +738,9 @@ static void on_record(const struct tcpshake_record *r, void *user)
     tcpshake_summary_add(run->summary, r);
     agg_record(&run->agg, r);
     tcpshake_report_add(run->html.report, r);
+    if (run->metrics != NULL) {
+        metrics_record(run->metrics, r, run->h != NULL ? tcpshake_get_stats(run->h) : NULL);
+    }
 }
 
 static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, void *user)
@@ -761,6 +774,9 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
 {
     struct run *run = user;
     char a[40], b[40];
+    if (run->metrics != NULL) {
+        metrics_tick(run->metrics, run->h != NULL ? tcpshake_get_stats(run->h) : NULL);
+    }
     if (run->interval == NULL) {
         return;
     }
@@ -1023,6 +1039,25 @@ static int report(const struct options *o, struct run *run, struct tcpshake *h)
     return status;
 }
 
+/* --metrics-listen / --metrics-file: bind the socket, start the thread. */
+static bool start_metrics(const struct options *o, struct run *run)
+{
+    char why[200];
+    /* Whole seconds, at least 1: --stats-interval is in ns. */
+    uint64_t every = o->stats_interval != 0 ? (o->stats_interval + 999999999u) / 1000000000u : 10;
+    run->metrics = metrics_start(&o->metrics, every, why, sizeof(why));
+    if (run->metrics == NULL) {
+        if (o->metrics.listen != NULL) {
+            complain("--metrics-listen %s: %s", o->metrics.listen, why);
+        } else {
+            complain("--metrics-file %s: %s", o->metrics.file, why);
+        }
+        return false;
+    }
+    metrics_set_alerts(run->metrics, o->agg.detect ? run->agg.alerts : NULL);
+    return true;
+}
+
 /* Open, analyse, print; returns the exit status. */
 static int analyse(const struct options *o, struct run *run)
 {
@@ -1045,6 +1080,9 @@ static int analyse(const struct options *o, struct run *run)
     }
     if (o->stats_interval != 0) {
         tcpshake_set_interval(h, o->stats_interval, on_interval, run);
+    } else if (run->metrics != NULL && o->iface != NULL) {
+        /* Live: fresh metrics every second of wall time, even while the link is idle. */
+        tcpshake_set_interval(h, 1000000000u, on_interval, run);
     }
     if (o->ladder.on && tcpshake_set_ladders(h, run->ladders) != TCPSHAKE_OK) {
         complain("--ladder: %s", tcpshake_errmsg(h));
@@ -1081,6 +1119,11 @@ static int analyse(const struct options *o, struct run *run)
     run->h = NULL;
     clear_progress(run);
     int status = report(o, run, h);
+    char why[200];
+    if (!metrics_finish(run->metrics, tcpshake_get_stats(h), why, sizeof(why))) {
+        complain("--metrics-file %s: %s", o->metrics.file, why);
+        status = EXIT_RUNTIME;
+    }
     if (ran == TCPSHAKE_ERR_WRITE && run->rotator.why[0] != '\0') {
         complain("-w %s", run->rotator.why); /* the next file of a rotation */
         status = EXIT_RUNTIME;
@@ -1269,6 +1312,8 @@ int main(int argc, char **argv)
                (o.ladder.on && run.ladders == NULL) || !select_start(&run.sel, &o.sel)) {
         complain("out of memory");
         status = EXIT_RUNTIME;
+    } else if (metrics_wanted(&o.metrics) && !start_metrics(&o, &run)) {
+        status = EXIT_RUNTIME;
     } else {
         if (tty && o.format == TCPSHAKE_FORMAT_TABLE) {
             agg_set_terminal(&run.agg, table_terminal_width(STDOUT_FILENO), o.agg.bucket);
@@ -1283,6 +1328,7 @@ int main(int argc, char **argv)
     report_free(&run.html);
     tcpshake_ladders_free(run.ladders);
     select_free(&run.sel);
+    metrics_free(run.metrics);
     free(o.bpf);
     inputs_free(&o.inputs);
     habits_words_release(&o.filter_words);

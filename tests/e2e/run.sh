@@ -306,5 +306,10 @@ tail -1 "$tmp/tls"
 if "$here/attacks.sh" "$cli" >"$tmp/attacks" 2>&1; then ok; else not_ok "attacks suite:"; grep -v '^attacks:' "$tmp/attacks"; fi
 grep '^attacks:' "$tmp/attacks"
 
+# Prometheus metrics: files against the records, a live capture scraped by a real
+# Prometheus, the endpoint under abuse (needs root and prometheus).
+if "$here/metrics.sh" "$cli" "$gen_trace" >"$tmp/metrics" 2>&1; then ok; else not_ok "metrics suite:"; grep -v '^metrics:' "$tmp/metrics"; fi
+grep '^metrics:' "$tmp/metrics"
+
 echo "e2e: $pass passed, $fail failed"
 [ $fail -eq 0 ]
