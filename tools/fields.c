@@ -74,6 +74,14 @@ static void describe_count(struct doc *d, const char *name, uint64_t v)
     add(d, name, "\"type\": \"integer\", \"minimum\": 0");
 }
 
+static void describe_version(struct doc *d, const char *name, uint64_t v)
+{
+    (void)v;
+    add(d, name,
+        "\"const\": " TEXT_OF(TCPSHAKE_SCHEMA_VERSION) ", \"description\": \"the shape's version: "
+                                                       "fields are only added within one\"");
+}
+
 static void describe_opt(struct doc *d, const char *name, bool present, uint64_t v)
 {
     (void)present;

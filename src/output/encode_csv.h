@@ -48,6 +48,11 @@ static inline void csv_put_count(struct text_cursor *c, uint64_t v)
     text_u64(c, v);
 }
 
+static inline void csv_put_version(struct text_cursor *c, uint64_t v)
+{
+    csv_put_count(c, v);
+}
+
 static inline void csv_put_opt(struct text_cursor *c, bool present, uint64_t v)
 {
     text_char(c, ',');

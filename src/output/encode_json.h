@@ -128,6 +128,11 @@ static inline void json_put_count(struct text_cursor *b, struct json_key k, uint
     text_u64(b, v);
 }
 
+static inline void json_put_version(struct text_cursor *b, struct json_key k, uint64_t v)
+{
+    json_put_count(b, k, v);
+}
+
 static inline void json_put_opt(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
 {
     if (present) {

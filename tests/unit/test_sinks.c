@@ -50,7 +50,8 @@
     "0/0 S0\n"
 
 #define EXPECT_JSON_ESTABLISHED                                                                    \
-    "{\"id\":1,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":4,\"vlan\":null,"          \
+    "{\"id\":1,\"schema_version\":1,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":4,"   \
+    "\"vlan\":null,"                                                                               \
     "\"client\":{\"addr\":\"10.0.0.1\",\"port\":51234,\"syn_seen\":true,\"isn\":1000,"             \
     "\"mss\":1460,\"wscale\":7,\"sack_permitted\":true,\"timestamps\":true,\"tsval\":111,"         \
     "\"tsecr\":222,\"initial_window\":64240,\"ttl\":64,\"fin_ns\":1700000000223456789,"            \
@@ -74,7 +75,8 @@
     "\"zeek_state\":\"SF\",\"zeek_history\":\"ShADadFf\",\"zeek_flipped\":false}\n"
 
 #define EXPECT_JSON_REFUSED_V6                                                                     \
-    "{\"id\":2,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":6,\"vlan\":100,"           \
+    "{\"id\":2,\"schema_version\":1,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":6,"   \
+    "\"vlan\":100,"                                                                                \
     "\"client\":{\"addr\":\"2001:db8::1\",\"port\":40000,\"syn_seen\":true,"                       \
     "\"isn\":4294967295,\"mss\":1440,\"wscale\":8,\"sack_permitted\":false,"                       \
     "\"timestamps\":false,\"tsval\":null,\"tsecr\":null,\"initial_window\":65535,"                 \
@@ -98,7 +100,8 @@
     "\"zeek_history\":\"Sr\",\"zeek_flipped\":false}\n"
 
 #define EXPECT_JSON_UNANSWERED                                                                     \
-    "{\"id\":3,\"ts\":\"2023-11-14T22:13:25.123456789Z\",\"ip_version\":4,\"vlan\":null,"          \
+    "{\"id\":3,\"schema_version\":1,\"ts\":\"2023-11-14T22:13:25.123456789Z\",\"ip_version\":4,"   \
+    "\"vlan\":null,"                                                                               \
     "\"client\":{\"addr\":\"192.168.1.10\",\"port\":33000,\"syn_seen\":true,\"isn\":77,"           \
     "\"mss\":1460,\"wscale\":null,\"sack_permitted\":true,\"timestamps\":false,"                   \
     "\"tsval\":null,\"tsecr\":null,\"initial_window\":29200,\"ttl\":64,\"fin_ns\":null,"           \
@@ -121,7 +124,8 @@
     "\"zeek_flipped\":false}\n"
 
 #define EXPECT_CSV                                                                                 \
-    "id,ts,ip_version,vlan,client_addr,client_port,client_syn_seen,client_isn,client_mss,"         \
+    "id,schema_version,ts,ip_version,vlan,client_addr,client_port,client_syn_seen,client_isn,"     \
+    "client_mss,"                                                                                  \
     "client_wscale,client_sack_permitted,client_timestamps,client_tsval,client_tsecr,"             \
     "client_initial_window,client_ttl,client_fin_ns,client_fin_acked,client_rst_ns,"               \
     "client_rst_in_window,client_packets,client_payload_bytes,client_ip_bytes,"                    \
@@ -134,20 +138,20 @@
     "synack_last_ns,ack_ns,n_syn,n_synack,syn_gaps_ns,synack_gaps_ns,server_side_ns,"              \
     "client_side_ns,handshake_ns,rtt_rule,app_latency_ns,duration_ns,icmp_type,icmp_code,"         \
     "icmp_ns,first_fin,rst_by,half_close,anomalies,zeek_state,zeek_history,zeek_flipped\n"         \
-    "1,2023-11-14T22:13:20.123456789Z,4,,10.0.0.1,51234,true,1000,1460,7,true,true,111,222,"       \
+    "1,1,2023-11-14T22:13:20.123456789Z,4,,10.0.0.1,51234,true,1000,1460,7,true,true,111,222,"     \
     "64240,64,1700000000223456789,true,,false,6,75,387,1700000000124056789,0,10.0.0.2,80,"         \
     "true,5000,1400,9,true,true,333,111,65160,63,1700000000223956789,true,,false,5,1200,"          \
     "1460,1700000000125291356,0,false,established,fin,none,1700000000123456789,"                   \
     "1700000000224056789,1700000000123456789,1700000000123456789,1700000000123969134,"             \
     "1700000000123969134,1700000000124003701,1,1,,,512345,34567,546912,exact,1234567,"             \
     "100600000,,,,client,none,false,,SF,ShADadFf,false\n"                                          \
-    "2,2023-11-14T22:13:20.123456789Z,6,100,2001:db8::1,40000,true,4294967295,1440,8,false,"       \
+    "2,1,2023-11-14T22:13:20.123456789Z,6,100,2001:db8::1,40000,true,4294967295,1440,8,false,"     \
     "false,,,65535,255,,false,,false,1,0,80,,0,2001:db8::2,443,false,,,,false,false,,,,,,"         \
     "false,1700000000123706789,true,1,0,60,,0,false,refused,handshake,none,"                       \
     "1700000000123456789,1700000000123706789,1700000000123456789,1700000000123456789,,,,1,"        \
     "0,,,,,,none,,250000,,,,none,server,false,rst_out_of_window|bad_tcp_option,REJ,Sr,"            \
     "false\n"                                                                                      \
-    "3,2023-11-14T22:13:25.123456789Z,4,,192.168.1.10,33000,true,77,1460,,true,false,,,"           \
+    "3,1,2023-11-14T22:13:25.123456789Z,4,,192.168.1.10,33000,true,77,1460,,true,false,,,"         \
     "29200,64,,false,,false,3,0,180,,0,192.0.2.1,22,false,,,,false,false,,,,,,false,,false,"       \
     "0,0,0,,0,false,unanswered,handshake,none,1700000005123456789,1700000008123456789,"            \
     "1700000005123456789,1700000008123456789,,,,3,0,1000000000|2000000000,,,,,none,,"              \
@@ -498,7 +502,7 @@ static void test_json(const struct tcpshake_record *recs)
     CHECK(got != NULL && strstr(got, "\"synack_gaps_ns\":[0,1,2,3,4,5,6,7],") != NULL);
     CHECK(got != NULL && strstr(got, "\"icmp_type\":3,\"icmp_code\":13,"
                                      "\"icmp_ns\":1700000000123456790,") != NULL);
-    CHECK(got != NULL && strncmp(got, "{\"id\":3,\"ts\":null,", 18) == 0);
+    CHECK(got != NULL && strncmp(got, "{\"id\":3,\"schema_version\":1,\"ts\":null,", 18) == 0);
     free(got);
 
     /* No record: no output at all. */
@@ -512,7 +516,7 @@ static void test_csv(const struct tcpshake_record *recs)
     /* Every row has as many fields as the header. */
     char *got = render(TCPSHAKE_FORMAT_CSV, 0, recs, 3);
     size_t header = got != NULL ? csv_fields(got) : 0;
-    CHECK_INT(header, 77); /* 4 + 2 x 21 per side + 31 */
+    CHECK_INT(header, 78); /* 5 + 2 x 21 per side + 31 */
     for (const char *line = got; line != NULL && *line != '\0';) {
         CHECK_INT(csv_fields(line), header);
         line = strchr(line, '\n');
