@@ -194,7 +194,7 @@ demo: deps
 BUILD_PKGS     = gcc libc6-dev make libpcap-dev
 TEST_TOOLS     = gcc:gcc clang:clang clang-format:clang-format python3:python3 \
                  ip:iproute2 nft:nftables sysctl:procps tcpdump:tcpdump tshark:tshark \
-                 nmap:nmap hping3:hping3
+                 nmap:nmap hping3:hping3 jq:jq
 # Not part of check: make valgrind installs these.
 VALGRIND_TOOLS = valgrind:valgrind
 tool_pkgs = $(sort $(foreach t,$(1),$(lastword $(subst :, ,$(t)))))

@@ -48,7 +48,8 @@ struct options {
     bool format_set;
     int color; /* -1 auto, 0 off, 1 on */
     bool quiet;
-    const char *summary_json; /* --summary-json FILE */
+    const char *summary_json;              /* --summary-json FILE */
+    enum tcpshake_time_format time_format; /* --time-format */
     struct tcpshake_config cfg;
     struct agg_options agg; /* --by, --bucket, --detect ... (cli/agg.c) */
     char *bpf;              /* joined from the remaining arguments; heap */
@@ -66,6 +67,7 @@ struct run {
     bool write_failed;
     int write_errno;    /* of the first write that failed */
     bool out_gone;      /* standard output's reader went away (EPIPE) */
+    bool time_origin;   /* --time-format offset: the sink has its origin */
     struct agg_run agg; /* health rows and detectors (cli/agg.c) */
     struct tcpshake *h; /* while it runs: to stop it, and the progress line's packet count */
     uint64_t start_ns;  /* progress line: when reading started */
@@ -108,6 +110,11 @@ static void usage(FILE *out)
             "                          latency percentiles, top servers\n"
             "  -o table|json|csv|zeek  output format (default: table on a terminal,\n"
             "                          json otherwise)\n"
+            "  --time-format ns|s|iso|offset\n"
+            "                          times of json and csv records: ns since the epoch\n"
+            "                          (default; exact, but above 2^53 for JavaScript and\n"
+            "                          jq 1.6), \"seconds.nanoseconds\", ISO-8601 UTC, or ns\n"
+            "                          since the input's first packet\n"
             "  -c N                    stop after N packets\n"
             "  -n                      do not resolve names (always the case; kept for habit)\n"
             "  -q                      no summary\n"
@@ -246,7 +253,19 @@ enum {
     OPT_HANDSHAKE_ONLY,
     OPT_THREADS,
     OPT_SUMMARY_JSON,
+    OPT_TIME_FORMAT,
 };
+
+static bool parse_time_format(const char *s, enum tcpshake_time_format *tf)
+{
+    for (int i = 0; i < TCPSHAKE_TIME_FORMAT_COUNT; i++) {
+        if (strcmp(s, tcpshake_time_format_name((enum tcpshake_time_format)i)) == 0) {
+            *tf = (enum tcpshake_time_format)i;
+            return true;
+        }
+    }
+    return false;
+}
 
 /* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
 static int parse_live_option(int ch, const char *arg, struct options *o)
@@ -370,6 +389,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "handshake-only", no_argument, NULL, OPT_HANDSHAKE_ONLY },
         { "threads", required_argument, NULL, OPT_THREADS },
         { "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
+        { "time-format", required_argument, NULL, OPT_TIME_FORMAT },
         AGG_LONGOPTS{ NULL, 0, NULL, 0 },
     };
     uint64_t v;
@@ -450,6 +470,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_SUMMARY_JSON:
             o->summary_json = optarg;
+            break;
+        case OPT_TIME_FORMAT:
+            if (!parse_time_format(optarg, &o->time_format)) {
+                complain("--time-format %s: want ns, s, iso or offset", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case OPT_COLOR:
             o->color = 1;
@@ -536,6 +562,11 @@ static void put_record(struct run *run, enum tcpshake_event ev, const struct tcp
 {
     if (run->sink == NULL || run->out_gone) {
         return; /* --by: health rows instead of records; or nobody reads them */
+    }
+    /* Offsets count from the input's first packet, read before any record is made. */
+    if (!run->time_origin && run->h != NULL) {
+        tcpshake_sink_set_time_origin(run->sink, tcpshake_get_stats(run->h)->first_ns);
+        run->time_origin = true;
     }
     if (run->writer != NULL) {
         take_write_error(run, writer_put(run->writer, ev, r));
@@ -955,6 +986,7 @@ int main(int argc, char **argv)
     run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE ? stdout : stderr;
     bool sink_wanted = !agg_replaces_records(&o.agg);
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
+    tcpshake_sink_set_time_format(run.sink, o.time_format);
     /* -q prints no summary, so unless --summary-json wants one, do not build one
      * (tcpshake_summary_add(NULL, ..) is a no-op). */
     run.summary = o.quiet && o.summary_json == NULL ? NULL : cli_summary_new();

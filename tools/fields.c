@@ -93,8 +93,12 @@ static void describe_time(struct doc *d, const char *name, uint64_t ns)
 {
     (void)ns;
     add(d, name,
-        "\"type\": [\"integer\", \"null\"], \"minimum\": 1, "
-        "\"description\": \"ns since the epoch; null when not seen\"");
+        "\"type\": [\"integer\", \"string\", \"null\"], "
+        "\"pattern\": \"^[0-9]+\\\\.[0-9]{9}$|^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
+        "[0-9]{2}\\\\.[0-9]{9}Z$\", "
+        "\"description\": \"ns since the epoch (--time-format ns, the default), or "
+        "as --time-format asks: s, iso (strings), offset (ns since the first packet); "
+        "null when not seen\"");
 }
 
 static void describe_duration(struct doc *d, const char *name, int64_t ns)

@@ -29,6 +29,15 @@ enum tcpshake_sink_flags {
                                        member (JSON), column (CSV) or column (table) */
 };
 
+/* How a sink writes the record's times (the *_ns fields of JSON and CSV). */
+enum tcpshake_time_format {
+    TCPSHAKE_TIME_NS,     /* integer ns since the epoch (the default) */
+    TCPSHAKE_TIME_S,      /* seconds since the epoch with 9 decimals, a JSON string */
+    TCPSHAKE_TIME_ISO,    /* ISO-8601 UTC with 9 decimals, a JSON string */
+    TCPSHAKE_TIME_OFFSET, /* integer ns since the origin (tcpshake_sink_set_time_origin) */
+    TCPSHAKE_TIME_FORMAT_COUNT
+};
+
 struct tcpshake_sink;
 
 /* Make a sink writing to out (borrowed; must outlive the sink). NULL on OOM or bad format. */
@@ -46,6 +55,15 @@ TCPSHAKE_API void tcpshake_sink_free(struct tcpshake_sink *s);
 TCPSHAKE_API enum tcpshake_status tcpshake_sink_write_event(struct tcpshake_sink *s,
                                                             enum tcpshake_event ev,
                                                             const struct tcpshake_record *r);
+
+/* Set how later records' times are written (JSON and CSV; the other formats keep theirs).
+ * ERR_ARG for an unknown format. */
+TCPSHAKE_API enum tcpshake_status tcpshake_sink_set_time_format(struct tcpshake_sink *s,
+                                                                enum tcpshake_time_format tf);
+/* The time TCPSHAKE_TIME_OFFSET counts from, in ns since the epoch (e.g. the first packet's). */
+TCPSHAKE_API void tcpshake_sink_set_time_origin(struct tcpshake_sink *s, uint64_t origin_ns);
+/* "ns", "s", "iso", "offset"; "?" when unknown. */
+TCPSHAKE_API const char *tcpshake_time_format_name(enum tcpshake_time_format tf);
 
 #ifdef __cplusplus
 }

@@ -142,9 +142,15 @@ static inline void json_put_opt(struct text_cursor *b, struct json_key k, bool p
     }
 }
 
+/* In the cursor's time format (text.h): ns and offsets as integers, the others as strings. */
 static inline void json_put_time(struct text_cursor *b, struct json_key k, uint64_t ns)
 {
-    json_put_opt(b, k, ns != 0, ns);
+    if (ns == 0 || b->time_format == TCPSHAKE_TIME_NS) {
+        json_put_opt(b, k, ns != 0, ns);
+    } else {
+        json_put_key(b, k);
+        sink_put_time(b, ns, true);
+    }
 }
 
 static inline void json_put_duration(struct text_cursor *b, struct json_key k, int64_t ns)
