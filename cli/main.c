@@ -108,8 +108,10 @@ static void usage(FILE *out)
             "  --stats-interval S      every S seconds (capture time; wall time live) print\n"
             "                          the handshakes decided in that interval: outcomes,\n"
             "                          latency percentiles, top servers\n"
-            "  -o table|json|csv|zeek  output format (default: table on a terminal,\n"
-            "                          json otherwise)\n"
+            "  -o table|json|csv|zeek|zeek-json\n"
+            "                          output format (default: table on a terminal, json\n"
+            "                          otherwise); zeek: conn.log TSV, zeek-json: conn.log\n"
+            "                          as Zeek's JSON writer\n"
             "  --time-format ns|s|iso|offset\n"
             "                          times of json and csv records: ns since the epoch\n"
             "                          (default; exact, but above 2^53 for JavaScript and\n"
@@ -180,6 +182,7 @@ static bool parse_format(const char *s, enum tcpshake_format *out)
         [TCPSHAKE_FORMAT_JSON] = "json",
         [TCPSHAKE_FORMAT_CSV] = "csv",
         [TCPSHAKE_FORMAT_ZEEK] = "zeek",
+        [TCPSHAKE_FORMAT_ZEEK_JSON] = "zeek-json",
     };
     for (int i = 0; i < TCPSHAKE_FORMAT_COUNT; i++) {
         if (strcmp(s, names[i]) == 0) {
@@ -335,7 +338,8 @@ static int check_live_options(const struct options *o)
         complain("-w -: the records already go to standard output; give -w a file name");
         return EXIT_USAGE;
     }
-    if ((o->events & EVENTS_HANDSHAKE) && o->format_set && o->format == TCPSHAKE_FORMAT_ZEEK) {
+    if ((o->events & EVENTS_HANDSHAKE) && o->format_set &&
+        (o->format == TCPSHAKE_FORMAT_ZEEK || o->format == TCPSHAKE_FORMAT_ZEEK_JSON)) {
         complain("--events: zeek output has one row per connection (use json, csv or table)");
         return EXIT_USAGE;
     }

@@ -16,10 +16,11 @@ extern "C" {
 
 /* Output formats: each writes records to a FILE * the caller owns. */
 enum tcpshake_format {
-    TCPSHAKE_FORMAT_TABLE, /* aligned text, one line per connection */
-    TCPSHAKE_FORMAT_JSON,  /* JSON lines, one object per connection */
-    TCPSHAKE_FORMAT_CSV,   /* RFC 4180 with a header line */
-    TCPSHAKE_FORMAT_ZEEK,  /* Zeek conn.log TSV with its header lines */
+    TCPSHAKE_FORMAT_TABLE,     /* aligned text, one line per connection */
+    TCPSHAKE_FORMAT_JSON,      /* JSON lines, one object per connection */
+    TCPSHAKE_FORMAT_CSV,       /* RFC 4180 with a header line */
+    TCPSHAKE_FORMAT_ZEEK,      /* Zeek conn.log TSV with its header lines */
+    TCPSHAKE_FORMAT_ZEEK_JSON, /* Zeek conn.log as Zeek's JSON writer: one object per line */
     TCPSHAKE_FORMAT_COUNT
 };
 

@@ -18,6 +18,7 @@ static const struct sink_format *const formats[TCPSHAKE_FORMAT_COUNT] = {
     [TCPSHAKE_FORMAT_JSON] = &sink_jsonl_format,
     [TCPSHAKE_FORMAT_CSV] = &sink_csv_format,
     [TCPSHAKE_FORMAT_ZEEK] = &sink_zeek_format,
+    [TCPSHAKE_FORMAT_ZEEK_JSON] = &sink_zeek_json_format,
 };
 
 int sink_status(const struct tcpshake_sink *s)

@@ -46,6 +46,7 @@ extern const struct sink_format sink_table_format;
 extern const struct sink_format sink_jsonl_format;
 extern const struct sink_format sink_csv_format;
 extern const struct sink_format sink_zeek_format;
+extern const struct sink_format sink_zeek_json_format;
 
 /* Longest text of an address (IPv6 plus NUL, with room to spare). */
 #define SINK_ADDR_LEN 64

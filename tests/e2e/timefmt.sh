@@ -6,7 +6,9 @@
 # integer ns of the default output: they must agree exactly. The offsets count
 # from the input's first packet (the summary's capture.first_ns). Every record
 # carries schema_version 1 and validates against docs/record.schema.json; but
-# for its times, it is the record of the default output.
+# for its times, it is the record of the default output. -o zeek-json holds,
+# line for line, the columns of -o zeek (an unset '-' is a member left out;
+# times and intervals are the same numbers).
 #
 # usage: tests/e2e/timefmt.sh CLI
 set -u
@@ -102,6 +104,31 @@ for a, b in zip(open(f"{tmp}/ns.json"), open(f"{tmp}/{tf}.json")):
     assert a == b
 PY
     done
+    "$cli" -r "$cap" -o zeek -q >"$tmp/conn.log" && "$cli" -r "$cap" -o zeek-json -q >"$tmp/conn.json"
+    if python3 - "$tmp" <<'PY'; then ok; else not_ok "$name -o zeek-json against -o zeek"; fi
+import json, sys
+from decimal import Decimal
+tmp = sys.argv[1]
+lines = open(f"{tmp}/conn.log").read().splitlines()
+names = next(l for l in lines if l.startswith("#fields")).split("\t")[1:]
+types = next(l for l in lines if l.startswith("#types")).split("\t")[1:]
+rows = [l.split("\t") for l in lines if not l.startswith("#")]
+objs = [json.loads(l, parse_float=Decimal) for l in open(f"{tmp}/conn.json")]
+assert len(rows) == len(objs) > 0
+for row, obj in zip(rows, objs):
+    want = {}
+    for n, t, v in zip(names, types, row):
+        if v == "-":
+            continue
+        if t in ("time", "interval"):
+            want[n] = Decimal(v)
+        elif t in ("count", "port"):
+            want[n] = int(v)
+        else:
+            want[n] = v
+    assert list(obj) == list(want), (list(obj), list(want))
+    assert obj == want, (obj, want)
+PY
 done
 
 # A format that does not exist is a usage error.
