@@ -914,6 +914,67 @@ static void test_version(void)
     CHECK_STR(tcpshake_version(), TCPSHAKE_VERSION);
 }
 
+/* One record in a time format (and origin); NULL when it could not be written. */
+static char *render_times(enum tcpshake_format fmt, enum tcpshake_time_format tf, uint64_t origin,
+                          const struct tcpshake_record *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (fp == NULL) {
+        return NULL;
+    }
+    struct tcpshake_sink *s = tcpshake_sink_new(fmt, fp, 0);
+    CHECK(s != NULL);
+    if (s != NULL) {
+        CHECK_INT(tcpshake_sink_set_time_format(s, tf), TCPSHAKE_OK);
+        tcpshake_sink_set_time_origin(s, origin);
+        CHECK_INT(tcpshake_sink_write(s, r), TCPSHAKE_OK);
+        CHECK_INT(tcpshake_sink_finish(s), TCPSHAKE_OK);
+        tcpshake_sink_free(s);
+    }
+    fclose(fp);
+    return buf;
+}
+
+static void check_has(char *got, const char *want)
+{
+    CHECK(got != NULL && strstr(got, want) != NULL);
+    if (got != NULL && strstr(got, want) == NULL) {
+        fprintf(stderr, "want %s in:\n%s\n", want, got);
+    }
+    free(got);
+}
+
+/* The unanswered record: first_ns 1700000005123456789, last_ns 3 s later, no SYN-ACK. */
+static void test_time_formats(const struct tcpshake_record *r)
+{
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_S, 0, r),
+              "\"first_ns\":\"1700000005.123456789\",\"last_ns\":\"1700000008.123456789\","
+              "\"syn_ns\":\"1700000005.123456789\",\"syn_last_ns\":\"1700000008.123456789\","
+              "\"synack_ns\":null,");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_ISO, 0, r),
+              "\"last_ns\":\"2023-11-14T22:13:28.123456789Z\"");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_OFFSET, 1700000005000000000u, r),
+              "\"first_ns\":123456789,\"last_ns\":3123456789,");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_OFFSET, 1700000006123456789u, r),
+              "\"first_ns\":-1000000000,\"last_ns\":2000000000,");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_NS, 5, r),
+              "\"first_ns\":1700000005123456789,");
+    check_has(render_times(TCPSHAKE_FORMAT_CSV, TCPSHAKE_TIME_S, 0, r),
+              ",1700000005.123456789,1700000008.123456789,1700000005.123456789,"
+              "1700000008.123456789,,,,3,");
+    /* The durations are not times: they stay integer ns. */
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_ISO, 0, r),
+              "\"duration_ns\":3000000000,");
+    struct tcpshake_sink *s = tcpshake_sink_new(TCPSHAKE_FORMAT_JSON, stdout, 0);
+    CHECK_INT(tcpshake_sink_set_time_format(s, TCPSHAKE_TIME_FORMAT_COUNT), TCPSHAKE_ERR_ARG);
+    CHECK_INT(tcpshake_sink_set_time_format(NULL, TCPSHAKE_TIME_S), TCPSHAKE_ERR_ARG);
+    tcpshake_sink_free(s);
+    CHECK(strcmp(tcpshake_time_format_name(TCPSHAKE_TIME_OFFSET), "offset") == 0);
+    CHECK(strcmp(tcpshake_time_format_name(TCPSHAKE_TIME_FORMAT_COUNT), "?") == 0);
+}
+
 int main(void)
 {
     test_version();
@@ -926,6 +987,7 @@ int main(void)
     test_csv(recs);
     test_zeek(recs);
     test_json_numbers(&recs[0]);
+    test_time_formats(&recs[2]);
     test_text_digits();
     test_aggregate_kinds();
     test_addr_text();
