@@ -9,10 +9,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli_options.h"
 #include "tcpshake.h"
 
 enum {
-    AGG_OPT_BY = 512,
+    AGG_OPT_BY = CLI_OPT_AGG,
     AGG_OPT_BUCKET,
     AGG_OPT_DETECT,
     AGG_OPT_DETECT_WINDOW,

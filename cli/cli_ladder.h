@@ -10,10 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_options.h"
 #include "tcpshake.h"
 
 enum {
-    LADDER_OPT = 640,
+    LADDER_OPT = CLI_OPT_LADDER,
     LADDER_OPT_DATA,
     LADDER_OPT_MAX,
 };

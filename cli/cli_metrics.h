@@ -16,10 +16,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_options.h"
 #include "tcpshake.h"
 
 enum {
-    METRICS_OPT_LISTEN = 640,
+    METRICS_OPT_LISTEN = CLI_OPT_METRICS,
     METRICS_OPT_FILE,
 };
 

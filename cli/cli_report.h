@@ -8,9 +8,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli_options.h"
 #include "tcpshake.h"
 
-enum { REPORT_OPT_HTML = 768 };
+enum { REPORT_OPT_HTML = CLI_OPT_REPORT };
 
 #define REPORT_LONGOPTS { "html", required_argument, NULL, REPORT_OPT_HTML },
 

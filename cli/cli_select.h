@@ -11,10 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_options.h"
 #include "tcpshake.h"
 
 enum {
-    SELECT_OPT_OUTCOME = 768,
+    SELECT_OPT_OUTCOME = CLI_OPT_SELECT,
     SELECT_OPT_SLOWER,
     SELECT_OPT_TOP,
     SELECT_OPT_SORT,

@@ -32,7 +32,6 @@ enum { EXIT_USAGE = 2 };
 #define SGR_RESET  "\033[0m"
 #define SGR_BOLD   "\033[1m"
 #define SGR_RED    "\033[31m"
-#define SGR_GREEN  "\033[32m"
 #define SGR_YELLOW "\033[33m"
 #define SGR_CYAN   "\033[36m"
 
@@ -498,32 +497,15 @@ static void print_row(FILE *out, const struct tcpshake_ladder *l, size_t i, bool
     fputc('\n', out);
 }
 
-static const char *outcome_color(enum tcpshake_outcome o)
-{
-    switch (o) {
-    case TCPSHAKE_OUTCOME_ESTABLISHED:
-    case TCPSHAKE_OUTCOME_FAST_OPEN:
-    case TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN:
-        return SGR_GREEN;
-    case TCPSHAKE_OUTCOME_REFUSED:
-    case TCPSHAKE_OUTCOME_RESET_IN_HANDSHAKE:
-    case TCPSHAKE_OUTCOME_ICMP_REJECTED:
-        return SGR_RED;
-    case TCPSHAKE_OUTCOME_UNANSWERED:
-    case TCPSHAKE_OUTCOME_HALF_OPEN:
-        return SGR_YELLOW;
-    default:
-        return "";
-    }
-}
-
 static void print_title(FILE *out, const struct tcpshake_ladder *l, bool color)
 {
     const struct tcpshake_record *r = &l->rec;
     char c[80], s[80], a[32], b[32], h[32];
     fprintf(out, "%sconnection %" PRIu64 "%s  %s -> %s  %s%s%s  end %s", color ? SGR_BOLD : "",
             r->id, color ? SGR_RESET : "", fmt_endpoint(c, sizeof(c), r, &r->client),
-            fmt_endpoint(s, sizeof(s), r, &r->server), color ? outcome_color(r->outcome) : "",
+            fmt_endpoint(s, sizeof(s), r, &r->server),
+            color && tcpshake_outcome_sgr(r->outcome) != NULL ? tcpshake_outcome_sgr(r->outcome)
+                                                              : "",
             tcpshake_outcome_name(r->outcome), color ? SGR_RESET : "", tcpshake_end_name(r->end));
     if (r->end == TCPSHAKE_END_FIN && r->first_fin != TCPSHAKE_WHO_NONE) {
         fprintf(out, " (%s first)", tcpshake_who_name(r->first_fin));

@@ -26,6 +26,7 @@
 #include "cli_inputs.h"
 #include "cli_ladder.h"
 #include "cli_metrics.h"
+#include "cli_options.h"
 #include "cli_p0f.h"
 #include "cli_probe.h"
 #include "cli_report.h"
@@ -288,7 +289,7 @@ static int parse_user(const char *name, struct options *o)
 }
 
 enum {
-    OPT_MAX_FLOWS = 256,
+    OPT_MAX_FLOWS = CLI_OPT_MAIN,
     OPT_HANDSHAKE_TIMEOUT,
     OPT_IDLE_TIMEOUT,
     OPT_COLOR,
@@ -305,6 +306,15 @@ enum {
     OPT_P0F_DB,
     OPT_TIME_FORMAT,
 };
+
+/* Each part's option codes stay in its own range (cli_options.h). */
+#define IN_RANGE(last, base) ((last) < (base) + CLI_OPT_RANGE)
+_Static_assert(IN_RANGE(OPT_TIME_FORMAT, CLI_OPT_MAIN), "main's options overflow their range");
+_Static_assert(IN_RANGE(AGG_OPT_FAIL_MIN, CLI_OPT_AGG), "agg's options overflow their range");
+_Static_assert(IN_RANGE(LADDER_OPT_MAX, CLI_OPT_LADDER), "ladder's options overflow");
+_Static_assert(IN_RANGE(METRICS_OPT_FILE, CLI_OPT_METRICS), "metrics' options overflow");
+_Static_assert(IN_RANGE(REPORT_OPT_HTML, CLI_OPT_REPORT), "report's options overflow");
+_Static_assert(IN_RANGE(SELECT_OPT_SORT, CLI_OPT_SELECT), "select's options overflow");
 
 static bool parse_time_format(const char *s, enum tcpshake_time_format *tf)
 {

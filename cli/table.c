@@ -22,10 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SGR_RESET  "\033[0m"
-#define SGR_RED    "\033[31m"
-#define SGR_GREEN  "\033[32m"
-#define SGR_YELLOW "\033[33m"
+#define SGR_RESET "\033[0m"
 
 enum column {
     COL_EVENT,
@@ -458,25 +455,6 @@ static void cell(const struct table *t, int col, int w, enum tcpshake_event ev,
     }
 }
 
-static const char *outcome_color(enum tcpshake_outcome o)
-{
-    switch (o) {
-    case TCPSHAKE_OUTCOME_ESTABLISHED:
-    case TCPSHAKE_OUTCOME_FAST_OPEN:
-    case TCPSHAKE_OUTCOME_SIMULTANEOUS_OPEN:
-        return SGR_GREEN;
-    case TCPSHAKE_OUTCOME_REFUSED:
-    case TCPSHAKE_OUTCOME_RESET_IN_HANDSHAKE:
-    case TCPSHAKE_OUTCOME_ICMP_REJECTED:
-        return SGR_RED;
-    case TCPSHAKE_OUTCOME_UNANSWERED:
-    case TCPSHAKE_OUTCOME_HALF_OPEN:
-        return SGR_YELLOW;
-    default:
-        return NULL;
-    }
-}
-
 /* One cell padded to its width; the last one of a line is not padded on the right. */
 static void put_cell(const struct table *t, int i, const char *text, const char *color)
 {
@@ -516,7 +494,7 @@ bool table_write(struct table *t, enum tcpshake_event ev, const struct tcpshake_
     for (int i = 0; i < t->n_cols; i++) {
         cell(t, t->cols[i], t->width[i], ev, r, buf);
         const char *color =
-                t->color && t->cols[i] == COL_OUTCOME ? outcome_color(r->outcome) : NULL;
+                t->color && t->cols[i] == COL_OUTCOME ? tcpshake_outcome_sgr(r->outcome) : NULL;
         put_cell(t, i, buf, color);
     }
     fputc('\n', t->out);

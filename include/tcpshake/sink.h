@@ -42,6 +42,12 @@ enum tcpshake_time_format {
 struct tcpshake_sink;
 
 /* Make a sink writing to out (borrowed; must outlive the sink). NULL on OOM or bad format. */
+/* The ANSI colour (SGR sequence) the table gives an outcome: green for an
+ * established handshake, red for a refused or reset one, yellow for an
+ * unanswered or half-open one; NULL for the rest. Front ends drawing
+ * outcomes use it so that every picture colours them alike. */
+TCPSHAKE_API const char *tcpshake_outcome_sgr(enum tcpshake_outcome o);
+
 TCPSHAKE_API struct tcpshake_sink *tcpshake_sink_new(enum tcpshake_format fmt, FILE *out,
                                                      unsigned flags);
 /* Write one record. Returns OK or ERR_WRITE. */

@@ -42,7 +42,7 @@ struct table_state {
     int w_server;
 };
 
-static const char *outcome_color(enum tcpshake_outcome o)
+const char *tcpshake_outcome_sgr(enum tcpshake_outcome o)
 {
     switch (o) {
     case TCPSHAKE_OUTCOME_ESTABLISHED:
@@ -122,7 +122,7 @@ static void table_begin(struct tcpshake_sink *s, const struct tcpshake_record *f
 static void put_outcome(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     const char *name = tcpshake_outcome_name(r->outcome);
-    const char *color = (s->flags & TCPSHAKE_SINK_COLOR) ? outcome_color(r->outcome) : NULL;
+    const char *color = (s->flags & TCPSHAKE_SINK_COLOR) ? tcpshake_outcome_sgr(r->outcome) : NULL;
     /* Pad after the reset: escapes take no columns but printf would count them. */
     if (color != NULL) {
         int pad = 18 - (int)strlen(name);

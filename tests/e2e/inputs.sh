@@ -15,6 +15,8 @@
 # usage: tests/e2e/inputs.sh CLI
 set -u
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+# The goldens are made without a p0f database (labels depend on the machine): the same here.
+run_cli() { "$cli" --p0f-db none "$@"; }
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../need.sh"
 needs inputs python3 editcap zstd
@@ -42,7 +44,7 @@ parts=("$tmp"/part_*.pcap)
 whole_n=$(wc -l <"$golden/handshakes.pcap.json")
 split_n=0
 for p in "${parts[@]}"; do
-    split_n=$((split_n + $("$cli" -r "$p" -o json -q | wc -l)))
+    split_n=$((split_n + $(run_cli -r "$p" -o json -q | wc -l)))
 done
 if [ "${#parts[@]}" -eq 5 ] && [ "$split_n" -gt "$whole_n" ]; then ok; else
     not_ok "split: want 5 parts whose own records ($split_n) outnumber the whole's ($whole_n)"
@@ -50,7 +52,7 @@ fi
 args=()
 for p in "${parts[@]}"; do args+=(-r "$p"); done
 for fmt in json csv zeek; do
-    "$cli" "${args[@]}" -o "$fmt" -q >"$tmp/merged.$fmt" 2>"$tmp/err"
+    run_cli "${args[@]}" -o "$fmt" -q >"$tmp/merged.$fmt" 2>"$tmp/err"
     if [ $? -eq 0 ] && [ ! -s "$tmp/err" ] && cmp -s "$tmp/merged.$fmt" "$golden/handshakes.pcap.$fmt"; then
         ok
     else
@@ -60,27 +62,27 @@ done
 # The table's summary too (packets read, connections ...), and the order given does not matter.
 rev=()
 for ((i = ${#parts[@]} - 1; i >= 0; i--)); do rev+=(-r "${parts[$i]}"); done
-"$cli" "${rev[@]}" -o table --no-color --threads 1 >"$tmp/rev.table" 2>"$tmp/err"
+run_cli "${rev[@]}" -o table --no-color --threads 1 >"$tmp/rev.table" 2>"$tmp/err"
 if cmp -s "$tmp/rev.table" "$golden/handshakes.pcap.table"; then ok; else
     not_ok "-r parts in reverse order: table differs from the whole capture's"
     diff "$golden/handshakes.pcap.table" "$tmp/rev.table" | head -10
 fi
 printf '%s\n' "${parts[@]}" >"$tmp/list"
 printf '\n' >>"$tmp/list" # a blank line is skipped
-if "$cli" -V "$tmp/list" -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
+if run_cli -V "$tmp/list" -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
     not_ok "-V LIST: not the records of the whole capture"
 fi
 # Two threads merge the same.
-if "$cli" "${args[@]}" -o json -q --threads 2 | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
+if run_cli "${args[@]}" -o json -q --threads 2 | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
     not_ok "-r x5 --threads 2: not the records of the whole capture"
 fi
 # -w writes the merged packets back: the whole capture's packets, in its order.
-"$cli" "${rev[@]}" -q -o json -w "$tmp/back.pcap" >/dev/null
-if "$cli" -r "$tmp/back.pcap" -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
+run_cli "${rev[@]}" -q -o json -w "$tmp/back.pcap" >/dev/null
+if run_cli -r "$tmp/back.pcap" -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
     not_ok "-w of merged files: its records differ from the whole capture's"
 fi
 # -w never overwrites one of the inputs, the second one included.
-"$cli" -r "${parts[0]}" -r "${parts[1]}" -q -w "${parts[1]}" >/dev/null 2>"$tmp/err"
+run_cli -r "${parts[0]}" -r "${parts[1]}" -q -w "${parts[1]}" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && editcap -c 1000 "${parts[1]}" /dev/null 2>/dev/null; then
     ok
@@ -89,9 +91,9 @@ else
 fi
 # Different link types (Ethernet and Linux cooked) merge: every packet is read.
 sll=$data/client_linux_sll.pcap
-n1=$("$cli" -r "$cap" -o table --no-color | sed -n 's/^  packets read  *//p')
-n2=$("$cli" -r "$sll" -o table --no-color | sed -n 's/^  packets read  *//p')
-n=$("$cli" -r "$cap" -r "$sll" -o table --no-color 2>"$tmp/err" | sed -n 's/^  packets read  *//p')
+n1=$(run_cli -r "$cap" -o table --no-color | sed -n 's/^  packets read  *//p')
+n2=$(run_cli -r "$sll" -o table --no-color | sed -n 's/^  packets read  *//p')
+n=$(run_cli -r "$cap" -r "$sll" -o table --no-color 2>"$tmp/err" | sed -n 's/^  packets read  *//p')
 if [ -n "$n" ] && [ "$n" -eq $((n1 + n2)) ] && [ ! -s "$tmp/err" ]; then ok; else
     not_ok "Ethernet + SLL merged: $n packets read, want $((n1 + n2)); $(head -c 200 "$tmp/err")"
 fi
@@ -101,15 +103,15 @@ gzip -c "$cap" >"$tmp/c.pcap.gz"
 zstd -q -c "$cap" >"$tmp/c.pcap.zst"
 gzip -c "$data/sample.pcapng" >"$tmp/ng.gz"
 for f in c.pcap.gz c.pcap.zst; do
-    if "$cli" -r "$tmp/$f" -o json -q | cmp -s - "$golden/handshakes.pcap.json" &&
-        "$cli" -r - -o json -q <"$tmp/$f" | cmp -s - "$golden/handshakes.pcap.json"; then
+    if run_cli -r "$tmp/$f" -o json -q | cmp -s - "$golden/handshakes.pcap.json" &&
+        run_cli -r - -o json -q <"$tmp/$f" | cmp -s - "$golden/handshakes.pcap.json"; then
         ok
     else
         not_ok "$f (file and standard input): not the records of the plain file"
     fi
 done
-if "$cli" -r "$tmp/ng.gz" -o json -q 'tcp port 8003' |
-    cmp -s - <("$cli" -r "$data/sample.pcapng" -o json -q 'tcp port 8003'); then
+if run_cli -r "$tmp/ng.gz" -o json -q 'tcp port 8003' |
+    cmp -s - <(run_cli -r "$data/sample.pcapng" -o json -q 'tcp port 8003'); then
     ok
 else
     not_ok "gzip pcapng with a filter: not the records of the plain file"
@@ -117,7 +119,7 @@ fi
 # Compressed parts merge like plain ones.
 gzip -c "${parts[0]}" >"$tmp/p0.gz"
 zstd -q -c "${parts[1]}" >"$tmp/p1.zst"
-if "$cli" -r "$tmp/p0.gz" -r "$tmp/p1.zst" -r "${parts[2]}" -r "${parts[3]}" -r "${parts[4]}" \
+if run_cli -r "$tmp/p0.gz" -r "$tmp/p1.zst" -r "${parts[2]}" -r "${parts[3]}" -r "${parts[4]}" \
     -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then
     ok
 else
@@ -127,7 +129,7 @@ fi
 # --- bad input ---------------------------------------------------------------------
 gz_len=$(stat -c %s "$tmp/c.pcap.gz")
 head -c $((gz_len / 2)) "$tmp/c.pcap.gz" >"$tmp/half.gz"
-"$cli" -r "$tmp/half.gz" -o json >"$tmp/half.json" 2>"$tmp/err"
+run_cli -r "$tmp/half.gz" -o json >"$tmp/half.json" 2>"$tmp/err"
 rc=$?
 n=$(wc -l <"$tmp/half.json")
 last=$(tail -1 "$tmp/err")
@@ -139,7 +141,7 @@ else
 fi
 # 2 GB of zeros in a few KB: not a capture, said at once.
 head -c 2G /dev/zero | zstd -q -c >"$tmp/bomb.zst"
-"$cli" -r "$tmp/bomb.zst" >/dev/null 2>"$tmp/err"
+run_cli -r "$tmp/bomb.zst" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 1 ] && one_line "$tmp/err" "tcpshake: $tmp/bomb.zst: zstd content: unknown file format"; then
     ok
@@ -161,7 +163,7 @@ if [ "$got" = "0 13107200 small" ]; then ok; else
     not_ok "zstd bomb with a pcap header: want 'exit 0, 13107200 records skipped, small memory', got '$got'"
 fi
 : >"$tmp/empty.list"
-"$cli" -V "$tmp/empty.list" >/dev/null 2>"$tmp/err"
+run_cli -V "$tmp/empty.list" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 1 ] && one_line "$tmp/err" "tcpshake: -V $tmp/empty.list: names no capture file (one path a line)"; then
     ok
@@ -169,14 +171,14 @@ else
     not_ok "empty list: exit $rc, $(head -c 300 "$tmp/err")"
 fi
 printf '%s\n%s\n' "$cap" "$tmp/missing.pcap" >"$tmp/bad.list"
-"$cli" -V "$tmp/bad.list" >/dev/null 2>"$tmp/err"
+run_cli -V "$tmp/bad.list" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 1 ] && one_line "$tmp/err" "tcpshake: $tmp/missing.pcap: No such file or directory"; then
     ok
 else
     not_ok "list naming a missing file: exit $rc, $(head -c 300 "$tmp/err")"
 fi
-"$cli" -V "$tmp/no.list" >/dev/null 2>"$tmp/err"
+run_cli -V "$tmp/no.list" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 1 ] && one_line "$tmp/err" "tcpshake: -V $tmp/no.list: No such file or directory"; then
     ok
@@ -184,7 +186,7 @@ else
     not_ok "missing list: exit $rc, $(head -c 300 "$tmp/err")"
 fi
 # A second capture where the filter goes is refused, not taken for a filter.
-"$cli" -r "$cap" "${parts[0]}" >/dev/null 2>"$tmp/err"
+run_cli -r "$cap" "${parts[0]}" >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 2 ] && one_line "$tmp/err" "tcpshake: ${parts[0]}: a file, not a filter expression; to read several captures give -r once for each (or -V LISTFILE)"; then
     ok
@@ -192,9 +194,9 @@ else
     not_ok "-r a b: exit $rc, $(head -c 300 "$tmp/err")"
 fi
 # ... but a filter word is a filter even when a file has its name.
-(cd "$tmp" && : >port && "$cli" -r "$cap" -o json -q port 8001 | wc -l) >"$tmp/n"
+(cd "$tmp" && : >port && run_cli -r "$cap" -o json -q port 8001 | wc -l) >"$tmp/n"
 if [ "$(cat "$tmp/n")" -gt 0 ]; then ok; else not_ok "filter 'port 8001' beside a file named port"; fi
-"$cli" -r - -r - </dev/null >/dev/null 2>"$tmp/err"
+run_cli -r - -r - </dev/null >/dev/null 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 2 ] && one_line "$tmp/err" "tcpshake: standard input ('-') can be read only once"; then
     ok
@@ -203,7 +205,7 @@ else
 fi
 # A truncated second file: the first one's packets are reported, the file is named.
 head -c 3000 "${parts[1]}" >"$tmp/cut.pcap"
-"$cli" -r "${parts[0]}" -r "$tmp/cut.pcap" -o json >"$tmp/cut.json" 2>"$tmp/err"
+run_cli -r "${parts[0]}" -r "$tmp/cut.pcap" -o json >"$tmp/cut.json" 2>"$tmp/err"
 rc=$?
 last=$(tail -1 "$tmp/err")
 if [ $rc -eq 1 ] && [ -s "$tmp/cut.json" ] && [[ $last == "tcpshake: $tmp/cut.pcap: packet "* ]]; then ok; else

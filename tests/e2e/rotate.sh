@@ -14,6 +14,8 @@
 # usage: tests/e2e/rotate.sh CLI
 set -u
 cli=$1
+# The goldens are made without a p0f database (labels depend on the machine): the same here.
+run_cli() { "$cli" --p0f-db none "$@"; }
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../need.sh"
 needs rotate python3
@@ -30,7 +32,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # -C 0.004: 4000 bytes a file at most.
 mkdir "$tmp/c"
-"$cli" -r "$cap" -q -o json -w "$tmp/c/f" -C 0.004 >/dev/null 2>"$tmp/err"
+run_cli -r "$cap" -q -o json -w "$tmp/c/f" -C 0.004 >/dev/null 2>"$tmp/err"
 rc=$?
 names=$(cd "$tmp/c" && ls | sort -V | tr '\n' ' ')
 n=$(ls "$tmp/c" | wc -l)
@@ -46,20 +48,20 @@ if [ "$big" -eq 0 ] && [ "$small" -le 1 ]; then ok; else
 fi
 args=()
 for f in $want; do args+=(-r "$tmp/c/$f"); done
-if "$cli" "${args[@]}" -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
+if run_cli "${args[@]}" -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
     not_ok "-C files read back merged: not the records of the whole capture"
 fi
 
 # -C with -W 2: a ring of two files.
 mkdir "$tmp/w"
-"$cli" -r "$cap" -q -o json -w "$tmp/w/f" -C 0.004 -W 2 >/dev/null
+run_cli -r "$cap" -q -o json -w "$tmp/w/f" -C 0.004 -W 2 >/dev/null
 names=$(cd "$tmp/w" && ls | tr '\n' ' ')
 if [ "$names" = "f0 f1 " ] && [ "$(find "$tmp/w" -type f -size +4000c | wc -l)" -eq 0 ]; then ok; else
     not_ok "-C 0.004 -W 2: files '$names' (want 'f0 f1 '): $(ls -l "$tmp/w")"
 fi
 # -W 12 pads the numbers to two digits: f00 f01 ...
 mkdir "$tmp/w12"
-"$cli" -r "$cap" -q -o json -w "$tmp/w12/f" -C 0.004 -W 12 >/dev/null
+run_cli -r "$cap" -q -o json -w "$tmp/w12/f" -C 0.004 -W 12 >/dev/null
 if [ "$(cd "$tmp/w12" && ls | head -2 | tr '\n' ' ')" = "f00 f01 " ]; then ok; else
     not_ok "-C -W 12: $(ls "$tmp/w12" | tr '\n' ' ') (want f00 f01 ...)"
 fi
@@ -82,7 +84,7 @@ print(" ".join(names))
 EOF
 )
 mkdir "$tmp/g"
-"$cli" -r "$cap" -q -o json -w "$tmp/g/g-%H%M%S" -G 2 >/dev/null 2>"$tmp/err"
+run_cli -r "$cap" -q -o json -w "$tmp/g/g-%H%M%S" -G 2 >/dev/null 2>"$tmp/err"
 rc=$?
 got=$(cd "$tmp/g" && ls | tr '\n' ' ')
 if [ $rc -eq 0 ] && [ -n "$want" ] && [ "$got" = "$want " ]; then ok; else
@@ -90,13 +92,13 @@ if [ $rc -eq 0 ] && [ -n "$want" ] && [ "$got" = "$want " ]; then ok; else
 fi
 args=()
 for f in $want; do args+=(-r "$tmp/g/$f"); done
-if "$cli" "${args[@]}" -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
+if run_cli "${args[@]}" -o json -q | cmp -s - "$golden/handshakes.pcap.json"; then ok; else
     not_ok "-G files read back merged: not the records of the whole capture"
 fi
 # -G 2 -W 2: two files, then the run stops (exit 0), as tcpdump exits.
 mkdir "$tmp/gw"
-read_all=$("$cli" -r "$cap" -o table --no-color | sed -n 's/^  packets read  *//p')
-read_gw=$("$cli" -r "$cap" -o table --no-color -w "$tmp/gw/g-%H%M%S" -G 2 -W 2 2>"$tmp/err" |
+read_all=$(run_cli -r "$cap" -o table --no-color | sed -n 's/^  packets read  *//p')
+read_gw=$(run_cli -r "$cap" -o table --no-color -w "$tmp/gw/g-%H%M%S" -G 2 -W 2 2>"$tmp/err" |
     sed -n 's/^  packets read  *//p')
 first_two=$(echo "$want" | cut -d' ' -f1-2)
 if [ "$(cd "$tmp/gw" && ls | tr '\n' ' ')" = "$first_two " ] && [ ! -s "$tmp/err" ] &&
@@ -110,7 +112,7 @@ fi
 check_usage() {
     local want=$1
     shift
-    "$cli" "$@" >/dev/null 2>"$tmp/err"
+    run_cli "$@" >/dev/null 2>"$tmp/err"
     local rc=$?
     if [ $rc -eq 2 ] && [ "$(cat "$tmp/err")" = "$want" ]; then ok; else
         not_ok "$*: exit $rc, $(head -c 300 "$tmp/err") (want exit 2, $want)"
@@ -123,7 +125,7 @@ check_usage "tcpshake: -C 0: want a file size in millions of bytes (e.g. 100, or
 check_usage "tcpshake: -G 1.5: want whole seconds from 1 to 31536000" -r "$cap" -w "$tmp/x" -G 1.5
 # The second file would be the capture being read: refused when it comes, after the records.
 cp "$cap" "$tmp/in1"
-"$cli" -r "$tmp/in1" -q -o json -w "$tmp/in" -C 0.004 >"$tmp/out" 2>"$tmp/err"
+run_cli -r "$tmp/in1" -q -o json -w "$tmp/in" -C 0.004 >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 1 ] && [ -s "$tmp/out" ] && cmp -s "$cap" "$tmp/in1" &&
     [ "$(cat "$tmp/err")" = "tcpshake: -w $tmp/in1: would overwrite the capture being read" ]; then
