@@ -65,7 +65,8 @@ struct options {
     bool format_set;
     int color; /* -1 auto, 0 off, 1 on */
     bool quiet;
-    const char *summary_json; /* --summary-json FILE */
+    const char *summary_json;              /* --summary-json FILE */
+    enum tcpshake_time_format time_format; /* --time-format */
     struct tcpshake_config cfg;
     struct agg_options agg;           /* --by, --bucket, --detect ... (cli/agg.c) */
     struct ladder_options ladder;     /* --ladder (cli/ladder.c) */
@@ -93,6 +94,7 @@ struct run {
     bool write_failed;
     int write_errno;                  /* of the first write that failed */
     bool out_gone;                    /* standard output's reader went away (EPIPE) */
+    bool time_origin;                 /* --time-format offset: the sink has its origin */
     struct agg_run agg;               /* health rows and detectors (cli/agg.c) */
     struct select_run sel;            /* which records are written (cli/select.c) */
     struct table *table;              /* the terminal's table instead of the sink, or NULL */
@@ -154,8 +156,15 @@ static void usage(FILE *out)
             "  --stats-interval D      every D (capture time; wall time live) print the\n"
             "                          handshakes decided in that interval: outcomes,\n"
             "                          latency percentiles, top servers\n"
-            "  -o table|json|csv|zeek  output format, in any case (default: table on a\n"
-            "                          terminal, json otherwise)\n"
+            "  -o table|json|csv|zeek|zeek-json\n"
+            "                          output format, in any case (default: table on a\n"
+            "                          terminal, json otherwise); zeek: conn.log TSV,\n"
+            "                          zeek-json: conn.log as Zeek's JSON writer\n"
+            "  --time-format ns|s|iso|offset\n"
+            "                          times of json and csv records: ns since the epoch\n"
+            "                          (default; exact, but above 2^53 for JavaScript and\n"
+            "                          jq 1.6), \"seconds.nanoseconds\", ISO-8601 UTC, or ns\n"
+            "                          since the input's first packet\n"
             "  --columns LIST          table: these columns, e.g. time,client,server,outcome\n"
             "                          (names as the JSON fields; see tcpshake(1))\n"
             "  -v                      table: every column\n"
@@ -239,6 +248,7 @@ static bool parse_format(const char *s, enum tcpshake_format *out)
         [TCPSHAKE_FORMAT_JSON] = "json",
         [TCPSHAKE_FORMAT_CSV] = "csv",
         [TCPSHAKE_FORMAT_ZEEK] = "zeek",
+        [TCPSHAKE_FORMAT_ZEEK_JSON] = "zeek-json",
     };
     for (int i = 0; i < TCPSHAKE_FORMAT_COUNT; i++) {
         if (strcasecmp(s, names[i]) == 0) {
@@ -294,16 +304,28 @@ enum {
     OPT_SUMMARY_JSON,
     OPT_COLUMNS,
     OPT_P0F_DB,
+    OPT_TIME_FORMAT,
 };
 
 /* Each part's option codes stay in its own range (cli_options.h). */
 #define IN_RANGE(last, base) ((last) < (base) + CLI_OPT_RANGE)
-_Static_assert(IN_RANGE(OPT_P0F_DB, CLI_OPT_MAIN), "main's options overflow their range");
+_Static_assert(IN_RANGE(OPT_TIME_FORMAT, CLI_OPT_MAIN), "main's options overflow their range");
 _Static_assert(IN_RANGE(AGG_OPT_FAIL_MIN, CLI_OPT_AGG), "agg's options overflow their range");
 _Static_assert(IN_RANGE(LADDER_OPT_MAX, CLI_OPT_LADDER), "ladder's options overflow");
 _Static_assert(IN_RANGE(METRICS_OPT_FILE, CLI_OPT_METRICS), "metrics' options overflow");
 _Static_assert(IN_RANGE(REPORT_OPT_HTML, CLI_OPT_REPORT), "report's options overflow");
 _Static_assert(IN_RANGE(SELECT_OPT_SORT, CLI_OPT_SELECT), "select's options overflow");
+
+static bool parse_time_format(const char *s, enum tcpshake_time_format *tf)
+{
+    for (int i = 0; i < TCPSHAKE_TIME_FORMAT_COUNT; i++) {
+        if (strcmp(s, tcpshake_time_format_name((enum tcpshake_time_format)i)) == 0) {
+            *tf = (enum tcpshake_time_format)i;
+            return true;
+        }
+    }
+    return false;
+}
 
 /* The options of live capture, -w and events. -1: not one of them; else 0 or an exit status. */
 static int parse_live_option(int ch, const char *arg, struct options *o)
@@ -373,7 +395,8 @@ static int check_live_options(const struct options *o)
         complain("-w -: the records already go to standard output; give -w a file name");
         return EXIT_USAGE;
     }
-    if ((o->events & EVENTS_HANDSHAKE) && o->format_set && o->format == TCPSHAKE_FORMAT_ZEEK) {
+    if ((o->events & EVENTS_HANDSHAKE) && o->format_set &&
+        (o->format == TCPSHAKE_FORMAT_ZEEK || o->format == TCPSHAKE_FORMAT_ZEEK_JSON)) {
         complain("--events: zeek output has one row per connection (use json, csv or table)");
         return EXIT_USAGE;
     }
@@ -477,6 +500,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
         { "columns", required_argument, NULL, OPT_COLUMNS },
         { "p0f-db", required_argument, NULL, OPT_P0F_DB },
+        { "time-format", required_argument, NULL, OPT_TIME_FORMAT },
         AGG_LONGOPTS REPORT_LONGOPTS LADDER_LONGOPTS SELECT_LONGOPTS METRICS_LONGOPTS{ NULL, 0,
                                                                                        NULL, 0 },
     };
@@ -548,7 +572,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         case 'o':
             if (!parse_format(optarg, &o->format)) {
-                complain("-o %s: unknown format (table, json, csv or zeek)", optarg);
+                complain("-o %s: unknown format (table, json, csv, zeek or zeek-json)", optarg);
                 return EXIT_USAGE;
             }
             o->format_set = true;
@@ -603,6 +627,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_P0F_DB:
             o->p0f_db = optarg;
+            break;
+        case OPT_TIME_FORMAT:
+            if (!parse_time_format(optarg, &o->time_format)) {
+                complain("--time-format %s: want ns, s, iso or offset", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case OPT_COLOR:
             o->color = 1;
@@ -715,6 +745,11 @@ static void write_record(enum tcpshake_event ev, const struct tcpshake_record *r
     }
     if (run->sink == NULL || run->out_gone) {
         return; /* --by: health rows instead of records; or nobody reads them */
+    }
+    /* Offsets count from the input's first packet, read before any record is made. */
+    if (!run->time_origin && run->h != NULL) {
+        tcpshake_sink_set_time_origin(run->sink, tcpshake_get_stats(run->h)->first_ns);
+        run->time_origin = true;
     }
     if (run->writer != NULL) {
         take_write_error(run, writer_put(run->writer, ev, r));
@@ -1302,6 +1337,7 @@ int main(int argc, char **argv)
         sink_wanted = false;
     }
     run.sink = sink_wanted ? tcpshake_sink_new(o.format, stdout, flags) : NULL;
+    tcpshake_sink_set_time_format(run.sink, o.time_format);
     /* -q prints no summary, so unless --summary-json wants one, do not build one
      * (tcpshake_summary_add(NULL, ..) is a no-op). */
     run.summary = o.quiet && o.summary_json == NULL ? NULL : cli_summary_new();

@@ -79,6 +79,14 @@ static void describe_count(struct doc *d, const char *name, uint64_t v)
     add(d, name, "\"type\": \"integer\", \"minimum\": 0");
 }
 
+static void describe_schema(struct doc *d, const char *name, uint64_t v)
+{
+    (void)v;
+    add(d, name,
+        "\"const\": " TEXT_OF(TCPSHAKE_SCHEMA_VERSION) ", \"description\": \"the shape's version: "
+                                                       "fields are only added within one\"");
+}
+
 static void describe_opt(struct doc *d, const char *name, bool present, uint64_t v)
 {
     (void)present;
@@ -90,8 +98,12 @@ static void describe_time(struct doc *d, const char *name, uint64_t ns)
 {
     (void)ns;
     add(d, name,
-        "\"type\": [\"integer\", \"null\"], \"minimum\": 1, "
-        "\"description\": \"ns since the epoch; null when not seen\"");
+        "\"type\": [\"integer\", \"string\", \"null\"], "
+        "\"pattern\": \"^[0-9]+\\\\.[0-9]{9}$|^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
+        "[0-9]{2}\\\\.[0-9]{9}Z$\", "
+        "\"description\": \"ns since the epoch (--time-format ns, the default), or "
+        "as --time-format asks: s, iso (strings), offset (ns since the first packet); "
+        "null when not seen\"");
 }
 
 static void describe_duration(struct doc *d, const char *name, int64_t ns)

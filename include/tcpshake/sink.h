@@ -16,10 +16,11 @@ extern "C" {
 
 /* Output formats: each writes records to a FILE * the caller owns. */
 enum tcpshake_format {
-    TCPSHAKE_FORMAT_TABLE, /* aligned text, one line per connection */
-    TCPSHAKE_FORMAT_JSON,  /* JSON lines, one object per connection */
-    TCPSHAKE_FORMAT_CSV,   /* RFC 4180 with a header line */
-    TCPSHAKE_FORMAT_ZEEK,  /* Zeek conn.log TSV with its header lines */
+    TCPSHAKE_FORMAT_TABLE,     /* aligned text, one line per connection */
+    TCPSHAKE_FORMAT_JSON,      /* JSON lines, one object per connection */
+    TCPSHAKE_FORMAT_CSV,       /* RFC 4180 with a header line */
+    TCPSHAKE_FORMAT_ZEEK,      /* Zeek conn.log TSV with its header lines */
+    TCPSHAKE_FORMAT_ZEEK_JSON, /* Zeek conn.log as Zeek's JSON writer: one object per line */
     TCPSHAKE_FORMAT_COUNT
 };
 
@@ -27,6 +28,15 @@ enum tcpshake_sink_flags {
     TCPSHAKE_SINK_COLOR = 1u << 0,  /* ANSI colour (table only) */
     TCPSHAKE_SINK_EVENTS = 1u << 1, /* say which event each record is: a first "event"
                                        member (JSON), column (CSV) or column (table) */
+};
+
+/* How a sink writes the record's times (the *_ns fields of JSON and CSV). */
+enum tcpshake_time_format {
+    TCPSHAKE_TIME_NS,     /* integer ns since the epoch (the default) */
+    TCPSHAKE_TIME_S,      /* seconds since the epoch with 9 decimals, a JSON string */
+    TCPSHAKE_TIME_ISO,    /* ISO-8601 UTC with 9 decimals, a JSON string */
+    TCPSHAKE_TIME_OFFSET, /* integer ns since the origin (tcpshake_sink_set_time_origin) */
+    TCPSHAKE_TIME_FORMAT_COUNT
 };
 
 struct tcpshake_sink;
@@ -52,6 +62,15 @@ TCPSHAKE_API void tcpshake_sink_free(struct tcpshake_sink *s);
 TCPSHAKE_API enum tcpshake_status tcpshake_sink_write_event(struct tcpshake_sink *s,
                                                             enum tcpshake_event ev,
                                                             const struct tcpshake_record *r);
+
+/* Set how later records' times are written (JSON and CSV; the other formats keep theirs).
+ * ERR_ARG for an unknown format. */
+TCPSHAKE_API enum tcpshake_status tcpshake_sink_set_time_format(struct tcpshake_sink *s,
+                                                                enum tcpshake_time_format tf);
+/* The time TCPSHAKE_TIME_OFFSET counts from, in ns since the epoch (e.g. the first packet's). */
+TCPSHAKE_API void tcpshake_sink_set_time_origin(struct tcpshake_sink *s, uint64_t origin_ns);
+/* "ns", "s", "iso", "offset"; "?" when unknown. */
+TCPSHAKE_API const char *tcpshake_time_format_name(enum tcpshake_time_format tf);
 
 #ifdef __cplusplus
 }

@@ -506,6 +506,9 @@ enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE
         return TCPSHAKE_ERR_NOMEM;
     }
     health_rows(h, rows, n);
+    if (fmt == TCPSHAKE_FORMAT_ZEEK_JSON) {
+        fmt = TCPSHAKE_FORMAT_JSON; /* a health row is no conn.log line: the rows of json */
+    }
     bool zeek = fmt == TCPSHAKE_FORMAT_ZEEK;
     bool whole = true; /* no line overflowed */
     if (fmt == TCPSHAKE_FORMAT_TABLE) {

@@ -556,7 +556,7 @@ enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *
     const struct summary_view *v = &view;
     const struct tcpshake_stats *st = stats;
     char buf[SUMMARY_JSON_CAP];
-    struct text_cursor line = { buf, buf, buf + sizeof(buf), false };
+    struct text_cursor line = { buf, buf, buf + sizeof(buf), false, 0, 0 };
     struct text_cursor *b = &line;
     SUMMARY_FIELDS(JSON_FIELD, JSON_LIST, JSON_OBJECT)
     json_close(b, line.start);

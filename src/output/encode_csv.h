@@ -49,6 +49,11 @@ static inline void csv_put_count(struct text_cursor *c, uint64_t v)
     text_u64(c, v);
 }
 
+static inline void csv_put_schema(struct text_cursor *c, uint64_t v)
+{
+    csv_put_count(c, v);
+}
+
 static inline void csv_put_opt(struct text_cursor *c, bool present, uint64_t v)
 {
     text_char(c, ',');
@@ -59,7 +64,12 @@ static inline void csv_put_opt(struct text_cursor *c, bool present, uint64_t v)
 
 static inline void csv_put_time(struct text_cursor *c, uint64_t ns)
 {
-    csv_put_opt(c, ns != 0, ns);
+    if (ns == 0 || c->time_format == TCPSHAKE_TIME_NS) {
+        csv_put_opt(c, ns != 0, ns);
+    } else {
+        text_char(c, ',');
+        sink_put_time(c, ns, false);
+    }
 }
 
 static inline void csv_put_duration(struct text_cursor *c, int64_t ns)

@@ -129,6 +129,11 @@ static inline void json_put_count(struct text_cursor *b, struct json_key k, uint
     text_u64(b, v);
 }
 
+static inline void json_put_schema(struct text_cursor *b, struct json_key k, uint64_t v)
+{
+    json_put_count(b, k, v);
+}
+
 static inline void json_put_opt(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
 {
     if (present) {
@@ -138,9 +143,15 @@ static inline void json_put_opt(struct text_cursor *b, struct json_key k, bool p
     }
 }
 
+/* In the cursor's time format (text.h): ns and offsets as integers, the others as strings. */
 static inline void json_put_time(struct text_cursor *b, struct json_key k, uint64_t ns)
 {
-    json_put_opt(b, k, ns != 0, ns);
+    if (ns == 0 || b->time_format == TCPSHAKE_TIME_NS) {
+        json_put_opt(b, k, ns != 0, ns);
+    } else {
+        json_put_key(b, k);
+        sink_put_time(b, ns, true);
+    }
 }
 
 static inline void json_put_duration(struct text_cursor *b, struct json_key k, int64_t ns)

@@ -14,6 +14,7 @@
  * (encode_json.h, encode_csv.h; the schema in tools/fields.c) and which args
  * follow; JSON's null is CSV's empty field:
  *   count     (v)                unsigned integer
+ *   schema    (v)                an unsigned integer constant, the schema's "const"
  *   opt       (present, v)       unsigned integer, null when !present
  *   time      (ns)               ns since the epoch, null when 0 (not seen)
  *   duration  (ns)               signed ns, null when TCPSHAKE_NO_TIME
@@ -49,10 +50,19 @@
 
 #include "tcpshake.h"
 
+/*
+ * The version of the record's shape (its field names, order, kinds and
+ * meanings), written in every record. Within one version fields may be
+ * added, never renamed, removed, moved or given another kind or meaning;
+ * any of those makes the next version (docs/tcpshake.1, json).
+ */
+#define TCPSHAKE_SCHEMA_VERSION 1
+
 #define RECORD_EVENT_FIELD(X) X(name, "event", tcpshake_event_name, ev, TCPSHAKE_EVENT_COUNT)
 
 #define RECORD_FIELDS(X, GROUP, NGROUP)                                                            \
     X(count, "id", r->id)                                                                          \
+    X(schema, "schema_version", TCPSHAKE_SCHEMA_VERSION)                                           \
     X(iso_time, "ts", r->first_ns)                                                                 \
     X(count, "ip_version", r->ip_version)                                                          \
     X(opt, "vlan", r->vlan >= 0, (uint64_t)(r->vlan >= 0 ? r->vlan : 0))                           \

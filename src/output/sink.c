@@ -18,6 +18,7 @@ static const struct sink_format *const formats[TCPSHAKE_FORMAT_COUNT] = {
     [TCPSHAKE_FORMAT_JSON] = &sink_jsonl_format,
     [TCPSHAKE_FORMAT_CSV] = &sink_csv_format,
     [TCPSHAKE_FORMAT_ZEEK] = &sink_zeek_format,
+    [TCPSHAKE_FORMAT_ZEEK_JSON] = &sink_zeek_json_format,
 };
 
 int sink_status(const struct tcpshake_sink *s)
@@ -111,6 +112,64 @@ const char *sink_next_anomaly(uint32_t bits, unsigned *pos, char buf[16])
     }
     snprintf(buf, 16, "bit_%u", bit);
     return buf;
+}
+
+void sink_put_time(struct text_cursor *c, uint64_t ns, bool quoted)
+{
+    char text[SINK_ISO_LEN];
+    const char *t = text;
+    switch (c->time_format) {
+    case TCPSHAKE_TIME_S: {
+        char *p = text_digits(text, ns / 1000000000u);
+        *p++ = '.';
+        p = put_digits(p, ns % 1000000000u, 9);
+        *p = '\0';
+        break;
+    }
+    case TCPSHAKE_TIME_ISO:
+        t = sink_iso8601(ns, text);
+        break;
+    default: /* offset: exact, and small enough for any JSON reader */
+        text_i64(c, ns >= c->time_origin ? (int64_t)(ns - c->time_origin)
+                                         : -(int64_t)(c->time_origin - ns));
+        return;
+    }
+    if (quoted) {
+        text_char(c, '"');
+    }
+    text_cstr(c, t);
+    if (quoted) {
+        text_char(c, '"');
+    }
+}
+
+void sink_time_style(const struct tcpshake_sink *s, struct text_cursor *c)
+{
+    c->time_format = (unsigned char)s->time_format;
+    c->time_origin = s->time_origin;
+}
+
+enum tcpshake_status tcpshake_sink_set_time_format(struct tcpshake_sink *s,
+                                                   enum tcpshake_time_format tf)
+{
+    if (s == NULL || (unsigned)tf >= TCPSHAKE_TIME_FORMAT_COUNT) {
+        return TCPSHAKE_ERR_ARG;
+    }
+    s->time_format = tf;
+    return TCPSHAKE_OK;
+}
+
+void tcpshake_sink_set_time_origin(struct tcpshake_sink *s, uint64_t origin_ns)
+{
+    if (s != NULL) {
+        s->time_origin = origin_ns;
+    }
+}
+
+const char *tcpshake_time_format_name(enum tcpshake_time_format tf)
+{
+    static const char *const names[TCPSHAKE_TIME_FORMAT_COUNT] = { "ns", "s", "iso", "offset" };
+    return (unsigned)tf < TCPSHAKE_TIME_FORMAT_COUNT ? names[tf] : "?";
 }
 
 struct tcpshake_sink *tcpshake_sink_new(enum tcpshake_format fmt, FILE *out, unsigned flags)

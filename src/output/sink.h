@@ -29,21 +29,24 @@ struct sink_format {
 
 struct tcpshake_sink {
     const struct sink_format *format;
-    FILE *out;                 /* borrowed from the caller */
-    unsigned flags;            /* TCPSHAKE_SINK_* */
-    bool begun;                /* begin has run */
-    bool finished;             /* finish has run */
-    bool failed;               /* a record could not be formatted */
-    uint64_t n_records;        /* records written so far */
-    uint64_t last_ns;          /* latest record.last_ns seen, 0 before any */
-    enum tcpshake_event event; /* of the record being written (TCPSHAKE_SINK_EVENTS) */
-    max_align_t state[];       /* format's private state, state_size bytes, zeroed */
+    FILE *out;                             /* borrowed from the caller */
+    unsigned flags;                        /* TCPSHAKE_SINK_* */
+    bool begun;                            /* begin has run */
+    bool finished;                         /* finish has run */
+    bool failed;                           /* a record could not be formatted */
+    uint64_t n_records;                    /* records written so far */
+    uint64_t last_ns;                      /* latest record.last_ns seen, 0 before any */
+    enum tcpshake_event event;             /* of the record being written (TCPSHAKE_SINK_EVENTS) */
+    enum tcpshake_time_format time_format; /* of JSON's and CSV's time fields */
+    uint64_t time_origin;                  /* TCPSHAKE_TIME_OFFSET counts from here */
+    max_align_t state[];                   /* format's private state, state_size bytes, zeroed */
 };
 
 extern const struct sink_format sink_table_format;
 extern const struct sink_format sink_jsonl_format;
 extern const struct sink_format sink_csv_format;
 extern const struct sink_format sink_zeek_format;
+extern const struct sink_format sink_zeek_json_format;
 
 /* Longest text of an address (IPv6 plus NUL, with room to spare). */
 #define SINK_ADDR_LEN 64
@@ -61,6 +64,14 @@ const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_sid
                       char buf[SINK_ADDR_LEN]);
 /* An address of either family held in 16 bytes (IPv4 in the first 4), as sink_addr writes it. */
 const char *sink_ip(const uint8_t addr[16], uint8_t ip_version, char buf[SINK_ADDR_LEN]);
+/*
+ * A time ns (not 0) in c's time format other than TCPSHAKE_TIME_NS: seconds
+ * with 9 decimals or ISO-8601 (in double quotes when quoted), or the signed
+ * integer ns - c->time_origin. Out of line: the default, ns, never calls it.
+ */
+void sink_put_time(struct text_cursor *c, uint64_t ns, bool quoted);
+/* A record's line in s's time format. */
+void sink_time_style(const struct tcpshake_sink *s, struct text_cursor *c);
 /* ns since the epoch as ISO-8601 UTC with 9 decimals, e.g. 2024-05-01T12:00:00.000000001Z. */
 const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN]);
 /*

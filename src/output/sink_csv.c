@@ -87,6 +87,7 @@ static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
     struct text_buf t;
     struct text_cursor line = text_start(&t);
     struct text_cursor *c = &line;
+    sink_time_style(s, c);
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         RECORD_EVENT_FIELD(CSV_FIELD)
     }

@@ -63,6 +63,7 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
     struct text_buf text;
     struct text_cursor line = text_start(&text);
     struct text_cursor *b = &line;
+    sink_time_style(s, b);
     if (s->flags & TCPSHAKE_SINK_EVENTS) {
         RECORD_EVENT_FIELD(JSON_FIELD)
     }

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "encode_json.h"
 #include "text.h"
 #include "zeek_fields.h"
 
@@ -161,15 +162,21 @@ static void zeek_begin(struct tcpshake_sink *s, const struct tcpshake_record *fi
     s->last_ns = open_ns > s->last_ns ? open_ns : s->last_ns;
 }
 
+/* Whole microseconds from the first packet to Zeek's last time (record.h; r->last_ns in a
+ * record the tracker did not make); 0 when not positive, where Zeek leaves duration and
+ * sizes unset. Both the TSV and the JSON writer use it. */
+static uint64_t zeek_lasted_us(const struct tcpshake_record *r)
+{
+    uint64_t first_us = r->first_ns / 1000u;
+    uint64_t last_us = (r->zeek_last_ns != 0 ? r->zeek_last_ns : r->last_ns) / 1000u;
+    return last_us > first_us ? last_us - first_us : 0;
+}
+
 static void zeek_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
     const struct tcpshake_side *orig = r->zeek_flipped ? &r->server : &r->client;
     const struct tcpshake_side *resp = r->zeek_flipped ? &r->client : &r->server;
-    /* Zeek leaves duration and sizes unset unless the duration is positive. */
-    uint64_t first_us = r->first_ns / 1000u;
-    /* Zeek's last time (record.h); 0 in a record the tracker did not make. */
-    uint64_t last_us = (r->zeek_last_ns != 0 ? r->zeek_last_ns : r->last_ns) / 1000u;
-    uint64_t lasted_us = last_us > first_us ? last_us - first_us : 0;
+    uint64_t lasted_us = zeek_lasted_us(r);
     struct text_buf t;
     struct text_cursor line = text_start(&t);
     struct text_cursor *c = &line;
@@ -183,6 +190,130 @@ static void zeek_finish(struct tcpshake_sink *s)
 {
     put_header_time(s->out, "close", s->last_ns);
 }
+
+/*
+ * The same columns as Zeek's JSON writer (LogAscii::use_json, the default
+ * JSON::TS_EPOCH) writes them: one object per line, members named as the
+ * columns, unset columns left out, times and intervals as JSON numbers of
+ * seconds (microseconds, trailing zeros dropped, at least one decimal, as
+ * its double formatting prints them), counts and ports as integers, strings
+ * escaped as JSON (encode_json.h).
+ */
+#define ZEEK_JSON_FIELD(name, type, kind, ...) zj_##kind(c, "\"" name "\":", __VA_ARGS__);
+
+static void zj_key(struct text_cursor *c, const char *key)
+{
+    text_char(c, ',');
+    text_cstr(c, key);
+}
+
+static void zj_micro(struct text_cursor *c, const char *key, uint64_t sec, uint64_t us)
+{
+    zj_key(c, key);
+    text_u64(c, sec);
+    char frac[7] = { '.' };
+    for (int i = 6; i >= 1; i--) {
+        frac[i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+    size_t n = sizeof(frac);
+    while (n > 2 && frac[n - 1] == '0') {
+        n--;
+    }
+    text_append(c, frac, n);
+}
+
+static void zj_time(struct text_cursor *c, const char *key, uint64_t ns)
+{
+    zj_micro(c, key, ns / 1000000000u, ns % 1000000000u / 1000u);
+}
+
+static void zj_interval(struct text_cursor *c, const char *key, uint64_t us)
+{
+    if (us != 0) {
+        zj_micro(c, key, us / 1000000u, us % 1000000u);
+    }
+}
+
+static void zj_uid(struct text_cursor *c, const char *key, uint64_t id)
+{
+    char digits[16];
+    size_t n = 0;
+    do {
+        digits[n++] = base62[id % 62];
+        id /= 62;
+    } while (id > 0 && n < sizeof(digits));
+    zj_key(c, key);
+    text_append(c, "\"C", 2);
+    while (n > 0) {
+        text_char(c, digits[--n]);
+    }
+    text_char(c, '"');
+}
+
+static void zj_addr(struct text_cursor *c, const char *key, const struct tcpshake_record *r,
+                    const struct tcpshake_side *side)
+{
+    char addr[SINK_ADDR_LEN];
+    zj_key(c, key);
+    text_char(c, '"');
+    text_cstr(c, sink_addr(r, side, addr));
+    text_char(c, '"');
+}
+
+static void zj_count(struct text_cursor *c, const char *key, uint64_t v)
+{
+    zj_key(c, key);
+    text_u64(c, v);
+}
+
+static void zj_opt(struct text_cursor *c, const char *key, bool present, uint64_t v)
+{
+    if (present) {
+        zj_count(c, key, v);
+    }
+}
+
+/* A constant string, or "-": a column tcpshake leaves unset. */
+static void zj_word(struct text_cursor *c, const char *key, const char *v)
+{
+    if (strcmp(v, "-") != 0) {
+        zj_key(c, key);
+        json_string(c, v, strlen(v));
+    }
+}
+
+static void zj_text(struct text_cursor *c, const char *key, const char *v, size_t max_len)
+{
+    size_t len = strnlen(v, max_len);
+    if (len > 0) {
+        zj_key(c, key);
+        json_string(c, v, len);
+    }
+}
+
+static void zeek_json_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
+{
+    const struct tcpshake_side *orig = r->zeek_flipped ? &r->server : &r->client;
+    const struct tcpshake_side *resp = r->zeek_flipped ? &r->client : &r->server;
+    uint64_t lasted_us = zeek_lasted_us(r);
+    struct text_buf t;
+    struct text_cursor line = text_start(&t);
+    struct text_cursor *c = &line;
+    ZEEK_CONN_FIELDS(ZEEK_JSON_FIELD)
+    text_char(c, '}');
+    text_char(c, '\n');
+    *line.start = '{'; /* the first member's comma */
+    sink_put_text(s, &line);
+}
+
+const struct sink_format sink_zeek_json_format = {
+    .name = "zeek-json",
+    .state_size = 0,
+    .begin = NULL,
+    .write = zeek_json_write,
+    .finish = NULL,
+};
 
 const struct sink_format sink_zeek_format = {
     .name = "zeek",

@@ -35,12 +35,16 @@ struct text_cursor {
     char *p;
     char *end;
     bool overflow;
+    /* How the time kind is written (enum tcpshake_time_format; 0 is ns since
+     * the epoch) and, for offsets, from when: set by the sink, text_start zeroes them. */
+    unsigned char time_format;
+    uint64_t time_origin;
 };
 
 /* An empty line to build in t. */
 static inline struct text_cursor text_start(struct text_buf *t)
 {
-    struct text_cursor c = { t->buf, t->buf, t->buf + SINK_TEXT_CAP, false };
+    struct text_cursor c = { t->buf, t->buf, t->buf + SINK_TEXT_CAP, false, 0, 0 };
     return c;
 }
 

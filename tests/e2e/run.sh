@@ -152,6 +152,15 @@ else
 fi
 tail -1 "$tmp/ladder"
 
+# --time-format and schema_version, read back exactly by jq and python3.
+if "$here/timefmt.sh" "$cli" >"$tmp/timefmt" 2>&1; then
+    ok
+else
+    not_ok "time format suite:"
+    grep -v '^timefmt:' "$tmp/timefmt"
+fi
+grep '^timefmt:' "$tmp/timefmt"
+
 # --threads 2 and 3 print what --threads 1 prints (tests/data and ../shared/corpus).
 if "$here/threads.sh" "$cli" >"$tmp/threads" 2>&1; then
     ok

@@ -222,9 +222,8 @@ static void test_formats(void)
     feed_three(h);
     static const size_t want_lines[TCPSHAKE_FORMAT_COUNT] = {
         [TCPSHAKE_FORMAT_TABLE] = 2 + 4 + 1, /* title, header, rows, evictions */
-        [TCPSHAKE_FORMAT_JSON] = 4 + 1,
-        [TCPSHAKE_FORMAT_CSV] = 1 + 4,
-        [TCPSHAKE_FORMAT_ZEEK] = 3 + 4 + 2,
+        [TCPSHAKE_FORMAT_JSON] = 4 + 1,      [TCPSHAKE_FORMAT_CSV] = 1 + 4,
+        [TCPSHAKE_FORMAT_ZEEK] = 3 + 4 + 2,  [TCPSHAKE_FORMAT_ZEEK_JSON] = 4 + 1,
     };
     for (int f = 0; f < TCPSHAKE_FORMAT_COUNT; f++) {
         char *buf = NULL;

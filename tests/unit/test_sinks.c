@@ -50,7 +50,8 @@
     "0/0 S0\n"
 
 #define EXPECT_JSON_ESTABLISHED                                                                    \
-    "{\"id\":1,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":4,\"vlan\":null,"          \
+    "{\"id\":1,\"schema_version\":1,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":4,"   \
+    "\"vlan\":null,"                                                                               \
     "\"client\":{\"addr\":\"10.0.0.1\",\"port\":51234,\"syn_seen\":true,\"isn\":1000,"             \
     "\"mss\":1460,\"wscale\":7,\"sack_permitted\":true,\"timestamps\":true,\"tsval\":111,"         \
     "\"tsecr\":222,\"initial_window\":64240,\"ttl\":64,\"fin_ns\":1700000000223456789,"            \
@@ -78,7 +79,8 @@
     "\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false,\"tls\":null}\n"
 
 #define EXPECT_JSON_REFUSED_V6                                                                     \
-    "{\"id\":2,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":6,\"vlan\":100,"           \
+    "{\"id\":2,\"schema_version\":1,\"ts\":\"2023-11-14T22:13:20.123456789Z\",\"ip_version\":6,"   \
+    "\"vlan\":100,"                                                                                \
     "\"client\":{\"addr\":\"2001:db8::1\",\"port\":40000,\"syn_seen\":true,"                       \
     "\"isn\":4294967295,\"mss\":1440,\"wscale\":8,\"sack_permitted\":false,"                       \
     "\"timestamps\":false,\"tsval\":null,\"tsecr\":null,\"initial_window\":65535,"                 \
@@ -104,7 +106,8 @@
     "\"server_p0f_sig\":\"\",\"server_p0f_label\":\"\",\"server_p0f_fuzzy\":false,\"tls\":null}\n"
 
 #define EXPECT_JSON_UNANSWERED                                                                     \
-    "{\"id\":3,\"ts\":\"2023-11-14T22:13:25.123456789Z\",\"ip_version\":4,\"vlan\":null,"          \
+    "{\"id\":3,\"schema_version\":1,\"ts\":\"2023-11-14T22:13:25.123456789Z\",\"ip_version\":4,"   \
+    "\"vlan\":null,"                                                                               \
     "\"client\":{\"addr\":\"192.168.1.10\",\"port\":33000,\"syn_seen\":true,\"isn\":77,"           \
     "\"mss\":1460,\"wscale\":null,\"sack_permitted\":true,\"timestamps\":false,"                   \
     "\"tsval\":null,\"tsecr\":null,\"initial_window\":29200,\"ttl\":64,\"fin_ns\":null,"           \
@@ -138,7 +141,8 @@
     "tls_syn_to_data_ns,tls_alert_level,tls_alert_desc,tls_alert_by,tls_alert_ns,tls_closed_by"
 
 #define EXPECT_CSV                                                                                 \
-    "id,ts,ip_version,vlan,client_addr,client_port,client_syn_seen,client_isn,client_mss,"         \
+    "id,schema_version,ts,ip_version,vlan,client_addr,client_port,client_syn_seen,client_isn,"     \
+    "client_mss,"                                                                                  \
     "client_wscale,client_sack_permitted,client_timestamps,client_tsval,client_tsecr,"             \
     "client_initial_window,client_ttl,client_fin_ns,client_fin_acked,client_rst_ns,"               \
     "client_rst_in_window,client_packets,client_payload_bytes,client_ip_bytes,"                    \
@@ -153,7 +157,7 @@
     "icmp_ns,first_fin,rst_by,half_close,anomalies,zeek_state,zeek_history,zeek_flipped,"          \
     "client_p0f_sig,client_p0f_label,client_p0f_fuzzy,server_p0f_sig,server_p0f_label,"            \
     "server_p0f_fuzzy," TLS_COLUMNS "\n"                                                           \
-    "1,2023-11-14T22:13:20.123456789Z,4,,10.0.0.1,51234,true,1000,1460,7,true,true,111,222,"       \
+    "1,1,2023-11-14T22:13:20.123456789Z,4,,10.0.0.1,51234,true,1000,1460,7,true,true,111,222,"     \
     "64240,64,1700000000223456789,true,,false,6,75,387,1700000000124056789,0,10.0.0.2,80,"         \
     "true,5000,1400,9,true,true,333,111,65160,63,1700000000223956789,true,,false,5,1200,"          \
     "1460,1700000000125291356,0,false,established,fin,none,1700000000123456789,"                   \
@@ -163,13 +167,13 @@
     "\"4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0\",s:unix:Linux:3.11 and newer,true,"      \
     "\"4:63+1:0:1400:mss*46,9:mss,sok,ts,nop,ws:df:0\",,false,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,," \
     "\n"                                                                                           \
-    "2,2023-11-14T22:13:20.123456789Z,6,100,2001:db8::1,40000,true,4294967295,1440,8,false,"       \
+    "2,1,2023-11-14T22:13:20.123456789Z,6,100,2001:db8::1,40000,true,4294967295,1440,8,false,"     \
     "false,,,65535,255,,false,,false,1,0,80,,0,2001:db8::2,443,false,,,,false,false,,,,,,"         \
     "false,1700000000123706789,true,1,0,60,,0,false,refused,handshake,none,"                       \
     "1700000000123456789,1700000000123706789,1700000000123456789,1700000000123456789,,,,1,"        \
     "0,,,,,,none,,250000,,,,none,server,false,rst_out_of_window|bad_tcp_option,REJ,Sr,"            \
     "false,,,false,,,false,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n"                                  \
-    "3,2023-11-14T22:13:25.123456789Z,4,,192.168.1.10,33000,true,77,1460,,true,false,,,"           \
+    "3,1,2023-11-14T22:13:25.123456789Z,4,,192.168.1.10,33000,true,77,1460,,true,false,,,"         \
     "29200,64,,false,,false,3,0,180,,0,192.0.2.1,22,false,,,,false,false,,,,,,false,,false,"       \
     "0,0,0,,0,false,unanswered,handshake,none,1700000005123456789,1700000008123456789,"            \
     "1700000005123456789,1700000008123456789,,,,3,0,1000000000|2000000000,,,,,none,,"              \
@@ -525,7 +529,8 @@ static void test_json(const struct tcpshake_record *recs)
     CHECK(got != NULL && strstr(got, "\"synack_gaps_ns\":[0,1,2,3,4,5,6,7],") != NULL);
     CHECK(got != NULL && strstr(got, "\"icmp_type\":3,\"icmp_code\":13,"
                                      "\"icmp_ns\":1700000000123456790,") != NULL);
-    CHECK(got != NULL && strncmp(got, "{\"id\":3,\"ts\":null,", 18) == 0);
+    static const char null_ts[] = "{\"id\":3,\"schema_version\":1,\"ts\":null,";
+    CHECK(got != NULL && strncmp(got, null_ts, sizeof(null_ts) - 1) == 0);
     free(got);
 
     /* No record: no output at all. */
@@ -542,7 +547,7 @@ static void test_csv(const struct tcpshake_record *recs)
     /* Every row has as many fields as the header. */
     char *got = render(TCPSHAKE_FORMAT_CSV, 0, recs, 3);
     size_t header = got != NULL ? csv_fields(got) : 0;
-    CHECK_INT(header, 119); /* 4 + 2 x 21 per side + 31 + 6 p0f + 36 of the tls group */
+    CHECK_INT(header, 120); /* 5 + 2 x 21 per side + 31 + 6 p0f + 36 of the tls group */
     for (const char *line = got; line != NULL && *line != '\0';) {
         CHECK_INT(csv_fields(line), header);
         line = strchr(line, '\n');
@@ -641,6 +646,11 @@ static void test_zeek(const struct tcpshake_record *base)
     z.zeek_orig_bytes = 7;
     char *dur = render(TCPSHAKE_FORMAT_ZEEK, 0, &z, 1);
     CHECK(dur != NULL && strstr(dur, "\ttcp\t-\t0.002500\t7\t1200\tSF\t") != NULL);
+    free(dur);
+    /* zeek-json ends it there too, as the JSON writer prints the same interval. */
+    dur = render(TCPSHAKE_FORMAT_ZEEK_JSON, 0, &z, 1);
+    CHECK(dur != NULL &&
+          strstr(dur, "\"proto\":\"tcp\",\"duration\":0.0025,\"orig_bytes\":7,") != NULL);
     free(dur);
     /* A record made elsewhere, without Zeek's last time: the last packet's. */
     z.zeek_last_ns = 0;
@@ -1026,6 +1036,96 @@ static void test_version(void)
     CHECK_STR(tcpshake_version(), TCPSHAKE_VERSION);
 }
 
+/* One record in a time format (and origin); NULL when it could not be written. */
+static char *render_times(enum tcpshake_format fmt, enum tcpshake_time_format tf, uint64_t origin,
+                          const struct tcpshake_record *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (fp == NULL) {
+        return NULL;
+    }
+    struct tcpshake_sink *s = tcpshake_sink_new(fmt, fp, 0);
+    CHECK(s != NULL);
+    if (s != NULL) {
+        CHECK_INT(tcpshake_sink_set_time_format(s, tf), TCPSHAKE_OK);
+        tcpshake_sink_set_time_origin(s, origin);
+        CHECK_INT(tcpshake_sink_write(s, r), TCPSHAKE_OK);
+        CHECK_INT(tcpshake_sink_finish(s), TCPSHAKE_OK);
+        tcpshake_sink_free(s);
+    }
+    fclose(fp);
+    return buf;
+}
+
+static void check_has(char *got, const char *want)
+{
+    CHECK(got != NULL && strstr(got, want) != NULL);
+    if (got != NULL && strstr(got, want) == NULL) {
+        fprintf(stderr, "want %s in:\n%s\n", want, got);
+    }
+    free(got);
+}
+
+/* The unanswered record: first_ns 1700000005123456789, last_ns 3 s later, no SYN-ACK. */
+static void test_time_formats(const struct tcpshake_record *r)
+{
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_S, 0, r),
+              "\"first_ns\":\"1700000005.123456789\",\"last_ns\":\"1700000008.123456789\","
+              "\"syn_ns\":\"1700000005.123456789\",\"syn_last_ns\":\"1700000008.123456789\","
+              "\"synack_ns\":null,");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_ISO, 0, r),
+              "\"last_ns\":\"2023-11-14T22:13:28.123456789Z\"");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_OFFSET, 1700000005000000000u, r),
+              "\"first_ns\":123456789,\"last_ns\":3123456789,");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_OFFSET, 1700000006123456789u, r),
+              "\"first_ns\":-1000000000,\"last_ns\":2000000000,");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_NS, 5, r),
+              "\"first_ns\":1700000005123456789,");
+    check_has(render_times(TCPSHAKE_FORMAT_CSV, TCPSHAKE_TIME_S, 0, r),
+              ",1700000005.123456789,1700000008.123456789,1700000005.123456789,"
+              "1700000008.123456789,,,,3,");
+    /* The durations are not times: they stay integer ns. */
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_ISO, 0, r),
+              "\"duration_ns\":3000000000,");
+    struct tcpshake_sink *s = tcpshake_sink_new(TCPSHAKE_FORMAT_JSON, stdout, 0);
+    CHECK_INT(tcpshake_sink_set_time_format(s, TCPSHAKE_TIME_FORMAT_COUNT), TCPSHAKE_ERR_ARG);
+    CHECK_INT(tcpshake_sink_set_time_format(NULL, TCPSHAKE_TIME_S), TCPSHAKE_ERR_ARG);
+    tcpshake_sink_free(s);
+    CHECK(strcmp(tcpshake_time_format_name(TCPSHAKE_TIME_OFFSET), "offset") == 0);
+    CHECK(strcmp(tcpshake_time_format_name(TCPSHAKE_TIME_FORMAT_COUNT), "?") == 0);
+}
+
+/* The tls group's times follow the sink's time format too; its durations stay ns. */
+static void test_tls_time_formats(const struct tcpshake_record *base)
+{
+    struct tcpshake_record r = *base; /* first_ns 1700000000123456789 */
+    r.tls.outcome = TCPSHAKE_TLS_ESTABLISHED;
+    r.tls.client_hello_ns = 1700000000124056789;
+    r.tls.server_hello_ns = 1700000000125056789;
+    r.tls.server_side_ns = 1000000;
+    r.tls.client_side_ns = TCPSHAKE_NO_TIME;
+    r.tls.handshake_ns = TCPSHAKE_NO_TIME;
+    r.tls.syn_to_data_ns = TCPSHAKE_NO_TIME;
+    r.tls.alert_by = TCPSHAKE_WHO_SERVER;
+    r.tls.alert_level = 2;
+    r.tls.alert_desc = 40;
+    r.tls.alert_ns = 1700000000126056789;
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_OFFSET, 1700000000123456789u, &r),
+              "\"client_hello_ns\":600000,\"client_hello2_ns\":null,"
+              "\"server_hello_ns\":1600000,\"server_flight_ns\":null,");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_ISO, 0, &r),
+              "\"server_hello_ns\":\"2023-11-14T22:13:20.125056789Z\",\"server_flight_ns\":null,"
+              "\"client_flight_ns\":null,\"client_data_ns\":null,\"server_data_ns\":null,"
+              "\"server_side_ns\":1000000,");
+    check_has(render_times(TCPSHAKE_FORMAT_JSON, TCPSHAKE_TIME_S, 0, &r),
+              "\"alert_ns\":\"1700000000.126056789\",");
+    check_has(render_times(TCPSHAKE_FORMAT_CSV, TCPSHAKE_TIME_S, 0, &r),
+              ",1700000000.124056789,,1700000000.125056789,,,,,1000000,,,,2,40,server,"
+              "1700000000.126056789,none\n");
+}
+
 int main(void)
 {
     test_version();
@@ -1038,6 +1138,8 @@ int main(void)
     test_csv(recs);
     test_zeek(recs);
     test_json_numbers(&recs[0]);
+    test_time_formats(&recs[2]);
+    test_tls_time_formats(&recs[0]);
     test_text_digits();
     test_aggregate_kinds();
     test_addr_text();
