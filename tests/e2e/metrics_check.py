@@ -10,6 +10,7 @@
 
 Prints "not ok - ..." lines for failures; exit status 1 when there were any.
 """
+import os
 import json
 import re
 import socket
@@ -340,7 +341,10 @@ def cmd_abuse(host, port, pid):
     r = http(host, port, b"GET /metrics HTTP/1.1\r\n\r\n")
     check(r and r[0] == "HTTP/1.1 200 OK", "a scrape after the abuse")
     after = rss_kib(pid)
-    check(after - before < 4096, f"VmRSS grew from {before} to {after} KiB")
+    # Under AddressSanitizer freed memory waits in its quarantine (256 MB by default) and
+    # the shadow grows with it, so the bound is the plain build's (make e2e) to hold.
+    bound = 65536 if os.environ.get("SANITIZED") == "1" else 4096
+    check(after - before < bound, f"VmRSS grew from {before} to {after} KiB (bound {bound})")
     print(f"abuse: {good} of 50 concurrent scrapes answered, VmRSS {before} -> {after} KiB")
 
 
