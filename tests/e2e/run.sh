@@ -2,8 +2,9 @@
 # End-to-end tests: the CLI on captures recorded from real Linux TCP stacks
 # (tests/data, see its README), compared with reviewed golden outputs in
 # tests/e2e/golden, checked against the measured facts in tests/data/expected.tsv,
-# then the bad-input suite. UPDATE_GOLDEN=1 rewrites the goldens (make golden);
-# nothing else ever does.
+# then the suites on files: options, inputs, schemas, pictures, bad input. The suites on
+# live stacks in network namespaces are in tests/e2e/net.sh. UPDATE_GOLDEN=1 rewrites the
+# goldens (make golden); nothing else ever does.
 #
 # usage: tests/e2e/run.sh CLI MAKE_HOSTILE GEN_TRACE FIELDS
 set -u
@@ -218,19 +219,6 @@ else
 fi
 grep '^progress:' "$tmp/progress"
 
-# Live capture in network namespaces, on one thread and on two. This and the probe, delay
-# and attacks suites need root and tools (tests/need.sh): without them they fail when CI
-# is set, and say "skipped" otherwise.
-for threads in "" 2; do
-    if LIVE_THREADS=$threads "$here/live.sh" "$cli" >"$tmp/live" 2>&1; then
-        ok
-    else
-        not_ok "live suite${threads:+ (--threads $threads)}:"
-        cat "$tmp/live"
-    fi
-    tail -1 "$tmp/live"
-done
-
 # --by: one health row per server port instead of records; --detect: no alert on the
 # ordinary traffic of the captures, nothing but alert lines on stderr.
 if [ -f "$data/sample.pcap" ]; then
@@ -298,27 +286,5 @@ else
 fi
 tail -1 "$tmp/input"
 
-# Active probing between two network namespaces (needs root).
-if "$here/probe.sh" "$cli" >"$tmp/probe" 2>&1; then ok; else not_ok "probe suite:"; grep -v '^probe:' "$tmp/probe"; fi
-grep '^probe:' "$tmp/probe"
-
-# Known delays through tests/tools/tap_relay: live capture and probe measure 80 ms (needs root).
-if "$here/delay.sh" "$cli" >"$tmp/delay" 2>&1; then ok; else not_ok "delay suite:"; grep -v '^delay:' "$tmp/delay"; fi
-tail -1 "$tmp/delay"
-
-# TLS from openssl s_server / s_client through the relay: negotiated values, alerts, and
-# the TLS handshake's delays on the right side (needs root and openssl).
-if "$here/tls.sh" "$cli" >"$tmp/tls" 2>&1; then ok; else not_ok "tls suite:"; grep -v '^tls:' "$tmp/tls"; fi
-tail -1 "$tmp/tls"
-
-# SYN flood, scans and a busy client between namespaces, then --detect (needs root).
-if "$here/attacks.sh" "$cli" >"$tmp/attacks" 2>&1; then ok; else not_ok "attacks suite:"; grep -v '^attacks:' "$tmp/attacks"; fi
-grep '^attacks:' "$tmp/attacks"
-
-# Prometheus metrics: files against the records, a live capture scraped by a real
-# Prometheus, the endpoint under abuse (needs root and prometheus).
-if "$here/metrics.sh" "$cli" "$gen_trace" >"$tmp/metrics" 2>&1; then ok; else not_ok "metrics suite:"; grep -v '^metrics:' "$tmp/metrics"; fi
-grep '^metrics:' "$tmp/metrics"
-
-echo "e2e: $pass passed, $fail failed"
+echo "e2e-files: $pass passed, $fail failed"
 [ $fail -eq 0 ]
