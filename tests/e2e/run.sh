@@ -181,10 +181,10 @@ fi
 grep '^everyday:' "$tmp/everyday"
 
 # The table on a terminal of 80 and 200 columns: fits, lines up for IPv4 and IPv6 (the
-# corpus's pinterest.pcap: long IPv6 addresses), --columns, -v.
+# corpus's pinterest.pcap: long IPv6 addresses), --columns, -v, the TLS columns (tls/latest.pcapng).
 corpus=${TCPSHAKE_CORPUS:-$here/../../../shared/corpus}
 tables="$data/sample.pcap"
-for cap in "$corpus/ndpi/pinterest.pcap" "$corpus/ndpi/alexa-app.pcapng"; do
+for cap in "$corpus/ndpi/pinterest.pcap" "$corpus/ndpi/alexa-app.pcapng" "$corpus/tls/pcap/latest.pcapng"; do
     if [ -f "$cap" ]; then
         tables="$tables $cap"
     elif [ -n "${CI:-}" ]; then
