@@ -965,8 +965,8 @@ static void test_summary(const struct tcpshake_record *recs)
         ",\"skipped\":{\"truncated\":0,\"malformed\":0,\"not_tcp\":3,",
         ",\"server_evictions\":0,\"tls_connections\":0,",
         ",\"tls_syn_to_data_max_ns\":null,\"capture\":{\"packets_read\":40,\"packets_tcp\":37,",
-        ",\"flows_peak\":2,\"first_ns\":null,\"last_ns\":null,\"live\":false,"
-        "\"live_received\":null,\"live_dropped\":null,\"live_if_dropped\":null}}\n",
+        (",\"flows_peak\":2,\"first_ns\":null,\"last_ns\":null,\"live\":false,"
+         "\"live_received\":null,\"live_dropped\":null,\"live_if_dropped\":null}}\n"),
     };
     for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
         CHECK(json != NULL && strstr(json, members[i]) != NULL);
