@@ -33,9 +33,10 @@
 # and tls.client_side_ns the client leg's 20 ms (lower bounds: the ends' own
 # work comes on top), that a server's alert comes a server round trip after
 # the ClientHello, and that --threads 1, 2 and 3 print the same; and what the
-# run's summary (text and --summary-json) and its --by server rows say about
-# TLS across these connections: counts by outcome, version, resumption kind
-# and alert description.
+# run's summary (text and --summary-json), its --by server rows and the
+# tcpshake_tls_handshake_seconds histogram of --metrics-file say about TLS
+# across these connections: counts by outcome, version, resumption kind and
+# alert description, and the same handshake samples.
 #
 # Needs root, gcc, ip, openssl; otherwise fails under CI and says "skipped"
 # elsewhere (tests/need.sh). Namespaces (random suffix), relay, servers and
@@ -307,9 +308,10 @@ grep '^tls:' "$tmp/why"
 
 # Across the connections: the summary's TLS block and object and the --by rows agree
 # with the records (the warm-up connection included), and name what was tested.
-"$cli" -r "$tmp/tls.pcap" -o json --summary-json "$tmp/sum.json" >/dev/null 2>"$tmp/sum.txt"
+"$cli" -r "$tmp/tls.pcap" -o json --summary-json "$tmp/sum.json" --metrics-file "$tmp/m.prom" \
+    >/dev/null 2>"$tmp/sum.txt"
 "$cli" -r "$tmp/tls.pcap" -o json -q --by server >"$tmp/by.json" 2>&1
-if python3 - "$tmp/out1" "$tmp/sum.json" "$tmp/sum.txt" "$tmp/by.json" >"$tmp/why" 2>&1 <<'EOF'; then
+if python3 - "$tmp/out1" "$tmp/sum.json" "$tmp/sum.txt" "$tmp/by.json" "$tmp/m.prom" >"$tmp/why" 2>&1 <<'EOF'; then
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 s = json.load(open(sys.argv[2]))
@@ -334,6 +336,13 @@ want("tls_alerts", (s["tls_alerts"], s["tls_alerts_by_server"], s["tls_alerts_by
 want("tls_alert_descriptions", {k: v for k, v in s["tls_alert_descriptions"].items() if v},
      {"handshake_failure": 1, "protocol_version": 1})
 want("tls_handshake_count", s["tls_handshake_count"], len(est))
+# The Prometheus histogram of the same samples (--metrics-file).
+prom = dict(l.split() for l in open(sys.argv[5]) if l.startswith("tcpshake_tls_handshake_seconds_"))
+want("tcpshake_tls_handshake_seconds_count", int(prom.get("tcpshake_tls_handshake_seconds_count", -1)),
+     s["tls_handshake_count"])
+if abs(float(prom.get("tcpshake_tls_handshake_seconds_sum", -1)) -
+       sum(t["handshake_ns"] for t in est) / 1e9) > 1e-5:
+    bad.append(f"tcpshake_tls_handshake_seconds_sum {prom.get('tcpshake_tls_handshake_seconds_sum')}")
 hs = sorted(t["handshake_ns"] for t in est)
 want("tls_handshake min, max", (s["tls_handshake_min_ns"], s["tls_handshake_max_ns"]), (hs[0], hs[-1]))
 ss = sorted(t["server_side_ns"] for t in tls if t["server_side_ns"] is not None)
