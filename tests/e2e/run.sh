@@ -266,6 +266,40 @@ if [ -f "$data/sample.pcap" ]; then
     done
 fi
 
+# The bench's TLS trace (gen_trace --tls): the same file for the same seed, and every TLS
+# connection it says it wrote read back as the TLS 1.3 handshake it is.
+"$gen_trace" -o "$tmp/tls1.pcap" -p 6000 -c 200 -s 3 --tls 60 2>"$tmp/gen.err" &&
+    "$gen_trace" -o "$tmp/tls2.pcap" -p 6000 -c 200 -s 3 --tls 60 2>/dev/null
+if cmp -s "$tmp/tls1.pcap" "$tmp/tls2.pcap"; then ok; else not_ok "gen_trace --tls: not deterministic"; fi
+n_tls=$(sed -n 's/.*: \([0-9]*\) TLS connections (--tls 60)$/\1/p' "$tmp/gen.err")
+"$cli" -r "$tmp/tls1.pcap" -o json -q >"$tmp/tls.json" 2>&1
+if python3 - "$tmp/tls.json" "$n_tls" >"$tmp/why" 2>&1 <<'EOF'; then
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+tls = [r for r in recs if r["tls"] is not None]
+bad = []
+if not sys.argv[2] or len(tls) != int(sys.argv[2]) or len(tls) < 50:
+    bad.append(f"{len(tls)} records with tls, gen_trace wrote {sys.argv[2]!r}")
+for r in tls:
+    t = r["tls"]
+    got = (r["server"]["port"], t["outcome"], t["version"], t["cipher"], t["alpn_offered"],
+           t["ja4"][:10], t["ja4"][10:24], t["n_ciphers"])
+    # 15 extensions either way: the padded hello has padding, the post-quantum one ECH GREASE
+    want = (443, "established", "TLS1.3", "0x1301", "h2,http/1.1", "t13d1515h2", "_8daaf6152771_",
+            15)
+    if got != want or not re.fullmatch(r"h[0-9]+\.cdn[0-6]\.example\.com", t["sni"]):
+        bad.append(f"{r['id']}: {got} sni {t['sni']!r}, want {want}")
+    if t["server_side_ns"] is None or t["server_side_ns"] < r["server_side_ns"]:
+        bad.append(f"{r['id']}: tls server_side_ns {t['server_side_ns']} under the TCP one")
+if bad:
+    print("\n".join(bad[:10]))
+    sys.exit(1)
+EOF
+    ok
+else
+    not_ok "gen_trace --tls read back: $(cat "$tmp/why")"
+fi
+
 # p0f signatures and labels against p0f -r on every capture, and --p0f-db.
 if "$here/p0f.sh" "$cli" >"$tmp/p0f" 2>&1; then ok; else not_ok "p0f suite:"; grep -v '^p0f:' "$tmp/p0f"; fi
 grep '^p0f:' "$tmp/p0f"
