@@ -160,6 +160,33 @@ static struct health_row *find_row(struct tcpshake_health *h, const struct tcpsh
     return row;
 }
 
+/* A TLS handshake that failed: ended by an alert, a RST or a FIN, or left unanswered or
+ * unfinished (not one the capture could not show: truncated, malformed, capped, untracked). */
+static bool tls_failed(enum tcpshake_tls_outcome o)
+{
+    return o == TCPSHAKE_TLS_ALERT || o == TCPSHAKE_TLS_RESET || o == TCPSHAKE_TLS_FIN ||
+           o == TCPSHAKE_TLS_NO_SERVER_HELLO || o == TCPSHAKE_TLS_INCOMPLETE;
+}
+
+static void row_add_tls(struct health_row *row, const struct tcpshake_tls *t)
+{
+    if (t->outcome == TCPSHAKE_TLS_NONE) {
+        return;
+    }
+    bool established = t->outcome == TCPSHAKE_TLS_ESTABLISHED;
+    row->tls_connections++;
+    row->tls_established += established;
+    row->tls_resumed += established && t->resumed;
+    row->tls_alerts += t->outcome == TCPSHAKE_TLS_ALERT;
+    row->tls_failed += tls_failed(t->outcome);
+    if (t->server_side_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&row->tls_server_side, t->server_side_ns);
+    }
+    if (established && t->handshake_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&row->tls_handshake, t->handshake_ns);
+    }
+}
+
 static void row_add(struct health_row *row, const struct tcpshake_record *r)
 {
     if (r->first_ns < row->first_ns) {
@@ -185,6 +212,7 @@ static void row_add(struct health_row *row, const struct tcpshake_record *r)
     if (r->app_latency_ns != TCPSHAKE_NO_TIME) {
         hist_add(&row->app_latency, r->app_latency_ns);
     }
+    row_add_tls(row, &r->tls);
 }
 
 /* ------------------------------------------------------------ ordering */
@@ -278,7 +306,14 @@ static const char *const q_names[4] = { "p50", "p95", "p99", "max" };
 
 static const struct hist *row_hist(const struct health_row *row, size_t i)
 {
-    return i == 0 ? &row->server_side : i == 1 ? &row->client_side : &row->app_latency;
+    const struct hist *const h[HEALTH_N_LATENCIES] = {
+        [HEALTH_SERVER_SIDE] = &row->server_side,
+        [HEALTH_CLIENT_SIDE] = &row->client_side,
+        [HEALTH_APP_LATENCY] = &row->app_latency,
+        [HEALTH_TLS_SERVER_SIDE] = &row->tls_server_side,
+        [HEALTH_TLS_HANDSHAKE] = &row->tls_handshake,
+    };
+    return h[i];
 }
 
 static void table_ms(FILE *out, int64_t ns)

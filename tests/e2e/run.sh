@@ -182,10 +182,10 @@ fi
 grep '^everyday:' "$tmp/everyday"
 
 # The table on a terminal of 80 and 200 columns: fits, lines up for IPv4 and IPv6 (the
-# corpus's pinterest.pcap: long IPv6 addresses), --columns, -v.
+# corpus's pinterest.pcap: long IPv6 addresses), --columns, -v, the TLS columns (tls/latest.pcapng).
 corpus=${TCPSHAKE_CORPUS:-$here/../../../shared/corpus}
 tables="$data/sample.pcap"
-for cap in "$corpus/ndpi/pinterest.pcap" "$corpus/ndpi/alexa-app.pcapng"; do
+for cap in "$corpus/ndpi/pinterest.pcap" "$corpus/ndpi/alexa-app.pcapng" "$corpus/tls/pcap/latest.pcapng"; do
     if [ -f "$cap" ]; then
         tables="$tables $cap"
     elif [ -n "${CI:-}" ]; then
@@ -252,6 +252,40 @@ if [ -f "$data/sample.pcap" ]; then
             not_ok "--detect on $(basename "$cap"): $(head -c 300 "$tmp/alerts")"
         fi
     done
+fi
+
+# The bench's TLS trace (gen_trace --tls): the same file for the same seed, and every TLS
+# connection it says it wrote read back as the TLS 1.3 handshake it is.
+"$gen_trace" -o "$tmp/tls1.pcap" -p 6000 -c 200 -s 3 --tls 60 2>"$tmp/gen.err" &&
+    "$gen_trace" -o "$tmp/tls2.pcap" -p 6000 -c 200 -s 3 --tls 60 2>/dev/null
+if cmp -s "$tmp/tls1.pcap" "$tmp/tls2.pcap"; then ok; else not_ok "gen_trace --tls: not deterministic"; fi
+n_tls=$(sed -n 's/.*: \([0-9]*\) TLS connections (--tls 60)$/\1/p' "$tmp/gen.err")
+"$cli" -r "$tmp/tls1.pcap" -o json -q >"$tmp/tls.json" 2>&1
+if python3 - "$tmp/tls.json" "$n_tls" >"$tmp/why" 2>&1 <<'EOF'; then
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+tls = [r for r in recs if r["tls"] is not None]
+bad = []
+if not sys.argv[2] or len(tls) != int(sys.argv[2]) or len(tls) < 50:
+    bad.append(f"{len(tls)} records with tls, gen_trace wrote {sys.argv[2]!r}")
+for r in tls:
+    t = r["tls"]
+    got = (r["server"]["port"], t["outcome"], t["version"], t["cipher"], t["alpn_offered"],
+           t["ja4"][:10], t["ja4"][10:24], t["n_ciphers"])
+    # 15 extensions either way: the padded hello has padding, the post-quantum one ECH GREASE
+    want = (443, "established", "TLS1.3", "0x1301", "h2,http/1.1", "t13d1515h2", "_8daaf6152771_",
+            15)
+    if got != want or not re.fullmatch(r"h[0-9]+\.cdn[0-6]\.example\.com", t["sni"]):
+        bad.append(f"{r['id']}: {got} sni {t['sni']!r}, want {want}")
+    if t["server_side_ns"] is None or t["server_side_ns"] < r["server_side_ns"]:
+        bad.append(f"{r['id']}: tls server_side_ns {t['server_side_ns']} under the TCP one")
+if bad:
+    print("\n".join(bad[:10]))
+    sys.exit(1)
+EOF
+    ok
+else
+    not_ok "gen_trace --tls read back: $(cat "$tmp/why")"
 fi
 
 # p0f signatures and labels against p0f -r on every capture, and --p0f-db.
