@@ -29,6 +29,7 @@ cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../need.sh"
 . "$here/netns.sh"
+. "$here/relay.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -53,54 +54,20 @@ s6=fd22::2
 open_port=8090
 closed_port=8091
 tmp=$(mktemp -d)
-relay=
 server=
 pid=
 
 cleanup() {
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
     [ -n "$server" ] && kill -KILL "$server" 2>/dev/null
-    if [ -n "$relay" ]; then
-        kill -TERM "$relay" 2>/dev/null
-        wait "$relay" 2>/dev/null
-    fi
-    ip netns del "$nsc" 2>/dev/null
-    ip netns del "$nss" 2>/dev/null
-    ip link del "$tapc" 2>/dev/null
-    ip link del "$taps" 2>/dev/null
+    relay_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-if ! gcc -std=c11 -O2 -Wall -Wextra -Wpedantic -o "$tmp/tap_relay" \
-    "$here/../tools/tap_relay.c" 2>"$tmp/gcc"; then
-    not_ok "building tap_relay: $(head -c 300 "$tmp/gcc")"
-    summary
-    exit
-fi
-
-setup_link() { # setup_link NS TAP MAC IPV4 IPV6 PEER_MAC PEER_IPV4 PEER_IPV6
-    ip link set "$2" netns "$1" &&
-        ip -n "$1" link set "$2" address "$3" &&
-        ip -n "$1" addr add "$4/24" dev "$2" &&
-        ip -n "$1" addr add "$5/64" dev "$2" nodad &&
-        ip -n "$1" link set lo up &&
-        ip -n "$1" link set "$2" up &&
-        # Static neighbours: no ARP or neighbour discovery delayed by the relay.
-        ip -n "$1" neigh replace "$7" lladdr "$6" dev "$2" nud permanent &&
-        ip -n "$1" -6 neigh replace "$8" lladdr "$6" dev "$2" nud permanent
-}
-
 setup() {
-    ip netns add "$nsc" && ip netns add "$nss" || return 1
-    "$tmp/tap_relay" --client-tap "$tapc" --server-tap "$taps" \
-        --client-delay-ms 10 --server-delay-ms 30 -w "$tmp/relay.pcap" 2>"$tmp/relay.log" &
-    relay=$!
-    wait_until ip link show "$taps" >/dev/null 2>&1 || { cat "$tmp/relay.log"; return 1; }
-    local macc=02:00:0a:cc:00:01 macs=02:00:0a:cc:00:02
-    setup_link "$nsc" "$tapc" $macc $c4 $c6 $macs $s4 $s6 || return 1
-    setup_link "$nss" "$taps" $macs $s4 $s6 $macc $c4 $c6 || return 1
+    relay_setup "$tmp/relay.pcap" || return 1
     ip netns exec "$nss" python3 "$here/../tools/pong_server.py" "$open_port" "$tmp/ready" &
     server=$!
     wait_until test -e "$tmp/ready"

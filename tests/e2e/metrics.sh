@@ -32,6 +32,7 @@ gen_trace=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../need.sh"
 . "$here/netns.sh"
+. "$here/relay.sh"
 data=$here/../data
 check=$here/metrics_check.py
 pass=0
@@ -56,7 +57,6 @@ c6=fd23::1
 s6=fd23::2
 open_port=8090
 closed_port=8091
-relay=
 server=
 pid=
 prom=
@@ -66,14 +66,7 @@ cleanup() {
     for p in $pid $prom $load $server; do
         kill -KILL "$p" 2>/dev/null
     done
-    if [ -n "$relay" ]; then
-        kill -TERM "$relay" 2>/dev/null
-        wait "$relay" 2>/dev/null
-    fi
-    ip netns del "$nsc" 2>/dev/null
-    ip netns del "$nss" 2>/dev/null
-    ip link del "$tapc" 2>/dev/null
-    ip link del "$taps" 2>/dev/null
+    relay_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -148,32 +141,8 @@ if [ $rc -eq 1 ] && grep -q "in use" "$tmp/err"; then ok; else not_ok "--metrics
 needs_root metrics
 needs metrics gcc ip sysctl prometheus
 
-if ! gcc -std=c11 -O2 -Wall -Wextra -o "$tmp/tap_relay" "$here/../tools/tap_relay.c" 2>"$tmp/gcc"; then
-    not_ok "building tap_relay: $(head -c 300 "$tmp/gcc")"
-    summary
-    exit
-fi
-
-setup_link() { # setup_link NS TAP MAC IPV4 IPV6 PEER_MAC PEER_IPV4 PEER_IPV6
-    ip link set "$2" netns "$1" &&
-        ip -n "$1" link set "$2" address "$3" &&
-        ip -n "$1" addr add "$4/24" dev "$2" &&
-        ip -n "$1" addr add "$5/64" dev "$2" nodad &&
-        ip -n "$1" link set lo up &&
-        ip -n "$1" link set "$2" up &&
-        ip -n "$1" neigh replace "$7" lladdr "$6" dev "$2" nud permanent &&
-        ip -n "$1" -6 neigh replace "$8" lladdr "$6" dev "$2" nud permanent
-}
-
 setup() {
-    ip netns add "$nsc" && ip netns add "$nss" || return 1
-    "$tmp/tap_relay" --client-tap "$tapc" --server-tap "$taps" \
-        --client-delay-ms 10 --server-delay-ms 30 -w "$tmp/relay.pcap" 2>"$tmp/relay.log" &
-    relay=$!
-    wait_until ip link show "$taps" >/dev/null 2>&1 || { cat "$tmp/relay.log"; return 1; }
-    local macc=02:00:0a:cd:00:01 macs=02:00:0a:cd:00:02
-    setup_link "$nsc" "$tapc" $macc $c4 $c6 $macs $s4 $s6 || return 1
-    setup_link "$nss" "$taps" $macs $s4 $s6 $macc $c4 $c6 || return 1
+    relay_setup "$tmp/relay.pcap" || return 1
     ip netns exec "$nss" python3 "$here/../tools/pong_server.py" "$open_port" "$tmp/ready" &
     server=$!
     wait_until test -e "$tmp/ready"

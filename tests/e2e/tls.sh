@@ -48,6 +48,7 @@ cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../need.sh"
 . "$here/netns.sh"
+. "$here/relay.sh"
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -71,7 +72,6 @@ port=8443
 port13=8444 # TLS 1.3 only
 portcc=8445 # asks for a client certificate
 tmp=$(mktemp -d)
-relay=
 servers=
 
 cleanup() {
@@ -79,25 +79,11 @@ cleanup() {
         kill -KILL "$p" 2>/dev/null
         wait "$p" 2>/dev/null
     done
-    if [ -n "$relay" ]; then
-        kill -TERM "$relay" 2>/dev/null
-        wait "$relay" 2>/dev/null
-    fi
-    ip netns del "$nsc" 2>/dev/null
-    ip netns del "$nss" 2>/dev/null
-    ip link del "$tapc" 2>/dev/null
-    ip link del "$taps" 2>/dev/null
+    relay_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-if ! gcc -std=c11 -O2 -Wall -Wextra -Wpedantic -o "$tmp/tap_relay" \
-    "$here/../tools/tap_relay.c" 2>"$tmp/gcc"; then
-    not_ok "building tap_relay: $(head -c 300 "$tmp/gcc")"
-    summary
-    exit
-fi
 
 # A throwaway CA and a server certificate it signs (P-256 keys, one day).
 make_certs() {
@@ -119,28 +105,12 @@ if ! make_certs >"$tmp/certs.log" 2>&1; then
     exit
 fi
 
-setup_link() { # setup_link NS TAP MAC IPV4 PEER_MAC PEER_IPV4
-    ip link set "$2" netns "$1" &&
-        ip -n "$1" link set "$2" address "$3" &&
-        ip -n "$1" addr add "$4/24" dev "$2" &&
-        ip -n "$1" link set lo up &&
-        ip -n "$1" link set "$2" up &&
-        ip -n "$1" neigh replace "$6" lladdr "$5" dev "$2" nud permanent
-}
-
 listening() { # listening PORT: something in the server namespace listens on PORT
     ip netns exec "$nss" ss -ltnH "sport = :$1" | grep -q .
 }
 
 setup() {
-    ip netns add "$nsc" && ip netns add "$nss" || return 1
-    "$tmp/tap_relay" --client-tap "$tapc" --server-tap "$taps" \
-        --client-delay-ms 10 --server-delay-ms 30 -w "$tmp/tls.pcap" 2>"$tmp/relay.log" &
-    relay=$!
-    wait_until ip link show "$taps" >/dev/null 2>&1 || { cat "$tmp/relay.log"; return 1; }
-    local macc=02:00:0a:cd:00:01 macs=02:00:0a:cd:00:02
-    setup_link "$nsc" "$tapc" $macc $c4 $macs $s4 || return 1
-    setup_link "$nss" "$taps" $macs $s4 $macc $c4 || return 1
+    relay_setup "$tmp/tls.pcap" || return 1
     ip netns exec "$nss" openssl s_server -quiet -accept $port -cert "$tmp/srv.pem" \
         -key "$tmp/srv.key" -www -alpn h2,http/1.1 </dev/null >"$tmp/s1.log" 2>&1 &
     servers="$servers $!"
