@@ -228,6 +228,7 @@ static struct conn *new_conn(struct engine *e, const struct flow_key *key, uint3
             struct conn *victim = flowtab_victim(e->ft);
             evict(e, victim);
             flowtab_remove(e->ft, victim);
+            flowtab_prefetch_victim(e->ft); /* the next new flow's, in a flood */
         }
         c = flowtab_insert(e->ft, key, hash, ts_ns);
     }
