@@ -336,10 +336,12 @@ BENCH_FLOOD         ?= 10000000
 BENCH_OOO           ?= 1000000
 BENCH_PEERS_PACKETS ?= 2000000
 BENCH_HASH_SYNS     ?= 100000
+BENCH_SCALE_ROUNDS  ?= 3
+BENCH_MIXED         ?= 0
 BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop \
                $(BUILD)/bench/hashbench $(BUILD)/tests/hash_flood
 
-.PHONY: bench bench-peers bench-deps bench-compare
+.PHONY: bench bench-live bench-peers bench-deps bench-compare
 
 $(BUILD)/bench/gen_trace: $(BUILD)/bench/gen_trace.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lm
@@ -354,8 +356,17 @@ $(BUILD)/bench/readloop: $(BUILD)/bench/readloop.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lpcap
 
 bench: $(CLI) $(BENCH_TOOLS)
-	@bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD) $(BENCH_OOO) \
+	@BENCH_SCALE_ROUNDS=$(BENCH_SCALE_ROUNDS) BENCH_MIXED=$(BENCH_MIXED) \
+		bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD) $(BENCH_OOO) \
 		$(BENCH_HASH_SYNS)
+
+# Live capture (-i) on a veth in a namespace of its own, fed by tcpreplay --topspeed
+# (bench/live.sh; root): the rate with no kernel drop, default buffer and -B.
+BENCH_LIVE_PACKETS ?= 1000000
+BENCH_LIVE_SYNS    ?= 1000000
+BENCH_LIVE_BUFFER  ?= 262144
+bench-live: $(CLI) $(BENCH_TOOLS)
+	@bench/live.sh $(BUILD) $(BENCH_LIVE_PACKETS) $(BENCH_LIVE_SYNS) $(BENCH_LIVE_BUFFER)
 
 bench-peers: $(CLI) $(BENCH_TOOLS)
 	@bench/peers.sh $(BUILD) $(BENCH_PEERS_PACKETS) $(BENCH_SEED)

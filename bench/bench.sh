@@ -68,6 +68,9 @@ $run -n "$n" -b "$size" -B "$base" "tcpshake -o json (with summary)" -- \
 $run -n "$n" -b "$size" -B "$base" "tcpshake -o json -q --html" -- \
     "$cli" -r "$trace" -o json -q --detect --html "$dir/report.html"
 echo "--html: $(stat -c %s "$dir/report.html") bytes"
+# One and two threads, interleaved with the read loop, and their ratios (bench/scale.sh).
+echo
+bench/scale.sh "$build" normal "$trace" "${BENCH_SCALE_ROUNDS:-3}"
 
 # TLS-heavy: 80 % of the answered connections carry a TLS 1.3 handshake (gen_trace --tls),
 # so most connections go through the handshake reader: its cost against the read loop, and
@@ -116,6 +119,20 @@ $run -n "$n" -b "$size" -B "$base" "flood: zeek, default --max-flows" -- \
 $run -n "$n" -b "$size" -B "$base" "flood: json, --html" -- \
     "$cli" -r "$ftrace" -o json -q --detect --html "$dir/flood.html"
 echo "flood --html: $(stat -c %s "$dir/flood.html") bytes"
+# The flood, one and two threads against the read loop, then aggregated (--by server).
+echo
+bench/scale.sh "$build" flood "$ftrace" "${BENCH_SCALE_ROUNDS:-3}"
+echo
+bench/scale.sh "$build" "flood --by server" "$ftrace" "${BENCH_SCALE_ROUNDS:-3}" --by server -q
+# BENCH_MIXED=N (opt in; 10 M packets of full payloads, 4.3 GB of disk): the normal trace
+# with N flood SYNs mixed in, seed 7 (gen_trace --flood N -s 7).
+if [ "${BENCH_MIXED:-0}" != 0 ]; then
+    echo
+    mtrace=$dir/mixed-$packets-$BENCH_MIXED-7.pcap
+    gen "$mtrace" -p "$packets" --flood "$BENCH_MIXED" -s 7
+    measure "$mtrace"
+    bench/scale.sh "$build" mixed "$mtrace" "${BENCH_SCALE_ROUNDS:-3}"
+fi
 
 # One connection, headers only (--snaplen 96), its segments reordered within a window of
 # 64, 5 % sent twice, 5 % overlapping: peak RSS for 1000 segments and for $ooo, read by the

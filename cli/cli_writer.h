@@ -15,7 +15,8 @@ struct writer;
 struct writer *writer_start(struct tcpshake_sink *sink);
 /* Queue a copy of *r, to be written as event ev after everything queued before.
  * 0, or the errno of the first write that failed so far (a reader of the
- * output gone: EPIPE), so the caller can stop early. */
+ * output gone: EPIPE), so the caller can stop early; the producer looks once
+ * per batch of records, so it may learn of a failure a batch late. */
 int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_record *r);
 /* Wait until everything queued is written. 0, or the errno of the first
  * write that failed (so far). */

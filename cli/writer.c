@@ -7,6 +7,13 @@
  * into a bounded ring and a writer thread formats and writes them, in the
  * order they were given. Whatever else the CLI prints to the same stream
  * (interval blocks, the summary) waits for writer_sync first.
+ *
+ * In a SYN flood every packet makes a record, and taking the mutex twice per
+ * record (to find space, then to publish) was 40 % of the calling thread's time
+ * with two threads (perf: pthread_mutex_lock, the lock's line bouncing between
+ * the two cores). The producer now takes it once per WAKE_AT records: it
+ * remembers how much space the writer had left (p_head) and publishes its
+ * tail in batches; the writer sees the same records in the same order.
  */
 #include "cli_writer.h"
 
@@ -37,6 +44,10 @@ struct writer {
     bool idle;     /* the writer waits for work */
     bool quit;
     int error; /* errno of the first failed write (EIO if it set none); 0 = none */
+    /* The producer's own. */
+    uint64_t p_tail; /* records copied into the ring (tail lags it by < WAKE_AT) */
+    uint64_t p_head; /* head when last seen: slots before p_head + RING_CAP are free */
+    int p_error;     /* error when last seen */
 };
 
 static void *writer_main(void *arg)
@@ -105,36 +116,52 @@ struct writer *writer_start(struct tcpshake_sink *sink)
     return w;
 }
 
-int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_record *r)
+/* Publish the records copied so far, waking an idle writer, and see how far it
+ * got; called with mu held. */
+static void publish(struct writer *w)
 {
-    pthread_mutex_lock(&w->mu);
-    while (w->tail - w->head == RING_CAP) {
-        pthread_cond_signal(&w->work_cv); /* it may be idle short of WAKE_AT */
-        pthread_cond_wait(&w->space_cv, &w->mu);
-    }
-    uint64_t at = w->tail;
-    pthread_mutex_unlock(&w->mu);
-    /* The writer never touches slots at or after tail: copy without the lock. */
-    struct slot *s = &w->ring[at % RING_CAP];
-    s->ev = ev;
-    s->rec = *r;
-    pthread_mutex_lock(&w->mu);
-    w->tail = at + 1;
-    if (w->idle && w->tail - w->head >= WAKE_AT) {
+    w->tail = w->p_tail;
+    if (w->idle && w->tail != w->head) {
         pthread_cond_signal(&w->work_cv);
     }
-    int error = w->error;
-    pthread_mutex_unlock(&w->mu);
-    return error;
+    w->p_head = w->head;
+    w->p_error = w->error;
+}
+
+int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_record *r)
+{
+    if (w->p_tail - w->p_head == RING_CAP) {
+        pthread_mutex_lock(&w->mu);
+        publish(w);
+        while (w->tail - w->head == RING_CAP) {
+            pthread_cond_signal(&w->work_cv); /* it may be idle */
+            pthread_cond_wait(&w->space_cv, &w->mu);
+        }
+        w->p_head = w->head;
+        pthread_mutex_unlock(&w->mu);
+    }
+    /* The writer never touches slots at or after tail: copy without the lock. */
+    struct slot *s = &w->ring[w->p_tail % RING_CAP];
+    s->ev = ev;
+    s->rec = *r;
+    w->p_tail++;
+    if (w->p_tail % WAKE_AT == 0) {
+        pthread_mutex_lock(&w->mu);
+        publish(w);
+        pthread_mutex_unlock(&w->mu);
+    }
+    return w->p_error;
 }
 
 int writer_sync(struct writer *w)
 {
     pthread_mutex_lock(&w->mu);
+    publish(w);
     pthread_cond_signal(&w->work_cv);
     while (w->head != w->tail) {
         pthread_cond_wait(&w->space_cv, &w->mu);
     }
+    w->p_head = w->head;
     int error = w->error;
     pthread_mutex_unlock(&w->mu);
     return error;
@@ -146,6 +173,7 @@ int writer_stop(struct writer *w)
         return 0;
     }
     pthread_mutex_lock(&w->mu);
+    publish(w);
     w->quit = true;
     pthread_cond_signal(&w->work_cv);
     pthread_mutex_unlock(&w->mu);

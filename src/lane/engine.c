@@ -228,6 +228,7 @@ static struct conn *new_conn(struct engine *e, const struct flow_key *key, uint3
             struct conn *victim = flowtab_victim(e->ft);
             evict(e, victim);
             flowtab_remove(e->ft, victim);
+            flowtab_prefetch_victim(e->ft); /* the next new flow's, in a flood */
         }
         c = flowtab_insert(e->ft, key, hash, ts_ns);
     }
@@ -341,13 +342,24 @@ static const struct engine_item *nth(const struct engine_item *items, const uint
     return pick != NULL ? &items[pick[i]] : &items[i];
 }
 
+/* An item's flow key, and its hash: the sender's when it sent one. */
+static uint32_t item_key(const struct flowtab *ft, const struct engine_item *it,
+                         struct flow_key *key)
+{
+    if (!it->hashed) {
+        return packet_key(ft, &it->pv, key);
+    }
+    flowtab_key(packet_flow_tuple(&it->pv), key);
+    return it->hash;
+}
+
 void engine_packets(struct engine *e, const struct engine_item *items, const uint16_t *pick,
                     size_t n)
 {
     struct flow_key keys[LOOK];
     uint32_t hashes[LOOK];
     for (size_t i = 0; i < n && i < SLOT_AHEAD; i++) {
-        hashes[i % LOOK] = packet_key(e->ft, &nth(items, pick, i)->pv, &keys[i % LOOK]);
+        hashes[i % LOOK] = item_key(e->ft, nth(items, pick, i), &keys[i % LOOK]);
         flowtab_prefetch_slot(e->ft, hashes[i % LOOK]);
     }
     for (size_t i = 0; i < n; i++) {
@@ -358,8 +370,7 @@ void engine_packets(struct engine *e, const struct engine_item *items, const uin
         }
         size_t ahead = i + SLOT_AHEAD;
         if (ahead < n) {
-            hashes[ahead % LOOK] =
-                    packet_key(e->ft, &nth(items, pick, ahead)->pv, &keys[ahead % LOOK]);
+            hashes[ahead % LOOK] = item_key(e->ft, nth(items, pick, ahead), &keys[ahead % LOOK]);
             flowtab_prefetch_slot(e->ft, hashes[ahead % LOOK]);
         }
         if (i + CONN_AHEAD < n) {

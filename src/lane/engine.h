@@ -95,12 +95,17 @@ struct engine_tap_item {
 
 typedef void (*engine_tap_fn)(void *ctx, const struct engine_tap_item *item);
 
-/* One decoded packet on its way to an engine (the arguments of engine_packet;
- * engine_packets works out the flow hash itself). */
+/* One decoded packet on its way to an engine (the arguments of engine_packet).
+ * engine_packets works out the flow hash itself unless hashed says the sender
+ * already did: shard.c routes on the high half of the same keyed hash
+ * (flowtab_hash64 under the same key) and sends the low half, the flow table's,
+ * along, so the worker does not hash every packet a second time. */
 struct engine_item {
     uint64_t index;
     uint64_t now_ns;
     uint64_t ts_ns;
+    uint32_t hash; /* flowtab_hash of the packet's key, when hashed */
+    bool hashed;
     struct packet_view pv;
 };
 

@@ -122,6 +122,9 @@ uint64_t flowtab_settle_oldest(struct flowtab *ft, enum flow_class cls);
 /* Who to evict when full: the least recently seen handshake-only, else closed, else
  * established entry. */
 struct conn *flowtab_victim(const struct flowtab *ft);
+/* Start loading what evicting flowtab_victim() will read: its slot, the whole
+ * connection, and the first line of the victim after it. */
+void flowtab_prefetch_victim(const struct flowtab *ft);
 size_t flowtab_count(const struct flowtab *ft);
 
 #endif

@@ -4,7 +4,7 @@
  *
  * The caller's thread reads and decodes (tcpshake.c) and hands each decoded
  * packet here through the lane. It goes to the worker that owns its flow: the
- * keyed hash of its canonical (direction-free) tuple (route_hash; for an ICMP
+ * keyed hash of its canonical (direction-free) tuple (flow_hash64; for an ICMP
  * error, of the quoted tuple), so both directions and the ICMP errors about a
  * connection meet in one engine, and crafted traffic cannot pile its flows
  * onto one worker and its share of the flow table.
@@ -385,17 +385,18 @@ static void send_round(struct shard *s, bool flush)
 }
 
 /*
- * Which worker owns a packet's connection, as a 32-bit hash: the high half of
- * the flow tables' keyed hash of the canonical key (flowtab_hash64; the flow
- * table takes its slot from the low half, so the two are independent). It replaced
+ * Which worker owns a packet's connection: the high half of the flow tables'
+ * keyed hash of the canonical key (flowtab_hash64; the flow table takes its
+ * slot from the low half, so the two are independent, and the item carries
+ * that half to the worker: one hash per packet, not two). It replaced
  * an unkeyed xor of two endpoint hashes: cheaper, but anyone could compute
  * which tuples go to which worker.
  */
-static uint32_t route_hash(const struct shard *s, const struct flow_tuple *t)
+static uint64_t flow_hash64(const struct shard *s, const struct flow_tuple *t)
 {
     struct flow_key k;
     flowtab_key(t, &k);
-    return (uint32_t)(flowtab_hash64(&s->key, &k) >> 32);
+    return flowtab_hash64(&s->key, &k);
 }
 
 struct packet_view *shard_slot(struct shard *s)
@@ -417,7 +418,10 @@ struct carry_arena *shard_arena(struct shard *s)
 void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
 {
     struct engine_item *it = &s->c_items[s->round_n];
-    struct worker *w = &s->w[((uint64_t)route_hash(s, packet_flow_tuple(&it->pv)) * s->n) >> 32];
+    uint64_t h = flow_hash64(s, packet_flow_tuple(&it->pv));
+    struct worker *w = &s->w[(h >> 32) * s->n >> 32];
+    it->hash = (uint32_t)h; /* the worker's flow table takes its slot from the low half */
+    it->hashed = true;
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;

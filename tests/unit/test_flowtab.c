@@ -123,12 +123,20 @@ static void test_victim_order(void)
     }
     flowtab_touch(ft, c[0], FLOW_ESTABLISHED, 10);
     flowtab_touch(ft, c[1], FLOW_CLOSED, 11);
-    /* c[2] is still handshake-only: it goes first, then closed, then established. */
+    /* c[2] is still handshake-only: it goes first, then closed, then established.
+     * Prefetching the next victim's lines is a hint only: it changes no choice. */
+    flowtab_prefetch_victim(ft);
     CHECK(flowtab_victim(ft) == c[2]);
     flowtab_remove(ft, c[2]);
+    flowtab_prefetch_victim(ft);
     CHECK(flowtab_victim(ft) == c[1]);
     flowtab_remove(ft, c[1]);
+    flowtab_prefetch_victim(ft);
     CHECK(flowtab_victim(ft) == c[0]);
+    CHECK_U64(flowtab_count(ft), 1);
+    flowtab_remove(ft, c[0]);
+    flowtab_prefetch_victim(ft); /* an empty table: nothing to fetch */
+    CHECK(flowtab_victim(ft) == NULL);
     flowtab_free(ft);
 }
 
