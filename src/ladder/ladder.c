@@ -11,8 +11,13 @@
  * sequence numbers relative to each side's ISN, and the notes and brackets
  * that explain the record. Then the pending rows are dropped.
  *
+ * A set has one to TCPSHAKE_LADDER_MAX_LISTS lists (the config's selection,
+ * and those tcpshake_ladders_add_list adds): each selects, ranks and caps on
+ * its own at the close record, over the one table of pending rows, so a
+ * second list costs nothing per packet.
+ *
  * Bounds: pool_rows rows held in all by the connections not yet ended,
- * max_rows per connection, max_ladders ladders kept. Past them segments are
+ * max_rows per connection, max_ladders ladders kept per list. Past them segments are
  * counted as lost, never stored. A selection by id holds rows only for those
  * ids, from the connection's first packet on.
  *
@@ -87,6 +92,17 @@ struct kept {
     struct tcpshake_ladder_row *rows;
 };
 
+/* A list of kept ladders: list 0 is the config's own selection, the others
+ * were added by tcpshake_ladders_add_list. All share the pending rows. */
+struct list {
+    uint32_t outcomes;
+    bool slowest;
+    size_t max_ladders;
+    struct kept **kept; /* sorted: by id, or slowest first */
+    size_t n_kept;
+    uint64_t matched;
+};
+
 struct tcpshake_ladders {
     struct tcpshake_ladder_config cfg;
     uint64_t *ids; /* sorted */
@@ -95,9 +111,8 @@ struct tcpshake_ladders {
     size_t tab_cap, tab_n; /* power of two; at most half full */
     size_t pool_used;
     uint64_t pool_drops;
-    struct kept **kept; /* sorted: by id, or slowest first */
-    size_t n_kept;
-    uint64_t matched;
+    struct list lists[TCPSHAKE_LADDER_MAX_LISTS];
+    size_t n_lists;
 };
 
 static const char *const note_texts[TCPSHAKE_LADDER_NOTE_BITS] = {
@@ -182,12 +197,17 @@ struct tcpshake_ladders *tcpshake_ladders_new(const struct tcpshake_ladder_confi
     }
     ls->tab_cap = 1024;
     ls->tab = ts_calloc(ls->tab_cap, sizeof(*ls->tab));
-    ls->kept = ts_calloc(cfg->max_ladders, sizeof(*ls->kept));
+    struct list *l0 = &ls->lists[0];
+    l0->outcomes = cfg->outcomes;
+    l0->slowest = cfg->slowest;
+    l0->max_ladders = cfg->max_ladders;
+    l0->kept = ts_calloc(cfg->max_ladders, sizeof(*l0->kept));
+    ls->n_lists = 1;
     if (cfg->n_ids > 0) {
         ls->ids = ts_calloc(cfg->n_ids, sizeof(*ls->ids));
         ls->seen = ts_calloc(cfg->n_ids, sizeof(*ls->seen));
     }
-    if (ls->tab == NULL || ls->kept == NULL || (cfg->n_ids > 0 && (!ls->ids || !ls->seen))) {
+    if (ls->tab == NULL || l0->kept == NULL || (cfg->n_ids > 0 && (!ls->ids || !ls->seen))) {
         tcpshake_ladders_free(ls);
         return NULL;
     }
@@ -215,29 +235,75 @@ void tcpshake_ladders_free(struct tcpshake_ladders *ls)
     for (size_t i = 0; ls->tab != NULL && i < ls->tab_cap; i++) {
         ts_free(ls->tab[i].rows);
     }
-    for (size_t i = 0; i < ls->n_kept; i++) {
-        free_kept(ls->kept[i]);
+    for (size_t k = 0; k < ls->n_lists; k++) {
+        for (size_t i = 0; i < ls->lists[k].n_kept; i++) {
+            free_kept(ls->lists[k].kept[i]);
+        }
+        ts_free(ls->lists[k].kept);
     }
     ts_free(ls->tab);
-    ts_free(ls->kept);
     ts_free(ls->ids);
     ts_free(ls->seen);
     ts_free(ls);
 }
 
+enum tcpshake_status tcpshake_ladders_add_list(struct tcpshake_ladders *ls,
+                                               const struct tcpshake_ladder_list *sel,
+                                               size_t *index)
+{
+    if (ls == NULL || sel == NULL || ls->cfg.n_ids > 0 ||
+        ls->n_lists == TCPSHAKE_LADDER_MAX_LISTS || sel->max_ladders < 1 ||
+        sel->max_ladders > TCPSHAKE_LADDER_MAX_LADDERS) {
+        return TCPSHAKE_ERR_ARG;
+    }
+    struct list *l = &ls->lists[ls->n_lists];
+    memset(l, 0, sizeof(*l));
+    l->kept = ts_calloc(sel->max_ladders, sizeof(*l->kept));
+    if (l->kept == NULL) {
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    l->outcomes = sel->outcomes;
+    l->slowest = sel->slowest;
+    l->max_ladders = sel->max_ladders;
+    if (index != NULL) {
+        *index = ls->n_lists;
+    }
+    ls->n_lists++;
+    return TCPSHAKE_OK;
+}
+
+size_t tcpshake_ladders_list_count(const struct tcpshake_ladders *ls, size_t list)
+{
+    return list < ls->n_lists ? ls->lists[list].n_kept : 0;
+}
+
+const struct tcpshake_ladder *tcpshake_ladders_list_get(const struct tcpshake_ladders *ls,
+                                                        size_t list, size_t i)
+{
+    if (list >= ls->n_lists || i >= ls->lists[list].n_kept) {
+        return NULL;
+    }
+    return &ls->lists[list].kept[i]->l;
+}
+
+uint64_t tcpshake_ladders_list_matched(const struct tcpshake_ladders *ls, size_t list)
+{
+    return list < ls->n_lists ? ls->lists[list].matched : 0;
+}
+
 size_t tcpshake_ladders_count(const struct tcpshake_ladders *ls)
 {
-    return ls->n_kept;
+    return tcpshake_ladders_list_count(ls, 0);
 }
 
 const struct tcpshake_ladder *tcpshake_ladders_get(const struct tcpshake_ladders *ls, size_t i)
 {
-    return i < ls->n_kept ? &ls->kept[i]->l : NULL;
+    return tcpshake_ladders_list_get(ls, 0, i);
 }
 
 uint64_t tcpshake_ladders_matched(const struct tcpshake_ladders *ls)
 {
-    return ls->matched;
+    return tcpshake_ladders_list_matched(ls, 0);
 }
 
 uint64_t tcpshake_ladders_pool_drops(const struct tcpshake_ladders *ls)
@@ -855,17 +921,18 @@ static int64_t rank_ns(const struct tcpshake_record *r)
     return r->handshake_ns != TCPSHAKE_NO_TIME ? r->handshake_ns : r->server_side_ns;
 }
 
-/* Whether a comes before b in the kept list. */
-static bool before(const struct tcpshake_ladders *ls, const struct tcpshake_record *a,
+/* Whether a comes before b in list l. */
+static bool before(const struct list *l, const struct tcpshake_record *a,
                    const struct tcpshake_record *b)
 {
-    if (ls->cfg.slowest && rank_ns(a) != rank_ns(b)) {
+    if (l->slowest && rank_ns(a) != rank_ns(b)) {
         return rank_ns(a) > rank_ns(b);
     }
     return a->id < b->id;
 }
 
-static bool selected(struct tcpshake_ladders *ls, const struct tcpshake_record *rec)
+static bool selected(struct tcpshake_ladders *ls, const struct list *l,
+                     const struct tcpshake_record *rec)
 {
     if (ls->cfg.n_ids > 0) {
         long i = id_index(ls, rec->id);
@@ -875,42 +942,44 @@ static bool selected(struct tcpshake_ladders *ls, const struct tcpshake_record *
         ls->seen[i] = true;
         return true;
     }
-    if (ls->cfg.outcomes != 0 && !(ls->cfg.outcomes & TCPSHAKE_LADDER_OUTCOME(rec->outcome))) {
+    if (l->outcomes != 0 && !(l->outcomes & TCPSHAKE_LADDER_OUTCOME(rec->outcome))) {
         return false;
     }
-    return !ls->cfg.slowest || rank_ns(rec) != TCPSHAKE_NO_TIME;
+    return !l->slowest || rank_ns(rec) != TCPSHAKE_NO_TIME;
 }
 
-/* Keep rec's ladder if it ranks among the first max_ladders. */
-static void keep(struct tcpshake_ladders *ls, const struct tcpshake_record *rec,
-                 const struct pending *p)
+/* Keep rec's ladder in l if it ranks among the first max_ladders. */
+static void keep(struct list *l, const struct tcpshake_record *rec, const struct pending *p)
 {
-    size_t n = ls->n_kept;
-    if (n == ls->cfg.max_ladders && !before(ls, rec, &ls->kept[n - 1]->l.rec)) {
+    size_t n = l->n_kept;
+    if (n == l->max_ladders && !before(l, rec, &l->kept[n - 1]->l.rec)) {
         return;
     }
     struct kept *k = build(rec, p);
     if (k == NULL) {
         return; /* out of memory: this ladder is left out, the run goes on */
     }
-    if (n == ls->cfg.max_ladders) {
-        free_kept(ls->kept[--n]);
+    if (n == l->max_ladders) {
+        free_kept(l->kept[--n]);
     }
     size_t at = n;
-    while (at > 0 && before(ls, rec, &ls->kept[at - 1]->l.rec)) {
-        ls->kept[at] = ls->kept[at - 1];
+    while (at > 0 && before(l, rec, &l->kept[at - 1]->l.rec)) {
+        l->kept[at] = l->kept[at - 1];
         at--;
     }
-    ls->kept[at] = k;
-    ls->n_kept = n + 1;
+    l->kept[at] = k;
+    l->n_kept = n + 1;
 }
 
 void ladders_record(struct tcpshake_ladders *ls, const struct tcpshake_record *rec)
 {
     struct pending *p = find(ls, rec->id);
-    if (selected(ls, rec)) {
-        ls->matched++;
-        keep(ls, rec, p);
+    for (size_t i = 0; i < ls->n_lists; i++) {
+        struct list *l = &ls->lists[i];
+        if (selected(ls, l, rec)) {
+            l->matched++;
+            keep(l, rec, p);
+        }
     }
     if (p != NULL) {
         remove_pending(ls, p);

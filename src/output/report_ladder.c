@@ -38,6 +38,7 @@ enum mark {
 
 struct row {
     uint64_t t;
+    int64_t gap; /* a retransmitted SYN or SYN-ACK: since the previous one; else 0 */
     enum dir dir;
     unsigned marks;
     char label[48];
@@ -76,6 +77,7 @@ static void add_repeats(struct ladder *l, const struct tcpshake_record *rec, boo
         struct row *r = add(l, t, synack ? TO_CLIENT : TO_SERVER, name);
         if (r != NULL && k > 0) {
             char gap[32];
+            r->gap = gaps[k - 1];
             snprintf(r->note, sizeof(r->note), "retransmission %" PRIu32 ", %s after the last", k,
                      report_dur(gap, sizeof(gap), gaps[k - 1]));
         }
@@ -199,10 +201,20 @@ static void draw_text(FILE *out, double x, double y, const char *cls, const char
     fputs("</text>", out);
 }
 
+/* One row as a group whose data-t (ns since the epoch), data-label (the
+ * arrow's words, "" for a summary line) and data-gap (ns, retransmissions)
+ * a script can hold to the record. */
 static void draw_row(FILE *out, const struct row *r, size_t i, uint64_t t0, uint64_t prev)
 {
     double y = row_y(i);
     char a[32], b[32], t[80];
+    fprintf(out, "<g data-t=\"%" PRIu64 "\" data-label=\"", r->t);
+    html_text(out, r->dir != NOTE ? r->label : "");
+    fputs("\"", out);
+    if (r->gap != 0) {
+        fprintf(out, " data-gap=\"%" PRId64 "\"", r->gap);
+    }
+    fputs(">", out);
     snprintf(t, sizeof(t), "+%s ms", report_ms(a, sizeof(a), (int64_t)(r->t - t0)));
     draw_text(out, 6, y - 1, "lt", "start", t);
     if (i > 0) {
@@ -239,6 +251,7 @@ static void draw_row(FILE *out, const struct row *r, size_t i, uint64_t t0, uint
                                          : y + 11,
                   "ln", "middle", note);
     }
+    fputs("</g>", out);
 }
 
 /* A bracket on the server's (or the client's) lifeline from row a to row b. */
@@ -407,6 +420,9 @@ static void convert_row(struct row *r, const struct tcpshake_ladder_row *lr)
              : lr->dir == TCPSHAKE_LADDER_TO_CLIENT ? TO_CLIENT
                                                     : NOTE;
     r->marks = (lr->notes & BAD_NOTES) || (lr->flags & 0x04) ? MARK_BAD : 0;
+    bool rtx = lr->notes &
+               (TCPSHAKE_LADDER_NOTE_SYN_RETRANSMIT | TCPSHAKE_LADDER_NOTE_SYNACK_RETRANSMIT);
+    r->gap = rtx ? lr->gap_ns : 0;
     switch (lr->kind) {
     case TCPSHAKE_LADDER_KIND_SEGMENT:
         flag_words(lr->flags, r->label, sizeof(r->label));
