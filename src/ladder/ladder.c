@@ -78,6 +78,8 @@ struct pending {
     uint32_t n, cap;
     /* Segments not kept, either way, and when. */
     uint64_t lost_segs[2], lost_bytes[2], lost_first_ns, lost_end_ns;
+    uint64_t first_ns, last_ns; /* its first packet's time, the latest packet's */
+    bool backwards;             /* capture time went backwards between its packets */
     /* Per endpoint, for the notes the tap decides. */
     uint32_t snd_max[2];
     uint32_t fin_seq[2];
@@ -561,28 +563,80 @@ static void tap_icmp(struct tcpshake_ladders *ls, struct pending *p,
     append(ls, p, &r);
 }
 
-void ladders_tap(void *ctx, const struct engine_tap_item *it)
+/* The latency slowest ranks by; TCPSHAKE_NO_TIME when none was measured. */
+static int64_t rank_ns(const struct tcpshake_record *r)
+{
+    return r->handshake_ns != TCPSHAKE_NO_TIME ? r->handshake_ns : r->server_side_ns;
+}
+
+/*
+ * Whether no list can select p's connection, whose handshake has just
+ * completed. A completed handshake does not fail, so a list of failures
+ * only cannot take it. A full list of the lowest ids cannot take an id above
+ * its last. A full list of the slowest cannot take a latency below its
+ * last's: the record's server side plus client side lie between the
+ * connection's packets up to this one (the SYN, the SYN-ACK, this ACK), so
+ * they are at most the time since its first packet, when capture time did
+ * not go backwards. Then its rows are not needed: the tap drops them and
+ * asks to see no more of it, and most packets of a long trace cost the
+ * ladders nothing.
+ */
+static bool unwanted(const struct tcpshake_ladders *ls, const struct pending *p, uint64_t now)
+{
+    if (ls->cfg.n_ids > 0) {
+        return false; /* the selected ids are wanted whatever */
+    }
+    for (size_t i = 0; i < ls->n_lists; i++) {
+        const struct list *l = &ls->lists[i];
+        if (l->outcomes != 0 && (l->outcomes & ~(uint32_t)TCPSHAKE_LADDER_FAILED) == 0) {
+            continue;
+        }
+        if (l->n_kept < l->max_ladders) {
+            return false;
+        }
+        const struct tcpshake_record *last = &l->kept[l->n_kept - 1]->l.rec;
+        if (!l->slowest && p->id > last->id) {
+            continue;
+        }
+        if (l->slowest && !p->backwards && now >= p->first_ns &&
+            (int64_t)(now - p->first_ns) < rank_ns(last)) {
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+bool ladders_tap(void *ctx, const struct engine_tap_item *it)
 {
     struct tcpshake_ladders *ls = ctx;
     if (ls->cfg.n_ids > 0 && id_index(ls, it->conn_id) < 0) {
-        return;
+        return false; /* not one of the ids: none of its packets */
     }
     struct pending *p = find(ls, it->conn_id);
     if (p == NULL) {
         if (it->tcp == NULL) {
-            return; /* a connection always starts with a segment */
+            return true; /* a connection always starts with a segment */
         }
         p = insert(ls, it->conn_id, it->tcp->tuple.src, it->tcp->tuple.sport);
         if (p == NULL) {
             ls->pool_drops++;
-            return;
+            return true;
         }
+        p->first_ns = p->last_ns = it->ts_ns;
     }
+    p->backwards |= it->ts_ns < p->last_ns;
+    p->last_ns = it->ts_ns;
     if (it->tcp != NULL) {
         tap_tcp(ls, p, it);
     } else {
         tap_icmp(ls, p, it);
     }
+    if (it->completes && unwanted(ls, p, it->ts_ns)) {
+        remove_pending(ls, p);
+        return false;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------ building a ladder */
@@ -914,12 +968,6 @@ static struct kept *build(const struct tcpshake_record *rec, const struct pendin
 }
 
 /* ------------------------------------------------------------ selection */
-
-/* The latency slowest ranks by; TCPSHAKE_NO_TIME when none was measured. */
-static int64_t rank_ns(const struct tcpshake_record *r)
-{
-    return r->handshake_ns != TCPSHAKE_NO_TIME ? r->handshake_ns : r->server_side_ns;
-}
 
 /* Whether a comes before b in list l. */
 static bool before(const struct list *l, const struct tcpshake_record *a,
