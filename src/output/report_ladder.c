@@ -19,7 +19,8 @@
 #include <string.h>
 
 #define LADDER_ROWS 80 /* a record gives at most 2 * (TCPSHAKE_MAX_GAPS + 2) + 8 */
-#define ROW_H       40.0
+#define ROW_H       52.0
+#define NOTE_CHARS  60 /* a note line between the lifelines at most (10 px text) */
 #define TOP         44.0
 #define CLIENT_X    270.0
 #define SERVER_X    620.0
@@ -201,6 +202,27 @@ static void draw_text(FILE *out, double x, double y, const char *cls, const char
     fputs("</text>", out);
 }
 
+/* A note between the lifelines: on two lines when it is longer than
+ * NOTE_CHARS, broken after the last "; " or ", " that leaves a first line
+ * that fits (so it runs into neither lifeline nor a bracket's figure). */
+static void draw_note(FILE *out, double x, double y, const char *note)
+{
+    size_t len = strlen(note), cut = 0;
+    for (size_t i = 1; len > NOTE_CHARS && i + 1 < len && i <= NOTE_CHARS; i++) {
+        if ((note[i] == ';' || note[i] == ',') && note[i + 1] == ' ') {
+            cut = i;
+        }
+    }
+    if (cut == 0) {
+        draw_text(out, x, y, "ln", "middle", note);
+        return;
+    }
+    char first[200];
+    snprintf(first, sizeof(first), "%.*s", (int)cut, note);
+    draw_text(out, x, y, "ln", "middle", first);
+    draw_text(out, x, y + 10, "ln", "middle", note + cut + 2);
+}
+
 /* One row as a group whose data-t (ns since the epoch), data-label (the
  * arrow's words, "" for a summary line) and data-gap (ns, retransmissions)
  * a script can hold to the record. */
@@ -245,11 +267,8 @@ static void draw_row(FILE *out, const struct row *r, size_t i, uint64_t t0, uint
         draw_text(out, mid, y + 11, "ln", "middle", r->detail);
     }
     if (note[0] != '\0') {
-        draw_text(out, mid,
-                  r->dir == NOTE         ? y + 4
-                  : r->detail[0] != '\0' ? y + 22
-                                         : y + 11,
-                  "ln", "middle", note);
+        double ny = r->dir == NOTE ? y + 4 : r->detail[0] != '\0' ? y + 22 : y + 11;
+        draw_note(out, mid, r->dir == NOTE ? ny - 5 : ny, note);
     }
     fputs("</g>", out);
 }
