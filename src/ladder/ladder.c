@@ -439,7 +439,7 @@ static struct prow *append(struct tcpshake_ladders *ls, struct pending *p, const
         return NULL;
     }
     if (p->n == p->cap) {
-        uint32_t cap = p->cap == 0 ? 8 : p->cap * 2;
+        uint32_t cap = p->cap == 0 ? 2 : p->cap * 2; /* at most twice the rows used */
         if (cap > ls->cfg.max_rows) {
             cap = (uint32_t)ls->cfg.max_rows;
         }

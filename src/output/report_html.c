@@ -61,7 +61,8 @@ static const char style[] =
         ".3em}.lh{font-weight:bold;font-size:13px}.lf{font-weight:bold}.ln{font-size:10px;fill:#"
         "555}"
         ".ld{fill:#777}.conn{break-inside:avoid;page-break-inside:avoid}"
-        ".note{color:#555}@media print{body{max-width:none}th.s{cursor:auto}}";
+        ".note{color:#555}@media print{body{max-width:none}th.s{cursor:auto}.key span{"
+        "print-color-adjust:exact;-webkit-print-color-adjust:exact}}";
 
 /* Sorts the health table by the clicked column (numbers by data-v). */
 static const char script[] =
