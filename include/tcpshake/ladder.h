@@ -50,7 +50,10 @@
  * end); pool_rows rows in all for the connections not yet ended (with a
  * selection by id, only the selected connections hold rows). A connection
  * whose rows did not fit is still drawn, with a KIND_LOST row saying how many
- * segments are missing where.
+ * segments are missing where. A connection no list can select any more when
+ * its handshake completes (a list of failures; a full list of the lowest ids
+ * and a higher id; a full list of the slowest and a handshake shorter than
+ * its last one's) is dropped then and its further packets are not looked at.
  *
  * Threads: a ladder set follows one handle on its thread; tcpshake_set_ladders
  * refuses a handle with worker threads (tcpshake_config.threads > 1).

@@ -69,7 +69,7 @@ pages = json.load(open(d + "/browser.json")).get("pdf_pages", 0)
 w, h, rows = png_pixels(d + "/print.png")
 colours = set()
 for row in rows:
-    colours.update(row)
+    colours.update(bytes(p) for p in row)
 msg = "%d PDF pages, print rendering %dx%d with %d colours" % (pages, w, h, len(colours))
 open(d + "/print.check", "w").write(msg)
 sys.exit(0 if pages >= 3 and len(colours) >= 30 else 1)
