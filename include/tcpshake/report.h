@@ -32,7 +32,7 @@ extern "C" {
 #define TCPSHAKE_REPORT_SAMPLE    2000     /* connections in the scatter plot at most */
 #define TCPSHAKE_REPORT_TOP       10       /* slowest connections drawn */
 #define TCPSHAKE_REPORT_FAILED    4        /* failed connections drawn per failure kind */
-#define TCPSHAKE_REPORT_ROWS      48       /* rows of a ladder at most (its max_rows) */
+#define TCPSHAKE_REPORT_ROWS      32       /* rows of a ladder at most (its max_rows) */
 #define TCPSHAKE_REPORT_SERVERS   100      /* rows of the health table at most */
 #define TCPSHAKE_REPORT_ALERTS    200      /* alerts on the timeline at most */
 #define TCPSHAKE_REPORT_MAX_BYTES 2000000u /* the page is never larger */
