@@ -44,7 +44,7 @@ int report_check_options(const struct report_run *rr, bool ladder_on)
 {
     if (rr->path != NULL && ladder_on) {
         fputs("tcpshake: --html and --ladder: one at a time (the report draws the slowest"
-              " connections' ladders itself)\n",
+              " and failed connections' ladders itself)\n",
               stderr);
         return EXIT_USAGE;
     }
@@ -56,11 +56,7 @@ bool report_attach(struct report_run *rr, struct tcpshake *h)
     if (rr->report == NULL) {
         return true;
     }
-    struct tcpshake_ladder_config lc;
-    tcpshake_ladder_config_default(&lc);
-    lc.slowest = true; /* ranked as the report ranks its slowest */
-    lc.max_ladders = TCPSHAKE_REPORT_TOP;
-    rr->ladders = tcpshake_ladders_new(&lc);
+    rr->ladders = tcpshake_report_ladders_new(); /* ranked as the report ranks */
     if (rr->ladders == NULL) {
         fputs("tcpshake: out of memory\n", stderr);
         return false;

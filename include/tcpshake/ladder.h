@@ -50,7 +50,10 @@
  * end); pool_rows rows in all for the connections not yet ended (with a
  * selection by id, only the selected connections hold rows). A connection
  * whose rows did not fit is still drawn, with a KIND_LOST row saying how many
- * segments are missing where.
+ * segments are missing where. A connection no list can select any more when
+ * its handshake completes (a list of failures; a full list of the lowest ids
+ * and a higher id; a full list of the slowest and a handshake shorter than
+ * its last one's) is dropped then and its further packets are not looked at.
  *
  * Threads: a ladder set follows one handle on its thread; tcpshake_set_ladders
  * refuses a handle with worker threads (tcpshake_config.threads > 1).
@@ -253,6 +256,34 @@ TCPSHAKE_API const struct tcpshake_ladder *tcpshake_ladders_get(const struct tcp
 TCPSHAKE_API uint64_t tcpshake_ladders_matched(const struct tcpshake_ladders *ls);
 /* With ids: whether a record with this id was seen. */
 TCPSHAKE_API bool tcpshake_ladders_seen(const struct tcpshake_ladders *ls, uint64_t id);
+/*
+ * Further lists. A set keeps one list of ladders, the config's selection
+ * (list 0, what tcpshake_ladders_count / _get / _matched give). Up to
+ * TCPSHAKE_LADDER_MAX_LISTS - 1 more lists select, rank and cap on their own
+ * over the same rows: e.g. the slowest connections in list 0 and the first
+ * refused ones in list 1, in one pass and one table of rows (a list costs
+ * nothing per packet; a connection two lists keep is built twice). ids,
+ * all_segments, max_rows and pool_rows are the set's. Add them before the
+ * run. ERR_ARG when sel is out of range, the set selects by ids, or it has
+ * TCPSHAKE_LADDER_MAX_LISTS lists already; ERR_NOMEM. *index (may be NULL)
+ * gets the new list's number, 1, 2, ...
+ */
+#define TCPSHAKE_LADDER_MAX_LISTS 8
+struct tcpshake_ladder_list {
+    uint32_t outcomes;  /* TCPSHAKE_LADDER_OUTCOME bits; 0 = any */
+    bool slowest;       /* keep the slowest (as the config's), not the lowest ids */
+    size_t max_ladders; /* 1 .. 1000 */
+};
+TCPSHAKE_API enum tcpshake_status tcpshake_ladders_add_list(struct tcpshake_ladders *ls,
+                                                            const struct tcpshake_ladder_list *sel,
+                                                            size_t *index);
+/* As tcpshake_ladders_count / _get / _matched, for list number list (0 = the
+ * config's). A list that does not exist has none. */
+TCPSHAKE_API size_t tcpshake_ladders_list_count(const struct tcpshake_ladders *ls, size_t list);
+TCPSHAKE_API const struct tcpshake_ladder *
+tcpshake_ladders_list_get(const struct tcpshake_ladders *ls, size_t list, size_t i);
+TCPSHAKE_API uint64_t tcpshake_ladders_list_matched(const struct tcpshake_ladders *ls, size_t list);
+
 /* Segments left out of ladders because pool_rows was full. */
 TCPSHAKE_API uint64_t tcpshake_ladders_pool_drops(const struct tcpshake_ladders *ls);
 

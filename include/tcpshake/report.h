@@ -10,8 +10,8 @@
  * a sample of connections for the scatter plot (a reservoir of
  * TCPSHAKE_REPORT_SAMPLE with a fixed seed: the same records give the same
  * page), per-server health (the rows of tcpshake_health by server) with a
- * time series each, the alerts, the slowest and the first failed
- * connections. Every section is bounded, so the page is at most
+ * time series each, the alerts, the slowest connections and the first
+ * failed ones of each failure kind. Every section is bounded, so the page is at most
  * TCPSHAKE_REPORT_MAX_BYTES whatever the input. The page makes no request:
  * styles and charts (SVG, drawn here) are inline; a few lines of script
  * only sort the health table, and everything reads without it.
@@ -30,7 +30,9 @@ extern "C" {
 #endif
 
 #define TCPSHAKE_REPORT_SAMPLE    2000     /* connections in the scatter plot at most */
-#define TCPSHAKE_REPORT_TOP       10       /* slowest, and failed, connections drawn */
+#define TCPSHAKE_REPORT_TOP       10       /* slowest connections drawn */
+#define TCPSHAKE_REPORT_FAILED    4        /* failed connections drawn per failure kind */
+#define TCPSHAKE_REPORT_ROWS      32       /* rows of a ladder at most (its max_rows) */
 #define TCPSHAKE_REPORT_SERVERS   100      /* rows of the health table at most */
 #define TCPSHAKE_REPORT_ALERTS    200      /* alerts on the timeline at most */
 #define TCPSHAKE_REPORT_MAX_BYTES 2000000u /* the page is never larger */
@@ -48,11 +50,21 @@ TCPSHAKE_API void tcpshake_report_set_capture_point_fn(struct tcpshake_report *r
 /* Count one record (borrowed for the call). r NULL is a no-op. */
 TCPSHAKE_API void tcpshake_report_add(struct tcpshake_report *r, const struct tcpshake_record *rec);
 /*
- * Draw the slowest connections segment by segment from ls (borrowed until
- * the page is written): a ladder set made with slowest = true and
- * max_ladders = TCPSHAKE_REPORT_TOP ranks as the report does, so it holds
- * their ladders. A connection without one in ls (or with ls NULL, the
- * default) is drawn from its record's times, as the failed ones always are.
+ * The ladder set that holds the ladders the report draws, segment by segment:
+ * list 0 the TCPSHAKE_REPORT_TOP slowest (ranked as the report ranks them),
+ * then one list per failure kind (refused, unanswered, ICMP-rejected,
+ * half-open, reset in the handshake) with the TCPSHAKE_REPORT_FAILED lowest
+ * ids (the first seen), each ladder at most TCPSHAKE_REPORT_ROWS rows. Attach
+ * it to the handle (tcpshake_set_ladders) before the run and to the report
+ * (tcpshake_report_set_ladders); free it with tcpshake_ladders_free after
+ * the page is written. NULL when memory runs out.
+ */
+TCPSHAKE_API struct tcpshake_ladders *tcpshake_report_ladders_new(void);
+/*
+ * Draw the connections segment by segment from ls (borrowed until the page
+ * is written): each connection the report shows is looked up by id in every
+ * list of ls. One without a ladder there (or with ls NULL, the default) is
+ * drawn from its record's times.
  */
 TCPSHAKE_API void tcpshake_report_set_ladders(struct tcpshake_report *r,
                                               const struct tcpshake_ladders *ls);

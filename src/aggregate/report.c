@@ -1,7 +1,8 @@
 /*
  * report.c - gathering the HTML report: the timeline of outcomes, the
  * latency histograms, the scatter sample, per-server rows and series, the
- * slowest and failed connections, the alerts. Fixed memory, allocated at
+ * slowest connections and the first failed ones of each kind, the alerts
+ * (and the ladder set that draws those connections). Fixed memory, allocated at
  * tcpshake_report_new; nothing is allocated per record. The page itself is
  * written by src/output/report_html.c.
  *
@@ -45,9 +46,8 @@ enum report_kind report_kind_of(enum tcpshake_outcome o)
     }
 }
 
-static bool is_failure(enum tcpshake_outcome o)
+bool report_kind_failed(enum report_kind k)
 {
-    enum report_kind k = report_kind_of(o);
     return k != REPORT_ESTABLISHED && k != REPORT_OTHER;
 }
 
@@ -246,21 +246,22 @@ static bool slower(const struct tcpshake_record *a, const struct tcpshake_record
     return a->id < b->id;
 }
 
-/* Keep rec in list[0 .. *n) (at most TCPSHAKE_REPORT_TOP, ordered by before). */
-static void keep_top(struct tcpshake_record *list, size_t *n, const struct tcpshake_record *rec,
+/* Keep rec in list[0 .. *n) (at most cap, ordered by before). */
+static void keep_top(struct tcpshake_record *list, size_t *n, size_t cap,
+                     const struct tcpshake_record *rec,
                      bool (*before)(const struct tcpshake_record *, const struct tcpshake_record *))
 {
     size_t pos = *n;
     while (pos > 0 && before(rec, &list[pos - 1])) {
         pos--;
     }
-    if (pos >= TCPSHAKE_REPORT_TOP) {
+    if (pos >= cap) {
         return;
     }
-    size_t last = *n < TCPSHAKE_REPORT_TOP ? *n : TCPSHAKE_REPORT_TOP - 1;
+    size_t last = *n < cap ? *n : cap - 1;
     memmove(&list[pos + 1], &list[pos], (last - pos) * sizeof(list[0]));
     list[pos] = *rec;
-    if (*n < TCPSHAKE_REPORT_TOP) {
+    if (*n < cap) {
         (*n)++;
     }
 }
@@ -342,8 +343,9 @@ void tcpshake_report_add(struct tcpshake_report *r, const struct tcpshake_record
     struct report_series *s = series_entry(r, rec);
     /* After the entry exists: a widening folds it with the rest. */
     size_t slot = slot_of(r, rec->first_ns);
-    bool failed = is_failure(rec->outcome);
-    r->slots[report_kind_of(rec->outcome)][slot]++;
+    enum report_kind kind = report_kind_of(rec->outcome);
+    bool failed = report_kind_failed(kind);
+    r->slots[kind][slot]++;
     if (s->connections[slot] < UINT32_MAX) {
         s->connections[slot]++;
     }
@@ -351,12 +353,35 @@ void tcpshake_report_add(struct tcpshake_report *r, const struct tcpshake_record
         s->failures[slot]++;
     }
     if (report_rank_ns(rec) != TCPSHAKE_NO_TIME) {
-        keep_top(r->slow, &r->n_slow, rec, slower);
+        keep_top(r->slow, &r->n_slow, TCPSHAKE_REPORT_TOP, rec, slower);
     }
     if (failed) {
         r->n_failures++;
-        keep_top(r->failed, &r->n_failed, rec, earlier_id);
+        keep_top(r->failed[kind], &r->n_failed[kind], TCPSHAKE_REPORT_FAILED, rec, earlier_id);
     }
+}
+
+struct tcpshake_ladders *tcpshake_report_ladders_new(void)
+{
+    struct tcpshake_ladder_config lc;
+    tcpshake_ladder_config_default(&lc);
+    lc.slowest = true; /* ranked as slower() ranks: report_rank_ns, then the id */
+    lc.max_ladders = TCPSHAKE_REPORT_TOP;
+    lc.max_rows = TCPSHAKE_REPORT_ROWS;
+    struct tcpshake_ladders *ls = tcpshake_ladders_new(&lc);
+    /* One list per failure kind, as the failed lists: the lowest ids. */
+    for (unsigned o = 0; ls != NULL && o < TCPSHAKE_OUTCOME_COUNT; o++) {
+        if (!report_kind_failed(report_kind_of((enum tcpshake_outcome)o))) {
+            continue;
+        }
+        struct tcpshake_ladder_list sel = { TCPSHAKE_LADDER_OUTCOME(o), false,
+                                            TCPSHAKE_REPORT_FAILED };
+        if (tcpshake_ladders_add_list(ls, &sel, NULL) != TCPSHAKE_OK) {
+            tcpshake_ladders_free(ls);
+            ls = NULL;
+        }
+    }
+    return ls;
 }
 
 void tcpshake_report_set_ladders(struct tcpshake_report *r, const struct tcpshake_ladders *ls)

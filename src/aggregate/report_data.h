@@ -85,11 +85,12 @@ struct tcpshake_report {
 
     struct tcpshake_record slow[TCPSHAKE_REPORT_TOP]; /* slowest first (report_rank_ns) */
     size_t n_slow;
-    struct tcpshake_record failed[TCPSHAKE_REPORT_TOP]; /* smallest id first */
-    size_t n_failed;
+    /* Per failure kind (REPORT_REFUSED .. REPORT_RESET), smallest id first. */
+    struct tcpshake_record failed[REPORT_KIND_COUNT][TCPSHAKE_REPORT_FAILED];
+    size_t n_failed[REPORT_KIND_COUNT];
     uint64_t n_failures;
 
-    const struct tcpshake_ladders *ladders; /* borrowed: the slowest, segment by segment */
+    const struct tcpshake_ladders *ladders; /* borrowed: the ladders, segment by segment */
 
     struct tcpshake_alert alerts[TCPSHAKE_REPORT_ALERTS];
     size_t n_alerts;
@@ -109,5 +110,7 @@ const struct report_series *report_series_of(const struct tcpshake_report *r, ui
 int64_t report_rank_ns(const struct tcpshake_record *r);
 /* Which group of the stacked chart an outcome is in. */
 enum report_kind report_kind_of(enum tcpshake_outcome o);
+/* Whether the kind is a failed handshake (REPORT_REFUSED .. REPORT_RESET). */
+bool report_kind_failed(enum report_kind k);
 
 #endif

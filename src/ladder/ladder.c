@@ -11,8 +11,13 @@
  * sequence numbers relative to each side's ISN, and the notes and brackets
  * that explain the record. Then the pending rows are dropped.
  *
+ * A set has one to TCPSHAKE_LADDER_MAX_LISTS lists (the config's selection,
+ * and those tcpshake_ladders_add_list adds): each selects, ranks and caps on
+ * its own at the close record, over the one table of pending rows, so a
+ * second list costs nothing per packet.
+ *
  * Bounds: pool_rows rows held in all by the connections not yet ended,
- * max_rows per connection, max_ladders ladders kept. Past them segments are
+ * max_rows per connection, max_ladders ladders kept per list. Past them segments are
  * counted as lost, never stored. A selection by id holds rows only for those
  * ids, from the connection's first packet on.
  *
@@ -73,6 +78,8 @@ struct pending {
     uint32_t n, cap;
     /* Segments not kept, either way, and when. */
     uint64_t lost_segs[2], lost_bytes[2], lost_first_ns, lost_end_ns;
+    uint64_t first_ns, last_ns; /* its first packet's time, the latest packet's */
+    bool backwards;             /* capture time went backwards between its packets */
     /* Per endpoint, for the notes the tap decides. */
     uint32_t snd_max[2];
     uint32_t fin_seq[2];
@@ -87,6 +94,17 @@ struct kept {
     struct tcpshake_ladder_row *rows;
 };
 
+/* A list of kept ladders: list 0 is the config's own selection, the others
+ * were added by tcpshake_ladders_add_list. All share the pending rows. */
+struct list {
+    uint32_t outcomes;
+    bool slowest;
+    size_t max_ladders;
+    struct kept **kept; /* sorted: by id, or slowest first */
+    size_t n_kept;
+    uint64_t matched;
+};
+
 struct tcpshake_ladders {
     struct tcpshake_ladder_config cfg;
     uint64_t *ids; /* sorted */
@@ -95,9 +113,8 @@ struct tcpshake_ladders {
     size_t tab_cap, tab_n; /* power of two; at most half full */
     size_t pool_used;
     uint64_t pool_drops;
-    struct kept **kept; /* sorted: by id, or slowest first */
-    size_t n_kept;
-    uint64_t matched;
+    struct list lists[TCPSHAKE_LADDER_MAX_LISTS];
+    size_t n_lists;
 };
 
 static const char *const note_texts[TCPSHAKE_LADDER_NOTE_BITS] = {
@@ -182,12 +199,17 @@ struct tcpshake_ladders *tcpshake_ladders_new(const struct tcpshake_ladder_confi
     }
     ls->tab_cap = 1024;
     ls->tab = ts_calloc(ls->tab_cap, sizeof(*ls->tab));
-    ls->kept = ts_calloc(cfg->max_ladders, sizeof(*ls->kept));
+    struct list *l0 = &ls->lists[0];
+    l0->outcomes = cfg->outcomes;
+    l0->slowest = cfg->slowest;
+    l0->max_ladders = cfg->max_ladders;
+    l0->kept = ts_calloc(cfg->max_ladders, sizeof(*l0->kept));
+    ls->n_lists = 1;
     if (cfg->n_ids > 0) {
         ls->ids = ts_calloc(cfg->n_ids, sizeof(*ls->ids));
         ls->seen = ts_calloc(cfg->n_ids, sizeof(*ls->seen));
     }
-    if (ls->tab == NULL || ls->kept == NULL || (cfg->n_ids > 0 && (!ls->ids || !ls->seen))) {
+    if (ls->tab == NULL || l0->kept == NULL || (cfg->n_ids > 0 && (!ls->ids || !ls->seen))) {
         tcpshake_ladders_free(ls);
         return NULL;
     }
@@ -215,29 +237,75 @@ void tcpshake_ladders_free(struct tcpshake_ladders *ls)
     for (size_t i = 0; ls->tab != NULL && i < ls->tab_cap; i++) {
         ts_free(ls->tab[i].rows);
     }
-    for (size_t i = 0; i < ls->n_kept; i++) {
-        free_kept(ls->kept[i]);
+    for (size_t k = 0; k < ls->n_lists; k++) {
+        for (size_t i = 0; i < ls->lists[k].n_kept; i++) {
+            free_kept(ls->lists[k].kept[i]);
+        }
+        ts_free(ls->lists[k].kept);
     }
     ts_free(ls->tab);
-    ts_free(ls->kept);
     ts_free(ls->ids);
     ts_free(ls->seen);
     ts_free(ls);
 }
 
+enum tcpshake_status tcpshake_ladders_add_list(struct tcpshake_ladders *ls,
+                                               const struct tcpshake_ladder_list *sel,
+                                               size_t *index)
+{
+    if (ls == NULL || sel == NULL || ls->cfg.n_ids > 0 ||
+        ls->n_lists == TCPSHAKE_LADDER_MAX_LISTS || sel->max_ladders < 1 ||
+        sel->max_ladders > TCPSHAKE_LADDER_MAX_LADDERS) {
+        return TCPSHAKE_ERR_ARG;
+    }
+    struct list *l = &ls->lists[ls->n_lists];
+    memset(l, 0, sizeof(*l));
+    l->kept = ts_calloc(sel->max_ladders, sizeof(*l->kept));
+    if (l->kept == NULL) {
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    l->outcomes = sel->outcomes;
+    l->slowest = sel->slowest;
+    l->max_ladders = sel->max_ladders;
+    if (index != NULL) {
+        *index = ls->n_lists;
+    }
+    ls->n_lists++;
+    return TCPSHAKE_OK;
+}
+
+size_t tcpshake_ladders_list_count(const struct tcpshake_ladders *ls, size_t list)
+{
+    return list < ls->n_lists ? ls->lists[list].n_kept : 0;
+}
+
+const struct tcpshake_ladder *tcpshake_ladders_list_get(const struct tcpshake_ladders *ls,
+                                                        size_t list, size_t i)
+{
+    if (list >= ls->n_lists || i >= ls->lists[list].n_kept) {
+        return NULL;
+    }
+    return &ls->lists[list].kept[i]->l;
+}
+
+uint64_t tcpshake_ladders_list_matched(const struct tcpshake_ladders *ls, size_t list)
+{
+    return list < ls->n_lists ? ls->lists[list].matched : 0;
+}
+
 size_t tcpshake_ladders_count(const struct tcpshake_ladders *ls)
 {
-    return ls->n_kept;
+    return tcpshake_ladders_list_count(ls, 0);
 }
 
 const struct tcpshake_ladder *tcpshake_ladders_get(const struct tcpshake_ladders *ls, size_t i)
 {
-    return i < ls->n_kept ? &ls->kept[i]->l : NULL;
+    return tcpshake_ladders_list_get(ls, 0, i);
 }
 
 uint64_t tcpshake_ladders_matched(const struct tcpshake_ladders *ls)
 {
-    return ls->matched;
+    return tcpshake_ladders_list_matched(ls, 0);
 }
 
 uint64_t tcpshake_ladders_pool_drops(const struct tcpshake_ladders *ls)
@@ -371,7 +439,7 @@ static struct prow *append(struct tcpshake_ladders *ls, struct pending *p, const
         return NULL;
     }
     if (p->n == p->cap) {
-        uint32_t cap = p->cap == 0 ? 8 : p->cap * 2;
+        uint32_t cap = p->cap == 0 ? 2 : p->cap * 2; /* at most twice the rows used */
         if (cap > ls->cfg.max_rows) {
             cap = (uint32_t)ls->cfg.max_rows;
         }
@@ -495,28 +563,80 @@ static void tap_icmp(struct tcpshake_ladders *ls, struct pending *p,
     append(ls, p, &r);
 }
 
-void ladders_tap(void *ctx, const struct engine_tap_item *it)
+/* The latency slowest ranks by; TCPSHAKE_NO_TIME when none was measured. */
+static int64_t rank_ns(const struct tcpshake_record *r)
+{
+    return r->handshake_ns != TCPSHAKE_NO_TIME ? r->handshake_ns : r->server_side_ns;
+}
+
+/*
+ * Whether no list can select p's connection, whose handshake has just
+ * completed. A completed handshake does not fail, so a list of failures
+ * only cannot take it. A full list of the lowest ids cannot take an id above
+ * its last. A full list of the slowest cannot take a latency below its
+ * last's: the record's server side plus client side lie between the
+ * connection's packets up to this one (the SYN, the SYN-ACK, this ACK), so
+ * they are at most the time since its first packet, when capture time did
+ * not go backwards. Then its rows are not needed: the tap drops them and
+ * asks to see no more of it, and most packets of a long trace cost the
+ * ladders nothing.
+ */
+static bool unwanted(const struct tcpshake_ladders *ls, const struct pending *p, uint64_t now)
+{
+    if (ls->cfg.n_ids > 0) {
+        return false; /* the selected ids are wanted whatever */
+    }
+    for (size_t i = 0; i < ls->n_lists; i++) {
+        const struct list *l = &ls->lists[i];
+        if (l->outcomes != 0 && (l->outcomes & ~(uint32_t)TCPSHAKE_LADDER_FAILED) == 0) {
+            continue;
+        }
+        if (l->n_kept < l->max_ladders) {
+            return false;
+        }
+        const struct tcpshake_record *last = &l->kept[l->n_kept - 1]->l.rec;
+        if (!l->slowest && p->id > last->id) {
+            continue;
+        }
+        if (l->slowest && !p->backwards && now >= p->first_ns &&
+            (int64_t)(now - p->first_ns) < rank_ns(last)) {
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+bool ladders_tap(void *ctx, const struct engine_tap_item *it)
 {
     struct tcpshake_ladders *ls = ctx;
     if (ls->cfg.n_ids > 0 && id_index(ls, it->conn_id) < 0) {
-        return;
+        return false; /* not one of the ids: none of its packets */
     }
     struct pending *p = find(ls, it->conn_id);
     if (p == NULL) {
         if (it->tcp == NULL) {
-            return; /* a connection always starts with a segment */
+            return true; /* a connection always starts with a segment */
         }
         p = insert(ls, it->conn_id, it->tcp->tuple.src, it->tcp->tuple.sport);
         if (p == NULL) {
             ls->pool_drops++;
-            return;
+            return true;
         }
+        p->first_ns = p->last_ns = it->ts_ns;
     }
+    p->backwards |= it->ts_ns < p->last_ns;
+    p->last_ns = it->ts_ns;
     if (it->tcp != NULL) {
         tap_tcp(ls, p, it);
     } else {
         tap_icmp(ls, p, it);
     }
+    if (it->completes && unwanted(ls, p, it->ts_ns)) {
+        remove_pending(ls, p);
+        return false;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------ building a ladder */
@@ -849,23 +969,18 @@ static struct kept *build(const struct tcpshake_record *rec, const struct pendin
 
 /* ------------------------------------------------------------ selection */
 
-/* The latency slowest ranks by; TCPSHAKE_NO_TIME when none was measured. */
-static int64_t rank_ns(const struct tcpshake_record *r)
-{
-    return r->handshake_ns != TCPSHAKE_NO_TIME ? r->handshake_ns : r->server_side_ns;
-}
-
-/* Whether a comes before b in the kept list. */
-static bool before(const struct tcpshake_ladders *ls, const struct tcpshake_record *a,
+/* Whether a comes before b in list l. */
+static bool before(const struct list *l, const struct tcpshake_record *a,
                    const struct tcpshake_record *b)
 {
-    if (ls->cfg.slowest && rank_ns(a) != rank_ns(b)) {
+    if (l->slowest && rank_ns(a) != rank_ns(b)) {
         return rank_ns(a) > rank_ns(b);
     }
     return a->id < b->id;
 }
 
-static bool selected(struct tcpshake_ladders *ls, const struct tcpshake_record *rec)
+static bool selected(struct tcpshake_ladders *ls, const struct list *l,
+                     const struct tcpshake_record *rec)
 {
     if (ls->cfg.n_ids > 0) {
         long i = id_index(ls, rec->id);
@@ -875,42 +990,44 @@ static bool selected(struct tcpshake_ladders *ls, const struct tcpshake_record *
         ls->seen[i] = true;
         return true;
     }
-    if (ls->cfg.outcomes != 0 && !(ls->cfg.outcomes & TCPSHAKE_LADDER_OUTCOME(rec->outcome))) {
+    if (l->outcomes != 0 && !(l->outcomes & TCPSHAKE_LADDER_OUTCOME(rec->outcome))) {
         return false;
     }
-    return !ls->cfg.slowest || rank_ns(rec) != TCPSHAKE_NO_TIME;
+    return !l->slowest || rank_ns(rec) != TCPSHAKE_NO_TIME;
 }
 
-/* Keep rec's ladder if it ranks among the first max_ladders. */
-static void keep(struct tcpshake_ladders *ls, const struct tcpshake_record *rec,
-                 const struct pending *p)
+/* Keep rec's ladder in l if it ranks among the first max_ladders. */
+static void keep(struct list *l, const struct tcpshake_record *rec, const struct pending *p)
 {
-    size_t n = ls->n_kept;
-    if (n == ls->cfg.max_ladders && !before(ls, rec, &ls->kept[n - 1]->l.rec)) {
+    size_t n = l->n_kept;
+    if (n == l->max_ladders && !before(l, rec, &l->kept[n - 1]->l.rec)) {
         return;
     }
     struct kept *k = build(rec, p);
     if (k == NULL) {
         return; /* out of memory: this ladder is left out, the run goes on */
     }
-    if (n == ls->cfg.max_ladders) {
-        free_kept(ls->kept[--n]);
+    if (n == l->max_ladders) {
+        free_kept(l->kept[--n]);
     }
     size_t at = n;
-    while (at > 0 && before(ls, rec, &ls->kept[at - 1]->l.rec)) {
-        ls->kept[at] = ls->kept[at - 1];
+    while (at > 0 && before(l, rec, &l->kept[at - 1]->l.rec)) {
+        l->kept[at] = l->kept[at - 1];
         at--;
     }
-    ls->kept[at] = k;
-    ls->n_kept = n + 1;
+    l->kept[at] = k;
+    l->n_kept = n + 1;
 }
 
 void ladders_record(struct tcpshake_ladders *ls, const struct tcpshake_record *rec)
 {
     struct pending *p = find(ls, rec->id);
-    if (selected(ls, rec)) {
-        ls->matched++;
-        keep(ls, rec, p);
+    for (size_t i = 0; i < ls->n_lists; i++) {
+        struct list *l = &ls->lists[i];
+        if (selected(ls, l, rec)) {
+            l->matched++;
+            keep(l, rec, p);
+        }
     }
     if (p != NULL) {
         remove_pending(ls, p);

@@ -263,11 +263,11 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns,
     if (e->events) {
         report_decision(e, c);
     }
-    if (e->tap != NULL) {
+    if (e->tap != NULL && !c->tap_off) {
         struct engine_tap_item it = {
             c->facts.id, e->key.a, ts_ns, v, NULL, info.key_segment, info.completes, info.rst_valid
         };
-        e->tap(e->tap_ctx, &it);
+        c->tap_off = !e->tap(e->tap_ctx, &it);
     }
     flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
     note_deadline(e, c);
@@ -285,11 +285,11 @@ static bool on_icmp(struct engine *e, const struct icmp_view *icmp, uint64_t ts_
     if (e->events) {
         report_decision(e, c);
     }
-    if (e->tap != NULL) {
+    if (e->tap != NULL && !c->tap_off) {
         struct engine_tap_item it = {
             c->facts.id, e->key.a, ts_ns, NULL, icmp, true, false, false
         };
-        e->tap(e->tap_ctx, &it);
+        c->tap_off = !e->tap(e->tap_ctx, &it);
     }
     flowtab_touch(e->ft, c, tracker_class(c), e->key.t_ns);
     note_deadline(e, c);

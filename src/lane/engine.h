@@ -93,7 +93,9 @@ struct engine_tap_item {
     bool rst_valid;               /* tracker: an acceptable RST */
 };
 
-typedef void (*engine_tap_fn)(void *ctx, const struct engine_tap_item *item);
+/* false: show the tap no more of this connection (a byte of struct conn says so,
+ * so the rest of its packets cost the tap nothing). */
+typedef bool (*engine_tap_fn)(void *ctx, const struct engine_tap_item *item);
 
 /* One decoded packet on its way to an engine (the arguments of engine_packet).
  * engine_packets works out the flow hash itself unless hashed says the sender

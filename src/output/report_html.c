@@ -15,7 +15,8 @@
  * Size: each section draws a bounded number of elements (REPORT_SLOTS time
  * slots, 20 bins per decade, TCPSHAKE_REPORT_SAMPLE points,
  * TCPSHAKE_REPORT_SERVERS rows, TCPSHAKE_REPORT_ALERTS alerts,
- * 2 x TCPSHAKE_REPORT_TOP ladders), which keeps the page under
+ * TCPSHAKE_REPORT_TOP + 5 x TCPSHAKE_REPORT_FAILED ladders of at most
+ * TCPSHAKE_REPORT_ROWS rows), which keeps the page under
  * TCPSHAKE_REPORT_MAX_BYTES (tests/e2e/html.sh measures it on floods).
  */
 #include "tcpshake.h"
@@ -56,9 +57,12 @@ static const char style[] =
         "height:10px;margin:0 4px 0 12px}"
         ".life{stroke:#999;stroke-width:2}.arrow{stroke:#222;fill:#222}.bad{stroke:#c00;fill:#c00}"
         ".br{fill:none;stroke:#3b75af;stroke-width:2}.lb{fill:#3b75af;font-weight:bold}"
-        ".lh{font-weight:bold;font-size:13px}.lf{font-weight:bold}.ln{font-size:10px;fill:#555}"
+        "h4{font-size:1em;margin:1.2em 0 "
+        ".3em}.lh{font-weight:bold;font-size:13px}.lf{font-weight:bold}.ln{font-size:10px;fill:#"
+        "555}"
         ".ld{fill:#777}.conn{break-inside:avoid;page-break-inside:avoid}"
-        ".note{color:#555}@media print{body{max-width:none}th.s{cursor:auto}}";
+        ".note{color:#555}@media print{body{max-width:none}th.s{cursor:auto}.key span{"
+        "print-color-adjust:exact;-webkit-print-color-adjust:exact}}";
 
 /* Sorts the health table by the clicked column (numbers by data-v). */
 static const char script[] =
@@ -393,15 +397,17 @@ static void alert_list(FILE *out, const struct tcpshake_report *r)
 
 /* ------------------------------------------------------- connections */
 
-/* rec's ladder in the ladder set, or NULL. */
+/* rec's ladder in any list of the ladder set, or NULL. */
 static const struct tcpshake_ladder *ladder_of(const struct tcpshake_report *r,
                                                const struct tcpshake_record *rec)
 {
-    size_t n = r->ladders != NULL ? tcpshake_ladders_count(r->ladders) : 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct tcpshake_ladder *l = tcpshake_ladders_get(r->ladders, i);
-        if (l != NULL && l->rec.id == rec->id) {
-            return l;
+    for (size_t k = 0; r->ladders != NULL && k < TCPSHAKE_LADDER_MAX_LISTS; k++) {
+        size_t n = tcpshake_ladders_list_count(r->ladders, k);
+        for (size_t i = 0; i < n; i++) {
+            const struct tcpshake_ladder *l = tcpshake_ladders_list_get(r->ladders, k, i);
+            if (l != NULL && l->rec.id == rec->id) {
+                return l;
+            }
         }
     }
     return NULL;
@@ -410,14 +416,14 @@ static const struct tcpshake_ladder *ladder_of(const struct tcpshake_report *r,
 static void connection(FILE *out, const struct tcpshake_report *r,
                        const struct tcpshake_record *rec, const char *list)
 {
-    const struct tcpshake_ladder *l = strcmp(list, "slowest") == 0 ? ladder_of(r, rec) : NULL;
+    const struct tcpshake_ladder *l = ladder_of(r, rec);
     char c[96], s[96], a[32], b[32], h[32];
     report_endpoint(c, sizeof(c), rec->ip_version, rec->client.addr, rec->client.port);
     report_endpoint(s, sizeof(s), rec->ip_version, rec->server.addr, rec->server.port);
     fprintf(out,
             "<div class=\"conn\" data-list=\"%s\" data-ladder=\"%s\" data-id=\"%" PRIu64
             "\" data-server-side=\"%" PRId64 "\" data-client-side=\"%" PRId64
-            "\" data-handshake=\"%" PRId64 "\"><h3>Connection %" PRIu64 ": ",
+            "\" data-handshake=\"%" PRId64 "\"><h4>Connection %" PRIu64 ": ",
             list, l != NULL ? "segments" : "record", rec->id, rec->server_side_ns,
             rec->client_side_ns, rec->handshake_ns, rec->id);
     html_text(out, c);
@@ -434,7 +440,7 @@ static void connection(FILE *out, const struct tcpshake_report *r,
         fputs(" · SNI ", out);
         html_text(out, rec->tls.sni);
     }
-    fputs("</h3>", out);
+    fputs("</h4>", out);
     if (l != NULL) {
         svg_ladder_segments(out, l);
     } else {
@@ -456,12 +462,24 @@ static void connections(FILE *out, const struct tcpshake_report *r)
         connection(out, r, &r->slow[i], "slowest");
     }
     fprintf(out,
-            "<h2 id=\"failed\">Failed connections</h2><p class=\"note\">The first %zu of %" PRIu64
-            " failed handshakes, drawn from the record's times: its SYNs and SYN-ACKs with "
-            "their gaps, the ACK, ICMP errors, RSTs and FINs.</p>",
-            r->n_failed, r->n_failures);
-    for (size_t i = 0; i < r->n_failed; i++) {
-        connection(out, r, &r->failed[i], "failed");
+            "<h2 id=\"failed\">Failed connections</h2><p class=\"note\">%" PRIu64
+            " failed handshakes. Of each kind the first %d (the lowest ids), segment by "
+            "segment as for the slowest: the SYNs and their retransmissions with the gaps, "
+            "SYN-ACKs, RSTs and whether they were acceptable, ICMP errors.</p>",
+            r->n_failures, TCPSHAKE_REPORT_FAILED);
+    for (unsigned k = 0; k < REPORT_KIND_COUNT; k++) {
+        if (r->n_failed[k] == 0) {
+            continue;
+        }
+        uint64_t all = 0;
+        for (unsigned o = 0; o < TCPSHAKE_OUTCOME_COUNT; o++) {
+            all += report_kind_of((enum tcpshake_outcome)o) == k ? r->by_outcome[o] : 0;
+        }
+        fprintf(out, "<h3 data-kind=\"%s\">%s: %zu of %" PRIu64 "</h3>", report_kind_name(k),
+                report_kind_name(k), r->n_failed[k], all);
+        for (size_t i = 0; i < r->n_failed[k]; i++) {
+            connection(out, r, &r->failed[k][i], "failed");
+        }
     }
 }
 
@@ -470,10 +488,11 @@ static void footer(FILE *out, const struct tcpshake_report *r, uint64_t evicted_
     fprintf(out,
             "<h2 id=\"about\">About this page</h2><p class=\"note\">Made by tcpshake %s in the "
             "same pass as the records. Bounded whatever the capture: %d time slots, at most %d "
-            "points, %d servers, %d alerts and %d + %d ladders, under %u bytes.",
+            "points, %d servers, %d alerts and %d + 5 &times; %d ladders of at most %d rows, "
+            "under %u bytes.",
             tcpshake_version(), REPORT_SLOTS, TCPSHAKE_REPORT_SAMPLE, TCPSHAKE_REPORT_SERVERS,
-            TCPSHAKE_REPORT_ALERTS, TCPSHAKE_REPORT_TOP, TCPSHAKE_REPORT_TOP,
-            TCPSHAKE_REPORT_MAX_BYTES);
+            TCPSHAKE_REPORT_ALERTS, TCPSHAKE_REPORT_TOP, TCPSHAKE_REPORT_FAILED,
+            TCPSHAKE_REPORT_ROWS, TCPSHAKE_REPORT_MAX_BYTES);
     if (evicted_rows > 0 || r->series_evictions > 0) {
         fprintf(out,
                 " The server tables filled up: %" PRIu64 " rows and %" PRIu64

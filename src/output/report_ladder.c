@@ -19,7 +19,8 @@
 #include <string.h>
 
 #define LADDER_ROWS 80 /* a record gives at most 2 * (TCPSHAKE_MAX_GAPS + 2) + 8 */
-#define ROW_H       40.0
+#define ROW_H       52.0
+#define NOTE_CHARS  60 /* a note line between the lifelines at most (10 px text) */
 #define TOP         44.0
 #define CLIENT_X    270.0
 #define SERVER_X    620.0
@@ -38,6 +39,7 @@ enum mark {
 
 struct row {
     uint64_t t;
+    int64_t gap; /* a retransmitted SYN or SYN-ACK: since the previous one; else 0 */
     enum dir dir;
     unsigned marks;
     char label[48];
@@ -76,6 +78,7 @@ static void add_repeats(struct ladder *l, const struct tcpshake_record *rec, boo
         struct row *r = add(l, t, synack ? TO_CLIENT : TO_SERVER, name);
         if (r != NULL && k > 0) {
             char gap[32];
+            r->gap = gaps[k - 1];
             snprintf(r->note, sizeof(r->note), "retransmission %" PRIu32 ", %s after the last", k,
                      report_dur(gap, sizeof(gap), gaps[k - 1]));
         }
@@ -199,10 +202,41 @@ static void draw_text(FILE *out, double x, double y, const char *cls, const char
     fputs("</text>", out);
 }
 
+/* A note between the lifelines: on two lines when it is longer than
+ * NOTE_CHARS, broken after the last "; " or ", " that leaves a first line
+ * that fits (so it runs into neither lifeline nor a bracket's figure). */
+static void draw_note(FILE *out, double x, double y, const char *note)
+{
+    size_t len = strlen(note), cut = 0;
+    for (size_t i = 1; len > NOTE_CHARS && i + 1 < len && i <= NOTE_CHARS; i++) {
+        if ((note[i] == ';' || note[i] == ',') && note[i + 1] == ' ') {
+            cut = i;
+        }
+    }
+    if (cut == 0) {
+        draw_text(out, x, y, "ln", "middle", note);
+        return;
+    }
+    char first[200];
+    snprintf(first, sizeof(first), "%.*s", (int)cut, note);
+    draw_text(out, x, y, "ln", "middle", first);
+    draw_text(out, x, y + 10, "ln", "middle", note + cut + 2);
+}
+
+/* One row as a group whose data-t (ns since the epoch), data-label (the
+ * arrow's words, "" for a summary line) and data-gap (ns, retransmissions)
+ * a script can hold to the record. */
 static void draw_row(FILE *out, const struct row *r, size_t i, uint64_t t0, uint64_t prev)
 {
     double y = row_y(i);
     char a[32], b[32], t[80];
+    fprintf(out, "<g data-t=\"%" PRIu64 "\" data-label=\"", r->t);
+    html_text(out, r->dir != NOTE ? r->label : "");
+    fputs("\"", out);
+    if (r->gap != 0) {
+        fprintf(out, " data-gap=\"%" PRId64 "\"", r->gap);
+    }
+    fputs(">", out);
     snprintf(t, sizeof(t), "+%s ms", report_ms(a, sizeof(a), (int64_t)(r->t - t0)));
     draw_text(out, 6, y - 1, "lt", "start", t);
     if (i > 0) {
@@ -233,12 +267,10 @@ static void draw_row(FILE *out, const struct row *r, size_t i, uint64_t t0, uint
         draw_text(out, mid, y + 11, "ln", "middle", r->detail);
     }
     if (note[0] != '\0') {
-        draw_text(out, mid,
-                  r->dir == NOTE         ? y + 4
-                  : r->detail[0] != '\0' ? y + 22
-                                         : y + 11,
-                  "ln", "middle", note);
+        double ny = r->dir == NOTE ? y + 4 : r->detail[0] != '\0' ? y + 22 : y + 11;
+        draw_note(out, mid, r->dir == NOTE ? ny - 5 : ny, note);
     }
+    fputs("</g>", out);
 }
 
 /* A bracket on the server's (or the client's) lifeline from row a to row b. */
@@ -407,6 +439,9 @@ static void convert_row(struct row *r, const struct tcpshake_ladder_row *lr)
              : lr->dir == TCPSHAKE_LADDER_TO_CLIENT ? TO_CLIENT
                                                     : NOTE;
     r->marks = (lr->notes & BAD_NOTES) || (lr->flags & 0x04) ? MARK_BAD : 0;
+    bool rtx = lr->notes &
+               (TCPSHAKE_LADDER_NOTE_SYN_RETRANSMIT | TCPSHAKE_LADDER_NOTE_SYNACK_RETRANSMIT);
+    r->gap = rtx ? lr->gap_ns : 0;
     switch (lr->kind) {
     case TCPSHAKE_LADDER_KIND_SEGMENT:
         flag_words(lr->flags, r->label, sizeof(r->label));

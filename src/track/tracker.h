@@ -134,6 +134,7 @@ struct conn {
     bool server_responded;  /* server_resp_ns is set */
     bool decision_reported; /* the engine has sent this connection's handshake event */
     uint8_t tls_state;      /* enum tlsflow_state: whether its TLS handshake is read */
+    bool tap_off;           /* the engine's tap asked to see no more of it (a padding byte) */
 
     /* Cold: the facts of both endpoints, still as A and B. */
     struct conn_facts facts;

@@ -9,7 +9,10 @@
 # and failed connections and their ladders' brackets, the per-server rows) must
 # equal the JSON records, the summary and `--by server` of the same capture.
 # The same with JavaScript off: the figures are all there, and the table is not
-# sorted by a click (the script really was off). Then: the page is the same for
+# sorted by a click (the script really was off). Printed (the print media type, and
+# a PDF): several pages, not blank. A failed connection's ladder is drawn segment by
+# segment: its SYNs with their retransmission gaps, SYN-ACKs, RSTs and ICMP errors
+# at the record's own times. Then: the page is the same for
 # any --threads and the records are the same with and without --html; the size
 # bound on a generated trace of 1 M packets and on a SYN flood of 300 000 SYNs;
 # standard input; the error paths; the latency shape on a terminal only.
@@ -55,6 +58,21 @@ want_sort = "sorted" if sys.argv[2] != "--no-js" else None
 bad = r["requests"] or r["errors"] or \
     (r.get("sort") != "sorted" if want_sort else r.get("sort") == "sorted")
 sys.exit(1 if bad else 0)
+PY
+    # Printed: a PDF of several pages, and the print styles' rendering is not blank.
+    python3 - "$here" "$d" <<'PY' && ok || not_ok "$name: printed: $(cat "$d/print.check")"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from html_check import png_pixels
+d = sys.argv[2]
+pages = json.load(open(d + "/browser.json")).get("pdf_pages", 0)
+w, h, rows = png_pixels(d + "/print.png")
+colours = set()
+for row in rows:
+    colours.update(bytes(p) for p in row)
+msg = "%d PDF pages, print rendering %dx%d with %d colours" % (pages, w, h, len(colours))
+open(d + "/print.check", "w").write(msg)
+sys.exit(0 if pages >= 3 and len(colours) >= 30 else 1)
 PY
     if python3 "$here/html_check.py" "$d/dom.html" "$d/shot.png" "$d/records.json" \
         "$d/summary.txt" "$d/by_server.json" >"$d/check" 2>&1; then

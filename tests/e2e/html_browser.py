@@ -8,13 +8,16 @@ file descriptors 3 and 4, messages ending in NUL), standard library only:
 the network is emulated offline and host names resolve nowhere, every
 request, console message, exception and log entry is recorded, the page's
 DOM is written to OUT_DIR/dom.html and a 1280x800 screenshot to
-OUT_DIR/shot.png. Prints one JSON object: requests (other than the page
-itself), errors, and with --sort-check whether clicking a column heading
+OUT_DIR/shot.png; then, under the print media type, a screenshot to
+OUT_DIR/print.png and the page printed to OUT_DIR/print.pdf. Prints one
+JSON object: requests (other than the page itself), errors, the printed
+PDF's pages (pdf_pages), and with --sort-check whether clicking a column heading
 sorted the health table. Exit 0 when the page loaded, 1 otherwise.
 """
 import base64
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -170,6 +173,16 @@ def main():
             r = b.call("Runtime.evaluate", {"expression": SORT_CHECK, "returnByValue": True},
                        session=s)
             result["sort"] = r.get("result", {}).get("value")
+        # Printed: the page under its print styles (a screenshot), and as a PDF.
+        b.call("Emulation.setEmulatedMedia", {"media": "print"}, session=s)
+        shot = b.call("Page.captureScreenshot", {"format": "png"}, session=s)["data"]
+        with open(os.path.join(out_dir, "print.png"), "wb") as f:
+            f.write(base64.b64decode(shot))
+        pdf = base64.b64decode(b.call("Page.printToPDF", {"printBackground": True},
+                                      session=s, timeout=60)["data"])
+        with open(os.path.join(out_dir, "print.pdf"), "wb") as f:
+            f.write(pdf)
+        result["pdf_pages"] = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
         b.drain(0.2)
         result["requests"], result["errors"] = problems(b.events, url)
     finally:

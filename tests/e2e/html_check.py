@@ -211,12 +211,79 @@ def check_connections(page, records):
                       "bracket of %s ms in %r" % (r["id"], side, ms(v), text))
     failed_outcomes = ("refused", "unanswered", "icmp_rejected", "half_open",
                        "reset_in_handshake")
-    failed = sorted(r["id"] for r in records if r["outcome"] in failed_outcomes)[:10]
-    got = [int(e[1]["data-id"]) for e in page.find(data_list="failed")]
-    check(got == failed, "failed ids %s != records' %s" % (got, failed))
+    failed = []  # per kind, in this order, the 4 lowest ids
+    for kind in failed_outcomes:
+        failed += sorted((r for r in records if r["outcome"] == kind), key=lambda r: r["id"])[:4]
+    shown_failed = page.find(data_list="failed")
+    got = [int(e[1]["data-id"]) for e in shown_failed]
+    check(got == [r["id"] for r in failed],
+          "failed ids %s != records' %s" % (got, [r["id"] for r in failed]))
+    kinds = set()
+    for e, r in zip(shown_failed, failed):
+        check(e[1].get("data-ladder") == "segments",
+              "failed connection %d: not drawn segment by segment" % r["id"])
+        if check_failed_ladder(page, e, r):
+            kinds.add(r["outcome"])
+    for kind in ("refused", "unanswered"):
+        check(any(r["outcome"] == kind for r in records) <= (kind in kinds),
+              "no %s connection's ladder held to its record" % kind)
     ladders = [e for e in page.elements if e[0] == "svg" and e[1].get("class") == "ladder"]
     check(len(ladders) == len(shown) + len(got), "%d ladders for %d connections" %
           (len(ladders), len(shown) + len(got)))
+
+
+def ladder_rows(page, div):
+    """The rows (<g data-t>) of the ladder in a connection's div: [t, label, gap, text]."""
+    rows = []
+    for el in page.elements[page.elements.index(div) + 1:]:
+        if "data-list" in el[1]:
+            break
+        if el[0] == "g" and "data-t" in el[1]:
+            gap = el[1].get("data-gap")
+            rows.append([int(el[1]["data-t"]), el[1]["data-label"],
+                         None if gap is None else int(gap), el[2]])
+    return rows
+
+
+def check_failed_ladder(page, div, r):
+    """A failed connection's ladder, segment by segment, against its record: the SYNs
+    (first, last, retransmission gaps, shown and as row times), the SYN-ACKs, each
+    side's RST and the ICMP error at the record's times. True when it held."""
+    before = len(failures)
+    rows = ladder_rows(page, div)
+    what = "failed connection %d (%s)" % (r["id"], r["outcome"])
+    for label, first, last, n, gaps in (("SYN", "syn_ns", "syn_last_ns", "n_syn", "syn_gaps_ns"),
+                                        ("SYN-ACK", "synack_ns", "synack_last_ns", "n_synack",
+                                         "synack_gaps_ns")):
+        got = [row for row in rows if row[1] == label]
+        check(len(got) == r[n], "%s: %d %s rows, record n %d" % (what, len(got), label, r[n]))
+        if not got:
+            continue
+        check(got[0][0] == r[first] and got[-1][0] == r[last],
+              "%s: %s rows from %d to %d, record %s .. %s" %
+              (what, label, got[0][0], got[-1][0], r[first], r[last]))
+        check([row[2] for row in got[1:]] == r[gaps],
+              "%s: %s gaps %s, record %s" % (what, label, [row[2] for row in got[1:]], r[gaps]))
+        check([b[0] - a[0] for a, b in zip(got, got[1:])] == r[gaps],
+              "%s: %s row times apart by other than the record's gaps" % (what, label))
+        for row in got[1:]:
+            check(label + " retransmitted after" in row[3],
+                  "%s: a retransmitted %s's row says %r" % (what, label, row[3]))
+    for side in ("client", "server"):
+        t = r[side]["rst_ns"]
+        if t is not None:
+            check(any("RST" in row[1] and row[0] == t for row in rows),
+                  "%s: no RST row at the %s's rst_ns %d" % (what, side, t))
+    if r["outcome"] == "refused":
+        check(any("RST" in row[1] and "refuses the connection" in row[3] for row in rows),
+              "%s: no RST row that refuses" % what)
+    if r["outcome"] == "unanswered":
+        check(rows and "no answer" in [row for row in rows if row[1] == "SYN"][-1][3],
+              "%s: the last SYN does not say no answer" % what)
+    if r["icmp_ns"] is not None:
+        check(any(row[1].startswith("ICMP") and row[0] == r["icmp_ns"] for row in rows),
+              "%s: no ICMP row at icmp_ns %d" % (what, r["icmp_ns"]))
+    return len(failures) == before
 
 
 def check_servers(page, rows):

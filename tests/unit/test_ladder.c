@@ -184,6 +184,85 @@ static void test_selection(void)
     CHECK(tcpshake_ladder_note_text(3) == NULL);
 }
 
+/* Further lists over the same rows: each selects, ranks and caps on its own;
+ * list 0 is what a set of its config alone keeps. */
+static void test_lists(void)
+{
+    struct tcpshake_ladder_config lc;
+    tcpshake_ladder_config_default(&lc);
+    lc.slowest = true;
+    lc.max_ladders = 4;
+    struct tcpshake_ladders *ls = tcpshake_ladders_new(&lc);
+    struct tcpshake_ladder_list refused = { TCPSHAKE_LADDER_OUTCOME(TCPSHAKE_OUTCOME_REFUSED),
+                                            false, 1 };
+    struct tcpshake_ladder_list any = { 0, false, 3 };
+    size_t at = 0;
+    CHECK_INT(tcpshake_ladders_add_list(ls, &refused, &at), TCPSHAKE_OK);
+    CHECK_U64(at, 1);
+    CHECK_INT(tcpshake_ladders_add_list(ls, &any, &at), TCPSHAKE_OK);
+    CHECK_U64(at, 2);
+    struct tcpshake *h = new_handle();
+    CHECK_INT(tcpshake_set_ladders(h, ls), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_open_file(h, "tests/data/handshakes.pcap"), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_run(h), TCPSHAKE_OK);
+    tcpshake_free(h);
+    struct tcpshake_ladders *alone = ladders_of("tests/data/handshakes.pcap", &lc);
+    CHECK_U64(tcpshake_ladders_count(ls), 4);
+    CHECK_U64(tcpshake_ladders_list_count(ls, 0), 4);
+    for (size_t i = 0; i < 4; i++) {
+        CHECK_U64(tcpshake_ladders_get(ls, i)->rec.id, tcpshake_ladders_get(alone, i)->rec.id);
+        CHECK_U64(tcpshake_ladders_get(ls, i)->n_rows, tcpshake_ladders_get(alone, i)->n_rows);
+    }
+    /* Refused: 48 and 91, the lowest id kept, drawn segment by segment. */
+    CHECK_U64(tcpshake_ladders_list_matched(ls, 1), 2);
+    CHECK_U64(tcpshake_ladders_list_count(ls, 1), 1);
+    const struct tcpshake_ladder *l = tcpshake_ladders_list_get(ls, 1, 0);
+    CHECK(l != NULL && l->rec.id == 48 && l->n_rows == 2);
+    CHECK_INT(rows_with(l, TCPSHAKE_LADDER_NOTE_REFUSES), 1);
+    CHECK(l != NULL && l->rows[0].t_ns == l->rec.syn_ns && l->rows[1].t_ns == l->rec.server.rst_ns);
+    /* Any outcome: the three lowest ids of all 22. */
+    CHECK_U64(tcpshake_ladders_list_matched(ls, 2), 22);
+    CHECK_U64(tcpshake_ladders_list_count(ls, 2), 3);
+    CHECK_U64(tcpshake_ladders_list_get(ls, 2, 0)->rec.id, 9);
+    CHECK_U64(tcpshake_ladders_list_get(ls, 2, 2)->rec.id, 11);
+    CHECK(tcpshake_ladders_list_get(ls, 2, 3) == NULL);
+    CHECK_U64(tcpshake_ladders_list_count(ls, 3), 0);
+    CHECK(tcpshake_ladders_list_get(ls, 7, 0) == NULL);
+    tcpshake_ladders_free(alone);
+
+    /* Out of range, too many, or a set that selects by ids. */
+    any.max_ladders = 0;
+    CHECK_INT(tcpshake_ladders_add_list(ls, &any, NULL), TCPSHAKE_ERR_ARG);
+    any.max_ladders = 1;
+    for (size_t i = 3; i < TCPSHAKE_LADDER_MAX_LISTS; i++) {
+        CHECK_INT(tcpshake_ladders_add_list(ls, &any, NULL), TCPSHAKE_OK);
+    }
+    CHECK_INT(tcpshake_ladders_add_list(ls, &any, NULL), TCPSHAKE_ERR_ARG);
+    tcpshake_ladders_free(ls);
+    const uint64_t ids[] = { 48 };
+    tcpshake_ladder_config_default(&lc);
+    lc.ids = ids;
+    lc.n_ids = 1;
+    ls = tcpshake_ladders_new(&lc);
+    CHECK_INT(tcpshake_ladders_add_list(ls, &any, NULL), TCPSHAKE_ERR_ARG);
+    tcpshake_ladders_free(ls);
+
+    /* The report's set: the slowest, then per failure kind the first ones. */
+    ls = tcpshake_report_ladders_new();
+    h = new_handle();
+    CHECK_INT(tcpshake_set_ladders(h, ls), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_open_file(h, "tests/data/handshakes.pcap"), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_run(h), TCPSHAKE_OK);
+    tcpshake_free(h);
+    CHECK_U64(tcpshake_ladders_list_count(ls, 0), TCPSHAKE_REPORT_TOP);
+    size_t failed = 0;
+    for (size_t k = 1; k < TCPSHAKE_LADDER_MAX_LISTS; k++) {
+        failed += tcpshake_ladders_list_count(ls, k);
+    }
+    CHECK_U64(failed, 7); /* refused 2, unanswered 1, ICMP 2, half-open 1, reset 1 */
+    tcpshake_ladders_free(ls);
+}
+
 /* An Ethernet + IPv4 + TCP segment between 10.0.x.y:port (n picks them) and
  * 192.0.2.1:80, with len bytes of payload. */
 static size_t segment(uint8_t *f, uint32_t n, bool to_server, uint8_t flags, uint32_t seq,
@@ -330,6 +409,7 @@ int main(void)
 {
     test_capture();
     test_selection();
+    test_lists();
     test_bounds();
     return check_report("ladder");
 }

@@ -167,15 +167,18 @@ static void test_sample_and_lists(void)
         }
     }
     CHECK_INT(a->slow[0].handshake_ns, max);
-    CHECK_U64(a->n_failed, TCPSHAKE_REPORT_TOP);
-    for (size_t i = 0; i < a->n_failed; i++) {
-        CHECK_U64(a->failed[i].id, 7 * (i + 1));
+    /* Failed: the lowest ids of each kind (here all unanswered). */
+    CHECK_U64(a->n_failed[REPORT_UNANSWERED], TCPSHAKE_REPORT_FAILED);
+    CHECK_U64(a->n_failed[REPORT_REFUSED], 0);
+    for (size_t i = 0; i < a->n_failed[REPORT_UNANSWERED]; i++) {
+        CHECK_U64(a->failed[REPORT_UNANSWERED][i].id, 7 * (i + 1));
     }
     size_t la, lb;
     char *pa = page(a, &la), *pb = page(b, &lb);
     CHECK(la == lb && memcmp(pa, pb, la) == 0); /* the same records, the same page */
     CHECK_U64(count(pa, "<circle"), TCPSHAKE_REPORT_SAMPLE);
-    CHECK_U64(count(pa, "class=\"ladder\""), 2 * TCPSHAKE_REPORT_TOP);
+    CHECK_U64(count(pa, "class=\"ladder\""), TCPSHAKE_REPORT_TOP + TCPSHAKE_REPORT_FAILED);
+    CHECK(strstr(pa, "<h3 data-kind=\"unanswered\">unanswered: 4 of 2857</h3>") != NULL);
     CHECK_U64(count(pa, "<tr data-server="), TCPSHAKE_REPORT_SERVERS);
     free(pa);
     free(pb);
