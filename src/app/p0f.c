@@ -236,20 +236,25 @@ struct out {
     size_t len;
 };
 
-/* o->cap > 0 (p0f_signature sees to it); the NUL is written at the end. */
+/* o->cap > 0 (p0f_signature sees to it); the NUL is written at the end. The
+ * pieces are a few bytes each: a byte loop costs less than strlen and memcpy. */
 static void put_mem(struct out *o, const char *str, size_t n)
 {
     size_t room = o->cap - 1 - o->len;
     if (n > room) {
         n = room;
     }
-    memcpy(o->buf + o->len, str, n);
+    for (size_t i = 0; i < n; i++) {
+        o->buf[o->len + i] = str[i];
+    }
     o->len += n;
 }
 
 static void put_str(struct out *o, const char *str)
 {
-    put_mem(o, str, strlen(str));
+    while (*str != '\0' && o->len < o->cap - 1) {
+        o->buf[o->len++] = *str++;
+    }
 }
 
 static void put_uint(struct out *o, unsigned v)
@@ -437,6 +442,16 @@ struct p0f_label {
     bool app;     /* class '!': a tool, not an operating system */
 };
 
+/*
+ * Signatures of one direction and one option layout: by[first .. first + count)
+ * in file order. A signature matches only a segment of its direction with its
+ * layout, so the lookup reads one run instead of the whole file.
+ */
+struct p0f_run {
+    uint32_t first;
+    uint32_t count;
+};
+
 struct p0f_db {
     struct p0f_sig *sigs;
     size_t n_sigs;
@@ -444,6 +459,9 @@ struct p0f_db {
     struct p0f_label *labels;
     size_t n_labels;
     size_t cap_labels;
+    uint32_t *by;         /* indexes of sigs sorted by (direction, layout, file order) */
+    struct p0f_run *runs; /* the runs of by with one direction and layout, in that order */
+    size_t n_runs;
 };
 
 /* The parser's state: one line at a time. */
@@ -850,6 +868,80 @@ static enum tcpshake_status parse_line(struct parser *p, char *line)
     return TCPSHAKE_OK; /* classes, and the lines of [mtu] and [http:*] */
 }
 
+/* The order of the index: direction, then layout (length, then kinds). */
+static int layout_cmp(bool request_a, uint8_t n_a, const uint8_t *a, bool request_b, uint8_t n_b,
+                      const uint8_t *b)
+{
+    if (request_a != request_b) {
+        return request_a ? 1 : -1;
+    }
+    if (n_a != n_b) {
+        return n_a < n_b ? -1 : 1;
+    }
+    return memcmp(a, b, n_a);
+}
+
+static int sig_cmp(const struct p0f_sig *a, const struct p0f_sig *b)
+{
+    return layout_cmp(a->request, a->n_opt, a->layout, b->request, b->n_opt, b->layout);
+}
+
+/* by[] sorted as the index wants it: insertion sort, stable, so file order holds
+ * within a run (a few hundred signatures, parsed once). */
+static void sort_by(const struct p0f_db *db, uint32_t *by)
+{
+    for (size_t i = 0; i < db->n_sigs; i++) {
+        uint32_t v = (uint32_t)i;
+        size_t j = i;
+        while (j > 0 && sig_cmp(&db->sigs[by[j - 1]], &db->sigs[v]) > 0) {
+            by[j] = by[j - 1];
+            j--;
+        }
+        by[j] = v;
+    }
+}
+
+/* The lookup's index of a parsed database (by, runs). */
+static enum tcpshake_status build_index(struct p0f_db *db)
+{
+    db->by = ts_calloc(db->n_sigs, sizeof(*db->by));
+    db->runs = ts_calloc(db->n_sigs, sizeof(*db->runs));
+    if (db->by == NULL || db->runs == NULL) {
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    sort_by(db, db->by);
+    for (size_t i = 0; i < db->n_sigs; i++) {
+        struct p0f_run *last = db->n_runs > 0 ? &db->runs[db->n_runs - 1] : NULL;
+        if (last != NULL && sig_cmp(&db->sigs[db->by[last->first]], &db->sigs[db->by[i]]) == 0) {
+            last->count++;
+        } else {
+            db->runs[db->n_runs++] = (struct p0f_run){ .first = (uint32_t)i, .count = 1 };
+        }
+    }
+    return TCPSHAKE_OK;
+}
+
+/* The run of signatures with f's direction and layout; NULL when there is none. */
+static const struct p0f_run *find_run(const struct p0f_db *db, bool request,
+                                      const struct p0f_facts *f)
+{
+    size_t lo = 0, hi = db->n_runs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct p0f_sig *s = &db->sigs[db->by[db->runs[mid].first]];
+        int c = layout_cmp(s->request, s->n_opt, s->layout, request, f->n_opt, f->layout);
+        if (c == 0) {
+            return &db->runs[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
 enum tcpshake_status p0f_db_parse(const char *text, size_t len, struct p0f_db **out, char *msg,
                                   size_t msg_len)
 {
@@ -897,6 +989,9 @@ enum tcpshake_status p0f_db_parse(const char *text, size_t len, struct p0f_db **
     if (rc == TCPSHAKE_OK && p.db->n_sigs == 0) {
         rc = fail(&p, "no TCP signatures ([tcp:request] or [tcp:response] sig lines)");
     }
+    if (rc == TCPSHAKE_OK) {
+        rc = build_index(p.db);
+    }
     if (rc != TCPSHAKE_OK) {
         p0f_db_free(p.db);
         return rc;
@@ -943,6 +1038,8 @@ void p0f_db_free(struct p0f_db *db)
     }
     ts_free(db->sigs);
     ts_free(db->labels);
+    ts_free(db->by);
+    ts_free(db->runs);
     ts_free(db);
 }
 
@@ -972,7 +1069,7 @@ static bool window_matches(const struct p0f_sig *s, const struct p0f_facts *f, i
 
 /*
  * p0f's tcp_find_match. Signatures of the segment's direction with the same
- * option layout, in file order. Quirks must be equal, except that "df" and
+ * option layout (one run of the index), in file order. Quirks must be equal, except that "df" and
  * "id+" may have gone and "id-" and "ecn" come (fuzzy; only while no fuzzy
  * match is known); quirks of the other IP version are ignored for a '*'
  * signature. EOL padding and IP option length must be equal. A TTL above the
@@ -989,15 +1086,15 @@ bool p0f_match(const struct p0f_db *db, const struct p0f_facts *f, uint16_t syn_
         return false;
     }
     bool request = (f->tcp_type & T_ACK) == 0; /* a SYN, not a SYN-ACK */
+    const struct p0f_run *run = find_run(db, request, f);
+    if (run == NULL) {
+        return false;
+    }
     bool mtu;
     int mult = detect_window(f, syn_mss, &mtu);
     const struct p0f_sig *generic = NULL, *fuzzy_match = NULL;
-    for (size_t i = 0; i < db->n_sigs; i++) {
-        const struct p0f_sig *s = &db->sigs[i];
-        if (s->request != request || s->n_opt != f->n_opt ||
-            memcmp(s->layout, f->layout, f->n_opt) != 0) {
-            continue;
-        }
+    for (uint32_t i = run->first; i < run->first + run->count; i++) {
+        const struct p0f_sig *s = &db->sigs[db->by[i]];
         bool is_fuzzy = false;
         uint32_t ref = s->quirks;
         if (s->ip_version == -1) {

@@ -310,6 +310,73 @@ static void test_match(void)
     p0f_db_free(NULL);
 }
 
+/* Layouts that interleave in the file, a direction with a layout of the other's:
+ * the lookup reads only the signatures of the segment's direction and layout,
+ * and among them file order still decides. */
+static const char index_db[] = "[tcp:request]\n"
+                               "label = s:unix:A:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws:df:0\n"
+                               "label = s:unix:B:1\n"
+                               "sig   = *:64:0:*:*,*:mss:df:0\n"
+                               "label = g:unix:C:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws::0\n"
+                               "label = s:unix:D:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws::0\n"
+                               "label = s:unix:F:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws::0\n"
+                               "[tcp:response]\n"
+                               "label = s:unix:E:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws:df:0\n";
+
+static void layout_facts(struct p0f_facts *f, uint8_t tcp_type, const uint8_t *layout, uint8_t n,
+                         uint32_t quirks)
+{
+    memset(f, 0, sizeof(*f));
+    f->ip_version = 4;
+    f->ttl = 64;
+    f->tcp_type = tcp_type;
+    f->mss = 1460;
+    f->window = 1000;
+    memcpy(f->layout, layout, n);
+    f->n_opt = n;
+    f->quirks = quirks;
+}
+
+static void test_match_index(void)
+{
+    struct p0f_db *db = parse(index_db);
+    if (db == NULL) {
+        return;
+    }
+    CHECK_INT(p0f_db_count(db), 6);
+    const uint8_t l1[] = { 2, 1, 3 }, l2[] = { 2 }, l3[] = { 2, 4 };
+    struct p0f_facts f;
+    layout_facts(&f, 0x02, l1, sizeof(l1), P0F_Q_DF);
+    expect_match(db, &f, 0, "s:unix:A:1", false);
+    /* A is fuzzy (df gone), C exact but generic: D, the first exact specific. */
+    layout_facts(&f, 0x02, l1, sizeof(l1), 0);
+    expect_match(db, &f, 0, "s:unix:D:1", false);
+    /* Only A's quirks may become these (ecn came): its fuzzy match. */
+    layout_facts(&f, 0x02, l1, sizeof(l1), P0F_Q_DF | P0F_Q_ECN);
+    expect_match(db, &f, 0, "s:unix:A:1", true);
+    layout_facts(&f, 0x02, l2, sizeof(l2), P0F_Q_DF);
+    expect_match(db, &f, 0, "s:unix:B:1", false);
+    layout_facts(&f, 0x02, l3, sizeof(l3), P0F_Q_DF);
+    expect_match(db, &f, 0, "", false);
+    /* A SYN-ACK: the response's signature of layout l1, none of l2. */
+    layout_facts(&f, 0x12, l1, sizeof(l1), P0F_Q_DF);
+    expect_match(db, &f, 0, "s:unix:E:1", false);
+    layout_facts(&f, 0x12, l2, sizeof(l2), P0F_Q_DF);
+    expect_match(db, &f, 0, "", false);
+    /* A layout longer than any in the file, and none at all. */
+    const uint8_t l4[] = { 2, 1, 3, 1, 1, 4, 8 };
+    layout_facts(&f, 0x02, l4, sizeof(l4), P0F_Q_DF);
+    expect_match(db, &f, 0, "", false);
+    layout_facts(&f, 0x02, l4, 0, P0F_Q_DF);
+    expect_match(db, &f, 0, "", false);
+    p0f_db_free(db);
+}
+
 struct bad_db {
     const char *text;
     const char *msg; /* the start of the message */
@@ -445,6 +512,7 @@ int main(void)
     test_signatures();
     test_signature_edges();
     test_match();
+    test_match_index();
     test_bad_databases();
     test_handle(1);
     test_handle(3);
