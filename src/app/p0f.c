@@ -1144,3 +1144,67 @@ bool p0f_match(const struct p0f_db *db, const struct p0f_facts *f, uint16_t syn_
     *fuzzy = m == fuzzy_match;
     return true;
 }
+
+/* ------------------------------------------------------------ the memo */
+
+bool p0f_memo_init(struct p0f_memo *m, const struct p0f_db *db)
+{
+    m->db = db;
+    m->slot = ts_calloc(P0F_MEMO_SLOTS, sizeof(*m->slot));
+    return m->slot != NULL;
+}
+
+void p0f_memo_release(struct p0f_memo *m)
+{
+    ts_free(m->slot);
+    m->slot = NULL;
+}
+
+/* The slot of a shape: a mix of the fields that vary most between systems. */
+static unsigned memo_slot(const struct p0f_facts *f, uint16_t syn_mss)
+{
+    uint32_t h = (uint32_t)f->window * 0x9e3779b1u;
+    h ^= ((uint32_t)f->mss << 16 | (uint32_t)f->ttl << 8 | f->n_opt) * 0x85ebca6bu;
+    h ^= (f->quirks ^ (uint32_t)syn_mss << 15 ^ (uint32_t)f->wscale << 24 ^ f->tcp_type) *
+         0xc2b2ae35u;
+    h ^= h >> 15;
+    return h % P0F_MEMO_SLOTS;
+}
+
+_Static_assert(sizeof(struct p0f_facts) == 44, "same_shape compares every field of p0f_facts");
+
+/* Equal shapes: every field the signature and the label are made from. */
+static bool same_shape(const struct p0f_seen *e, const struct p0f_facts *f, uint16_t syn_mss)
+{
+    const struct p0f_facts *k = &e->facts;
+    return e->valid && e->syn_mss == syn_mss && k->n_opt == f->n_opt &&
+           k->eol_pad == f->eol_pad && k->ip_version == f->ip_version && k->ttl == f->ttl &&
+           k->ip_opt_len == f->ip_opt_len && k->tot_hdr == f->tot_hdr &&
+           k->wscale == f->wscale && k->tcp_type == f->tcp_type && k->mss == f->mss &&
+           k->window == f->window && k->quirks == f->quirks && k->payload == f->payload &&
+           k->ts1_set == f->ts1_set && memcmp(k->layout, f->layout, f->n_opt) == 0;
+}
+
+const struct p0f_seen *p0f_describe(struct p0f_memo *m, const struct p0f_facts *f,
+                                    uint16_t syn_mss)
+{
+    struct p0f_seen *e = &m->slot[memo_slot(f, syn_mss)];
+    if (same_shape(e, f, syn_mss)) {
+        return e;
+    }
+    e->facts = *f;
+    e->syn_mss = syn_mss;
+    e->valid = true;
+    e->sig_len = (uint16_t)p0f_signature(f, syn_mss, e->sig, sizeof(e->sig));
+    e->label = NULL;
+    e->label_len = 0;
+    e->fuzzy = false;
+    const char *label;
+    bool fuzzy;
+    if (p0f_match(m->db, f, syn_mss, &label, &fuzzy)) {
+        e->label = label;
+        e->label_len = (uint16_t)strlen(label);
+        e->fuzzy = fuzzy;
+    }
+    return e;
+}

@@ -377,6 +377,81 @@ static void test_match_index(void)
     p0f_db_free(db);
 }
 
+/* The memo gives what p0f_signature and p0f_match give, whatever it held before:
+ * more shapes than slots (clashes replace entries), asked twice in two orders. */
+static void check_described(struct p0f_memo *m, const struct p0f_facts *f, uint16_t syn_mss)
+{
+    char sig[P0F_SIG_CAP];
+    size_t n = p0f_signature(f, syn_mss, sig, sizeof(sig));
+    const char *label = NULL;
+    bool fuzzy = false;
+    bool found = p0f_match(m->db, f, syn_mss, &label, &fuzzy);
+    const struct p0f_seen *seen = p0f_describe(m, f, syn_mss);
+    CHECK_INT(seen->sig_len, n);
+    CHECK_STR(seen->sig, sig);
+    CHECK_STR(seen->label != NULL ? seen->label : "", found ? label : "");
+    CHECK_INT(seen->label_len, found ? strlen(label) : 0);
+    CHECK_INT(seen->fuzzy, found && fuzzy);
+}
+
+enum { MEMO_SHAPES = 3 * P0F_MEMO_SLOTS };
+
+/* Shape i: the Linux SYN (or its SYN-ACK) with one field moved. */
+static void memo_shape(unsigned i, struct p0f_facts *f, uint16_t *syn_mss)
+{
+    CHECK(facts_of(i % 2 ? LINUX_SYNACK : LINUX_SYN, f));
+    *syn_mss = i % 2 ? 1460 : 0;
+    switch (i % 6) {
+    case 0:
+    case 1:
+        f->window = (uint16_t)(1460 * (1 + i % 44)); /* mss*N, and then one that is not */
+        f->window += (uint16_t)(i / 88);
+        break;
+    case 2:
+    case 3:
+        f->ttl = (uint8_t)(30 + i % 200);
+        break;
+    default:
+        f->quirks ^= 1u << (i % P0F_N_QUIRKS);
+        f->payload = i % 5 == 0;
+        break;
+    }
+}
+
+static void test_memo(void)
+{
+    struct p0f_db *db = parse(small_db);
+    struct p0f_memo m;
+    CHECK(p0f_memo_init(&m, db));
+    struct p0f_facts f;
+    uint16_t syn_mss;
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < MEMO_SHAPES; i++) {
+            memo_shape(round == 0 ? i : MEMO_SHAPES - 1 - i, &f, &syn_mss);
+            check_described(&m, &f, syn_mss);
+            check_described(&m, &f, syn_mss); /* now from the memo */
+        }
+    }
+    /* The same shape with another peer MSS is another entry. */
+    CHECK(facts_of(LINUX_SYNACK, &f));
+    check_described(&m, &f, 1460);
+    check_described(&m, &f, 0);
+    /* Nothing taken: no signature, no label. */
+    memset(&f, 0, sizeof(f));
+    check_described(&m, &f, 0);
+    CHECK_INT(p0f_describe(&m, &f, 0)->sig_len, 0);
+    p0f_memo_release(&m);
+
+    /* Without a database: signatures, no labels. */
+    CHECK(p0f_memo_init(&m, NULL));
+    CHECK(facts_of(LINUX_SYN, &f));
+    f.window = 1460 * 20;
+    check_described(&m, &f, 0);
+    CHECK(p0f_describe(&m, &f, 0)->label == NULL);
+    p0f_memo_release(&m);
+    p0f_db_free(db);
+}
+
 struct bad_db {
     const char *text;
     const char *msg; /* the start of the message */
@@ -513,6 +588,7 @@ int main(void)
     test_signature_edges();
     test_match();
     test_match_index();
+    test_memo();
     test_bad_databases();
     test_handle(1);
     test_handle(3);
