@@ -1177,16 +1177,15 @@ _Static_assert(sizeof(struct p0f_facts) == 44, "same_shape compares every field 
 static bool same_shape(const struct p0f_seen *e, const struct p0f_facts *f, uint16_t syn_mss)
 {
     const struct p0f_facts *k = &e->facts;
-    return e->valid && e->syn_mss == syn_mss && k->n_opt == f->n_opt &&
-           k->eol_pad == f->eol_pad && k->ip_version == f->ip_version && k->ttl == f->ttl &&
-           k->ip_opt_len == f->ip_opt_len && k->tot_hdr == f->tot_hdr &&
-           k->wscale == f->wscale && k->tcp_type == f->tcp_type && k->mss == f->mss &&
-           k->window == f->window && k->quirks == f->quirks && k->payload == f->payload &&
-           k->ts1_set == f->ts1_set && memcmp(k->layout, f->layout, f->n_opt) == 0;
+    return e->valid && e->syn_mss == syn_mss && k->n_opt == f->n_opt && k->eol_pad == f->eol_pad &&
+           k->ip_version == f->ip_version && k->ttl == f->ttl && k->ip_opt_len == f->ip_opt_len &&
+           k->tot_hdr == f->tot_hdr && k->wscale == f->wscale && k->tcp_type == f->tcp_type &&
+           k->mss == f->mss && k->window == f->window && k->quirks == f->quirks &&
+           k->payload == f->payload && k->ts1_set == f->ts1_set &&
+           memcmp(k->layout, f->layout, f->n_opt) == 0;
 }
 
-const struct p0f_seen *p0f_describe(struct p0f_memo *m, const struct p0f_facts *f,
-                                    uint16_t syn_mss)
+const struct p0f_seen *p0f_describe(struct p0f_memo *m, const struct p0f_facts *f, uint16_t syn_mss)
 {
     struct p0f_seen *e = &m->slot[memo_slot(f, syn_mss)];
     if (same_shape(e, f, syn_mss)) {

@@ -136,8 +136,8 @@ struct p0f_seen {
 #define P0F_MEMO_SLOTS 128u
 
 struct p0f_memo {
-    struct p0f_seen *slot;    /* P0F_MEMO_SLOTS entries */
-    const struct p0f_db *db;  /* labels from here; NULL: no labels */
+    struct p0f_seen *slot;   /* P0F_MEMO_SLOTS entries */
+    const struct p0f_db *db; /* labels from here; NULL: no labels */
 };
 
 /* An empty memo labelling from db (NULL: signatures only). false: no memory. */

@@ -117,8 +117,8 @@ struct engine {
     struct emit_key key; /* of the packet being handled */
     engine_tap_fn tap;   /* every tracked packet, or NULL (engine_set_tap) */
     void *tap_ctx;
-    struct p0f_memo p0f;      /* the records' p0f signatures, labelled from p0f.db (or not) */
-    struct tlsflow_pool tls;  /* TLS handshakes being read, and their facts */
+    struct p0f_memo p0f;     /* the records' p0f signatures, labelled from p0f.db (or not) */
+    struct tlsflow_pool tls; /* TLS handshakes being read, and their facts */
 };
 
 /* Make an engine for cap connections. false when memory runs out. */
