@@ -259,13 +259,26 @@ static void put_str(struct out *o, const char *str)
 
 static void put_uint(struct out *o, unsigned v)
 {
-    char digits[12];
-    size_t n = sizeof(digits);
+    size_t n = 1;
+    for (unsigned rest = v; rest >= 10; rest /= 10) {
+        n++;
+    }
+    if (o->cap - 1 - o->len < n) { /* cut: the digits that fit, from the left */
+        char digits[12];
+        size_t at = sizeof(digits);
+        do {
+            digits[--at] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        put_mem(o, digits + at, sizeof(digits) - at);
+        return;
+    }
+    char *end = o->buf + o->len + n;
     do {
-        digits[--n] = (char)('0' + v % 10);
+        *--end = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    put_mem(o, digits + n, sizeof(digits) - n);
+    o->len += n;
 }
 
 /* The distance to the nearest initial TTL at or above ttl (p0f's guess). */

@@ -148,6 +148,11 @@ static void test_signature_edges(void)
     CHECK_INT(n, 7);
     CHECK_STR(small, "4:64+0:");
     CHECK_INT(small[8], '#');
+    /* A cut inside a number keeps its leading digits. */
+    memset(small, '#', sizeof(small));
+    CHECK_INT(p0f_signature(&f, 0, small, 4), 3);
+    CHECK_STR(small, "4:6");
+    CHECK_INT(small[4], '#');
 
     /* The longest text: 24 unknown options and every quirk fits in P0F_SIG_CAP. */
     memset(&f, 0, sizeof(f));
