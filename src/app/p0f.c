@@ -236,31 +236,49 @@ struct out {
     size_t len;
 };
 
-/* o->cap > 0 (p0f_signature sees to it); the NUL is written at the end. */
+/* o->cap > 0 (p0f_signature sees to it); the NUL is written at the end. The
+ * pieces are a few bytes each: a byte loop costs less than strlen and memcpy. */
 static void put_mem(struct out *o, const char *str, size_t n)
 {
     size_t room = o->cap - 1 - o->len;
     if (n > room) {
         n = room;
     }
-    memcpy(o->buf + o->len, str, n);
+    for (size_t i = 0; i < n; i++) {
+        o->buf[o->len + i] = str[i];
+    }
     o->len += n;
 }
 
 static void put_str(struct out *o, const char *str)
 {
-    put_mem(o, str, strlen(str));
+    while (*str != '\0' && o->len < o->cap - 1) {
+        o->buf[o->len++] = *str++;
+    }
 }
 
 static void put_uint(struct out *o, unsigned v)
 {
-    char digits[12];
-    size_t n = sizeof(digits);
+    size_t n = 1;
+    for (unsigned rest = v; rest >= 10; rest /= 10) {
+        n++;
+    }
+    if (o->cap - 1 - o->len < n) { /* cut: the digits that fit, from the left */
+        char digits[12];
+        size_t at = sizeof(digits);
+        do {
+            digits[--at] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        put_mem(o, digits + at, sizeof(digits) - at);
+        return;
+    }
+    char *end = o->buf + o->len + n;
     do {
-        digits[--n] = (char)('0' + v % 10);
+        *--end = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    put_mem(o, digits + n, sizeof(digits) - n);
+    o->len += n;
 }
 
 /* The distance to the nearest initial TTL at or above ttl (p0f's guess). */
@@ -437,6 +455,16 @@ struct p0f_label {
     bool app;     /* class '!': a tool, not an operating system */
 };
 
+/*
+ * Signatures of one direction and one option layout: by[first .. first + count)
+ * in file order. A signature matches only a segment of its direction with its
+ * layout, so the lookup reads one run instead of the whole file.
+ */
+struct p0f_run {
+    uint32_t first;
+    uint32_t count;
+};
+
 struct p0f_db {
     struct p0f_sig *sigs;
     size_t n_sigs;
@@ -444,6 +472,9 @@ struct p0f_db {
     struct p0f_label *labels;
     size_t n_labels;
     size_t cap_labels;
+    uint32_t *by;         /* indexes of sigs sorted by (direction, layout, file order) */
+    struct p0f_run *runs; /* the runs of by with one direction and layout, in that order */
+    size_t n_runs;
 };
 
 /* The parser's state: one line at a time. */
@@ -850,6 +881,80 @@ static enum tcpshake_status parse_line(struct parser *p, char *line)
     return TCPSHAKE_OK; /* classes, and the lines of [mtu] and [http:*] */
 }
 
+/* The order of the index: direction, then layout (length, then kinds). */
+static int layout_cmp(bool request_a, uint8_t n_a, const uint8_t *a, bool request_b, uint8_t n_b,
+                      const uint8_t *b)
+{
+    if (request_a != request_b) {
+        return request_a ? 1 : -1;
+    }
+    if (n_a != n_b) {
+        return n_a < n_b ? -1 : 1;
+    }
+    return memcmp(a, b, n_a);
+}
+
+static int sig_cmp(const struct p0f_sig *a, const struct p0f_sig *b)
+{
+    return layout_cmp(a->request, a->n_opt, a->layout, b->request, b->n_opt, b->layout);
+}
+
+/* by[] sorted as the index wants it: insertion sort, stable, so file order holds
+ * within a run (a few hundred signatures, parsed once). */
+static void sort_by(const struct p0f_db *db, uint32_t *by)
+{
+    for (size_t i = 0; i < db->n_sigs; i++) {
+        uint32_t v = (uint32_t)i;
+        size_t j = i;
+        while (j > 0 && sig_cmp(&db->sigs[by[j - 1]], &db->sigs[v]) > 0) {
+            by[j] = by[j - 1];
+            j--;
+        }
+        by[j] = v;
+    }
+}
+
+/* The lookup's index of a parsed database (by, runs). */
+static enum tcpshake_status build_index(struct p0f_db *db)
+{
+    db->by = ts_calloc(db->n_sigs, sizeof(*db->by));
+    db->runs = ts_calloc(db->n_sigs, sizeof(*db->runs));
+    if (db->by == NULL || db->runs == NULL) {
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    sort_by(db, db->by);
+    for (size_t i = 0; i < db->n_sigs; i++) {
+        struct p0f_run *last = db->n_runs > 0 ? &db->runs[db->n_runs - 1] : NULL;
+        if (last != NULL && sig_cmp(&db->sigs[db->by[last->first]], &db->sigs[db->by[i]]) == 0) {
+            last->count++;
+        } else {
+            db->runs[db->n_runs++] = (struct p0f_run){ .first = (uint32_t)i, .count = 1 };
+        }
+    }
+    return TCPSHAKE_OK;
+}
+
+/* The run of signatures with f's direction and layout; NULL when there is none. */
+static const struct p0f_run *find_run(const struct p0f_db *db, bool request,
+                                      const struct p0f_facts *f)
+{
+    size_t lo = 0, hi = db->n_runs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct p0f_sig *s = &db->sigs[db->by[db->runs[mid].first]];
+        int c = layout_cmp(s->request, s->n_opt, s->layout, request, f->n_opt, f->layout);
+        if (c == 0) {
+            return &db->runs[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
 enum tcpshake_status p0f_db_parse(const char *text, size_t len, struct p0f_db **out, char *msg,
                                   size_t msg_len)
 {
@@ -897,6 +1002,9 @@ enum tcpshake_status p0f_db_parse(const char *text, size_t len, struct p0f_db **
     if (rc == TCPSHAKE_OK && p.db->n_sigs == 0) {
         rc = fail(&p, "no TCP signatures ([tcp:request] or [tcp:response] sig lines)");
     }
+    if (rc == TCPSHAKE_OK) {
+        rc = build_index(p.db);
+    }
     if (rc != TCPSHAKE_OK) {
         p0f_db_free(p.db);
         return rc;
@@ -943,6 +1051,8 @@ void p0f_db_free(struct p0f_db *db)
     }
     ts_free(db->sigs);
     ts_free(db->labels);
+    ts_free(db->by);
+    ts_free(db->runs);
     ts_free(db);
 }
 
@@ -972,7 +1082,7 @@ static bool window_matches(const struct p0f_sig *s, const struct p0f_facts *f, i
 
 /*
  * p0f's tcp_find_match. Signatures of the segment's direction with the same
- * option layout, in file order. Quirks must be equal, except that "df" and
+ * option layout (one run of the index), in file order. Quirks must be equal, except that "df" and
  * "id+" may have gone and "id-" and "ecn" come (fuzzy; only while no fuzzy
  * match is known); quirks of the other IP version are ignored for a '*'
  * signature. EOL padding and IP option length must be equal. A TTL above the
@@ -989,15 +1099,15 @@ bool p0f_match(const struct p0f_db *db, const struct p0f_facts *f, uint16_t syn_
         return false;
     }
     bool request = (f->tcp_type & T_ACK) == 0; /* a SYN, not a SYN-ACK */
+    const struct p0f_run *run = find_run(db, request, f);
+    if (run == NULL) {
+        return false;
+    }
     bool mtu;
     int mult = detect_window(f, syn_mss, &mtu);
     const struct p0f_sig *generic = NULL, *fuzzy_match = NULL;
-    for (size_t i = 0; i < db->n_sigs; i++) {
-        const struct p0f_sig *s = &db->sigs[i];
-        if (s->request != request || s->n_opt != f->n_opt ||
-            memcmp(s->layout, f->layout, f->n_opt) != 0) {
-            continue;
-        }
+    for (uint32_t i = run->first; i < run->first + run->count; i++) {
+        const struct p0f_sig *s = &db->sigs[db->by[i]];
         bool is_fuzzy = false;
         uint32_t ref = s->quirks;
         if (s->ip_version == -1) {
@@ -1046,4 +1156,67 @@ bool p0f_match(const struct p0f_db *db, const struct p0f_facts *f, uint16_t syn_
     *label = db->labels[m->label].text;
     *fuzzy = m == fuzzy_match;
     return true;
+}
+
+/* ------------------------------------------------------------ the memo */
+
+bool p0f_memo_init(struct p0f_memo *m, const struct p0f_db *db)
+{
+    m->db = db;
+    m->slot = ts_calloc(P0F_MEMO_SLOTS, sizeof(*m->slot));
+    return m->slot != NULL;
+}
+
+void p0f_memo_release(struct p0f_memo *m)
+{
+    ts_free(m->slot);
+    m->slot = NULL;
+}
+
+/* The slot of a shape: a mix of the fields that vary most between systems. */
+static unsigned memo_slot(const struct p0f_facts *f, uint16_t syn_mss)
+{
+    uint32_t h = (uint32_t)f->window * 0x9e3779b1u;
+    h ^= ((uint32_t)f->mss << 16 | (uint32_t)f->ttl << 8 | f->n_opt) * 0x85ebca6bu;
+    h ^= (f->quirks ^ (uint32_t)syn_mss << 15 ^ (uint32_t)f->wscale << 24 ^ f->tcp_type) *
+         0xc2b2ae35u;
+    h ^= h >> 15;
+    return h % P0F_MEMO_SLOTS;
+}
+
+_Static_assert(sizeof(struct p0f_facts) == 44, "same_shape compares every field of p0f_facts");
+
+/* Equal shapes: every field the signature and the label are made from. */
+static bool same_shape(const struct p0f_seen *e, const struct p0f_facts *f, uint16_t syn_mss)
+{
+    const struct p0f_facts *k = &e->facts;
+    return e->valid && e->syn_mss == syn_mss && k->n_opt == f->n_opt && k->eol_pad == f->eol_pad &&
+           k->ip_version == f->ip_version && k->ttl == f->ttl && k->ip_opt_len == f->ip_opt_len &&
+           k->tot_hdr == f->tot_hdr && k->wscale == f->wscale && k->tcp_type == f->tcp_type &&
+           k->mss == f->mss && k->window == f->window && k->quirks == f->quirks &&
+           k->payload == f->payload && k->ts1_set == f->ts1_set &&
+           memcmp(k->layout, f->layout, f->n_opt) == 0;
+}
+
+const struct p0f_seen *p0f_describe(struct p0f_memo *m, const struct p0f_facts *f, uint16_t syn_mss)
+{
+    struct p0f_seen *e = &m->slot[memo_slot(f, syn_mss)];
+    if (same_shape(e, f, syn_mss)) {
+        return e;
+    }
+    e->facts = *f;
+    e->syn_mss = syn_mss;
+    e->valid = true;
+    e->sig_len = (uint16_t)p0f_signature(f, syn_mss, e->sig, sizeof(e->sig));
+    e->label = NULL;
+    e->label_len = 0;
+    e->fuzzy = false;
+    const char *label;
+    bool fuzzy;
+    if (p0f_match(m->db, f, syn_mss, &label, &fuzzy)) {
+        e->label = label;
+        e->label_len = (uint16_t)strlen(label);
+        e->fuzzy = fuzzy;
+    }
+    return e;
 }

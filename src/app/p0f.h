@@ -115,4 +115,37 @@ size_t p0f_db_count(const struct p0f_db *db);
 bool p0f_match(const struct p0f_db *db, const struct p0f_facts *f, uint16_t syn_mss,
                const char **label, bool *fuzzy);
 
+/*
+ * What one SYN or SYN-ACK shape gives: its signature text and its label.
+ * Connections from the same host, and from hosts of one system, send SYNs of
+ * one shape again and again, so an engine remembers the last shapes it
+ * described (a direct-mapped table: a clash only replaces an entry, so
+ * hostile input costs at most the lookup it would have cost anyway).
+ */
+struct p0f_seen {
+    struct p0f_facts facts; /* the key, with syn_mss */
+    uint16_t syn_mss;
+    bool valid;
+    bool fuzzy;         /* the label needed the fuzzy rules */
+    const char *label;  /* in the database; NULL: no label */
+    uint16_t label_len; /* its bytes, NUL not counted */
+    uint16_t sig_len;   /* bytes of sig, NUL not counted */
+    char sig[P0F_SIG_CAP];
+};
+
+#define P0F_MEMO_SLOTS 128u
+
+struct p0f_memo {
+    struct p0f_seen *slot;   /* P0F_MEMO_SLOTS entries */
+    const struct p0f_db *db; /* labels from here; NULL: no labels */
+};
+
+/* An empty memo labelling from db (NULL: signatures only). false: no memory. */
+bool p0f_memo_init(struct p0f_memo *m, const struct p0f_db *db);
+void p0f_memo_release(struct p0f_memo *m);
+
+/* f's signature and label (p0f_signature, p0f_match), described once per shape. */
+const struct p0f_seen *p0f_describe(struct p0f_memo *m, const struct p0f_facts *f,
+                                    uint16_t syn_mss);
+
 #endif

@@ -37,7 +37,8 @@ bool engine_init(struct engine *e, const struct tcpshake_config *cfg, size_t cap
     n_work = n_work < 16 ? 16 : n_work;
     n_facts = n_facts > cap ? (uint32_t)cap : n_facts < 16 ? 16 : n_facts;
     bool tls = tlsflow_pool_init(&e->tls, n_work, n_facts, &st->tls_untracked);
-    if (e->ft == NULL || e->due == NULL || !tls) {
+    bool memo = p0f_memo_init(&e->p0f, NULL);
+    if (e->ft == NULL || e->due == NULL || !tls || !memo) {
         engine_release(e);
         return false;
     }
@@ -49,6 +50,7 @@ void engine_release(struct engine *e)
     flowtab_free(e->ft);
     ts_free(e->due);
     tlsflow_pool_release(&e->tls);
+    p0f_memo_release(&e->p0f);
     e->ft = NULL;
     e->due = NULL;
 }
@@ -74,9 +76,7 @@ static void put(struct engine *e, struct emit_key *k, enum tcpshake_event ev)
 static void finish(struct engine *e, const struct conn *c, enum tcpshake_end reason)
 {
     tracker_finish(c, reason, &e->scratch);
-    if (e->p0f != NULL) {
-        tracker_p0f_labels(c, e->p0f, &e->scratch);
-    }
+    tracker_p0f(c, &e->p0f, &e->scratch);
     tlsflow_finish(&e->tls, c, &e->scratch);
 }
 

@@ -26,10 +26,9 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "p0f.h"
 #include "tcpshake.h"
 #include "tlsflow.h"
-
-struct p0f_db;
 
 enum emit_phase {
     EMIT_PACKET, /* caused by a packet */
@@ -125,8 +124,8 @@ struct engine {
     struct emit_key key; /* of the packet being handled */
     engine_tap_fn tap;   /* every tracked packet, or NULL (engine_set_tap) */
     void *tap_ctx;
-    const struct p0f_db *p0f; /* labels for the records' p0f signatures, or NULL */
-    struct tlsflow_pool tls;  /* TLS handshakes being read, and their facts */
+    struct p0f_memo p0f;     /* the records' p0f signatures, labelled from p0f.db (or not) */
+    struct tlsflow_pool tls; /* TLS handshakes being read, and their facts */
 };
 
 /* Make an engine for cap connections. false when memory runs out. */

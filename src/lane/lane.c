@@ -113,7 +113,7 @@ void lane_set_p0f_db(struct lane *l, const struct p0f_db *db)
     if (l->pool != NULL) {
         shard_set_p0f_db(l->pool, db);
     } else {
-        l->eng.p0f = db;
+        l->eng.p0f.db = db;
     }
 }
 

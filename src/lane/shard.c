@@ -483,7 +483,7 @@ void shard_set_p0f_db(struct shard *s, const struct p0f_db *db)
 {
     pthread_mutex_lock(&s->mu); /* the workers take it before their next round */
     for (unsigned i = 0; i < s->n; i++) {
-        s->w[i].eng.p0f = db;
+        s->w[i].eng.p0f.db = db;
     }
     pthread_mutex_unlock(&s->mu);
 }

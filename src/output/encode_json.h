@@ -56,18 +56,48 @@ struct json_key {
         fields(JSON_FIELD) json_close(b, open_);                                                   \
     }
 
+/* A byte that goes out as it is: printable ASCII other than '"' and '\\'. */
+static inline bool json_plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/*
+ * Bytes of str[0 .. len) in whole 8-byte words of plain bytes, from the start:
+ * each word is tested at once (a byte below 0x20, at or above 0x7f, '"' or
+ * '\\' sets the high bit of some byte of `special`; the tests are exact).
+ */
+static inline size_t json_plain_words(const char *str, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t n = 0;
+    while (len - n >= 8) {
+        uint64_t w;
+        memcpy(&w, str + n, sizeof(w));
+        uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+        uint64_t special = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+                           ((bslash - ones) & ~bslash) | ((del - ones) & ~del) | w;
+        if ((special & highs) != 0) {
+            break;
+        }
+        n += 8;
+    }
+    return n;
+}
+
 static inline void json_string(struct text_cursor *b, const char *str, size_t max_len)
 {
     static const char hex[] = "0123456789abcdef";
     text_char(b, '"');
     /* Nearly every string is plain printable ASCII: copy the run that needs no escape. */
-    size_t plain = 0;
-    while (plain < max_len && str[plain] != '\0' && (unsigned char)str[plain] >= 0x20 &&
-           (unsigned char)str[plain] < 0x7f && str[plain] != '"' && str[plain] != '\\') {
+    const char *nul = memchr(str, '\0', max_len);
+    size_t len = nul != NULL ? (size_t)(nul - str) : max_len;
+    size_t plain = json_plain_words(str, len);
+    while (plain < len && json_plain_byte((unsigned char)str[plain])) {
         plain++;
     }
     text_append(b, str, plain);
-    for (size_t i = plain; i < max_len && str[i] != '\0'; i++) {
+    for (size_t i = plain; i < len; i++) {
         unsigned char c = (unsigned char)str[i];
         switch (c) {
         case '"':

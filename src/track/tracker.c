@@ -24,7 +24,6 @@
  */
 #include "tracker.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "seq.h"
@@ -692,15 +691,6 @@ static uint16_t syn_mss_for(const struct conn *c, int client, const struct p0f_f
     return answers ? cs->p0f.mss : 0;
 }
 
-/* The p0f signatures of the client's SYN and the server's SYN-ACK (tracker_p0f_labels
- * adds their labels). */
-static void put_p0f_sigs(const struct conn *c, int client, struct tcpshake_record *out)
-{
-    const struct p0f_facts *cf = &c->facts.ep[client].p0f, *sf = &c->facts.ep[1 - client].p0f;
-    p0f_signature(cf, 0, out->client_p0f.sig, sizeof(out->client_p0f.sig));
-    p0f_signature(sf, syn_mss_for(c, client, sf), out->server_p0f.sig, sizeof(out->server_p0f.sig));
-}
-
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out)
 {
     const struct conn_facts *f = &c->facts;
@@ -753,21 +743,32 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
     out->zeek_last_ns = c->zeek.last_ns >= out->first_ns ? c->zeek.last_ns : out->last_ns;
     zeek_sizes(&c->zeek, &out->zeek_orig_bytes, &out->zeek_resp_bytes);
     out->zeek_flipped = zeek_orig_is_b != (client == EP_B);
-    put_p0f_sigs(c, client, out);
 }
 
-void tracker_p0f_labels(const struct conn *c, const struct p0f_db *db, struct tcpshake_record *out)
+/* Copy len bytes of str into dst (cap bytes), cut to fit, NUL-terminated. */
+static void put_text(char *dst, size_t cap, const char *str, size_t len)
+{
+    size_t n = len < cap ? len : cap - 1;
+    memcpy(dst, str, n);
+    dst[n] = '\0';
+}
+
+/* One side's signature and label into *p (zero: tracker_finish cleared it). */
+static void put_p0f(struct p0f_memo *memo, const struct p0f_facts *f, uint16_t syn_mss,
+                    struct tcpshake_p0f *p)
+{
+    const struct p0f_seen *seen = p0f_describe(memo, f, syn_mss);
+    put_text(p->sig, sizeof(p->sig), seen->sig, seen->sig_len);
+    if (seen->label != NULL) {
+        put_text(p->label, sizeof(p->label), seen->label, seen->label_len);
+        p->fuzzy = seen->fuzzy;
+    }
+}
+
+void tracker_p0f(const struct conn *c, struct p0f_memo *memo, struct tcpshake_record *out)
 {
     int client = guess_client(c);
     const struct p0f_facts *cf = &c->facts.ep[client].p0f, *sf = &c->facts.ep[1 - client].p0f;
-    const char *label;
-    bool fuzzy;
-    if (p0f_match(db, cf, 0, &label, &fuzzy)) {
-        snprintf(out->client_p0f.label, sizeof(out->client_p0f.label), "%s", label);
-        out->client_p0f.fuzzy = fuzzy;
-    }
-    if (p0f_match(db, sf, syn_mss_for(c, client, sf), &label, &fuzzy)) {
-        snprintf(out->server_p0f.label, sizeof(out->server_p0f.label), "%s", label);
-        out->server_p0f.fuzzy = fuzzy;
-    }
+    put_p0f(memo, cf, 0, &out->client_p0f);
+    put_p0f(memo, sf, syn_mss_for(c, client, sf), &out->server_p0f);
 }

@@ -195,11 +195,12 @@ enum flow_class tracker_class(const struct conn *c);
  * Decide outcome, end reason and latencies, and fill *out. reason is what
  * made the engine finish the connection (IDLE, OPEN, EVICTED or REUSED); a
  * connection closed by FIN or RST, or whose handshake failed, says so instead.
+ * The p0f part is tracker_p0f's.
  */
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out);
 
-/* Put the labels of the p0f signatures tracker_finish wrote into *out, from db
- * (read-only; NULL: none). */
-void tracker_p0f_labels(const struct conn *c, const struct p0f_db *db, struct tcpshake_record *out);
+/* Put the p0f signatures of the client's SYN and the server's SYN-ACK into *out,
+ * after tracker_finish, with their labels from memo's database (if any). */
+void tracker_p0f(const struct conn *c, struct p0f_memo *memo, struct tcpshake_record *out);
 
 #endif

@@ -148,6 +148,11 @@ static void test_signature_edges(void)
     CHECK_INT(n, 7);
     CHECK_STR(small, "4:64+0:");
     CHECK_INT(small[8], '#');
+    /* A cut inside a number keeps its leading digits. */
+    memset(small, '#', sizeof(small));
+    CHECK_INT(p0f_signature(&f, 0, small, 4), 3);
+    CHECK_STR(small, "4:6");
+    CHECK_INT(small[4], '#');
 
     /* The longest text: 24 unknown options and every quirk fits in P0F_SIG_CAP. */
     memset(&f, 0, sizeof(f));
@@ -310,6 +315,148 @@ static void test_match(void)
     p0f_db_free(NULL);
 }
 
+/* Layouts that interleave in the file, a direction with a layout of the other's:
+ * the lookup reads only the signatures of the segment's direction and layout,
+ * and among them file order still decides. */
+static const char index_db[] = "[tcp:request]\n"
+                               "label = s:unix:A:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws:df:0\n"
+                               "label = s:unix:B:1\n"
+                               "sig   = *:64:0:*:*,*:mss:df:0\n"
+                               "label = g:unix:C:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws::0\n"
+                               "label = s:unix:D:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws::0\n"
+                               "label = s:unix:F:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws::0\n"
+                               "[tcp:response]\n"
+                               "label = s:unix:E:1\n"
+                               "sig   = *:64:0:*:*,*:mss,nop,ws:df:0\n";
+
+static void layout_facts(struct p0f_facts *f, uint8_t tcp_type, const uint8_t *layout, uint8_t n,
+                         uint32_t quirks)
+{
+    memset(f, 0, sizeof(*f));
+    f->ip_version = 4;
+    f->ttl = 64;
+    f->tcp_type = tcp_type;
+    f->mss = 1460;
+    f->window = 1000;
+    memcpy(f->layout, layout, n);
+    f->n_opt = n;
+    f->quirks = quirks;
+}
+
+static void test_match_index(void)
+{
+    struct p0f_db *db = parse(index_db);
+    if (db == NULL) {
+        return;
+    }
+    CHECK_INT(p0f_db_count(db), 6);
+    const uint8_t l1[] = { 2, 1, 3 }, l2[] = { 2 }, l3[] = { 2, 4 };
+    struct p0f_facts f;
+    layout_facts(&f, 0x02, l1, sizeof(l1), P0F_Q_DF);
+    expect_match(db, &f, 0, "s:unix:A:1", false);
+    /* A is fuzzy (df gone), C exact but generic: D, the first exact specific. */
+    layout_facts(&f, 0x02, l1, sizeof(l1), 0);
+    expect_match(db, &f, 0, "s:unix:D:1", false);
+    /* Only A's quirks may become these (ecn came): its fuzzy match. */
+    layout_facts(&f, 0x02, l1, sizeof(l1), P0F_Q_DF | P0F_Q_ECN);
+    expect_match(db, &f, 0, "s:unix:A:1", true);
+    layout_facts(&f, 0x02, l2, sizeof(l2), P0F_Q_DF);
+    expect_match(db, &f, 0, "s:unix:B:1", false);
+    layout_facts(&f, 0x02, l3, sizeof(l3), P0F_Q_DF);
+    expect_match(db, &f, 0, "", false);
+    /* A SYN-ACK: the response's signature of layout l1, none of l2. */
+    layout_facts(&f, 0x12, l1, sizeof(l1), P0F_Q_DF);
+    expect_match(db, &f, 0, "s:unix:E:1", false);
+    layout_facts(&f, 0x12, l2, sizeof(l2), P0F_Q_DF);
+    expect_match(db, &f, 0, "", false);
+    /* A layout longer than any in the file, and none at all. */
+    const uint8_t l4[] = { 2, 1, 3, 1, 1, 4, 8 };
+    layout_facts(&f, 0x02, l4, sizeof(l4), P0F_Q_DF);
+    expect_match(db, &f, 0, "", false);
+    layout_facts(&f, 0x02, l4, 0, P0F_Q_DF);
+    expect_match(db, &f, 0, "", false);
+    p0f_db_free(db);
+}
+
+/* The memo gives what p0f_signature and p0f_match give, whatever it held before:
+ * more shapes than slots (clashes replace entries), asked twice in two orders. */
+static void check_described(struct p0f_memo *m, const struct p0f_facts *f, uint16_t syn_mss)
+{
+    char sig[P0F_SIG_CAP];
+    size_t n = p0f_signature(f, syn_mss, sig, sizeof(sig));
+    const char *label = NULL;
+    bool fuzzy = false;
+    bool found = p0f_match(m->db, f, syn_mss, &label, &fuzzy);
+    const struct p0f_seen *seen = p0f_describe(m, f, syn_mss);
+    CHECK_INT(seen->sig_len, n);
+    CHECK_STR(seen->sig, sig);
+    CHECK_STR(seen->label != NULL ? seen->label : "", found ? label : "");
+    CHECK_INT(seen->label_len, found ? strlen(label) : 0);
+    CHECK_INT(seen->fuzzy, found && fuzzy);
+}
+
+enum { MEMO_SHAPES = 3 * P0F_MEMO_SLOTS };
+
+/* Shape i: the Linux SYN (or its SYN-ACK) with one field moved. */
+static void memo_shape(unsigned i, struct p0f_facts *f, uint16_t *syn_mss)
+{
+    CHECK(facts_of(i % 2 ? LINUX_SYNACK : LINUX_SYN, f));
+    *syn_mss = i % 2 ? 1460 : 0;
+    switch (i % 6) {
+    case 0:
+    case 1:
+        f->window = (uint16_t)(1460 * (1 + i % 44)); /* mss*N, and then one that is not */
+        f->window += (uint16_t)(i / 88);
+        break;
+    case 2:
+    case 3:
+        f->ttl = (uint8_t)(30 + i % 200);
+        break;
+    default:
+        f->quirks ^= 1u << (i % P0F_N_QUIRKS);
+        f->payload = i % 5 == 0;
+        break;
+    }
+}
+
+static void test_memo(void)
+{
+    struct p0f_db *db = parse(small_db);
+    struct p0f_memo m;
+    CHECK(p0f_memo_init(&m, db));
+    struct p0f_facts f;
+    uint16_t syn_mss;
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < MEMO_SHAPES; i++) {
+            memo_shape(round == 0 ? i : MEMO_SHAPES - 1 - i, &f, &syn_mss);
+            check_described(&m, &f, syn_mss);
+            check_described(&m, &f, syn_mss); /* now from the memo */
+        }
+    }
+    /* The same shape with another peer MSS is another entry. */
+    CHECK(facts_of(LINUX_SYNACK, &f));
+    check_described(&m, &f, 1460);
+    check_described(&m, &f, 0);
+    /* Nothing taken: no signature, no label. */
+    memset(&f, 0, sizeof(f));
+    check_described(&m, &f, 0);
+    CHECK_INT(p0f_describe(&m, &f, 0)->sig_len, 0);
+    p0f_memo_release(&m);
+
+    /* Without a database: signatures, no labels. */
+    CHECK(p0f_memo_init(&m, NULL));
+    CHECK(facts_of(LINUX_SYN, &f));
+    f.window = 1460 * 20;
+    check_described(&m, &f, 0);
+    CHECK(p0f_describe(&m, &f, 0)->label == NULL);
+    p0f_memo_release(&m);
+    p0f_db_free(db);
+}
+
 struct bad_db {
     const char *text;
     const char *msg; /* the start of the message */
@@ -445,6 +592,8 @@ int main(void)
     test_signatures();
     test_signature_edges();
     test_match();
+    test_match_index();
+    test_memo();
     test_bad_databases();
     test_handle(1);
     test_handle(3);

@@ -815,6 +815,75 @@ static void test_aggregate_kinds(void)
     CHECK(line.overflow && line.p == line.end - (SINK_TEXT_REAL - 1));
 }
 
+/* RFC 8259 escaping one byte at a time: what json_string must write. */
+static size_t ref_json_string(char *out, const char *str, size_t max_len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    out[n++] = '"';
+    for (size_t i = 0; i < max_len && str[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)str[i];
+        const char *esc = c == '"'    ? "\\\""
+                          : c == '\\' ? "\\\\"
+                          : c == '\b' ? "\\b"
+                          : c == '\f' ? "\\f"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                                      : NULL;
+        if (esc != NULL) {
+            memcpy(out + n, esc, 2);
+            n += 2;
+        } else if (c < 0x20 || c >= 0x7f) {
+            memcpy(out + n, "\\u00", 4);
+            out[n + 4] = hex[c >> 4];
+            out[n + 5] = hex[c & 15];
+            n += 6;
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n++] = '"';
+    return n;
+}
+
+/* json_string tests whole words of plain bytes at once: every byte value in every
+ * position of runs of every length, against the byte-at-a-time reference. */
+static void test_json_string(void)
+{
+    char src[40], want[40 * 6 + 2];
+    struct text_buf t;
+    uint64_t x = 0x13198a2e03707344u;
+    for (int i = 0; i < 60000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 33);
+        for (size_t j = 0; j < sizeof(src); j++) {
+            src[j] = (char)('a' + (j * 7 + (size_t)i) % 26);
+        }
+        /* One byte of any value at any place (or none), sometimes a second one. */
+        size_t at = (size_t)(x >> 8) % (len + 1);
+        src[at] = (char)(i & 0xff);
+        if (i % 3 == 0) {
+            src[(size_t)(x >> 20) % sizeof(src)] = (char)(x >> 32);
+        }
+        size_t max_len = i % 5 == 0 ? len : sizeof(src);
+        if (max_len == sizeof(src)) {
+            src[sizeof(src) - 1] =
+                    (char)(i % 7 == 0 ? 'z' : '\0'); /* unterminated: max_len ends it */
+        }
+        struct text_cursor line = text_start(&t);
+        json_string(&line, src, max_len);
+        size_t n = ref_json_string(want, src, max_len);
+        size_t got = (size_t)(line.p - line.start);
+        if (got != n || memcmp(line.start, want, n) != 0) {
+            CHECK(false);
+            fprintf(stderr, "json_string of %zu bytes differs (case %d)\n", max_len, i);
+            return;
+        }
+        CHECK(!line.overflow);
+    }
+}
+
 /* Addresses are formatted by hand: the same text as inet_ntop for every shape of
  * IPv6 address (zero runs anywhere, ties, v4-mapped and v4-compatible) and IPv4. */
 static void test_addr_text(void)
@@ -1256,6 +1325,7 @@ int main(void)
     test_tls_time_formats(&recs[0]);
     test_text_digits();
     test_aggregate_kinds();
+    test_json_string();
     test_addr_text();
     test_sink_api(recs);
     test_summary(recs);
