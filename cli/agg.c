@@ -3,7 +3,8 @@
  * detectors (--detect and its thresholds). See cli_agg.h.
  *
  * Output: with --by the health rows go to standard output, in the -o format,
- * instead of the per-connection records, once the input has ended. With
+ * instead of the per-connection records, once the input has ended; live with
+ * --bucket, each bucket's rows as it closes (agg_set_live, agg_clock). With
  * --detect each alert is a JSON line on standard error as soon as it is
  * raised (whatever -o says), and the summary ends with an alerts section.
  */
@@ -34,7 +35,9 @@ void agg_usage(FILE *out)
           "                          by kind, SYN / SYN-ACK retransmission rates, latency\n"
           "                          p50/p95/p99/max (within 3.125%), in the -o format\n"
           "  --bucket DURATION       with --by: one row per group and time bucket (of the\n"
-          "                          connection's first packet), e.g. 10s, 1m, 500ms, 1h\n"
+          "                          connection's first packet), e.g. 10s, 1m, 500ms, 1h;\n"
+          "                          live (-i), each bucket's rows as soon as it ends\n"
+          "                          plus the handshake timeout, not at the end\n"
           "  --detect                detect SYN floods, SYN cookies, backscatter, port\n"
           "                          scans, injected RSTs and repeated failures: alerts as\n"
           "                          JSON lines on standard error, listed in the summary\n"
