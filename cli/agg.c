@@ -251,9 +251,8 @@ bool agg_clock(struct agg_run *run, uint64_t clock_ns)
     /* A handshake in a bucket that ended by then was decided before clock_ns:
      * its SYN is older than the handshake timeout, or it was answered. */
     errno = 0;
-    bool ok = tcpshake_health_write_closed(run->health, clock_ns - run->handshake_timeout_ns,
-                                           stdout, run->format) == TCPSHAKE_OK;
-    return ok;
+    return tcpshake_health_write_closed(run->health, clock_ns - run->handshake_timeout_ns, stdout,
+                                        run->format) == TCPSHAKE_OK;
 }
 
 /* Live rows are written within two ticks of their bucket's end plus the timeout. */
