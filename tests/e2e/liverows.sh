@@ -6,7 +6,8 @@
 # tests/e2e/liverows.py starts it, stamps each line of its standard output and
 # standard error with the time it arrived, runs the traffic, then stops it
 # with SIGINT and checks:
-#   - rows of the first buckets arrive while the traffic still runs, each no
+#   - rows of the first buckets arrive while the traffic still runs, and the
+#     last ones while the link is idle before SIGINT (wall clock), each no
 #     earlier than its bucket's end plus the handshake timeout and within a
 #     generous margin after it; the trailer counts every row;
 #   - the rows' counts equal the records of a second pass over the -w capture
