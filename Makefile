@@ -45,9 +45,10 @@ FIELDS   := $(BUILD)/tools/fields
 
 .SECONDARY:
 
-.PHONY: all demo check check-rest test unit e2e corpus asan tsan tsan-run clang deps test-deps deps-check \
-        install uninstall format format-check clean golden fuzz fuzz-build fuzz-replay \
-        fuzz-replay-run valgrind asan-corpus asan-corpus-run schema
+.PHONY: all demo check check-rest check-build check-build-asan check-build-tsan test unit \
+        e2e e2e-files e2e-net asan asan-files asan-net corpus tsan tsan-run clang deps \
+        test-deps deps-check install uninstall format format-check clean golden fuzz \
+        fuzz-build fuzz-replay fuzz-replay-run valgrind asan-corpus asan-corpus-run schema
 
 all: $(CLI) $(LIB_SO)
 
@@ -122,8 +123,16 @@ unit: $(UNIT_BIN) $(ABI_TEST)
 	@set -e; for t in $(UNIT_BIN); do $$t; done
 	@$(ABI_TEST) tests/data/handshakes.pcap
 
-e2e: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
+# The end-to-end suites: on files (tests/e2e/run.sh), then on live stacks in network
+# namespaces (tests/e2e/net.sh, root).
+E2E_TOOLS := $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
+e2e: e2e-files e2e-net
+
+e2e-files: $(E2E_TOOLS)
 	@tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace $(FIELDS)
+
+e2e-net: $(E2E_TOOLS)
+	@tests/e2e/net.sh $(CLI) $(BUILD)/bench/gen_trace
 
 corpus: $(CLI) $(BUILD)/tests/ja4_stream
 	@python3 tests/corpus/differential.py $(CLI)
@@ -134,10 +143,18 @@ golden: $(CLI) $(TOOLS) $(FIELDS) $(BUILD)/bench/gen_trace
 	@UPDATE_GOLDEN=1 tests/e2e/run.sh $(CLI) $(BUILD)/tests/make_hostile $(BUILD)/bench/gen_trace \
 		$(FIELDS)
 
-# The same unit and end-to-end suites under AddressSanitizer + UBSan.
+# The same unit and end-to-end suites under AddressSanitizer + UBSan (build/asan).
+# (Warnings are errors in the plain and clang builds; a sanitizer build does not add any.)
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
+	LDFLAGS="-fsanitize=address,undefined" WERROR=
 asan:
-	@SANITIZED=1 $(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
-		LDFLAGS="-fsanitize=address,undefined" unit e2e
+	@+SANITIZED=1 $(ASAN_MAKE) unit e2e
+
+asan-files:
+	@+SANITIZED=1 $(ASAN_MAKE) unit e2e-files
+
+asan-net:
+	@+SANITIZED=1 $(ASAN_MAKE) e2e-net
 
 # The unit tests and the CLI over every capture (tests/data, hostile, ../shared/corpus)
 # under valgrind's memcheck; see tests/valgrind.sh.
@@ -147,16 +164,16 @@ valgrind: $(CLI) $(UNIT_BIN) $(TOOLS)
 
 # The ASan + UBSan CLI over every ../shared/corpus capture in all four formats.
 asan-corpus:
-	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
-		LDFLAGS="-fsanitize=address,undefined" asan-corpus-run
+	@+$(ASAN_MAKE) asan-corpus-run
 
 asan-corpus-run: $(CLI)
 	@tests/corpus/sanitized.sh $(CLI)
 
 # The multi-core tests (test_shard, tests/e2e/threads.sh on tests/data) under ThreadSanitizer.
+TSAN_MAKE = $(MAKE) --no-print-directory BUILD=build/tsan CFLAGS="-O1 -g -fsanitize=thread" \
+	LDFLAGS="-fsanitize=thread" WERROR=
 tsan:
-	@$(MAKE) --no-print-directory BUILD=build/tsan CFLAGS="-O1 -g -fsanitize=thread" \
-		LDFLAGS="-fsanitize=thread" tsan-run
+	@+$(TSAN_MAKE) tsan-run
 
 tsan-run: $(CLI) $(BUILD)/tests/test_shard
 	@$(BUILD)/tests/test_shard
@@ -166,21 +183,33 @@ tsan-run: $(CLI) $(BUILD)/tests/test_shard
 clang:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang WERROR=1 all
 
-# The suites with timed expectations (e2e, asan: the delay suite's known delays) run alone;
-# the rest after them side by side, one per core (each has its own build folder).
+# make check: every build first, side by side on all cores (recursive makes share the
+# job slots); then the suites on live stacks alone, since they check delays to the
+# millisecond (plain, then under ASan); then everything else side by side, one suite per
+# core (each build has its own folder).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+TEST_BINS = $(E2E_TOOLS) $(UNIT_BIN) $(ABI_TEST) $(BUILD)/tests/ja4_stream
 check test: test-deps
 	@$(MAKE) --no-print-directory deps-check
-	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=1 all
+	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=1 check-build
 	@$(MAKE) --no-print-directory WERROR=1 unit
-	@$(MAKE) --no-print-directory WERROR=1 fuzz-replay
-	@$(MAKE) --no-print-directory WERROR=1 e2e
-	@$(MAKE) --no-print-directory asan
-	@$(MAKE) --no-print-directory -j$(JOBS) check-rest
-	@echo "check: 11 passed, 0 failed (deps, build, unit, fuzz-replay, e2e, asan, clang, tsan," \
-		"corpus, asan-corpus, format)"
+	@$(MAKE) --no-print-directory fuzz-replay
+	@$(MAKE) --no-print-directory WERROR=1 e2e-net
+	@$(MAKE) --no-print-directory asan-net
+	@$(MAKE) --no-print-directory -j$(JOBS) WERROR=1 check-rest
+	@echo "check: 12 passed, 0 failed (deps, build, unit, fuzz-replay, e2e-net, asan-net," \
+		"e2e-files, asan-files, clang, tsan, corpus, asan-corpus, format)"
 
-check-rest: clang tsan corpus asan-corpus format-check
+check-build: all $(TEST_BINS) check-build-asan check-build-tsan clang
+
+check-build-asan:
+	@+$(ASAN_MAKE) $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BINS)) \
+		$(FUZZ_TARGETS:%=build/asan/fuzzbin/replay_%)
+
+check-build-tsan:
+	@+$(TSAN_MAKE) build/tsan/tcpshake build/tsan/tests/test_shard
+
+check-rest: e2e-files asan-files tsan corpus asan-corpus format-check
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -273,8 +302,7 @@ $(BUILD)/fuzzbin/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $$(FUZZ_EXTRA_$$*) $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 fuzz-replay:
-	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SANITIZE)" \
-		LDFLAGS="-fsanitize=address,undefined" fuzz-replay-run
+	@+$(ASAN_MAKE) fuzz-replay-run
 
 fuzz-replay-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzzbin/replay_%)
 	@set -e; pass=0; for t in $(FUZZ_TARGETS); do \

@@ -3,7 +3,9 @@
 # in every output format against a bare libpcap read loop, and show that a SYN flood's
 # memory is bounded by --max-flows and that one long reordered connection's memory does not
 # grow with its segment count, and what the keyed flow hash costs and buys (a hash
-# flood: SYNs crafted to collide, against random ones). Prints figures; asserts nothing.
+# flood: SYNs crafted to collide, against random ones), and what reading TLS handshakes
+# costs (a TLS-heavy trace, a fifth of the packets of the main one: gen_trace --tls 80).
+# Prints figures; asserts nothing.
 #
 # Usage: bench/bench.sh BUILD_DIR PACKETS SEED FLOOD_SYNS [OOO_SEGMENTS [HASH_SYNS]]
 set -eu
@@ -66,6 +68,33 @@ $run -n "$n" -b "$size" -B "$base" "tcpshake -o json (with summary)" -- \
 $run -n "$n" -b "$size" -B "$base" "tcpshake -o json -q --html" -- \
     "$cli" -r "$trace" -o json -q --detect --html "$dir/report.html"
 echo "--html: $(stat -c %s "$dir/report.html") bytes"
+
+# TLS-heavy: 80 % of the answered connections carry a TLS 1.3 handshake (gen_trace --tls),
+# so most connections go through the handshake reader: its cost against the read loop, and
+# against a trace of the same size and seed without TLS (the ns per packet of each).
+echo
+tls_packets=$((packets / 5))
+ttrace=$dir/tls-$tls_packets-$seed.pcap
+ptrace=$dir/trace-$tls_packets-$seed.pcap
+gen "$ptrace" -p "$tls_packets" -s "$seed"
+gen "$ttrace" -p "$tls_packets" -s "$seed" --tls 80
+echo
+$run -h
+for t in "$ptrace" "$ttrace"; do
+    measure "$t"
+    what=$( [ "$t" = "$ttrace" ] && echo "tls" || echo "no tls")
+    $run -n "$n" -b "$size" -w "$dir/base.ns" "$what: libpcap read loop" -- "$dir"/readloop "$t"
+    read -r base _ <"$dir/base.ns"
+    for i in 1 2; do
+        $run -n "$n" -b "$size" -B "$base" "$what: json -q --threads 1 (run $i)" -- \
+            "$cli" -r "$t" -o json -q --threads 1
+    done
+    $run -n "$n" -b "$size" -B "$base" "$what: json -q" -- "$cli" -r "$t" -o json -q
+done
+# shellcheck disable=SC2016 # $0 and $1 are the inner shell's
+$run -n "$n" -b "$size" -B "$base" "tls: json (with summary)" -- \
+    sh -c 'exec "$0" -r "$1" -o json 2>/dev/null' "$cli" "$ttrace"
+"$cli" -r "$ttrace" -o json 2>&1 >/dev/null | grep -A8 '^tls:'
 
 echo
 ftrace=$dir/flood-$flood-$seed.pcap

@@ -7,8 +7,9 @@
 #
 # Usage: bench/compare.sh BUILD_DIR OLD NEW ROUNDS TRACE...
 #   TRACE is a capture file, or gen:PACKETS (the bench trace of that many packets, seed 1),
-#   flood:SYNS (a pure SYN flood) or ooo:SEGMENTS (one reordered connection, headers only),
-#   generated once under BUILD_DIR/bench as make bench does.
+#   flood:SYNS (a pure SYN flood), ooo:SEGMENTS (one reordered connection, headers only) or
+#   tls:PACKETS (a TLS-heavy trace: gen_trace --tls 80), generated once under BUILD_DIR/bench
+#   as make bench does.
 set -eu
 build=$1 old=$2 new=$3 rounds=$4
 shift 4
@@ -28,6 +29,7 @@ trace_file() {
     gen:*) file=$dir/trace-${1#gen:}-1.pcap set="-p ${1#gen:} -s 1" ;;
     flood:*) file=$dir/flood-${1#flood:}-1.pcap set="-c 0 -p ${1#flood:} --flood ${1#flood:} --scan 0 -s 1" ;;
     ooo:*) file=$dir/ooo-${1#ooo:}-1.pcap set="--ooo ${1#ooo:} --snaplen 96 -s 1" ;;
+    tls:*) file=$dir/tls-${1#tls:}-1.pcap set="-p ${1#tls:} --tls 80 -s 1" ;;
     *) file=$1 set= ;;
     esac
     if [ -n "$set" ] && [ ! -s "$file" ]; then

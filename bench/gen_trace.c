@@ -9,7 +9,14 @@
  *   - refused connections (SYN, RST-ACK) and unanswered SYNs retransmitted after 1, 2, 4 s...;
  *   - answered connections whose SYN or SYN-ACK was retransmitted once (1 s later);
  *   - a SYN flood burst (--flood N: N SYNs from distinct random sources to one server);
- *   - a port scan (--scan N: one source, N ports: SYN, then RST-ACK, or SYN-ACK and RST).
+ *   - a port scan (--scan N: one source, N ports: SYN, then RST-ACK, or SYN-ACK and RST);
+ *   - TLS (--tls PERCENT: that share of the answered connections, to port 443): after the
+ *     handshake a TLS 1.3 ClientHello as a browser sends it (GREASE, SNI, ALPN, key shares;
+ *     60 % with a post-quantum X25519MLKEM768 share and ECH GREASE, 1.77-1.84 KB in two
+ *     segments, the rest padded to 512-712 bytes), the server's flight (ServerHello, ChangeCipherSpec and
+ *     encrypted records of 2.5-6 KB for its certificate chain), the client's ChangeCipherSpec
+ *     and Finished, then the request/response rounds as application data records (one record
+ *     per segment; see tls_client_hello).
  * Each connection is a small state machine producing its next packet and that packet's time;
  * a binary min-heap of next-packet times merges them, so output timestamps never decrease and
  * concurrent connections interleave as they would on a wire.
@@ -20,7 +27,7 @@
  * offset) are correct; the IPv4 header checksum is computed; TCP checksums are left 0.
  *
  * Usage: gen_trace -o FILE [-p PACKETS] [-c CONNECTIONS] [-s SEED] [-d SECONDS]
- *                  [--flood N] [--scan N] [--snaplen N] [--ooo N]
+ *                  [--flood N] [--scan N] [--snaplen N] [--ooo N] [--tls PERCENT]
  * --ooo N writes one connection of N reordered segments instead (see ooo_connection).
  * -p is approximate: the mean number of request/response rounds per connection is chosen so
  * the total comes out near it.
@@ -67,6 +74,9 @@ enum state {
     S_RSTACK,   /* refused: the server answers the SYN with RST-ACK */
     S_SCAN_RST, /* scan: the scanner resets an open port's SYN-ACK */
     S_DONE,
+    S_TLS_CH, /* --tls: the client's ClientHello, in segments of at most mss */
+    S_TLS_SF, /* the server's flight */
+    S_TLS_CF, /* the client's ChangeCipherSpec and Finished */
 };
 
 enum close_how { C_CLIENT_FIN, C_SERVER_FIN, C_CLIENT_RST, C_SERVER_RST };
@@ -107,6 +117,9 @@ struct conn {
     uint8_t scan_answer; /* scan probe: enum scan_answer */
     uint8_t cli_ttl;
     uint8_t srv_ttl;
+    uint8_t tls;       /* --tls: a TLS connection */
+    uint32_t tls_seed; /* its hellos' bytes come from this seed (tls_client_hello) */
+    uint32_t tls_off;  /* bytes of the current flight already sent */
 };
 
 struct heap_item {
@@ -136,6 +149,10 @@ struct gen {
     uint32_t scan_next_port;
     /* Counters for the closing line. */
     uint64_t n_pkts, n_bytes, n_conns;
+    double tls_frac; /* --tls PERCENT / 100 */
+    uint64_t n_tls;
+    const uint8_t *data; /* the next segment's first data_len payload bytes (zeros after) */
+    uint32_t data_len;
 };
 
 /* ------------------------------------------------------------------ PRNG */
@@ -439,13 +456,25 @@ static void emit(struct gen *g, const struct conn *c, const struct seg *s)
         write_or_die(g, pkt, 16 + cap_len);
     } else {
         write_or_die(g, pkt, 16 + hdr_len);
-        write_or_die(g, zeros, cap_len - hdr_len);
+        size_t room = cap_len - hdr_len;
+        size_t data = g->data_len < room ? g->data_len : room;
+        if (data > 0) {
+            write_or_die(g, g->data, data);
+        }
+        write_or_die(g, zeros, room - data);
     }
+    g->data = NULL;
+    g->data_len = 0;
     g->n_pkts++;
     g->n_bytes += 16 + cap_len;
 }
 
 /* -------------------------------------------------- connection behaviour */
+
+/* --tls (below): the choice, and what a TLS connection's data segments carry. */
+static void tls_pick(struct gen *g, struct conn *c);
+static void tls_data_record(struct gen *g, const struct conn *c, uint32_t len, uint8_t hdr[5]);
+static uint32_t tls_response_len(const struct conn *c, uint32_t len);
 
 static uint64_t srv_latency(struct rng *r)
 {
@@ -531,6 +560,8 @@ static void conn_common(struct gen *g, struct conn *c, uint64_t t_ns)
     c->syn_retx = c->synack_retx = 0;
     c->use_ts = 0;
     c->rounds_left = 0;
+    c->tls = 0;
+    c->tls_off = 0;
     g->n_conns++;
 }
 
@@ -560,6 +591,7 @@ static void new_connection(struct gen *g, struct conn *c, uint64_t t_ns)
                        : v < 0.85 ? C_SERVER_FIN
                        : v < 0.95 ? C_CLIENT_RST
                                   : C_SERVER_RST;
+        tls_pick(g, c);
     }
 }
 
@@ -662,10 +694,12 @@ static void step_request(struct gen *g, struct conn *c)
 {
     uint32_t len = request_len(&g->rng);
     struct seg s = { true, F_PSH | F_ACK, c->cli_seq, c->srv_seq, 502, len, O_NONE };
+    uint8_t hdr[5];
+    tls_data_record(g, c, len, hdr);
     emit(g, c, &s);
     c->cli_seq += len;
     c->rounds_left--;
-    c->resp_left_len = response_len(&g->rng);
+    c->resp_left_len = tls_response_len(c, response_len(&g->rng));
     c->burst_len = c->burst_acked = 0;
     c->burst_segs = 10;
     c->state = S_RESP;
@@ -678,6 +712,8 @@ static void step_response(struct gen *g, struct conn *c)
     bool last = len == c->resp_left_len;
     struct seg s = { false, (uint8_t)(F_ACK | (last ? F_PSH : 0)), c->srv_seq, c->cli_seq, 509, len,
                      O_NONE };
+    uint8_t hdr[5];
+    tls_data_record(g, c, len, hdr);
     emit(g, c, &s);
     c->srv_seq += len;
     c->resp_left_len -= len;
@@ -768,6 +804,374 @@ static void step_lastack(struct gen *g, struct conn *c)
     c->state = S_DONE;
 }
 
+/* ------------------------------------------------------------- TLS (--tls) */
+
+/* A byte writer for the hellos; lengths are filled in once their contents are written. */
+struct bytes {
+    uint8_t *p;
+    size_t n;
+};
+
+static void b_u8(struct bytes *b, uint32_t v)
+{
+    b->p[b->n++] = (uint8_t)v;
+}
+
+static void b_u16(struct bytes *b, uint32_t v)
+{
+    b_u8(b, v >> 8);
+    b_u8(b, v);
+}
+
+static void b_list16(struct bytes *b, const uint16_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        b_u16(b, v[i]);
+    }
+}
+
+static void b_random(struct bytes *b, struct rng *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        b_u8(b, rng_u32(r) >> 24);
+    }
+}
+
+/* Room for a length of `width` bytes; b_close writes it when what follows is complete. */
+static size_t b_open(struct bytes *b, size_t width)
+{
+    size_t at = b->n;
+    b->n += width;
+    return at;
+}
+
+static void b_close(struct bytes *b, size_t at, size_t width)
+{
+    size_t v = b->n - at - width;
+    for (size_t i = 0; i < width; i++) {
+        b->p[at + i] = (uint8_t)(v >> (8 * (width - 1 - i)));
+    }
+}
+
+/* An extension: its type, then its body between b_ext and b_close(b, at, 2). */
+static size_t b_ext(struct bytes *b, uint32_t type)
+{
+    b_u16(b, type);
+    return b_open(b, 2);
+}
+
+#define TLS_FLIGHT_MAX 8192
+#define TLS_PQ_SHARE   1216 /* X25519MLKEM768 key share, client (draft-ietf-tls-ecdhe-mlkem) */
+#define TLS_PQ_REPLY   1120 /* its server share */
+
+/* The connection's fixed choices, from its seed: the same for both hellos. */
+struct tls_choice {
+    struct rng r;
+    bool pq;
+    uint16_t grease[3];
+    uint8_t session_id[32];
+    uint32_t host;
+    uint32_t pad_to; /* the ClientHello record's length without a PQ share */
+};
+
+static void tls_choose(const struct conn *c, struct tls_choice *t)
+{
+    rng_seed(&t->r, c->tls_seed);
+    t->pq = rng_chance(&t->r, 0.6);
+    for (int i = 0; i < 3; i++) {
+        uint32_t g = rng_below(&t->r, 16);
+        t->grease[i] = (uint16_t)(0x0a0a + 0x1010 * g); /* RFC 8701: 0x?a?a */
+    }
+    for (int i = 0; i < 32; i++) {
+        t->session_id[i] = (uint8_t)(rng_u32(&t->r) >> 24);
+    }
+    t->host = rng_below(&t->r, 5000);
+    t->pad_to = 512 + rng_below(&t->r, 201);
+}
+
+/*
+ * A TLS 1.3 ClientHello record as Chrome sends one (the extensions of RFC 8446 and
+ * friends, GREASE values of RFC 8701), into out; returns its length (512 to 712 bytes
+ * padded, 1.77 to 1.84 KB with a post-quantum key share).
+ */
+static size_t tls_client_hello(const struct conn *c, uint8_t *out)
+{
+    static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c,
+                                       0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c,
+                                       0x009d, 0x002f, 0x0035 };
+    static const uint16_t sigalgs[] = { 0x0403, 0x0804, 0x0401, 0x0503,
+                                        0x0805, 0x0501, 0x0806, 0x0601 };
+    struct tls_choice t;
+    tls_choose(c, &t);
+    struct bytes b = { out, 0 };
+    b_u8(&b, 22);
+    b_u16(&b, 0x0301);
+    size_t rec = b_open(&b, 2);
+    b_u8(&b, 1); /* client_hello */
+    size_t hs = b_open(&b, 3);
+    b_u16(&b, 0x0303);
+    b_random(&b, &t.r, 32);
+    b_u8(&b, 32);
+    memcpy(b.p + b.n, t.session_id, 32);
+    b.n += 32;
+    size_t at = b_open(&b, 2);
+    b_u16(&b, t.grease[0]);
+    b_list16(&b, suites, sizeof(suites) / sizeof(suites[0]));
+    b_close(&b, at, 2);
+    b_u16(&b, 0x0100); /* compression: null only */
+    size_t exts = b_open(&b, 2);
+    b_close(&b, b_ext(&b, t.grease[1]), 2);
+    at = b_ext(&b, 0x0000); /* server_name */
+    size_t list = b_open(&b, 2);
+    b_u8(&b, 0);
+    char name[48];
+    int len = snprintf(name, sizeof(name), "h%u.cdn%u.example.com", (unsigned)t.host,
+                       (unsigned)(t.host % 7));
+    b_u16(&b, (uint32_t)len);
+    memcpy(b.p + b.n, name, (size_t)len);
+    b.n += (size_t)len;
+    b_close(&b, list, 2);
+    b_close(&b, at, 2);
+    b_close(&b, b_ext(&b, 0x0017), 2); /* extended_master_secret */
+    at = b_ext(&b, 0xff01);            /* renegotiation_info */
+    b_u8(&b, 0);
+    b_close(&b, at, 2);
+    at = b_ext(&b, 0x000a); /* supported_groups */
+    list = b_open(&b, 2);
+    b_u16(&b, t.grease[2]);
+    if (t.pq) {
+        b_u16(&b, 0x11ec); /* X25519MLKEM768 */
+    }
+    b_list16(&b, (const uint16_t[]){ 0x001d, 0x0017, 0x0018 }, 3);
+    b_close(&b, list, 2);
+    b_close(&b, at, 2);
+    at = b_ext(&b, 0x000b); /* ec_point_formats: uncompressed */
+    b_u16(&b, 0x0100);
+    b_close(&b, at, 2);
+    b_close(&b, b_ext(&b, 0x0023), 2); /* session_ticket */
+    at = b_ext(&b, 0x0010);            /* ALPN: h2, http/1.1 */
+    list = b_open(&b, 2);
+    memcpy(b.p + b.n, "\x02h2\x08http/1.1", 12);
+    b.n += 12;
+    b_close(&b, list, 2);
+    b_close(&b, at, 2);
+    at = b_ext(&b, 0x0005); /* status_request: OCSP */
+    memcpy(b.p + b.n, "\x01\x00\x00\x00\x00", 5);
+    b.n += 5;
+    b_close(&b, at, 2);
+    at = b_ext(&b, 0x000d); /* signature_algorithms */
+    list = b_open(&b, 2);
+    b_list16(&b, sigalgs, sizeof(sigalgs) / sizeof(sigalgs[0]));
+    b_close(&b, list, 2);
+    b_close(&b, at, 2);
+    b_close(&b, b_ext(&b, 0x0012), 2); /* signed_certificate_timestamp */
+    at = b_ext(&b, 0x0033);            /* key_share */
+    list = b_open(&b, 2);
+    b_u16(&b, t.grease[2]);
+    b_u16(&b, 1);
+    b_u8(&b, 0);
+    if (t.pq) {
+        b_u16(&b, 0x11ec);
+        b_u16(&b, TLS_PQ_SHARE);
+        b_random(&b, &t.r, TLS_PQ_SHARE);
+    }
+    b_u16(&b, 0x001d);
+    b_u16(&b, 32);
+    b_random(&b, &t.r, 32);
+    b_close(&b, list, 2);
+    b_close(&b, at, 2);
+    at = b_ext(&b, 0x002d); /* psk_key_exchange_modes: psk_dhe_ke */
+    b_u16(&b, 0x0101);
+    b_close(&b, at, 2);
+    at = b_ext(&b, 0x002b); /* supported_versions */
+    b_u8(&b, 6);
+    b_list16(&b, (const uint16_t[]){ t.grease[0], 0x0304, 0x0303 }, 3);
+    b_close(&b, at, 2);
+    at = b_ext(&b, 0x001b); /* compress_certificate: brotli */
+    memcpy(b.p + b.n, "\x02\x00\x02", 3);
+    b.n += 3;
+    b_close(&b, at, 2);
+    if (t.pq) { /* encrypted_client_hello GREASE (draft-ietf-tls-esni), as Chrome sends it */
+        at = b_ext(&b, 0xfe0d);
+        memcpy(b.p + b.n, "\x00\x00\x01\x00\x01", 5); /* outer; HKDF-SHA256, AES-128-GCM */
+        b.n += 5;
+        b_u8(&b, rng_u32(&t.r) >> 24); /* config id */
+        b_u16(&b, 32);
+        b_random(&b, &t.r, 32);
+        uint32_t payload = 208 + 32 * rng_below(&t.r, 3);
+        b_u16(&b, payload);
+        b_random(&b, &t.r, payload);
+        b_close(&b, at, 2);
+    }
+    at = b_ext(&b, t.grease[1] ^ 0x1010);
+    b_u8(&b, 0);
+    b_close(&b, at, 2);
+    if (!t.pq && b.n + 4 < t.pad_to) { /* padding (RFC 7685) up to the chosen size */
+        at = b_ext(&b, 0x0015);
+        size_t pad = t.pad_to - b.n;
+        memset(b.p + b.n, 0, pad);
+        b.n += pad;
+        b_close(&b, at, 2);
+    }
+    b_close(&b, exts, 2);
+    b_close(&b, hs, 3);
+    b_close(&b, rec, 2);
+    return b.n;
+}
+
+/* One TLS 1.2-framed record header of type `type` whose body follows: its length at b_close. */
+static size_t b_record(struct bytes *b, uint32_t type)
+{
+    b_u8(b, type);
+    b_u16(b, 0x0303);
+    return b_open(b, 2);
+}
+
+/*
+ * The server's first flight in TLS 1.3: ServerHello (the session id echoed, the group the
+ * client's first share named), ChangeCipherSpec, then encrypted records as OpenSSL sends them,
+ * one per message: EncryptedExtensions, Certificate (a chain of 2.4 to 5.6 KB), CertificateVerify,
+ * Finished. Returns its length.
+ */
+static size_t tls_server_flight(const struct conn *c, uint8_t *out)
+{
+    struct tls_choice t;
+    tls_choose(c, &t);
+    struct rng r;
+    rng_seed(&r, (uint64_t)c->tls_seed << 1 | 1);
+    struct bytes b = { out, 0 };
+    size_t rec = b_record(&b, 22);
+    b_u8(&b, 2); /* server_hello */
+    size_t hs = b_open(&b, 3);
+    b_u16(&b, 0x0303);
+    b_random(&b, &r, 32);
+    b_u8(&b, 32);
+    memcpy(b.p + b.n, t.session_id, 32);
+    b.n += 32;
+    b_u16(&b, 0x1301);
+    b_u8(&b, 0);
+    size_t exts = b_open(&b, 2);
+    size_t at = b_ext(&b, 0x002b);
+    b_u16(&b, 0x0304);
+    b_close(&b, at, 2);
+    at = b_ext(&b, 0x0033);
+    b_u16(&b, t.pq ? 0x11ec : 0x001d);
+    b_u16(&b, t.pq ? TLS_PQ_REPLY : 32);
+    b_random(&b, &r, t.pq ? TLS_PQ_REPLY : 32);
+    b_close(&b, at, 2);
+    b_close(&b, exts, 2);
+    b_close(&b, hs, 3);
+    b_close(&b, rec, 2);
+    memcpy(b.p + b.n, "\x14\x03\x03\x00\x01\x01", 6); /* ChangeCipherSpec */
+    b.n += 6;
+    const uint32_t bodies[4] = { 25 + 17, 2400 + rng_below(&r, 3200) + 17, 264 + 17, 52 + 17 };
+    for (int i = 0; i < 4; i++) {
+        rec = b_record(&b, 23);
+        b_random(&b, &r, bodies[i]);
+        b_close(&b, rec, 2);
+    }
+    return b.n;
+}
+
+/* The client's second flight: ChangeCipherSpec, then its Finished in a record of 53 bytes. */
+static size_t tls_client_flight(const struct conn *c, uint8_t *out)
+{
+    struct rng r;
+    rng_seed(&r, (uint64_t)c->tls_seed << 2 | 2);
+    struct bytes b = { out, 0 };
+    memcpy(b.p, "\x14\x03\x03\x00\x01\x01", 6);
+    b.n = 6;
+    size_t rec = b_record(&b, 23);
+    b_random(&b, &r, 53);
+    b_close(&b, rec, 2);
+    return b.n;
+}
+
+/* A TLS connection: chosen once an answered connection is made (only with --tls). */
+static void tls_pick(struct gen *g, struct conn *c)
+{
+    if (g->tls_frac <= 0 || c->kind != K_NORMAL || !rng_chance(&g->rng, g->tls_frac)) {
+        return;
+    }
+    c->tls = 1;
+    c->tls_seed = rng_u32(&g->rng);
+    c->srv_port = 443;
+    g->n_tls++;
+}
+
+/* One segment of a flight (at most mss bytes from tls_off on); true when it was the last. */
+static bool tls_flight_segment(struct gen *g, struct conn *c, bool from_client,
+                               size_t (*flight)(const struct conn *, uint8_t *))
+{
+    static uint8_t buf[TLS_FLIGHT_MAX];
+    size_t len = flight(c, buf);
+    uint32_t n = (uint32_t)(len - c->tls_off) < c->mss ? (uint32_t)(len - c->tls_off) : c->mss;
+    bool last = c->tls_off + n == len;
+    uint32_t seq = from_client ? c->cli_seq : c->srv_seq;
+    uint32_t ack = from_client ? c->srv_seq : c->cli_seq;
+    struct seg s = { from_client, (uint8_t)(F_ACK | (last ? F_PSH : 0)), seq, ack,
+                     from_client ? 502 : 509, n, O_NONE };
+    g->data = buf + c->tls_off;
+    g->data_len = n;
+    emit(g, c, &s);
+    if (from_client) {
+        c->cli_seq += n;
+    } else {
+        c->srv_seq += n;
+    }
+    c->tls_off = last ? 0 : c->tls_off + n;
+    return last;
+}
+
+static void step_tls(struct gen *g, struct conn *c)
+{
+    switch (c->state) {
+    case S_TLS_CH:
+        if (tls_flight_segment(g, c, true, tls_client_hello)) {
+            c->state = S_TLS_SF;
+            c->t_ns += c->srv_lat_ns + (uint64_t)(rng_exp(&g->rng, 1.0) * NS_PER_MS);
+        } else {
+            c->t_ns += small_gap(&g->rng);
+        }
+        break;
+    case S_TLS_SF:
+        if (tls_flight_segment(g, c, false, tls_server_flight)) {
+            c->state = S_TLS_CF;
+            c->t_ns += c->cli_lat_ns + (uint64_t)(rng_exp(&g->rng, 2.0) * NS_PER_MS);
+        } else {
+            c->t_ns += small_gap(&g->rng);
+        }
+        break;
+    default:
+        tls_flight_segment(g, c, true, tls_client_flight);
+        start_round_or_close(g, c, 1.0);
+        break;
+    }
+}
+
+/* An application data record header for a TLS connection's next segment, of len bytes. */
+static void tls_data_record(struct gen *g, const struct conn *c, uint32_t len, uint8_t hdr[5])
+{
+    if (!c->tls || len < 6) {
+        return;
+    }
+    hdr[0] = 23;
+    put16(hdr + 1, 0x0303);
+    put16(hdr + 3, len - 5);
+    g->data = hdr;
+    g->data_len = 5;
+}
+
+/* A TLS connection's response: whole records in every segment, so no segment is under 6. */
+static uint32_t tls_response_len(const struct conn *c, uint32_t len)
+{
+    if (!c->tls) {
+        return len;
+    }
+    uint32_t tail = len % c->mss;
+    return len < 6 ? 6 : tail > 0 && tail < 6 ? len + 6 : len;
+}
+
 static void step(struct gen *g, struct conn *c)
 {
     switch (c->state) {
@@ -780,9 +1184,19 @@ static void step(struct gen *g, struct conn *c)
     case S_ACK: {
         struct seg s = { true, F_ACK, c->cli_seq, c->srv_seq, 502, 0, O_NONE };
         emit(g, c, &s);
+        if (c->tls) {
+            c->state = S_TLS_CH;
+            c->t_ns += small_gap(&g->rng);
+            break;
+        }
         start_round_or_close(g, c, 1.0);
         break;
     }
+    case S_TLS_CH:
+    case S_TLS_SF:
+    case S_TLS_CF:
+        step_tls(g, c);
+        break;
     case S_REQ:
         step_request(g, c);
         break;
@@ -1006,7 +1420,8 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: gen_trace -o FILE [-p PACKETS] [-c CONNECTIONS] [-s SEED]\n"
-            "                 [-d SECONDS] [--flood N] [--scan N] [--snaplen N] [--ooo N]\n");
+            "                 [-d SECONDS] [--flood N] [--scan N] [--snaplen N] [--ooo N]\n"
+            "                 [--tls PERCENT]\n");
     exit(2);
 }
 
@@ -1029,7 +1444,7 @@ int main(int argc, char **argv)
 {
     const char *path = NULL;
     uint64_t packets = 10000000, conns = UINT64_MAX, seed = 1, seconds = 0;
-    uint64_t flood = UINT64_MAX, scan = UINT64_MAX, snaplen = 262144, ooo = 0;
+    uint64_t flood = UINT64_MAX, scan = UINT64_MAX, snaplen = 262144, ooo = 0, tls = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 && i + 1 < argc) {
@@ -1050,11 +1465,13 @@ int main(int argc, char **argv)
             snaplen = num_arg(argc, argv, ++i);
         } else if (strcmp(a, "--ooo") == 0) {
             ooo = num_arg(argc, argv, ++i);
+        } else if (strcmp(a, "--tls") == 0) {
+            tls = num_arg(argc, argv, ++i);
         } else {
             usage();
         }
     }
-    if (path == NULL || snaplen < 54 || snaplen > 262144) {
+    if (path == NULL || snaplen < 54 || snaplen > 262144 || tls > 100) {
         usage();
     }
     if (ooo > 0) {
@@ -1083,7 +1500,11 @@ int main(int argc, char **argv)
     g.conn_gap_ns = conns ? span_ns / conns : 0;
     g.flood_gap_ns = 10000; /* 100k SYN/s */
     g.scan_gap_ns = 400000; /* 2500 probes/s */
-    g.rounds_mean = plan_rounds(packets, conns, flood, scan, seed);
+    g.tls_frac = (double)tls / 100.0;
+    /* A TLS connection's handshake flights take about 7 packets of the budget. */
+    uint64_t tls_pkts = (uint64_t)((double)conns * 0.91 * g.tls_frac * 7.0);
+    g.rounds_mean =
+            plan_rounds(packets > tls_pkts ? packets - tls_pkts : 0, conns, flood, scan, seed);
     memcpy(g.flood_srv, (const uint8_t[]){ 172, 16, 0, 1 }, 4);
     memcpy(g.scan_src, (const uint8_t[]){ 198, 51, 100, 77 }, 4);
     memcpy(g.scan_dst, (const uint8_t[]){ 172, 16, 9, 1 }, 4);
@@ -1121,6 +1542,10 @@ int main(int argc, char **argv)
             "gen_trace: %s: %" PRIu64 " packets, %" PRIu64 " connections (%" PRIu64
             " flood SYNs, %" PRIu64 " scan probes), %.1f MB, seed %" PRIu64 "\n",
             path, g.n_pkts, g.n_conns, flood, scan, (double)(g.n_bytes + 24) / 1e6, seed);
+    if (tls > 0) {
+        fprintf(stderr, "gen_trace: %s: %" PRIu64 " TLS connections (--tls %" PRIu64 ")\n", path,
+                g.n_tls, tls);
+    }
     free(g.pool);
     free(g.free_idx);
     free(g.heap);

@@ -43,6 +43,11 @@ enum column {
     COL_BYTES,
     COL_STATE,
     COL_HISTORY,
+    COL_SNI,
+    COL_TLS_SERVER_SIDE,
+    COL_TLS_CLIENT_SIDE,
+    COL_TLS_VERSION,
+    COL_JA4,
     COL_COUNT
 };
 
@@ -72,6 +77,12 @@ static const struct {
     [COL_BYTES] = { "bytes", "bytes", 13, true },
     [COL_STATE] = { "zeek_state", "state", 6, false },
     [COL_HISTORY] = { "zeek_history", "history", 12, false },
+    /* TLS (the record's tls object; "-" without one): only when asked for, or with -v */
+    [COL_SNI] = { "tls_sni", "sni", 30, false },
+    [COL_TLS_SERVER_SIDE] = { "tls_server_side", "tls_ms", 9, true },
+    [COL_TLS_CLIENT_SIDE] = { "tls_client_side", "tls_cli_ms", 10, true },
+    [COL_TLS_VERSION] = { "tls_version", "tls_ver", 7, false },
+    [COL_JA4] = { "tls_ja4", "ja4", 36, false },
 };
 
 /* The default columns, and the order in which they go when the terminal is too narrow. */
@@ -385,6 +396,47 @@ static void text_field(char *buf, const char *chars, size_t max)
     }
 }
 
+/* A negotiated TLS version as the record names it: TLS1.3, ..., 0x7f17; "-": none. */
+static void tls_version(char *buf, uint16_t v)
+{
+    static const char *const names[] = { "SSL3.0", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3" };
+    if (v == 0) {
+        snprintf(buf, CELL_LEN, "-");
+    } else if (v >= 0x0300 && v <= 0x0304) {
+        snprintf(buf, CELL_LEN, "%s", names[v - 0x0300]);
+    } else if (v == 0x0002) {
+        snprintf(buf, CELL_LEN, "SSL2.0");
+    } else {
+        snprintf(buf, CELL_LEN, "0x%04x", (unsigned)v);
+    }
+}
+
+/* A TLS cell: "-" when the connection had no TLS handshake. */
+static void tls_cell(int col, const struct tcpshake_tls *tl, char *buf)
+{
+    if (tl->outcome == TCPSHAKE_TLS_NONE) {
+        snprintf(buf, CELL_LEN, "-");
+        return;
+    }
+    switch (col) {
+    case COL_SNI:
+        text_field(buf, tl->sni, sizeof(tl->sni));
+        break;
+    case COL_TLS_SERVER_SIDE:
+        fmt_ms(buf, tl->server_side_ns);
+        break;
+    case COL_TLS_CLIENT_SIDE:
+        fmt_ms(buf, tl->client_side_ns);
+        break;
+    case COL_TLS_VERSION:
+        tls_version(buf, tl->version);
+        break;
+    default:
+        text_field(buf, tl->ja4, sizeof(tl->ja4));
+        break;
+    }
+}
+
 static void cell(const struct table *t, int col, int w, enum tcpshake_event ev,
                  const struct tcpshake_record *r, char *buf)
 {
@@ -446,8 +498,11 @@ static void cell(const struct table *t, int col, int w, enum tcpshake_event ev,
     case COL_STATE:
         text_field(buf, r->zeek_state, sizeof(r->zeek_state));
         break;
-    default:
+    case COL_HISTORY:
         text_field(buf, r->zeek_history, sizeof(r->zeek_history));
+        break;
+    default:
+        tls_cell(col, &r->tls, buf);
         break;
     }
     if (!columns[col].right) {

@@ -30,7 +30,7 @@
 #include "tcpshake.h"
 #include "zeek_fields.h"
 
-#define MAX_FIELDS 64
+#define MAX_FIELDS 128
 #define MAX_NAMES  40
 
 #define TEXT_OF(macro) TEXT(macro)
@@ -342,7 +342,8 @@ static void describe_health(struct doc *d, struct doc *trailer, bool json)
 /* The summary's members; its servers' and its capture counters' in docs of their own. */
 static void describe_summary(struct doc *d, struct doc *server, struct doc *capture)
 {
-    static const struct summary_view zero;
+    static const struct summary_tls_view zero_tls;
+    static const struct summary_view zero = { .tls = &zero_tls };
     const struct summary_view *v = &zero;
     static const struct summary_server_view zero_server;
     const struct summary_server_view *e = &zero_server;

@@ -21,7 +21,8 @@
  * entries keep their order of arrival). A record for a bucket already
  * written is counted as late, in no row. Fed by tcpshake_health_add_event, a
  * row counts a connection at its handshake's decision, and its close adds
- * only the application latency, which needs payload after the handshake.
+ * only what needs payload after the handshake: the application latency and
+ * the TLS handshake.
  */
 #include "agg_health.h"
 
@@ -173,7 +174,34 @@ static struct health_row *find_row(struct tcpshake_health *h, const struct tcpsh
     return row;
 }
 
-/* Everything a row takes from a record but the application latency. */
+/* A TLS handshake that failed: ended by an alert, a RST or a FIN, or left unanswered or
+ * unfinished (not one the capture could not show: truncated, malformed, capped, untracked). */
+static bool tls_failed(enum tcpshake_tls_outcome o)
+{
+    return o == TCPSHAKE_TLS_ALERT || o == TCPSHAKE_TLS_RESET || o == TCPSHAKE_TLS_FIN ||
+           o == TCPSHAKE_TLS_NO_SERVER_HELLO || o == TCPSHAKE_TLS_INCOMPLETE;
+}
+
+static void row_add_tls(struct health_row *row, const struct tcpshake_tls *t)
+{
+    if (t->outcome == TCPSHAKE_TLS_NONE) {
+        return;
+    }
+    bool established = t->outcome == TCPSHAKE_TLS_ESTABLISHED;
+    row->tls_connections++;
+    row->tls_established += established;
+    row->tls_resumed += established && t->resumed;
+    row->tls_alerts += t->outcome == TCPSHAKE_TLS_ALERT;
+    row->tls_failed += tls_failed(t->outcome);
+    if (t->server_side_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&row->tls_server_side, t->server_side_ns);
+    }
+    if (established && t->handshake_ns != TCPSHAKE_NO_TIME) {
+        hist_add(&row->tls_handshake, t->handshake_ns);
+    }
+}
+
+/* Everything a row takes from a record but what only its close knows (row_add_close). */
 static void row_add_handshake(struct health_row *row, const struct tcpshake_record *r)
 {
     if (r->first_ns < row->first_ns) {
@@ -198,11 +226,14 @@ static void row_add_handshake(struct health_row *row, const struct tcpshake_reco
     }
 }
 
-static void row_add_app_latency(struct health_row *row, const struct tcpshake_record *r)
+/* What only the close knows: the application latency (payload after the handshake)
+ * and the TLS handshake. */
+static void row_add_close(struct health_row *row, const struct tcpshake_record *r)
 {
     if (r->app_latency_ns != TCPSHAKE_NO_TIME) {
         hist_add(&row->app_latency, r->app_latency_ns);
     }
+    row_add_tls(row, &r->tls);
 }
 
 /* A record for a bucket whose rows were written already. */
@@ -302,7 +333,14 @@ static const char *const q_names[4] = { "p50", "p95", "p99", "max" };
 
 static const struct hist *row_hist(const struct health_row *row, size_t i)
 {
-    return i == 0 ? &row->server_side : i == 1 ? &row->client_side : &row->app_latency;
+    const struct hist *const h[HEALTH_N_LATENCIES] = {
+        [HEALTH_SERVER_SIDE] = &row->server_side,
+        [HEALTH_CLIENT_SIDE] = &row->client_side,
+        [HEALTH_APP_LATENCY] = &row->app_latency,
+        [HEALTH_TLS_SERVER_SIDE] = &row->tls_server_side,
+        [HEALTH_TLS_HANDSHAKE] = &row->tls_handshake,
+    };
+    return h[i];
 }
 
 static void table_ms(FILE *out, int64_t ns)
@@ -521,7 +559,7 @@ void tcpshake_health_add(struct tcpshake_health *h, const struct tcpshake_record
     }
     struct health_row *row = find_row(h, r);
     row_add_handshake(row, r);
-    row_add_app_latency(row, r);
+    row_add_close(row, r);
 }
 
 /* The format a row is written in: a health row is no conn.log line, so
@@ -665,7 +703,7 @@ void tcpshake_health_add_event(struct tcpshake_health *h, enum tcpshake_event ev
     pack_key(&k, &key);
     size_t e = keytab_find(&h->index, &key);
     if (e != KEYTAB_NONE) {
-        row_add_app_latency(&h->rows[e], r); /* not when its row was evicted since */
+        row_add_close(&h->rows[e], r); /* not when its row was evicted since */
     }
 }
 

@@ -32,6 +32,13 @@ struct health_row {
     struct hist server_side; /* ns */
     struct hist client_side;
     struct hist app_latency;
+    uint64_t tls_connections; /* records with a tls object */
+    uint64_t tls_established;
+    uint64_t tls_resumed;        /* established and resumed */
+    uint64_t tls_alerts;         /* a plaintext alert ended the handshake */
+    uint64_t tls_failed;         /* alert, reset, fin, no_server_hello or incomplete */
+    struct hist tls_server_side; /* tls.server_side_ns, ns */
+    struct hist tls_handshake;   /* tls.handshake_ns of established handshakes */
 };
 
 /*

@@ -34,8 +34,8 @@
 #include "summary_fields.h"
 
 #define SUMMARY_SERVERS 1024 /* per-server entries */
-/* The JSON object's bound: its longest possible text is under 16 KiB (ten servers of about
- * 1.1 KiB, the run's figures about 3 KiB). */
+/* The JSON object's bound: its longest possible text is under 18 KiB (ten servers of about
+ * 1.1 KiB, the run's figures about 6 KiB with TLS). */
 #define SUMMARY_JSON_CAP 32768
 #define SHAPE_COLUMNS    48 /* columns of the latency shape */
 
@@ -65,8 +65,13 @@ struct tcpshake_summary {
     struct hist client_side;
     struct hist handshake;
     struct hist app_latency;
-    uint64_t server_evictions; /* Space-Saving replacements */
-    struct keytab index;       /* server key -> servers[]: index.n entries in use */
+    struct summary_tls_view tls; /* TLS counts */
+    struct hist tls_server_side; /* the record's tls.server_side_ns */
+    struct hist tls_client_side; /* tls.client_side_ns */
+    struct hist tls_handshake;   /* tls.handshake_ns of established handshakes */
+    struct hist tls_syn_to_data; /* tls.syn_to_data_ns */
+    uint64_t server_evictions;   /* Space-Saving replacements */
+    struct keytab index;         /* server key -> servers[]: index.n entries in use */
     struct server servers[SUMMARY_SERVERS];
     tcpshake_capture_point_fn capture_point_fn; /* puts the capture point into words */
     void *capture_point_user;
@@ -144,6 +149,41 @@ static void server_add(struct server *e, const struct tcpshake_record *r)
     }
     if (r->client_side_ns != TCPSHAKE_NO_TIME) {
         hist_add(&e->client_side, r->client_side_ns);
+    }
+}
+
+/* A record's TLS handshake into the run's TLS counts and histograms. */
+static void tls_add(struct tcpshake_summary *s, const struct tcpshake_tls *t)
+{
+    struct summary_tls_view *c = &s->tls;
+    if (t->outcome == TCPSHAKE_TLS_NONE || (unsigned)t->outcome >= TCPSHAKE_TLS_OUTCOME_COUNT) {
+        return;
+    }
+    c->connections++;
+    c->by_outcome[t->outcome]++;
+    if (t->version != 0) {
+        c->by_version[summary_tls_version_slot(t->version)]++;
+    }
+    bool established = t->outcome == TCPSHAKE_TLS_ESTABLISHED;
+    if (established && t->resumed && t->resumption < TCPSHAKE_TLS_RESUMPTION_COUNT) {
+        c->resumed++;
+        c->by_resumption[t->resumption]++;
+    }
+    c->hrr += t->hrr;
+    if (t->outcome == TCPSHAKE_TLS_ALERT && t->alert_by != TCPSHAKE_WHO_NONE) {
+        c->alerts++;
+        c->alerts_by_client += t->alert_by == TCPSHAKE_WHO_CLIENT;
+        c->alerts_by_server += t->alert_by == TCPSHAKE_WHO_SERVER;
+        c->by_alert[summary_tls_alert_slot(t->alert_desc)]++;
+    }
+    const int64_t v[4] = { t->server_side_ns, t->client_side_ns,
+                           established ? t->handshake_ns : TCPSHAKE_NO_TIME, t->syn_to_data_ns };
+    struct hist *h[4] = { &s->tls_server_side, &s->tls_client_side, &s->tls_handshake,
+                          &s->tls_syn_to_data };
+    for (size_t i = 0; i < 4; i++) {
+        if (v[i] != TCPSHAKE_NO_TIME) {
+            hist_add(h[i], v[i]);
+        }
     }
 }
 
@@ -226,6 +266,63 @@ static void print_latency(const struct tcpshake_summary *s, FILE *out)
     print_hist_row(out, "client side", &s->client_side);
     print_hist_row(out, "handshake", &s->handshake);
     print_hist_row(out, "app latency", &s->app_latency);
+}
+
+/* "name count" pairs of the non-zero counts, on one line after label. */
+static void print_tally_line(FILE *out, const char *label, const char *(*name)(unsigned),
+                             const uint64_t *counts, unsigned n)
+{
+    fprintf(out, "  %-14s", label);
+    bool any = false;
+    for (unsigned i = 0; i < n; i++) {
+        if (counts[i] != 0) {
+            fprintf(out, "%s %s %" PRIu64, any ? "," : "", name(i), counts[i]);
+            any = true;
+        }
+    }
+    fputs(any ? "\n" : " -\n", out);
+}
+
+static const char *tls_outcome_slot_name(unsigned i)
+{
+    return tcpshake_tls_outcome_name((enum tcpshake_tls_outcome)i);
+}
+
+/* The TLS block: only when the run saw TLS, so a summary without TLS is as before. */
+static void print_tls(const struct tcpshake_summary *s, FILE *out)
+{
+    const struct summary_tls_view *t = &s->tls;
+    if (t->connections == 0) {
+        return;
+    }
+    uint64_t est = t->by_outcome[TCPSHAKE_TLS_ESTABLISHED];
+    fprintf(out, "tls: %" PRIu64 " connections, %" PRIu64 " established (%.1f%%)\n", t->connections,
+            est, percent(est, t->connections));
+    print_tally_line(out, "outcomes", tls_outcome_slot_name, t->by_outcome,
+                     TCPSHAKE_TLS_OUTCOME_COUNT);
+    print_tally_line(out, "versions", summary_tls_version_name, t->by_version,
+                     SUMMARY_TLS_VERSIONS);
+    fprintf(out, "  %-14s %" PRIu64 " (%.1f%% of established)", "resumed", t->resumed,
+            percent(t->resumed, est));
+    for (unsigned i = 1; i < TCPSHAKE_TLS_RESUMPTION_COUNT; i++) {
+        if (t->by_resumption[i] != 0) {
+            fprintf(out, ", %s %" PRIu64, tcpshake_tls_resumption_name(i), t->by_resumption[i]);
+        }
+    }
+    fprintf(out, "\n  %-14s %" PRIu64 "\n", "hello retry", t->hrr);
+    fprintf(out, "  %-14s %" PRIu64 " (by client %" PRIu64 ", by server %" PRIu64 ")\n", "alerts",
+            t->alerts, t->alerts_by_client, t->alerts_by_server);
+    if (t->alerts != 0) {
+        print_tally_line(out, "  described", summary_tls_alert_name, t->by_alert,
+                         SUMMARY_TLS_ALERTS);
+    }
+    fprintf(out, "tls latency in ms (percentiles ±%g%%, min and max exact):\n", HIST_ERROR_PCT);
+    fprintf(out, "  %-14s %10s %10s %10s %10s %10s %10s\n", "", "count", "min", "p50", "p90", "p99",
+            "max");
+    print_hist_row(out, "server side", &s->tls_server_side);
+    print_hist_row(out, "client side", &s->tls_client_side);
+    print_hist_row(out, "handshake", &s->tls_handshake);
+    print_hist_row(out, "syn to data", &s->tls_syn_to_data);
 }
 
 /* Column of value v on the log axis from lo to hi (lo >= 1, hi > lo). */
@@ -539,6 +636,11 @@ static void summary_view(const struct tcpshake_summary *s, struct summary_view *
     latency_view(&s->client_side, &v->latency[SUMMARY_CLIENT_SIDE]);
     latency_view(&s->handshake, &v->latency[SUMMARY_HANDSHAKE]);
     latency_view(&s->app_latency, &v->latency[SUMMARY_APP_LATENCY]);
+    latency_view(&s->tls_server_side, &v->latency[SUMMARY_TLS_SERVER_SIDE]);
+    latency_view(&s->tls_client_side, &v->latency[SUMMARY_TLS_CLIENT_SIDE]);
+    latency_view(&s->tls_handshake, &v->latency[SUMMARY_TLS_HANDSHAKE]);
+    latency_view(&s->tls_syn_to_data, &v->latency[SUMMARY_TLS_SYN_TO_DATA]);
+    v->tls = &s->tls;
     v->capture_point = tcpshake_summary_capture_point(s);
     v->n_top = top_view(s, server_connections, v->top);
     v->n_failing = top_view(s, server_failures, v->failing);
@@ -637,6 +739,7 @@ void tcpshake_summary_add(struct tcpshake_summary *s, const struct tcpshake_reco
         }
     }
     server_add(server_entry(s, r), r);
+    tls_add(s, &r->tls);
 }
 
 enum tcpshake_status tcpshake_summary_print(const struct tcpshake_summary *s,
@@ -651,6 +754,7 @@ enum tcpshake_status tcpshake_summary_print(const struct tcpshake_summary *s,
         print_shape(s, out);
     }
     print_capture_point(s, out);
+    print_tls(s, out);
     print_top_servers(s, out);
     print_top_failing(s, out);
     if (stats != NULL) {

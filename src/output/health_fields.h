@@ -23,7 +23,14 @@
 #include "tcpshake.h"
 
 /* The latency distributions of a row, in output order. */
-enum { HEALTH_SERVER_SIDE, HEALTH_CLIENT_SIDE, HEALTH_APP_LATENCY, HEALTH_N_LATENCIES };
+enum {
+    HEALTH_SERVER_SIDE,
+    HEALTH_CLIENT_SIDE,
+    HEALTH_APP_LATENCY,
+    HEALTH_TLS_SERVER_SIDE,
+    HEALTH_TLS_HANDSHAKE,
+    HEALTH_N_LATENCIES
+};
 /* The quantiles written of each, in output order. */
 enum { HEALTH_P50, HEALTH_P95, HEALTH_P99, HEALTH_MAX, HEALTH_N_QUANTILES };
 
@@ -75,7 +82,16 @@ struct health_trailer {
     X(pct, "synack_retransmit_pct", v->row->synack_retransmits, v->row->synacks)                   \
     HEALTH_LATENCY_FIELDS(X, "server_side", HEALTH_SERVER_SIDE)                                    \
     HEALTH_LATENCY_FIELDS(X, "client_side", HEALTH_CLIENT_SIDE)                                    \
-    HEALTH_LATENCY_FIELDS(X, "app_latency", HEALTH_APP_LATENCY)
+    HEALTH_LATENCY_FIELDS(X, "app_latency", HEALTH_APP_LATENCY)                                    \
+    X(count, "tls_connections", v->row->tls_connections)                                           \
+    X(count, "tls_established", v->row->tls_established)                                           \
+    X(pct, "tls_established_pct", v->row->tls_established, v->row->tls_connections)                \
+    X(count, "tls_resumed", v->row->tls_resumed)                                                   \
+    X(pct, "tls_resumed_pct", v->row->tls_resumed, v->row->tls_established)                        \
+    X(count, "tls_alerts", v->row->tls_alerts)                                                     \
+    X(count, "tls_failed", v->row->tls_failed)                                                     \
+    HEALTH_LATENCY_FIELDS(X, "tls_server_side", HEALTH_TLS_SERVER_SIDE)                            \
+    HEALTH_LATENCY_FIELDS(X, "tls_handshake", HEALTH_TLS_HANDSHAKE)
 
 #define HEALTH_JSON_FIELDS(X) X(real, "latency_error_pct", HIST_ERROR_PCT)
 

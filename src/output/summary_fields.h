@@ -40,7 +40,104 @@ enum {
     SUMMARY_CLIENT_SIDE,
     SUMMARY_HANDSHAKE,
     SUMMARY_APP_LATENCY,
+    SUMMARY_TLS_SERVER_SIDE, /* the record's tls.server_side_ns: ClientHello -> ServerHello */
+    SUMMARY_TLS_CLIENT_SIDE, /* tls.client_side_ns: server's flight -> client's second flight */
+    SUMMARY_TLS_HANDSHAKE,   /* tls.handshake_ns of established TLS handshakes */
+    SUMMARY_TLS_SYN_TO_DATA, /* tls.syn_to_data_ns: SYN -> first application data */
     SUMMARY_N_LATENCIES
+};
+
+/* The negotiated TLS versions the summary counts, in output order. */
+enum { SUMMARY_TLS_VERSIONS = 6 };
+static inline const char *summary_tls_version_name(unsigned i)
+{
+    static const char *const names[SUMMARY_TLS_VERSIONS] = { "SSL3.0", "TLS1.0", "TLS1.1",
+                                                             "TLS1.2", "TLS1.3", "other" };
+    return i < SUMMARY_TLS_VERSIONS ? names[i] : "?";
+}
+/* The slot of a negotiated version (not 0, which is "not negotiated"). */
+static inline unsigned summary_tls_version_slot(uint16_t v)
+{
+    return v >= 0x0300 && v <= 0x0304 ? (unsigned)(v - 0x0300) : SUMMARY_TLS_VERSIONS - 1;
+}
+
+/* The alert descriptions of the TLS registry (RFC 8446 section 6 and those
+ * before it) the summary counts by name, in output order; the last slot,
+ * "other", counts every description not named here. */
+#define SUMMARY_TLS_ALERT_LIST(X)                                                                  \
+    X(0, "close_notify")                                                                           \
+    X(10, "unexpected_message")                                                                    \
+    X(20, "bad_record_mac")                                                                        \
+    X(21, "decryption_failed")                                                                     \
+    X(22, "record_overflow")                                                                       \
+    X(30, "decompression_failure")                                                                 \
+    X(40, "handshake_failure")                                                                     \
+    X(41, "no_certificate")                                                                        \
+    X(42, "bad_certificate")                                                                       \
+    X(43, "unsupported_certificate")                                                               \
+    X(44, "certificate_revoked")                                                                   \
+    X(45, "certificate_expired")                                                                   \
+    X(46, "certificate_unknown")                                                                   \
+    X(47, "illegal_parameter")                                                                     \
+    X(48, "unknown_ca")                                                                            \
+    X(49, "access_denied")                                                                         \
+    X(50, "decode_error")                                                                          \
+    X(51, "decrypt_error")                                                                         \
+    X(60, "export_restriction")                                                                    \
+    X(70, "protocol_version")                                                                      \
+    X(71, "insufficient_security")                                                                 \
+    X(80, "internal_error")                                                                        \
+    X(86, "inappropriate_fallback")                                                                \
+    X(90, "user_canceled")                                                                         \
+    X(100, "no_renegotiation")                                                                     \
+    X(109, "missing_extension")                                                                    \
+    X(110, "unsupported_extension")                                                                \
+    X(111, "certificate_unobtainable")                                                             \
+    X(112, "unrecognized_name")                                                                    \
+    X(113, "bad_certificate_status_response")                                                      \
+    X(114, "bad_certificate_hash_value")                                                           \
+    X(115, "unknown_psk_identity")                                                                 \
+    X(116, "certificate_required")                                                                 \
+    X(120, "no_application_protocol")
+
+#define SUMMARY_TLS_ALERT_ONE(code, name) +1
+enum { SUMMARY_TLS_ALERTS = 0 SUMMARY_TLS_ALERT_LIST(SUMMARY_TLS_ALERT_ONE) + 1 };
+
+static inline const char *summary_tls_alert_name(unsigned i)
+{
+#define SUMMARY_TLS_ALERT_NAME(code, name) name,
+    static const char *const names[SUMMARY_TLS_ALERTS] = { SUMMARY_TLS_ALERT_LIST(
+            SUMMARY_TLS_ALERT_NAME) "other" };
+#undef SUMMARY_TLS_ALERT_NAME
+    return i < SUMMARY_TLS_ALERTS ? names[i] : "?";
+}
+
+/* The slot of an alert description: its name's, else "other"'s. */
+static inline unsigned summary_tls_alert_slot(uint8_t desc)
+{
+#define SUMMARY_TLS_ALERT_CODE(code, name) code,
+    static const uint8_t codes[SUMMARY_TLS_ALERTS - 1] = { SUMMARY_TLS_ALERT_LIST(
+            SUMMARY_TLS_ALERT_CODE) };
+#undef SUMMARY_TLS_ALERT_CODE
+    for (unsigned i = 0; i < SUMMARY_TLS_ALERTS - 1; i++) {
+        if (codes[i] == desc) {
+            return i;
+        }
+    }
+    return SUMMARY_TLS_ALERTS - 1;
+}
+
+/* TLS across the run's connections (those whose record has a tls object). */
+struct summary_tls_view {
+    uint64_t connections; /* records with tls.outcome other than none */
+    uint64_t by_outcome[TCPSHAKE_TLS_OUTCOME_COUNT];
+    uint64_t by_version[SUMMARY_TLS_VERSIONS];             /* negotiated (ServerHello seen) */
+    uint64_t resumed;                                      /* established and resumed */
+    uint64_t by_resumption[TCPSHAKE_TLS_RESUMPTION_COUNT]; /* of the resumed */
+    uint64_t hrr;                                          /* a HelloRetryRequest came first */
+    uint64_t alerts; /* plaintext alerts that ended a handshake */
+    uint64_t alerts_by_client, alerts_by_server;
+    uint64_t by_alert[SUMMARY_TLS_ALERTS]; /* by description */
 };
 
 struct summary_latency {
@@ -64,6 +161,7 @@ struct summary_view {
     const uint64_t *by_outcome; /* TCPSHAKE_OUTCOME_COUNT */
     const uint64_t *by_end;     /* TCPSHAKE_END_COUNT */
     struct summary_latency latency[SUMMARY_N_LATENCIES];
+    const struct summary_tls_view *tls;
     enum tcpshake_capture_point capture_point;
     struct summary_server_view top[SUMMARY_TOP]; /* by connections */
     size_t n_top;
@@ -104,7 +202,28 @@ static inline const char *summary_scope_name(unsigned scope)
     LIST("top_failing", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->failing,             \
          v->n_failing)                                                                             \
     X(count, "server_evictions", v->server_evictions)                                              \
+    SUMMARY_TLS_FIELDS(X)                                                                          \
     OBJECT("capture", SUMMARY_CAPTURE_FIELDS)
+
+/* TLS across connections: zeros and nulls when the run saw no TLS. */
+#define SUMMARY_TLS_FIELDS(X)                                                                      \
+    X(count, "tls_connections", v->tls->connections)                                               \
+    X(tally, "tls_outcomes", tcpshake_tls_outcome_name, v->tls->by_outcome,                        \
+      TCPSHAKE_TLS_OUTCOME_COUNT)                                                                  \
+    X(tally, "tls_versions", summary_tls_version_name, v->tls->by_version, SUMMARY_TLS_VERSIONS)   \
+    X(count, "tls_resumed", v->tls->resumed)                                                       \
+    X(tally, "tls_resumption", tcpshake_tls_resumption_name, v->tls->by_resumption,                \
+      TCPSHAKE_TLS_RESUMPTION_COUNT)                                                               \
+    X(count, "tls_hrr", v->tls->hrr)                                                               \
+    X(count, "tls_alerts", v->tls->alerts)                                                         \
+    X(count, "tls_alerts_by_client", v->tls->alerts_by_client)                                     \
+    X(count, "tls_alerts_by_server", v->tls->alerts_by_server)                                     \
+    X(tally, "tls_alert_descriptions", summary_tls_alert_name, v->tls->by_alert,                   \
+      SUMMARY_TLS_ALERTS)                                                                          \
+    SUMMARY_LATENCY_FIELDS(X, "tls_server_side", v->latency[SUMMARY_TLS_SERVER_SIDE])              \
+    SUMMARY_LATENCY_FIELDS(X, "tls_client_side", v->latency[SUMMARY_TLS_CLIENT_SIDE])              \
+    SUMMARY_LATENCY_FIELDS(X, "tls_handshake", v->latency[SUMMARY_TLS_HANDSHAKE])                  \
+    SUMMARY_LATENCY_FIELDS(X, "tls_syn_to_data", v->latency[SUMMARY_TLS_SYN_TO_DATA])
 
 /*
  * One --stats-interval block as a JSON object (tcpshake_summary_write_interval_json):

@@ -2,8 +2,9 @@
 # End-to-end tests: the CLI on captures recorded from real Linux TCP stacks
 # (tests/data, see its README), compared with reviewed golden outputs in
 # tests/e2e/golden, checked against the measured facts in tests/data/expected.tsv,
-# then the bad-input suite. UPDATE_GOLDEN=1 rewrites the goldens (make golden);
-# nothing else ever does.
+# then the suites on files: options, inputs, schemas, pictures, bad input. The suites on
+# live stacks in network namespaces are in tests/e2e/net.sh. UPDATE_GOLDEN=1 rewrites the
+# goldens (make golden); nothing else ever does.
 #
 # usage: tests/e2e/run.sh CLI MAKE_HOSTILE GEN_TRACE FIELDS
 set -u
@@ -181,10 +182,10 @@ fi
 grep '^everyday:' "$tmp/everyday"
 
 # The table on a terminal of 80 and 200 columns: fits, lines up for IPv4 and IPv6 (the
-# corpus's pinterest.pcap: long IPv6 addresses), --columns, -v.
+# corpus's pinterest.pcap: long IPv6 addresses), --columns, -v, the TLS columns (tls/latest.pcapng).
 corpus=${TCPSHAKE_CORPUS:-$here/../../../shared/corpus}
 tables="$data/sample.pcap"
-for cap in "$corpus/ndpi/pinterest.pcap" "$corpus/ndpi/alexa-app.pcapng"; do
+for cap in "$corpus/ndpi/pinterest.pcap" "$corpus/ndpi/alexa-app.pcapng" "$corpus/tls/pcap/latest.pcapng"; do
     if [ -f "$cap" ]; then
         tables="$tables $cap"
     elif [ -n "${CI:-}" ]; then
@@ -217,19 +218,6 @@ else
     grep -v '^progress:' "$tmp/progress"
 fi
 grep '^progress:' "$tmp/progress"
-
-# Live capture in network namespaces, on one thread and on two. This and the probe, delay
-# and attacks suites need root and tools (tests/need.sh): without them they fail when CI
-# is set, and say "skipped" otherwise.
-for threads in "" 2; do
-    if LIVE_THREADS=$threads "$here/live.sh" "$cli" >"$tmp/live" 2>&1; then
-        ok
-    else
-        not_ok "live suite${threads:+ (--threads $threads)}:"
-        cat "$tmp/live"
-    fi
-    tail -1 "$tmp/live"
-done
 
 # --by: one health row per server port instead of records; --detect: no alert on the
 # ordinary traffic of the captures, nothing but alert lines on stderr.
@@ -266,6 +254,40 @@ if [ -f "$data/sample.pcap" ]; then
     done
 fi
 
+# The bench's TLS trace (gen_trace --tls): the same file for the same seed, and every TLS
+# connection it says it wrote read back as the TLS 1.3 handshake it is.
+"$gen_trace" -o "$tmp/tls1.pcap" -p 6000 -c 200 -s 3 --tls 60 2>"$tmp/gen.err" &&
+    "$gen_trace" -o "$tmp/tls2.pcap" -p 6000 -c 200 -s 3 --tls 60 2>/dev/null
+if cmp -s "$tmp/tls1.pcap" "$tmp/tls2.pcap"; then ok; else not_ok "gen_trace --tls: not deterministic"; fi
+n_tls=$(sed -n 's/.*: \([0-9]*\) TLS connections (--tls 60)$/\1/p' "$tmp/gen.err")
+"$cli" -r "$tmp/tls1.pcap" -o json -q >"$tmp/tls.json" 2>&1
+if python3 - "$tmp/tls.json" "$n_tls" >"$tmp/why" 2>&1 <<'EOF'; then
+import json, re, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+tls = [r for r in recs if r["tls"] is not None]
+bad = []
+if not sys.argv[2] or len(tls) != int(sys.argv[2]) or len(tls) < 50:
+    bad.append(f"{len(tls)} records with tls, gen_trace wrote {sys.argv[2]!r}")
+for r in tls:
+    t = r["tls"]
+    got = (r["server"]["port"], t["outcome"], t["version"], t["cipher"], t["alpn_offered"],
+           t["ja4"][:10], t["ja4"][10:24], t["n_ciphers"])
+    # 15 extensions either way: the padded hello has padding, the post-quantum one ECH GREASE
+    want = (443, "established", "TLS1.3", "0x1301", "h2,http/1.1", "t13d1515h2", "_8daaf6152771_",
+            15)
+    if got != want or not re.fullmatch(r"h[0-9]+\.cdn[0-6]\.example\.com", t["sni"]):
+        bad.append(f"{r['id']}: {got} sni {t['sni']!r}, want {want}")
+    if t["server_side_ns"] is None or t["server_side_ns"] < r["server_side_ns"]:
+        bad.append(f"{r['id']}: tls server_side_ns {t['server_side_ns']} under the TCP one")
+if bad:
+    print("\n".join(bad[:10]))
+    sys.exit(1)
+EOF
+    ok
+else
+    not_ok "gen_trace --tls read back: $(cat "$tmp/why")"
+fi
+
 # p0f signatures and labels against p0f -r on every capture, and --p0f-db.
 if "$here/p0f.sh" "$cli" >"$tmp/p0f" 2>&1; then ok; else not_ok "p0f suite:"; grep -v '^p0f:' "$tmp/p0f"; fi
 grep '^p0f:' "$tmp/p0f"
@@ -298,32 +320,5 @@ else
 fi
 tail -1 "$tmp/input"
 
-# Active probing between two network namespaces (needs root).
-if "$here/probe.sh" "$cli" >"$tmp/probe" 2>&1; then ok; else not_ok "probe suite:"; grep -v '^probe:' "$tmp/probe"; fi
-grep '^probe:' "$tmp/probe"
-
-# Known delays through tests/tools/tap_relay: live capture and probe measure 80 ms (needs root).
-if "$here/delay.sh" "$cli" >"$tmp/delay" 2>&1; then ok; else not_ok "delay suite:"; grep -v '^delay:' "$tmp/delay"; fi
-tail -1 "$tmp/delay"
-
-# TLS from openssl s_server / s_client through the relay: negotiated values, alerts, and
-# the TLS handshake's delays on the right side (needs root and openssl).
-if "$here/tls.sh" "$cli" >"$tmp/tls" 2>&1; then ok; else not_ok "tls suite:"; grep -v '^tls:' "$tmp/tls"; fi
-tail -1 "$tmp/tls"
-
-# SYN flood, scans and a busy client between namespaces, then --detect (needs root).
-if "$here/attacks.sh" "$cli" >"$tmp/attacks" 2>&1; then ok; else not_ok "attacks suite:"; grep -v '^attacks:' "$tmp/attacks"; fi
-grep '^attacks:' "$tmp/attacks"
-
-# Prometheus metrics: files against the records, a live capture scraped by a real
-# Prometheus, the endpoint under abuse (needs root and prometheus).
-if "$here/metrics.sh" "$cli" "$gen_trace" >"$tmp/metrics" 2>&1; then ok; else not_ok "metrics suite:"; grep -v '^metrics:' "$tmp/metrics"; fi
-grep '^metrics:' "$tmp/metrics"
-
-# Live --by --bucket rows as their buckets close, and --stats-interval -o json objects,
-# while real connections run in network namespaces (needs root).
-if "$here/liverows.sh" "$cli" >"$tmp/liverows" 2>&1; then ok; else not_ok "liverows suite:"; grep -v '^liverows:' "$tmp/liverows"; fi
-grep '^liverows:' "$tmp/liverows"
-
-echo "e2e: $pass passed, $fail failed"
+echo "e2e-files: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -80,6 +80,14 @@ def aligned(header, row):
     return None
 
 
+def ms(ns):
+    """A duration in ns as the table shows it: ms with 3 decimals, '-' when null."""
+    if ns is None:
+        return "-"
+    us = (abs(ns) + 500) // 1000
+    return "%s%d.%03d" % ("-" if ns < 0 else "", us // 1000, us % 1000)
+
+
 def main():
     cli, captures = sys.argv[1], sys.argv[2:]
     passed = failed = 0
@@ -135,7 +143,37 @@ def main():
     rc, out, _ = on_pty([cli, "-r", cap, "-q", "-v"], 250)
     check(rc == 0 and out.split("\n")[0].split() ==
           ["id", "time", "client", "server", "outcome", "srv_ms", "cli_ms", "tot_ms", "rtx", "app_ms",
-           "end", "by", "dur_ms", "pkts", "bytes", "state", "history"], "-v: header %r" % out[:300])
+           "end", "by", "dur_ms", "pkts", "bytes", "state", "history", "sni", "tls_ms",
+           "tls_cli_ms", "tls_ver", "ja4"], "-v: header %r" % out[:300])
+    # The TLS columns: the record's tls object, "-" without one (and sni without SNI).
+    tls_seen = 0
+    for cap in captures:
+        records = [json.loads(line) for line in subprocess.run(
+            [cli, "-r", cap, "-o", "json", "-q"], capture_output=True, check=True).stdout.splitlines()]
+        rc, out, _ = on_pty([cli, "-r", cap, "-q", "--columns",
+                             "id,tls_sni,tls_ver,tls_ms,tls_client_side,ja4"], 250)
+        lines = [line for line in out.split("\n") if line]
+        check(rc == 0 and lines and lines[0].split() ==
+              ["id", "sni", "tls_ver", "tls_ms", "tls_cli_ms", "ja4"],
+              "TLS columns: header %r" % lines[:1])
+        check(len(lines) == len(records) + 1, "TLS columns: %d rows" % (len(lines) - 1))
+        for row, rec in zip(lines[1:], records):
+            tls = rec["tls"]
+            if tls is None:
+                want = [str(rec["id"]), "-", "-", "-", "-", "-"]
+            else:
+                tls_seen += 1
+                want = [str(rec["id"]), tls["sni"] or "-", tls["version"] or "-",
+                        ms(tls["server_side_ns"]), ms(tls["client_side_ns"]), tls["ja4"] or "-"]
+            cells = row.split()
+            if len(cells) == len(want) and len(want[1]) > 30:  # sni: 30 wide, its end cut
+                cut = cells[1].rstrip(".").rstrip("\u2026")
+                check(len(cells[1]) <= 30 and cut != cells[1] and want[1].startswith(cut),
+                      "TLS columns: sni %r is not %r shortened" % (cells[1], want[1]))
+                cells[1] = want[1]
+            check(cells == want, "TLS columns: %r is not %r" % (row, want))
+    check(tls_seen > 0 or len(captures) == 1, "TLS columns: no capture had TLS")
+
     rc, out, _ = on_pty([cli, "-r", cap, "-q", "--events", "all"], 120)
     check(rc == 0 and out.split("\n")[0].split()[0] == "event", "--events: header %r" % out[:200])
     bad = subprocess.run([cli, "-r", cap, "-v", "-o", "json"], capture_output=True)

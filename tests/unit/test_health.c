@@ -251,6 +251,65 @@ static void test_formats(void)
     tcpshake_health_free(h);
 }
 
+/* TLS in a row: counts by outcome, resumption, the TLS percentiles; the handshake only of
+ * established handshakes; JSON carries them, null percentiles when a row had no TLS. */
+static void test_tls(void)
+{
+    struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_PORT, 24, 0, 64);
+    struct tcpshake_record r = rec(1, 1, 5, 443, TCPSHAKE_OUTCOME_ESTABLISHED, T0);
+    r.tls.outcome = TCPSHAKE_TLS_ESTABLISHED;
+    r.tls.server_side_ns = (int64_t)(2 * MS);
+    r.tls.handshake_ns = (int64_t)(4 * MS);
+    tcpshake_health_add(h, &r);
+    r.tls.resumed = true;
+    r.tls.server_side_ns = (int64_t)(6 * MS);
+    r.tls.handshake_ns = (int64_t)(8 * MS);
+    tcpshake_health_add(h, &r);
+    r.tls.resumed = false;
+    r.tls.outcome = TCPSHAKE_TLS_ALERT;
+    r.tls.server_side_ns = (int64_t)(1 * MS);
+    r.tls.handshake_ns = (int64_t)(50 * MS); /* not an established handshake's: left out */
+    tcpshake_health_add(h, &r);
+    r.tls.outcome = TCPSHAKE_TLS_TRUNCATED; /* the capture's fault, not a failure */
+    r.tls.server_side_ns = TCPSHAKE_NO_TIME;
+    tcpshake_health_add(h, &r);
+    r = rec(1, 1, 5, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0); /* no TLS */
+    tcpshake_health_add(h, &r);
+    const struct health_row *rows[64];
+    CHECK_INT(rows_of(h, rows), 2);
+    const struct health_row *t = rows[1];
+    CHECK_INT(t->port, 443);
+    CHECK_U64(t->tls_connections, 4);
+    CHECK_U64(t->tls_established, 2);
+    CHECK_U64(t->tls_resumed, 1);
+    CHECK_U64(t->tls_alerts, 1);
+    CHECK_U64(t->tls_failed, 1);
+    CHECK_U64(hist_count(&t->tls_server_side), 3);
+    CHECK_U64(hist_count(&t->tls_handshake), 2);
+    CHECK(hist_max(&t->tls_handshake) == (int64_t)(8 * MS));
+    CHECK_U64(rows[0]->tls_connections, 0);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    CHECK(out != NULL);
+    if (out != NULL) {
+        CHECK_INT(tcpshake_health_write(h, out, TCPSHAKE_FORMAT_JSON), TCPSHAKE_OK);
+        fclose(out);
+        CHECK(strstr(buf, "\"group\":\"80\",") != NULL);
+        CHECK(strstr(buf, ",\"tls_connections\":0,\"tls_established\":0,\"tls_established_pct\":"
+                          "0.00,") != NULL);
+        CHECK(strstr(buf, ",\"tls_handshake_count\":0,\"tls_handshake_p50_ns\":null,") != NULL);
+        CHECK(strstr(buf, ",\"tls_connections\":4,\"tls_established\":2,\"tls_established_pct\":"
+                          "50.00,\"tls_resumed\":1,\"tls_resumed_pct\":50.00,\"tls_alerts\":1,"
+                          "\"tls_failed\":1,\"tls_server_side_count\":3,") != NULL);
+        CHECK(strstr(buf, ",\"tls_handshake_count\":2,") != NULL);
+        CHECK(strstr(buf, ",\"tls_handshake_max_ns\":8000000,\"latency_error_pct\":") != NULL);
+        free(buf);
+    }
+    tcpshake_health_free(h);
+}
+
 /* What writing to a memory stream gives: the text (caller frees). */
 static char *written(struct tcpshake_health *h, bool closed, uint64_t until_ns,
                      enum tcpshake_format f, enum tcpshake_status want)
@@ -321,13 +380,15 @@ static void test_add_event(void)
     struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 10 * SEC, 64);
     struct tcpshake_record snap = rec(1, 1, 5, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0 + SEC);
     snap.server_side_ns = 60 * (int64_t)MS;
-    snap.app_latency_ns = 5 * (int64_t)MS; /* not in a snapshot's share */
+    snap.app_latency_ns = 5 * (int64_t)MS;       /* not in a snapshot's share */
+    snap.tls.outcome = TCPSHAKE_TLS_ESTABLISHED; /* nor the TLS handshake */
     tcpshake_health_add_event(h, TCPSHAKE_EVENT_HANDSHAKE, &snap);
     CHECK_INT(rows_of(h, rows), 1);
     CHECK_U64(rows[0]->connections, 1);
     CHECK_U64(rows[0]->established, 1);
     CHECK_U64(hist_count(&rows[0]->server_side), 1);
     CHECK_U64(hist_count(&rows[0]->app_latency), 0);
+    CHECK_U64(rows[0]->tls_connections, 0);
     struct tcpshake_record close = snap;
     close.n_syn = 2;
     tcpshake_health_add_event(h, TCPSHAKE_EVENT_CLOSE, &close);
@@ -336,6 +397,8 @@ static void test_add_event(void)
     CHECK_U64(rows[0]->syns, 1); /* as the snapshot said */
     CHECK_U64(hist_count(&rows[0]->server_side), 1);
     CHECK_U64(hist_count(&rows[0]->app_latency), 1);
+    CHECK_U64(rows[0]->tls_connections, 1);
+    CHECK_U64(rows[0]->tls_established, 1);
     /* A close whose row is not held (another server) makes none. */
     struct tcpshake_record other = rec(1, 1, 6, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0 + SEC);
     tcpshake_health_add_event(h, TCPSHAKE_EVENT_CLOSE, &other);
@@ -399,6 +462,7 @@ int main(void)
     test_by_port_subnet_client();
     test_buckets();
     test_percentiles();
+    test_tls();
     test_eviction();
     test_formats();
     test_write_closed();

@@ -963,9 +963,10 @@ static void test_summary(const struct tcpshake_record *recs)
         "{\"summary\":\"run\",\"connections\":6,\"outcomes\":{\"established\":",
         "\"capture_point\":\"near_client\",\"top_servers\":[{\"server\":",
         ",\"skipped\":{\"truncated\":0,\"malformed\":0,\"not_tcp\":3,",
-        ",\"server_evictions\":0,\"capture\":{\"packets_read\":40,\"packets_tcp\":37,",
-        ",\"flows_peak\":2,\"first_ns\":null,\"last_ns\":null,\"live\":false,"
-        "\"live_received\":null,\"live_dropped\":null,\"live_if_dropped\":null}}\n",
+        ",\"server_evictions\":0,\"tls_connections\":0,",
+        ",\"tls_syn_to_data_max_ns\":null,\"capture\":{\"packets_read\":40,\"packets_tcp\":37,",
+        (",\"flows_peak\":2,\"first_ns\":null,\"last_ns\":null,\"live\":false,"
+         "\"live_received\":null,\"live_dropped\":null,\"live_if_dropped\":null}}\n"),
     };
     for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
         CHECK(json != NULL && strstr(json, members[i]) != NULL);
@@ -1023,6 +1024,119 @@ static void test_summary_eviction(const struct tcpshake_record *recs)
     got = summary_text(sum, &st);
     CHECK(got != NULL && strstr(got, "  server table evictions               3977\n") != NULL);
     free(got);
+    tcpshake_summary_free(sum);
+}
+
+/* A record's TLS handshake: established with version v, or an alert by `by`. */
+static void set_tls(struct tcpshake_record *r, enum tcpshake_tls_outcome o, uint16_t v,
+                    int64_t server_side_ns, int64_t handshake_ns)
+{
+    memset(&r->tls, 0, sizeof(r->tls));
+    r->tls.outcome = o;
+    r->tls.version = v;
+    r->tls.server_side_ns = server_side_ns;
+    r->tls.client_side_ns = TCPSHAKE_NO_TIME;
+    r->tls.handshake_ns = handshake_ns;
+    r->tls.syn_to_data_ns = TCPSHAKE_NO_TIME;
+}
+
+/*
+ * TLS across connections: a TLS block in the text only when some record had
+ * TLS (a run without keeps its summary as before), and the same counts and
+ * percentiles in the JSON object, zeros when there was none.
+ */
+static void test_summary_tls(const struct tcpshake_record *recs)
+{
+    struct tcpshake_summary *sum = tcpshake_summary_new();
+    CHECK(sum != NULL);
+    if (sum == NULL) {
+        return;
+    }
+    struct tcpshake_record r = recs[0];
+    tcpshake_summary_add(sum, &r); /* no TLS */
+    char *got = summary_text(sum, NULL);
+    CHECK(got != NULL && strstr(got, "tls") == NULL);
+    free(got);
+    char *json = NULL;
+    size_t json_len = 0;
+    struct tcpshake_stats st;
+    memset(&st, 0, sizeof(st));
+    FILE *fp = open_memstream(&json, &json_len);
+    CHECK_INT(tcpshake_summary_write_json(sum, &st, fp), TCPSHAKE_OK);
+    fclose(fp);
+    CHECK(json != NULL && strstr(json, ",\"tls_connections\":0,") != NULL);
+    CHECK(json != NULL &&
+          strstr(json, ",\"tls_handshake_count\":0,\"tls_handshake_min_ns\":null,") != NULL);
+    free(json);
+
+    set_tls(&r, TCPSHAKE_TLS_ESTABLISHED, 0x0304, 2000000, 5000000);
+    r.tls.resumed = true;
+    r.tls.resumption = TCPSHAKE_TLS_RESUMPTION_PSK;
+    r.tls.hrr = true;
+    r.tls.client_side_ns = 1000000;
+    r.tls.syn_to_data_ns = 9000000;
+    tcpshake_summary_add(sum, &r);
+    set_tls(&r, TCPSHAKE_TLS_ESTABLISHED, 0x0303, 4000000, 7000000);
+    tcpshake_summary_add(sum, &r);
+    set_tls(&r, TCPSHAKE_TLS_ALERT, 0x0303, 3000000, TCPSHAKE_NO_TIME);
+    r.tls.alert_level = 2;
+    r.tls.alert_desc = 40;
+    r.tls.alert_by = TCPSHAKE_WHO_SERVER;
+    tcpshake_summary_add(sum, &r);
+    set_tls(&r, TCPSHAKE_TLS_ALERT, 0, TCPSHAKE_NO_TIME, TCPSHAKE_NO_TIME);
+    r.tls.alert_level = 2;
+    r.tls.alert_desc = 200; /* unassigned: counted as other */
+    r.tls.alert_by = TCPSHAKE_WHO_CLIENT;
+    tcpshake_summary_add(sum, &r);
+    /* A handshake_ns outside an established handshake is not the handshake's time. */
+    set_tls(&r, TCPSHAKE_TLS_NO_SERVER_HELLO, 0, TCPSHAKE_NO_TIME, 99000000);
+    tcpshake_summary_add(sum, &r);
+
+    got = summary_text(sum, NULL);
+    CHECK(got != NULL &&
+          strstr(got,
+                 "tls: 5 connections, 2 established (40.0%)\n"
+                 "  outcomes       established 2, alert 2, no_server_hello 1\n"
+                 "  versions       TLS1.2 2, TLS1.3 1\n"
+                 "  resumed        1 (50.0% of established), psk 1\n"
+                 "  hello retry    1\n"
+                 "  alerts         2 (by client 1, by server 1)\n"
+                 "    described    handshake_failure 1, other 1\n"
+                 "tls latency in ms (percentiles ±3.125%, min and max exact):\n"
+                 "                      count        min        p50        p90        p99        "
+                 "max\n"
+                 "  server side             3      2.000      2.949      3.998      3.998      "
+                 "4.000\n"
+                 "  client side             1      1.000      1.000      1.000      1.000      "
+                 "1.000\n"
+                 "  handshake               2      5.000      5.112      6.947      6.947      "
+                 "7.000\n"
+                 "  syn to data             1      9.000      9.000      9.000      9.000      "
+                 "9.000\n"
+                 "top servers by connections") != NULL);
+    free(got);
+
+    json = NULL;
+    fp = open_memstream(&json, &json_len);
+    CHECK_INT(tcpshake_summary_write_json(sum, &st, fp), TCPSHAKE_OK);
+    fclose(fp);
+    static const char *const members[] = {
+        ",\"server_evictions\":0,\"tls_connections\":5,\"tls_outcomes\":{\"none\":0,"
+        "\"established\":2,\"alert\":2,\"reset\":0,\"fin\":0,\"no_server_hello\":1,",
+        ",\"tls_versions\":{\"SSL3.0\":0,\"TLS1.0\":0,\"TLS1.1\":0,\"TLS1.2\":2,\"TLS1.3\":1,"
+        "\"other\":0},\"tls_resumed\":1,\"tls_resumption\":{\"none\":0,\"session_id\":0,"
+        "\"ticket\":0,\"psk\":1},\"tls_hrr\":1,\"tls_alerts\":2,\"tls_alerts_by_client\":1,"
+        "\"tls_alerts_by_server\":1,\"tls_alert_descriptions\":{\"close_notify\":0,",
+        ",\"handshake_failure\":1,",
+        ",\"no_application_protocol\":0,\"other\":1},\"tls_server_side_count\":3,"
+        "\"tls_server_side_min_ns\":2000000,",
+        ",\"tls_handshake_count\":2,\"tls_handshake_min_ns\":5000000,",
+        ",\"tls_syn_to_data_max_ns\":9000000,\"capture\":{",
+    };
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        CHECK(json != NULL && strstr(json, members[i]) != NULL);
+    }
+    free(json);
     tcpshake_summary_free(sum);
 }
 
@@ -1146,5 +1260,6 @@ int main(void)
     test_sink_api(recs);
     test_summary(recs);
     test_summary_eviction(recs);
+    test_summary_tls(recs);
     return check_report("sinks");
 }
