@@ -169,9 +169,9 @@ TCPSHAKE_API enum tcpshake_status tcpshake_health_write_closed(struct tcpshake_h
  * closes (rows as their buckets close: tcpshake_set_event_fn's events).
  * TCPSHAKE_EVENT_HANDSHAKE: the snapshot counts as tcpshake_health_add counts
  * a record (SYN and SYN-ACK counts as they were then), all but its
- * application latency; TCPSHAKE_EVENT_CLOSE: the close record adds only its
- * application latency (it needs payload after the handshake), and only while
- * its row is still held. Use this or tcpshake_health_add, not both.
+ * application latency and TLS handshake; TCPSHAKE_EVENT_CLOSE: the close
+ * record adds only those (they need payload after the handshake), and only
+ * while its row is still held. Use this or tcpshake_health_add, not both.
  */
 TCPSHAKE_API void tcpshake_health_add_event(struct tcpshake_health *h, enum tcpshake_event ev,
                                             const struct tcpshake_record *r);
