@@ -115,6 +115,7 @@ schema: $(FIELDS)
 	$(FIELDS) health-schema >docs/health.schema.json
 	$(FIELDS) alert-schema >docs/alert.schema.json
 	$(FIELDS) summary-schema >docs/summary.schema.json
+	$(FIELDS) interval-schema >docs/interval.schema.json
 
 # ------------------------------------------------------------------- tests
 

@@ -3,7 +3,8 @@
  * detectors (--detect and its thresholds). See cli_agg.h.
  *
  * Output: with --by the health rows go to standard output, in the -o format,
- * instead of the per-connection records, once the input has ended. With
+ * instead of the per-connection records, once the input has ended; live with
+ * --bucket, each bucket's rows as it closes (agg_set_live, agg_clock). With
  * --detect each alert is a JSON line on standard error as soon as it is
  * raised (whatever -o says), and the summary ends with an alerts section.
  */
@@ -34,7 +35,9 @@ void agg_usage(FILE *out)
           "                          by kind, SYN / SYN-ACK retransmission rates, latency\n"
           "                          p50/p95/p99/max (within 3.125%), in the -o format\n"
           "  --bucket DURATION       with --by: one row per group and time bucket (of the\n"
-          "                          connection's first packet), e.g. 10s, 1m, 500ms, 1h\n"
+          "                          connection's first packet), e.g. 10s, 1m, 500ms, 1h;\n"
+          "                          live (-i), each bucket's rows as soon as it ends\n"
+          "                          plus the handshake timeout, not at the end\n"
           "  --detect                detect SYN floods, SYN cookies, backscatter, port\n"
           "                          scans, injected RSTs and repeated failures: alerts as\n"
           "                          JSON lines on standard error, listed in the summary\n"
@@ -194,6 +197,7 @@ bool agg_start(struct agg_run *run, const struct agg_options *o, struct tcpshake
     memset(run, 0, sizeof(*run));
     run->report = report;
     if (o->by) {
+        run->bucket_ns = o->health.bucket_ns;
         run->health = tcpshake_health_new(&o->health);
         if (run->health == NULL) {
             return false;
@@ -216,8 +220,87 @@ void agg_set_alert_hook(struct agg_run *run, void (*fn)(bool before, void *user)
 
 void agg_record(struct agg_run *run, const struct tcpshake_record *r)
 {
-    tcpshake_health_add(run->health, r);
+    if (run->live_rows) {
+        tcpshake_health_add_event(run->health, TCPSHAKE_EVENT_CLOSE, r);
+    } else {
+        tcpshake_health_add(run->health, r);
+    }
     tcpshake_detect_add(run->detect, r);
+}
+
+bool agg_set_live(struct agg_run *run, uint64_t handshake_timeout_ns, enum tcpshake_format fmt)
+{
+    run->live_rows = run->health != NULL && run->bucket_ns > 0;
+    run->handshake_timeout_ns = handshake_timeout_ns;
+    run->format = fmt;
+    return run->live_rows;
+}
+
+void agg_event(struct agg_run *run, const struct tcpshake_record *r)
+{
+    if (run->live_rows) {
+        tcpshake_health_add_event(run->health, TCPSHAKE_EVENT_HANDSHAKE, r);
+    }
+}
+
+bool agg_clock(struct agg_run *run, uint64_t clock_ns)
+{
+    if (!run->live_rows || clock_ns <= run->handshake_timeout_ns) {
+        return true;
+    }
+    /* A handshake in a bucket that ended by then was decided before clock_ns:
+     * its SYN is older than the handshake timeout, or it was answered. */
+    errno = 0;
+    return tcpshake_health_write_closed(run->health, clock_ns - run->handshake_timeout_ns, stdout,
+                                        run->format) == TCPSHAKE_OK;
+}
+
+/* Live rows are written within two ticks of their bucket's end plus the timeout. */
+#define LIVE_TICK_NS 100000000u
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+    while (b != 0) {
+        uint64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+void agg_ticker_start(struct agg_ticker *t, bool live_rows, uint64_t block_ns)
+{
+    memset(t, 0, sizeof(*t));
+    t->block_ns = block_ns;
+    if (!live_rows) {
+        return;
+    }
+    /* A tick that divides the block keeps the blocks' bounds where they were. */
+    t->tick_ns = block_ns != 0 ? gcd(block_ns, LIVE_TICK_NS) : LIVE_TICK_NS;
+    if (t->tick_ns < 1000000u) {
+        t->tick_ns = block_ns; /* an odd block: rows checked at its bounds only */
+    }
+}
+
+bool agg_ticker_block(struct agg_ticker *t, uint64_t *start_ns, uint64_t *end_ns)
+{
+    if (t->tick_ns == 0 || t->tick_ns == t->block_ns) {
+        return t->block_ns != 0;
+    }
+    if (t->block_ns == 0) {
+        return false;
+    }
+    if (t->block_start_ns == 0) {
+        t->block_start_ns = *start_ns; /* the first packet, as the library's first interval */
+    }
+    uint64_t elapsed = *end_ns - t->block_start_ns;
+    if (elapsed < t->block_ns) {
+        return false;
+    }
+    *start_ns = t->block_start_ns;
+    *end_ns = t->block_start_ns + elapsed / t->block_ns * t->block_ns;
+    t->block_start_ns = *end_ns;
+    return true;
 }
 
 /* Rows the full table evicted leave connections out of every row: say so on
@@ -234,6 +317,19 @@ static void warn_evictions(const struct agg_run *run, const struct tcpshake_stat
             " of %" PRIu64 " connections are in no row (a longer --bucket or a coarser"
             " --by needs fewer rows)\n",
             rows, conns, st != NULL ? st->connections : 0);
+}
+
+/* Live rows: connections decided after their bucket's rows were written. */
+static void warn_late(const struct agg_run *run)
+{
+    uint64_t late = tcpshake_health_late(run->health);
+    if (late == 0) {
+        return;
+    }
+    fprintf(stderr,
+            "tcpshake: --by: %" PRIu64 " connections were decided after their bucket's rows"
+            " were written, and are in no row\n",
+            late);
 }
 
 void agg_set_terminal(struct agg_run *run, unsigned width, bool bucket)
@@ -262,7 +358,9 @@ static bool write_fitted(const struct agg_run *run)
 bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcpshake_stats *st)
 {
     tcpshake_detect_finish(run->detect, st != NULL ? st->last_ns : 0);
-    if (run->health != NULL && fmt == TCPSHAKE_FORMAT_TABLE && run->terminal) {
+    /* Live rows go out as their buckets close, in the library's columns: the
+     * fitted table needs every row first. */
+    if (run->health != NULL && fmt == TCPSHAKE_FORMAT_TABLE && run->terminal && !run->live_rows) {
         if (!write_fitted(run)) {
             return false;
         }
@@ -271,6 +369,7 @@ bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcps
         return false;
     }
     warn_evictions(run, st);
+    warn_late(run);
     return !run->write_failed;
 }
 

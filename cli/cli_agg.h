@@ -54,6 +54,22 @@ struct agg_run {
     bool bucket;    /* --bucket given: show the bucket column */
     struct tcpshake_report *report; /* --html: alerts go on its timeline too (borrowed) */
     uint64_t alerts[TCPSHAKE_ALERT_COUNT]; /* raised so far, by kind */
+    /* Live rows (agg_set_live): each bucket's rows as it closes. */
+    bool live_rows;
+    uint64_t bucket_ns; /* --bucket; 0: none */
+    uint64_t handshake_timeout_ns;
+    enum tcpshake_format format;
+};
+
+/*
+ * The clock of a live capture with live rows: the library's interval callback
+ * comes every tick_ns, finer than the --stats-interval blocks (or the metrics'
+ * second) it also drives; agg_ticker_block says when one of those is due.
+ */
+struct agg_ticker {
+    uint64_t tick_ns;  /* the library's interval; 0: no live rows, blocks are the intervals */
+    uint64_t block_ns; /* --stats-interval, the metrics' 1 s, or 0: none */
+    uint64_t block_start_ns;
 };
 
 void agg_options_default(struct agg_options *o);
@@ -80,5 +96,25 @@ bool agg_finish(struct agg_run *run, enum tcpshake_format fmt, const struct tcps
 /* The alerts section after the summary. */
 void agg_summary(const struct agg_run *run, FILE *out);
 void agg_free(struct agg_run *run);
+
+/*
+ * Live capture: with --by and --bucket, count each connection when its
+ * handshake is decided (agg_event) and write a bucket's rows once the
+ * capture clock has passed its end plus the handshake timeout (agg_clock).
+ * True when that is on: the caller then needs the handshake events.
+ */
+bool agg_set_live(struct agg_run *run, uint64_t handshake_timeout_ns, enum tcpshake_format fmt);
+/* A TCPSHAKE_EVENT_HANDSHAKE snapshot. */
+void agg_event(struct agg_run *run, const struct tcpshake_record *r);
+/* Every expiry before clock_ns has been reported: write the rows of the buckets
+ * that are over. False when writing failed (errno says why). */
+bool agg_clock(struct agg_run *run, uint64_t clock_ns);
+
+/* The interval callback's period for live rows beside blocks of block_ns (0: none). */
+void agg_ticker_start(struct agg_ticker *t, bool live_rows, uint64_t block_ns);
+/* One interval [*start_ns, *end_ns) of tick_ns passed: true when a block is
+ * due, then [*start_ns, *end_ns) is that block, as the library would have
+ * called it with block_ns as its interval. */
+bool agg_ticker_block(struct agg_ticker *t, uint64_t *start_ns, uint64_t *end_ns);
 
 #endif

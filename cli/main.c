@@ -88,6 +88,7 @@ struct run {
     struct tcpshake_summary *interval; /* --stats-interval: this interval's handshakes */
     FILE *summary_json;                /* --summary-json: opened before the run */
     FILE *interval_out;                /* where interval blocks go */
+    bool interval_json;                /* -o json: each one a JSON object */
     uint64_t interval_ns;              /* --stats-interval */
     unsigned events;                   /* EVENTS_* */
     bool live;                         /* flush after every record */
@@ -96,6 +97,7 @@ struct run {
     bool out_gone;                    /* standard output's reader went away (EPIPE) */
     bool time_origin;                 /* --time-format offset: the sink has its origin */
     struct agg_run agg;               /* health rows and detectors (cli/agg.c) */
+    struct agg_ticker ticker;         /* live rows: the interval callback's own period */
     struct select_run sel;            /* which records are written (cli/select.c) */
     struct table *table;              /* the terminal's table instead of the sink, or NULL */
     struct rotator rotator;           /* -w rotation: the next file (cli/rotate.c) */
@@ -155,7 +157,8 @@ static void usage(FILE *out)
             "                          is decided; all: both, with an \"event\" field\n"
             "  --stats-interval D      every D (capture time; wall time live) print the\n"
             "                          handshakes decided in that interval: outcomes,\n"
-            "                          latency percentiles, top servers\n"
+            "                          latency percentiles, top servers (-o json: one\n"
+            "                          JSON object per interval, on standard error)\n"
             "  -o table|json|csv|zeek|zeek-json\n"
             "                          output format, in any case (default: table on a\n"
             "                          terminal, json otherwise); zeek: conn.log TSV,\n"
@@ -796,6 +799,7 @@ static void on_event(enum tcpshake_event ev, const struct tcpshake_record *r, vo
         put_record(run, ev, r);
     }
     tcpshake_summary_add(run->interval, r);
+    agg_event(&run->agg, r);
 }
 
 /* ISO-8601 UTC to the second; to the millisecond when the interval is not whole seconds. */
@@ -820,6 +824,16 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
 {
     struct run *run = user;
     char a[40], b[40];
+    if (run->ticker.tick_ns != 0) {
+        /* Live rows: every expiry before start_ns has been reported (the sweep at the
+         * clock that ended the last interval), so the rows due by then are final. */
+        if (!run->out_gone && !agg_clock(&run->agg, start_ns)) {
+            take_write_error(run, errno != 0 ? errno : EIO);
+        }
+        if (!agg_ticker_block(&run->ticker, &start_ns, &end_ns)) {
+            return;
+        }
+    }
     if (run->metrics != NULL) {
         metrics_tick(run->metrics, run->h != NULL ? tcpshake_get_stats(run->h) : NULL);
     }
@@ -831,9 +845,15 @@ static void on_interval(uint64_t start_ns, uint64_t end_ns, void *user)
         take_write_error(run, writer_sync(run->writer));
     }
     bool ms = run->interval_ns % 1000000000u != 0;
-    fprintf(run->interval_out, "\ninterval %s to %s:\n", iso_seconds(start_ns, ms, a, sizeof(a)),
-            iso_seconds(end_ns, ms, b, sizeof(b)));
-    tcpshake_summary_print(run->interval, NULL, run->interval_out);
+    if (run->interval_json) {
+        /* One line, as the records are: an error on standard error is not the run's. */
+        (void)tcpshake_summary_write_interval_json(run->interval, start_ns, end_ns,
+                                                   run->interval_out);
+    } else {
+        fprintf(run->interval_out, "\ninterval %s to %s:\n",
+                iso_seconds(start_ns, ms, a, sizeof(a)), iso_seconds(end_ns, ms, b, sizeof(b)));
+        tcpshake_summary_print(run->interval, NULL, run->interval_out);
+    }
     tcpshake_summary_free(run->interval);
     run->interval = cli_summary_new(); /* NULL (out of memory) only skips blocks */
 }
@@ -1121,14 +1141,20 @@ static int analyse(const struct options *o, struct run *run)
         tcpshake_free(h);
         return EXIT_RUNTIME;
     }
-    if (run->events & EVENTS_HANDSHAKE || o->stats_interval != 0) {
+    /* Live --by --bucket: rows as their buckets close, counted at the handshake. */
+    bool live_rows =
+            o->iface != NULL && agg_set_live(&run->agg, o->cfg.handshake_timeout_ns, o->format);
+    if (run->events & EVENTS_HANDSHAKE || o->stats_interval != 0 || live_rows) {
         tcpshake_set_event_fn(h, on_event, run);
     }
-    if (o->stats_interval != 0) {
-        tcpshake_set_interval(h, o->stats_interval, on_interval, run);
-    } else if (run->metrics != NULL && o->iface != NULL) {
-        /* Live: fresh metrics every second of wall time, even while the link is idle. */
-        tcpshake_set_interval(h, 1000000000u, on_interval, run);
+    /* Live: fresh metrics every second of wall time, even while the link is idle. */
+    uint64_t block = o->stats_interval != 0                     ? o->stats_interval
+                     : run->metrics != NULL && o->iface != NULL ? 1000000000u
+                                                                : 0;
+    agg_ticker_start(&run->ticker, live_rows, block);
+    uint64_t every = run->ticker.tick_ns != 0 ? run->ticker.tick_ns : block;
+    if (every != 0) {
+        tcpshake_set_interval(h, every, on_interval, run);
     }
     if (o->ladder.on && tcpshake_set_ladders(h, run->ladders) != TCPSHAKE_OK) {
         complain("--ladder: %s", tcpshake_errmsg(h));
@@ -1324,6 +1350,7 @@ int main(int argc, char **argv)
     run.interval_ns = o.stats_interval;
     /* Beside a table on standard output; elsewhere (json ..., ladders) on standard error. */
     run.interval_out = o.format == TCPSHAKE_FORMAT_TABLE && !o.ladder.on ? stdout : stderr;
+    run.interval_json = o.format == TCPSHAKE_FORMAT_JSON || o.format == TCPSHAKE_FORMAT_ZEEK_JSON;
     bool sink_wanted = !agg_replaces_records(&o.agg) && !o.ladder.on;
     run.color = (flags & TCPSHAKE_SINK_COLOR) != 0;
     if (o.ladder.on) {

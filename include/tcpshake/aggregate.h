@@ -64,6 +64,14 @@ TCPSHAKE_API enum tcpshake_status tcpshake_summary_print(const struct tcpshake_s
 TCPSHAKE_API enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *s,
                                                               const struct tcpshake_stats *stats,
                                                               FILE *out);
+/* Write the summary as one interval's JSON object on one line: the records it
+ * was given are the handshakes decided in [start_ns, end_ns) (a fresh summary
+ * per interval, fed TCPSHAKE_EVENT_HANDSHAKE snapshots); its first member
+ * "interval" holds start_ns as ISO-8601 (docs/interval.schema.json). Returns
+ * OK, ERR_ARG or ERR_WRITE. */
+TCPSHAKE_API enum tcpshake_status
+tcpshake_summary_write_interval_json(const struct tcpshake_summary *s, uint64_t start_ns,
+                                     uint64_t end_ns, FILE *out);
 TCPSHAKE_API void tcpshake_summary_free(struct tcpshake_summary *s);
 
 /* The capture point judged from the summary's server side and client side
@@ -141,6 +149,35 @@ TCPSHAKE_API void tcpshake_health_add(struct tcpshake_health *h, const struct tc
  */
 TCPSHAKE_API enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE *out,
                                                         enum tcpshake_format fmt);
+/*
+ * Rows as their buckets close (a live capture; needs bucket_ns > 0, else
+ * ERR_ARG): the caller knows that no more connections will come for a bucket
+ * that ended at or before until_ns (for a live capture: the handshake timeout
+ * has passed since), and the rows of those buckets are written now, ordered
+ * by bucket then group, each line as tcpshake_health_write writes it (the
+ * header of TABLE, CSV or ZEEK before the first row ever written), flushed,
+ * and forgotten. tcpshake_health_write writes the rest and the trailer, whose
+ * row count includes the rows written here. A connection that comes later
+ * for a bucket already written is in no row: tcpshake_health_late counts it.
+ * Returns OK, ERR_ARG, ERR_NOMEM or ERR_WRITE.
+ */
+TCPSHAKE_API enum tcpshake_status tcpshake_health_write_closed(struct tcpshake_health *h,
+                                                               uint64_t until_ns, FILE *out,
+                                                               enum tcpshake_format fmt);
+/*
+ * Count a connection when its handshake is decided rather than when it
+ * closes (rows as their buckets close: tcpshake_set_event_fn's events).
+ * TCPSHAKE_EVENT_HANDSHAKE: the snapshot counts as tcpshake_health_add counts
+ * a record (SYN and SYN-ACK counts as they were then), all but its
+ * application latency and TLS handshake; TCPSHAKE_EVENT_CLOSE: the close
+ * record adds only those (they need payload after the handshake), and only
+ * while its row is still held. Use this or tcpshake_health_add, not both.
+ */
+TCPSHAKE_API void tcpshake_health_add_event(struct tcpshake_health *h, enum tcpshake_event ev,
+                                            const struct tcpshake_record *r);
+/* Connections that came for a bucket already written (tcpshake_health_write_closed):
+ * in no row. h NULL: 0. */
+TCPSHAKE_API uint64_t tcpshake_health_late(const struct tcpshake_health *h);
 /* Rows evicted from the full table so far, and the connections they had
  * counted (which no written row includes). h NULL: both 0. */
 TCPSHAKE_API void tcpshake_health_evictions(const struct tcpshake_health *h, uint64_t *rows,

@@ -13,6 +13,16 @@
  * connections), and the eviction is counted. Latency quantiles come from
  * hist.h: within HIST_ERROR_PCT (3.125 %) of the exact sample, min and max
  * exact. Histograms merge, so coarser views could be built from these rows.
+ *
+ * Rows as their buckets close (tcpshake_health_write_closed, for a live
+ * capture): the caller says up to when no more connections will come for a
+ * bucket; the rows of the buckets that ended by then are written in the
+ * order tcpshake_health_write uses and forgotten (the table is compacted,
+ * entries keep their order of arrival). A record for a bucket already
+ * written is counted as late, in no row. Fed by tcpshake_health_add_event, a
+ * row counts a connection at its handshake's decision, and its close adds
+ * only what needs payload after the handshake: the application latency and
+ * the TLS handshake.
  */
 #include "agg_health.h"
 
@@ -40,6 +50,10 @@ struct tcpshake_health {
     struct health_row *rows;      /* cfg.max_rows */
     uint64_t evicted_rows;        /* rows replaced by newer groups */
     uint64_t evicted_connections; /* connections those rows had counted */
+    uint64_t closed_buckets;      /* buckets 0 .. closed_buckets-1 are written */
+    uint64_t rows_written;        /* by tcpshake_health_write_closed */
+    bool header_written;          /* the table's, CSV's or Zeek's header, by it */
+    uint64_t late_connections;    /* came for a bucket already written: in no row */
 };
 
 static const char *const by_names[TCPSHAKE_HEALTH_BY_COUNT] = {
@@ -187,7 +201,8 @@ static void row_add_tls(struct health_row *row, const struct tcpshake_tls *t)
     }
 }
 
-static void row_add(struct health_row *row, const struct tcpshake_record *r)
+/* Everything a row takes from a record but what only its close knows (row_add_close). */
+static void row_add_handshake(struct health_row *row, const struct tcpshake_record *r)
 {
     if (r->first_ns < row->first_ns) {
         row->first_ns = r->first_ns;
@@ -209,10 +224,22 @@ static void row_add(struct health_row *row, const struct tcpshake_record *r)
     if (r->client_side_ns != TCPSHAKE_NO_TIME) {
         hist_add(&row->client_side, r->client_side_ns);
     }
+}
+
+/* What only the close knows: the application latency (payload after the handshake)
+ * and the TLS handshake. */
+static void row_add_close(struct health_row *row, const struct tcpshake_record *r)
+{
     if (r->app_latency_ns != TCPSHAKE_NO_TIME) {
         hist_add(&row->app_latency, r->app_latency_ns);
     }
     row_add_tls(row, &r->tls);
+}
+
+/* A record for a bucket whose rows were written already. */
+static bool too_late(const struct tcpshake_health *h, const struct tcpshake_record *r)
+{
+    return h->cfg.bucket_ns > 0 && r->first_ns / h->cfg.bucket_ns < h->closed_buckets;
 }
 
 /* ------------------------------------------------------------ ordering */
@@ -526,7 +553,49 @@ void tcpshake_health_add(struct tcpshake_health *h, const struct tcpshake_record
     if (h == NULL || r == NULL) {
         return;
     }
-    row_add(find_row(h, r), r);
+    if (too_late(h, r)) {
+        h->late_connections++;
+        return;
+    }
+    struct health_row *row = find_row(h, r);
+    row_add_handshake(row, r);
+    row_add_close(row, r);
+}
+
+/* The format a row is written in: a health row is no conn.log line, so
+ * zeek-json writes the rows of json. */
+static enum tcpshake_format row_format(enum tcpshake_format fmt)
+{
+    return fmt == TCPSHAKE_FORMAT_ZEEK_JSON ? TCPSHAKE_FORMAT_JSON : fmt;
+}
+
+/* The header of fmt (none for JSON); false when a line overflowed. */
+static bool write_header(const struct tcpshake_health *h, FILE *out, enum tcpshake_format fmt)
+{
+    if (fmt == TCPSHAKE_FORMAT_TABLE) {
+        table_header(h, out);
+        return true;
+    }
+    return fmt == TCPSHAKE_FORMAT_JSON || delimited_header(out, fmt == TCPSHAKE_FORMAT_ZEEK);
+}
+
+/* rows[0 .. n-1] in fmt (already row_format); false when a line overflowed. */
+static bool write_rows(const struct tcpshake_health *h, const struct health_row *const *rows,
+                       size_t n, FILE *out, enum tcpshake_format fmt)
+{
+    bool zeek = fmt == TCPSHAKE_FORMAT_ZEEK;
+    bool whole = true;
+    for (size_t i = 0; i < n; i++) {
+        if (fmt == TCPSHAKE_FORMAT_TABLE) {
+            table_row(h, rows[i], out);
+            continue;
+        }
+        char group[HEALTH_GROUP_LEN];
+        struct health_view v;
+        row_view(h, rows[i], group, &v);
+        whole &= fmt == TCPSHAKE_FORMAT_JSON ? json_row(&v, out) : delimited_row(&v, out, zeek);
+    }
+    return whole;
 }
 
 enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE *out,
@@ -541,32 +610,106 @@ enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE
         return TCPSHAKE_ERR_NOMEM;
     }
     health_rows(h, rows, n);
-    if (fmt == TCPSHAKE_FORMAT_ZEEK_JSON) {
-        fmt = TCPSHAKE_FORMAT_JSON; /* a health row is no conn.log line: the rows of json */
-    }
-    bool zeek = fmt == TCPSHAKE_FORMAT_ZEEK;
-    bool whole = true; /* no line overflowed */
-    if (fmt == TCPSHAKE_FORMAT_TABLE) {
-        table_header(h, out);
-    } else if (fmt != TCPSHAKE_FORMAT_JSON) {
-        whole = delimited_header(out, zeek);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (fmt == TCPSHAKE_FORMAT_TABLE) {
-            table_row(h, rows[i], out);
-            continue;
-        }
-        char group[HEALTH_GROUP_LEN];
-        struct health_view v;
-        row_view(h, rows[i], group, &v);
-        whole &= fmt == TCPSHAKE_FORMAT_JSON ? json_row(&v, out) : delimited_row(&v, out, zeek);
-    }
-    whole &= write_trailer(h, out, fmt, n);
+    fmt = row_format(fmt);
+    bool whole = h->header_written || write_header(h, out, fmt); /* no line overflowed */
+    whole &= write_rows(h, rows, n, out, fmt);
+    whole &= write_trailer(h, out, fmt, (size_t)h->rows_written + n);
     ts_free(rows);
     if (fflush(out) != 0 || ferror(out) || !whole) {
         return TCPSHAKE_ERR_WRITE;
     }
     return TCPSHAKE_OK;
+}
+
+/* Keep the rows of buckets from h->closed_buckets on, in their order of arrival. */
+static void compact(struct tcpshake_health *h)
+{
+    size_t n = h->index.n, kept = 0;
+    keytab_clear(&h->index);
+    for (size_t i = 0; i < n; i++) {
+        if (h->rows[i].bucket < h->closed_buckets) {
+            continue;
+        }
+        if (kept != i) {
+            h->rows[kept] = h->rows[i];
+        }
+        struct keytab_key key;
+        pack_key(&h->rows[kept], &key);
+        (void)keytab_add(&h->index, &key); /* entry `kept`: the table has room for all n */
+        kept++;
+    }
+}
+
+enum tcpshake_status tcpshake_health_write_closed(struct tcpshake_health *h, uint64_t until_ns,
+                                                  FILE *out, enum tcpshake_format fmt)
+{
+    if (h == NULL || out == NULL || (unsigned)fmt >= TCPSHAKE_FORMAT_COUNT ||
+        h->cfg.bucket_ns == 0) {
+        return TCPSHAKE_ERR_ARG;
+    }
+    uint64_t closed = until_ns / h->cfg.bucket_ns; /* buckets that ended by until_ns */
+    if (closed <= h->closed_buckets) {
+        return TCPSHAKE_OK;
+    }
+    size_t n = h->index.n;
+    const struct health_row **rows = ts_calloc(n > 0 ? n : 1, sizeof(*rows));
+    if (rows == NULL) {
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    health_rows(h, rows, n);
+    size_t due = 0; /* sorted by bucket first: the rows to write lead */
+    while (due < n && rows[due]->bucket < closed) {
+        due++;
+    }
+    fmt = row_format(fmt);
+    bool whole = true;
+    if (due > 0 && !h->header_written) {
+        whole = write_header(h, out, fmt);
+        h->header_written = true;
+    }
+    whole &= write_rows(h, rows, due, out, fmt);
+    ts_free(rows);
+    h->rows_written += due;
+    h->closed_buckets = closed;
+    if (due > 0) {
+        compact(h);
+    }
+    if (fflush(out) != 0 || ferror(out) || !whole) {
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
+}
+
+void tcpshake_health_add_event(struct tcpshake_health *h, enum tcpshake_event ev,
+                               const struct tcpshake_record *r)
+{
+    if (h == NULL || r == NULL) {
+        return;
+    }
+    if (ev == TCPSHAKE_EVENT_HANDSHAKE) {
+        if (too_late(h, r)) {
+            h->late_connections++;
+            return;
+        }
+        row_add_handshake(find_row(h, r), r);
+        return;
+    }
+    if (too_late(h, r)) {
+        return; /* counted (or counted late) at its handshake */
+    }
+    struct health_row k;
+    struct keytab_key key;
+    row_key(h, r, &k);
+    pack_key(&k, &key);
+    size_t e = keytab_find(&h->index, &key);
+    if (e != KEYTAB_NONE) {
+        row_add_close(&h->rows[e], r); /* not when its row was evicted since */
+    }
+}
+
+uint64_t tcpshake_health_late(const struct tcpshake_health *h)
+{
+    return h != NULL ? h->late_connections : 0;
 }
 
 void tcpshake_health_evictions(const struct tcpshake_health *h, uint64_t *rows,

@@ -47,6 +47,13 @@ void keytab_release(struct keytab *t)
     memset(t, 0, sizeof(*t));
 }
 
+void keytab_clear(struct keytab *t)
+{
+    memset(t->slot, 0, (t->mask + 1) * sizeof(*t->slot));
+    t->n = 0;
+    t->hand = 0;
+}
+
 static uint32_t key_hash(const struct keytab *t, const struct keytab_key *k)
 {
     return (uint32_t)siphash13(&t->secret, k->b, sizeof(k->b));

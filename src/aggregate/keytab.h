@@ -52,6 +52,8 @@ struct keytab {
  * then says why). */
 int keytab_init(struct keytab *t, size_t cap);
 void keytab_release(struct keytab *t);
+/* Forget every entry (the secret stays): the table is as keytab_init left it. */
+void keytab_clear(struct keytab *t);
 
 /* The entry holding k, or KEYTAB_NONE. */
 size_t keytab_find(const struct keytab *t, const struct keytab_key *k);

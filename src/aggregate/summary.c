@@ -645,6 +645,7 @@ static void summary_view(const struct tcpshake_summary *s, struct summary_view *
     v->n_top = top_view(s, server_connections, v->top);
     v->n_failing = top_view(s, server_failures, v->failing);
     v->server_evictions = s->server_evictions;
+    v->start_ns = v->end_ns = 0;
 }
 
 enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *s,
@@ -661,6 +662,34 @@ enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *
     struct text_cursor line = { buf, buf, buf + sizeof(buf), false, 0, 0 };
     struct text_cursor *b = &line;
     SUMMARY_FIELDS(JSON_FIELD, JSON_LIST, JSON_OBJECT)
+    json_close(b, line.start);
+    text_char(b, '\n');
+    if (line.overflow) {
+        return TCPSHAKE_ERR_WRITE; /* SUMMARY_JSON_CAP rules it out */
+    }
+    fwrite(line.start, 1, (size_t)(line.p - line.start), out);
+    if (fflush(out) != 0 || ferror(out)) {
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
+}
+
+enum tcpshake_status tcpshake_summary_write_interval_json(const struct tcpshake_summary *s,
+                                                          uint64_t start_ns, uint64_t end_ns,
+                                                          FILE *out)
+{
+    if (s == NULL || out == NULL) {
+        return TCPSHAKE_ERR_ARG;
+    }
+    struct summary_view view;
+    summary_view(s, &view);
+    view.start_ns = start_ns;
+    view.end_ns = end_ns;
+    const struct summary_view *v = &view;
+    char buf[SUMMARY_JSON_CAP];
+    struct text_cursor line = { buf, buf, buf + sizeof(buf), false, 0, 0 };
+    struct text_cursor *b = &line;
+    SUMMARY_INTERVAL_FIELDS(JSON_FIELD, JSON_LIST, JSON_OBJECT)
     json_close(b, line.start);
     text_char(b, '\n');
     if (line.overflow) {

@@ -168,6 +168,7 @@ struct summary_view {
     struct summary_server_view failing[SUMMARY_TOP]; /* by failures */
     size_t n_failing;
     uint64_t server_evictions;
+    uint64_t start_ns, end_ns; /* an interval's bounds (SUMMARY_INTERVAL_FIELDS); else 0 */
 };
 
 /* What the object summarises: the whole run (the value of its member "summary"). */
@@ -223,6 +224,31 @@ static inline const char *summary_scope_name(unsigned scope)
     SUMMARY_LATENCY_FIELDS(X, "tls_client_side", v->latency[SUMMARY_TLS_CLIENT_SIDE])              \
     SUMMARY_LATENCY_FIELDS(X, "tls_handshake", v->latency[SUMMARY_TLS_HANDSHAKE])                  \
     SUMMARY_LATENCY_FIELDS(X, "tls_syn_to_data", v->latency[SUMMARY_TLS_SYN_TO_DATA])
+
+/*
+ * One --stats-interval block as a JSON object (tcpshake_summary_write_interval_json):
+ * the handshakes decided in [start_ns, end_ns). Its first member, "interval",
+ * holds the start as ISO-8601 and tells it from every other document. No end
+ * reasons (a handshake is decided while its connection lives on) and no
+ * capture counters (they are the run's, in the summary).
+ */
+#define SUMMARY_INTERVAL_FIELDS(X, LIST, OBJECT)                                                   \
+    X(iso_stamp, "interval", v->start_ns)                                                          \
+    X(count, "start_ns", v->start_ns)                                                              \
+    X(count, "end_ns", v->end_ns)                                                                  \
+    X(count, "connections", v->connections)                                                        \
+    X(tally, "outcomes", tcpshake_outcome_name, v->by_outcome, TCPSHAKE_OUTCOME_COUNT)             \
+    SUMMARY_LATENCY_FIELDS(X, "server_side", v->latency[SUMMARY_SERVER_SIDE])                      \
+    SUMMARY_LATENCY_FIELDS(X, "client_side", v->latency[SUMMARY_CLIENT_SIDE])                      \
+    SUMMARY_LATENCY_FIELDS(X, "handshake", v->latency[SUMMARY_HANDSHAKE])                          \
+    SUMMARY_LATENCY_FIELDS(X, "app_latency", v->latency[SUMMARY_APP_LATENCY])                      \
+    X(real, "latency_error_pct", HIST_ERROR_PCT)                                                   \
+    X(name, "capture_point", tcpshake_capture_point_name, v->capture_point,                        \
+      TCPSHAKE_CAPTURE_POINT_COUNT)                                                                \
+    LIST("top_servers", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->top, v->n_top)       \
+    LIST("top_failing", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->failing,             \
+         v->n_failing)                                                                             \
+    X(count, "server_evictions", v->server_evictions)
 
 #define SUMMARY_SERVER_FIELDS(X)                                                                   \
     X(text, "server", e->server, SUMMARY_SERVER_LEN)                                               \

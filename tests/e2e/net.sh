@@ -72,5 +72,10 @@ fi
 if "$here/metrics.sh" "$cli" "$gen_trace" >"$tmp/metrics" 2>&1; then ok; else not_ok "metrics suite:"; grep -v '^metrics:' "$tmp/metrics"; fi
 grep '^metrics:' "$tmp/metrics"
 
+# Live --by --bucket rows as their buckets close, and --stats-interval -o json objects,
+# while real connections run in network namespaces (needs root).
+if "$here/liverows.sh" "$cli" >"$tmp/liverows" 2>&1; then ok; else not_ok "liverows suite:"; grep -v '^liverows:' "$tmp/liverows"; fi
+grep '^liverows:' "$tmp/liverows"
+
 echo "e2e-net: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The output field lists (src/output/record_fields.h, health_fields.h,
 # alert_fields.h, summary_fields.h, zeek_fields.h) against what ships and what
-# runs: docs/{record,health,alert,summary}.schema.json are what tools/fields
+# runs: docs/{record,health,alert,summary,interval}.schema.json are what tools/fields
 # prints; every JSON record of the tests/data captures, plain and with --events
 # all, every --by row and trailer (several groupings, with and without
 # --bucket), every --detect alert of those captures and of a generated flood
 # and scan, and every --summary-json object (which agrees with the records and
-# the text summary, and leaves the text summary as it was) validates against
+# the text summary, and leaves the text summary as it was) and every
+# --stats-interval -o json object validates against
 # them (Debian's python3-jsonschema); the CSV headers and
 # Zeek's #fields / #types lines the CLI prints are the generated ones; and the
 # man page documents every field name.
@@ -34,7 +35,8 @@ trap 'rm -rf "$tmp"' EXIT
 "$fields" health-schema >"$tmp/health.schema.json"
 "$fields" alert-schema >"$tmp/alert.schema.json"
 "$fields" summary-schema >"$tmp/summary.schema.json"
-for doc in schema health.schema alert.schema summary.schema; do
+"$fields" interval-schema >"$tmp/interval.schema.json"
+for doc in schema health.schema alert.schema summary.schema interval.schema; do
     name=$doc.json
     [ "$doc" = schema ] && name=record.schema.json
     if diff -u "$top/docs/$name" "$tmp/$doc.json" >"$tmp/diff"; then ok; else
@@ -297,6 +299,52 @@ PY
     tail -1 "$tmp/validate"
 else
     not_ok "records, --by rows, alerts and summaries against docs/*.schema.json ($n_files outputs):"
+    head -20 "$tmp/validate"
+fi
+
+# --stats-interval -o json: every interval object of the captures (the one-second
+# blocks on standard error) validates against docs/interval.schema.json, and a wrong
+# one does not.
+: >"$tmp/intervals"
+for cap in "$data"/*.pcap "$data"/*.pcapng; do
+    [ -e "$cap" ] || continue
+    "$cli" -r "$cap" -o json -q --stats-interval 1 2>&1 >/dev/null | grep '^{"interval":' \
+        >>"$tmp/intervals"
+done
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+    [ -n "${CI:-}" ] && not_ok "python3 jsonschema is missing (Debian: python3-jsonschema)"
+elif python3 - "$tmp/interval.schema.json" "$tmp/intervals" >"$tmp/validate" 2>&1 <<'PY'; then
+import json
+import sys
+
+import jsonschema
+
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+check = jsonschema.Draft202012Validator(schema)
+docs = [json.loads(l) for l in open(sys.argv[2])]
+bad = 0
+for doc in docs:
+    for err in check.iter_errors(doc):
+        bad += 1
+        print(f"interval {doc.get('interval')}: {err.json_path}: {err.message}")
+    if doc["end_ns"] <= doc["start_ns"] or sum(doc["outcomes"].values()) != doc["connections"]:
+        bad += 1
+        print(f"interval {doc.get('interval')}: bounds or outcome counts disagree")
+if len(docs) < 10 or not any(d["connections"] for d in docs):
+    bad += 1
+    print(f"only {len(docs)} interval objects")
+for wrong in ({**docs[-1], "summary": "run"}, {k: v for k, v in docs[-1].items() if k != "end_ns"}):
+    if check.is_valid(wrong):
+        bad += 1
+        print("interval schema accepts a wrong object:", json.dumps(wrong)[:200])
+print(f"{len(docs)} interval objects validated, {bad} errors")
+sys.exit(1 if bad else 0)
+PY
+    ok
+    tail -1 "$tmp/validate"
+else
+    not_ok "--stats-interval objects against docs/interval.schema.json:"
     head -20 "$tmp/validate"
 fi
 

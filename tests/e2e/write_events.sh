@@ -124,8 +124,33 @@ fi
 
 # --stats-interval on a file runs on capture time: this 15.3-second trace holds three whole
 # 5-second intervals (the last, partial one is left to the final summary).
-n=$("$cli" -r "$cap" -o json -q --stats-interval 5 2>&1 >/dev/null | grep -c '^interval ')
-if [ "$n" -eq 3 ]; then ok; else not_ok "--stats-interval 5: $n blocks, want 3"; fi
+# With -o json each is one JSON object on standard error, the handshakes of its 5 seconds;
+# the table keeps the text blocks (on standard output beside it).
+"$cli" -r "$cap" -o json --stats-interval 5 2>"$tmp/iv" >"$tmp/iv.json"
+python3 - "$tmp/iv" "$tmp/iv.json" <<'EOF' && ok || not_ok "--stats-interval 5 -o json"
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+recs = [json.loads(l) for l in open(sys.argv[2])]
+bad = []
+if len(objs) != 3 or any(list(o)[0] != "interval" for o in objs):
+    bad.append(f"{len(objs)} interval objects, want 3 led by 'interval'")
+for a, b in zip(objs, objs[1:]):
+    if a["end_ns"] != b["start_ns"] or b["end_ns"] - b["start_ns"] != 5 * 10**9:
+        bad.append(f"intervals not 5 s end to end: {a['start_ns']}..{a['end_ns']}, {b['start_ns']}..")
+# A handshake is decided by the ACK that completes it or the RST that refuses it.
+for o in objs:
+    want = sum(1 for r in recs if r["outcome"] in ("established", "refused")
+               and o["start_ns"] <= (r["ack_ns"] or r["server"]["rst_ns"] or 0) < o["end_ns"])
+    got = o["outcomes"]["established"] + o["outcomes"]["refused"]
+    if got != want:
+        bad.append(f"interval {o['interval']}: {got} established or refused, records say {want}")
+if sum(o["connections"] for o in objs) == 0:
+    bad.append("no handshake in any interval")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+n=$("$cli" -r "$cap" -o table --no-color --stats-interval 5 | grep -c '^interval ')
+if [ "$n" -eq 3 ]; then ok; else not_ok "--stats-interval 5 -o table: $n blocks, want 3"; fi
 
 # Errors: write failure exit 1 (one line); usage errors exit 2.
 "$cli" -r "$cap" -o json -q -w /dev/full >/dev/null 2>"$tmp/err"

@@ -2,7 +2,8 @@
  * test_health.c - per-group health rows: grouping by server, port, subnet and
  * client; time buckets; counters and retransmission totals; percentiles
  * within the histogram's stated error; eviction from a full table; the four
- * output formats; the capture point paragraph.
+ * output formats; rows written as their buckets close (the same text) and
+ * counted at the handshake; the capture point paragraph.
  */
 #include "agg_health.h"
 
@@ -309,6 +310,110 @@ static void test_tls(void)
     tcpshake_health_free(h);
 }
 
+/* What writing to a memory stream gives: the text (caller frees). */
+static char *written(struct tcpshake_health *h, bool closed, uint64_t until_ns,
+                     enum tcpshake_format f, enum tcpshake_status want)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    CHECK(out != NULL);
+    if (out == NULL) {
+        return NULL;
+    }
+    CHECK_INT(closed ? tcpshake_health_write_closed(h, until_ns, out, f)
+                     : tcpshake_health_write(h, out, f),
+              want);
+    fclose(out);
+    return buf;
+}
+
+/* Rows written as their buckets close, then the rest at the end: the same text, in
+ * every format, as all of them at the end. */
+static void test_write_closed(void)
+{
+    for (int f = 0; f < TCPSHAKE_FORMAT_COUNT; f++) {
+        struct tcpshake_health *all = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 10 * SEC, 64);
+        struct tcpshake_health *live = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 10 * SEC, 64);
+        feed_three(all);
+        feed_three(live);
+        char *want = written(all, false, 0, (enum tcpshake_format)f, TCPSHAKE_OK);
+        /* The first bucket [T0, T0+10s) has not ended by T0+9.999s: nothing yet. */
+        char *none = written(live, true, T0 + 10 * SEC - 1, (enum tcpshake_format)f, TCPSHAKE_OK);
+        char *first = written(live, true, T0 + 10 * SEC, (enum tcpshake_format)f, TCPSHAKE_OK);
+        char *again = written(live, true, T0 + 11 * SEC, (enum tcpshake_format)f, TCPSHAKE_OK);
+        const struct health_row *rows[64];
+        CHECK_INT(rows_of(live, rows), 1); /* the three rows written are forgotten */
+        /* Late for the first bucket: in no row, counted; the second bucket still takes one. */
+        struct tcpshake_record late = rec(1, 1, 5, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0 + SEC);
+        tcpshake_health_add(live, &late);
+        CHECK_U64(tcpshake_health_late(live), 1);
+        char *rest = written(live, false, 0, (enum tcpshake_format)f, TCPSHAKE_OK);
+        if (want != NULL && none != NULL && first != NULL && again != NULL && rest != NULL) {
+            CHECK_STR(none, "");
+            CHECK_STR(again, "");
+            CHECK(strlen(first) > 0);
+            size_t n = strlen(first);
+            CHECK(strncmp(want, first, n) == 0);
+            CHECK_STR(want + (strlen(want) >= n ? n : 0), rest);
+        }
+        free(want);
+        free(none);
+        free(first);
+        free(again);
+        free(rest);
+        tcpshake_health_free(all);
+        tcpshake_health_free(live);
+    }
+    struct tcpshake_health *whole = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 0, 64);
+    CHECK_INT(tcpshake_health_write_closed(whole, T0, stdout, TCPSHAKE_FORMAT_JSON),
+              TCPSHAKE_ERR_ARG); /* one bucket for the whole input never closes */
+    CHECK_U64(tcpshake_health_late(NULL), 0);
+    tcpshake_health_free(whole);
+}
+
+/* Counted at the handshake: all but the application latency, which the close adds
+ * while the row is held. */
+static void test_add_event(void)
+{
+    const struct health_row *rows[64];
+    struct tcpshake_health *h = health(TCPSHAKE_HEALTH_BY_SERVER, 24, 10 * SEC, 64);
+    struct tcpshake_record snap = rec(1, 1, 5, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0 + SEC);
+    snap.server_side_ns = 60 * (int64_t)MS;
+    snap.app_latency_ns = 5 * (int64_t)MS;       /* not in a snapshot's share */
+    snap.tls.outcome = TCPSHAKE_TLS_ESTABLISHED; /* nor the TLS handshake */
+    tcpshake_health_add_event(h, TCPSHAKE_EVENT_HANDSHAKE, &snap);
+    CHECK_INT(rows_of(h, rows), 1);
+    CHECK_U64(rows[0]->connections, 1);
+    CHECK_U64(rows[0]->established, 1);
+    CHECK_U64(hist_count(&rows[0]->server_side), 1);
+    CHECK_U64(hist_count(&rows[0]->app_latency), 0);
+    CHECK_U64(rows[0]->tls_connections, 0);
+    struct tcpshake_record close = snap;
+    close.n_syn = 2;
+    tcpshake_health_add_event(h, TCPSHAKE_EVENT_CLOSE, &close);
+    CHECK_INT(rows_of(h, rows), 1);
+    CHECK_U64(rows[0]->connections, 1);
+    CHECK_U64(rows[0]->syns, 1); /* as the snapshot said */
+    CHECK_U64(hist_count(&rows[0]->server_side), 1);
+    CHECK_U64(hist_count(&rows[0]->app_latency), 1);
+    CHECK_U64(rows[0]->tls_connections, 1);
+    CHECK_U64(rows[0]->tls_established, 1);
+    /* A close whose row is not held (another server) makes none. */
+    struct tcpshake_record other = rec(1, 1, 6, 80, TCPSHAKE_OUTCOME_ESTABLISHED, T0 + SEC);
+    tcpshake_health_add_event(h, TCPSHAKE_EVENT_CLOSE, &other);
+    CHECK_INT(rows_of(h, rows), 1);
+    /* After the bucket was written: a handshake is late, a close is not counted twice. */
+    char *out = written(h, true, T0 + 10 * SEC, TCPSHAKE_FORMAT_CSV, TCPSHAKE_OK);
+    free(out);
+    tcpshake_health_add_event(h, TCPSHAKE_EVENT_CLOSE, &close);
+    CHECK_U64(tcpshake_health_late(h), 0);
+    tcpshake_health_add_event(h, TCPSHAKE_EVENT_HANDSHAKE, &other);
+    CHECK_U64(tcpshake_health_late(h), 1);
+    CHECK_INT(rows_of(h, rows), 0);
+    tcpshake_health_free(h);
+}
+
 static void test_capture_point(void)
 {
     static const struct {
@@ -360,6 +465,8 @@ int main(void)
     test_tls();
     test_eviction();
     test_formats();
+    test_write_closed();
+    test_add_event();
     test_capture_point();
     test_bad_config_and_oom();
     return check_report("health");
