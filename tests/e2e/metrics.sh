@@ -229,11 +229,12 @@ kill -TERM "$load" 2>/dev/null
 wait "$load" 2>/dev/null
 load=
 
-# Prometheus against the records (it waits for a scrape that has them all).
+# Prometheus against the records (it waits until the records have settled and a scrape has
+# them all).
 ip netns exec "$nsc" python3 "$check" prom "$url" "$tmp/live" "$tmp/live.err" >"$tmp/promq" 2>&1 &
 promq=$!
 # ... while the summary's p99 comes from the end of the run: SIGINT once Prometheus agrees.
-for _ in $(seq 60); do
+for _ in $(seq 90); do
     grep -q 'agrees' "$tmp/promq" 2>/dev/null && break
     grep -q 'not ok' "$tmp/promq" 2>/dev/null && break
     sleep 0.5

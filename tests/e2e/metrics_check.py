@@ -193,17 +193,26 @@ def summary_p99_ms(path):
     return None
 
 
+# A closed connection's record comes when its close linger (5 s) is over; until the
+# records have been still for longer, one may be on its way, and the summary at the end
+# of the run would count it while no scrape had.
+SETTLED_S = 6
+
+
 def cmd_prom(url, jsonl, summary):
     recs = []
     got = None
-    for _ in range(60):
+    count, since = -1, time.monotonic()
+    for _ in range(80):
         recs = records(jsonl)
+        if len(recs) != count:
+            count, since = len(recs), time.monotonic()
         try:
             res = api(url, "sum(tcpshake_handshakes_total)")
             got = float(res[0]["value"][1]) if res else None
         except OSError:
             got = None
-        if got == len(recs) and recs:
+        if got == len(recs) and recs and time.monotonic() - since > SETTLED_S:
             break
         time.sleep(0.5)
     check(got == len(recs), f"Prometheus: sum(tcpshake_handshakes_total) {got}, records {len(recs)}")
