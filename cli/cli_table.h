@@ -28,6 +28,8 @@ struct table {
     bool color;
     bool begun;
     bool utf8; /* the ellipsis is one character (…), else three dots */
+    bool tls_line; /* default columns: a connection with TLS gets a second line */
+    unsigned term_width; /* 0: unknown */
     int cols[TABLE_MAX_COLUMNS];
     int width[TABLE_MAX_COLUMNS];
     int n_cols;

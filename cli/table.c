@@ -11,11 +11,19 @@
  * (state, end, time, cli_ms) until the endpoints have 21; a terminal too
  * narrow even then gets endpoints of 16 and fewer columns dropped. Columns
  * asked for with --columns or -v are never dropped: the rows may then wrap.
+ *
+ * With the default columns, a connection that carried a TLS handshake gets a
+ * second line under its row: version, TLS outcome, resumption, SNI, the TLS
+ * server and client sides and JA4. It is known only when the record closes, so
+ * it cannot be a column of a table whose header was written before the first
+ * record, and a capture without TLS prints what it printed before.
  */
 #include "cli_table.h"
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -296,6 +304,8 @@ void table_start(struct table *t, const struct table_options *o, unsigned width,
         t->width[i] = columns[t->cols[i]].width;
     }
     lay_out(t, width, !o->chosen);
+    t->tls_line = !o->chosen;
+    t->term_width = width;
 }
 
 /* ------------------------------------------------------------------ cells */
@@ -540,6 +550,68 @@ static void header(struct table *t)
     t->begun = true;
 }
 
+/* Append to a line being built; the line is cut at its end when full (it is not). */
+static void add(char *line, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+/* The TLS line under a row (see the top of the file), in words:
+ *   "tls TLS1.3 established resumed=psk sni=example.com tls_ms=12.345 tls_cli_ms=0.321 ja4=..."
+ * (an alert: "alert=40(fatal) by=server", its description's number), indented by two;
+ * on a terminal too narrow for it, it goes on over lines indented by six. */
+static void tls_line(const struct table *t, const struct tcpshake_tls *tl)
+{
+    static const char *const resumptions[] = { "", "session_id", "ticket", "psk" };
+    char line[512] = "", buf[CELL_LEN];
+    tls_version(buf, tl->version);
+    add(line, sizeof(line), "tls %s %s", buf, tcpshake_tls_outcome_name(tl->outcome));
+    if (tl->alert_by != TCPSHAKE_WHO_NONE) {
+        add(line, sizeof(line), " alert=%u%s by=%s", (unsigned)tl->alert_desc,
+            tl->alert_level == 2 ? "(fatal)" : "", tcpshake_who_name(tl->alert_by));
+    }
+    if (tl->hrr) {
+        add(line, sizeof(line), " hrr");
+    }
+    if (tl->resumed && tl->resumption < sizeof(resumptions) / sizeof(resumptions[0])) {
+        add(line, sizeof(line), " resumed=%s", resumptions[tl->resumption]);
+    }
+    if (tl->sni[0] != '\0') {
+        add(line, sizeof(line), " sni=%s", tl->sni);
+    }
+    if (tl->server_side_ns != TCPSHAKE_NO_TIME) {
+        fmt_ms(buf, tl->server_side_ns);
+        add(line, sizeof(line), " tls_ms=%s", buf);
+    }
+    if (tl->client_side_ns != TCPSHAKE_NO_TIME) {
+        fmt_ms(buf, tl->client_side_ns);
+        add(line, sizeof(line), " tls_cli_ms=%s", buf);
+    }
+    if (tl->ja4[0] != '\0') {
+        add(line, sizeof(line), " ja4=%s", tl->ja4);
+    }
+    /* Word by word: a word that would pass the terminal's edge starts a new line. */
+    int col = 2;
+    fputs("  ", t->out);
+    for (char *w = strtok(line, " "); w != NULL; w = strtok(NULL, " ")) {
+        int len = (int)strlen(w);
+        if (col > 2 && t->term_width > 0 && col + 1 + len > (int)t->term_width) {
+            fputs("\n      ", t->out);
+            col = 6;
+        } else if (col > 2) {
+            fputc(' ', t->out);
+            col++;
+        }
+        fputs(w, t->out);
+        col += len;
+    }
+    fputc('\n', t->out);
+}
+
 bool table_write(struct table *t, enum tcpshake_event ev, const struct tcpshake_record *r)
 {
     if (!t->begun) {
@@ -553,6 +625,9 @@ bool table_write(struct table *t, enum tcpshake_event ev, const struct tcpshake_
         put_cell(t, i, buf, color);
     }
     fputc('\n', t->out);
+    if (t->tls_line && ev == TCPSHAKE_EVENT_CLOSE && r->tls.outcome != TCPSHAKE_TLS_NONE) {
+        tls_line(t, &r->tls);
+    }
     return ferror(t->out) == 0;
 }
 

@@ -88,9 +88,32 @@ def ms(ns):
     return "%s%d.%03d" % ("-" if ns < 0 else "", us // 1000, us % 1000)
 
 
+def tls_line(tls):
+    """The words of the TLS line under a connection's row (cli/table.c), [] without TLS."""
+    if tls is None:
+        return []
+    words = ["tls", tls["version"] or "-", tls["outcome"]]
+    if tls["alert_by"] != "none":
+        words += ["alert=%d%s" % (tls["alert_desc"], "(fatal)" if tls["alert_level"] == 2 else ""),
+                  "by=" + tls["alert_by"]]
+    if tls["hrr"]:
+        words.append("hrr")
+    if tls["resumed"]:
+        words.append("resumed=" + tls["resumption"])
+    if tls["sni"]:
+        words.append("sni=" + tls["sni"])
+    for key, name in (("server_side_ns", "tls_ms"), ("client_side_ns", "tls_cli_ms")):
+        if tls[key] is not None:
+            words.append("%s=%s" % (name, ms(tls[key])))
+    if tls["ja4"]:
+        words.append("ja4=" + tls["ja4"])
+    return words
+
+
 def main():
     cli, captures = sys.argv[1], sys.argv[2:]
     passed = failed = 0
+    tls_lines = [0]
 
     def check(ok, what):
         nonlocal passed, failed
@@ -112,13 +135,26 @@ def main():
             rc, out, err = on_pty([cli, "-r", cap], width)
             what = "%s at %d columns" % (name, width)
             lines = out.split("\n")
-            table = lines[:lines.index("")] if "" in lines else lines
+            lines = lines[:lines.index("")] if "" in lines else lines
+            wide = [line for line in lines if len(line) > width]
+            check(not wide, "%s: %d lines wider than the terminal: %r" % (what, len(wide), wide[:2]))
+            # A row, then for a connection with TLS its TLS line (indented, maybe wrapped).
+            table, tls_words = [], []
+            for line in lines:
+                if line.startswith("  ") and table:
+                    tls_words[-1] += line.split()
+                else:
+                    table.append(line)
+                    tls_words.append([])
+            for words, rec in zip(tls_words[1:], records):
+                check(words == tls_line(rec["tls"]),
+                      "%s: id %d: TLS line %r, want %r" % (what, rec["id"], words,
+                                                         tls_line(rec["tls"])))
+                tls_lines[0] += 1 if words else 0
             check(rc == 0 and err == b"", "%s: exit %d, %r" % (what, rc, err[:200]))
             check(table and table[0].split() == want, "%s: header %r" % (what, table[:1]))
             check(len(table) == len(records) + 1,
                   "%s: %d rows for %d records" % (what, len(table) - 1, len(records)))
-            wide = [line for line in table if len(line) > width]
-            check(not wide, "%s: %d lines wider than the terminal: %r" % (what, len(wide), wide[:2]))
             for row, rec in zip(table[1:], records):
                 bad = aligned(table[0], row)
                 check(bad is None, "%s: %s in %r (header %r)" % (what, bad, row, table[0]))
@@ -173,6 +209,7 @@ def main():
                 cells[1] = want[1]
             check(cells == want, "TLS columns: %r is not %r" % (row, want))
     check(tls_seen > 0 or len(captures) == 1, "TLS columns: no capture had TLS")
+    check(tls_lines[0] > 0 or len(captures) == 1, "TLS lines: no capture had TLS")
 
     rc, out, _ = on_pty([cli, "-r", cap, "-q", "--events", "all"], 120)
     check(rc == 0 and out.split("\n")[0].split()[0] == "event", "--events: header %r" % out[:200])
