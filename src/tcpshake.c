@@ -31,6 +31,13 @@
 
 #define NS_PER_S 1000000000ull
 
+/* A rarely taken branch of the per-packet path, kept out of line. */
+#if defined(__GNUC__)
+#define SLOW_PATH __attribute__((cold, noinline))
+#else
+#define SLOW_PATH
+#endif
+
 struct tcpshake {
     struct tcpshake_config cfg;
     char *bpf; /* our copy of cfg.bpf */
@@ -666,13 +673,11 @@ static int rotate(struct tcpshake *h, const struct source_packet *pkt, bool *sto
     return source_dump_stream(h->src, fp, h->errmsg, sizeof(h->errmsg));
 }
 
-/* Analyse one packet and, for a packet of the source, save it when asked to. */
-static int feed_and_save(struct tcpshake *h, const struct source_packet *pkt, bool jumped,
-                         bool save)
+/* -w: save pkt (rotating first when due). Out of line: most runs save nothing, and
+ * the per-packet path keeps fewer registers to save and restore without it. */
+SLOW_PATH static int save_packet(struct tcpshake *h, const struct source_packet *pkt, bool key)
 {
-    bool key;
-    feed_packet(h, pkt, jumped, &key);
-    if (save && h->dumping && (key || !(h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY))) {
+    if (key || !(h->dump_flags & TCPSHAKE_DUMP_HANDSHAKE_ONLY)) {
         bool no_more;
         int rc = rotate(h, pkt, &no_more);
         if (rc != TCPSHAKE_OK || no_more) {
@@ -693,8 +698,17 @@ static int feed_and_save(struct tcpshake *h, const struct source_packet *pkt, bo
     return TCPSHAKE_OK;
 }
 
+/* Analyse one packet and, for a packet of the source, save it when asked to. */
+static int feed_and_save(struct tcpshake *h, const struct source_packet *pkt, bool jumped,
+                         bool save)
+{
+    bool key;
+    feed_packet(h, pkt, jumped, &key);
+    return save && h->dumping ? save_packet(h, pkt, key) : TCPSHAKE_OK;
+}
+
 /* Keep a copy of pkt until the next packet; false (analyse it now) when out of memory. */
-static bool hold(struct tcpshake *h, const struct source_packet *pkt, bool save)
+SLOW_PATH static bool hold(struct tcpshake *h, const struct source_packet *pkt, bool save)
 {
     if (pkt->caplen > h->held_cap || h->held_buf == NULL) {
         uint8_t *buf = ts_calloc(pkt->caplen > 0 ? pkt->caplen : 1, 1);

@@ -250,6 +250,17 @@ static void put_mem(struct out *o, const char *str, size_t n)
     o->len += n;
 }
 
+/* One character: most pieces of the text are one separator. */
+static void put_ch(struct out *o, char c)
+{
+    if (o->len < o->cap - 1) {
+        o->buf[o->len++] = c;
+    }
+}
+
+/* A string literal, its length known at compile time. */
+#define PUT_LIT(o, lit) put_mem((o), (lit), sizeof(lit) - 1)
+
 static void put_str(struct out *o, const char *str)
 {
     while (*str != '\0' && o->len < o->cap - 1) {
@@ -351,18 +362,35 @@ static void put_layout(struct out *o, const struct p0f_facts *f)
     static const char *const known[] = { [OPT_NOP] = "nop", [OPT_MSS] = "mss",   [OPT_WS] = "ws",
                                          [OPT_SOK] = "sok", [OPT_SACK] = "sack", [OPT_TS] = "ts" };
     for (unsigned i = 0; i < f->n_opt; i++) {
-        put_str(o, i > 0 ? "," : "");
+        if (i > 0) {
+            put_ch(o, ',');
+        }
         uint8_t k = f->layout[i];
         if (k == OPT_EOL) {
-            put_str(o, "eol+");
+            PUT_LIT(o, "eol+");
             put_uint(o, f->eol_pad);
         } else if (k < sizeof(known) / sizeof(known[0]) && known[k] != NULL) {
             put_str(o, known[k]);
         } else {
-            put_str(o, "?");
+            put_ch(o, '?');
             put_uint(o, k);
         }
     }
+}
+
+/* The index of the lowest set bit of x (x != 0). */
+static unsigned lowest_bit(uint32_t x)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(x);
+#else
+    unsigned i = 0;
+    while ((x & 1u) == 0) {
+        x >>= 1;
+        i++;
+    }
+    return i;
+#endif
 }
 
 /* The quirk names, in enum p0f_quirk order. */
@@ -382,46 +410,46 @@ size_t p0f_signature(const struct p0f_facts *f, uint16_t syn_mss, char *buf, siz
         return 0;
     }
     put_uint(&o, f->ip_version);
-    put_str(&o, ":");
+    put_ch(&o, ':');
     put_uint(&o, f->ttl);
     unsigned dist = guess_dist(f->ttl);
     if (dist > MAX_DIST) {
-        put_str(&o, "+?:");
+        PUT_LIT(&o, "+?:");
     } else {
-        put_str(&o, "+");
+        put_ch(&o, '+');
         put_uint(&o, dist);
-        put_str(&o, ":");
+        put_ch(&o, ':');
     }
     put_uint(&o, f->ip_opt_len);
-    put_str(&o, ":");
+    put_ch(&o, ':');
     if (f->mss == SPECIAL_MSS && f->tcp_type == (T_SYN | T_ACK)) {
-        put_str(&o, "*");
+        put_ch(&o, '*');
     } else {
         put_uint(&o, f->mss);
     }
-    put_str(&o, ":");
+    put_ch(&o, ':');
     bool mtu;
     int mult = detect_window(f, syn_mss, &mtu);
     if (mult > 0) {
-        put_str(&o, mtu ? "mtu*" : "mss*");
+        put_mem(&o, mtu ? "mtu*" : "mss*", 4);
         put_uint(&o, (unsigned)mult);
     } else {
         put_uint(&o, f->window);
     }
-    put_str(&o, ",");
+    put_ch(&o, ',');
     put_uint(&o, f->wscale);
-    put_str(&o, ":");
+    put_ch(&o, ':');
     put_layout(&o, f);
-    put_str(&o, ":");
-    const char *sep = "";
-    for (unsigned q = 0; q < P0F_N_QUIRKS; q++) {
-        if (f->quirks & (1u << q)) {
-            put_str(&o, sep);
-            put_str(&o, quirk_names[q]);
-            sep = ",";
+    put_ch(&o, ':');
+    /* Only the quirks that are set, lowest bit first (the order of quirk_names). */
+    uint32_t rest = f->quirks & ((1u << P0F_N_QUIRKS) - 1);
+    for (bool first = true; rest != 0; rest &= rest - 1, first = false) {
+        if (!first) {
+            put_ch(&o, ',');
         }
+        put_str(&o, quirk_names[lowest_bit(rest)]);
     }
-    put_str(&o, f->payload ? ":+" : ":0");
+    put_mem(&o, f->payload ? ":+" : ":0", 2);
     buf[o.len] = '\0';
     return o.len;
 }
