@@ -648,6 +648,21 @@ static void summary_view(const struct tcpshake_summary *s, struct summary_view *
     v->start_ns = v->end_ns = 0;
 }
 
+/* Close the JSON object in line, end the line and write it to out. */
+static enum tcpshake_status json_line_out(struct text_cursor *line, FILE *out)
+{
+    json_close(line, line->start);
+    text_char(line, '\n');
+    if (line->overflow) {
+        return TCPSHAKE_ERR_WRITE; /* SUMMARY_JSON_CAP rules it out */
+    }
+    fwrite(line->start, 1, (size_t)(line->p - line->start), out);
+    if (fflush(out) != 0 || ferror(out)) {
+        return TCPSHAKE_ERR_WRITE;
+    }
+    return TCPSHAKE_OK;
+}
+
 enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *s,
                                                  const struct tcpshake_stats *stats, FILE *out)
 {
@@ -662,16 +677,7 @@ enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *
     struct text_cursor line = { buf, buf, buf + sizeof(buf), false, 0, 0 };
     struct text_cursor *b = &line;
     SUMMARY_FIELDS(JSON_FIELD, JSON_LIST, JSON_OBJECT)
-    json_close(b, line.start);
-    text_char(b, '\n');
-    if (line.overflow) {
-        return TCPSHAKE_ERR_WRITE; /* SUMMARY_JSON_CAP rules it out */
-    }
-    fwrite(line.start, 1, (size_t)(line.p - line.start), out);
-    if (fflush(out) != 0 || ferror(out)) {
-        return TCPSHAKE_ERR_WRITE;
-    }
-    return TCPSHAKE_OK;
+    return json_line_out(&line, out);
 }
 
 enum tcpshake_status tcpshake_summary_write_interval_json(const struct tcpshake_summary *s,
@@ -690,16 +696,7 @@ enum tcpshake_status tcpshake_summary_write_interval_json(const struct tcpshake_
     struct text_cursor line = { buf, buf, buf + sizeof(buf), false, 0, 0 };
     struct text_cursor *b = &line;
     SUMMARY_INTERVAL_FIELDS(JSON_FIELD, JSON_LIST, JSON_OBJECT)
-    json_close(b, line.start);
-    text_char(b, '\n');
-    if (line.overflow) {
-        return TCPSHAKE_ERR_WRITE; /* SUMMARY_JSON_CAP rules it out */
-    }
-    fwrite(line.start, 1, (size_t)(line.p - line.start), out);
-    if (fflush(out) != 0 || ferror(out)) {
-        return TCPSHAKE_ERR_WRITE;
-    }
-    return TCPSHAKE_OK;
+    return json_line_out(&line, out);
 }
 
 /* ------------------------------------------------------------------- API */
