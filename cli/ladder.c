@@ -557,6 +557,12 @@ int ladder_print(const struct ladder_options *o, const struct tcpshake_ladders *
                 "connections not yet ended is the bound\n",
                 o->spec, tcpshake_ladders_pool_drops(ls), o->cfg.pool_rows);
     }
+    if (tcpshake_ladders_untracked(ls) > 0) {
+        fprintf(stderr,
+                "tcpshake: --ladder %s: %" PRIu64 " connections not followed: %zu connections "
+                "held at once (a %zu-row pool / 8) is the bound\n",
+                o->spec, tcpshake_ladders_untracked(ls), o->cfg.pool_rows / 8, o->cfg.pool_rows);
+    }
     if (matched == 0 && o->cfg.n_ids == 0) {
         fprintf(stderr, "tcpshake: --ladder %s: no connection selected\n", o->spec);
     }

@@ -50,7 +50,12 @@
  * end); pool_rows rows in all for the connections not yet ended (with a
  * selection by id, only the selected connections hold rows). A connection
  * whose rows did not fit is still drawn, with a KIND_LOST row saying how many
- * segments are missing where. A connection no list can select any more when
+ * segments are missing where. Without ids, at most pool_rows / 8 connections
+ * hold rows at once (32768 at the default): one that starts while that many
+ * are pending is not tracked (tcpshake_ladders_untracked counts them), and if
+ * a list selects it, its ladder is a single KIND_LOST row with all its
+ * segments (from the record's packet counts); so a SYN flood costs the set a
+ * bounded table, not an entry per unanswered SYN. A connection no list can select any more when
  * its handshake completes (a list of failures; a full list of the lowest ids
  * and a higher id; a full list of the slowest and a handshake shorter than
  * its last one's) is dropped then and its further packets are not looked at.
@@ -286,6 +291,10 @@ TCPSHAKE_API uint64_t tcpshake_ladders_list_matched(const struct tcpshake_ladder
 
 /* Segments left out of ladders because pool_rows was full. */
 TCPSHAKE_API uint64_t tcpshake_ladders_pool_drops(const struct tcpshake_ladders *ls);
+/* Connections not tracked because pool_rows / 8 connections were pending
+ * when they started (without ids); and the most that were pending at once. */
+TCPSHAKE_API uint64_t tcpshake_ladders_untracked(const struct tcpshake_ladders *ls);
+TCPSHAKE_API size_t tcpshake_ladders_tracked_peak(const struct tcpshake_ladders *ls);
 
 #ifdef __cplusplus
 }

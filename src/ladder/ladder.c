@@ -19,7 +19,11 @@
  * Bounds: pool_rows rows held in all by the connections not yet ended,
  * max_rows per connection, max_ladders ladders kept per list. Past them segments are
  * counted as lost, never stored. A selection by id holds rows only for those
- * ids, from the connection's first packet on.
+ * ids, from the connection's first packet on. Otherwise at most pool_rows / 8
+ * connections are pending at once: a connection that starts while the table
+ * is that full is not tracked at all (the engine shows the tap none of its
+ * packets), so a SYN flood costs a bounded table, not an entry per SYN; if a
+ * list selects it, its ladder is one KIND_LOST row from the record's counts.
  *
  * The notes repeat the tracker's verdicts, never a rule of their own: which
  * SYN and SYN-ACK the latencies were measured from is found by the record's
@@ -46,6 +50,7 @@
 #define MIN_POOL_ROWS       1024
 #define MAX_POOL_ROWS       16777216
 #define NOTABLE_RESERVE     8 /* with all_segments: rows kept back for notable segments */
+#define ROWS_PER_TRACKED    8 /* connections tracked at once: at most pool_rows / 8 */
 
 /* A row as captured: endpoint A / B, raw numbers. */
 struct prow {
@@ -113,6 +118,9 @@ struct tcpshake_ladders {
     size_t tab_cap, tab_n; /* power of two; at most half full */
     size_t pool_used;
     uint64_t pool_drops;
+    size_t max_tracked; /* pending connections at most, without ids */
+    size_t tab_peak;    /* the most pending at once */
+    uint64_t untracked; /* connections that came while max_tracked were pending */
     struct list lists[TCPSHAKE_LADDER_MAX_LISTS];
     size_t n_lists;
 };
@@ -197,6 +205,7 @@ struct tcpshake_ladders *tcpshake_ladders_new(const struct tcpshake_ladder_confi
     if (ls->cfg.max_rows == 0) {
         ls->cfg.max_rows = cfg->all_segments ? DEFAULT_ROWS_ALL : DEFAULT_ROWS;
     }
+    ls->max_tracked = ls->cfg.pool_rows / ROWS_PER_TRACKED;
     ls->tab_cap = 1024;
     ls->tab = ts_calloc(ls->tab_cap, sizeof(*ls->tab));
     struct list *l0 = &ls->lists[0];
@@ -313,6 +322,16 @@ uint64_t tcpshake_ladders_pool_drops(const struct tcpshake_ladders *ls)
     return ls->pool_drops;
 }
 
+uint64_t tcpshake_ladders_untracked(const struct tcpshake_ladders *ls)
+{
+    return ls->untracked;
+}
+
+size_t tcpshake_ladders_tracked_peak(const struct tcpshake_ladders *ls)
+{
+    return ls->tab_peak;
+}
+
 /* Index of id in the sorted ids, or -1. */
 static long id_index(const struct tcpshake_ladders *ls, uint64_t id)
 {
@@ -386,6 +405,9 @@ static struct pending *insert(struct tcpshake_ladders *ls, uint64_t id, const ui
     memcpy(p->a_addr, addr, sizeof(p->a_addr));
     p->a_port = port;
     ls->tab_n++;
+    if (ls->tab_n > ls->tab_peak) {
+        ls->tab_peak = ls->tab_n;
+    }
     return p;
 }
 
@@ -617,6 +639,10 @@ bool ladders_tap(void *ctx, const struct engine_tap_item *it)
     if (p == NULL) {
         if (it->tcp == NULL) {
             return true; /* a connection always starts with a segment */
+        }
+        if (ls->cfg.n_ids == 0 && ls->tab_n >= ls->max_tracked) {
+            ls->untracked++; /* the table is full: none of its packets */
+            return false;
         }
         p = insert(ls, it->conn_id, it->tcp->tuple.src, it->tcp->tuple.sport);
         if (p == NULL) {
@@ -919,12 +945,27 @@ static void set_times(struct tcpshake_ladder_row *rows, size_t n)
     }
 }
 
+/* A connection with no rows (it came while the table was full, or memory ran
+ * out): all its segments are lost, one KIND_LOST row from the record's counts. */
+static void untracked_rows(struct pending *none, const struct tcpshake_record *rec)
+{
+    memset(none, 0, sizeof(*none));
+    memcpy(none->a_addr, rec->client.addr, sizeof(none->a_addr));
+    none->a_port = rec->client.port;
+    none->lost_segs[0] = rec->client.packets;
+    none->lost_segs[1] = rec->server.packets;
+    none->lost_bytes[0] = rec->client.payload_bytes;
+    none->lost_bytes[1] = rec->server.payload_bytes;
+    none->lost_first_ns = rec->first_ns;
+    none->lost_end_ns = rec->last_ns;
+}
+
 /* The ladder of rec from p's rows (p NULL: no rows were kept). NULL: out of memory. */
 static struct kept *build(const struct tcpshake_record *rec, const struct pending *p)
 {
     struct pending none;
-    memset(&none, 0, sizeof(none));
     if (p == NULL) {
+        untracked_rows(&none, rec);
         p = &none;
     }
     struct build b = { .rec = rec };

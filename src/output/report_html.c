@@ -397,7 +397,9 @@ static void alert_list(FILE *out, const struct tcpshake_report *r)
 
 /* ------------------------------------------------------- connections */
 
-/* rec's ladder in any list of the ladder set, or NULL. */
+/* rec's ladder in any list of the ladder set, or NULL. A ladder of no
+ * segment at all (the connection started while the set's table was full) is
+ * NULL too: the record's own drawing says more than "not kept". */
 static const struct tcpshake_ladder *ladder_of(const struct tcpshake_report *r,
                                                const struct tcpshake_record *rec)
 {
@@ -406,7 +408,8 @@ static const struct tcpshake_ladder *ladder_of(const struct tcpshake_report *r,
         for (size_t i = 0; i < n; i++) {
             const struct tcpshake_ladder *l = tcpshake_ladders_list_get(r->ladders, k, i);
             if (l != NULL && l->rec.id == rec->id) {
-                return l;
+                bool none = l->n_rows == 1 && l->rows[0].kind == TCPSHAKE_LADDER_KIND_LOST;
+                return none ? NULL : l;
             }
         }
     }
@@ -498,6 +501,14 @@ static void footer(FILE *out, const struct tcpshake_report *r, uint64_t evicted_
                 " The server tables filled up: %" PRIu64 " rows and %" PRIu64
                 " time series were evicted.",
                 evicted_rows, r->series_evictions);
+    }
+    uint64_t untracked = r->ladders != NULL ? tcpshake_ladders_untracked(r->ladders) : 0;
+    if (untracked > 0) {
+        fprintf(out,
+                " Ladders: %" PRIu64 " connections not drawn segment by segment, the table of "
+                "connections followed at once was full when they started (one listed here is "
+                "drawn from its record).",
+                untracked);
     }
     fputs("</p>", out);
 }

@@ -327,6 +327,20 @@ static void one_connection(struct tcpshake *h, uint64_t t, uint32_t n, int n_dat
     feed(h, end + 2000, n, true, 0x10, cs + 1, ss + 1, 0);
 }
 
+static void to_report(const struct tcpshake_record *rec, void *user)
+{
+    tcpshake_report_add(user, rec);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
 static void test_bounds(void)
 {
     /* Rows per ladder: 400 data segments with a row each, max_rows 32. The
@@ -352,9 +366,40 @@ static void test_bounds(void)
     tcpshake_free(h);
     tcpshake_ladders_free(ls);
 
-    /* Rows held in all: 1200 connections open at once, 3 rows each until their
-     * FINs, in a pool of 1024 rows. Those that found it full are drawn with a
-     * row saying how many segments were not kept. */
+    /* Rows held in all: 120 connections open at once, each SYN sent 10 times
+     * (a row each), in a pool of 1024 rows. The rows go round by round: the
+     * 1025th and later find the pool full, and those connections are drawn
+     * with a row saying how many segments were not kept. */
+    tcpshake_ladder_config_default(&lc);
+    lc.pool_rows = 1024;
+    lc.max_ladders = 1000;
+    ls = tcpshake_ladders_new(&lc);
+    h = new_handle();
+    CHECK_INT(tcpshake_set_ladders(h, ls), TCPSHAKE_OK);
+    for (uint32_t r = 0; r < 10; r++) {
+        for (uint32_t n = 0; n < 120; n++) {
+            feed(h, 1000000000ull + r * 1000000ull + n * 10ull, n, true, 0x02, 1000, 0, 0);
+        }
+    }
+    tcpshake_flush(h);
+    CHECK_U64(tcpshake_ladders_matched(ls), 120);
+    CHECK_U64(tcpshake_ladders_count(ls), 120);
+    CHECK_U64(tcpshake_ladders_pool_drops(ls), 1200 - 1024);
+    CHECK_U64(tcpshake_ladders_untracked(ls), 0);
+    l = tcpshake_ladders_get(ls, 0); /* 9 SYNs kept, the 10th not */
+    CHECK_U64(l->segments_lost, 1);
+    CHECK_U64(l->n_rows, 10);
+    l = tcpshake_ladders_get(ls, 119); /* 8 kept */
+    CHECK_U64(l->segments_lost, 2);
+    CHECK_U64(l->n_rows, 9);
+    CHECK_INT(l->rows[8].kind, TCPSHAKE_LADDER_KIND_LOST);
+    tcpshake_free(h);
+    tcpshake_ladders_free(ls);
+
+    /* Connections held at once: pool_rows / 8 = 128. 1200 SYNs, none
+     * answered before the end: the first 128 are followed, the others not
+     * (their packets are not shown to the tap), and a list that selects one
+     * of those draws it as one row of segments not kept. */
     tcpshake_ladder_config_default(&lc);
     lc.pool_rows = 1024;
     lc.max_ladders = 1000;
@@ -363,15 +408,89 @@ static void test_bounds(void)
     CHECK_INT(tcpshake_set_ladders(h, ls), TCPSHAKE_OK);
     for (uint32_t n = 0; n < 1200; n++) {
         feed(h, 1000000000ull + n * 10ull, n, true, 0x02, 1000, 0, 0);
+        feed(h, 1000000001ull + n * 10ull, n, true, 0x02, 1000, 0, 0);
     }
     tcpshake_flush(h);
+    CHECK_U64(tcpshake_ladders_tracked_peak(ls), 128);
+    CHECK_U64(tcpshake_ladders_untracked(ls), 1200 - 128);
+    CHECK_U64(tcpshake_ladders_pool_drops(ls), 0);
     CHECK_U64(tcpshake_ladders_matched(ls), 1200);
     CHECK_U64(tcpshake_ladders_count(ls), 1000);
-    CHECK_U64(tcpshake_ladders_pool_drops(ls), 1200 - 1024);
-    l = tcpshake_ladders_get(ls, 999);
+    l = tcpshake_ladders_get(ls, 127);
     CHECK_U64(l->segments_lost, 0);
+    CHECK_U64(l->n_rows, 2);
+    CHECK(l->rows[1].notes & TCPSHAKE_LADDER_NOTE_SYN_RETRANSMIT);
+    l = tcpshake_ladders_get(ls, 128);
+    CHECK_U64(l->rec.client.port, 20000 + 128);
     CHECK_U64(l->n_rows, 1);
+    CHECK_U64(l->segments_lost, 2);
+    CHECK_INT(l->rows[0].kind, TCPSHAKE_LADDER_KIND_LOST);
+    CHECK_U64(l->rows[0].run_segments[TCPSHAKE_LADDER_TO_SERVER], 2);
+    CHECK_U64(l->rows[0].run_segments[TCPSHAKE_LADDER_TO_CLIENT], 0);
+    CHECK_U64(l->rows[0].t_ns, 1000000000ull + 128 * 10ull);
+    CHECK_U64(l->rows[0].run_end_ns, 1000000001ull + 128 * 10ull);
+    CHECK(!l->server_side.present);
     tcpshake_free(h);
+    tcpshake_ladders_free(ls);
+
+    /* A SYN flood under the report's ladder set (the default pool: 32768
+     * connections at once): 60000 distinct SYNs, none answered, then a
+     * refused connection. The set holds no more than its bound; the first
+     * unanswered ones, the report's failed list, are still drawn from their
+     * own rows; the refused one came while the table was full, so its ladder
+     * is one row of all its segments not kept, and the page draws it from its
+     * record and says how many connections were not followed. */
+    struct tcpshake_report *rep = tcpshake_report_new();
+    ls = tcpshake_report_ladders_new();
+    CHECK(rep != NULL && ls != NULL);
+    tcpshake_report_set_ladders(rep, ls);
+    struct tcpshake_config hc;
+    tcpshake_config_default(&hc);
+    hc.threads = 1;
+    h = tcpshake_new(&hc, to_report, rep);
+    CHECK_INT(tcpshake_set_ladders(h, ls), TCPSHAKE_OK);
+    for (uint32_t n = 0; n < 60000; n++) {
+        feed(h, 1000000000ull + n * 10ull, n, true, 0x02, 1000, 0, 0);
+    }
+    feed(h, 1000700000ull, 60000, true, 0x02, 1000, 0, 0);
+    feed(h, 1000800000ull, 60000, false, 0x14, 0, 1001, 0);
+    tcpshake_flush(h);
+    CHECK_U64(tcpshake_ladders_tracked_peak(ls), 262144 / 8);
+    CHECK_U64(tcpshake_ladders_untracked(ls), 60001 - 262144 / 8);
+    size_t unanswered = 0, refused = 0;
+    for (size_t k = 1; k < TCPSHAKE_LADDER_MAX_LISTS; k++) {
+        for (size_t i = 0; i < tcpshake_ladders_list_count(ls, k); i++) {
+            const struct tcpshake_ladder *u = tcpshake_ladders_list_get(ls, k, i);
+            if (u->rec.outcome == TCPSHAKE_OUTCOME_REFUSED) {
+                CHECK_U64(u->n_rows, 1);
+                CHECK_INT(u->rows[0].kind, TCPSHAKE_LADDER_KIND_LOST);
+                CHECK_U64(u->rows[0].run_segments[TCPSHAKE_LADDER_TO_SERVER], 1);
+                CHECK_U64(u->rows[0].run_segments[TCPSHAKE_LADDER_TO_CLIENT], 1);
+                refused++;
+                continue;
+            }
+            CHECK_INT(u->rec.outcome, TCPSHAKE_OUTCOME_UNANSWERED);
+            CHECK_U64(u->rec.client.port, 20000 + i);
+            CHECK_U64(u->n_rows, 1);
+            CHECK_INT(u->rows[0].kind, TCPSHAKE_LADDER_KIND_SEGMENT);
+            CHECK(u->rows[0].notes & TCPSHAKE_LADDER_NOTE_NO_ANSWER);
+            unanswered++;
+        }
+    }
+    CHECK_U64(unanswered, TCPSHAKE_REPORT_FAILED);
+    CHECK_U64(refused, 1);
+    char *html = NULL;
+    size_t html_len = 0;
+    FILE *f = open_memstream(&html, &html_len);
+    CHECK(f != NULL);
+    CHECK_INT(tcpshake_report_write_html(rep, NULL, f), TCPSHAKE_OK);
+    fclose(f);
+    CHECK_U64(count(html, "data-list=\"failed\" data-ladder=\"segments\""), 4);
+    CHECK_U64(count(html, "data-list=\"failed\" data-ladder=\"record\""), 1);
+    CHECK(strstr(html, "Ladders: 27233 connections not drawn segment by segment") != NULL);
+    free(html);
+    tcpshake_free(h);
+    tcpshake_report_free(rep);
     tcpshake_ladders_free(ls);
 
     /* A selection by id holds rows only for its ids: the same load, a tiny pool. */
