@@ -551,7 +551,7 @@ static void header(struct table *t)
 }
 
 /* Append to a line being built; the line is cut at its end when full (it is not). */
-static void add(char *line, size_t cap, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void add(char *line, size_t cap, const char *fmt, ...)
 {
     size_t len = strlen(line);
     va_list ap;
