@@ -22,7 +22,10 @@ pass=0
 fail=0
 while IFS= read -r cap; do
     for fmt in table json csv zeek; do
-        timeout 300 "$cli" -r "$cap" -o "$fmt" >/dev/null 2>"$tmp/err"
+        # The detectors too, once per capture (their alerts go to standard error).
+        detect=()
+        [ "$fmt" = json ] && detect=(--detect)
+        timeout 300 "$cli" -r "$cap" -o "$fmt" "${detect[@]}" >/dev/null 2>"$tmp/err"
         rc=$?
         if [ $rc -le 1 ] && ! grep -qE 'Sanitizer|runtime error' "$tmp/err"; then
             pass=$((pass + 1))
