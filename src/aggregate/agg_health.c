@@ -598,6 +598,18 @@ static bool write_rows(const struct tcpshake_health *h, const struct health_row 
     return whole;
 }
 
+/* Every row in writing order (see health_rows), in an array of its own to free with
+ * ts_free; NULL when out of memory. */
+static const struct health_row **sorted_rows(const struct tcpshake_health *h)
+{
+    size_t n = h->index.n;
+    const struct health_row **rows = ts_calloc(n > 0 ? n : 1, sizeof(*rows));
+    if (rows != NULL) {
+        health_rows(h, rows, n);
+    }
+    return rows;
+}
+
 enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE *out,
                                            enum tcpshake_format fmt)
 {
@@ -605,11 +617,10 @@ enum tcpshake_status tcpshake_health_write(const struct tcpshake_health *h, FILE
         return TCPSHAKE_ERR_ARG;
     }
     size_t n = h->index.n;
-    const struct health_row **rows = ts_calloc(n > 0 ? n : 1, sizeof(*rows));
+    const struct health_row **rows = sorted_rows(h);
     if (rows == NULL) {
         return TCPSHAKE_ERR_NOMEM;
     }
-    health_rows(h, rows, n);
     fmt = row_format(fmt);
     bool whole = h->header_written || write_header(h, out, fmt); /* no line overflowed */
     whole &= write_rows(h, rows, n, out, fmt);
@@ -652,11 +663,10 @@ enum tcpshake_status tcpshake_health_write_closed(struct tcpshake_health *h, uin
         return TCPSHAKE_OK;
     }
     size_t n = h->index.n;
-    const struct health_row **rows = ts_calloc(n > 0 ? n : 1, sizeof(*rows));
+    const struct health_row **rows = sorted_rows(h);
     if (rows == NULL) {
         return TCPSHAKE_ERR_NOMEM;
     }
-    health_rows(h, rows, n);
     size_t due = 0; /* sorted by bucket first: the rows to write lead */
     while (due < n && rows[due]->bucket < closed) {
         due++;
