@@ -186,11 +186,9 @@ static inline const char *summary_scope_name(unsigned scope)
     X(duration, name "_p99_ns", (l).q_ns[SUMMARY_P99])                                             \
     X(duration, name "_max_ns", (l).q_ns[SUMMARY_MAX])
 
-#define SUMMARY_FIELDS(X, LIST, OBJECT)                                                            \
-    X(name, "summary", summary_scope_name, 0, SUMMARY_N_SCOPES)                                    \
-    X(count, "connections", v->connections)                                                        \
-    X(tally, "outcomes", tcpshake_outcome_name, v->by_outcome, TCPSHAKE_OUTCOME_COUNT)             \
-    X(tally, "end_reasons", tcpshake_end_name, v->by_end, TCPSHAKE_END_COUNT)                      \
+/* The handshakes' latency, capture point and top servers: in the summary and in each
+ * interval object alike. */
+#define SUMMARY_HANDSHAKE_FIELDS(X, LIST)                                                          \
     SUMMARY_LATENCY_FIELDS(X, "server_side", v->latency[SUMMARY_SERVER_SIDE])                      \
     SUMMARY_LATENCY_FIELDS(X, "client_side", v->latency[SUMMARY_CLIENT_SIDE])                      \
     SUMMARY_LATENCY_FIELDS(X, "handshake", v->latency[SUMMARY_HANDSHAKE])                          \
@@ -201,7 +199,14 @@ static inline const char *summary_scope_name(unsigned scope)
     LIST("top_servers", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->top, v->n_top)       \
     LIST("top_failing", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->failing,             \
          v->n_failing)                                                                             \
-    X(count, "server_evictions", v->server_evictions)                                              \
+    X(count, "server_evictions", v->server_evictions)
+
+#define SUMMARY_FIELDS(X, LIST, OBJECT)                                                            \
+    X(name, "summary", summary_scope_name, 0, SUMMARY_N_SCOPES)                                    \
+    X(count, "connections", v->connections)                                                        \
+    X(tally, "outcomes", tcpshake_outcome_name, v->by_outcome, TCPSHAKE_OUTCOME_COUNT)             \
+    X(tally, "end_reasons", tcpshake_end_name, v->by_end, TCPSHAKE_END_COUNT)                      \
+    SUMMARY_HANDSHAKE_FIELDS(X, LIST)                                                              \
     SUMMARY_TLS_FIELDS(X)                                                                          \
     OBJECT("capture", SUMMARY_CAPTURE_FIELDS)
 
@@ -238,17 +243,7 @@ static inline const char *summary_scope_name(unsigned scope)
     X(count, "end_ns", v->end_ns)                                                                  \
     X(count, "connections", v->connections)                                                        \
     X(tally, "outcomes", tcpshake_outcome_name, v->by_outcome, TCPSHAKE_OUTCOME_COUNT)             \
-    SUMMARY_LATENCY_FIELDS(X, "server_side", v->latency[SUMMARY_SERVER_SIDE])                      \
-    SUMMARY_LATENCY_FIELDS(X, "client_side", v->latency[SUMMARY_CLIENT_SIDE])                      \
-    SUMMARY_LATENCY_FIELDS(X, "handshake", v->latency[SUMMARY_HANDSHAKE])                          \
-    SUMMARY_LATENCY_FIELDS(X, "app_latency", v->latency[SUMMARY_APP_LATENCY])                      \
-    X(real, "latency_error_pct", HIST_ERROR_PCT)                                                   \
-    X(name, "capture_point", tcpshake_capture_point_name, v->capture_point,                        \
-      TCPSHAKE_CAPTURE_POINT_COUNT)                                                                \
-    LIST("top_servers", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->top, v->n_top)       \
-    LIST("top_failing", SUMMARY_SERVER_FIELDS, struct summary_server_view, v->failing,             \
-         v->n_failing)                                                                             \
-    X(count, "server_evictions", v->server_evictions)
+    SUMMARY_HANDSHAKE_FIELDS(X, LIST)
 
 #define SUMMARY_SERVER_FIELDS(X)                                                                   \
     X(text, "server", e->server, SUMMARY_SERVER_LEN)                                               \
