@@ -63,31 +63,17 @@ static inline bool json_plain_byte(unsigned char c)
 }
 
 /*
- * Bytes of str[0 .. len) in whole 8-byte words of plain bytes, from the start:
- * each word is tested at once (a byte below 0x20, at or above 0x7f, '"' or
- * '\\' sets the high bit of some byte of `special`; the tests are exact).
+ * Bytes of str[0 .. len) in whole 8-byte words of plain bytes, from the start
+ * (sink_jsonl.c). Out of line: inlined where len is a constant below 8, gcc
+ * warns of the word read it never makes.
  */
-static inline size_t json_plain_words(const char *str, size_t len)
-{
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    size_t n = 0;
-    while (len - n >= 8) {
-        uint64_t w;
-        memcpy(&w, str + n, sizeof(w));
-        uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
-        uint64_t special = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
-                           ((bslash - ones) & ~bslash) | ((del - ones) & ~del) | w;
-        if ((special & highs) != 0) {
-            break;
-        }
-        n += 8;
-    }
-    return n;
-}
+size_t json_plain_words(const char *str, size_t len);
 
-static inline void json_string(struct text_cursor *b, const char *str, size_t max_len)
+/* The rest of a string from its first byte that needs an escape, and the closing quote. */
+struct text_cursor json_string_escaped(struct text_cursor line, const char *str, size_t len);
+
+TEXT_INLINE void json_string(struct text_cursor *b, const char *str, size_t max_len)
 {
-    static const char hex[] = "0123456789abcdef";
     text_char(b, '"');
     /* Nearly every string is plain printable ASCII: copy the run that needs no escape. */
     const char *nul = memchr(str, '\0', max_len);
@@ -97,44 +83,15 @@ static inline void json_string(struct text_cursor *b, const char *str, size_t ma
         plain++;
     }
     text_append(b, str, plain);
-    for (size_t i = plain; i < len; i++) {
-        unsigned char c = (unsigned char)str[i];
-        switch (c) {
-        case '"':
-            text_cstr(b, "\\\"");
-            break;
-        case '\\':
-            text_cstr(b, "\\\\");
-            break;
-        case '\b':
-            text_cstr(b, "\\b");
-            break;
-        case '\f':
-            text_cstr(b, "\\f");
-            break;
-        case '\n':
-            text_cstr(b, "\\n");
-            break;
-        case '\r':
-            text_cstr(b, "\\r");
-            break;
-        case '\t':
-            text_cstr(b, "\\t");
-            break;
-        default:
-            if (c < 0x20 || c >= 0x7f) {
-                char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-                text_append(b, esc, sizeof(esc));
-            } else {
-                text_char(b, (char)c);
-            }
-        }
+    if (plain < len) {
+        *b = json_string_escaped(*b, str + plain, len - plain); /* by value: see sink.h */
+    } else {
+        text_char(b, '"');
     }
-    text_char(b, '"');
 }
 
 /* Ends the object whose first member starts at `open` (its comma becomes the brace). */
-static inline void json_close(struct text_cursor *b, char *open)
+TEXT_INLINE void json_close(struct text_cursor *b, char *open)
 {
     if (open < b->p) {
         *open = '{';
@@ -142,29 +99,29 @@ static inline void json_close(struct text_cursor *b, char *open)
     text_char(b, '}');
 }
 
-static inline void json_put_key(struct text_cursor *b, struct json_key k)
+TEXT_INLINE void json_put_key(struct text_cursor *b, struct json_key k)
 {
     text_append(b, k.text, k.len);
 }
 
-static inline void json_put_null(struct text_cursor *b, struct json_key k)
+TEXT_INLINE void json_put_null(struct text_cursor *b, struct json_key k)
 {
     json_put_key(b, k);
     text_append(b, "null", 4);
 }
 
-static inline void json_put_count(struct text_cursor *b, struct json_key k, uint64_t v)
+TEXT_INLINE void json_put_count(struct text_cursor *b, struct json_key k, uint64_t v)
 {
     json_put_key(b, k);
     text_u64(b, v);
 }
 
-static inline void json_put_schema(struct text_cursor *b, struct json_key k, uint64_t v)
+TEXT_INLINE void json_put_schema(struct text_cursor *b, struct json_key k, uint64_t v)
 {
     json_put_count(b, k, v);
 }
 
-static inline void json_put_opt(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
+TEXT_INLINE void json_put_opt(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
 {
     if (present) {
         json_put_count(b, k, v);
@@ -174,17 +131,17 @@ static inline void json_put_opt(struct text_cursor *b, struct json_key k, bool p
 }
 
 /* In the cursor's time format (text.h): ns and offsets as integers, the others as strings. */
-static inline void json_put_time(struct text_cursor *b, struct json_key k, uint64_t ns)
+TEXT_INLINE void json_put_time(struct text_cursor *b, struct json_key k, uint64_t ns)
 {
     if (ns == 0 || b->time_format == TCPSHAKE_TIME_NS) {
         json_put_opt(b, k, ns != 0, ns);
     } else {
         json_put_key(b, k);
-        sink_put_time(b, ns, true);
+        *b = sink_put_time(*b, ns, true);
     }
 }
 
-static inline void json_put_duration(struct text_cursor *b, struct json_key k, int64_t ns)
+TEXT_INLINE void json_put_duration(struct text_cursor *b, struct json_key k, int64_t ns)
 {
     if (ns == TCPSHAKE_NO_TIME) {
         json_put_null(b, k);
@@ -194,7 +151,7 @@ static inline void json_put_duration(struct text_cursor *b, struct json_key k, i
     }
 }
 
-static inline void json_put_flag(struct text_cursor *b, struct json_key k, bool v)
+TEXT_INLINE void json_put_flag(struct text_cursor *b, struct json_key k, bool v)
 {
     json_put_key(b, k);
     if (v) {
@@ -205,7 +162,7 @@ static inline void json_put_flag(struct text_cursor *b, struct json_key k, bool 
 }
 
 /* A string that needs no escaping: our own names and addresses. */
-static inline void json_put_word(struct text_cursor *b, struct json_key k, const char *v)
+TEXT_INLINE void json_put_word(struct text_cursor *b, struct json_key k, const char *v)
 {
     json_put_key(b, k);
     text_char(b, '"');
@@ -216,15 +173,15 @@ static inline void json_put_word(struct text_cursor *b, struct json_key k, const
 /* A macro: each name table has its own enum type. n is for the schema. */
 #define json_put_name(b, k, name_fn, v, n) json_put_word(b, k, name_fn(v))
 
-static inline void json_put_text(struct text_cursor *b, struct json_key k, const char *v,
-                                 size_t max_len)
+TEXT_INLINE void json_put_text(struct text_cursor *b, struct json_key k, const char *v,
+                               size_t max_len)
 {
     json_put_key(b, k);
     json_string(b, v, max_len);
 }
 
-static inline void json_put_gaps(struct text_cursor *b, struct json_key k, const int64_t *gaps,
-                                 uint32_t n)
+TEXT_INLINE void json_put_gaps(struct text_cursor *b, struct json_key k, const int64_t *gaps,
+                               uint32_t n)
 {
     json_put_key(b, k);
     text_char(b, '[');
@@ -238,7 +195,7 @@ static inline void json_put_gaps(struct text_cursor *b, struct json_key k, const
     text_char(b, ']');
 }
 
-static inline void json_put_anomalies(struct text_cursor *b, struct json_key k, uint32_t bits)
+TEXT_INLINE void json_put_anomalies(struct text_cursor *b, struct json_key k, uint32_t bits)
 {
     json_put_key(b, k);
     text_char(b, '[');
@@ -256,44 +213,45 @@ static inline void json_put_anomalies(struct text_cursor *b, struct json_key k, 
     text_char(b, ']');
 }
 
-static inline void json_put_addr(struct text_cursor *b, struct json_key k,
-                                 const struct tcpshake_record *r, const struct tcpshake_side *sd)
+TEXT_INLINE void json_put_addr(struct text_cursor *b, struct json_key k,
+                               const struct tcpshake_record *r, const struct tcpshake_side *sd)
 {
     char addr[SINK_ADDR_LEN];
     json_put_word(b, k, sink_addr(r, sd, addr));
 }
 
-static inline void json_put_iso_time(struct text_cursor *b, struct json_key k, uint64_t ns)
+TEXT_INLINE void json_put_iso_time(struct text_cursor *b, struct json_key k, uint64_t ns)
 {
     if (ns == 0) {
         json_put_null(b, k);
     } else {
         char iso[SINK_ISO_LEN];
-        json_put_word(b, k, sink_iso8601(ns, iso));
+        json_put_word(b, k,
+                      b->iso != NULL ? sink_iso8601_memo(b->iso, ns, iso) : sink_iso8601(ns, iso));
     }
 }
 
-static inline void json_put_iso_stamp(struct text_cursor *b, struct json_key k, uint64_t ns)
+TEXT_INLINE void json_put_iso_stamp(struct text_cursor *b, struct json_key k, uint64_t ns)
 {
     char iso[SINK_ISO_LEN];
     json_put_word(b, k, sink_iso8601(ns, iso));
 }
 
-static inline void json_put_pct(struct text_cursor *b, struct json_key k, uint64_t part,
-                                uint64_t whole)
+TEXT_INLINE void json_put_pct(struct text_cursor *b, struct json_key k, uint64_t part,
+                              uint64_t whole)
 {
     json_put_key(b, k);
     text_real(b, whole > 0 ? 100.0 * (double)part / (double)whole : 0.0, 2);
 }
 
-static inline void json_put_real(struct text_cursor *b, struct json_key k, double v)
+TEXT_INLINE void json_put_real(struct text_cursor *b, struct json_key k, double v)
 {
     json_put_key(b, k);
     text_real(b, v, -1);
 }
 
-static inline void json_put_ip(struct text_cursor *b, struct json_key k, bool present,
-                               const uint8_t addr[16], uint8_t ip_version)
+TEXT_INLINE void json_put_ip(struct text_cursor *b, struct json_key k, bool present,
+                             const uint8_t addr[16], uint8_t ip_version)
 {
     if (present) {
         char text[SINK_ADDR_LEN];
@@ -303,7 +261,7 @@ static inline void json_put_ip(struct text_cursor *b, struct json_key k, bool pr
     }
 }
 
-static inline void json_put_some(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
+TEXT_INLINE void json_put_some(struct text_cursor *b, struct json_key k, bool present, uint64_t v)
 {
     if (present) {
         json_put_count(b, k, v);
@@ -342,8 +300,8 @@ static inline void json_put_some(struct text_cursor *b, struct json_key k, bool 
         text_char(b, '}');                                                                         \
     } while (0)
 
-static inline void json_put_ports(struct text_cursor *b, struct json_key k, const uint16_t *ports,
-                                  uint32_t n, uint32_t max)
+TEXT_INLINE void json_put_ports(struct text_cursor *b, struct json_key k, const uint16_t *ports,
+                                uint32_t n, uint32_t max)
 {
     json_put_key(b, k);
     text_char(b, '[');
@@ -358,7 +316,7 @@ static inline void json_put_ports(struct text_cursor *b, struct json_key k, cons
 }
 
 /* TLS versions by name (tls.h), null when 0. */
-static inline void json_put_version(struct text_cursor *b, struct json_key k, uint16_t v)
+TEXT_INLINE void json_put_version(struct text_cursor *b, struct json_key k, uint16_t v)
 {
     char buf[12];
     if (v == 0) {
@@ -368,8 +326,8 @@ static inline void json_put_version(struct text_cursor *b, struct json_key k, ui
     }
 }
 
-static inline void json_put_versions(struct text_cursor *b, struct json_key k, const uint16_t *v,
-                                     uint8_t n)
+TEXT_INLINE void json_put_versions(struct text_cursor *b, struct json_key k, const uint16_t *v,
+                                   uint8_t n)
 {
     char buf[12];
     json_put_key(b, k);
@@ -386,7 +344,7 @@ static inline void json_put_versions(struct text_cursor *b, struct json_key k, c
 }
 
 /* A 16-bit code point as "0x1301". */
-static inline void json_code(struct text_cursor *b, uint16_t v)
+TEXT_INLINE void json_code(struct text_cursor *b, uint16_t v)
 {
     static const char hex[] = "0123456789abcdef";
     char s[8] = { '"',         '0', 'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15],
@@ -394,7 +352,7 @@ static inline void json_code(struct text_cursor *b, uint16_t v)
     text_append(b, s, sizeof(s));
 }
 
-static inline void json_put_code(struct text_cursor *b, struct json_key k, bool present, uint16_t v)
+TEXT_INLINE void json_put_code(struct text_cursor *b, struct json_key k, bool present, uint16_t v)
 {
     if (!present) {
         json_put_null(b, k);
@@ -404,8 +362,8 @@ static inline void json_put_code(struct text_cursor *b, struct json_key k, bool 
     json_code(b, v);
 }
 
-static inline void json_put_codes(struct text_cursor *b, struct json_key k, const uint16_t *v,
-                                  uint8_t n)
+TEXT_INLINE void json_put_codes(struct text_cursor *b, struct json_key k, const uint16_t *v,
+                                uint8_t n)
 {
     json_put_key(b, k);
     text_char(b, '[');

@@ -65,10 +65,9 @@ static char *put_digits(char *p, uint64_t n, int width)
  * Hinnant's civil_from_days (proleptic Gregorian, eras of 400 years), which
  * holds for every uint64_t nanosecond time (up to the year 2554).
  */
-const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN])
+/* The date and time of day of sec, and the decimal point: 20 bytes at p. */
+static void put_second(char *p, uint64_t sec)
 {
-    uint64_t sec = ns / 1000000000u;
-    uint64_t frac = ns % 1000000000u;
     uint64_t days = sec / 86400;
     uint64_t tod = sec % 86400;
     uint64_t z = days + 719468; /* days since 0000-03-01 */
@@ -80,7 +79,7 @@ const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN])
     uint64_t day = doy - (153 * mp + 2) / 5 + 1;
     uint64_t month = mp < 10 ? mp + 3 : mp - 9;
     uint64_t year = yoe + era * 400 + (month <= 2);
-    char *p = put_digits(buf, year, 4);
+    p = put_digits(p, year, 4);
     *p++ = '-';
     p = put_digits(p, month, 2);
     *p++ = '-';
@@ -91,11 +90,33 @@ const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN])
     p = put_digits(p, tod / 60 % 60, 2);
     *p++ = ':';
     p = put_digits(p, tod % 60, 2);
-    *p++ = '.';
-    p = put_digits(p, frac, 9);
+    *p = '.';
+}
+
+/* The fraction of ns's second after the 20 bytes of put_second. */
+static const char *put_fraction(char buf[SINK_ISO_LEN], uint64_t ns)
+{
+    char *p = put_digits(buf + 20, ns % 1000000000u, 9);
     *p++ = 'Z';
     *p = '\0';
     return buf;
+}
+
+const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN])
+{
+    put_second(buf, ns / 1000000000u);
+    return put_fraction(buf, ns);
+}
+
+const char *sink_iso8601_memo(struct sink_iso_memo *m, uint64_t ns, char buf[SINK_ISO_LEN])
+{
+    uint64_t sec = ns / 1000000000u;
+    if (sec != m->sec) {
+        put_second(m->text, sec);
+        m->sec = sec;
+    }
+    memcpy(buf, m->text, sizeof(m->text));
+    return put_fraction(buf, ns);
 }
 
 const char *sink_next_anomaly(uint32_t bits, unsigned *pos, char buf[16])
@@ -114,8 +135,9 @@ const char *sink_next_anomaly(uint32_t bits, unsigned *pos, char buf[16])
     return buf;
 }
 
-void sink_put_time(struct text_cursor *c, uint64_t ns, bool quoted)
+struct text_cursor sink_put_time(struct text_cursor line, uint64_t ns, bool quoted)
 {
+    struct text_cursor *c = &line;
     char text[SINK_ISO_LEN];
     const char *t = text;
     switch (c->time_format) {
@@ -132,7 +154,7 @@ void sink_put_time(struct text_cursor *c, uint64_t ns, bool quoted)
     default: /* offset: exact, and small enough for any JSON reader */
         text_i64(c, ns >= c->time_origin ? (int64_t)(ns - c->time_origin)
                                          : -(int64_t)(c->time_origin - ns));
-        return;
+        return line;
     }
     if (quoted) {
         text_char(c, '"');
@@ -141,12 +163,7 @@ void sink_put_time(struct text_cursor *c, uint64_t ns, bool quoted)
     if (quoted) {
         text_char(c, '"');
     }
-}
-
-void sink_time_style(const struct tcpshake_sink *s, struct text_cursor *c)
-{
-    c->time_format = (unsigned char)s->time_format;
-    c->time_origin = s->time_origin;
+    return line;
 }
 
 enum tcpshake_status tcpshake_sink_set_time_format(struct tcpshake_sink *s,
@@ -185,6 +202,7 @@ struct tcpshake_sink *tcpshake_sink_new(enum tcpshake_format fmt, FILE *out, uns
     s->format = format;
     s->out = out;
     s->flags = flags;
+    s->iso.sec = UINT64_MAX;
     return s;
 }
 

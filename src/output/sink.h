@@ -15,6 +15,7 @@
 #define TCPSHAKE_SINK_H
 
 #include "tcpshake.h"
+#include "text.h"
 
 #include <stddef.h>
 
@@ -25,6 +26,16 @@ struct sink_format {
     void (*begin)(struct tcpshake_sink *s, const struct tcpshake_record *first);
     void (*write)(struct tcpshake_sink *s, const struct tcpshake_record *r);
     void (*finish)(struct tcpshake_sink *s); /* trailer; may be NULL */
+};
+
+/*
+ * The date and time of day of the last second written as ISO-8601: records
+ * come in time order, so most share it with the one before (the calendar
+ * arithmetic was 4 % of a SYN flood's instructions).
+ */
+struct sink_iso_memo {
+    uint64_t sec;  /* seconds since the epoch of text; UINT64_MAX: none yet */
+    char text[20]; /* "YYYY-MM-DDTHH:MM:SS." */
 };
 
 struct tcpshake_sink {
@@ -39,6 +50,7 @@ struct tcpshake_sink {
     enum tcpshake_event event;             /* of the record being written (TCPSHAKE_SINK_EVENTS) */
     enum tcpshake_time_format time_format; /* of JSON's and CSV's time fields */
     uint64_t time_origin;                  /* TCPSHAKE_TIME_OFFSET counts from here */
+    struct sink_iso_memo iso;              /* the records' "ts" (text_cursor.iso) */
     max_align_t state[];                   /* format's private state, state_size bytes, zeroed */
 };
 
@@ -67,13 +79,24 @@ const char *sink_ip(const uint8_t addr[16], uint8_t ip_version, char buf[SINK_AD
 /*
  * A time ns (not 0) in c's time format other than TCPSHAKE_TIME_NS: seconds
  * with 9 decimals or ISO-8601 (in double quotes when quoted), or the signed
- * integer ns - c->time_origin. Out of line: the default, ns, never calls it.
+ * integer ns - c->time_origin. Out of line: the default, ns, never calls it; by
+ * value, so that the caller's cursor can stay in registers.
  */
-void sink_put_time(struct text_cursor *c, uint64_t ns, bool quoted);
-/* A record's line in s's time format. */
-void sink_time_style(const struct tcpshake_sink *s, struct text_cursor *c);
+struct text_cursor sink_put_time(struct text_cursor c, uint64_t ns, bool quoted);
+/* A record's line in s's time format, with s's memory of the last second.
+ * Inline, as every cursor function a record's writer calls: a cursor whose
+ * address escapes lives in memory, and each byte appended then reloads and
+ * stores it. */
+static inline void sink_time_style(struct tcpshake_sink *s, struct text_cursor *c)
+{
+    c->time_format = (unsigned char)s->time_format;
+    c->time_origin = s->time_origin;
+    c->iso = &s->iso;
+}
 /* ns since the epoch as ISO-8601 UTC with 9 decimals, e.g. 2024-05-01T12:00:00.000000001Z. */
 const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN]);
+/* The same, through m (struct sink_iso_memo). */
+const char *sink_iso8601_memo(struct sink_iso_memo *m, uint64_t ns, char buf[SINK_ISO_LEN]);
 /*
  * The name of the next anomaly bit set in `bits` at or above *pos, advancing
  * *pos past it; NULL when there is none. Unknown bits are named "bit_N"

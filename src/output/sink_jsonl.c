@@ -25,6 +25,71 @@
 #include "record_fields.h"
 #include "text.h"
 
+/*
+ * Bytes of str[0 .. len) in whole 8-byte words of plain bytes, from the start:
+ * each word is tested at once (a byte below 0x20, at or above 0x7f, '"' or
+ * '\\' sets the high bit of some byte of `special`; the tests are exact).
+ */
+size_t json_plain_words(const char *str, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t n = 0;
+    while (len - n >= 8) {
+        uint64_t w;
+        memcpy(&w, str + n, sizeof(w));
+        uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+        uint64_t special = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+                           ((bslash - ones) & ~bslash) | ((del - ones) & ~del) | w;
+        if ((special & highs) != 0) {
+            break;
+        }
+        n += 8;
+    }
+    return n;
+}
+
+/* Out of line: a string that needs an escape is rare (encode_json.h). */
+struct text_cursor json_string_escaped(struct text_cursor line, const char *str, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    struct text_cursor *b = &line;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)str[i];
+        switch (c) {
+        case '"':
+            text_cstr(b, "\\\"");
+            break;
+        case '\\':
+            text_cstr(b, "\\\\");
+            break;
+        case '\b':
+            text_cstr(b, "\\b");
+            break;
+        case '\f':
+            text_cstr(b, "\\f");
+            break;
+        case '\n':
+            text_cstr(b, "\\n");
+            break;
+        case '\r':
+            text_cstr(b, "\\r");
+            break;
+        case '\t':
+            text_cstr(b, "\\t");
+            break;
+        default:
+            if (c < 0x20 || c >= 0x7f) {
+                char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+                text_append(b, esc, sizeof(esc));
+            } else {
+                text_char(b, (char)c);
+            }
+        }
+    }
+    text_char(b, '"');
+    return line;
+}
+
 /* By value, so that the cursor stays in registers (text.h). */
 static struct text_cursor put_side(struct text_cursor line, struct json_key k,
                                    const struct tcpshake_record *r, const struct tcpshake_side *sd)

@@ -20,6 +20,12 @@
 /* The longest decimal text of a 64-bit integer: UINT64_MAX, or '-' and 19 digits. */
 #define SINK_TEXT_NUMBER 20
 
+/* The appenders are always inlined: a call that takes a cursor's address makes the
+ * caller keep the cursor in memory (see struct text_cursor). */
+#define TEXT_INLINE static inline __attribute__((always_inline))
+
+struct sink_iso_memo;
+
 struct text_buf {
     char buf[SINK_TEXT_CAP];
 };
@@ -39,17 +45,20 @@ struct text_cursor {
      * the epoch) and, for offsets, from when: set by the sink, text_start zeroes them. */
     unsigned char time_format;
     uint64_t time_origin;
+    /* The text of the last second written as ISO-8601, kept by the sink across
+     * records (sink.h); NULL: none (text_start). */
+    struct sink_iso_memo *iso;
 };
 
 /* An empty line to build in t. */
-static inline struct text_cursor text_start(struct text_buf *t)
+TEXT_INLINE struct text_cursor text_start(struct text_buf *t)
 {
-    struct text_cursor c = { t->buf, t->buf, t->buf + SINK_TEXT_CAP, false, 0, 0 };
+    struct text_cursor c = { t->buf, t->buf, t->buf + SINK_TEXT_CAP, false, 0, 0, NULL };
     return c;
 }
 
 /* True when n more bytes fit; otherwise marks the line overflowed. */
-static inline bool text_room(struct text_cursor *c, size_t n)
+TEXT_INLINE bool text_room(struct text_cursor *c, size_t n)
 {
     if ((size_t)(c->end - c->p) < n) {
         c->overflow = true;
@@ -58,7 +67,7 @@ static inline bool text_room(struct text_cursor *c, size_t n)
     return true;
 }
 
-static inline void text_append(struct text_cursor *c, const char *s, size_t n)
+TEXT_INLINE void text_append(struct text_cursor *c, const char *s, size_t n)
 {
     if (text_room(c, n)) {
         memcpy(c->p, s, n);
@@ -66,7 +75,7 @@ static inline void text_append(struct text_cursor *c, const char *s, size_t n)
     }
 }
 
-static inline void text_char(struct text_cursor *c, char ch)
+TEXT_INLINE void text_char(struct text_cursor *c, char ch)
 {
     if (text_room(c, 1)) {
         *c->p++ = ch;
@@ -74,7 +83,7 @@ static inline void text_char(struct text_cursor *c, char ch)
 }
 
 /* Inline, so that strlen of a literal name is a constant. */
-static inline void text_cstr(struct text_cursor *c, const char *s)
+TEXT_INLINE void text_cstr(struct text_cursor *c, const char *s)
 {
     text_append(c, s, strlen(s));
 }
@@ -82,7 +91,7 @@ static inline void text_cstr(struct text_cursor *c, const char *s)
 /* v in decimal at p (at most SINK_TEXT_NUMBER bytes); returns the end. */
 char *text_digits(char *p, uint64_t v);
 
-static inline void text_u64(struct text_cursor *c, uint64_t v)
+TEXT_INLINE void text_u64(struct text_cursor *c, uint64_t v)
 {
     if (text_room(c, SINK_TEXT_NUMBER)) {
         c->p = text_digits(c->p, v);
@@ -99,7 +108,7 @@ static inline void text_u64(struct text_cursor *c, uint64_t v)
  */
 void text_real(struct text_cursor *c, double v, int places);
 
-static inline void text_i64(struct text_cursor *c, int64_t v)
+TEXT_INLINE void text_i64(struct text_cursor *c, int64_t v)
 {
     if (text_room(c, SINK_TEXT_NUMBER)) {
         if (v < 0) {
