@@ -674,7 +674,7 @@ enum tcpshake_status tcpshake_summary_write_json(const struct tcpshake_summary *
     const struct summary_view *v = &view;
     const struct tcpshake_stats *st = stats;
     char buf[SUMMARY_JSON_CAP];
-    struct text_cursor line = { buf, buf, buf + sizeof(buf), false, 0, 0, NULL };
+    struct text_cursor line = { .start = buf, .p = buf, .end = buf + sizeof(buf) };
     struct text_cursor *b = &line;
     SUMMARY_FIELDS(JSON_FIELD, JSON_LIST, JSON_OBJECT)
     return json_line_out(&line, out);
@@ -693,7 +693,7 @@ enum tcpshake_status tcpshake_summary_write_interval_json(const struct tcpshake_
     view.end_ns = end_ns;
     const struct summary_view *v = &view;
     char buf[SUMMARY_JSON_CAP];
-    struct text_cursor line = { buf, buf, buf + sizeof(buf), false, 0, 0, NULL };
+    struct text_cursor line = { .start = buf, .p = buf, .end = buf + sizeof(buf) };
     struct text_cursor *b = &line;
     SUMMARY_INTERVAL_FIELDS(JSON_FIELD, JSON_LIST, JSON_OBJECT)
     return json_line_out(&line, out);

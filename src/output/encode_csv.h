@@ -64,8 +64,11 @@ static inline void csv_put_opt(struct text_cursor *c, bool present, uint64_t v)
 
 static inline void csv_put_time(struct text_cursor *c, uint64_t ns)
 {
-    if (ns == 0 || c->time_format == TCPSHAKE_TIME_NS) {
-        csv_put_opt(c, ns != 0, ns);
+    if (ns == 0) {
+        text_char(c, ',');
+    } else if (c->time_format == TCPSHAKE_TIME_NS) {
+        text_char(c, ',');
+        text_time(c, ns);
     } else {
         text_char(c, ',');
         *c = sink_put_time(*c, ns, false);

@@ -133,8 +133,11 @@ TEXT_INLINE void json_put_opt(struct text_cursor *b, struct json_key k, bool pre
 /* In the cursor's time format (text.h): ns and offsets as integers, the others as strings. */
 TEXT_INLINE void json_put_time(struct text_cursor *b, struct json_key k, uint64_t ns)
 {
-    if (ns == 0 || b->time_format == TCPSHAKE_TIME_NS) {
-        json_put_opt(b, k, ns != 0, ns);
+    if (ns == 0) {
+        json_put_null(b, k);
+    } else if (b->time_format == TCPSHAKE_TIME_NS) {
+        json_put_key(b, k);
+        text_time(b, ns);
     } else {
         json_put_key(b, k);
         *b = sink_put_time(*b, ns, true);

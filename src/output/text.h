@@ -48,12 +48,17 @@ struct text_cursor {
     /* The text of the last second written as ISO-8601, kept by the sink across
      * records (sink.h); NULL: none (text_start). */
     struct sink_iso_memo *iso;
+    /* The last time written by text_time (not 0) and where its digits are in
+     * this line: a record's times repeat (first_ns, syn_ns, syn_last_ns ...). */
+    uint64_t last_ns;
+    const char *last_ns_at;
+    size_t last_ns_len;
 };
 
 /* An empty line to build in t. */
 TEXT_INLINE struct text_cursor text_start(struct text_buf *t)
 {
-    struct text_cursor c = { t->buf, t->buf, t->buf + SINK_TEXT_CAP, false, 0, 0, NULL };
+    struct text_cursor c = { .start = t->buf, .p = t->buf, .end = t->buf + SINK_TEXT_CAP };
     return c;
 }
 
@@ -96,6 +101,21 @@ TEXT_INLINE void text_u64(struct text_cursor *c, uint64_t v)
     if (text_room(c, SINK_TEXT_NUMBER)) {
         c->p = text_digits(c->p, v);
     }
+}
+
+/* A time in ns (not 0) in decimal, copied from earlier in the line when it is
+ * the last one written. */
+TEXT_INLINE void text_time(struct text_cursor *c, uint64_t ns)
+{
+    if (ns == c->last_ns) {
+        text_append(c, c->last_ns_at, c->last_ns_len);
+        return;
+    }
+    char *at = c->p;
+    text_u64(c, ns);
+    c->last_ns = ns;
+    c->last_ns_at = at;
+    c->last_ns_len = (size_t)(c->p - at);
 }
 
 /* The longest text_real writes: a percentage with 2 decimals, or %g (at most 13 bytes). */
