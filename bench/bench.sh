@@ -124,8 +124,9 @@ echo
 bench/scale.sh "$build" flood "$ftrace" "${BENCH_SCALE_ROUNDS:-3}"
 echo
 bench/scale.sh "$build" "flood --by server" "$ftrace" "${BENCH_SCALE_ROUNDS:-3}" --by server -q
-# BENCH_MIXED=N (opt in; 10 M packets of full payloads, 4.3 GB of disk): the normal trace
-# with N flood SYNs mixed in, seed 7 (gen_trace --flood N -s 7).
+# The mixed trace: BENCH_PACKETS packets of which BENCH_MIXED are flood SYNs from random
+# sources, seed 7 (gen_trace --flood N -s 7; the Makefile's default is 3 in 10, 3 GB of disk
+# at 10 M packets; BENCH_MIXED=0 leaves it out).
 if [ "${BENCH_MIXED:-0}" != 0 ]; then
     echo
     mtrace=$dir/mixed-$packets-$BENCH_MIXED-7.pcap
