@@ -1141,6 +1141,12 @@ static int analyse(const struct options *o, struct run *run)
         tcpshake_free(h);
         return EXIT_RUNTIME;
     }
+    /* Only JSON and CSV records show p0f signatures: for rows, a table or Zeek's
+     * columns nobody would read them. */
+    if (run->sink == NULL ||
+        (o->format != TCPSHAKE_FORMAT_JSON && o->format != TCPSHAKE_FORMAT_CSV)) {
+        tcpshake_set_p0f(h, false);
+    }
     /* Live --by --bucket: rows as their buckets close, counted at the handshake. */
     bool live_rows =
             o->iface != NULL && agg_set_live(&run->agg, o->cfg.handshake_timeout_ns, o->format);

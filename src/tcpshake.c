@@ -196,6 +196,17 @@ enum tcpshake_status tcpshake_set_p0f_db(struct tcpshake *h, const char *path)
     return TCPSHAKE_OK;
 }
 
+enum tcpshake_status tcpshake_set_p0f(struct tcpshake *h, bool on)
+{
+    if (h->stats.packets_read > 0) {
+        snprintf(h->errmsg, sizeof(h->errmsg),
+                 "p0f signatures are turned on or off before the first packet");
+        return TCPSHAKE_ERR_STATE;
+    }
+    lane_set_p0f(h->lane, on);
+    return TCPSHAKE_OK;
+}
+
 const char *tcpshake_errmsg(const struct tcpshake *h)
 {
     return h->errmsg;

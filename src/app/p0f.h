@@ -138,6 +138,7 @@ struct p0f_seen {
 struct p0f_memo {
     struct p0f_seen *slot;   /* P0F_MEMO_SLOTS entries */
     const struct p0f_db *db; /* labels from here; NULL: no labels */
+    bool off;                /* describe nothing: the records' p0f members stay empty */
 };
 
 /* An empty memo labelling from db (NULL: signatures only). false: no memory. */

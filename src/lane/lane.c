@@ -117,6 +117,15 @@ void lane_set_p0f_db(struct lane *l, const struct p0f_db *db)
     }
 }
 
+void lane_set_p0f(struct lane *l, bool on)
+{
+    if (l->pool != NULL) {
+        shard_set_p0f(l->pool, on);
+    } else {
+        l->eng.p0f.off = !on;
+    }
+}
+
 void lane_set_batching(struct lane *l, bool on)
 {
     if (l->pool == NULL && !on) {

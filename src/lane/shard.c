@@ -488,6 +488,15 @@ void shard_set_p0f_db(struct shard *s, const struct p0f_db *db)
     pthread_mutex_unlock(&s->mu);
 }
 
+void shard_set_p0f(struct shard *s, bool on)
+{
+    pthread_mutex_lock(&s->mu); /* as shard_set_p0f_db */
+    for (unsigned i = 0; i < s->n; i++) {
+        s->w[i].eng.p0f.off = !on;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 void shard_stats(struct shard *s, struct tcpshake_stats *st)
 {
     st->connections = st->evictions = st->evictions_half_open = st->flows_peak = 0;

@@ -767,6 +767,9 @@ static void put_p0f(struct p0f_memo *memo, const struct p0f_facts *f, uint16_t s
 
 void tracker_p0f(const struct conn *c, struct p0f_memo *memo, struct tcpshake_record *out)
 {
+    if (memo->off) {
+        return; /* tracker_finish left them empty */
+    }
     int client = guess_client(c);
     const struct p0f_facts *cf = &c->facts.ep[client].p0f, *sf = &c->facts.ep[1 - client].p0f;
     put_p0f(memo, cf, 0, &out->client_p0f);

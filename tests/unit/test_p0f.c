@@ -587,6 +587,30 @@ static void test_handle(unsigned threads)
     unlink(path);
 }
 
+/* tcpshake_set_p0f(h, false): the same records, without signatures or labels,
+ * whatever the database; on three threads as on one. */
+static void test_handle_off(unsigned threads)
+{
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = threads;
+    struct labels l = { 0, 0, 0 };
+    struct tcpshake *h = tcpshake_new(&cfg, count_labels, &l);
+    CHECK(h != NULL);
+    if (h == NULL) {
+        return;
+    }
+    CHECK_INT(tcpshake_set_p0f(h, false), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_open_file(h, "tests/data/sample.pcap"), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_run(h), TCPSHAKE_OK);
+    CHECK_INT(l.records, 10);
+    CHECK_INT(l.client_sigs, 0);
+    CHECK_INT(l.client_labels, 0);
+    CHECK_INT(tcpshake_set_p0f(h, true), TCPSHAKE_ERR_STATE);
+    CHECK_STR(tcpshake_errmsg(h), "p0f signatures are turned on or off before the first packet");
+    tcpshake_free(h);
+}
+
 int main(void)
 {
     test_signatures();
@@ -597,5 +621,7 @@ int main(void)
     test_bad_databases();
     test_handle(1);
     test_handle(3);
+    test_handle_off(1);
+    test_handle_off(3);
     return check_report("p0f");
 }
