@@ -347,6 +347,7 @@ BENCH_SCALE_ROUNDS  ?= 3
 # The mixed trace: BENCH_PACKETS packets of which this many are flood SYNs (0: none).
 BENCH_MIXED         ?= $(shell echo $$(( $(BENCH_PACKETS) * 3 / 10 )))
 BENCH_TOOLS := $(BUILD)/bench/gen_trace $(BUILD)/bench/runner $(BUILD)/bench/readloop \
+               $(BUILD)/bench/blast \
                $(BUILD)/bench/hashbench $(BUILD)/tests/hash_flood
 
 .PHONY: bench bench-live bench-peers bench-deps bench-compare
@@ -361,6 +362,9 @@ $(BUILD)/bench/hashbench: $(BUILD)/bench/hashbench.o $(LIB_A)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/bench/readloop: $(BUILD)/bench/readloop.o
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lpcap
+
+$(BUILD)/bench/blast: $(BUILD)/bench/blast.o
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lpcap
 
 bench: $(CLI) $(BENCH_TOOLS)
