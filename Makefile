@@ -372,7 +372,7 @@ bench: $(CLI) $(BENCH_TOOLS)
 		bench/bench.sh $(BUILD) $(BENCH_PACKETS) $(BENCH_SEED) $(BENCH_FLOOD) $(BENCH_OOO) \
 		$(BENCH_HASH_SYNS)
 
-# Live capture (-i) on a veth in a namespace of its own, fed by tcpreplay --topspeed
+# Live capture (-i) on a veth in a namespace of its own, fed by bench/blast.c at top speed
 # (bench/live.sh; root): the rate with no kernel drop, default buffer and -B.
 BENCH_LIVE_PACKETS ?= 1000000
 BENCH_LIVE_SYNS    ?= 1000000
