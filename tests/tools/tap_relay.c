@@ -27,8 +27,11 @@
  *                         first one that carries payload (a capture started late).
  *
  * Queues are bounded: a frame that finds its lane full is dropped and counted.
- * Holding uses CLOCK_MONOTONIC; pcap timestamps use CLOCK_REALTIME at the moment
- * of recording. SIGINT and SIGTERM end the run; the pcap is flushed and closed.
+ * Holding uses CLOCK_MONOTONIC. A frame's pcap timestamp is the moment its first
+ * hold ends (read time + the first leg's delay), in CLOCK_REALTIME: the moment it
+ * passes the capture point, even when a loaded machine runs the relay late (stamped
+ * when the relay got round to it, a request recorded 10 ms late made a 60 ms server
+ * leg look like 50). SIGINT and SIGTERM end the run; the pcap is flushed and closed.
  *
  * Build: gcc -std=c11 -O2 -Wall -Wextra -Wpedantic -o tap_relay tap_relay.c
  * Needs CAP_NET_ADMIN (open /dev/net/tun, TUNSETIFF).
@@ -119,6 +122,7 @@ struct rules {
 struct pcapw {
     FILE *f;
     const char *path;
+    uint64_t real_minus_mono; /* CLOCK_REALTIME - CLOCK_MONOTONIC, taken once (mod 2^64) */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -236,6 +240,7 @@ static void apply_rules(struct rules *r, const struct lane *ln, struct frame *fr
 static int pcap_open(struct pcapw *w, const char *path)
 {
     w->path = path;
+    w->real_minus_mono = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     w->f = fopen(path, "wb");
     if (!w->f) {
         fprintf(stderr, "tap_relay: %s: %s\n", path, strerror(errno));
@@ -260,9 +265,10 @@ static int pcap_open(struct pcapw *w, const char *path)
     return 0;
 }
 
-static int pcap_write(struct pcapw *w, const struct frame *fr)
+/* fr as it passed the capture point at at_mono (CLOCK_MONOTONIC). */
+static int pcap_write(struct pcapw *w, const struct frame *fr, uint64_t at_mono)
 {
-    uint64_t t = clock_ns(CLOCK_REALTIME);
+    uint64_t t = at_mono + w->real_minus_mono;
     uint32_t rec[4] = { (uint32_t)(t / NS_PER_S), (uint32_t)(t % NS_PER_S), fr->len, fr->len };
     if (fwrite(rec, sizeof(rec), 1, w->f) != 1 || fwrite(fr->data, fr->len, 1, w->f) != 1) {
         fprintf(stderr, "tap_relay: %s: write failed\n", w->path);
@@ -339,7 +345,7 @@ static int lane_record_one(struct lane *ln, struct pcapw *w)
         return 0;
     }
     ln->n_recorded++;
-    return pcap_write(w, fr);
+    return pcap_write(w, fr, fr->t_in_ns + ln->hold1_ns);
 }
 
 static void lane_deliver(struct lane *ln, uint64_t now)
