@@ -14,12 +14,19 @@
  * the two cores). The producer now takes it once per WAKE_AT records: it
  * remembers how much space the writer had left (p_head) and publishes its
  * tail in batches; the writer sees the same records in the same order.
+ *
+ * A record is about 2 KB, most of it zero in a SYN flood (no TLS, short p0f
+ * texts), and every byte copied into the ring crosses to the writer's core.
+ * So a slot is written only as far as this record or the slot's last one uses
+ * it (copy_used): the slot then holds the record byte for byte.
  */
 #include "cli_writer.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define RING_CAP 1024 /* records queued; a full ring makes the producer wait */
 /* Wake an idle writer only once this many records wait: a wake-up per record
@@ -84,6 +91,37 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* A NUL-padded text over another: as far as the longer one reaches, and its NUL. */
+static void copy_text(char *dst, const char *src, size_t cap)
+{
+    size_t a = strnlen(dst, cap), b = strnlen(src, cap);
+    size_t n = (a > b ? a : b) + 1;
+    memcpy(dst, src, n < cap ? n : cap);
+}
+
+static void copy_p0f(struct tcpshake_p0f *dst, const struct tcpshake_p0f *src)
+{
+    copy_text(dst->sig, src->sig, sizeof(dst->sig));
+    copy_text(dst->label, src->label, sizeof(dst->label));
+    dst->fuzzy = src->fuzzy;
+}
+
+/* r over the slot's last record (or zeros), in the bytes either uses: the
+ * record up to its TLS object, the TLS object when either has TLS (outcome
+ * none: the object is zero), the Zeek figures, the p0f texts (NUL-padded). */
+static void copy_used(struct tcpshake_record *dst, const struct tcpshake_record *r)
+{
+    size_t mid = offsetof(struct tcpshake_record, zeek_last_ns);
+    size_t mid_len = offsetof(struct tcpshake_record, client_p0f) - mid;
+    memcpy(dst, r, offsetof(struct tcpshake_record, tls));
+    if (dst->tls.outcome != TCPSHAKE_TLS_NONE || r->tls.outcome != TCPSHAKE_TLS_NONE) {
+        dst->tls = r->tls;
+    }
+    memcpy((unsigned char *)dst + mid, (const unsigned char *)r + mid, mid_len);
+    copy_p0f(&dst->client_p0f, &r->client_p0f);
+    copy_p0f(&dst->server_p0f, &r->server_p0f);
+}
+
 /* Free what writer_start made, once the thread is gone (or never started). */
 static void writer_free(struct writer *w)
 {
@@ -143,7 +181,7 @@ int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_r
     /* The writer never touches slots at or after tail: copy without the lock. */
     struct slot *s = &w->ring[w->p_tail % RING_CAP];
     s->ev = ev;
-    s->rec = *r;
+    copy_used(&s->rec, r);
     w->p_tail++;
     if (w->p_tail % WAKE_AT == 0) {
         pthread_mutex_lock(&w->mu);

@@ -48,6 +48,7 @@
 #include "carry.h"
 #include "engine.h"
 #include "flowtab.h"
+#include "reccopy.h"
 #include "siphash.h"
 
 #define ROUND_CAP   8192 /* packets per round, and per batch at most (fits a uint16_t index) */
@@ -67,11 +68,18 @@ struct batch {
     uint16_t pick[ROUND_CAP];
 };
 
+/* A record on its way to the caller. The worker writes into the slot only the
+ * bytes that this record or the slot's last one uses (reccopy.h), and so only
+ * their cache lines cross to the caller's core. */
 struct out_item {
     struct emit_key key;
     enum tcpshake_event ev;
     struct tcpshake_record rec;
 };
+
+/* Between fields that different threads write, so that a write by one does not
+ * take the cache line of the other's fields away from its core. */
+#define LINE_GAP 64
 
 struct worker {
     struct shard *s;
@@ -83,17 +91,21 @@ struct worker {
     pthread_cond_t space_cv;  /* the caller consumed output */
     struct batch *in;         /* IN_SLOTS, in step with the shard's rounds */
     struct out_item *out;     /* OUT_CAP */
+    char gap0[LINE_GAP];
     /* Shared, under s->mu. */
     uint64_t in_head, in_tail; /* batches taken by the worker / sent by the caller */
     uint64_t out_head;         /* records consumed by the caller */
     uint64_t out_tail;         /* records published by the worker */
     struct emit_key wm;        /* every later record sorts above this */
+    char gap1[LINE_GAP];
     /* The worker's own. */
     uint64_t w_tail, w_head_seen;
     struct emit_key w_last;
+    char gap2[LINE_GAP];
     /* The caller's own. */
     uint64_t c_head, c_tail;
     struct batch *c_fill; /* batch being filled in the open round */
+    char gap3[LINE_GAP];
 };
 
 struct pending {
@@ -160,7 +172,7 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
     o->key = *key;
     o->ev = ev;
     if (ev != ENGINE_EVENT_NEW) {
-        o->rec = *rec; /* a start marker carries no record */
+        reccopy_used(&o->rec, rec); /* a start marker carries no record */
     }
     w->w_tail++;
     w->w_last = *key;
@@ -418,10 +430,15 @@ struct carry_arena *shard_arena(struct shard *s)
 void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
 {
     struct engine_item *it = &s->c_items[s->round_n];
-    uint64_t h = flow_hash64(s, packet_flow_tuple(&it->pv));
-    struct worker *w = &s->w[(h >> 32) * s->n >> 32];
-    it->hash = (uint32_t)h; /* the worker's flow table takes its slot from the low half */
-    it->hashed = true;
+    struct worker *w = &s->w[0];
+    if (s->n > 1) {
+        uint64_t h = flow_hash64(s, packet_flow_tuple(&it->pv));
+        w = &s->w[(h >> 32) * s->n >> 32];
+        it->hash = (uint32_t)h; /* the worker's flow table takes its slot from the low half */
+        it->hashed = true;
+    } else {
+        it->hashed = false; /* one worker: it hashes, and the reader has less to do */
+    }
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
