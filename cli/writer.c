@@ -32,6 +32,12 @@
 /* Wake an idle writer only once this many records wait: a wake-up per record
  * cost the producer more than the formatting. */
 #define WAKE_AT 64
+/* The writer frees the slots it has written FREE_AT at a time, and a producer
+ * that found the ring full resumes once REFILL slots are free: it refills them
+ * while the writer goes on with the rest, rather than both taking turns over
+ * the whole ring, and without a wake-up per FREE_AT records. */
+#define FREE_AT 64
+#define REFILL  (RING_CAP / 4)
 
 struct slot {
     enum tcpshake_event ev;
@@ -49,6 +55,7 @@ struct writer {
     uint64_t head; /* records written */
     uint64_t tail; /* records queued */
     bool idle;     /* the writer waits for work */
+    bool waiting;  /* the producer waits for space (or for the ring to empty) */
     bool quit;
     int error; /* errno of the first failed write (EIO if it set none); 0 = none */
     /* The producer's own. */
@@ -70,7 +77,7 @@ static void *writer_main(void *arg)
         if (w->head == w->tail) {
             break; /* quit, and everything is written */
         }
-        uint64_t from = w->head, to = w->tail;
+        uint64_t from = w->head, to = w->tail - w->head > FREE_AT ? w->head + FREE_AT : w->tail;
         pthread_mutex_unlock(&w->mu);
         int error = 0;
         for (uint64_t i = from; i < to; i++) {
@@ -85,7 +92,9 @@ static void *writer_main(void *arg)
             w->error = error;
         }
         w->head = to;
-        pthread_cond_broadcast(&w->space_cv);
+        if (w->waiting && (w->tail - w->head <= RING_CAP - REFILL || w->head == w->tail)) {
+            pthread_cond_broadcast(&w->space_cv);
+        }
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
@@ -171,10 +180,12 @@ int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_r
     if (w->p_tail - w->p_head == RING_CAP) {
         pthread_mutex_lock(&w->mu);
         publish(w);
-        while (w->tail - w->head == RING_CAP) {
+        while (w->tail - w->head > RING_CAP - REFILL) {
+            w->waiting = true;
             pthread_cond_signal(&w->work_cv); /* it may be idle */
             pthread_cond_wait(&w->space_cv, &w->mu);
         }
+        w->waiting = false;
         w->p_head = w->head;
         pthread_mutex_unlock(&w->mu);
     }
@@ -197,8 +208,10 @@ int writer_sync(struct writer *w)
     publish(w);
     pthread_cond_signal(&w->work_cv);
     while (w->head != w->tail) {
+        w->waiting = true;
         pthread_cond_wait(&w->space_cv, &w->mu);
     }
+    w->waiting = false;
     w->p_head = w->head;
     int error = w->error;
     pthread_mutex_unlock(&w->mu);

@@ -54,6 +54,7 @@
 #define ROUND_CAP   8192 /* packets per round, and per batch at most (fits a uint16_t index) */
 #define IN_SLOTS    4    /* batches queued per worker */
 #define OUT_CAP     1024
+#define DELIVER_AT  1024                  /* packets between deliveries within a round */
 #define N_PENDING   64                    /* interval callbacks waiting for their turn */
 #define ROUND_ARENA (16 * CARRY_MAX_COPY) /* payload copies per round (carry.h) */
 
@@ -447,6 +448,10 @@ void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
     s->end_index = index;
     if (++s->round_n == ROUND_CAP || !carry_arena_room(s->c_arena)) {
         send_round(s, false);
+        deliver(s);
+    } else if (s->round_n % DELIVER_AT == 0) {
+        /* A worker whose output ring filled waits for it to drain (a SYN flood
+         * makes a record per packet): drain it now, not at the round's end. */
         deliver(s);
     }
 }
