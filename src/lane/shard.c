@@ -7,7 +7,8 @@
  * keyed hash of its canonical (direction-free) tuple (flow_hash64; for an ICMP
  * error, of the quoted tuple), so both directions and the ICMP errors about a
  * connection meet in one engine, and crafted traffic cannot pile its flows
- * onto one worker and its share of the flow table.
+ * onto one worker and its share of the flow table. With one worker there is
+ * nothing to route: the worker hashes its packets itself.
  *
  * The caller's thread counts as one of tcpshake_config.threads: with two, one
  * worker tracks every connection while the caller reads, a pipeline. Reading
@@ -27,6 +28,10 @@
  *
  *   caller: read, decode, route ──> in[w]: ring of IN_SLOTS batches ──> worker w
  *   caller: merge by key, callbacks <── out[w]: ring of OUT_CAP records <── engine
+ *
+ * A record goes into its slot in the bytes it or the slot's last record uses
+ * (reccopy.h): in a SYN flood there is one per packet, and most of its 2 KB
+ * is zero.
  *
  * Each worker publishes a watermark: a key below every record it will still
  * produce (the round's end, or the last record written while its output ring
