@@ -18,7 +18,9 @@
  * A record is about 2 KB, most of it zero in a SYN flood (no TLS, short p0f
  * texts), and every byte copied into the ring crosses to the writer's core.
  * So a slot is written only as far as this record or the slot's last one uses
- * it (copy_used): the slot then holds the record byte for byte.
+ * it (copy_used): the slot then holds the record byte for byte. What the
+ * slot's last record used is kept in the producer's own memory (struct mark),
+ * not read back from the slot, whose cache lines the writer's core has.
  */
 #include "cli_writer.h"
 
@@ -44,6 +46,13 @@ struct slot {
     struct tcpshake_record rec;
 };
 
+/* What a slot's record uses beyond its head: the p0f texts' lengths (client
+ * sig, label, server sig, label) and whether it has a TLS object. */
+struct mark {
+    uint16_t text[4];
+    bool tls;
+};
+
 struct writer {
     struct tcpshake_sink *sink;
     pthread_t tid;
@@ -51,6 +60,7 @@ struct writer {
     pthread_cond_t work_cv;  /* records arrived, or quit */
     pthread_cond_t space_cv; /* records written */
     struct slot *ring;
+    struct mark *marks; /* RING_CAP, the producer's */
     /* Under mu. */
     uint64_t head; /* records written */
     uint64_t tail; /* records queued */
@@ -100,35 +110,39 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* A NUL-padded text over another: as far as the longer one reaches, and its NUL. */
-static void copy_text(char *dst, const char *src, size_t cap)
+/* A NUL-padded text over one of *len bytes: as far as the longer one reaches,
+ * and its NUL. */
+static void copy_text(char *dst, const char *src, size_t cap, uint16_t *len)
 {
-    size_t a = strnlen(dst, cap), b = strnlen(src, cap);
-    size_t n = (a > b ? a : b) + 1;
+    size_t b = strnlen(src, cap);
+    size_t n = (*len > b ? *len : b) + 1;
     memcpy(dst, src, n < cap ? n : cap);
+    *len = (uint16_t)b;
 }
 
-static void copy_p0f(struct tcpshake_p0f *dst, const struct tcpshake_p0f *src)
+static void copy_p0f(struct tcpshake_p0f *dst, const struct tcpshake_p0f *src, uint16_t *len)
 {
-    copy_text(dst->sig, src->sig, sizeof(dst->sig));
-    copy_text(dst->label, src->label, sizeof(dst->label));
+    copy_text(dst->sig, src->sig, sizeof(dst->sig), &len[0]);
+    copy_text(dst->label, src->label, sizeof(dst->label), &len[1]);
     dst->fuzzy = src->fuzzy;
 }
 
 /* r over the slot's last record (or zeros), in the bytes either uses: the
  * record up to its TLS object, the TLS object when either has TLS (outcome
  * none: the object is zero), the Zeek figures, the p0f texts (NUL-padded). */
-static void copy_used(struct tcpshake_record *dst, const struct tcpshake_record *r)
+static void copy_used(struct tcpshake_record *dst, struct mark *m, const struct tcpshake_record *r)
 {
     size_t mid = offsetof(struct tcpshake_record, zeek_last_ns);
     size_t mid_len = offsetof(struct tcpshake_record, client_p0f) - mid;
     memcpy(dst, r, offsetof(struct tcpshake_record, tls));
-    if (dst->tls.outcome != TCPSHAKE_TLS_NONE || r->tls.outcome != TCPSHAKE_TLS_NONE) {
+    bool tls = r->tls.outcome != TCPSHAKE_TLS_NONE;
+    if (tls || m->tls) {
         dst->tls = r->tls;
     }
+    m->tls = tls;
     memcpy((unsigned char *)dst + mid, (const unsigned char *)r + mid, mid_len);
-    copy_p0f(&dst->client_p0f, &r->client_p0f);
-    copy_p0f(&dst->server_p0f, &r->server_p0f);
+    copy_p0f(&dst->client_p0f, &r->client_p0f, &m->text[0]);
+    copy_p0f(&dst->server_p0f, &r->server_p0f, &m->text[2]);
 }
 
 /* Free what writer_start made, once the thread is gone (or never started). */
@@ -138,6 +152,7 @@ static void writer_free(struct writer *w)
     pthread_cond_destroy(&w->work_cv);
     pthread_mutex_destroy(&w->mu);
     free(w->ring);
+    free(w->marks);
     free(w);
 }
 
@@ -148,7 +163,10 @@ struct writer *writer_start(struct tcpshake_sink *sink)
         return NULL;
     }
     w->ring = calloc(RING_CAP, sizeof(*w->ring));
-    if (w->ring == NULL) {
+    w->marks = calloc(RING_CAP, sizeof(*w->marks));
+    if (w->ring == NULL || w->marks == NULL) {
+        free(w->ring);
+        free(w->marks);
         free(w);
         return NULL;
     }
@@ -192,7 +210,7 @@ int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_r
     /* The writer never touches slots at or after tail: copy without the lock. */
     struct slot *s = &w->ring[w->p_tail % RING_CAP];
     s->ev = ev;
-    copy_used(&s->rec, r);
+    copy_used(&s->rec, &w->marks[w->p_tail % RING_CAP], r);
     w->p_tail++;
     if (w->p_tail % WAKE_AT == 0) {
         pthread_mutex_lock(&w->mu);

@@ -21,28 +21,33 @@ _Static_assert(offsetof(struct tcpshake_record, server_p0f) + sizeof(struct tcps
                        sizeof(struct tcpshake_record),
                "the p0f objects end the record");
 
-/* A NUL-padded text over another: as far as the longer one reaches, and its NUL. */
-static void copy_text(char *dst, const char *src, size_t cap)
+/* A NUL-padded text over one of *len bytes: as far as the longer one reaches,
+ * and its NUL. */
+static void copy_text(char *dst, const char *src, size_t cap, uint16_t *len)
 {
-    size_t a = strnlen(dst, cap), b = strnlen(src, cap);
-    size_t n = (a > b ? a : b) + 1;
+    size_t b = strnlen(src, cap);
+    size_t n = (*len > b ? *len : b) + 1;
     memcpy(dst, src, n < cap ? n : cap);
+    *len = (uint16_t)b;
 }
 
-static void copy_p0f(struct tcpshake_p0f *dst, const struct tcpshake_p0f *src)
+static void copy_p0f(struct tcpshake_p0f *dst, const struct tcpshake_p0f *src, uint16_t *len)
 {
-    copy_text(dst->sig, src->sig, sizeof(dst->sig));
-    copy_text(dst->label, src->label, sizeof(dst->label));
+    copy_text(dst->sig, src->sig, sizeof(dst->sig), &len[0]);
+    copy_text(dst->label, src->label, sizeof(dst->label), &len[1]);
     dst->fuzzy = src->fuzzy;
 }
 
-void reccopy_used(struct tcpshake_record *dst, const struct tcpshake_record *src)
+void reccopy_used(struct tcpshake_record *dst, struct reccopy_mark *mark,
+                  const struct tcpshake_record *src)
 {
     memcpy(dst, src, HEAD_LEN);
-    if (dst->tls.outcome != TCPSHAKE_TLS_NONE || src->tls.outcome != TCPSHAKE_TLS_NONE) {
+    bool tls = src->tls.outcome != TCPSHAKE_TLS_NONE;
+    if (tls || mark->tls) {
         dst->tls = src->tls;
     }
+    mark->tls = tls;
     memcpy((unsigned char *)dst + MID_AT, (const unsigned char *)src + MID_AT, MID_LEN);
-    copy_p0f(&dst->client_p0f, &src->client_p0f);
-    copy_p0f(&dst->server_p0f, &src->server_p0f);
+    copy_p0f(&dst->client_p0f, &src->client_p0f, &mark->text[0]);
+    copy_p0f(&dst->server_p0f, &src->server_p0f, &mark->text[2]);
 }

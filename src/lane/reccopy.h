@@ -8,17 +8,32 @@
  * every record moved all of its cache lines between the cores; in a SYN flood
  * that is one record per packet.
  *
- * Exact: afterwards dst equals src byte for byte, provided that in both the
+ * What the slot's last record used is kept in a mark beside the ring, in the
+ * writing thread's own memory, not read back from the slot: the reader's core
+ * has those cache lines, and reading them first would fetch every one of them
+ * twice (to read, then to own).
+ *
+ * Exact: afterwards dst equals src byte for byte, provided that in src the
  * bytes after each p0f text's NUL are zero and the TLS object is all zero when
- * its outcome is none. tracker_finish makes its records so (it clears the
- * record first), and a slot that starts zeroed and is written only by
- * reccopy_used stays so. The unit test compares them.
+ * its outcome is none (tracker_finish clears the record first, so its records
+ * are), and that dst and its mark started zeroed and were written only by
+ * reccopy_used. The unit test compares them.
  */
 #ifndef TCPSHAKE_RECCOPY_H
 #define TCPSHAKE_RECCOPY_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "tcpshake.h"
 
-void reccopy_used(struct tcpshake_record *dst, const struct tcpshake_record *src);
+/* What a slot's record uses beyond its head. */
+struct reccopy_mark {
+    uint16_t text[4]; /* bytes before the NUL: client sig, label, server sig, label */
+    bool tls;         /* a TLS object */
+};
+
+void reccopy_used(struct tcpshake_record *dst, struct reccopy_mark *mark,
+                  const struct tcpshake_record *src);
 
 #endif

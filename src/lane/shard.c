@@ -92,11 +92,12 @@ struct worker {
     pthread_t tid;
     bool started;
     struct engine eng;
-    struct tcpshake_stats st; /* the engine's counters */
-    pthread_cond_t work_cv;   /* input arrived, or quit */
-    pthread_cond_t space_cv;  /* the caller consumed output */
-    struct batch *in;         /* IN_SLOTS, in step with the shard's rounds */
-    struct out_item *out;     /* OUT_CAP */
+    struct tcpshake_stats st;      /* the engine's counters */
+    pthread_cond_t work_cv;        /* input arrived, or quit */
+    pthread_cond_t space_cv;       /* the caller consumed output */
+    struct batch *in;              /* IN_SLOTS, in step with the shard's rounds */
+    struct out_item *out;          /* OUT_CAP */
+    struct reccopy_mark *out_mark; /* OUT_CAP, the worker's: what each slot's record uses */
     char gap0[LINE_GAP];
     /* Shared, under s->mu. */
     uint64_t in_head, in_tail; /* batches taken by the worker / sent by the caller */
@@ -178,7 +179,8 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
     o->key = *key;
     o->ev = ev;
     if (ev != ENGINE_EVENT_NEW) {
-        reccopy_used(&o->rec, rec); /* a start marker carries no record */
+        /* a start marker carries no record */
+        reccopy_used(&o->rec, &w->out_mark[w->w_tail % OUT_CAP], rec);
     }
     w->w_tail++;
     w->w_last = *key;
@@ -546,7 +548,9 @@ static bool worker_init(struct shard *s, struct worker *w, const struct tcpshake
     pthread_cond_init(&w->space_cv, NULL);
     w->in = ts_calloc(IN_SLOTS, sizeof(*w->in));
     w->out = ts_calloc(OUT_CAP, sizeof(*w->out));
-    if (w->in == NULL || w->out == NULL || !engine_init(&w->eng, cfg, cap, &w->st, worker_out, w)) {
+    w->out_mark = ts_calloc(OUT_CAP, sizeof(*w->out_mark));
+    if (w->in == NULL || w->out == NULL || w->out_mark == NULL ||
+        !engine_init(&w->eng, cfg, cap, &w->st, worker_out, w)) {
         return false;
     }
     w->eng.mark_new = mark_new;
@@ -609,6 +613,7 @@ void shard_free(struct shard *s)
         engine_release(&w->eng);
         ts_free(w->in);
         ts_free(w->out);
+        ts_free(w->out_mark);
         pthread_cond_destroy(&w->work_cv);
         pthread_cond_destroy(&w->space_cv);
     }

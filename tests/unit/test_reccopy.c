@@ -15,12 +15,13 @@
 
 struct slot {
     struct tcpshake_record rec; /* zeroed once, then written only by reccopy_used */
+    struct reccopy_mark mark;
     size_t n;
 };
 
 static void copy_and_compare(struct slot *s, const struct tcpshake_record *r)
 {
-    reccopy_used(&s->rec, r);
+    reccopy_used(&s->rec, &s->mark, r);
     CHECK(memcmp(&s->rec, r, sizeof(*r)) == 0);
     s->n++;
 }
