@@ -8,7 +8,10 @@
  * error, of the quoted tuple), so both directions and the ICMP errors about a
  * connection meet in one engine, and crafted traffic cannot pile its flows
  * onto one worker and its share of the flow table. With one worker there is
- * nothing to route: the worker hashes its packets itself.
+ * nothing to route, and the hash (which the worker's flow table needs) is
+ * made by whichever thread has time to spare: the reader when it last had to
+ * wait for the worker (a SYN flood), else the worker (ordinary traffic, where
+ * reading is the larger stage).
  *
  * The caller's thread counts as one of tcpshake_config.threads: with two, one
  * worker tracks every connection while the caller reads, a pipeline. Reading
@@ -139,6 +142,7 @@ struct shard {
     size_t round_n;
     struct engine_item *c_items; /* the open round's items */
     struct carry_arena *c_arena; /* and its payload copies */
+    bool reader_hashes;          /* one worker: the reader hashes this round's flows */
     uint64_t sweep_ns;           /* clock of the last decoded packet or tick */
     uint64_t end_index;          /* last packet index seen */
     uint64_t n_tracked;          /* two or more workers: connections tracked at the merge's key */
@@ -322,16 +326,17 @@ static void deliver(struct shard *s)
 
 typedef bool (*ready_fn)(const struct shard *s); /* called with s->mu held */
 
-/* Deliver until ready(s), sleeping while no worker moves. */
-static void wait_for(struct shard *s, ready_fn ready)
+/* Deliver until ready(s), sleeping while no worker moves; true if it was not
+ * ready at once. */
+static bool wait_for(struct shard *s, ready_fn ready)
 {
-    for (;;) {
+    for (bool waited = false;; waited = true) {
         pthread_mutex_lock(&s->mu);
         uint64_t gen = s->gen;
         bool ok = ready(s);
         pthread_mutex_unlock(&s->mu);
         if (ok) {
-            return;
+            return waited;
         }
         deliver(s);
         pthread_mutex_lock(&s->mu);
@@ -370,7 +375,10 @@ static bool pending_space(const struct shard *s)
 
 static void open_round(struct shard *s)
 {
-    wait_for(s, input_space);
+    /* One worker: whoever has time to spare hashes the flows. The reader waited
+     * for the worker (a SYN flood: a record per packet): the reader; else the
+     * worker. The hash is the same either way. */
+    s->reader_hashes = wait_for(s, input_space);
     for (unsigned i = 0; i < s->n; i++) {
         struct worker *w = &s->w[i];
         w->c_fill = &w->in[w->in_tail % IN_SLOTS]; /* the worker is done with this slot */
@@ -439,13 +447,13 @@ void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
 {
     struct engine_item *it = &s->c_items[s->round_n];
     struct worker *w = &s->w[0];
-    if (s->n > 1) {
+    if (s->n > 1 || s->reader_hashes) {
         uint64_t h = flow_hash64(s, packet_flow_tuple(&it->pv));
         w = &s->w[(h >> 32) * s->n >> 32];
         it->hash = (uint32_t)h; /* the worker's flow table takes its slot from the low half */
         it->hashed = true;
     } else {
-        it->hashed = false; /* one worker: it hashes, and the reader has less to do */
+        it->hashed = false; /* one worker, behind the reader: it hashes */
     }
     it->index = index;
     it->now_ns = now_ns;
