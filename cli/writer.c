@@ -14,21 +14,43 @@
  * the two cores). The producer now takes it once per WAKE_AT records: it
  * remembers how much space the writer had left (p_head) and publishes its
  * tail in batches; the writer sees the same records in the same order.
+ *
+ * A record is about 2 KB, most of it zero in a SYN flood (no TLS, short p0f
+ * texts), and every byte copied into the ring crosses to the writer's core.
+ * So a slot is written only as far as this record or the slot's last one uses
+ * it (copy_used): the slot then holds the record byte for byte. What the
+ * slot's last record used is kept in the producer's own memory (struct mark),
+ * not read back from the slot, whose cache lines the writer's core has.
  */
 #include "cli_writer.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define RING_CAP 1024 /* records queued; a full ring makes the producer wait */
 /* Wake an idle writer only once this many records wait: a wake-up per record
  * cost the producer more than the formatting. */
 #define WAKE_AT 64
+/* The writer frees the slots it has written FREE_AT at a time, and a producer
+ * that found the ring full resumes once REFILL slots are free: it refills them
+ * while the writer goes on with the rest, rather than both taking turns over
+ * the whole ring, and without a wake-up per FREE_AT records. */
+#define FREE_AT 64
+#define REFILL  (RING_CAP / 4)
 
 struct slot {
     enum tcpshake_event ev;
     struct tcpshake_record rec;
+};
+
+/* What a slot's record uses beyond its head: the p0f texts' lengths (client
+ * sig, label, server sig, label) and whether it has a TLS object. */
+struct mark {
+    uint16_t text[4];
+    bool tls;
 };
 
 struct writer {
@@ -38,10 +60,12 @@ struct writer {
     pthread_cond_t work_cv;  /* records arrived, or quit */
     pthread_cond_t space_cv; /* records written */
     struct slot *ring;
+    struct mark *marks; /* RING_CAP, the producer's */
     /* Under mu. */
     uint64_t head; /* records written */
     uint64_t tail; /* records queued */
     bool idle;     /* the writer waits for work */
+    bool waiting;  /* the producer waits for space (or for the ring to empty) */
     bool quit;
     int error; /* errno of the first failed write (EIO if it set none); 0 = none */
     /* The producer's own. */
@@ -63,7 +87,7 @@ static void *writer_main(void *arg)
         if (w->head == w->tail) {
             break; /* quit, and everything is written */
         }
-        uint64_t from = w->head, to = w->tail;
+        uint64_t from = w->head, to = w->tail - w->head > FREE_AT ? w->head + FREE_AT : w->tail;
         pthread_mutex_unlock(&w->mu);
         int error = 0;
         for (uint64_t i = from; i < to; i++) {
@@ -78,10 +102,47 @@ static void *writer_main(void *arg)
             w->error = error;
         }
         w->head = to;
-        pthread_cond_broadcast(&w->space_cv);
+        if (w->waiting && (w->tail - w->head <= RING_CAP - REFILL || w->head == w->tail)) {
+            pthread_cond_broadcast(&w->space_cv);
+        }
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
+}
+
+/* A NUL-padded text over one of *len bytes: as far as the longer one reaches,
+ * and its NUL. */
+static void copy_text(char *dst, const char *src, size_t cap, uint16_t *len)
+{
+    size_t b = strnlen(src, cap);
+    size_t n = (*len > b ? *len : b) + 1;
+    memcpy(dst, src, n < cap ? n : cap);
+    *len = (uint16_t)b;
+}
+
+static void copy_p0f(struct tcpshake_p0f *dst, const struct tcpshake_p0f *src, uint16_t *len)
+{
+    copy_text(dst->sig, src->sig, sizeof(dst->sig), &len[0]);
+    copy_text(dst->label, src->label, sizeof(dst->label), &len[1]);
+    dst->fuzzy = src->fuzzy;
+}
+
+/* r over the slot's last record (or zeros), in the bytes either uses: the
+ * record up to its TLS object, the TLS object when either has TLS (outcome
+ * none: the object is zero), the Zeek figures, the p0f texts (NUL-padded). */
+static void copy_used(struct tcpshake_record *dst, struct mark *m, const struct tcpshake_record *r)
+{
+    size_t mid = offsetof(struct tcpshake_record, zeek_last_ns);
+    size_t mid_len = offsetof(struct tcpshake_record, client_p0f) - mid;
+    memcpy(dst, r, offsetof(struct tcpshake_record, tls));
+    bool tls = r->tls.outcome != TCPSHAKE_TLS_NONE;
+    if (tls || m->tls) {
+        dst->tls = r->tls;
+    }
+    m->tls = tls;
+    memcpy((unsigned char *)dst + mid, (const unsigned char *)r + mid, mid_len);
+    copy_p0f(&dst->client_p0f, &r->client_p0f, &m->text[0]);
+    copy_p0f(&dst->server_p0f, &r->server_p0f, &m->text[2]);
 }
 
 /* Free what writer_start made, once the thread is gone (or never started). */
@@ -91,6 +152,7 @@ static void writer_free(struct writer *w)
     pthread_cond_destroy(&w->work_cv);
     pthread_mutex_destroy(&w->mu);
     free(w->ring);
+    free(w->marks);
     free(w);
 }
 
@@ -101,7 +163,10 @@ struct writer *writer_start(struct tcpshake_sink *sink)
         return NULL;
     }
     w->ring = calloc(RING_CAP, sizeof(*w->ring));
-    if (w->ring == NULL) {
+    w->marks = calloc(RING_CAP, sizeof(*w->marks));
+    if (w->ring == NULL || w->marks == NULL) {
+        free(w->ring);
+        free(w->marks);
         free(w);
         return NULL;
     }
@@ -133,17 +198,19 @@ int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_r
     if (w->p_tail - w->p_head == RING_CAP) {
         pthread_mutex_lock(&w->mu);
         publish(w);
-        while (w->tail - w->head == RING_CAP) {
+        while (w->tail - w->head > RING_CAP - REFILL) {
+            w->waiting = true;
             pthread_cond_signal(&w->work_cv); /* it may be idle */
             pthread_cond_wait(&w->space_cv, &w->mu);
         }
+        w->waiting = false;
         w->p_head = w->head;
         pthread_mutex_unlock(&w->mu);
     }
     /* The writer never touches slots at or after tail: copy without the lock. */
     struct slot *s = &w->ring[w->p_tail % RING_CAP];
     s->ev = ev;
-    s->rec = *r;
+    copy_used(&s->rec, &w->marks[w->p_tail % RING_CAP], r);
     w->p_tail++;
     if (w->p_tail % WAKE_AT == 0) {
         pthread_mutex_lock(&w->mu);
@@ -159,8 +226,10 @@ int writer_sync(struct writer *w)
     publish(w);
     pthread_cond_signal(&w->work_cv);
     while (w->head != w->tail) {
+        w->waiting = true;
         pthread_cond_wait(&w->space_cv, &w->mu);
     }
+    w->waiting = false;
     w->p_head = w->head;
     int error = w->error;
     pthread_mutex_unlock(&w->mu);

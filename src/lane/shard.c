@@ -7,7 +7,11 @@
  * keyed hash of its canonical (direction-free) tuple (flow_hash64; for an ICMP
  * error, of the quoted tuple), so both directions and the ICMP errors about a
  * connection meet in one engine, and crafted traffic cannot pile its flows
- * onto one worker and its share of the flow table.
+ * onto one worker and its share of the flow table. With one worker there is
+ * nothing to route, and the hash (which the worker's flow table needs) is
+ * made by whichever thread has time to spare: the reader when it last had to
+ * wait for the worker (a SYN flood), else the worker (ordinary traffic, where
+ * reading is the larger stage).
  *
  * The caller's thread counts as one of tcpshake_config.threads: with two, one
  * worker tracks every connection while the caller reads, a pipeline. Reading
@@ -27,6 +31,10 @@
  *
  *   caller: read, decode, route ──> in[w]: ring of IN_SLOTS batches ──> worker w
  *   caller: merge by key, callbacks <── out[w]: ring of OUT_CAP records <── engine
+ *
+ * A record goes into its slot in the bytes it or the slot's last record uses
+ * (reccopy.h): in a SYN flood there is one per packet, and most of its 2 KB
+ * is zero.
  *
  * Each worker publishes a watermark: a key below every record it will still
  * produce (the round's end, or the last record written while its output ring
@@ -48,11 +56,13 @@
 #include "carry.h"
 #include "engine.h"
 #include "flowtab.h"
+#include "reccopy.h"
 #include "siphash.h"
 
 #define ROUND_CAP   8192 /* packets per round, and per batch at most (fits a uint16_t index) */
 #define IN_SLOTS    4    /* batches queued per worker */
 #define OUT_CAP     1024
+#define DELIVER_AT  1024                  /* packets between deliveries within a round */
 #define N_PENDING   64                    /* interval callbacks waiting for their turn */
 #define ROUND_ARENA (16 * CARRY_MAX_COPY) /* payload copies per round (carry.h) */
 
@@ -67,33 +77,45 @@ struct batch {
     uint16_t pick[ROUND_CAP];
 };
 
+/* A record on its way to the caller. The worker writes into the slot only the
+ * bytes that this record or the slot's last one uses (reccopy.h), and so only
+ * their cache lines cross to the caller's core. */
 struct out_item {
     struct emit_key key;
     enum tcpshake_event ev;
     struct tcpshake_record rec;
 };
 
+/* Between fields that different threads write, so that a write by one does not
+ * take the cache line of the other's fields away from its core. */
+#define LINE_GAP 64
+
 struct worker {
     struct shard *s;
     pthread_t tid;
     bool started;
     struct engine eng;
-    struct tcpshake_stats st; /* the engine's counters */
-    pthread_cond_t work_cv;   /* input arrived, or quit */
-    pthread_cond_t space_cv;  /* the caller consumed output */
-    struct batch *in;         /* IN_SLOTS, in step with the shard's rounds */
-    struct out_item *out;     /* OUT_CAP */
+    struct tcpshake_stats st;      /* the engine's counters */
+    pthread_cond_t work_cv;        /* input arrived, or quit */
+    pthread_cond_t space_cv;       /* the caller consumed output */
+    struct batch *in;              /* IN_SLOTS, in step with the shard's rounds */
+    struct out_item *out;          /* OUT_CAP */
+    struct reccopy_mark *out_mark; /* OUT_CAP, the worker's: what each slot's record uses */
+    char gap0[LINE_GAP];
     /* Shared, under s->mu. */
     uint64_t in_head, in_tail; /* batches taken by the worker / sent by the caller */
     uint64_t out_head;         /* records consumed by the caller */
     uint64_t out_tail;         /* records published by the worker */
     struct emit_key wm;        /* every later record sorts above this */
+    char gap1[LINE_GAP];
     /* The worker's own. */
     uint64_t w_tail, w_head_seen;
     struct emit_key w_last;
+    char gap2[LINE_GAP];
     /* The caller's own. */
     uint64_t c_head, c_tail;
     struct batch *c_fill; /* batch being filled in the open round */
+    char gap3[LINE_GAP];
 };
 
 struct pending {
@@ -120,6 +142,7 @@ struct shard {
     size_t round_n;
     struct engine_item *c_items; /* the open round's items */
     struct carry_arena *c_arena; /* and its payload copies */
+    bool reader_hashes;          /* one worker: the reader hashes this round's flows */
     uint64_t sweep_ns;           /* clock of the last decoded packet or tick */
     uint64_t end_index;          /* last packet index seen */
     uint64_t n_tracked;          /* two or more workers: connections tracked at the merge's key */
@@ -160,7 +183,8 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
     o->key = *key;
     o->ev = ev;
     if (ev != ENGINE_EVENT_NEW) {
-        o->rec = *rec; /* a start marker carries no record */
+        /* a start marker carries no record */
+        reccopy_used(&o->rec, &w->out_mark[w->w_tail % OUT_CAP], rec);
     }
     w->w_tail++;
     w->w_last = *key;
@@ -302,16 +326,17 @@ static void deliver(struct shard *s)
 
 typedef bool (*ready_fn)(const struct shard *s); /* called with s->mu held */
 
-/* Deliver until ready(s), sleeping while no worker moves. */
-static void wait_for(struct shard *s, ready_fn ready)
+/* Deliver until ready(s), sleeping while no worker moves; true if it was not
+ * ready at once. */
+static bool wait_for(struct shard *s, ready_fn ready)
 {
-    for (;;) {
+    for (bool waited = false;; waited = true) {
         pthread_mutex_lock(&s->mu);
         uint64_t gen = s->gen;
         bool ok = ready(s);
         pthread_mutex_unlock(&s->mu);
         if (ok) {
-            return;
+            return waited;
         }
         deliver(s);
         pthread_mutex_lock(&s->mu);
@@ -350,7 +375,10 @@ static bool pending_space(const struct shard *s)
 
 static void open_round(struct shard *s)
 {
-    wait_for(s, input_space);
+    /* One worker: whoever has time to spare hashes the flows. The reader waited
+     * for the worker (a SYN flood: a record per packet): the reader; else the
+     * worker. The hash is the same either way. */
+    s->reader_hashes = wait_for(s, input_space);
     for (unsigned i = 0; i < s->n; i++) {
         struct worker *w = &s->w[i];
         w->c_fill = &w->in[w->in_tail % IN_SLOTS]; /* the worker is done with this slot */
@@ -418,10 +446,15 @@ struct carry_arena *shard_arena(struct shard *s)
 void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_ns)
 {
     struct engine_item *it = &s->c_items[s->round_n];
-    uint64_t h = flow_hash64(s, packet_flow_tuple(&it->pv));
-    struct worker *w = &s->w[(h >> 32) * s->n >> 32];
-    it->hash = (uint32_t)h; /* the worker's flow table takes its slot from the low half */
-    it->hashed = true;
+    struct worker *w = &s->w[0];
+    if (s->n > 1 || s->reader_hashes) {
+        uint64_t h = flow_hash64(s, packet_flow_tuple(&it->pv));
+        w = &s->w[(h >> 32) * s->n >> 32];
+        it->hash = (uint32_t)h; /* the worker's flow table takes its slot from the low half */
+        it->hashed = true;
+    } else {
+        it->hashed = false; /* one worker, behind the reader: it hashes */
+    }
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
@@ -430,6 +463,10 @@ void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
     s->end_index = index;
     if (++s->round_n == ROUND_CAP || !carry_arena_room(s->c_arena)) {
         send_round(s, false);
+        deliver(s);
+    } else if (s->round_n % DELIVER_AT == 0) {
+        /* A worker whose output ring filled waits for it to drain (a SYN flood
+         * makes a record per packet): drain it now, not at the round's end. */
         deliver(s);
     }
 }
@@ -528,7 +565,9 @@ static bool worker_init(struct shard *s, struct worker *w, const struct tcpshake
     pthread_cond_init(&w->space_cv, NULL);
     w->in = ts_calloc(IN_SLOTS, sizeof(*w->in));
     w->out = ts_calloc(OUT_CAP, sizeof(*w->out));
-    if (w->in == NULL || w->out == NULL || !engine_init(&w->eng, cfg, cap, &w->st, worker_out, w)) {
+    w->out_mark = ts_calloc(OUT_CAP, sizeof(*w->out_mark));
+    if (w->in == NULL || w->out == NULL || w->out_mark == NULL ||
+        !engine_init(&w->eng, cfg, cap, &w->st, worker_out, w)) {
         return false;
     }
     w->eng.mark_new = mark_new;
@@ -591,6 +630,7 @@ void shard_free(struct shard *s)
         engine_release(&w->eng);
         ts_free(w->in);
         ts_free(w->out);
+        ts_free(w->out_mark);
         pthread_cond_destroy(&w->work_cv);
         pthread_cond_destroy(&w->space_cv);
     }
