@@ -176,15 +176,16 @@ asan-corpus:
 asan-corpus-run: $(CLI)
 	@tests/corpus/sanitized.sh $(CLI)
 
-# The multi-core tests (test_shard, tests/e2e/threads.sh on tests/data) under ThreadSanitizer.
+# The multi-core tests (test_shard, tests/e2e/threads.sh on tests/data and a generated
+# flood) under ThreadSanitizer.
 TSAN_MAKE = $(MAKE) --no-print-directory BUILD=build/tsan CFLAGS="-O1 -g -fsanitize=thread" \
 	LDFLAGS="-fsanitize=thread" WERROR=
 tsan:
 	@+$(TSAN_MAKE) tsan-run
 
-tsan-run: $(CLI) $(BUILD)/tests/test_shard
+tsan-run: $(CLI) $(BUILD)/tests/test_shard $(BUILD)/bench/gen_trace
 	@$(BUILD)/tests/test_shard
-	@TSAN=1 tests/e2e/threads.sh $(CLI)
+	@TSAN=1 tests/e2e/threads.sh $(CLI) $(BUILD)/bench/gen_trace
 
 # A warning-free build with clang as well (gcc is the default CC on Debian).
 clang:

@@ -6,7 +6,9 @@
  * while the workers waited. So the CLI copies each record
  * into a bounded ring and a writer thread formats and writes them, in the
  * order they were given. Whatever else the CLI prints to the same stream
- * (interval blocks, the summary) waits for writer_sync first.
+ * (interval blocks, the summary) waits for writer_sync first. The CLI starts
+ * it only when records come thick enough to pay for it (start_writer in
+ * main.c), after writing the earlier ones itself.
  *
  * In a SYN flood every packet makes a record, and taking the mutex twice per
  * record (to find space, then to publish) was 40 % of the calling thread's time

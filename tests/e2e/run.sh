@@ -163,7 +163,7 @@ fi
 grep '^timefmt:' "$tmp/timefmt"
 
 # --threads 2 and 3 print what --threads 1 prints (tests/data and ../shared/corpus).
-if "$here/threads.sh" "$cli" >"$tmp/threads" 2>&1; then
+if "$here/threads.sh" "$cli" "$gen_trace" >"$tmp/threads" 2>&1; then
     ok
 else
     not_ok "threads suite:"

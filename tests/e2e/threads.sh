@@ -10,9 +10,15 @@
 # by three, and make asan-corpus already runs every corpus capture under ASan + UBSan.
 # Without the corpus: a failure under CI, skipped elsewhere.
 #
-# usage: tests/e2e/threads.sh CLI
+# With GEN_TRACE, also a generated trace of 40 000 flood SYNs among ordinary traffic over
+# five minutes, whose records come thick enough that the CLI starts its writer thread in
+# the middle of the run (cli/main.c, start_writer): the records before it and after it
+# must still come out in the order one thread gives.
+#
+# usage: tests/e2e/threads.sh CLI [GEN_TRACE]
 set -u
 cli=$1
+gen_trace=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=${TCPSHAKE_CORPUS:-$here/../../../shared/corpus}
 pass=0
@@ -60,6 +66,15 @@ for cap in "$here"/../data/*.pcap "$here"/../data/*.pcapng; do
     same "$name summary" -r "$cap" -o json
     same "$name intervals" -r "$cap" -o table --no-color --events all --stats-interval 1 -q
 done
+
+if [ -n "$gen_trace" ]; then
+    if "$gen_trace" -o "$tmp/flood.pcap" -p 100000 --flood 40000 -d 300 -s 3 >/dev/null 2>&1; then
+        same "generated flood" -r "$tmp/flood.pcap" -o json -q
+    else
+        fail=$((fail + 1))
+        echo "not ok - gen_trace could not write the flood trace"
+    fi
+fi
 
 if [ "${TSAN:-0}" = 1 ] || [ "${SANITIZED:-0}" = 1 ]; then
     echo "threads: corpus part left to the plain build (sanitizer build)"
