@@ -20,17 +20,16 @@
  * A record is about 2 KB, most of it zero in a SYN flood (no TLS, short p0f
  * texts), and every byte copied into the ring crosses to the writer's core.
  * So a slot is written only as far as this record or the slot's last one uses
- * it (copy_used): the slot then holds the record byte for byte. What the
- * slot's last record used is kept in the producer's own memory (struct mark),
- * not read back from the slot, whose cache lines the writer's core has.
+ * it (tcpshake_record_copy, as the library's workers do): the slot then holds
+ * the record byte for byte. What the slot's last record used is kept in the
+ * producer's own memory (its mark), not read back from the slot, whose cache
+ * lines the writer's core has.
  */
 #include "cli_writer.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define RING_CAP 1024 /* records queued; a full ring makes the producer wait */
 /* Wake an idle writer only once this many records wait: a wake-up per record
@@ -50,10 +49,6 @@ struct slot {
 
 /* What a slot's record uses beyond its head: the p0f texts' lengths (client
  * sig, label, server sig, label) and whether it has a TLS object. */
-struct mark {
-    uint16_t text[4];
-    bool tls;
-};
 
 struct writer {
     struct tcpshake_sink *sink;
@@ -62,7 +57,7 @@ struct writer {
     pthread_cond_t work_cv;  /* records arrived, or quit */
     pthread_cond_t space_cv; /* records written */
     struct slot *ring;
-    struct mark *marks; /* RING_CAP, the producer's */
+    struct tcpshake_record_mark *marks; /* RING_CAP, the producer's */
     /* Under mu. */
     uint64_t head; /* records written */
     uint64_t tail; /* records queued */
@@ -110,41 +105,6 @@ static void *writer_main(void *arg)
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
-}
-
-/* A NUL-padded text over one of *len bytes: as far as the longer one reaches,
- * and its NUL. */
-static void copy_text(char *dst, const char *src, size_t cap, uint16_t *len)
-{
-    size_t b = strnlen(src, cap);
-    size_t n = (*len > b ? *len : b) + 1;
-    memcpy(dst, src, n < cap ? n : cap);
-    *len = (uint16_t)b;
-}
-
-static void copy_p0f(struct tcpshake_p0f *dst, const struct tcpshake_p0f *src, uint16_t *len)
-{
-    copy_text(dst->sig, src->sig, sizeof(dst->sig), &len[0]);
-    copy_text(dst->label, src->label, sizeof(dst->label), &len[1]);
-    dst->fuzzy = src->fuzzy;
-}
-
-/* r over the slot's last record (or zeros), in the bytes either uses: the
- * record up to its TLS object, the TLS object when either has TLS (outcome
- * none: the object is zero), the Zeek figures, the p0f texts (NUL-padded). */
-static void copy_used(struct tcpshake_record *dst, struct mark *m, const struct tcpshake_record *r)
-{
-    size_t mid = offsetof(struct tcpshake_record, zeek_last_ns);
-    size_t mid_len = offsetof(struct tcpshake_record, client_p0f) - mid;
-    memcpy(dst, r, offsetof(struct tcpshake_record, tls));
-    bool tls = r->tls.outcome != TCPSHAKE_TLS_NONE;
-    if (tls || m->tls) {
-        dst->tls = r->tls;
-    }
-    m->tls = tls;
-    memcpy((unsigned char *)dst + mid, (const unsigned char *)r + mid, mid_len);
-    copy_p0f(&dst->client_p0f, &r->client_p0f, &m->text[0]);
-    copy_p0f(&dst->server_p0f, &r->server_p0f, &m->text[2]);
 }
 
 /* Free what writer_start made, once the thread is gone (or never started). */
@@ -212,7 +172,7 @@ int writer_put(struct writer *w, enum tcpshake_event ev, const struct tcpshake_r
     /* The writer never touches slots at or after tail: copy without the lock. */
     struct slot *s = &w->ring[w->p_tail % RING_CAP];
     s->ev = ev;
-    copy_used(&s->rec, &w->marks[w->p_tail % RING_CAP], r);
+    tcpshake_record_copy(&s->rec, &w->marks[w->p_tail % RING_CAP], r);
     w->p_tail++;
     if (w->p_tail % WAKE_AT == 0) {
         pthread_mutex_lock(&w->mu);

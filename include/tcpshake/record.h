@@ -320,6 +320,25 @@ struct tcpshake_record {
     struct tcpshake_p0f server_p0f; /* ... of the server's SYN-ACK */
 };
 
+/*
+ * Copy src over dst writing only the bytes either of them uses, for a ring of
+ * records that another thread reads: a record is 2 KB, mostly zeros (the TLS
+ * object of a connection without TLS, the tails of the p0f texts), and a whole
+ * copy moves every cache line between the cores; in a SYN flood that is one
+ * record per packet. dst starts zeroed and is written only by this function
+ * with the same mark, which starts zeroed too and is best kept apart from dst,
+ * in the writing thread's own memory (reading what the other core holds costs
+ * the cache lines twice). src is a record the library made. Afterwards dst
+ * equals src byte for byte.
+ */
+struct tcpshake_record_mark {
+    uint16_t text[4]; /* bytes before the NUL: client sig, label, server sig, label */
+    bool tls;         /* dst holds a TLS object */
+};
+TCPSHAKE_API void tcpshake_record_copy(struct tcpshake_record *dst,
+                                       struct tcpshake_record_mark *mark,
+                                       const struct tcpshake_record *src);
+
 TCPSHAKE_API const char *tcpshake_outcome_name(enum tcpshake_outcome o);
 TCPSHAKE_API const char *tcpshake_rtt_rule_name(enum tcpshake_rtt_rule r);
 TCPSHAKE_API const char *tcpshake_end_name(enum tcpshake_end e);

@@ -1,12 +1,13 @@
 /*
- * reccopy.c - a record copied in the bytes it uses (reccopy.h).
+ * reccopy.c - a record copied in the bytes it uses (tcpshake_record_copy in
+ * include/tcpshake/record.h).
  *
  *   the record up to the TLS object       always (addresses, times, outcome ...)
  *   the TLS object                        when either record has TLS
  *   the Zeek figures after it             always
  *   each p0f text                         as far as the longer of the two reaches
  */
-#include "reccopy.h"
+#include "tcpshake.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -38,8 +39,8 @@ static void copy_p0f(struct tcpshake_p0f *dst, const struct tcpshake_p0f *src, u
     dst->fuzzy = src->fuzzy;
 }
 
-void reccopy_used(struct tcpshake_record *dst, struct reccopy_mark *mark,
-                  const struct tcpshake_record *src)
+void tcpshake_record_copy(struct tcpshake_record *dst, struct tcpshake_record_mark *mark,
+                          const struct tcpshake_record *src)
 {
     memcpy(dst, src, HEAD_LEN);
     bool tls = src->tls.outcome != TCPSHAKE_TLS_NONE;

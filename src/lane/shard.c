@@ -33,7 +33,7 @@
  *   caller: merge by key, callbacks <── out[w]: ring of OUT_CAP records <── engine
  *
  * A record goes into its slot in the bytes it or the slot's last record uses
- * (reccopy.h): in a SYN flood there is one per packet, and most of its 2 KB
+ * (tcpshake_record_copy): in a SYN flood there is one per packet, and most of its 2 KB
  * is zero.
  *
  * Each worker publishes a watermark: a key below every record it will still
@@ -56,7 +56,6 @@
 #include "carry.h"
 #include "engine.h"
 #include "flowtab.h"
-#include "reccopy.h"
 #include "siphash.h"
 
 #define ROUND_CAP   8192 /* packets per round, and per batch at most (fits a uint16_t index) */
@@ -78,7 +77,7 @@ struct batch {
 };
 
 /* A record on its way to the caller. The worker writes into the slot only the
- * bytes that this record or the slot's last one uses (reccopy.h), and so only
+ * bytes that this record or the slot's last one uses (tcpshake_record_copy), and so only
  * their cache lines cross to the caller's core. */
 struct out_item {
     struct emit_key key;
@@ -95,12 +94,12 @@ struct worker {
     pthread_t tid;
     bool started;
     struct engine eng;
-    struct tcpshake_stats st;      /* the engine's counters */
-    pthread_cond_t work_cv;        /* input arrived, or quit */
-    pthread_cond_t space_cv;       /* the caller consumed output */
-    struct batch *in;              /* IN_SLOTS, in step with the shard's rounds */
-    struct out_item *out;          /* OUT_CAP */
-    struct reccopy_mark *out_mark; /* OUT_CAP, the worker's: what each slot's record uses */
+    struct tcpshake_stats st;              /* the engine's counters */
+    pthread_cond_t work_cv;                /* input arrived, or quit */
+    pthread_cond_t space_cv;               /* the caller consumed output */
+    struct batch *in;                      /* IN_SLOTS, in step with the shard's rounds */
+    struct out_item *out;                  /* OUT_CAP */
+    struct tcpshake_record_mark *out_mark; /* OUT_CAP, the worker's: what each slot's record uses */
     char gap0[LINE_GAP];
     /* Shared, under s->mu. */
     uint64_t in_head, in_tail; /* batches taken by the worker / sent by the caller */
@@ -184,7 +183,7 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
     o->ev = ev;
     if (ev != ENGINE_EVENT_NEW) {
         /* a start marker carries no record */
-        reccopy_used(&o->rec, &w->out_mark[w->w_tail % OUT_CAP], rec);
+        tcpshake_record_copy(&o->rec, &w->out_mark[w->w_tail % OUT_CAP], rec);
     }
     w->w_tail++;
     w->w_last = *key;

@@ -10,18 +10,17 @@
 #include <string.h>
 
 #include "check.h"
-#include "reccopy.h"
 #include "tcpshake.h"
 
 struct slot {
-    struct tcpshake_record rec; /* zeroed once, then written only by reccopy_used */
-    struct reccopy_mark mark;
+    struct tcpshake_record rec; /* zeroed once, then written only by tcpshake_record_copy */
+    struct tcpshake_record_mark mark;
     size_t n;
 };
 
 static void copy_and_compare(struct slot *s, const struct tcpshake_record *r)
 {
-    reccopy_used(&s->rec, &s->mark, r);
+    tcpshake_record_copy(&s->rec, &s->mark, r);
     CHECK(memcmp(&s->rec, r, sizeof(*r)) == 0);
     s->n++;
 }
