@@ -548,6 +548,18 @@ static void count_labels(const struct tcpshake_record *r, void *user)
     l->client_labels += r->client_p0f.label[0] != '\0';
 }
 
+/* A handle on threads threads counting into *l; NULL (a failed check) when none. */
+static struct tcpshake *counting_handle(unsigned threads, struct labels *l)
+{
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = threads;
+    *l = (struct labels){ 0, 0, 0 };
+    struct tcpshake *h = tcpshake_new(&cfg, count_labels, l);
+    CHECK(h != NULL);
+    return h;
+}
+
 /* sample.pcap's ten Linux SYNs: the eight over IPv4 match the small database's
  * generic signature ("mss*44"), the two over IPv6 carry a flow label, which no
  * signature allows (p0f says ??? for them too); on three threads as on one. */
@@ -563,12 +575,8 @@ static void test_handle(unsigned threads)
     fputs(small_db, fp);
     fclose(fp);
 
-    struct tcpshake_config cfg;
-    tcpshake_config_default(&cfg);
-    cfg.threads = threads;
-    struct labels l = { 0, 0, 0 };
-    struct tcpshake *h = tcpshake_new(&cfg, count_labels, &l);
-    CHECK(h != NULL);
+    struct labels l;
+    struct tcpshake *h = counting_handle(threads, &l);
     if (h == NULL) {
         unlink(path);
         return;
@@ -591,12 +599,8 @@ static void test_handle(unsigned threads)
  * whatever the database; on three threads as on one. */
 static void test_handle_off(unsigned threads)
 {
-    struct tcpshake_config cfg;
-    tcpshake_config_default(&cfg);
-    cfg.threads = threads;
-    struct labels l = { 0, 0, 0 };
-    struct tcpshake *h = tcpshake_new(&cfg, count_labels, &l);
-    CHECK(h != NULL);
+    struct labels l;
+    struct tcpshake *h = counting_handle(threads, &l);
     if (h == NULL) {
         return;
     }
