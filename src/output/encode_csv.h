@@ -163,8 +163,7 @@ static inline void csv_put_iso_time(struct text_cursor *c, uint64_t ns)
         text_char(c, ',');
     } else {
         char iso[SINK_ISO_LEN];
-        csv_put_word(c,
-                     c->iso != NULL ? sink_iso8601_memo(c->iso, ns, iso) : sink_iso8601(ns, iso));
+        csv_put_word(c, sink_iso8601_memo(c->iso, ns, iso));
     }
 }
 

@@ -229,8 +229,7 @@ TEXT_INLINE void json_put_iso_time(struct text_cursor *b, struct json_key k, uin
         json_put_null(b, k);
     } else {
         char iso[SINK_ISO_LEN];
-        json_put_word(b, k,
-                      b->iso != NULL ? sink_iso8601_memo(b->iso, ns, iso) : sink_iso8601(ns, iso));
+        json_put_word(b, k, sink_iso8601_memo(b->iso, ns, iso));
     }
 }
 

@@ -110,6 +110,9 @@ const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN])
 
 const char *sink_iso8601_memo(struct sink_iso_memo *m, uint64_t ns, char buf[SINK_ISO_LEN])
 {
+    if (m == NULL) {
+        return sink_iso8601(ns, buf);
+    }
     uint64_t sec = ns / 1000000000u;
     if (sec != m->sec) {
         put_second(m->text, sec);

@@ -95,7 +95,7 @@ static inline void sink_time_style(struct tcpshake_sink *s, struct text_cursor *
 }
 /* ns since the epoch as ISO-8601 UTC with 9 decimals, e.g. 2024-05-01T12:00:00.000000001Z. */
 const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN]);
-/* The same, through m (struct sink_iso_memo). */
+/* The same, through m (struct sink_iso_memo); m NULL: as sink_iso8601. */
 const char *sink_iso8601_memo(struct sink_iso_memo *m, uint64_t ns, char buf[SINK_ISO_LEN]);
 /*
  * The name of the next anomaly bit set in `bits` at or above *pos, advancing
