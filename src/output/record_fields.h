@@ -108,9 +108,14 @@
     NGROUP("tls", r->tls.outcome != TCPSHAKE_TLS_NONE, &r->tls)
 
 /* Values from the side's SYN (client) or SYN-ACK (server) are null when it was not seen. */
-#define SIDE_FIELDS(X)                                                                             \
+#define SIDE_FIELDS(X) SIDE_ADDR_FIELDS(X) SIDE_STATE_FIELDS(X)
+
+#define SIDE_ADDR_FIELDS(X)                                                                        \
     X(addr, "addr", r, sd)                                                                         \
-    X(count, "port", sd->port)                                                                     \
+    X(count, "port", sd->port)
+
+/* What the side did; all of it depends on sd alone (side_is_silent). */
+#define SIDE_STATE_FIELDS(X)                                                                       \
     X(flag, "syn_seen", sd->syn_seen)                                                              \
     X(opt, "isn", sd->syn_seen, sd->isn)                                                           \
     X(opt, "mss", sd->syn_seen && sd->mss != 0, sd->mss)                                           \
@@ -130,6 +135,24 @@
     X(count, "ip_bytes", sd->ip_bytes)                                                             \
     X(time, "first_payload_ns", sd->first_payload_ns)                                              \
     X(count, "retransmits", sd->retransmits)
+
+/*
+ * A side that sent nothing, as the server of an unanswered SYN: every value
+ * of SIDE_STATE_FIELDS is then that of an all-zero side, so a format may
+ * write the text it made once for the zero side (a SYN flood's records all
+ * have one). A new state field must be checked here.
+ */
+static inline bool side_is_silent(const struct tcpshake_side *sd)
+{
+    return !sd->syn_seen && !sd->sack_permitted && !sd->timestamps && sd->fin_ns == 0 &&
+           !sd->fin_acked && sd->rst_ns == 0 && !sd->rst_in_window &&
+           (sd->packets | sd->payload_bytes | sd->ip_bytes | sd->first_payload_ns) == 0 &&
+           sd->retransmits == 0;
+}
+
+#define SIDE_FIELD_COUNT_ONE(...) +1
+_Static_assert(0 SIDE_STATE_FIELDS(SIDE_FIELD_COUNT_ONE) == 19,
+               "side_is_silent checks every value of SIDE_STATE_FIELDS");
 
 /* The TLS handshake (record.h, struct tcpshake_tls); the group is null when
  * its outcome is none. Versions are names, cipher suites and groups hex. */

@@ -26,6 +26,16 @@ int sink_status(const struct tcpshake_sink *s)
     return ferror(s->out) || s->failed ? TCPSHAKE_ERR_WRITE : TCPSHAKE_OK;
 }
 
+void sink_silent_keep(struct sink_silent *m, const struct text_cursor *line, const char *from)
+{
+    size_t n = (size_t)(line->p - from);
+    m->len = 0;
+    if (!line->overflow && n <= sizeof(m->text)) {
+        memcpy(m->text, from, n);
+        m->len = n;
+    }
+}
+
 void sink_put_text(struct tcpshake_sink *s, const struct text_cursor *line)
 {
     if (line->overflow) {

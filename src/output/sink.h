@@ -65,6 +65,20 @@ extern const struct sink_format sink_zeek_json_format;
 /* Room for an ISO-8601 time with nanoseconds (31 bytes; more so gcc can prove no truncation). */
 #define SINK_ISO_LEN 96
 
+/*
+ * The text a format writes for the state of a silent side (record_fields.h,
+ * side_is_silent), made once by its begin from an all-zero side through the
+ * format's own encoder; len 0 when it did not fit.
+ */
+#define SINK_SILENT_MAX 512
+struct sink_silent {
+    size_t len;
+    char text[SINK_SILENT_MAX];
+};
+struct text_cursor;
+/* Keep the text written since `from` on the line as m's. */
+void sink_silent_keep(struct sink_silent *m, const struct text_cursor *line, const char *from);
+
 /* OK, or ERR_WRITE once the stream has an error. */
 int sink_status(const struct tcpshake_sink *s);
 struct text_cursor;

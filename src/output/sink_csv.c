@@ -39,6 +39,11 @@ static void put_row(struct tcpshake_sink *s, struct text_cursor line)
     sink_put_text(s, &line);
 }
 
+struct csv_state {
+    struct sink_silent silent; /* a silent side's state columns */
+};
+
+/* The header, and the columns of a silent side's state (side_is_silent). */
 static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *first)
 {
     (void)first;
@@ -51,18 +56,28 @@ static void csv_begin(struct tcpshake_sink *s, const struct tcpshake_record *fir
     }
     RECORD_FIELDS(CSV_COLUMN, CSV_SIDE_COLUMNS, CSV_TLS_COLUMNS)
     put_row(s, line);
+    struct csv_state *st = (struct csv_state *)s->state;
+    const struct tcpshake_side zero = { 0 }, *sd = &zero;
+    line = text_start(&t);
+    SIDE_STATE_FIELDS(CSV_FIELD)
+    sink_silent_keep(&st->silent, &line, line.start);
 }
 
 /* By value, so that the cursor stays in registers (text.h). */
 static struct text_cursor put_side(struct text_cursor line, const struct tcpshake_record *r,
-                                   const struct tcpshake_side *sd)
+                                   const struct tcpshake_side *sd, const struct sink_silent *silent)
 {
     struct text_cursor *c = &line;
-    SIDE_FIELDS(CSV_FIELD)
+    SIDE_ADDR_FIELDS(CSV_FIELD)
+    if (silent->len > 0 && side_is_silent(sd)) {
+        text_append(c, silent->text, silent->len);
+    } else {
+        SIDE_STATE_FIELDS(CSV_FIELD)
+    }
     return line;
 }
 
-#define CSV_SIDE(name, side) line = put_side(line, r, side);
+#define CSV_SIDE(name, side) line = put_side(line, r, side, &st->silent);
 
 /* Every column of an absent group is empty. */
 #define CSV_EMPTY(kind, name, ...) text_char(c, ',');
@@ -83,6 +98,7 @@ static struct text_cursor put_tls(struct text_cursor line, bool present,
 
 static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
+    const struct csv_state *st = (const struct csv_state *)s->state;
     enum tcpshake_event ev = s->event;
     struct text_buf t;
     struct text_cursor line = text_start(&t);
@@ -97,7 +113,7 @@ static void csv_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 
 const struct sink_format sink_csv_format = {
     .name = "csv",
-    .state_size = 0,
+    .state_size = sizeof(struct csv_state),
     .begin = csv_begin,
     .write = csv_write,
     .finish = NULL,

@@ -90,19 +90,29 @@ struct text_cursor json_string_escaped(struct text_cursor line, const char *str,
     return line;
 }
 
+struct jsonl_state {
+    struct sink_silent silent; /* a silent side's state members */
+};
+
 /* By value, so that the cursor stays in registers (text.h). */
 static struct text_cursor put_side(struct text_cursor line, struct json_key k,
-                                   const struct tcpshake_record *r, const struct tcpshake_side *sd)
+                                   const struct tcpshake_record *r, const struct tcpshake_side *sd,
+                                   const struct sink_silent *silent)
 {
     struct text_cursor *b = &line;
     json_put_key(b, k);
     char *open = line.p;
-    SIDE_FIELDS(JSON_FIELD)
+    SIDE_ADDR_FIELDS(JSON_FIELD)
+    if (silent->len > 0 && side_is_silent(sd)) {
+        text_append(b, silent->text, silent->len);
+    } else {
+        SIDE_STATE_FIELDS(JSON_FIELD)
+    }
     json_close(b, open);
     return line;
 }
 
-#define JSON_SIDE(name, side) line = put_side(line, JSON_KEY(name), r, side);
+#define JSON_SIDE(name, side) line = put_side(line, JSON_KEY(name), r, side, &st->silent);
 
 static struct text_cursor put_tls(struct text_cursor line, struct json_key k,
                                   const struct tcpshake_tls *tl)
@@ -122,8 +132,21 @@ static struct text_cursor put_tls(struct text_cursor line, struct json_key k,
         json_put_null(b, JSON_KEY(name));                                                          \
     }
 
+static void jsonl_begin(struct tcpshake_sink *s, const struct tcpshake_record *first)
+{
+    (void)first;
+    struct jsonl_state *st = (struct jsonl_state *)s->state;
+    const struct tcpshake_side zero = { 0 }, *sd = &zero;
+    struct text_buf text;
+    struct text_cursor line = text_start(&text);
+    struct text_cursor *b = &line;
+    SIDE_STATE_FIELDS(JSON_FIELD)
+    sink_silent_keep(&st->silent, &line, line.start);
+}
+
 static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r)
 {
+    const struct jsonl_state *st = (const struct jsonl_state *)s->state;
     enum tcpshake_event ev = s->event;
     struct text_buf text;
     struct text_cursor line = text_start(&text);
@@ -140,8 +163,8 @@ static void jsonl_write(struct tcpshake_sink *s, const struct tcpshake_record *r
 
 const struct sink_format sink_jsonl_format = {
     .name = "json",
-    .state_size = 0,
-    .begin = NULL,
+    .state_size = sizeof(struct jsonl_state),
+    .begin = jsonl_begin,
     .write = jsonl_write,
     .finish = NULL,
 };

@@ -537,6 +537,121 @@ static void test_json(const struct tcpshake_record *recs)
     check_render(TCPSHAKE_FORMAT_JSON, 0, NULL, 0, "");
 }
 
+/* The value of CSV column `name` in the first row after the header (no quoted fields before it). */
+static void csv_column(const char *text, const char *name, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *row = strchr(text, '\n');
+    size_t col = 0, len = strlen(name);
+    for (const char *h = text; h != NULL && row != NULL && h < row; col++) {
+        if (strncmp(h, name, len) == 0 && (h[len] == ',' || h[len] == '\n')) {
+            const char *v = row + 1;
+            for (size_t i = 0; i < col && v != NULL; i++) {
+                v = strchr(v, ',');
+                v = v != NULL ? v + 1 : NULL;
+            }
+            size_t n = v != NULL ? strcspn(v, ",\n") : 0;
+            if (v != NULL && n < cap) {
+                memcpy(out, v, n);
+                out[n] = '\0';
+            }
+            return;
+        }
+        h = strchr(h, ',');
+        h = h != NULL ? h + 1 : NULL;
+    }
+}
+
+/*
+ * A side that sent nothing is written from text made once (side_is_silent);
+ * a side with any one state field set must be written field by field.
+ */
+static void test_silent_side(const struct tcpshake_record *recs)
+{
+    static const char silent[] =
+            "\"server\":{\"addr\":\"192.0.2.1\",\"port\":22,\"syn_seen\":false,\"isn\":null,"
+            "\"mss\":null,\"wscale\":null,\"sack_permitted\":false,\"timestamps\":false,"
+            "\"tsval\":null,\"tsecr\":null,\"initial_window\":null,\"ttl\":null,\"fin_ns\":null,"
+            "\"fin_acked\":false,\"rst_ns\":null,\"rst_in_window\":false,\"packets\":0,"
+            "\"payload_bytes\":0,\"ip_bytes\":0,\"first_payload_ns\":null,\"retransmits\":0},";
+    char *got = render(TCPSHAKE_FORMAT_JSON, 0, &recs[2], 1);
+    CHECK(got != NULL && strstr(got, silent) != NULL);
+    free(got);
+
+    static const struct {
+        const char *json;   /* in the server object */
+        const char *column; /* its CSV column */
+        const char *value;  /* and value there */
+    } one[] = {
+        { "\"syn_seen\":true,\"isn\":9,", "server_isn", "9" },
+        { "\"sack_permitted\":true,", "server_sack_permitted", "true" },
+        { "\"timestamps\":true,\"tsval\":5,", "server_tsval", "5" },
+        { "\"fin_ns\":1700000000123456790,", "server_fin_ns", "1700000000123456790" },
+        { "\"fin_acked\":true,", "server_fin_acked", "true" },
+        { "\"rst_ns\":1700000000123456790,", "server_rst_ns", "1700000000123456790" },
+        { "\"rst_in_window\":true,", "server_rst_in_window", "true" },
+        { "\"packets\":1,", "server_packets", "1" },
+        { "\"payload_bytes\":7,", "server_payload_bytes", "7" },
+        { "\"ip_bytes\":40,", "server_ip_bytes", "40" },
+        { "\"first_payload_ns\":1700000000123456790,", "server_first_payload_ns",
+          "1700000000123456790" },
+        { "\"retransmits\":2}", "server_retransmits", "2" },
+    };
+    for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+        struct tcpshake_record r = recs[2];
+        struct tcpshake_side *sd = &r.server;
+        switch (i) {
+        case 0:
+            sd->syn_seen = true;
+            sd->isn = 9;
+            break;
+        case 1:
+            sd->sack_permitted = true;
+            break;
+        case 2:
+            sd->timestamps = true;
+            sd->tsval = 5;
+            break;
+        case 3:
+            sd->fin_ns = T0 + 1;
+            break;
+        case 4:
+            sd->fin_acked = true;
+            break;
+        case 5:
+            sd->rst_ns = T0 + 1;
+            break;
+        case 6:
+            sd->rst_in_window = true;
+            break;
+        case 7:
+            sd->packets = 1;
+            break;
+        case 8:
+            sd->payload_bytes = 7;
+            break;
+        case 9:
+            sd->ip_bytes = 40;
+            break;
+        case 10:
+            sd->first_payload_ns = T0 + 1;
+            break;
+        default:
+            sd->retransmits = 2;
+            break;
+        }
+        got = render(TCPSHAKE_FORMAT_JSON, 0, &r, 1);
+        const char *server = got != NULL ? strstr(got, "\"server\":{") : NULL;
+        CHECK(server != NULL && strstr(server, one[i].json) != NULL);
+        free(got);
+        got = render(TCPSHAKE_FORMAT_CSV, 0, &r, 1);
+        char value[32];
+        csv_column(got != NULL ? got : "", one[i].column, value, sizeof(value));
+        CHECK_STR(value, one[i].value);
+        free(got);
+    }
+}
+
 static void test_tls(const struct tcpshake_record *recs);
 
 static void test_csv(const struct tcpshake_record *recs)
@@ -1319,6 +1434,7 @@ int main(void)
     test_table(recs);
     test_json(recs);
     test_csv(recs);
+    test_silent_side(recs);
     test_zeek(recs);
     test_json_numbers(&recs[0]);
     test_time_formats(&recs[2]);
