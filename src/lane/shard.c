@@ -37,12 +37,16 @@
  * is zero.
  *
  * Each worker publishes a watermark: a key below every record it will still
- * produce (the round's end, or the last record written while its output ring
- * was full). The caller delivers, in key order, every record not above the
- * lowest watermark; the rest waits. Both rings are bounded: a full input ring
- * makes the caller wait (delivering meanwhile), a full output ring makes the
- * worker wait. One mutex guards the ring indexes and watermarks, taken once
- * per batch and per full ring, never per packet.
+ * produce (the round's end, or its last record: it publishes every HANDOFF
+ * records, and when its output ring is full). The caller delivers, in key
+ * order, every record not above the lowest watermark; the rest waits. It
+ * gives the slots back every HANDOFF records too, so that in a SYN flood (a
+ * record per packet) the worker makes records while the caller writes them;
+ * handed over only a full ring at a time, each waited for the other. Both
+ * rings are bounded: a full input ring makes the caller wait (delivering
+ * meanwhile), a full output ring makes the worker wait. One mutex guards the
+ * ring indexes and watermarks, taken once per batch and per HANDOFF records,
+ * never per packet.
  */
 #define _GNU_SOURCE /* SCHED_BATCH */
 #include "shard.h"
@@ -61,8 +65,9 @@
 #define ROUND_CAP   8192 /* packets per round, and per batch at most (fits a uint16_t index) */
 #define IN_SLOTS    4    /* batches queued per worker */
 #define OUT_CAP     1024
-#define DELIVER_AT  1024                  /* packets between deliveries within a round */
-#define N_PENDING   64                    /* interval callbacks waiting for their turn */
+#define HANDOFF     64   /* records a worker publishes, and the caller frees, at a time */
+#define DELIVER_AT  1024 /* packets between deliveries within a round */
+#define N_PENDING   64   /* interval callbacks waiting for their turn */
 #define ROUND_ARENA (16 * CARRY_MAX_COPY) /* payload copies per round (carry.h) */
 
 _Static_assert(ROUND_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");
@@ -108,7 +113,7 @@ struct worker {
     struct emit_key wm;        /* every later record sorts above this */
     char gap1[LINE_GAP];
     /* The worker's own. */
-    uint64_t w_tail, w_head_seen;
+    uint64_t w_tail, w_head_seen, w_published;
     struct emit_key w_last;
     char gap2[LINE_GAP];
     /* The caller's own. */
@@ -157,7 +162,7 @@ static const struct emit_key key_end = { UINT64_MAX, EMIT_END, 0, 0 };
 /* Publish the records written so far; called with s->mu held. */
 static void publish(struct worker *w, const struct emit_key *wm)
 {
-    w->out_tail = w->w_tail;
+    w->out_tail = w->w_published = w->w_tail;
     w->wm = *wm;
     w->s->gen++;
     pthread_cond_signal(&w->s->caller_cv);
@@ -187,6 +192,14 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
     }
     w->w_tail++;
     w->w_last = *key;
+    if (w->w_tail - w->w_published == HANDOFF) {
+        /* Hand records over as they come, so that the caller writes them while
+         * this worker makes more (a SYN flood: a record per packet). */
+        pthread_mutex_lock(&s->mu);
+        publish(w, &w->w_last);
+        w->w_head_seen = w->out_head;
+        pthread_mutex_unlock(&s->mu);
+    }
 }
 
 static void run_batch(struct worker *w, const struct batch *b, const struct engine_item *items)
@@ -260,6 +273,20 @@ static void count_tracked(struct shard *s, enum tcpshake_event ev)
     }
 }
 
+/* Give the slots of the records delivered so far back to their workers. */
+static void free_slots(struct shard *s)
+{
+    pthread_mutex_lock(&s->mu);
+    for (unsigned i = 0; i < s->n; i++) {
+        struct worker *w = &s->w[i];
+        if (w->out_head != w->c_head) {
+            w->out_head = w->c_head;
+            pthread_cond_signal(&w->space_cv);
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* Hand the records that can no longer be preceded by anything to the hooks. */
 static void deliver(struct shard *s)
 {
@@ -306,21 +333,14 @@ static void deliver(struct shard *s)
         if (o->ev != ENGINE_EVENT_NEW) {
             s->hooks.record(s->hooks.ctx, o->ev, &o->rec);
         }
-        best->c_head++;
+        if (++best->c_head % HANDOFF == 0) {
+            free_slots(s); /* the worker may be waiting for them */
+        }
         moved = true;
     }
-    if (!moved) {
-        return;
+    if (moved) {
+        free_slots(s);
     }
-    pthread_mutex_lock(&s->mu);
-    for (unsigned i = 0; i < s->n; i++) {
-        struct worker *w = &s->w[i];
-        if (w->out_head != w->c_head) {
-            w->out_head = w->c_head;
-            pthread_cond_signal(&w->space_cv);
-        }
-    }
-    pthread_mutex_unlock(&s->mu);
 }
 
 typedef bool (*ready_fn)(const struct shard *s); /* called with s->mu held */
