@@ -219,8 +219,12 @@ TEXT_INLINE void json_put_anomalies(struct text_cursor *b, struct json_key k, ui
 TEXT_INLINE void json_put_addr(struct text_cursor *b, struct json_key k,
                                const struct tcpshake_record *r, const struct tcpshake_side *sd)
 {
-    char addr[SINK_ADDR_LEN];
-    json_put_word(b, k, sink_addr(r, sd, addr));
+    json_put_key(b, k);
+    text_char(b, '"');
+    if (text_room(b, SINK_ADDR_LEN)) {
+        b->p = sink_put_ip(b->p, sd->addr, r->ip_version); /* no copy: two in every record */
+    }
+    text_char(b, '"');
 }
 
 TEXT_INLINE void json_put_iso_time(struct text_cursor *b, struct json_key k, uint64_t ns)
@@ -229,7 +233,10 @@ TEXT_INLINE void json_put_iso_time(struct text_cursor *b, struct json_key k, uin
         json_put_null(b, k);
     } else {
         char iso[SINK_ISO_LEN];
-        json_put_word(b, k, sink_iso8601_memo(b->iso, ns, iso));
+        json_put_key(b, k);
+        text_char(b, '"');
+        text_append(b, sink_iso8601_memo(b->iso, ns, iso), SINK_ISO_TEXT); /* a constant size */
+        text_char(b, '"');
     }
 }
 

@@ -7,6 +7,8 @@
  */
 #include "tcpshake.h"
 
+#include "sink.h"
+
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -165,7 +167,7 @@ const char *tcpshake_anomaly_name(uint32_t bit)
     }
 }
 
-/* An IPv4 address in dotted decimal at p (room for 16 bytes); returns the end. */
+/* An IPv4 address in dotted decimal at p (room for 16 bytes); returns the end (its NUL). */
 static char *put_v4(char *p, const uint8_t *a)
 {
     for (int i = 0; i < 4; i++) {
@@ -186,9 +188,9 @@ static char *put_v4(char *p, const uint8_t *a)
  * RFC 5952 text, exactly as glibc's inet_ntop writes it: lower-case hex
  * without leading zeros, the longest run of two or more zero groups (the
  * first of equal runs) as "::", and the last 32 bits in dotted decimal for
- * ::a.b.c.d and ::ffff:a.b.c.d. Needs 46 bytes at p.
+ * ::a.b.c.d and ::ffff:a.b.c.d. Needs 46 bytes at p; returns the end (its NUL).
  */
-static void put_v6(char *p, const uint8_t *a)
+static char *put_v6(char *p, const uint8_t *a)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned words[8];
@@ -223,8 +225,7 @@ static void put_v6(char *p, const uint8_t *a)
             *p++ = ':';
         }
         if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
-            put_v4(p, a + 12);
-            return;
+            return put_v4(p, a + 12);
         }
         bool digits = false;
         for (int shift = 12; shift >= 0; shift -= 4) {
@@ -239,6 +240,12 @@ static void put_v6(char *p, const uint8_t *a)
         *p++ = ':';
     }
     *p = '\0';
+    return p;
+}
+
+char *sink_put_ip(char *p, const uint8_t addr[16], uint8_t ip_version)
+{
+    return ip_version == 6 ? put_v6(p, addr) : put_v4(p, addr);
 }
 
 char *tcpshake_addr_str(const struct tcpshake_side *s, uint8_t ip_version, char *buf,

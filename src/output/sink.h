@@ -88,6 +88,9 @@ void sink_put_text(struct tcpshake_sink *s, const struct text_cursor *line);
 /* Address of one side as text (RFC 5952 for IPv6, no brackets). */
 const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_side *side,
                       char buf[SINK_ADDR_LEN]);
+/* The text of an address (as sink_ip) written at p, with room for SINK_ADDR_LEN
+ * bytes; returns its end, where a NUL is. */
+char *sink_put_ip(char *p, const uint8_t addr[16], uint8_t ip_version);
 /* An address of either family held in 16 bytes (IPv4 in the first 4), as sink_addr writes it. */
 const char *sink_ip(const uint8_t addr[16], uint8_t ip_version, char buf[SINK_ADDR_LEN]);
 /*
@@ -107,8 +110,10 @@ static inline void sink_time_style(struct tcpshake_sink *s, struct text_cursor *
     c->time_origin = s->time_origin;
     c->iso = &s->iso;
 }
-/* ns since the epoch as ISO-8601 UTC with 9 decimals, e.g. 2024-05-01T12:00:00.000000001Z. */
+/* ns since the epoch as ISO-8601 UTC with 9 decimals, e.g. 2024-05-01T12:00:00.000000001Z:
+ * always SINK_ISO_TEXT bytes and a NUL (a uint64_t of ns ends in the year 2554). */
 const char *sink_iso8601(uint64_t ns, char buf[SINK_ISO_LEN]);
+#define SINK_ISO_TEXT 30
 /* The same, through m (struct sink_iso_memo); m NULL: as sink_iso8601. */
 const char *sink_iso8601_memo(struct sink_iso_memo *m, uint64_t ns, char buf[SINK_ISO_LEN]);
 /*

@@ -836,7 +836,10 @@ static void test_json_numbers(const struct tcpshake_record *base)
                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                  (unsigned)(ns % 1000000000u));
         CHECK_STR(got, want);
+        CHECK_INT(strlen(got), SINK_ISO_TEXT); /* the encoders copy that many bytes */
     }
+    char last[SINK_ISO_LEN];
+    CHECK_STR(sink_iso8601(UINT64_MAX, last), "2554-07-21T23:34:33.709551615Z");
 }
 
 /* Every digit count, signed and unsigned, against printf; a number never writes
