@@ -1029,6 +1029,14 @@ static void test_addr_text(void)
         tcpshake_addr_str(&side, 4, got, sizeof(got));
         CHECK(inet_ntop(AF_INET, side.addr, want, sizeof(want)) != NULL);
         CHECK_STR(got, want);
+        /* What the sinks write in place: the same text, and its end. */
+        for (uint8_t v = 4; v <= 6; v += 2) {
+            memset(got, 'x', sizeof(got));
+            char *end = sink_put_ip(got, side.addr, v);
+            CHECK(inet_ntop(v == 6 ? AF_INET6 : AF_INET, side.addr, want, sizeof(want)) != NULL);
+            CHECK_STR(got, want);
+            CHECK(end == got + strlen(want));
+        }
     }
 }
 
