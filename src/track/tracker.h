@@ -195,7 +195,8 @@ enum flow_class tracker_class(const struct conn *c);
  * Decide outcome, end reason and latencies, and fill *out. reason is what
  * made the engine finish the connection (IDLE, OPEN, EVICTED or REUSED); a
  * connection closed by FIN or RST, or whose handshake failed, says so instead.
- * The p0f part is tracker_p0f's.
+ * The p0f part is tracker_p0f's. *out is zeroed or holds the last record made
+ * in it (the engine keeps one): what that record used is cleared first.
  */
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out);
 
