@@ -159,7 +159,8 @@ enum track_result {
                              finish this one (END_REUSED), re-init, feed again */
 };
 
-/* Start tracking: the first packet's sender becomes endpoint A. */
+/* Start tracking (all of c but its flow-table link is cleared, whatever it held):
+ * the first packet's sender becomes endpoint A. */
 void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, uint64_t ts_ns);
 
 enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint64_t ts_ns);
