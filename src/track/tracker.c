@@ -63,7 +63,7 @@ void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, u
     c->facts.ep[EP_B].wscale = -1;
     c->first_fin_ep = EP_NONE;
     c->facts.first_ep = EP_NONE;
-    zeek_init(&c->zeek);
+    /* c->zeek, cleared above, is zeek_init's empty state. */
 }
 
 static bool is_endpoint_a(const struct conn *c, const uint8_t addr[16], uint16_t port)
