@@ -85,7 +85,9 @@ static void take_syn_facts(struct conn *c, int ep, const struct tcp_view *v)
     s->tsecr = v->opt.tsecr;
     s->initial_window = v->window;
     s->ttl = v->ttl;
-    p0f_take(&s->p0f, v);
+    if (!c->p0f_off) {
+        p0f_take(&s->p0f, v); /* for tracker_p0f only */
+    }
     c->isn_first[ep] = v->seq;
     c->syn_payload[ep] = v->payload_len;
 }

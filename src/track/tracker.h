@@ -147,6 +147,8 @@ struct conn {
     uint32_t isn_first[2];       /* per endpoint: ISN of its first SYN / SYN-ACK (ISN changes) */
     uint32_t syn_payload[2];     /* per endpoint: payload its SYN carried (TFO) */
     uint32_t tls;                /* its TLS facts in the engine's pool (tlsflow.h), 0: none */
+    bool p0f_off;                /* set by the engine after tracker_init when records carry
+                                    no p0f signatures: the SYNs' p0f facts are not taken */
 };
 
 /* The bytes of a connection that mid-connection segments touch. */
