@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     memset(c, 0, sizeof(*c));
-    struct tcpshake_record rec;
+    struct tcpshake_record rec = { 0 };
     struct fed fed = { 0, 0 };
     uint64_t ts = 1700000000ull * 1000000000ull;
     uint64_t id = 0;

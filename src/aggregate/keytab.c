@@ -76,6 +76,10 @@ static size_t probe(const struct keytab *t, const struct keytab_key *k, uint32_t
 
 size_t keytab_find(const struct keytab *t, const struct keytab_key *k)
 {
+    /* Every entry below n is indexed under the key it holds now. */
+    if (t->last < t->n && memcmp(t->key[t->last].b, k->b, sizeof(k->b)) == 0) {
+        return t->last;
+    }
     size_t i = probe(t, k, key_hash(t, k));
     return t->slot[i] == 0 ? KEYTAB_NONE : t->slot[i] - 1;
 }
@@ -87,6 +91,7 @@ static void place(struct keytab *t, size_t e, const struct keytab_key *k)
     t->key[e] = *k;
     t->hash[e] = hash;
     t->slot[i] = (uint32_t)(e + 1);
+    t->last = e;
 }
 
 size_t keytab_add(struct keytab *t, const struct keytab_key *k)

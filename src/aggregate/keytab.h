@@ -44,6 +44,7 @@ struct keytab {
     uint32_t *slot;         /* entry number + 1; 0 = empty slot */
     uint32_t *hash;         /* per entry */
     struct keytab_key *key; /* per entry */
+    size_t last;            /* the entry keyed last, which keytab_find tries first */
     struct siphash_key secret;
 };
 
@@ -55,7 +56,9 @@ void keytab_release(struct keytab *t);
 /* Forget every entry (the secret stays): the table is as keytab_init left it. */
 void keytab_clear(struct keytab *t);
 
-/* The entry holding k, or KEYTAB_NONE. */
+/* The entry holding k, or KEYTAB_NONE. Records come in runs for one key (a flood's
+ * target, a busy server): when k is the key of the entry added or re-keyed last,
+ * that entry is the answer without hashing k. */
 size_t keytab_find(const struct keytab *t, const struct keytab_key *k);
 /* Index k (not present) in a new entry; KEYTAB_NONE when all entries are taken. */
 size_t keytab_add(struct keytab *t, const struct keytab_key *k);

@@ -212,6 +212,15 @@ static void evict(struct engine *e, struct conn *c)
     emit(e, c, TCPSHAKE_END_EVICTED, &e->key);
 }
 
+/* Track c, new or restarted by port reuse, from its first packet on. */
+static void start_tracking(struct engine *e, struct conn *c, const struct flow_tuple *first,
+                           uint64_t ts_ns)
+{
+    tracker_init(c, first, e->key.a, ts_ns);
+    c->p0f_off = e->p0f.off; /* records without p0f signatures need no p0f facts */
+    mark_new(e);
+}
+
 static struct conn *new_conn(struct engine *e, const struct flow_key *key, uint32_t hash,
                              const struct flow_tuple *first, uint64_t ts_ns)
 {
@@ -232,8 +241,7 @@ static struct conn *new_conn(struct engine *e, const struct flow_key *key, uint3
         }
         c = flowtab_insert(e->ft, key, hash, ts_ns);
     }
-    tracker_init(c, first, e->key.a, ts_ns);
-    mark_new(e);
+    start_tracking(e, c, first, ts_ns);
     size_t n = flowtab_count(e->ft);
     if (n > e->st->flows_peak) {
         e->st->flows_peak = n;
@@ -252,8 +260,7 @@ static bool on_tcp(struct engine *e, const struct tcp_view *v, uint64_t ts_ns,
     if (tracker_segment_info(c, v, ts_ns, &info) == TRACK_NEW_CONNECTION) {
         /* Port reuse: finish the old connection in place and start over. */
         emit(e, c, TCPSHAKE_END_REUSED, &e->key);
-        tracker_init(c, &v->tuple, e->key.a, ts_ns);
-        mark_new(e);
+        start_tracking(e, c, &v->tuple, ts_ns);
         tracker_segment_info(c, v, ts_ns, &info);
     }
     /* One byte of the hot part keeps a connection that is not TLS out of here. */

@@ -315,11 +315,11 @@ static void list_append(struct flowtab *ft, struct conn *c, enum flow_class cls)
     ft->tail[cls] = idx;
 }
 
-/* A fresh, zeroed connection with this key, on the handshake list. */
+/* A connection with this key, on the handshake list: the link is set, the rest
+ * is tracker_init's to clear (it is cleared there once, not here too). */
 static void start_conn(struct flowtab *ft, struct conn *c, const struct flow_key *key,
                        uint32_t hash, uint64_t now_ns)
 {
-    memset(c, 0, sizeof(*c));
     c->link.key = *key;
     c->link.hash = hash;
     c->link.last_ns = now_ns;

@@ -93,8 +93,9 @@ void flowtab_prefetch_neighbours(const struct flowtab *ft, uint32_t hash);
  * its slot: finding that would wait for the connection's hash.) */
 void flowtab_prefetch_entry(const struct conn *c);
 bool flowtab_full(const struct flowtab *ft);
-/* Insert a new, zeroed connection; the table must not be full nor the hash's
- * window crowded. Class is FLOW_HANDSHAKE. */
+/* Insert a new connection; the table must not be full nor the hash's window
+ * crowded. Class is FLOW_HANDSHAKE. Only its link is set: the caller starts the
+ * rest with tracker_init. */
 struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint32_t hash,
                             uint64_t now_ns);
 /* NULL when a new flow with this hash has a free slot in its window; else the
@@ -103,7 +104,7 @@ struct conn *flowtab_insert(struct flowtab *ft, const struct flow_key *key, uint
  * lowest record id. */
 struct conn *flowtab_crowded(struct flowtab *ft, uint32_t hash);
 /* Give victim's entry and slot (from flowtab_crowded(hash), already reported) to
- * a new, zeroed connection with this key, as flowtab_insert does. */
+ * a new connection with this key, as flowtab_insert does. */
 struct conn *flowtab_reuse(struct flowtab *ft, struct conn *victim, const struct flow_key *key,
                            uint32_t hash, uint64_t now_ns);
 void flowtab_remove(struct flowtab *ft, struct conn *c);

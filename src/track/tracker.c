@@ -63,7 +63,7 @@ void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, u
     c->facts.ep[EP_B].wscale = -1;
     c->first_fin_ep = EP_NONE;
     c->facts.first_ep = EP_NONE;
-    zeek_init(&c->zeek);
+    /* c->zeek, cleared above, is zeek_init's empty state. */
 }
 
 static bool is_endpoint_a(const struct conn *c, const uint8_t addr[16], uint16_t port)
@@ -85,7 +85,9 @@ static void take_syn_facts(struct conn *c, int ep, const struct tcp_view *v)
     s->tsecr = v->opt.tsecr;
     s->initial_window = v->window;
     s->ttl = v->ttl;
-    p0f_take(&s->p0f, v);
+    if (!c->p0f_off) {
+        p0f_take(&s->p0f, v); /* for tracker_p0f only */
+    }
     c->isn_first[ep] = v->seq;
     c->syn_payload[ep] = v->payload_len;
 }
@@ -691,10 +693,34 @@ static uint16_t syn_mss_for(const struct conn *c, int client, const struct p0f_f
     return answers ? cs->p0f.mss : 0;
 }
 
+/* Zero a p0f object the last record left text in. */
+static void clear_p0f(struct tcpshake_p0f *p)
+{
+    if (p->sig[0] != '\0' || p->label[0] != '\0' || p->fuzzy) {
+        memset(p, 0, sizeof(*p));
+    }
+}
+
+/*
+ * Zero *out, which is zeroed or holds the last record made in it: the head in
+ * full, the TLS object and the p0f objects (two thirds of the 2 KB, zero in most
+ * records) only when that record used them. tlsflow_finish sets the TLS outcome
+ * whenever it writes the object, as tcpshake_record_copy relies on too.
+ */
+static void clear_record(struct tcpshake_record *out)
+{
+    memset(out, 0, offsetof(struct tcpshake_record, tls));
+    if (out->tls.outcome != TCPSHAKE_TLS_NONE) {
+        memset(&out->tls, 0, sizeof(out->tls));
+    }
+    clear_p0f(&out->client_p0f);
+    clear_p0f(&out->server_p0f);
+}
+
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out)
 {
     const struct conn_facts *f = &c->facts;
-    memset(out, 0, sizeof(*out));
+    clear_record(out);
     out->size = sizeof(*out);
     out->id = f->id;
     out->ip_version = f->ip_version;

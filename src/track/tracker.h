@@ -147,6 +147,8 @@ struct conn {
     uint32_t isn_first[2];       /* per endpoint: ISN of its first SYN / SYN-ACK (ISN changes) */
     uint32_t syn_payload[2];     /* per endpoint: payload its SYN carried (TFO) */
     uint32_t tls;                /* its TLS facts in the engine's pool (tlsflow.h), 0: none */
+    bool p0f_off;                /* set by the engine after tracker_init when records carry
+                                    no p0f signatures: the SYNs' p0f facts are not taken */
 };
 
 /* The bytes of a connection that mid-connection segments touch. */
@@ -159,7 +161,8 @@ enum track_result {
                              finish this one (END_REUSED), re-init, feed again */
 };
 
-/* Start tracking: the first packet's sender becomes endpoint A. */
+/* Start tracking (all of c but its flow-table link is cleared, whatever it held):
+ * the first packet's sender becomes endpoint A. */
 void tracker_init(struct conn *c, const struct flow_tuple *first, uint64_t id, uint64_t ts_ns);
 
 enum track_result tracker_segment(struct conn *c, const struct tcp_view *v, uint64_t ts_ns);
@@ -195,7 +198,8 @@ enum flow_class tracker_class(const struct conn *c);
  * Decide outcome, end reason and latencies, and fill *out. reason is what
  * made the engine finish the connection (IDLE, OPEN, EVICTED or REUSED); a
  * connection closed by FIN or RST, or whose handshake failed, says so instead.
- * The p0f part is tracker_p0f's.
+ * The p0f part is tracker_p0f's. *out is zeroed or holds the last record made
+ * in it (the engine keeps one): what that record used is cleared first.
  */
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out);
 

@@ -48,7 +48,8 @@ struct zeek_ep {
     uint8_t flags;      /* FIN seen, close reported */
 };
 
-/* Zeek's view of one connection: 96 bytes, no pointers, zero-initialised by zeek_init. */
+/* Zeek's view of one connection: 96 bytes, no pointers; all zero is zeek_init's
+ * empty state. */
 struct zeek_conn {
     struct zeek_ep ep[2]; /* [0] sent the caller's first packet, [1] the other side */
     uint64_t last_ns;     /* Zeek's Connection::LastTime, in ns */

@@ -138,7 +138,7 @@ static void test_reordered_hello(void)
     CHECK_INT(c.tls_state, TLSFLOW_LOOKING);
     seg(&p, &c, client_data(b, n - b, n - b), 13);
     seg(&p, &c, client_data(0, a, a), 14);
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     tracker_finish(&c, TCPSHAKE_END_OPEN, &r);
     tlsflow_finish(&p, &c, &r);
     CHECK_INT(r.tls.outcome, TCPSHAKE_TLS_INCOMPLETE); /* no ClientHello yet */
@@ -183,7 +183,7 @@ static void test_not_tls_and_cut(void)
     seg(&p, &c, v, 12);
     CHECK_INT(c.tls_state, TLSFLOW_NONE);
     CHECK_INT(p.facts.n_free, 2); /* nothing taken */
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     tracker_finish(&c, TCPSHAKE_END_OPEN, &r);
     tlsflow_finish(&p, &c, &r);
     CHECK_INT(r.tls.outcome, TCPSHAKE_TLS_NONE);
@@ -196,6 +196,18 @@ static void test_not_tls_and_cut(void)
     tlsflow_finish(&p, &c, &r);
     CHECK_INT(r.tls.outcome, TCPSHAKE_TLS_TRUNCATED);
     tlsflow_release(&p, &c);
+
+    /* The record made again for a connection without TLS: the TLS object is
+     * cleared, byte for byte as in a fresh record. */
+    static struct conn plain;
+    handshake(&p, &plain);
+    struct tcpshake_record fresh = { 0 };
+    tracker_finish(&plain, TCPSHAKE_END_OPEN, &fresh);
+    tlsflow_finish(&p, &plain, &fresh);
+    tracker_finish(&plain, TCPSHAKE_END_OPEN, &r);
+    tlsflow_finish(&p, &plain, &r);
+    CHECK_INT(r.tls.outcome, TCPSHAKE_TLS_NONE);
+    CHECK(memcmp(&r, &fresh, sizeof(r)) == 0);
     tlsflow_pool_release(&p);
 }
 
@@ -213,7 +225,7 @@ static void test_pool_exhausted(void)
     CHECK_INT(c2.tls_state, TLSFLOW_NO_ROOM);
     CHECK_U64(untracked, 1);
     CHECK_INT(p.facts.n_free, 3); /* the facts item it took first went back */
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     tracker_finish(&c2, TCPSHAKE_END_OPEN, &r);
     tlsflow_finish(&p, &c2, &r);
     CHECK_INT(r.tls.outcome, TCPSHAKE_TLS_UNTRACKED);

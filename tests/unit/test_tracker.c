@@ -358,7 +358,7 @@ static int feed(struct conn *c, const struct seg *segs)
 static void run_case(const struct tracker_case *tc)
 {
     struct conn *c = calloc(1, sizeof(*c));
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     feed(c, tc->segs);
     tracker_finish(c, TCPSHAKE_END_OPEN, &r);
     if (r.outcome != tc->outcome || r.end != tc->end) {
@@ -385,7 +385,7 @@ static void test_details(void)
 {
     /* Everything about the first case that the table does not hold. */
     struct conn *c = calloc(1, sizeof(*c));
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     feed(c, cases[0].segs);
     tracker_finish(c, TCPSHAKE_END_OPEN, &r);
     CHECK_INT(r.client.isn, 1000);
@@ -432,7 +432,7 @@ static void test_port_reuse(void)
     };
     struct conn *c = calloc(1, sizeof(*c));
     CHECK_INT(feed(c, segs), 1);
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     tracker_finish(c, TCPSHAKE_END_OPEN, &r);
     CHECK_INT(r.id, 2);
     CHECK_INT(r.client.isn, 90000);
@@ -459,7 +459,7 @@ static void test_fast_open(void)
     };
     struct conn *c = calloc(1, sizeof(*c));
     feed(c, accepted);
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     tracker_finish(c, TCPSHAKE_END_OPEN, &r);
     CHECK_STR(tcpshake_outcome_name(r.outcome), "fast_open");
     CHECK_STR(tcpshake_tfo_name(r.tfo), "accepted");
@@ -513,7 +513,7 @@ static void test_icmp(void)
     icmp.quoted = v.tuple;
     icmp.quoted_seq = 1000;
     tracker_icmp(c, &icmp, T0 + 5 * MS);
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     tracker_finish(c, TCPSHAKE_END_OPEN, &r);
     CHECK_STR(tcpshake_outcome_name(r.outcome), "icmp_rejected");
     CHECK_INT(r.icmp_type, 3);
@@ -619,7 +619,7 @@ static void test_first_segment_and_rst_ttl(void)
     };
     for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
         struct conn *c = calloc(1, sizeof(*c));
-        struct tcpshake_record r;
+        struct tcpshake_record r = { 0 };
         feed(c, probes[i].segs);
         tracker_finish(c, TCPSHAKE_END_OPEN, &r);
         CHECK_INT(r.first_flags, probes[i].flags);
@@ -643,7 +643,7 @@ static void test_first_segment_and_rst_ttl(void)
         }
         tracker_segment(c, &v, t);
     }
-    struct tcpshake_record r;
+    struct tcpshake_record r = { 0 };
     tracker_finish(c, TCPSHAKE_END_OPEN, &r);
     CHECK_INT(r.server.ttl, 64);
     CHECK_INT(r.server.rst_ttl, 50);
