@@ -709,13 +709,20 @@ static void clear_p0f(struct tcpshake_p0f *p)
  */
 static void clear_record(struct tcpshake_record *out)
 {
+    enum { TLS_END = offsetof(struct tcpshake_record, tls) + sizeof(out->tls) };
     memset(out, 0, offsetof(struct tcpshake_record, tls));
     if (out->tls.outcome != TCPSHAKE_TLS_NONE) {
         memset(&out->tls, 0, sizeof(out->tls));
     }
+    memset((char *)out + TLS_END, 0, offsetof(struct tcpshake_record, client_p0f) - TLS_END);
     clear_p0f(&out->client_p0f);
     clear_p0f(&out->server_p0f);
 }
+
+_Static_assert(sizeof(struct tcpshake_record) - (offsetof(struct tcpshake_record, server_p0f) +
+                                                 sizeof(struct tcpshake_p0f)) <
+                       _Alignof(struct tcpshake_record),
+               "clear_record clears up to server_p0f: a field added after it needs clearing too");
 
 void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpshake_record *out)
 {
