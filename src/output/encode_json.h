@@ -104,16 +104,32 @@ TEXT_INLINE void json_put_key(struct text_cursor *b, struct json_key k)
     text_append(b, k.text, k.len);
 }
 
+/*
+ * The key, when it and a value of at most n bytes fit: a member asks for its
+ * room once and writes its value unchecked (text_put). False: the line is
+ * marked overflowed, and the member is not written.
+ */
+TEXT_INLINE bool json_key_room(struct text_cursor *b, struct json_key k, size_t n)
+{
+    if (!text_room(b, k.len + n)) {
+        return false;
+    }
+    text_put(b, k.text, k.len);
+    return true;
+}
+
 TEXT_INLINE void json_put_null(struct text_cursor *b, struct json_key k)
 {
-    json_put_key(b, k);
-    text_append(b, "null", 4);
+    if (json_key_room(b, k, 4)) {
+        text_put(b, "null", 4);
+    }
 }
 
 TEXT_INLINE void json_put_count(struct text_cursor *b, struct json_key k, uint64_t v)
 {
-    json_put_key(b, k);
-    text_u64(b, v);
+    if (json_key_room(b, k, SINK_TEXT_NUMBER)) {
+        b->p = text_digits(b->p, v);
+    }
 }
 
 TEXT_INLINE void json_put_schema(struct text_cursor *b, struct json_key k, uint64_t v)
@@ -136,8 +152,9 @@ TEXT_INLINE void json_put_time(struct text_cursor *b, struct json_key k, uint64_
     if (ns == 0) {
         json_put_null(b, k);
     } else if (b->time_format == TCPSHAKE_TIME_NS) {
-        json_put_key(b, k);
-        text_time(b, ns);
+        if (json_key_room(b, k, SINK_TEXT_NUMBER)) {
+            text_put_time(b, ns);
+        }
     } else {
         json_put_key(b, k);
         *b = sink_put_time(*b, ns, true);
@@ -148,29 +165,32 @@ TEXT_INLINE void json_put_duration(struct text_cursor *b, struct json_key k, int
 {
     if (ns == TCPSHAKE_NO_TIME) {
         json_put_null(b, k);
-    } else {
-        json_put_key(b, k);
-        text_i64(b, ns);
+    } else if (json_key_room(b, k, SINK_TEXT_NUMBER)) {
+        text_put_i64(b, ns);
     }
 }
 
 TEXT_INLINE void json_put_flag(struct text_cursor *b, struct json_key k, bool v)
 {
-    json_put_key(b, k);
+    if (!json_key_room(b, k, 5)) {
+        return;
+    }
     if (v) {
-        text_append(b, "true", 4);
+        text_put(b, "true", 4);
     } else {
-        text_append(b, "false", 5);
+        text_put(b, "false", 5);
     }
 }
 
 /* A string that needs no escaping: our own names and addresses. */
 TEXT_INLINE void json_put_word(struct text_cursor *b, struct json_key k, const char *v)
 {
-    json_put_key(b, k);
-    text_char(b, '"');
-    text_cstr(b, v);
-    text_char(b, '"');
+    size_t len = strlen(v);
+    if (json_key_room(b, k, len + 2)) {
+        text_put_char(b, '"');
+        text_put(b, v, len);
+        text_put_char(b, '"');
+    }
 }
 
 /* A macro: each name table has its own enum type. n is for the schema. */
@@ -219,12 +239,11 @@ TEXT_INLINE void json_put_anomalies(struct text_cursor *b, struct json_key k, ui
 TEXT_INLINE void json_put_addr(struct text_cursor *b, struct json_key k,
                                const struct tcpshake_record *r, const struct tcpshake_side *sd)
 {
-    json_put_key(b, k);
-    text_char(b, '"');
-    if (text_room(b, SINK_ADDR_LEN)) {
+    if (json_key_room(b, k, SINK_ADDR_LEN + 2)) {
+        text_put_char(b, '"');
         b->p = sink_put_ip(b->p, sd->addr, r->ip_version); /* no copy: two in every record */
+        text_put_char(b, '"');
     }
-    text_char(b, '"');
 }
 
 TEXT_INLINE void json_put_iso_time(struct text_cursor *b, struct json_key k, uint64_t ns)
@@ -233,10 +252,11 @@ TEXT_INLINE void json_put_iso_time(struct text_cursor *b, struct json_key k, uin
         json_put_null(b, k);
     } else {
         char iso[SINK_ISO_LEN];
-        json_put_key(b, k);
-        text_char(b, '"');
-        text_append(b, sink_iso8601_memo(b->iso, ns, iso), SINK_ISO_TEXT); /* a constant size */
-        text_char(b, '"');
+        if (json_key_room(b, k, SINK_ISO_TEXT + 2)) {
+            text_put_char(b, '"');
+            text_put(b, sink_iso8601_memo(b->iso, ns, iso), SINK_ISO_TEXT); /* a constant size */
+            text_put_char(b, '"');
+        }
     }
 }
 

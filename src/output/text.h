@@ -87,6 +87,21 @@ TEXT_INLINE void text_char(struct text_cursor *c, char ch)
     }
 }
 
+/*
+ * The unchecked appenders, text_put*: for a run of appends whose longest text
+ * one text_room has already admitted (a member's key and value ask once).
+ */
+TEXT_INLINE void text_put(struct text_cursor *c, const char *s, size_t n)
+{
+    memcpy(c->p, s, n);
+    c->p += n;
+}
+
+TEXT_INLINE void text_put_char(struct text_cursor *c, char ch)
+{
+    *c->p++ = ch;
+}
+
 /* Inline, so that strlen of a literal name is a constant. */
 TEXT_INLINE void text_cstr(struct text_cursor *c, const char *s)
 {
@@ -103,19 +118,26 @@ TEXT_INLINE void text_u64(struct text_cursor *c, uint64_t v)
     }
 }
 
-/* A time in ns (not 0) in decimal, copied from earlier in the line when it is
- * the last one written. */
-TEXT_INLINE void text_time(struct text_cursor *c, uint64_t ns)
+/* A time in ns (not 0) in decimal, unchecked (at most SINK_TEXT_NUMBER bytes),
+ * copied from earlier in the line when it is the last one written. */
+TEXT_INLINE void text_put_time(struct text_cursor *c, uint64_t ns)
 {
     if (ns == c->last_ns) {
-        text_append(c, c->last_ns_at, c->last_ns_len);
+        text_put(c, c->last_ns_at, c->last_ns_len);
         return;
     }
     char *at = c->p;
-    text_u64(c, ns);
+    c->p = text_digits(c->p, ns);
     c->last_ns = ns;
     c->last_ns_at = at;
     c->last_ns_len = (size_t)(c->p - at);
+}
+
+TEXT_INLINE void text_time(struct text_cursor *c, uint64_t ns)
+{
+    if (text_room(c, SINK_TEXT_NUMBER)) {
+        text_put_time(c, ns);
+    }
 }
 
 /* The longest text_real writes: a percentage with 2 decimals, or %g (at most 13 bytes). */
@@ -128,15 +150,21 @@ TEXT_INLINE void text_time(struct text_cursor *c, uint64_t ns)
  */
 void text_real(struct text_cursor *c, double v, int places);
 
+/* v in decimal, unchecked (at most SINK_TEXT_NUMBER bytes). */
+TEXT_INLINE void text_put_i64(struct text_cursor *c, int64_t v)
+{
+    if (v < 0) {
+        *c->p++ = '-';
+        c->p = text_digits(c->p, (uint64_t)(-(v + 1)) + 1u); /* also right for INT64_MIN */
+    } else {
+        c->p = text_digits(c->p, (uint64_t)v);
+    }
+}
+
 TEXT_INLINE void text_i64(struct text_cursor *c, int64_t v)
 {
     if (text_room(c, SINK_TEXT_NUMBER)) {
-        if (v < 0) {
-            *c->p++ = '-';
-            c->p = text_digits(c->p, (uint64_t)(-(v + 1)) + 1u); /* also right for INT64_MIN */
-        } else {
-            c->p = text_digits(c->p, (uint64_t)v);
-        }
+        text_put_i64(c, v);
     }
 }
 
