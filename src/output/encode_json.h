@@ -72,9 +72,25 @@ size_t json_plain_words(const char *str, size_t len);
 /* The rest of a string from its first byte that needs an escape, and the closing quote. */
 struct text_cursor json_string_escaped(struct text_cursor line, const char *str, size_t len);
 
+/*
+ * Copies len bytes of src, of which max_len are readable, to dst in whole
+ * 16-byte moves while src has them (up to 15 bytes past dst + len are
+ * written), then the rest: a string's copy costs no call.
+ */
+TEXT_INLINE void json_copy16(char *dst, const char *src, size_t len, size_t max_len)
+{
+    size_t i = 0;
+    for (; i < len && i + 16 <= max_len; i += 16) {
+        memcpy(dst + i, src + i, 16);
+    }
+    if (i < len) {
+        memcpy(dst + i, src + i, len - i);
+    }
+}
+
+/* str[0 .. max_len) is readable; the string ends at its first NUL, if any. */
 TEXT_INLINE void json_string(struct text_cursor *b, const char *str, size_t max_len)
 {
-    text_char(b, '"');
     /* Nearly every string is plain printable ASCII: copy the run that needs no escape. */
     const char *nul = memchr(str, '\0', max_len);
     size_t len = nul != NULL ? (size_t)(nul - str) : max_len;
@@ -82,12 +98,18 @@ TEXT_INLINE void json_string(struct text_cursor *b, const char *str, size_t max_
     while (plain < len && json_plain_byte((unsigned char)str[plain])) {
         plain++;
     }
-    text_append(b, str, plain);
-    if (plain < len) {
-        *b = json_string_escaped(*b, str + plain, len - plain); /* by value: see sink.h */
-    } else {
-        text_char(b, '"');
+    if (plain == len) {
+        if (text_room(b, len + 2 + 16)) { /* the quotes, and json_copy16's spill */
+            text_put_char(b, '"');
+            json_copy16(b->p, str, len, max_len);
+            b->p += len;
+            text_put_char(b, '"');
+        }
+        return;
     }
+    text_char(b, '"');
+    text_append(b, str, plain);
+    *b = json_string_escaped(*b, str + plain, len - plain); /* by value: see sink.h */
 }
 
 /* Ends the object whose first member starts at `open` (its comma becomes the brace). */

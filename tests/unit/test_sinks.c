@@ -1002,6 +1002,36 @@ static void test_json_string(void)
     }
 }
 
+/* The last bytes of the line: a member asks once for its key and its longest
+ * value, a string for its quotes and its copy's 16-byte spill; what does not fit
+ * is refused whole, and nothing is written past the end. */
+static void test_json_room(void)
+{
+    struct text_buf t;
+    struct text_cursor line = text_start(&t);
+    line.p = line.end - 10; /* ,"abc":null is 11 bytes */
+    json_put_null(&line, JSON_KEY("abc"));
+    CHECK(line.overflow && line.p == line.end - 10);
+    line = text_start(&t);
+    line.p = line.end - 11;
+    json_put_null(&line, JSON_KEY("abc"));
+    CHECK(!line.overflow && line.p == line.end && memcmp(line.end - 11, ",\"abc\":null", 11) == 0);
+    line = text_start(&t);
+    line.p = line.end - (7 + SINK_TEXT_NUMBER - 1);
+    json_put_count(&line, JSON_KEY("abc"), 1);
+    CHECK(line.overflow && line.p == line.end - (7 + SINK_TEXT_NUMBER - 1));
+    static const char s[32] = "abcdefghijklmnopq"; /* 17 bytes: one whole move and one byte */
+    line = text_start(&t);
+    line.p = line.end - (17 + 2 + 16 - 1);
+    json_string(&line, s, sizeof(s));
+    CHECK(line.overflow && line.p == line.end - (17 + 2 + 16 - 1));
+    line = text_start(&t);
+    line.p = line.end - (17 + 2 + 16);
+    json_string(&line, s, sizeof(s));
+    CHECK(!line.overflow && line.p == line.end - 16);
+    CHECK(memcmp(line.p - 19, "\"abcdefghijklmnopq\"", 19) == 0);
+}
+
 /* Addresses are formatted by hand: the same text as inet_ntop for every shape of
  * IPv6 address (zero runs anywhere, ties, v4-mapped and v4-compatible) and IPv4. */
 static void test_addr_text(void)
@@ -1453,6 +1483,7 @@ int main(void)
     test_text_digits();
     test_aggregate_kinds();
     test_json_string();
+    test_json_room();
     test_addr_text();
     test_sink_api(recs);
     test_summary(recs);
