@@ -54,9 +54,13 @@ static unsigned digit_count(uint64_t v)
  * digits: eight at a time, then two at a time. */
 char *text_digits(char *p, uint64_t v)
 {
-    if (v < 10) {
-        *p = (char)('0' + v); /* a fifth of a record's numbers: flags, counts, zeros */
-        return p + 1;
+    if (v < 100) { /* a third of a record's numbers: flags, counts, zeros, TTLs */
+        if (v < 10) {
+            *p = (char)('0' + v);
+            return p + 1;
+        }
+        memcpy(p, &digit_pairs[v * 2], 2);
+        return p + 2;
     }
     char *end = p + digit_count(v);
     p = end;
