@@ -210,7 +210,7 @@ TEXT_INLINE void json_put_word(struct text_cursor *b, struct json_key k, const c
     size_t len = strlen(v);
     if (json_key_room(b, k, len + 2)) {
         text_put_char(b, '"');
-        text_put(b, v, len);
+        text_put_short(b, v, len);
         text_put_char(b, '"');
     }
 }

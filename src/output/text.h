@@ -102,6 +102,22 @@ TEXT_INLINE void text_put_char(struct text_cursor *c, char ch)
     *c->p++ = ch;
 }
 
+/* As text_put; 4 to 16 bytes (names) in two overlapping moves, not a memcpy call. */
+TEXT_INLINE void text_put_short(struct text_cursor *c, const char *s, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        memcpy(c->p, s, 8);
+        memcpy(c->p + n - 8, s + n - 8, 8);
+        c->p += n;
+    } else if (n >= 4 && n < 8) {
+        memcpy(c->p, s, 4);
+        memcpy(c->p + n - 4, s + n - 4, 4);
+        c->p += n;
+    } else {
+        text_put(c, s, n);
+    }
+}
+
 /* Inline, so that strlen of a literal name is a constant. */
 TEXT_INLINE void text_cstr(struct text_cursor *c, const char *s)
 {

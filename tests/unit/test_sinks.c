@@ -1002,6 +1002,19 @@ static void test_json_string(void)
     }
 }
 
+/* text_put_short copies every length as memcpy does, and writes nothing past it. */
+static void test_text_put_short(void)
+{
+    static const char src[] = "abcdefghijklmnopqrstuvwxyz";
+    for (size_t n = 0; n <= 24; n++) {
+        struct text_buf t;
+        memset(t.buf, '#', 32);
+        struct text_cursor c = text_start(&t);
+        text_put_short(&c, src, n);
+        CHECK((size_t)(c.p - c.start) == n && memcmp(t.buf, src, n) == 0 && t.buf[n] == '#');
+    }
+}
+
 /* The last bytes of the line: a member asks once for its key and its longest
  * value, a string for its quotes and its copy's 16-byte spill; what does not fit
  * is refused whole, and nothing is written past the end. */
@@ -1484,6 +1497,7 @@ int main(void)
     test_aggregate_kinds();
     test_json_string();
     test_json_room();
+    test_text_put_short();
     test_addr_text();
     test_sink_api(recs);
     test_summary(recs);
