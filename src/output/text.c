@@ -52,13 +52,9 @@ static unsigned digit_count(uint64_t v)
 
 /* Written in place, from the last digit back. Nanosecond times have 19
  * digits: eight at a time, then two at a time. */
-char *text_digits(char *p, uint64_t v)
+char *text_digits_long(char *p, uint64_t v)
 {
-    if (v < 100) { /* a third of a record's numbers: flags, counts, zeros, TTLs */
-        if (v < 10) {
-            *p = (char)('0' + v);
-            return p + 1;
-        }
+    if (v < 100) { /* TTLs, small counts, port 80 */
         memcpy(p, &digit_pairs[v * 2], 2);
         return p + 2;
     }

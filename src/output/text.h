@@ -124,8 +124,19 @@ TEXT_INLINE void text_cstr(struct text_cursor *c, const char *s)
     text_append(c, s, strlen(s));
 }
 
-/* v in decimal at p (at most SINK_TEXT_NUMBER bytes); returns the end. */
-char *text_digits(char *p, uint64_t v);
+/* v >= 10 in decimal at p (text.c); returns the end. */
+char *text_digits_long(char *p, uint64_t v);
+
+/* v in decimal at p (at most SINK_TEXT_NUMBER bytes); returns the end. A
+ * single digit, a fifth of a record's numbers (flags, counts, zeros), costs no call. */
+TEXT_INLINE char *text_digits(char *p, uint64_t v)
+{
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    return text_digits_long(p, v);
+}
 
 TEXT_INLINE void text_u64(struct text_cursor *c, uint64_t v)
 {
