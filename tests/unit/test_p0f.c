@@ -536,6 +536,87 @@ static void test_match_index(void)
     p0f_db_free(db);
 }
 
+/* The name of option kind k in a database layout. */
+static void kind_name(uint8_t k, char *out, size_t cap)
+{
+    static const char *const names[] = {
+        [1] = "nop", [2] = "mss", [3] = "ws", [4] = "sok", [5] = "sack", [8] = "ts"
+    };
+    if (k < sizeof(names) / sizeof(names[0]) && names[k] != NULL) {
+        snprintf(out, cap, "%s", names[k]);
+    } else {
+        snprintf(out, cap, "?%u", k);
+    }
+}
+
+enum { MANY_LAYOUTS = 24 * 11 };
+
+/* Layout i of the many: i % 24 + 1 kinds, NOPs but the last, which is 2 + i / 24. */
+static uint8_t many_layout(unsigned i, uint8_t *layout)
+{
+    uint8_t n = (uint8_t)(i % P0F_MAX_OPT + 1);
+    memset(layout, 1, n);
+    layout[n - 1] = (uint8_t)(2 + i / P0F_MAX_OPT);
+    return n;
+}
+
+/* Many layouts of every length, in both directions, each found by its own
+ * label: layouts that differ only in their 9th, 17th or 24th kind, and facts
+ * with other bytes after their layout. */
+static void test_match_many_layouts(void)
+{
+    size_t cap = 2 * MANY_LAYOUTS * 200 + 64;
+    char *text = calloc(1, cap);
+    CHECK(text != NULL);
+    if (text == NULL) {
+        return;
+    }
+    size_t at = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        at += (size_t)snprintf(text + at, cap - at, "%s\n",
+                               dir == 0 ? "[tcp:request]" : "[tcp:response]");
+        for (unsigned i = 0; i < MANY_LAYOUTS; i++) {
+            uint8_t layout[P0F_MAX_OPT];
+            uint8_t n = many_layout(i, layout);
+            at += (size_t)snprintf(
+                    text + at, cap - at,
+                    "label = s:unix:%c%u:1\nsig = *:64:0:*:*,*:", dir == 0 ? 'Q' : 'R', i);
+            for (uint8_t j = 0; j < n; j++) {
+                char name[8];
+                kind_name(layout[j], name, sizeof(name));
+                at += (size_t)snprintf(text + at, cap - at, "%s%s", j > 0 ? "," : "", name);
+            }
+            at += (size_t)snprintf(text + at, cap - at, "::0\n");
+        }
+    }
+    CHECK(at < cap);
+    struct p0f_db *db = parse(text);
+    free(text);
+    if (db == NULL) {
+        return;
+    }
+    CHECK_INT(p0f_db_count(db), 2 * MANY_LAYOUTS);
+    for (unsigned i = 0; i < MANY_LAYOUTS; i++) {
+        uint8_t layout[P0F_MAX_OPT];
+        uint8_t n = many_layout(i, layout);
+        struct p0f_facts f;
+        char want[32];
+        layout_facts(&f, 0x02, layout, n, 0);
+        snprintf(want, sizeof(want), "s:unix:Q%u:1", i);
+        expect_match(db, &f, 0, want, false);
+        memset(f.layout + n, 0xab, sizeof(f.layout) - n); /* not part of the layout */
+        expect_match(db, &f, 0, want, false);
+        layout_facts(&f, 0x12, layout, n, 0);
+        snprintf(want, sizeof(want), "s:unix:R%u:1", i);
+        expect_match(db, &f, 0, want, false);
+        /* One kind past the last the file has at that place: no run. */
+        layout[n - 1] = (uint8_t)(2 + MANY_LAYOUTS / P0F_MAX_OPT);
+        layout_facts(&f, 0x02, layout, n, 0);
+        expect_match(db, &f, 0, "", false);
+    }
+    p0f_db_free(db);
+}
+
 /* The memo gives what p0f_signature and p0f_match give, whatever it held before:
  * more shapes than slots (clashes replace entries), asked twice in two orders. */
 static void check_described(struct p0f_memo *m, const struct p0f_facts *f, uint16_t syn_mss)
@@ -778,6 +859,7 @@ int main(void)
     test_signature_cuts();
     test_match();
     test_match_index();
+    test_match_many_layouts();
     test_memo();
     test_bad_databases();
     test_handle(1);
