@@ -268,7 +268,7 @@ static char *put_pair(char *p, unsigned v)
 }
 
 /* v in decimal at p; the end. Every number of a signature fits 16 bits. */
-static char *put_u16(char *p, uint16_t v)
+static inline char *put_u16(char *p, uint16_t v)
 {
     if (v < 10) {
         *p = (char)('0' + v);
