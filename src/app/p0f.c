@@ -478,22 +478,28 @@ static char *put_signature(char *p, const struct p0f_facts *f, uint16_t syn_mss)
     return p;
 }
 
+_Static_assert(SIG_ROOM <= P0F_SIG_ROOM, "the memo's entries hold the writer's longest text");
+
+/* f's text written in room (SIG_ROOM bytes), cut at cap - 1 bytes (cap >= 1),
+ * NUL-terminated; its length. */
+static size_t signature_in(const struct p0f_facts *f, uint16_t syn_mss, char *room, size_t cap)
+{
+    size_t len = f->ip_version == 0 ? 0 : (size_t)(put_signature(room, f, syn_mss) - room);
+    if (len > cap - 1) {
+        len = cap - 1; /* cut: the first bytes that fit */
+    }
+    room[len] = '\0';
+    return len;
+}
+
 size_t p0f_signature(const struct p0f_facts *f, uint16_t syn_mss, char *buf, size_t cap)
 {
     if (cap == 0) {
         return 0;
     }
-    if (f->ip_version == 0) {
-        buf[0] = '\0';
-        return 0;
-    }
     char text[SIG_ROOM];
-    size_t len = (size_t)(put_signature(text, f, syn_mss) - text);
-    if (len > cap - 1) {
-        len = cap - 1; /* cut: the first bytes that fit */
-    }
-    memcpy(buf, text, len);
-    buf[len] = '\0';
+    size_t len = signature_in(f, syn_mss, text, cap);
+    memcpy(buf, text, len + 1);
     return len;
 }
 
@@ -1333,7 +1339,7 @@ const struct p0f_seen *p0f_describe(struct p0f_memo *m, const struct p0f_facts *
     e->facts = *f;
     e->syn_mss = syn_mss;
     e->valid = true;
-    e->sig_len = (uint16_t)p0f_signature(f, syn_mss, e->sig, sizeof(e->sig));
+    e->sig_len = (uint16_t)signature_in(f, syn_mss, e->sig, P0F_SIG_CAP); /* in place */
     e->label = NULL;
     e->label_len = 0;
     e->fuzzy = false;

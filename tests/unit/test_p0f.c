@@ -688,6 +688,17 @@ static void test_memo(void)
     f.window = 1460 * 20;
     check_described(&m, &f, 0);
     CHECK(p0f_describe(&m, &f, 0)->label == NULL);
+    /* A text longer than P0F_SIG_CAP (24 ends of options): cut as p0f_signature cuts it. */
+    memset(&f, 0, sizeof(f));
+    f.ip_version = 6;
+    f.ttl = 1;
+    f.mss = 65535;
+    f.window = 12345;
+    f.n_opt = P0F_MAX_OPT;
+    f.eol_pad = 200;
+    f.quirks = (1u << P0F_N_QUIRKS) - 1;
+    check_described(&m, &f, 0);
+    CHECK_INT(p0f_describe(&m, &f, 0)->sig_len, P0F_SIG_CAP - 1);
     p0f_memo_release(&m);
     p0f_db_free(db);
 }
