@@ -227,71 +227,67 @@ void p0f_take(struct p0f_facts *f, const struct tcp_view *v)
 
 /* ------------------------------------------------------------ the text */
 
-/* A bounded writer: never past cap, NUL-terminated while cap > 0. No printf:
+/*
+ * The text is written with a cursor held in a register into a scratch buffer
+ * with room for the longest text any facts can give (SIG_ROOM), without a
+ * bound check per piece, and then copied into the caller's buffer, cut at
+ * its cap: every piece is written whole, so a cut text is the first cap - 1
+ * bytes of the whole one, as a writer checking every byte gives. No printf:
  * every record has two signatures, and printf cost more than the rest of the
- * record put together. */
-struct out {
-    char *buf;
-    size_t cap;
-    size_t len;
+ * record put together; SYNs from random sources (a flood) miss the memo, so
+ * the text is made once per SYN there.
+ */
+enum {
+    /* "255:255+35:255:65535:mss*32767,255:" (35 bytes) with room to spare */
+    SIG_HEAD_MAX = 40,
+    /* per option: "eol+255," (any kind may be EOL in facts not from p0f_take) */
+    SIG_OPT_MAX = 8,
+    /* every quirk and its comma (64 + 17 bytes), two closing ':'s, the pclass */
+    SIG_TAIL_MAX = 84,
+    /* pieces are stored 8 bytes at a time: a write may run 8 bytes past the end */
+    SIG_SLACK = 8,
+    SIG_ROOM = SIG_HEAD_MAX + P0F_MAX_OPT * SIG_OPT_MAX + SIG_TAIL_MAX + SIG_SLACK,
 };
 
-/* o->cap > 0 (p0f_signature sees to it); the NUL is written at the end. The
- * pieces are a few bytes each: a byte loop costs less than strlen and memcpy. */
-static void put_mem(struct out *o, const char *str, size_t n)
+/* "00" "01" ... "99": two digits per division by 100. */
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
+static char *put_pair(char *p, unsigned v)
 {
-    size_t room = o->cap - 1 - o->len;
-    if (n > room) {
-        n = room;
-    }
-    for (size_t i = 0; i < n; i++) {
-        o->buf[o->len + i] = str[i];
-    }
-    o->len += n;
+    memcpy(p, digit_pairs + 2 * v, 2);
+    return p + 2;
 }
 
-/* One character: most pieces of the text are one separator. */
-static void put_ch(struct out *o, char c)
+/* v in decimal at p; the end. Every number of a signature fits 16 bits. */
+static inline char *put_u16(char *p, uint16_t v)
 {
-    if (o->len < o->cap - 1) {
-        o->buf[o->len++] = c;
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
     }
+    if (v < 100) {
+        return put_pair(p, v);
+    }
+    if (v < 1000) {
+        *p = (char)('0' + v / 100);
+        return put_pair(p + 1, v % 100u);
+    }
+    if (v < 10000) {
+        return put_pair(put_pair(p, v / 100u), v % 100u);
+    }
+    *p = (char)('0' + v / 10000);
+    unsigned low = v % 10000u;
+    return put_pair(put_pair(p + 1, low / 100), low % 100);
 }
-
-/* A string literal, its length known at compile time. */
-#define PUT_LIT(o, lit) put_mem((o), (lit), sizeof(lit) - 1)
-
-static void put_str(struct out *o, const char *str)
-{
-    while (*str != '\0' && o->len < o->cap - 1) {
-        o->buf[o->len++] = *str++;
-    }
-}
-
-static void put_uint(struct out *o, unsigned v)
-{
-    size_t n = 1;
-    for (unsigned rest = v; rest >= 10; rest /= 10) {
-        n++;
-    }
-    if (o->cap - 1 - o->len < n) { /* cut: the digits that fit, from the left */
-        char digits[12];
-        size_t at = sizeof(digits);
-        do {
-            digits[--at] = (char)('0' + v % 10);
-            v /= 10;
-        } while (v != 0);
-        put_mem(o, digits + at, sizeof(digits) - at);
-        return;
-    }
-    char *end = o->buf + o->len + n;
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    o->len += n;
-}
-
 /* The distance to the nearest initial TTL at or above ttl (p0f's guess). */
 static unsigned guess_dist(uint8_t ttl)
 {
@@ -357,25 +353,38 @@ static int detect_window(const struct p0f_facts *f, uint16_t syn_mss, bool *mtu)
     return -1;
 }
 
-static void put_layout(struct out *o, const struct p0f_facts *f)
+/* A name and its comma, stored 8 bytes long (written whole, counted by len). */
+struct sig_word {
+    char text[8];
+    uint8_t len;
+};
+
+/* The option kinds with names: "kind," (EOL and unknown kinds carry a number). */
+static const struct sig_word opt_words[OPT_TS + 1] = {
+    [OPT_NOP] = { "nop,", 4 }, [OPT_MSS] = { "mss,", 4 },   [OPT_WS] = { "ws,", 3 },
+    [OPT_SOK] = { "sok,", 4 }, [OPT_SACK] = { "sack,", 5 }, [OPT_TS] = { "ts,", 3 },
+};
+
+/* olayout, each option followed by a comma (the caller turns the last into ':'). */
+static char *put_layout(char *p, const struct p0f_facts *f)
 {
-    static const char *const known[] = { [OPT_NOP] = "nop", [OPT_MSS] = "mss",   [OPT_WS] = "ws",
-                                         [OPT_SOK] = "sok", [OPT_SACK] = "sack", [OPT_TS] = "ts" };
-    for (unsigned i = 0; i < f->n_opt; i++) {
-        if (i > 0) {
-            put_ch(o, ',');
-        }
+    unsigned n = f->n_opt < P0F_MAX_OPT ? f->n_opt : P0F_MAX_OPT;
+    for (unsigned i = 0; i < n; i++) {
         uint8_t k = f->layout[i];
         if (k == OPT_EOL) {
-            PUT_LIT(o, "eol+");
-            put_uint(o, f->eol_pad);
-        } else if (k < sizeof(known) / sizeof(known[0]) && known[k] != NULL) {
-            put_str(o, known[k]);
+            memcpy(p, "eol+", 4);
+            p = put_u16(p + 4, f->eol_pad);
+            *p++ = ',';
+        } else if (k <= OPT_TS && opt_words[k].len != 0) {
+            memcpy(p, opt_words[k].text, 8);
+            p += opt_words[k].len;
         } else {
-            put_ch(o, '?');
-            put_uint(o, k);
+            *p = '?';
+            p = put_u16(p + 1, k);
+            *p++ = ',';
         }
     }
+    return p;
 }
 
 /* The index of the lowest set bit of x (x != 0). */
@@ -393,65 +402,105 @@ static unsigned lowest_bit(uint32_t x)
 #endif
 }
 
-/* The quirk names, in enum p0f_quirk order. */
+/* The quirk names, in enum p0f_quirk order (the parser's words). */
 static const char *const quirk_names[P0F_N_QUIRKS] = {
     "df",    "id+",   "id-",    "ecn",  "0+",   "flow", "seq-", "ack+", "ack-",
     "uptr+", "urgf+", "pushf+", "ts1-", "ts2+", "opt+", "exws", "bad",
 };
 
-size_t p0f_signature(const struct p0f_facts *f, uint16_t syn_mss, char *buf, size_t cap)
+/* The same names with their commas, for the writer. */
+static const struct sig_word quirk_words[P0F_N_QUIRKS] = {
+    { "df,", 3 },    { "id+,", 4 },    { "id-,", 4 },  { "ecn,", 4 },  { "0+,", 3 },
+    { "flow,", 5 },  { "seq-,", 5 },   { "ack+,", 5 }, { "ack-,", 5 }, { "uptr+,", 6 },
+    { "urgf+,", 6 }, { "pushf+,", 7 }, { "ts1-,", 5 }, { "ts2+,", 5 }, { "opt+,", 5 },
+    { "exws,", 5 },  { "bad,", 4 },
+};
+
+/* The quirks that are set, lowest bit first, each followed by a comma. */
+static char *put_quirks(char *p, uint32_t quirks)
 {
-    struct out o = { buf, cap, 0 };
-    if (cap == 0) {
-        return 0;
+    for (uint32_t rest = quirks & ((1u << P0F_N_QUIRKS) - 1); rest != 0; rest &= rest - 1) {
+        const struct sig_word *w = &quirk_words[lowest_bit(rest)];
+        memcpy(p, w->text, 8);
+        p += w->len;
     }
-    buf[0] = '\0';
-    if (f->ip_version == 0) {
-        return 0;
+    return p;
+}
+
+/* A list's closing ':': over its last comma, or after its start when it is empty. */
+static char *close_list(char *start, char *p)
+{
+    if (p == start) {
+        *p++ = ':';
+    } else {
+        p[-1] = ':';
     }
-    put_uint(&o, f->ip_version);
-    put_ch(&o, ':');
-    put_uint(&o, f->ttl);
+    return p;
+}
+
+/* The whole text of f (ip_version != 0) at p, not terminated; its end. */
+static char *put_signature(char *p, const struct p0f_facts *f, uint16_t syn_mss)
+{
+    p = put_u16(p, f->ip_version);
+    *p++ = ':';
+    p = put_u16(p, f->ttl);
     unsigned dist = guess_dist(f->ttl);
     if (dist > MAX_DIST) {
-        PUT_LIT(&o, "+?:");
+        memcpy(p, "+?:", 3);
+        p += 3;
     } else {
-        put_ch(&o, '+');
-        put_uint(&o, dist);
-        put_ch(&o, ':');
+        *p++ = '+';
+        p = put_u16(p, (uint16_t)dist);
+        *p++ = ':';
     }
-    put_uint(&o, f->ip_opt_len);
-    put_ch(&o, ':');
+    p = put_u16(p, f->ip_opt_len);
+    *p++ = ':';
     if (f->mss == SPECIAL_MSS && f->tcp_type == (T_SYN | T_ACK)) {
-        put_ch(&o, '*');
+        *p++ = '*';
     } else {
-        put_uint(&o, f->mss);
+        p = put_u16(p, f->mss);
     }
-    put_ch(&o, ':');
+    *p++ = ':';
     bool mtu;
     int mult = detect_window(f, syn_mss, &mtu);
     if (mult > 0) {
-        put_mem(&o, mtu ? "mtu*" : "mss*", 4);
-        put_uint(&o, (unsigned)mult);
+        memcpy(p, mtu ? "mtu*" : "mss*", 4);
+        p = put_u16(p + 4, (uint16_t)mult);
     } else {
-        put_uint(&o, f->window);
+        p = put_u16(p, f->window);
     }
-    put_ch(&o, ',');
-    put_uint(&o, f->wscale);
-    put_ch(&o, ':');
-    put_layout(&o, f);
-    put_ch(&o, ':');
-    /* Only the quirks that are set, lowest bit first (the order of quirk_names). */
-    uint32_t rest = f->quirks & ((1u << P0F_N_QUIRKS) - 1);
-    for (bool first = true; rest != 0; rest &= rest - 1, first = false) {
-        if (!first) {
-            put_ch(&o, ',');
-        }
-        put_str(&o, quirk_names[lowest_bit(rest)]);
+    *p++ = ',';
+    p = put_u16(p, f->wscale);
+    *p++ = ':';
+    p = close_list(p, put_layout(p, f));
+    p = close_list(p, put_quirks(p, f->quirks));
+    *p++ = f->payload ? '+' : '0';
+    return p;
+}
+
+_Static_assert(SIG_ROOM <= P0F_SIG_ROOM, "the memo's entries hold the writer's longest text");
+
+/* f's text written in room (SIG_ROOM bytes), cut at cap - 1 bytes (cap >= 1),
+ * NUL-terminated; its length. */
+static size_t signature_in(const struct p0f_facts *f, uint16_t syn_mss, char *room, size_t cap)
+{
+    size_t len = f->ip_version == 0 ? 0 : (size_t)(put_signature(room, f, syn_mss) - room);
+    if (len > cap - 1) {
+        len = cap - 1; /* cut: the first bytes that fit */
     }
-    put_mem(&o, f->payload ? ":+" : ":0", 2);
-    buf[o.len] = '\0';
-    return o.len;
+    room[len] = '\0';
+    return len;
+}
+
+size_t p0f_signature(const struct p0f_facts *f, uint16_t syn_mss, char *buf, size_t cap)
+{
+    if (cap == 0) {
+        return 0;
+    }
+    char text[SIG_ROOM];
+    size_t len = signature_in(f, syn_mss, text, cap);
+    memcpy(buf, text, len + 1);
+    return len;
 }
 
 /* ------------------------------------------------------------ the database */
@@ -491,6 +540,7 @@ struct p0f_label {
 struct p0f_run {
     uint32_t first;
     uint32_t count;
+    uint32_t hash; /* layout_hash of its direction and layout */
 };
 
 struct p0f_db {
@@ -503,6 +553,8 @@ struct p0f_db {
     uint32_t *by;         /* indexes of sigs sorted by (direction, layout, file order) */
     struct p0f_run *runs; /* the runs of by with one direction and layout, in that order */
     size_t n_runs;
+    uint32_t *slots;  /* a run's index + 1 at its layout_hash (open addressing), 0 empty */
+    size_t slot_mask; /* slots has slot_mask + 1 entries, at least twice n_runs */
 };
 
 /* The parser's state: one line at a time. */
@@ -942,7 +994,61 @@ static void sort_by(const struct p0f_db *db, uint32_t *by)
     }
 }
 
-/* The lookup's index of a parsed database (by, runs). */
+/*
+ * The hash of a direction and an option layout, which finds its run (a
+ * binary search over the runs cost a few hundred instructions a SYN). The
+ * layout is read 8 kinds at a time, bytes past n masked off. The table holds
+ * only the database's runs and is at most half full, so no input makes a
+ * lookup longer than the longest cluster of the database's own layouts.
+ */
+static uint32_t layout_hash(bool request, uint8_t n, const uint8_t *layout)
+{
+    uint64_t h = ((uint64_t)n << 1 | (request ? 1u : 0u)) * 0x9e3779b97f4a7c15u;
+    for (unsigned at = 0; at < n; at += 8) {
+        uint64_t w;
+        memcpy(&w, layout + at, 8);
+        unsigned left = n - at;
+        if (left < 8) { /* only the first left bytes in memory */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            w &= ~(uint64_t)0 << (8 * (8 - left));
+#else
+            w &= ~(uint64_t)0 >> (8 * (8 - left));
+#endif
+        }
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    return (uint32_t)h;
+}
+
+_Static_assert(P0F_MAX_OPT % 8 == 0, "layout_hash reads layouts 8 bytes at a time");
+
+/* The hash table over the runs. */
+static enum tcpshake_status build_slots(struct p0f_db *db)
+{
+    size_t n = 16;
+    while (n < 2 * db->n_runs) {
+        n *= 2;
+    }
+    db->slots = ts_calloc(n, sizeof(*db->slots));
+    if (db->slots == NULL) {
+        return TCPSHAKE_ERR_NOMEM;
+    }
+    db->slot_mask = n - 1;
+    for (size_t r = 0; r < db->n_runs; r++) {
+        struct p0f_run *run = &db->runs[r];
+        const struct p0f_sig *s = &db->sigs[db->by[run->first]];
+        run->hash = layout_hash(s->request, s->n_opt, s->layout);
+        size_t i = run->hash & db->slot_mask;
+        while (db->slots[i] != 0) {
+            i = (i + 1) & db->slot_mask;
+        }
+        db->slots[i] = (uint32_t)(r + 1);
+    }
+    return TCPSHAKE_OK;
+}
+
+/* The lookup's index of a parsed database (by, runs, slots). */
 static enum tcpshake_status build_index(struct p0f_db *db)
 {
     db->by = ts_calloc(db->n_sigs, sizeof(*db->by));
@@ -959,25 +1065,22 @@ static enum tcpshake_status build_index(struct p0f_db *db)
             db->runs[db->n_runs++] = (struct p0f_run){ .first = (uint32_t)i, .count = 1 };
         }
     }
-    return TCPSHAKE_OK;
+    return build_slots(db);
 }
 
 /* The run of signatures with f's direction and layout; NULL when there is none. */
 static const struct p0f_run *find_run(const struct p0f_db *db, bool request,
                                       const struct p0f_facts *f)
 {
-    size_t lo = 0, hi = db->n_runs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct p0f_sig *s = &db->sigs[db->by[db->runs[mid].first]];
-        int c = layout_cmp(s->request, s->n_opt, s->layout, request, f->n_opt, f->layout);
-        if (c == 0) {
-            return &db->runs[mid];
+    uint32_t h = layout_hash(request, f->n_opt, f->layout);
+    for (size_t i = h & db->slot_mask; db->slots[i] != 0; i = (i + 1) & db->slot_mask) {
+        const struct p0f_run *run = &db->runs[db->slots[i] - 1];
+        if (run->hash != h) {
+            continue;
         }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+        const struct p0f_sig *s = &db->sigs[db->by[run->first]];
+        if (layout_cmp(s->request, s->n_opt, s->layout, request, f->n_opt, f->layout) == 0) {
+            return run;
         }
     }
     return NULL;
@@ -1081,6 +1184,7 @@ void p0f_db_free(struct p0f_db *db)
     ts_free(db->labels);
     ts_free(db->by);
     ts_free(db->runs);
+    ts_free(db->slots);
     ts_free(db);
 }
 
@@ -1235,7 +1339,7 @@ const struct p0f_seen *p0f_describe(struct p0f_memo *m, const struct p0f_facts *
     e->facts = *f;
     e->syn_mss = syn_mss;
     e->valid = true;
-    e->sig_len = (uint16_t)p0f_signature(f, syn_mss, e->sig, sizeof(e->sig));
+    e->sig_len = (uint16_t)signature_in(f, syn_mss, e->sig, P0F_SIG_CAP); /* in place */
     e->label = NULL;
     e->label_len = 0;
     e->fuzzy = false;

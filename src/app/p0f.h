@@ -30,6 +30,7 @@
 
 #define P0F_MAX_OPT   24  /* option kinds p0f reads from one header, at most */
 #define P0F_SIG_CAP   256 /* bytes a signature text takes at most, NUL included */
+#define P0F_SIG_ROOM  328 /* bytes the memo writes a signature into (cut at P0F_SIG_CAP) */
 #define P0F_LABEL_CAP 128 /* bytes a label takes at most, NUL included */
 
 /* p0f's quirks, in the order its raw_sig lists them. */
@@ -126,11 +127,11 @@ struct p0f_seen {
     struct p0f_facts facts; /* the key, with syn_mss */
     uint16_t syn_mss;
     bool valid;
-    bool fuzzy;         /* the label needed the fuzzy rules */
-    const char *label;  /* in the database; NULL: no label */
-    uint16_t label_len; /* its bytes, NUL not counted */
-    uint16_t sig_len;   /* bytes of sig, NUL not counted */
-    char sig[P0F_SIG_CAP];
+    bool fuzzy;             /* the label needed the fuzzy rules */
+    const char *label;      /* in the database; NULL: no label */
+    uint16_t label_len;     /* its bytes, NUL not counted */
+    uint16_t sig_len;       /* bytes of sig, NUL not counted (below P0F_SIG_CAP) */
+    char sig[P0F_SIG_ROOM]; /* written in place: room for the writer's longest text */
 };
 
 #define P0F_MEMO_SLOTS 128u

@@ -790,6 +790,9 @@ static void put_text(char *dst, size_t cap, const char *str, size_t len)
 static void put_p0f(struct p0f_memo *memo, const struct p0f_facts *f, uint16_t syn_mss,
                     struct tcpshake_p0f *p)
 {
+    if (f->ip_version == 0) {
+        return; /* no SYN taken (the silent side of an unanswered SYN): nothing to describe */
+    }
     const struct p0f_seen *seen = p0f_describe(memo, f, syn_mss);
     put_text(p->sig, sizeof(p->sig), seen->sig, seen->sig_len);
     if (seen->label != NULL) {

@@ -172,6 +172,160 @@ static void test_signature_edges(void)
     CHECK_INT(sig[n - 1], '+');
 }
 
+/* Hand-made facts: IPv4, TTL 64, MSS 0, window 1000, no options, no quirks. */
+static void plain_facts(struct p0f_facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->ip_version = 4;
+    f->ttl = 64;
+    f->window = 1000;
+    f->tcp_type = 0x02;
+}
+
+/* Every quirk's name, alone; and every option's. */
+static void test_signature_words(void)
+{
+    static const char *const quirk_sigs[P0F_N_QUIRKS] = {
+        "4:64+0:0:0:1000,0::df:0",    "4:64+0:0:0:1000,0::id+:0",   "4:64+0:0:0:1000,0::id-:0",
+        "4:64+0:0:0:1000,0::ecn:0",   "4:64+0:0:0:1000,0::0+:0",    "4:64+0:0:0:1000,0::flow:0",
+        "4:64+0:0:0:1000,0::seq-:0",  "4:64+0:0:0:1000,0::ack+:0",  "4:64+0:0:0:1000,0::ack-:0",
+        "4:64+0:0:0:1000,0::uptr+:0", "4:64+0:0:0:1000,0::urgf+:0", "4:64+0:0:0:1000,0::pushf+:0",
+        "4:64+0:0:0:1000,0::ts1-:0",  "4:64+0:0:0:1000,0::ts2+:0",  "4:64+0:0:0:1000,0::opt+:0",
+        "4:64+0:0:0:1000,0::exws:0",  "4:64+0:0:0:1000,0::bad:0",
+    };
+    struct p0f_facts f;
+    char sig[P0F_SIG_CAP];
+    for (unsigned q = 0; q < P0F_N_QUIRKS; q++) {
+        plain_facts(&f);
+        f.quirks = 1u << q;
+        CHECK_INT(p0f_signature(&f, 0, sig, sizeof(sig)), strlen(quirk_sigs[q]));
+        CHECK_STR(sig, quirk_sigs[q]);
+    }
+    /* Bits above the last quirk are not written. */
+    plain_facts(&f);
+    f.quirks = 0xffffffffu << P0F_N_QUIRKS;
+    p0f_signature(&f, 0, sig, sizeof(sig));
+    CHECK_STR(sig, "4:64+0:0:0:1000,0:::0");
+
+    /* Every kind from 0 to 9, one at a time, then all of them in one layout. */
+    static const char *const opt_sigs[] = {
+        "4:64+0:0:0:1000,0:eol+3::0", "4:64+0:0:0:1000,0:nop::0", "4:64+0:0:0:1000,0:mss::0",
+        "4:64+0:0:0:1000,0:ws::0",    "4:64+0:0:0:1000,0:sok::0", "4:64+0:0:0:1000,0:sack::0",
+        "4:64+0:0:0:1000,0:?6::0",    "4:64+0:0:0:1000,0:?7::0",  "4:64+0:0:0:1000,0:ts::0",
+        "4:64+0:0:0:1000,0:?9::0",
+    };
+    for (uint8_t k = 0; k < sizeof(opt_sigs) / sizeof(opt_sigs[0]); k++) {
+        plain_facts(&f);
+        f.n_opt = 1;
+        f.layout[0] = k;
+        f.eol_pad = 3;
+        CHECK_INT(p0f_signature(&f, 0, sig, sizeof(sig)), strlen(opt_sigs[k]));
+        CHECK_STR(sig, opt_sigs[k]);
+    }
+    plain_facts(&f);
+    static const uint8_t kinds[] = { 1, 2, 3, 4, 5, 8, 9, 34, 99, 100, 254, 255, 0 };
+    f.n_opt = sizeof(kinds);
+    memcpy(f.layout, kinds, sizeof(kinds));
+    f.eol_pad = 255;
+    f.quirks = P0F_Q_DF | P0F_Q_OPT_BAD;
+    f.payload = true;
+    p0f_signature(&f, 0, sig, sizeof(sig));
+    CHECK_STR(sig, "4:64+0:0:0:1000,0:nop,mss,ws,sok,sack,ts,?9,?34,?99,?100,?254,?255,eol+255:"
+                   "df,bad:+");
+}
+
+/* Numbers of every width, at the edges of each width. */
+static void test_signature_numbers(void)
+{
+    static const struct {
+        uint16_t v;
+        const char *text;
+    } nums[] = { { 0, "0" },         { 9, "9" },        { 10, "10" },       { 99, "99" },
+                 { 100, "100" },     { 101, "101" },    { 999, "999" },     { 1000, "1000" },
+                 { 1009, "1009" },   { 9999, "9999" },  { 10000, "10000" }, { 10203, "10203" },
+                 { 60009, "60009" }, { 65535, "65535" } };
+    struct p0f_facts f;
+    char sig[P0F_SIG_CAP], want[P0F_SIG_CAP];
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        plain_facts(&f);
+        f.mss = nums[i].v; /* below 100: the window is written as it is */
+        f.window = nums[i].v;
+        p0f_signature(&f, 0, sig, sizeof(sig));
+        snprintf(want, sizeof(want), "4:64+0:0:%s:%s,0:::0", nums[i].text,
+                 nums[i].v >= 100 ? "mss*1" : nums[i].text);
+        CHECK_STR(sig, want);
+    }
+    /* Every TTL and its distance; the 8-bit fields at their top. */
+    for (unsigned ttl = 0; ttl <= 255; ttl++) {
+        plain_facts(&f);
+        f.ttl = (uint8_t)ttl;
+        unsigned top = ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+        char dist[8];
+        snprintf(dist, sizeof(dist), "%u", top - ttl);
+        snprintf(want, sizeof(want), "4:%u+%s:0:0:1000,0:::0", ttl, top - ttl > 35 ? "?" : dist);
+        p0f_signature(&f, 0, sig, sizeof(sig));
+        CHECK_STR(sig, want);
+    }
+    plain_facts(&f);
+    f.ip_version = 6;
+    f.ip_opt_len = 255;
+    f.wscale = 255;
+    f.window = 0;
+    p0f_signature(&f, 0, sig, sizeof(sig));
+    CHECK_STR(sig, "6:64+0:255:0:0,255:::0");
+}
+
+/* A text cut at any cap is the first cap - 1 bytes of the whole one, and
+ * nothing past the cap is written; also for facts whose text is longer than
+ * P0F_SIG_CAP (24 ends of options: not from p0f_take, but allowed). */
+static void check_cuts(const struct p0f_facts *f, const char *whole, size_t len)
+{
+    char buf[P0F_SIG_CAP + 16];
+    for (size_t cap = 1; cap <= len + 2 && cap <= P0F_SIG_CAP + 8; cap++) {
+        memset(buf, '#', sizeof(buf));
+        size_t n = p0f_signature(f, 0, buf, cap);
+        size_t want = len < cap - 1 ? len : cap - 1;
+        CHECK_INT(n, want);
+        CHECK(memcmp(buf, whole, want) == 0);
+        CHECK_INT(buf[want], '\0');
+        CHECK_INT(buf[cap], '#');
+    }
+}
+
+static void test_signature_cuts(void)
+{
+    struct p0f_facts f;
+    char whole[512];
+    CHECK(facts_of(QUIRKY_SYN, &f));
+    size_t n = p0f_signature(&f, 0, whole, P0F_SIG_CAP);
+    CHECK_INT(n, strlen(whole));
+    check_cuts(&f, whole, n);
+
+    memset(&f, 0, sizeof(f));
+    f.ip_version = 4;
+    f.ttl = 255;
+    f.ip_opt_len = 255;
+    f.mss = 65535;
+    f.window = 65535;
+    f.wscale = 255;
+    f.n_opt = P0F_MAX_OPT;
+    f.eol_pad = 255;
+    f.quirks = (1u << P0F_N_QUIRKS) - 1;
+    f.payload = true;
+    strcpy(whole, "4:255+0:255:65535:mss*1,255:");
+    for (unsigned i = 0; i < P0F_MAX_OPT; i++) {
+        strcat(whole, i + 1 < P0F_MAX_OPT ? "eol+255," : "eol+255:");
+    }
+    strcat(whole, "df,id+,id-,ecn,0+,flow,seq-,ack+,ack-,uptr+,urgf+,pushf+,ts1-,ts2+,opt+,exws,"
+                  "bad:+");
+    size_t len = strlen(whole);
+    CHECK(len > P0F_SIG_CAP);
+    char sig[P0F_SIG_CAP];
+    CHECK_INT(p0f_signature(&f, 0, sig, sizeof(sig)), P0F_SIG_CAP - 1);
+    CHECK(memcmp(sig, whole, P0F_SIG_CAP - 1) == 0);
+    check_cuts(&f, whole, len);
+}
+
 /* ------------------------------------------------------------ the database */
 
 static const char small_db[] = "; a small p0f.fp\n"
@@ -382,6 +536,87 @@ static void test_match_index(void)
     p0f_db_free(db);
 }
 
+/* The name of option kind k in a database layout. */
+static void kind_name(uint8_t k, char *out, size_t cap)
+{
+    static const char *const names[] = {
+        [1] = "nop", [2] = "mss", [3] = "ws", [4] = "sok", [5] = "sack", [8] = "ts"
+    };
+    if (k < sizeof(names) / sizeof(names[0]) && names[k] != NULL) {
+        snprintf(out, cap, "%s", names[k]);
+    } else {
+        snprintf(out, cap, "?%u", k);
+    }
+}
+
+enum { MANY_LAYOUTS = 24 * 11 };
+
+/* Layout i of the many: i % 24 + 1 kinds, NOPs but the last, which is 2 + i / 24. */
+static uint8_t many_layout(unsigned i, uint8_t *layout)
+{
+    uint8_t n = (uint8_t)(i % P0F_MAX_OPT + 1);
+    memset(layout, 1, n);
+    layout[n - 1] = (uint8_t)(2 + i / P0F_MAX_OPT);
+    return n;
+}
+
+/* Many layouts of every length, in both directions, each found by its own
+ * label: layouts that differ only in their 9th, 17th or 24th kind, and facts
+ * with other bytes after their layout. */
+static void test_match_many_layouts(void)
+{
+    size_t cap = 2 * MANY_LAYOUTS * 200 + 64;
+    char *text = calloc(1, cap);
+    CHECK(text != NULL);
+    if (text == NULL) {
+        return;
+    }
+    size_t at = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        at += (size_t)snprintf(text + at, cap - at, "%s\n",
+                               dir == 0 ? "[tcp:request]" : "[tcp:response]");
+        for (unsigned i = 0; i < MANY_LAYOUTS; i++) {
+            uint8_t layout[P0F_MAX_OPT];
+            uint8_t n = many_layout(i, layout);
+            at += (size_t)snprintf(
+                    text + at, cap - at,
+                    "label = s:unix:%c%u:1\nsig = *:64:0:*:*,*:", dir == 0 ? 'Q' : 'R', i);
+            for (uint8_t j = 0; j < n; j++) {
+                char name[8];
+                kind_name(layout[j], name, sizeof(name));
+                at += (size_t)snprintf(text + at, cap - at, "%s%s", j > 0 ? "," : "", name);
+            }
+            at += (size_t)snprintf(text + at, cap - at, "::0\n");
+        }
+    }
+    CHECK(at < cap);
+    struct p0f_db *db = parse(text);
+    free(text);
+    if (db == NULL) {
+        return;
+    }
+    CHECK_INT(p0f_db_count(db), 2 * MANY_LAYOUTS);
+    for (unsigned i = 0; i < MANY_LAYOUTS; i++) {
+        uint8_t layout[P0F_MAX_OPT];
+        uint8_t n = many_layout(i, layout);
+        struct p0f_facts f;
+        char want[32];
+        layout_facts(&f, 0x02, layout, n, 0);
+        snprintf(want, sizeof(want), "s:unix:Q%u:1", i);
+        expect_match(db, &f, 0, want, false);
+        memset(f.layout + n, 0xab, sizeof(f.layout) - n); /* not part of the layout */
+        expect_match(db, &f, 0, want, false);
+        layout_facts(&f, 0x12, layout, n, 0);
+        snprintf(want, sizeof(want), "s:unix:R%u:1", i);
+        expect_match(db, &f, 0, want, false);
+        /* One kind past the last the file has at that place: no run. */
+        layout[n - 1] = (uint8_t)(2 + MANY_LAYOUTS / P0F_MAX_OPT);
+        layout_facts(&f, 0x02, layout, n, 0);
+        expect_match(db, &f, 0, "", false);
+    }
+    p0f_db_free(db);
+}
+
 /* The memo gives what p0f_signature and p0f_match give, whatever it held before:
  * more shapes than slots (clashes replace entries), asked twice in two orders. */
 static void check_described(struct p0f_memo *m, const struct p0f_facts *f, uint16_t syn_mss)
@@ -453,6 +688,17 @@ static void test_memo(void)
     f.window = 1460 * 20;
     check_described(&m, &f, 0);
     CHECK(p0f_describe(&m, &f, 0)->label == NULL);
+    /* A text longer than P0F_SIG_CAP (24 ends of options): cut as p0f_signature cuts it. */
+    memset(&f, 0, sizeof(f));
+    f.ip_version = 6;
+    f.ttl = 1;
+    f.mss = 65535;
+    f.window = 12345;
+    f.n_opt = P0F_MAX_OPT;
+    f.eol_pad = 200;
+    f.quirks = (1u << P0F_N_QUIRKS) - 1;
+    check_described(&m, &f, 0);
+    CHECK_INT(p0f_describe(&m, &f, 0)->sig_len, P0F_SIG_CAP - 1);
     p0f_memo_release(&m);
     p0f_db_free(db);
 }
@@ -619,8 +865,12 @@ int main(void)
 {
     test_signatures();
     test_signature_edges();
+    test_signature_words();
+    test_signature_numbers();
+    test_signature_cuts();
     test_match();
     test_match_index();
+    test_match_many_layouts();
     test_memo();
     test_bad_databases();
     test_handle(1);
