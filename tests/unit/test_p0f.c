@@ -72,6 +72,22 @@
     "4500002c000140004006 0000 0a000002 0a000001 0050 9c40 00000064 00000065 6012 1b58 0000 0000"  \
     "02040564"
 
+/* Facts whose every number is at its widest, with every quirk and all
+ * P0F_MAX_OPT options (all zero, EOL, until the caller says otherwise). */
+static void widest_facts(struct p0f_facts *f, uint8_t ip_version)
+{
+    memset(f, 0, sizeof(*f));
+    f->ip_version = ip_version;
+    f->ttl = 255;
+    f->ip_opt_len = 255;
+    f->mss = 65535;
+    f->window = 65535;
+    f->wscale = 255;
+    f->n_opt = P0F_MAX_OPT;
+    f->quirks = (1u << P0F_N_QUIRKS) - 1;
+    f->payload = true;
+}
+
 static bool facts_of(const char *hex, struct p0f_facts *f)
 {
     uint8_t pkt[256];
@@ -155,17 +171,8 @@ static void test_signature_edges(void)
     CHECK_INT(small[4], '#');
 
     /* The longest text: 24 unknown options and every quirk fits in P0F_SIG_CAP. */
-    memset(&f, 0, sizeof(f));
-    f.ip_version = 6;
-    f.ttl = 255;
-    f.ip_opt_len = 255;
-    f.mss = 65535;
-    f.window = 65535;
-    f.wscale = 255;
-    f.n_opt = P0F_MAX_OPT;
+    widest_facts(&f, 6);
     memset(f.layout, 255, sizeof(f.layout));
-    f.quirks = (1u << P0F_N_QUIRKS) - 1;
-    f.payload = true;
     n = p0f_signature(&f, 0, sig, sizeof(sig));
     CHECK(n < P0F_SIG_CAP - 1);
     CHECK(n > 200);
@@ -301,17 +308,8 @@ static void test_signature_cuts(void)
     CHECK_INT(n, strlen(whole));
     check_cuts(&f, whole, n);
 
-    memset(&f, 0, sizeof(f));
-    f.ip_version = 4;
-    f.ttl = 255;
-    f.ip_opt_len = 255;
-    f.mss = 65535;
-    f.window = 65535;
-    f.wscale = 255;
-    f.n_opt = P0F_MAX_OPT;
-    f.eol_pad = 255;
-    f.quirks = (1u << P0F_N_QUIRKS) - 1;
-    f.payload = true;
+    widest_facts(&f, 4);
+    f.eol_pad = 255; /* the layout: P0F_MAX_OPT EOLs (kind 0) */
     strcpy(whole, "4:255+0:255:65535:mss*1,255:");
     for (unsigned i = 0; i < P0F_MAX_OPT; i++) {
         strcat(whole, i + 1 < P0F_MAX_OPT ? "eol+255," : "eol+255:");

@@ -578,68 +578,43 @@ static void test_silent_side(const struct tcpshake_record *recs)
     CHECK(got != NULL && strstr(got, silent) != NULL);
     free(got);
 
+    /* One state field at a time: where it is, what it is set to, and what shows. */
+#define SIDE_AT(field)                                                                             \
+    offsetof(struct tcpshake_side, field), sizeof(((struct tcpshake_side *)0)->field)
     static const struct {
+        size_t at, size;
+        uint64_t v;
         const char *json;   /* in the server object */
-        const char *column; /* its CSV column */
-        const char *value;  /* and value there */
+        const char *column; /* a CSV column */
+        const char *value;  /* and its value */
     } one[] = {
-        { "\"syn_seen\":true,\"isn\":9,", "server_isn", "9" },
-        { "\"sack_permitted\":true,", "server_sack_permitted", "true" },
-        { "\"timestamps\":true,\"tsval\":5,", "server_tsval", "5" },
-        { "\"fin_ns\":1700000000123456790,", "server_fin_ns", "1700000000123456790" },
-        { "\"fin_acked\":true,", "server_fin_acked", "true" },
-        { "\"rst_ns\":1700000000123456790,", "server_rst_ns", "1700000000123456790" },
-        { "\"rst_in_window\":true,", "server_rst_in_window", "true" },
-        { "\"packets\":1,", "server_packets", "1" },
-        { "\"payload_bytes\":7,", "server_payload_bytes", "7" },
-        { "\"ip_bytes\":40,", "server_ip_bytes", "40" },
-        { "\"first_payload_ns\":1700000000123456790,", "server_first_payload_ns",
+        { SIDE_AT(syn_seen), 1, "\"syn_seen\":true,\"isn\":0,", "server_isn", "0" },
+        { SIDE_AT(sack_permitted), 1, "\"sack_permitted\":true,", "server_sack_permitted", "true" },
+        { SIDE_AT(timestamps), 1, "\"timestamps\":true,\"tsval\":0,", "server_tsval", "0" },
+        { SIDE_AT(fin_ns), T0 + 1, "\"fin_ns\":1700000000123456790,", "server_fin_ns",
           "1700000000123456790" },
-        { "\"retransmits\":2}", "server_retransmits", "2" },
+        { SIDE_AT(fin_acked), 1, "\"fin_acked\":true,", "server_fin_acked", "true" },
+        { SIDE_AT(rst_ns), T0 + 1, "\"rst_ns\":1700000000123456790,", "server_rst_ns",
+          "1700000000123456790" },
+        { SIDE_AT(rst_in_window), 1, "\"rst_in_window\":true,", "server_rst_in_window", "true" },
+        { SIDE_AT(packets), 1, "\"packets\":1,", "server_packets", "1" },
+        { SIDE_AT(payload_bytes), 7, "\"payload_bytes\":7,", "server_payload_bytes", "7" },
+        { SIDE_AT(ip_bytes), 40, "\"ip_bytes\":40,", "server_ip_bytes", "40" },
+        { SIDE_AT(first_payload_ns), T0 + 1, "\"first_payload_ns\":1700000000123456790,",
+          "server_first_payload_ns", "1700000000123456790" },
+        { SIDE_AT(retransmits), 2, "\"retransmits\":2}", "server_retransmits", "2" },
     };
+#undef SIDE_AT
     for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
         struct tcpshake_record r = recs[2];
-        struct tcpshake_side *sd = &r.server;
-        switch (i) {
-        case 0:
-            sd->syn_seen = true;
-            sd->isn = 9;
-            break;
-        case 1:
-            sd->sack_permitted = true;
-            break;
-        case 2:
-            sd->timestamps = true;
-            sd->tsval = 5;
-            break;
-        case 3:
-            sd->fin_ns = T0 + 1;
-            break;
-        case 4:
-            sd->fin_acked = true;
-            break;
-        case 5:
-            sd->rst_ns = T0 + 1;
-            break;
-        case 6:
-            sd->rst_in_window = true;
-            break;
-        case 7:
-            sd->packets = 1;
-            break;
-        case 8:
-            sd->payload_bytes = 7;
-            break;
-        case 9:
-            sd->ip_bytes = 40;
-            break;
-        case 10:
-            sd->first_payload_ns = T0 + 1;
-            break;
-        default:
-            sd->retransmits = 2;
-            break;
-        }
+        char *field = (char *)&r.server + one[i].at;
+        uint8_t v8 = (uint8_t)one[i].v;
+        uint32_t v32 = (uint32_t)one[i].v;
+        memcpy(field,
+               one[i].size == 1   ? (const void *)&v8
+               : one[i].size == 4 ? (const void *)&v32
+                                  : (const void *)&one[i].v,
+               one[i].size);
         got = render(TCPSHAKE_FORMAT_JSON, 0, &r, 1);
         const char *server = got != NULL ? strstr(got, "\"server\":{") : NULL;
         CHECK(server != NULL && strstr(server, one[i].json) != NULL);
