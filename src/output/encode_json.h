@@ -258,14 +258,22 @@ TEXT_INLINE void json_put_anomalies(struct text_cursor *b, struct json_key k, ui
     text_char(b, ']');
 }
 
+TEXT_INLINE void json_put_ip(struct text_cursor *b, struct json_key k, bool present,
+                             const uint8_t addr[16], uint8_t ip_version)
+{
+    if (!present) {
+        json_put_null(b, k);
+    } else if (json_key_room(b, k, SINK_ADDR_LEN + 2)) {
+        text_put_char(b, '"');
+        b->p = sink_put_ip(b->p, addr, ip_version); /* in place: two in every record */
+        text_put_char(b, '"');
+    }
+}
+
 TEXT_INLINE void json_put_addr(struct text_cursor *b, struct json_key k,
                                const struct tcpshake_record *r, const struct tcpshake_side *sd)
 {
-    if (json_key_room(b, k, SINK_ADDR_LEN + 2)) {
-        text_put_char(b, '"');
-        b->p = sink_put_ip(b->p, sd->addr, r->ip_version); /* no copy: two in every record */
-        text_put_char(b, '"');
-    }
+    json_put_ip(b, k, true, sd->addr, r->ip_version);
 }
 
 TEXT_INLINE void json_put_iso_time(struct text_cursor *b, struct json_key k, uint64_t ns)
@@ -299,17 +307,6 @@ TEXT_INLINE void json_put_real(struct text_cursor *b, struct json_key k, double 
 {
     json_put_key(b, k);
     text_real(b, v, -1);
-}
-
-TEXT_INLINE void json_put_ip(struct text_cursor *b, struct json_key k, bool present,
-                             const uint8_t addr[16], uint8_t ip_version)
-{
-    if (present) {
-        char text[SINK_ADDR_LEN];
-        json_put_word(b, k, sink_ip(addr, ip_version, text));
-    } else {
-        json_put_null(b, k);
-    }
 }
 
 TEXT_INLINE void json_put_some(struct text_cursor *b, struct json_key k, bool present, uint64_t v)

@@ -48,15 +48,13 @@ void sink_put_text(struct tcpshake_sink *s, const struct text_cursor *line)
 const char *sink_addr(const struct tcpshake_record *r, const struct tcpshake_side *side,
                       char buf[SINK_ADDR_LEN])
 {
-    return tcpshake_addr_str(side, r->ip_version, buf, SINK_ADDR_LEN);
+    return sink_ip(side->addr, r->ip_version, buf);
 }
 
 const char *sink_ip(const uint8_t addr[16], uint8_t ip_version, char buf[SINK_ADDR_LEN])
 {
-    struct tcpshake_side side;
-    memset(&side, 0, sizeof(side));
-    memcpy(side.addr, addr, sizeof(side.addr));
-    return tcpshake_addr_str(&side, ip_version, buf, SINK_ADDR_LEN);
+    sink_put_ip(buf, addr, ip_version);
+    return buf;
 }
 
 /* n as exactly width decimal digits (n < 10^width), at p; returns the end. */
