@@ -86,6 +86,11 @@ bool lane_set_tap(struct lane *l, engine_tap_fn fn, void *ctx)
     return true;
 }
 
+uint64_t lane_handovers(const struct lane *l)
+{
+    return l->pool != NULL ? shard_handovers(l->pool) : 0;
+}
+
 void lane_free(struct lane *l)
 {
     if (l == NULL) {

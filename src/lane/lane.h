@@ -16,7 +16,9 @@
  *     whether it was a handshake or teardown packet.
  *   threads > 1: threads - 1 workers (shard.c), each with its own engine, and
  *     the caller's thread reading and decoding. Packets travel to them in
- *     rounds; their records are merged back on the caller's thread.
+ *     rounds; their records are merged back on the caller's thread. With one
+ *     worker, the caller's thread runs its engine itself while nearly every
+ *     packet makes a record (a SYN flood).
  *
  * Either way the hooks run on the caller's thread, with records and interval
  * callbacks in emission-key order (engine.h), so the output does not depend
@@ -73,6 +75,11 @@ void lane_set_batching(struct lane *l, bool on);
 /* Show every tracked packet to fn (engine_set_tap). Only without workers:
  * false when the lane has them. */
 bool lane_set_tap(struct lane *l, engine_tap_fn fn, void *ctx);
+
+/* How many times the one worker's engine changed threads: the reading thread
+ * took it to run it itself, nearly every packet making a record, or gave it
+ * back (shard.c); 0 without workers or with several. */
+uint64_t lane_handovers(const struct lane *l);
 
 /* Where to decode the next packet. A slot not committed is handed out again. */
 struct packet_view *lane_slot(struct lane *l);

@@ -47,6 +47,22 @@
  * meanwhile), a full output ring makes the worker wait. One mutex guards the
  * ring indexes and watermarks, taken once per batch and per HANDOFF records,
  * never per packet.
+ *
+ * With one worker, the reader may take its engine back while most packets
+ * make a record (a SYN flood): each record then crosses cores once
+ * more than the packet that made it, and when the hooks are cheap (counting
+ * into rows, --by) the crossing costs more than tracking the packet where it
+ * was read. Every WINDOW packets the reader counts the records of the last
+ * WINDOW. After TRIAL windows in a row of at least TAKE_AT per 100 packets,
+ * it waits until the worker is idle and everything it made is delivered, and
+ * runs the engine itself, INLINE_BATCH packets at a time, its records going
+ * straight to the hooks. It keeps the engine only if its TRIAL-th window took
+ * no longer than the worker's last (hooks that format every record as text
+ * may be the slower stage; then it tries again BACKOFF windows later), and
+ * while records stay at GIVE_AT per 100 packets or more; else it hands the
+ * engine back with the next round. The clock decides only who runs the
+ * engine: one engine sees the same packets in the same order either way, and
+ * its records come in key order, so the output does not depend on it.
  */
 #define _GNU_SOURCE /* SCHED_BATCH */
 #include "shard.h"
@@ -55,6 +71,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "carry.h"
@@ -62,13 +79,19 @@
 #include "flowtab.h"
 #include "siphash.h"
 
-#define ROUND_CAP   8192 /* packets per round, and per batch at most (fits a uint16_t index) */
-#define IN_SLOTS    4    /* batches queued per worker */
-#define OUT_CAP     1024
-#define HANDOFF     64   /* records a worker publishes, and the caller frees, at a time */
-#define DELIVER_AT  1024 /* packets between deliveries within a round */
-#define N_PENDING   64   /* interval callbacks waiting for their turn */
-#define ROUND_ARENA (16 * CARRY_MAX_COPY) /* payload copies per round (carry.h) */
+#define ROUND_CAP    8192 /* packets per round, and per batch at most (fits a uint16_t index) */
+#define IN_SLOTS     4    /* batches queued per worker */
+#define OUT_CAP      1024
+#define HANDOFF      64   /* records a worker publishes, and the caller frees, at a time */
+#define DELIVER_AT   1024 /* packets between deliveries within a round */
+#define N_PENDING    64   /* interval callbacks waiting for their turn */
+#define ROUND_ARENA  (16 * CARRY_MAX_COPY) /* payload copies per round (carry.h) */
+#define WINDOW       ROUND_CAP /* packets between decisions on who runs one worker's engine */
+#define TAKE_AT      50        /* the reader takes it at TAKE_AT records per 100 packets */
+#define GIVE_AT      12        /* and gives it back below GIVE_AT */
+#define TRIAL        2         /* and compares the time of its second window with the worker's */
+#define BACKOFF      64        /* windows before trying again after a slower trial */
+#define INLINE_BATCH 256       /* packets the reader analyses at a time (lane.c's batch) */
 
 _Static_assert(ROUND_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");
 
@@ -105,6 +128,7 @@ struct worker {
     struct batch *in;                      /* IN_SLOTS, in step with the shard's rounds */
     struct out_item *out;                  /* OUT_CAP */
     struct tcpshake_record_mark *out_mark; /* OUT_CAP, the worker's: what each slot's record uses */
+    bool direct; /* the reader runs the engine: records go straight to the hooks */
     char gap0[LINE_GAP];
     /* Shared, under s->mu. */
     uint64_t in_head, in_tail; /* batches taken by the worker / sent by the caller */
@@ -153,9 +177,27 @@ struct shard {
     uint64_t peak_tracked;       /* the most of them at once */
     struct pending pending[N_PENDING];
     size_t p_head, p_n;
+    /* One worker: who runs its engine (see the top of this file). */
+    bool reader_runs;      /* the reader, with the worker idle */
+    uint64_t win_packets;  /* packets committed in this window */
+    uint64_t win_records;  /* records delivered in it */
+    uint64_t win_start_ns; /* when it started (CLOCK_MONOTONIC) */
+    uint64_t pipe_ns;      /* how long the last window with the worker running it took */
+    unsigned thick_run;    /* windows in a row with many records, the worker running it */
+    unsigned trial;        /* windows until the reader compares its time with pipe_ns */
+    unsigned backoff;      /* windows until the reader may try again */
+    uint64_t handovers;    /* times the engine changed threads */
 };
 
 static const struct emit_key key_end = { UINT64_MAX, EMIT_END, 0, 0 };
+
+/* For who runs the engine (choose_runner) only: the output never depends on it. */
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* ------------------------------------------------------------------ worker */
 
@@ -173,6 +215,12 @@ static void worker_out(void *ctx, const struct emit_key *key, enum tcpshake_even
 {
     struct worker *w = ctx;
     struct shard *s = w->s;
+    if (w->direct) {
+        /* the reader runs the engine: one worker, so no start markers */
+        s->win_records++;
+        s->hooks.record(s->hooks.ctx, ev, rec);
+        return;
+    }
     if (w->w_tail - w->w_head_seen == OUT_CAP) {
         pthread_mutex_lock(&s->mu);
         /* Everything this worker writes later sorts above its last record. */
@@ -331,6 +379,7 @@ static void deliver(struct shard *s)
         const struct out_item *o = &best->out[best->c_head % OUT_CAP];
         count_tracked(s, o->ev);
         if (o->ev != ENGINE_EVENT_NEW) {
+            s->win_records++;
             s->hooks.record(s->hooks.ctx, o->ev, &o->rec);
         }
         if (++best->c_head % HANDOFF == 0) {
@@ -431,6 +480,76 @@ static void send_round(struct shard *s, bool flush)
     s->round_open = false;
 }
 
+/* ------------------------------------------------- the reader runs the engine */
+
+static bool worker_idle(const struct shard *s)
+{
+    const struct worker *w = &s->w[0];
+    return w->in_head == w->in_tail && w->c_head == w->out_tail;
+}
+
+/* Analyse the packets of the open round on this thread (the reader has the engine). */
+static void run_inline(struct shard *s)
+{
+    engine_packets(&s->w[0].eng, s->c_items, NULL, s->round_n);
+    s->round_n = 0;
+    s->c_arena->used = 0;
+}
+
+/* Send the open round, wait until the one worker has analysed everything and its
+ * records are delivered, then run its engine on this thread. */
+static void take_engine(struct shard *s)
+{
+    send_round(s, false);
+    wait_for(s, worker_idle);
+    /* Intervals still waiting are due before the next packet: after every record. */
+    for (; s->p_n > 0; s->p_n--) {
+        const struct pending *p = &s->pending[s->p_head];
+        s->p_head = (s->p_head + 1) % N_PENDING;
+        s->hooks.interval(s->hooks.ctx, p->start_ns, p->end_ns);
+    }
+    s->w[0].direct = true; /* the worker is idle: it sees this with its next round */
+    s->reader_runs = true;
+    s->handovers++;
+    open_round(s);
+}
+
+/* Analyse what waits, and let the worker run the engine from the next round on. */
+static void give_engine(struct shard *s)
+{
+    run_inline(s);
+    s->w[0].direct = false;
+    s->reader_runs = false;
+    s->handovers++;
+    s->round_open = false;
+}
+
+/* At the end of a window: who runs the one worker's engine for the next. */
+static void choose_runner(struct shard *s)
+{
+    uint64_t took_ns = monotonic_ns() - s->win_start_ns;
+    bool thick = s->win_records * 100 >= s->win_packets * TAKE_AT;
+    if (!s->reader_runs) {
+        s->thick_run = thick ? s->thick_run + 1 : 0;
+        if (s->backoff > 0) {
+            s->backoff--;
+        } else if (s->n == 1 && s->thick_run >= TRIAL) {
+            s->pipe_ns = took_ns;
+            take_engine(s);
+            s->trial = TRIAL;
+        }
+    } else if (s->win_records * 100 < s->win_packets * GIVE_AT) {
+        give_engine(s);
+    } else if (s->trial > 0 && --s->trial == 0 && took_ns > s->pipe_ns) {
+        /* slower: the hooks cost more than the crossing (records formatted as text) */
+        give_engine(s);
+        s->backoff = BACKOFF;
+    }
+    s->win_packets = 0;
+    s->win_records = 0;
+    s->win_start_ns = monotonic_ns();
+}
+
 /*
  * Which worker owns a packet's connection: the high half of the flow tables'
  * keyed hash of the canonical key (flowtab_hash64; the flow table takes its
@@ -466,7 +585,9 @@ void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
 {
     struct engine_item *it = &s->c_items[s->round_n];
     struct worker *w = &s->w[0];
-    if (s->n > 1 || s->reader_hashes) {
+    if (s->reader_runs) {
+        it->hashed = false; /* the engine hashes */
+    } else if (s->n > 1 || s->reader_hashes) {
         uint64_t h = flow_hash64(s, packet_flow_tuple(&it->pv));
         w = &s->w[(h >> 32) * s->n >> 32];
         it->hash = (uint32_t)h; /* the worker's flow table takes its slot from the low half */
@@ -477,16 +598,25 @@ void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
     it->index = index;
     it->now_ns = now_ns;
     it->ts_ns = ts_ns;
-    w->c_fill->pick[w->c_fill->n++] = (uint16_t)s->round_n;
     s->sweep_ns = now_ns;
     s->end_index = index;
-    if (++s->round_n == ROUND_CAP || !carry_arena_room(s->c_arena)) {
-        send_round(s, false);
-        deliver(s);
-    } else if (s->round_n % DELIVER_AT == 0) {
-        /* A worker whose output ring filled waits for it to drain (a SYN flood
-         * makes a record per packet): drain it now, not at the round's end. */
-        deliver(s);
+    if (s->reader_runs) {
+        if (++s->round_n == INLINE_BATCH || !carry_arena_room(s->c_arena)) {
+            run_inline(s);
+        }
+    } else {
+        w->c_fill->pick[w->c_fill->n++] = (uint16_t)s->round_n;
+        if (++s->round_n == ROUND_CAP || !carry_arena_room(s->c_arena)) {
+            send_round(s, false);
+            deliver(s);
+        } else if (s->round_n % DELIVER_AT == 0) {
+            /* A worker whose output ring filled waits for it to drain (a SYN flood
+             * makes a record per packet): drain it now, not at the round's end. */
+            deliver(s);
+        }
+    }
+    if (++s->win_packets == WINDOW) {
+        choose_runner(s);
     }
 }
 
@@ -504,6 +634,11 @@ void shard_interval(struct shard *s, uint64_t index, uint64_t start_ns, uint64_t
     if (index - 1 > s->end_index) {
         s->end_index = index - 1;
     }
+    if (s->reader_runs) {
+        run_inline(s);
+        s->hooks.interval(s->hooks.ctx, start_ns, end_ns);
+        return;
+    }
     if (s->p_n == N_PENDING) {
         send_round(s, false);
         wait_for(s, pending_space);
@@ -518,12 +653,24 @@ void shard_interval(struct shard *s, uint64_t index, uint64_t start_ns, uint64_t
 
 void shard_push(struct shard *s)
 {
+    if (s->reader_runs) {
+        run_inline(s);
+        engine_sweep(&s->w[0].eng, s->sweep_ns); /* as the worker does after a round */
+        return;
+    }
     send_round(s, false);
     deliver(s);
 }
 
 void shard_flush(struct shard *s)
 {
+    if (s->reader_runs) {
+        /* what the worker does with the last round */
+        run_inline(s);
+        engine_sweep(&s->w[0].eng, s->sweep_ns);
+        engine_flush(&s->w[0].eng);
+        return;
+    }
     send_round(s, true);
     wait_for(s, all_delivered);
 }
@@ -574,6 +721,11 @@ void shard_stats(struct shard *s, struct tcpshake_stats *st)
     }
 }
 
+uint64_t shard_handovers(const struct shard *s)
+{
+    return s->handovers;
+}
+
 /* --------------------------------------------------------------- lifecycle */
 
 static bool worker_init(struct shard *s, struct worker *w, const struct tcpshake_config *cfg,
@@ -608,6 +760,7 @@ struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
     pthread_cond_init(&s->caller_cv, NULL);
     s->hooks = *hooks;
     siphash_key_from_bytes(&s->key, cfg->hash_key);
+    s->win_start_ns = monotonic_ns();
     s->w = ts_calloc(n, sizeof(*s->w));
     s->rounds = ts_calloc((size_t)IN_SLOTS * ROUND_CAP, sizeof(*s->rounds));
     bool arenas = true;

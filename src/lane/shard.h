@@ -64,4 +64,9 @@ void shard_flush(struct shard *s);
  * workers at once, counted in the merge's key order (as one engine counts). */
 void shard_stats(struct shard *s, struct tcpshake_stats *st);
 
+/* How many times the one worker's engine changed threads: the reader took it
+ * to run it itself (shard.c: nearly every packet made a record), or gave it
+ * back. */
+uint64_t shard_handovers(const struct shard *s);
+
 #endif

@@ -4,15 +4,19 @@
  * in the same order from 1, 2, 3 and 5 threads (the reader and 1, 2 or 4
  * workers) on a generated workload with expiry in bulk (more records in one
  * sweep than a worker's output ring holds), port reuse, ticks and a large
- * final flush; with one worker, also when the flow table fills up. And the
- * configuration check that stands before the lane (tcpshake_config_check).
+ * final flush; with one worker, also when the flow table fills up, and when
+ * the reading thread takes the worker's engine during a flood and gives it
+ * back after. And the configuration check that stands before the lane
+ * (tcpshake_config_check).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "check.h"
+#include "decode.h"
 #include "engine.h"
+#include "lane.h"
 #include "tcpshake.h"
 
 static void test_key_order(void)
@@ -208,6 +212,110 @@ static void test_same_as_one_thread(void)
     check_same_as_one_thread(256, true, one_worker, 1);
 }
 
+/* The lane's hooks, logged as the handle's callbacks are. */
+static void lane_record(void *ctx, enum tcpshake_event ev, const struct tcpshake_record *r)
+{
+    if (ev == TCPSHAKE_EVENT_CLOSE) {
+        on_record(r, ctx);
+    } else {
+        on_event(ev, r, ctx);
+    }
+}
+
+static void lane_interval_cb(void *ctx, uint64_t start_ns, uint64_t end_ns)
+{
+    on_interval(start_ns, end_ns, ctx);
+}
+
+#define PHASE 50000 /* packets: five of shard.c's decision windows at least */
+
+/* Decode a frame into the lane and commit it as packet *index at clock t. */
+static void lane_feed(struct lane *l, uint64_t *index, uint64_t t, const uint8_t *f, size_t len)
+{
+    ++*index;
+    if (decode_packet(LINK_ETHERNET, f, len, len, lane_slot(l)) != DECODE_OK) {
+        CHECK(!"the test's frame does not decode");
+        return;
+    }
+    lane_commit(l, *index, t, t);
+}
+
+/*
+ * Three floods of SYNs from new sources into a full table (every packet
+ * evicts: a record each) between four phases of ordinary connections (a
+ * record every 20 packets), with an interval callback every second. Returns
+ * the handovers (lane_handovers).
+ */
+static uint64_t run_phases(unsigned threads, struct log *log)
+{
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = threads;
+    cfg.max_flows = 1024;
+    struct tcpshake_stats st = { 0 };
+    struct lane_hooks hooks = { lane_record, lane_interval_cb, log };
+    struct lane *l = lane_new(&cfg, &st, &hooks);
+    CHECK(l != NULL);
+    if (l == NULL) {
+        return 0;
+    }
+    lane_set_events(l, true);
+    lane_set_batching(l, true);
+    uint8_t f[64];
+    uint64_t index = 0, t = 1000000000ull, tick = t;
+    uint32_t flooder = 100000; /* clients above the ordinary ones */
+    for (int phase = 0; phase < 7; phase++) {
+        for (uint32_t i = 0; i < PHASE; i++) {
+            size_t len;
+            if (phase % 2 == 1) {
+                len = make_seg(f, flooder++, true, 0x02, i, 0);
+            } else {
+                /* 100 connections, each SYN, SYN-ACK, ACK, 14 ACKs, FIN, FIN, ACK */
+                uint32_t k = i / 20 % 100 + 1000 * (uint32_t)phase, s = i % 20;
+                uint32_t isn = k * 7919u;
+                bool to_server = s != 1 && s != 18;
+                uint8_t flags = s == 0 ? 0x02 : s == 1 ? 0x12 : s == 17 || s == 18 ? 0x11 : 0x10;
+                len = make_seg(f, k, to_server, flags, isn + (s > 0) + (s > 17), isn + 1);
+            }
+            t += 100000; /* 10 k packets a second */
+            if (t - tick >= 1000000000ull) {
+                lane_interval(l, index + 1, tick, t);
+                tick = t;
+            }
+            lane_feed(l, &index, t, f, len);
+        }
+    }
+    lane_flush(l);
+    uint64_t handovers = lane_handovers(l);
+    lane_free(l);
+    return handovers;
+}
+
+static void test_reader_takes_engine(void)
+{
+    struct log one = { 0 }, two = { 0 }, three = { 0 };
+    CHECK_U64(run_phases(1, &one), 0);
+    /* One worker: taken in the first flood at least, and given back after
+     * each flood (in the next ordinary phase, or at once when it was slower:
+     * that, and so the number of handovers, depends on the machine) */
+    uint64_t handovers = run_phases(2, &two);
+    CHECK(handovers >= 2);
+    CHECK_U64(handovers % 2, 0);
+    /* Two workers: never (each has half the table: other evictions) */
+    CHECK_U64(run_phases(3, &three), 0);
+    CHECK(one.n > 3 * PHASE);
+    CHECK_U64(two.n, one.n);
+    for (size_t i = 0; i < one.n && i < two.n; i++) {
+        if (!same_seen(&one.v[i], &two.v[i])) {
+            CHECK_U64(i, one.n);
+            break;
+        }
+    }
+    free(one.v);
+    free(two.v);
+    free(three.v);
+}
+
 /* Mostly packets that are not TCP, far apart: many interval callbacks wait for their
  * turn (more than the pending queue holds) while no worker sees a packet. */
 static void run_sparse(unsigned threads, struct log *log)
@@ -308,6 +416,7 @@ int main(void)
     test_key_order();
     test_same_as_one_thread();
     test_sparse_intervals();
+    test_reader_takes_engine();
     test_new_out_of_memory();
     test_config_check();
     return check_report("shard");
