@@ -167,20 +167,32 @@ const char *tcpshake_anomaly_name(uint32_t bit)
     }
 }
 
-/* An IPv4 address in dotted decimal at p (room for 16 bytes); returns the end (its NUL). */
+/* Octet v in decimal and a dot, in the first 2, 3 or 4 of four bytes. */
+#define OCTET_LEN(v) (1 + ((v) >= 10) + ((v) >= 100))
+#define OCTET_POW(k) ((k) == 2 ? 100 : (k) == 1 ? 10 : 1)
+#define OCTET_AT(v, i)                                                                             \
+    ((char)((i) < OCTET_LEN(v)    ? '0' + (v) / OCTET_POW(OCTET_LEN(v) - 1 - (i)) % 10             \
+            : (i) == OCTET_LEN(v) ? '.'                                                            \
+                                  : 0))
+#define OCTET(v)                                                                                   \
+    {                                                                                              \
+        OCTET_AT(v, 0), OCTET_AT(v, 1), OCTET_AT(v, 2), OCTET_AT(v, 3)                             \
+    }
+#define OCTETS4(v)  OCTET(v), OCTET((v) + 1), OCTET((v) + 2), OCTET((v) + 3)
+#define OCTETS16(v) OCTETS4(v), OCTETS4((v) + 4), OCTETS4((v) + 8), OCTETS4((v) + 12)
+#define OCTETS64(v) OCTETS16(v), OCTETS16((v) + 16), OCTETS16((v) + 32), OCTETS16((v) + 48)
+static const char octet_text[256][4] = { OCTETS64(0), OCTETS64(64), OCTETS64(128), OCTETS64(192) };
+
+/* An IPv4 address in dotted decimal at p (room for 16 bytes); returns the end (its NUL).
+ * Four bytes of a table per octet: a third of the instructions of working out digits. */
 static char *put_v4(char *p, const uint8_t *a)
 {
     for (int i = 0; i < 4; i++) {
         unsigned v = a[i];
-        if (v >= 100) {
-            *p++ = (char)('0' + v / 100);
-        }
-        if (v >= 10) {
-            *p++ = (char)('0' + v / 10 % 10);
-        }
-        *p++ = (char)('0' + v % 10);
-        *p++ = i < 3 ? '.' : '\0';
+        memcpy(p, octet_text[v], 4);
+        p += OCTET_LEN(v) + 1;
     }
+    p[-1] = '\0'; /* the last dot */
     return p - 1;
 }
 

@@ -1056,6 +1056,19 @@ static void test_addr_text(void)
             CHECK(end == got + strlen(want));
         }
     }
+    /* Every octet value, in every position of an IPv4 address. */
+    for (int pos = 0; pos < 4; pos++) {
+        for (int v = 0; v < 256; v++) {
+            uint8_t addr[16] = { 10, 200, 37, 4 };
+            addr[pos] = (uint8_t)v;
+            char got[64], want[64];
+            memset(got, 'x', sizeof(got));
+            char *end = sink_put_ip(got, addr, 4);
+            CHECK(inet_ntop(AF_INET, addr, want, sizeof(want)) != NULL);
+            CHECK_STR(got, want);
+            CHECK(end == got + strlen(want));
+        }
+    }
 }
 
 static void test_sink_api(const struct tcpshake_record *recs)
