@@ -56,11 +56,12 @@
  * WINDOW. After TRIAL windows in a row of at least TAKE_AT per 100 packets,
  * it waits until the worker is idle and everything it made is delivered, and
  * runs the engine itself, INLINE_BATCH packets at a time, its records going
- * straight to the hooks. It keeps the engine only if its TRIAL-th window took
- * no longer than the worker's last (hooks that format every record as text
- * may be the slower stage; then it tries again BACKOFF windows later), and
- * while records stay at GIVE_AT per 100 packets or more; else it hands the
- * engine back with the next round. The clock decides only who runs the
+ * straight to the hooks. It keeps the engine only if the shorter of its next
+ * TRIAL windows (after one to warm the caches up) took no longer than the
+ * shortest of the worker's (hooks that format every record as text may be
+ * the slower stage; then it tries again BACKOFF windows later), and while
+ * records stay at GIVE_AT per 100 packets or more; else it hands the engine
+ * back with the next round. The clock decides only who runs the
  * engine: one engine sees the same packets in the same order either way, and
  * its records come in key order, so the output does not depend on it.
  */
@@ -89,8 +90,8 @@
 #define WINDOW       ROUND_CAP /* packets between decisions on who runs one worker's engine */
 #define TAKE_AT      50        /* the reader takes it at TAKE_AT records per 100 packets */
 #define GIVE_AT      12        /* and gives it back below GIVE_AT */
-#define TRIAL        2         /* and compares the time of its second window with the worker's */
-#define BACKOFF      64        /* windows before trying again after a slower trial */
+#define TRIAL        2         /* windows of each to compare */
+#define BACKOFF      32        /* windows before trying again after a slower trial */
 #define INLINE_BATCH 256       /* packets the reader analyses at a time (lane.c's batch) */
 
 _Static_assert(ROUND_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");
@@ -182,14 +183,20 @@ struct shard {
     uint64_t win_packets;  /* packets committed in this window */
     uint64_t win_records;  /* records delivered in it */
     uint64_t win_start_ns; /* when it started (CLOCK_MONOTONIC) */
-    uint64_t pipe_ns;      /* how long the last window with the worker running it took */
+    uint64_t pipe_ns;      /* the shortest of them, the worker running the engine */
     unsigned thick_run;    /* windows in a row with many records, the worker running it */
     unsigned trial;        /* windows until the reader compares its time with pipe_ns */
+    uint64_t trial_ns;     /* the shortest of its own windows so far */
     unsigned backoff;      /* windows until the reader may try again */
     uint64_t handovers;    /* times the engine changed threads */
 };
 
 static const struct emit_key key_end = { UINT64_MAX, EMIT_END, 0, 0 };
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
 
 /* For who runs the engine (choose_runner) only: the output never depends on it. */
 static uint64_t monotonic_ns(void)
@@ -530,20 +537,30 @@ static void choose_runner(struct shard *s)
     uint64_t took_ns = monotonic_ns() - s->win_start_ns;
     bool thick = s->win_records * 100 >= s->win_packets * TAKE_AT;
     if (!s->reader_runs) {
+        /* The fastest of the thick windows in a row: one slow spell of the
+         * machine should not decide. */
+        s->pipe_ns = !thick              ? UINT64_MAX
+                     : s->thick_run == 0 ? took_ns
+                                         : min_u64(s->pipe_ns, took_ns);
         s->thick_run = thick ? s->thick_run + 1 : 0;
         if (s->backoff > 0) {
             s->backoff--;
         } else if (s->n == 1 && s->thick_run >= TRIAL) {
-            s->pipe_ns = took_ns;
             take_engine(s);
-            s->trial = TRIAL;
+            s->trial = TRIAL + 1; /* its first window warms the caches up: not counted */
+            s->trial_ns = UINT64_MAX;
         }
     } else if (s->win_records * 100 < s->win_packets * GIVE_AT) {
         give_engine(s);
-    } else if (s->trial > 0 && --s->trial == 0 && took_ns > s->pipe_ns) {
-        /* slower: the hooks cost more than the crossing (records formatted as text) */
-        give_engine(s);
-        s->backoff = BACKOFF;
+    } else if (s->trial > 0) {
+        if (s->trial <= TRIAL) {
+            s->trial_ns = min_u64(s->trial_ns, took_ns);
+        }
+        if (--s->trial == 0 && s->trial_ns > s->pipe_ns) {
+            /* slower: the hooks cost more than the crossing (records formatted as text) */
+            give_engine(s);
+            s->backoff = BACKOFF;
+        }
     }
     s->win_packets = 0;
     s->win_records = 0;
