@@ -91,6 +91,10 @@ TEXT_INLINE void json_copy16(char *dst, const char *src, size_t len, size_t max_
 /* str[0 .. max_len) is readable; the string ends at its first NUL, if any. */
 TEXT_INLINE void json_string(struct text_cursor *b, const char *str, size_t max_len)
 {
+    if (max_len == 0 || str[0] == '\0') {
+        text_cstr(b, "\"\""); /* a third of a record's texts: p0f labels, a silent side's */
+        return;
+    }
     /* Nearly every string is plain printable ASCII: copy the run that needs no escape. */
     const char *nul = memchr(str, '\0', max_len);
     size_t len = nul != NULL ? (size_t)(nul - str) : max_len;
