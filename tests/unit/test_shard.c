@@ -241,12 +241,13 @@ static void lane_feed(struct lane *l, uint64_t *index, uint64_t t, const uint8_t
 }
 
 /*
- * Three floods of SYNs from new sources into a full table (every packet
- * evicts: a record each) between four phases of ordinary connections (a
- * record every 20 packets), with an interval callback every second. Returns
- * the handovers (lane_handovers).
+ * Floods of SYNs from new sources into a full table (every packet evicts: a
+ * record each) between phases of ordinary connections (a record every 20
+ * packets), phases of them in all, starting with an ordinary one; an interval
+ * callback every second and a tick every 5000 packets. Returns the handovers
+ * (lane_handovers).
  */
-static uint64_t run_phases(unsigned threads, struct log *log)
+static uint64_t run_phases(unsigned threads, int phases, struct log *log)
 {
     struct tcpshake_config cfg;
     tcpshake_config_default(&cfg);
@@ -264,7 +265,7 @@ static uint64_t run_phases(unsigned threads, struct log *log)
     uint8_t f[64];
     uint64_t index = 0, t = 1000000000ull, tick = t;
     uint32_t flooder = 100000; /* clients above the ordinary ones */
-    for (int phase = 0; phase < 7; phase++) {
+    for (int phase = 0; phase < phases; phase++) {
         for (uint32_t i = 0; i < PHASE; i++) {
             size_t len;
             if (phase % 2 == 1) {
@@ -283,6 +284,9 @@ static uint64_t run_phases(unsigned threads, struct log *log)
                 tick = t;
             }
             lane_feed(l, &index, t, f, len);
+            if (index % 5000 == 0) {
+                lane_tick(l, t + 50000);
+            }
         }
     }
     lane_flush(l);
@@ -291,29 +295,44 @@ static uint64_t run_phases(unsigned threads, struct log *log)
     return handovers;
 }
 
-static void test_reader_takes_engine(void)
+/* The same callbacks in the same order, whoever ran the engine. */
+static void check_same_log(const struct log *one, const struct log *other)
 {
-    struct log one = { 0 }, two = { 0 }, three = { 0 };
-    CHECK_U64(run_phases(1, &one), 0);
-    /* One worker: taken in the first flood at least, and given back after
-     * each flood (in the next ordinary phase, or at once when it was slower:
-     * that, and so the number of handovers, depends on the machine) */
-    uint64_t handovers = run_phases(2, &two);
-    CHECK(handovers >= 2);
-    CHECK_U64(handovers % 2, 0);
-    /* Two workers: never (each has half the table: other evictions) */
-    CHECK_U64(run_phases(3, &three), 0);
-    CHECK(one.n > 3 * PHASE);
-    CHECK_U64(two.n, one.n);
-    for (size_t i = 0; i < one.n && i < two.n; i++) {
-        if (!same_seen(&one.v[i], &two.v[i])) {
-            CHECK_U64(i, one.n);
+    CHECK_U64(other->n, one->n);
+    for (size_t i = 0; i < one->n && i < other->n; i++) {
+        if (!same_seen(&one->v[i], &other->v[i])) {
+            CHECK_U64(i, one->n);
             break;
         }
     }
+}
+
+static void test_reader_takes_engine(void)
+{
+    /* Ending with an ordinary phase: the engine is the worker's at the flush. */
+    struct log one = { 0 }, two = { 0 }, three = { 0 };
+    CHECK_U64(run_phases(1, 7, &one), 0);
+    /* One worker: taken in the first flood at least, and given back after
+     * each flood (in the next ordinary phase, or at once when it was slower:
+     * that, and so the number of handovers, depends on the machine) */
+    uint64_t handovers = run_phases(2, 7, &two);
+    CHECK(handovers >= 2);
+    CHECK_U64(handovers % 2, 0);
+    /* Two workers: never (each has half the table: other evictions) */
+    CHECK_U64(run_phases(3, 7, &three), 0);
+    CHECK(one.n > 3 * PHASE);
+    check_same_log(&one, &two);
     free(one.v);
     free(two.v);
     free(three.v);
+
+    /* Ending in a flood: the reader flushes the engine itself if it kept it. */
+    struct log one_f = { 0 }, two_f = { 0 };
+    CHECK_U64(run_phases(1, 6, &one_f), 0);
+    CHECK(run_phases(2, 6, &two_f) >= 1);
+    check_same_log(&one_f, &two_f);
+    free(one_f.v);
+    free(two_f.v);
 }
 
 /* Mostly packets that are not TCP, far apart: many interval callbacks wait for their
