@@ -58,12 +58,15 @@
  * runs the engine itself, INLINE_BATCH packets at a time, its records going
  * straight to the hooks. It keeps the engine only if the shorter of its next
  * TRIAL windows (after one to warm the caches up) took no longer than the
- * shortest of the worker's (hooks that format every record as text may be
- * the slower stage; then it tries again BACKOFF windows later), and while
- * records stay at GIVE_AT per 100 packets or more; else it hands the engine
- * back with the next round. The clock decides only who runs the
- * engine: one engine sees the same packets in the same order either way, and
- * its records come in key order, so the output does not depend on it.
+ * shortest of the worker's: hooks that format every record as text may be
+ * the slower stage. Either way the question is asked again later (the
+ * worker's windows may have been slow only while the table filled up): a
+ * trial again after PATIENCE windows, or the worker measured again, and
+ * twice as late each time, up to PATIENCE_MAX. When records fall below
+ * GIVE_AT per 100 packets the flood is over: it hands the engine back with
+ * the next round. The clock decides only who runs the engine: one engine
+ * sees the same packets in the same order either way, and its records come
+ * in key order, so the output does not depend on it.
  */
 #define _GNU_SOURCE /* SCHED_BATCH */
 #include "shard.h"
@@ -91,7 +94,8 @@
 #define TAKE_AT      50        /* the reader takes it at TAKE_AT records per 100 packets */
 #define GIVE_AT      12        /* and gives it back below GIVE_AT */
 #define TRIAL        2         /* windows of each to compare */
-#define BACKOFF      32        /* windows before trying again after a slower trial */
+#define PATIENCE     16        /* windows until the question is asked again, at first */
+#define PATIENCE_MAX 1024      /* and at most (doubled every time) */
 #define INLINE_BATCH 256       /* packets the reader analyses at a time (lane.c's batch) */
 
 _Static_assert(ROUND_CAP <= UINT16_MAX + 1, "batch positions are uint16_t");
@@ -187,7 +191,8 @@ struct shard {
     unsigned thick_run;    /* windows in a row with many records, the worker running it */
     unsigned trial;        /* windows until the reader compares its time with pipe_ns */
     uint64_t trial_ns;     /* the shortest of its own windows so far */
-    unsigned backoff;      /* windows until the reader may try again */
+    unsigned wait;         /* windows until the next trial, or the next measure of the worker */
+    unsigned patience;     /* the next wait */
     uint64_t handovers;    /* times the engine changed threads */
 };
 
@@ -543,24 +548,34 @@ static void choose_runner(struct shard *s)
                      : s->thick_run == 0 ? took_ns
                                          : min_u64(s->pipe_ns, took_ns);
         s->thick_run = thick ? s->thick_run + 1 : 0;
-        if (s->backoff > 0) {
-            s->backoff--;
+        if (s->wait > 0) {
+            s->wait--;
         } else if (s->n == 1 && s->thick_run >= TRIAL) {
             take_engine(s);
             s->trial = TRIAL + 1; /* its first window warms the caches up: not counted */
             s->trial_ns = UINT64_MAX;
         }
     } else if (s->win_records * 100 < s->win_packets * GIVE_AT) {
-        give_engine(s);
+        give_engine(s); /* the flood is over */
+        s->patience = PATIENCE;
     } else if (s->trial > 0) {
         if (s->trial <= TRIAL) {
             s->trial_ns = min_u64(s->trial_ns, took_ns);
         }
-        if (--s->trial == 0 && s->trial_ns > s->pipe_ns) {
-            /* slower: the hooks cost more than the crossing (records formatted as text) */
-            give_engine(s);
-            s->backoff = BACKOFF;
+        if (--s->trial == 0) {
+            /* Slower (the hooks cost more than the crossing: records formatted
+             * as text), it gives the engine back and tries again later; faster,
+             * it measures the worker again later (the traffic changes: the
+             * worker's windows may have been slow only while the table filled).
+             * Later each time, so that a settled question costs ever less. */
+            s->wait = s->patience;
+            s->patience = s->patience < PATIENCE_MAX ? 2 * s->patience : PATIENCE_MAX;
+            if (s->trial_ns > s->pipe_ns) {
+                give_engine(s);
+            }
         }
+    } else if (s->wait > 0 && --s->wait == 0) {
+        give_engine(s); /* to measure the worker again */
     }
     s->win_packets = 0;
     s->win_records = 0;
@@ -778,6 +793,7 @@ struct shard *shard_new(const struct tcpshake_config *cfg, unsigned n,
     s->hooks = *hooks;
     siphash_key_from_bytes(&s->key, cfg->hash_key);
     s->win_start_ns = monotonic_ns();
+    s->patience = PATIENCE;
     s->w = ts_calloc(n, sizeof(*s->w));
     s->rounds = ts_calloc((size_t)IN_SLOTS * ROUND_CAP, sizeof(*s->rounds));
     bool arenas = true;

@@ -312,9 +312,10 @@ static void test_reader_takes_engine(void)
     /* Ending with an ordinary phase: the engine is the worker's at the flush. */
     struct log one = { 0 }, two = { 0 }, three = { 0 };
     CHECK_U64(run_phases(1, 7, &one), 0);
-    /* One worker: taken in the first flood at least, and given back after
-     * each flood (in the next ordinary phase, or at once when it was slower:
-     * that, and so the number of handovers, depends on the machine) */
+    /* One worker: taken in the first flood at least, and back with the worker
+     * once each flood is over (also within a flood when it was slower, or to
+     * measure the worker again: that, and so the number of handovers, depends
+     * on the machine) */
     uint64_t handovers = run_phases(2, 7, &two);
     CHECK(handovers >= 2);
     CHECK_U64(handovers % 2, 0);
