@@ -17,8 +17,8 @@
  *   threads > 1: threads - 1 workers (shard.c), each with its own engine, and
  *     the caller's thread reading and decoding. Packets travel to them in
  *     rounds; their records are merged back on the caller's thread. With one
- *     worker, the caller's thread runs its engine itself while nearly every
- *     packet makes a record (a SYN flood).
+ *     worker, the caller's thread may run its engine itself while most packets
+ *     make a record (a SYN flood).
  *
  * Either way the hooks run on the caller's thread, with records and interval
  * callbacks in emission-key order (engine.h), so the output does not depend
@@ -77,8 +77,8 @@ void lane_set_batching(struct lane *l, bool on);
 bool lane_set_tap(struct lane *l, engine_tap_fn fn, void *ctx);
 
 /* How many times the one worker's engine changed threads: the reading thread
- * took it to run it itself, nearly every packet making a record, or gave it
- * back (shard.c); 0 without workers or with several. */
+ * took it to run it itself, most packets making a record, or gave it back
+ * (shard.c); 0 without workers or with several. */
 uint64_t lane_handovers(const struct lane *l);
 
 /* Where to decode the next packet. A slot not committed is handed out again. */

@@ -65,8 +65,7 @@ void shard_flush(struct shard *s);
 void shard_stats(struct shard *s, struct tcpshake_stats *st);
 
 /* How many times the one worker's engine changed threads: the reader took it
- * to run it itself (shard.c: nearly every packet made a record), or gave it
- * back. */
+ * to run it itself (shard.c: most packets made a record), or gave it back. */
 uint64_t shard_handovers(const struct shard *s);
 
 #endif
