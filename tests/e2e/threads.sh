@@ -80,7 +80,7 @@ if [ -n "$gen_trace" ]; then
     # with two threads the reader takes the worker's engine to run it itself for a
     # while (src/lane/shard.c). Two threads only: with three, each of the two workers
     # has half the table, and other connections are evicted.
-    if "$gen_trace" -o "$tmp/syns.pcap" -c 0 -p 120000 --flood 120000 --scan 0 -s 5 \
+    if "$gen_trace" -o "$tmp/syns.pcap" -c 0 -p 60000 --flood 60000 --scan 0 -s 5 \
         >/dev/null 2>&1; then
         counts=2 same "generated SYNs" -r "$tmp/syns.pcap" -o json -q --max-flows 1024
         counts=2 same "generated SYNs, intervals" -r "$tmp/syns.pcap" -o table --no-color \
