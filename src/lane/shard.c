@@ -536,7 +536,7 @@ static void give_engine(struct shard *s)
     s->round_open = false;
 }
 
-/* At the end of a window: who runs the one worker's engine for the next. */
+/* At the end of a window (one worker only): who runs its engine for the next. */
 static void choose_runner(struct shard *s)
 {
     uint64_t took_ns = monotonic_ns() - s->win_start_ns;
@@ -550,7 +550,7 @@ static void choose_runner(struct shard *s)
         s->thick_run = thick ? s->thick_run + 1 : 0;
         if (s->wait > 0) {
             s->wait--;
-        } else if (s->n == 1 && s->thick_run >= TRIAL) {
+        } else if (s->thick_run >= TRIAL) {
             take_engine(s);
             s->trial = TRIAL + 1; /* its first window warms the caches up: not counted */
             s->trial_ns = UINT64_MAX;
@@ -647,7 +647,7 @@ void shard_commit(struct shard *s, uint64_t index, uint64_t now_ns, uint64_t ts_
             deliver(s);
         }
     }
-    if (++s->win_packets == WINDOW) {
+    if (s->n == 1 && ++s->win_packets == WINDOW) { /* several workers: nothing to choose */
         choose_runner(s);
     }
 }
@@ -697,9 +697,7 @@ void shard_push(struct shard *s)
 void shard_flush(struct shard *s)
 {
     if (s->reader_runs) {
-        /* what the worker does with the last round */
-        run_inline(s);
-        engine_sweep(&s->w[0].eng, s->sweep_ns);
+        shard_push(s); /* what the worker does with the last round */
         engine_flush(&s->w[0].eng);
         return;
     }
