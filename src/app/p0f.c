@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "digits.h"
 
 enum {
     OPT_EOL = 0,
@@ -248,18 +249,6 @@ enum {
     SIG_SLACK = 8,
     SIG_ROOM = SIG_HEAD_MAX + P0F_MAX_OPT * SIG_OPT_MAX + SIG_TAIL_MAX + SIG_SLACK,
 };
-
-/* "00" "01" ... "99": two digits per division by 100. */
-static const char digit_pairs[201] = "00010203040506070809"
-                                     "10111213141516171819"
-                                     "20212223242526272829"
-                                     "30313233343536373839"
-                                     "40414243444546474849"
-                                     "50515253545556575859"
-                                     "60616263646566676869"
-                                     "70717273747576777879"
-                                     "80818283848586878889"
-                                     "90919293949596979899";
 
 static char *put_pair(char *p, unsigned v)
 {

@@ -7,10 +7,7 @@
 
 #include <stdio.h>
 
-static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
-                                  "25262728293031323334353637383940414243444546474849"
-                                  "50515253545556575859606162636465666768697071727374"
-                                  "75767778798081828384858687888990919293949596979899";
+#include "digits.h"
 
 /* v < 10^8 as exactly 8 digits at p: four independent pairs, no carry chain. */
 static void put8(char *p, uint32_t v)
