@@ -178,6 +178,18 @@ static bool same_seen(const struct seen *x, const struct seen *y)
            x->outcome == y->outcome && x->end == y->end;
 }
 
+/* The same callbacks in the same order, whoever ran the engine. */
+static void check_same_log(const struct log *one, const struct log *other)
+{
+    CHECK_U64(other->n, one->n);
+    for (size_t i = 0; i < one->n && i < other->n; i++) {
+        if (!same_seen(&one->v[i], &other->v[i])) {
+            CHECK_U64(i, one->n);
+            break;
+        }
+    }
+}
+
 /* The same callbacks in the same order from threads as from one thread; the
  * table fills up (evicts) or not, as full says. */
 static void check_same_as_one_thread(uint32_t max_flows, bool full, const unsigned *threads,
@@ -189,13 +201,7 @@ static void check_same_as_one_thread(uint32_t max_flows, bool full, const unsign
     for (size_t k = 0; k < n; k++) {
         struct log many = { 0 };
         run_workload(threads[k], max_flows, &many);
-        CHECK_U64(many.n, one.n);
-        size_t first_diff = 0;
-        while (first_diff < one.n && first_diff < many.n &&
-               same_seen(&one.v[first_diff], &many.v[first_diff])) {
-            first_diff++;
-        }
-        CHECK_U64(first_diff, one.n);
+        check_same_log(&one, &many);
         free(many.v);
     }
     free(one.v);
@@ -297,18 +303,6 @@ static uint64_t run_phases(unsigned threads, int phases, struct log *log)
     return handovers;
 }
 
-/* The same callbacks in the same order, whoever ran the engine. */
-static void check_same_log(const struct log *one, const struct log *other)
-{
-    CHECK_U64(other->n, one->n);
-    for (size_t i = 0; i < one->n && i < other->n; i++) {
-        if (!same_seen(&one->v[i], &other->v[i])) {
-            CHECK_U64(i, one->n);
-            break;
-        }
-    }
-}
-
 static void test_reader_takes_engine(void)
 {
     /* Ending with an ordinary phase: the engine is the worker's at the flush. */
@@ -369,13 +363,7 @@ static void test_sparse_intervals(void)
     run_sparse(1, &one);
     run_sparse(3, &two);
     CHECK(one.n > 400);
-    CHECK_U64(two.n, one.n);
-    for (size_t i = 0; i < one.n && i < two.n; i++) {
-        if (!same_seen(&one.v[i], &two.v[i])) {
-            CHECK_U64(i, one.n);
-            break;
-        }
-    }
+    check_same_log(&one, &two);
     free(one.v);
     free(two.v);
 }
