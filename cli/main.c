@@ -1178,6 +1178,11 @@ static int analyse(const struct options *o, struct run *run)
         (o->format != TCPSHAKE_FORMAT_JSON && o->format != TCPSHAKE_FORMAT_CSV)) {
         tcpshake_set_p0f(h, false);
     }
+    /* Zeek's state and history are in every format's records, the table's and the
+     * ladders' titles: health rows alone (--by) and the HTML report show neither. */
+    if (run->sink == NULL && run->table == NULL && run->ladders == NULL) {
+        tcpshake_set_zeek(h, false);
+    }
     /* Live --by --bucket: rows as their buckets close, counted at the handshake. */
     bool live_rows =
             o->iface != NULL && agg_set_live(&run->agg, o->cfg.handshake_timeout_ns, o->format);

@@ -72,6 +72,7 @@ struct tcpshake {
     bool rot_started;                  /* rot_start_ns is set */
     struct tcpshake_ladders *ladders;  /* tcpshake_set_ladders, not owned; or NULL */
     struct p0f_db *p0f;                /* labels for p0f signatures, or NULL */
+    unsigned views;                    /* what records carry (ENGINE_VIEW_*) */
     char errmsg[512];
 };
 
@@ -158,6 +159,7 @@ struct tcpshake *tcpshake_new(const struct tcpshake_config *cfg, tcpshake_record
         tcpshake_free(h);
         return NULL;
     }
+    h->views = ENGINE_VIEWS_ALL;
     return h;
 }
 
@@ -196,15 +198,27 @@ enum tcpshake_status tcpshake_set_p0f_db(struct tcpshake *h, const char *path)
     return TCPSHAKE_OK;
 }
 
-enum tcpshake_status tcpshake_set_p0f(struct tcpshake *h, bool on)
+/* Turn one view of the records on or off (what: its name, for the error). */
+static enum tcpshake_status set_view(struct tcpshake *h, unsigned view, bool on, const char *what)
 {
     if (h->stats.packets_read > 0) {
-        snprintf(h->errmsg, sizeof(h->errmsg),
-                 "p0f signatures are turned on or off before the first packet");
+        snprintf(h->errmsg, sizeof(h->errmsg), "%s are turned on or off before the first packet",
+                 what);
         return TCPSHAKE_ERR_STATE;
     }
-    lane_set_p0f(h->lane, on);
+    h->views = on ? h->views | view : h->views & ~view;
+    lane_set_views(h->lane, h->views);
     return TCPSHAKE_OK;
+}
+
+enum tcpshake_status tcpshake_set_p0f(struct tcpshake *h, bool on)
+{
+    return set_view(h, ENGINE_VIEW_P0F, on, "p0f signatures");
+}
+
+enum tcpshake_status tcpshake_set_zeek(struct tcpshake *h, bool on)
+{
+    return set_view(h, ENGINE_VIEW_ZEEK, on, "Zeek's states and histories");
 }
 
 const char *tcpshake_errmsg(const struct tcpshake *h)

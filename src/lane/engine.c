@@ -61,6 +61,12 @@ void engine_set_tap(struct engine *e, engine_tap_fn fn, void *ctx)
     e->tap_ctx = ctx;
 }
 
+void engine_set_views(struct engine *e, unsigned views)
+{
+    e->p0f.off = !(views & ENGINE_VIEW_P0F);
+    e->zeek_off = !(views & ENGINE_VIEW_ZEEK);
+}
+
 /* Hand one record on with key k, whose b field counts within a packet. */
 static void put(struct engine *e, struct emit_key *k, enum tcpshake_event ev)
 {
@@ -218,6 +224,9 @@ static void start_tracking(struct engine *e, struct conn *c, const struct flow_t
 {
     tracker_init(c, first, e->key.a, ts_ns);
     c->p0f_off = e->p0f.off; /* records without p0f signatures need no p0f facts */
+    if (e->zeek_off) {
+        zeek_turn_off(&c->zeek);
+    }
     mark_new(e);
 }
 

@@ -126,6 +126,15 @@ struct engine {
     void *tap_ctx;
     struct p0f_memo p0f;     /* the records' p0f signatures, labelled from p0f.db (or not) */
     struct tlsflow_pool tls; /* TLS handshakes being read, and their facts */
+    bool zeek_off;           /* records carry no Zeek view: connections skip its tracking */
+};
+
+/* What records carry beyond the handshake and teardown, each on by default:
+ * a view nobody reads costs every connection its tracking (engine_set_views). */
+enum engine_view {
+    ENGINE_VIEW_P0F = 1u << 0,  /* the p0f signatures and labels of both SYNs */
+    ENGINE_VIEW_ZEEK = 1u << 1, /* Zeek's conn_state, history and sizes */
+    ENGINE_VIEWS_ALL = ENGINE_VIEW_P0F | ENGINE_VIEW_ZEEK,
 };
 
 /* Make an engine for cap connections. false when memory runs out. */
@@ -136,6 +145,10 @@ void engine_release(struct engine *e);
 /* Show every tracked segment and ICMP error to fn (NULL: none), after the
  * tracker and any record it caused. */
 void engine_set_tap(struct engine *e, engine_tap_fn fn, void *ctx);
+
+/* The views (ENGINE_VIEW_*) the records carry; the others stay empty. Before
+ * the first packet: a connection keeps what it started with. */
+void engine_set_views(struct engine *e, unsigned views);
 
 /* Report every connection whose deadline is before now_ns (sorted by key). */
 void engine_sweep(struct engine *e, uint64_t now_ns);

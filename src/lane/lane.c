@@ -122,12 +122,12 @@ void lane_set_p0f_db(struct lane *l, const struct p0f_db *db)
     }
 }
 
-void lane_set_p0f(struct lane *l, bool on)
+void lane_set_views(struct lane *l, unsigned views)
 {
     if (l->pool != NULL) {
-        shard_set_p0f(l->pool, on);
+        shard_set_views(l->pool, views);
     } else {
-        l->eng.p0f.off = !on;
+        engine_set_views(&l->eng, views);
     }
 }
 

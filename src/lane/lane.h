@@ -63,8 +63,8 @@ void lane_set_events(struct lane *l, bool on);
  * NULL: no labels). Call before the first packet. */
 struct p0f_db;
 void lane_set_p0f_db(struct lane *l, const struct p0f_db *db);
-/* Whether records carry p0f signatures and labels (tcpshake_set_p0f). */
-void lane_set_p0f(struct lane *l, bool on);
+/* What records carry (ENGINE_VIEW_*: tcpshake_set_p0f, tcpshake_set_zeek). */
+void lane_set_views(struct lane *l, unsigned views);
 
 /* With no workers: let committed packets wait in a batch (reading a file), or
  * analyse each at its commit (off, the default: live records are due at once,

@@ -721,11 +721,11 @@ void shard_set_p0f_db(struct shard *s, const struct p0f_db *db)
     pthread_mutex_unlock(&s->mu);
 }
 
-void shard_set_p0f(struct shard *s, bool on)
+void shard_set_views(struct shard *s, unsigned views)
 {
     pthread_mutex_lock(&s->mu); /* as shard_set_p0f_db */
     for (unsigned i = 0; i < s->n; i++) {
-        s->w[i].eng.p0f.off = !on;
+        engine_set_views(&s->w[i].eng, views);
     }
     pthread_mutex_unlock(&s->mu);
 }

@@ -34,7 +34,8 @@ void shard_free(struct shard *s);
 void shard_set_events(struct shard *s, bool on);
 /* The p0f database every worker labels its records from (before the first packet). */
 void shard_set_p0f_db(struct shard *s, const struct p0f_db *db);
-void shard_set_p0f(struct shard *s, bool on);
+/* What every worker's records carry (engine_set_views; before the first packet). */
+void shard_set_views(struct shard *s, unsigned views);
 
 /* Where to decode the next packet. */
 struct packet_view *shard_slot(struct shard *s);

@@ -771,6 +771,12 @@ void tracker_finish(const struct conn *c, enum tcpshake_end reason, struct tcpsh
                   : srst       ? TCPSHAKE_WHO_SERVER
                                : TCPSHAKE_WHO_NONE;
     out->end = decide_end(out, c, reason);
+    if (zeek_is_off(&c->zeek)) {
+        /* Zeek's view stays empty (its state, history and flip are cleared above). */
+        out->zeek_last_ns = out->last_ns;
+        out->zeek_orig_bytes = out->zeek_resp_bytes = 0;
+        return;
+    }
     bool zeek_orig_is_b = false;
     zeek_result(&c->zeek, out->zeek_state, out->zeek_history, &zeek_orig_is_b);
     out->zeek_last_ns = c->zeek.last_ns >= out->first_ns ? c->zeek.last_ns : out->last_ns;

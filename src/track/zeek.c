@@ -101,8 +101,10 @@ enum {
     ZB_DELETE = 1u << 23,       /* ... by a delete/reset timer (else the attempt timer) */
     ZB_LONG_IDLE = 1u << 24,    /* handshake over: 5 min idle timeout instead of 1 min */
     ZB_SYNACK_FIRST = 1u << 25, /* began with an unflipped SYN-ACK: flip candidate */
-    ZB_LEN_SHIFT = 27,          /* history length in bits 27..31 */
+    /* bit 26: ZEEK_OFF (zeek.h) */
+    ZB_LEN_SHIFT = 27, /* history length in bits 27..31 */
 };
+_Static_assert(ZEEK_OFF == 1u << 26, "ZEEK_OFF is the bit between the flags and the length");
 
 #define NS_PER_S            1000000000ull
 #define ATTEMPT_DELAY_NS    (5 * NS_PER_S)   /* tcp_attempt_delay */
@@ -800,6 +802,9 @@ void zeek_segment(struct zeek_conn *z, bool from_first, const struct tcp_view *v
 {
     unsigned idx = from_first ? 0u : 1u;
 
+    if (zeek_is_off(z)) {
+        return;
+    }
     if (plain_segment(z, idx, v, ts_ns)) {
         return;
     }

@@ -61,6 +61,23 @@ struct zeek_conn {
 /* Start empty (also valid for reuse after zeek_result). */
 void zeek_init(struct zeek_conn *z);
 
+/* Bit of zeek_conn.bits: zeek_turn_off was called. */
+#define ZEEK_OFF (1u << 26)
+
+/*
+ * For a caller that shows nothing of Zeek's view (an empty z, just after
+ * zeek_init): zeek_segment then returns at once, and z stays empty.
+ */
+static inline void zeek_turn_off(struct zeek_conn *z)
+{
+    z->bits |= ZEEK_OFF;
+}
+
+static inline bool zeek_is_off(const struct zeek_conn *z)
+{
+    return (z->bits & ZEEK_OFF) != 0;
+}
+
 /*
  * True when Zeek would have ended the current row before this segment: one
  * of its timers fired, or the segment is a SYN that Zeek treats as reuse of

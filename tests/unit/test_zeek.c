@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "tcpshake.h"
 
 #define MS  1000000ull /* ns */
 #define SEC (1000 * MS)
@@ -414,11 +415,116 @@ static void run_edges(void)
     CHECK_STR(state, "RSTRH");
 }
 
+/* Turned off, a connection's Zeek state stays as it started: no history, no
+ * state, no sizes, however many segments it sees. */
+static void run_off(void)
+{
+    struct zeek_conn z, empty;
+    zeek_init(&z);
+    zeek_turn_off(&z);
+    empty = z;
+    CHECK(zeek_is_off(&z));
+    struct tcp_view syn = { .flags = S, .seq = 1000, .window = 1000 };
+    struct tcp_view synack = { .flags = S | A, .seq = 5000, .ack = 1001, .window = 1000 };
+    struct tcp_view data = {
+        .flags = A | P, .seq = 1001, .ack = 5001, .window = 1000, .payload_len = 100
+    };
+    zeek_segment(&z, true, &syn, 1 * SEC);
+    zeek_segment(&z, false, &synack, 2 * SEC);
+    zeek_segment(&z, true, &data, 3 * SEC);
+    CHECK(memcmp(&z, &empty, sizeof(z)) == 0);
+    char state[8], history[32];
+    bool flipped = true;
+    zeek_result(&z, state, history, &flipped);
+    CHECK_STR(state, "");
+    CHECK_STR(history, "");
+    CHECK(!flipped);
+    uint64_t orig = 1, resp = 1;
+    zeek_sizes(&z, &orig, &resp);
+    CHECK_INT(orig, 0);
+    CHECK_INT(resp, 0);
+}
+
+/* ------------------------------------------------------------ through the handle */
+
+#define HANDLE_RECORDS 64
+
+struct kept {
+    size_t n;
+    struct tcpshake_record r[HANDLE_RECORDS];
+};
+
+static void keep(const struct tcpshake_record *r, void *user)
+{
+    struct kept *k = user;
+    if (k->n < HANDLE_RECORDS) {
+        k->r[k->n] = *r;
+    }
+    k->n++;
+}
+
+/* The records of path on threads threads, Zeek's view on or off. */
+static void run_handle(const char *path, unsigned threads, bool zeek, struct kept *k)
+{
+    struct tcpshake_config cfg;
+    tcpshake_config_default(&cfg);
+    cfg.threads = threads;
+    k->n = 0;
+    struct tcpshake *h = tcpshake_new(&cfg, keep, k);
+    CHECK(h != NULL);
+    if (h == NULL) {
+        return;
+    }
+    if (!zeek) {
+        CHECK_INT(tcpshake_set_zeek(h, false), TCPSHAKE_OK);
+    }
+    CHECK_INT(tcpshake_open_file(h, path), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_run(h), TCPSHAKE_OK);
+    CHECK_INT(tcpshake_set_zeek(h, true), TCPSHAKE_ERR_STATE);
+    CHECK_STR(tcpshake_errmsg(h), "Zeek's states and histories are turned on or off before the "
+                                  "first packet");
+    tcpshake_free(h);
+}
+
+/* tcpshake_set_zeek(h, false): the same records, their Zeek members empty; on
+ * three threads as on one. */
+static void run_handle_off(const char *path, unsigned threads)
+{
+    static struct kept on, off;
+    run_handle(path, 1, true, &on);
+    run_handle(path, threads, false, &off);
+    CHECK(on.n > 0 && on.n <= HANDLE_RECORDS);
+    CHECK_INT(off.n, on.n);
+    size_t shown = 0;
+    for (size_t i = 0; i < on.n && i < off.n && i < HANDLE_RECORDS; i++) {
+        struct tcpshake_record *a = &on.r[i];
+        const struct tcpshake_record *b = &off.r[i];
+        shown += a->zeek_state[0] != '\0' && a->zeek_history[0] != '\0';
+        CHECK_STR(b->zeek_state, "");
+        CHECK_STR(b->zeek_history, "");
+        CHECK(!b->zeek_flipped);
+        CHECK_INT(b->zeek_orig_bytes, 0);
+        CHECK_INT(b->zeek_resp_bytes, 0);
+        CHECK_INT(b->zeek_last_ns, b->last_ns);
+        /* Everything else as with Zeek's view. */
+        memset(a->zeek_state, 0, sizeof(a->zeek_state));
+        memset(a->zeek_history, 0, sizeof(a->zeek_history));
+        a->zeek_flipped = false;
+        a->zeek_orig_bytes = a->zeek_resp_bytes = 0;
+        a->zeek_last_ns = a->last_ns;
+        CHECK(memcmp(a, b, sizeof(*a)) == 0);
+    }
+    CHECK_INT(shown, on.n); /* the view was there to leave out */
+}
+
 int main(void)
 {
     CHECK_INT(sizeof(struct zeek_conn), 96);
     run_cases();
     run_restarts();
     run_edges();
+    run_off();
+    run_handle_off("tests/data/sample.pcap", 1);
+    run_handle_off("tests/data/sample.pcap", 3);
     return check_report("zeek");
 }
