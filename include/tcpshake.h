@@ -194,7 +194,7 @@ TCPSHAKE_API enum tcpshake_status tcpshake_set_p0f(struct tcpshake *h, bool on);
  * zeek_orig_bytes and zeek_resp_bytes 0 and zeek_last_ns its last_ns. For a
  * caller that shows none of them (-o zeek, json, csv and the table do): the
  * Zeek state machine runs on every segment, about 14 % of a SYN flood's time
- * and 12 % of ordinary traffic's when only rows are written. Call before the
+ * and 11 % of ordinary traffic's when only rows are written. Call before the
  * first packet; fails with ERR_STATE after it.
  */
 TCPSHAKE_API enum tcpshake_status tcpshake_set_zeek(struct tcpshake *h, bool on);
