@@ -32,6 +32,9 @@ enum { EP_A = 0, EP_B = 1, EP_NONE = 2 };
 
 /* The engine prefetches the hot part ahead of each packet: keep it small. */
 _Static_assert(TRACKER_HOT_BYTES <= 6 * 64, "the hot part of struct conn grew past 6 lines");
+/* README.md and the man page (--max-flows) give what a tracked connection costs. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct conn) == 832,
+               "struct conn changed size: update the docs' figure");
 
 static struct side_facts *facts_of(struct conn *c, int ep)
 {
